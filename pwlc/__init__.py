@@ -1,0 +1,48 @@
+"""pwlc: compile trained additive models into short, human-readable code, and read it back.
+
+    import pwlc
+    model = pwlc.read("model.pwl")             # or an emitted .py / .c / .sql file
+    print(pwlc.emit(model, "python"))          # "pwl", "python", "c", "sql:duckdb", ...
+    pwlc.evaluate(model, {"age": [30, 41]})    # the reference evaluator
+"""
+
+from pwlc.api import emit, evaluate, read, targets
+from pwlc.errors import DataError, ParseError, PwlcError, UnsupportedError, VerifyError
+from pwlc.ir import (
+    CategoryAxis,
+    Constant,
+    Curve,
+    Grid,
+    Input,
+    KnotAxis,
+    Model,
+    Step,
+    StepAxis,
+    Table,
+    verify,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CategoryAxis",
+    "Constant",
+    "Curve",
+    "DataError",
+    "Grid",
+    "Input",
+    "KnotAxis",
+    "Model",
+    "ParseError",
+    "PwlcError",
+    "Step",
+    "StepAxis",
+    "Table",
+    "UnsupportedError",
+    "VerifyError",
+    "emit",
+    "evaluate",
+    "read",
+    "targets",
+    "verify",
+]

@@ -1,0 +1,74 @@
+"""pwlc's errors: every user mistake is a `PwlcError` that prints as
+
+    file:line:col: message
+        the source line
+        ^
+
+The CLI prints `str(error)` and exits 1; it never shows a traceback for these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Span:
+    """A position in a source file (1-based line and column) and the text of that line."""
+
+    file: str
+    line: int
+    column: int
+    source_line: str = ""
+
+    @classmethod
+    def at(cls, text: str, file: str, offset: int) -> Span:
+        """The span of character `offset` in `text`."""
+        line = text.count("\n", 0, offset) + 1
+        start = text.rfind("\n", 0, offset) + 1
+        end = text.find("\n", offset)
+        return cls(file, line, offset - start + 1, text[start : end if end >= 0 else len(text)])
+
+    @classmethod
+    def of_line(cls, text: str, file: str, line: int, column: int) -> Span:
+        lines = text.splitlines()
+        source = lines[line - 1] if 0 < line <= len(lines) else ""
+        return cls(file, line, column, source)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class PwlcError(Exception):
+    """A mistake in pwlc's input, reported with its position when one is known."""
+
+    def __init__(self, message: str, span: Span | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+
+    def __str__(self) -> str:
+        if self.span is None:
+            return self.message
+        text = f"{self.span}: {self.message}"
+        if self.span.source_line:
+            # Tabs keep their width so the caret lines up under the right character.
+            prefix = "".join(c if c == "\t" else " " for c in self.span.source_line[: self.span.column - 1])
+            text += f"\n    {self.span.source_line}\n    {prefix}^"
+        return text
+
+
+class ParseError(PwlcError):
+    """Text that is not in the language a reader accepts."""
+
+
+class VerifyError(PwlcError):
+    """A model that is not well formed (unsorted knots, undeclared inputs, ...)."""
+
+
+class UnsupportedError(PwlcError):
+    """A model, option or construct pwlc does not handle."""
+
+
+class DataError(PwlcError):
+    """Input data that does not fit the model (missing columns, wrong types, ...)."""

@@ -1,0 +1,317 @@
+"""The intermediate representation: a model is a link applied to a sum of terms.
+
+Every node is a frozen dataclass, so models compare by value and can be hashed and
+shared freely. A node read from text carries a `Span` (where it came from); spans are
+excluded from equality, so `read(emit(m)) == m` compares meaning, not position.
+
+What each node computes is defined once, in `pwlc.semantics`; this module only says
+what a well-formed node looks like (`verify`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal, Union, get_args
+
+from pwlc.errors import Span, VerifyError
+
+Transform = Literal["identity", "log", "log1p", "symlog1p"]
+EdgeSide = Literal["upper", "lower"]
+LinkKind = Literal["identity", "logistic", "exp"]
+InputKind = Literal["numeric", "categorical"]
+
+TRANSFORMS: tuple[str, ...] = get_args(Transform)
+EDGE_SIDES: tuple[str, ...] = get_args(EdgeSide)
+LINKS: tuple[str, ...] = get_args(LinkKind)
+INPUT_KINDS: tuple[str, ...] = get_args(InputKind)
+
+# A span never takes part in equality or hashing: it says where a node was read from.
+_span = field(default=None, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Input:
+    """A declared model input: any string name, numeric or categorical."""
+
+    name: str
+    kind: InputKind = "numeric"
+    span: Span | None = _span
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A term that contributes the same value for every row (the intercept)."""
+
+    value: float
+    span: Span | None = _span
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Piecewise-linear in `fx(x)` through `(xs[i], ys[i])`, flat outside the end knots.
+
+    Knots are stored in raw units of the feature. `missing` is the contribution when the
+    input is missing; None makes a missing input give a missing score.
+    """
+
+    feature: str
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    fx: Transform = "identity"
+    missing: float | None = None
+    span: Span | None = _span
+
+    @property
+    def knots(self) -> tuple[tuple[float, float], ...]:
+        return tuple(zip(self.xs, self.ys))
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step function: `values[k]` on the k-th bin between consecutive `edges`.
+
+    `len(values) == len(edges) + 1`. A value exactly on an edge falls into the bin on
+    `at_edge` side of it: "upper" for EBM (bins are [cut, next)), "lower" for trees
+    (`x <= threshold` goes left).
+    """
+
+    feature: str
+    edges: tuple[float, ...]
+    values: tuple[float, ...]
+    at_edge: EdgeSide = "upper"
+    missing: float | None = None
+    span: Span | None = _span
+
+
+@dataclass(frozen=True)
+class Table:
+    """A lookup table for a categorical input.
+
+    Categories are strings. `default` is used for a category not in the table (unseen),
+    `missing` for a missing input (None makes the score missing).
+    """
+
+    feature: str
+    entries: tuple[tuple[str, float], ...]
+    default: float = 0.0
+    missing: float | None = None
+    span: Span | None = _span
+
+    def lookup(self) -> dict[str, float]:
+        return dict(self.entries)
+
+
+@dataclass(frozen=True)
+class StepAxis:
+    """One axis of a step grid: bins split at `edges` (as in `Step`)."""
+
+    feature: str
+    edges: tuple[float, ...]
+    at_edge: EdgeSide = "upper"
+
+    @property
+    def size(self) -> int:
+        return len(self.edges) + 1
+
+
+@dataclass(frozen=True)
+class KnotAxis:
+    """One axis of a bilinear grid: values are interpolated between `knots`, flat outside."""
+
+    feature: str
+    knots: tuple[float, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.knots)
+
+
+@dataclass(frozen=True)
+class CategoryAxis:
+    """One axis of a grid over a categorical input; the last cell is for unseen categories."""
+
+    feature: str
+    categories: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.categories) + 1
+
+
+Axis = Union[StepAxis, KnotAxis, CategoryAxis]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A pairwise interaction term over two inputs.
+
+    `values[i][j]` is the value in cell i of axis `a` and cell j of axis `b`: a step grid
+    when both axes are `StepAxis`/`CategoryAxis` (exact lowering of an EBM pair), bilinear
+    where an axis is a `KnotAxis` (after distillation). `missing` is the contribution
+    when either input is missing (None makes the score missing).
+    """
+
+    a: Axis
+    b: Axis
+    values: tuple[tuple[float, ...], ...]
+    missing: float | None = None
+    span: Span | None = _span
+
+    @property
+    def features(self) -> tuple[str, str]:
+        return (self.a.feature, self.b.feature)
+
+
+Term = Union[Constant, Curve, Step, Table, Grid]
+
+
+@dataclass(frozen=True)
+class Model:
+    """`link(sum(terms))` over declared `inputs`.
+
+    `name` is the name of the emitted scoring function; `doc` is a free-text description
+    (where the model came from), printed as the header of emitted code.
+    """
+
+    inputs: tuple[Input, ...]
+    terms: tuple[Term, ...]
+    link: LinkKind = "identity"
+    name: str = "score"
+    doc: str = ""
+    span: Span | None = _span
+
+    def input(self, name: str) -> Input:
+        for declared in self.inputs:
+            if declared.name == name:
+                return declared
+        raise KeyError(name)
+
+    @property
+    def intercept(self) -> float:
+        """The sum of the constant terms."""
+        return math.fsum(t.value for t in self.terms if isinstance(t, Constant))
+
+
+def term_features(term: Term) -> tuple[str, ...]:
+    """The inputs a term reads, in order."""
+    if isinstance(term, Constant):
+        return ()
+    if isinstance(term, Grid):
+        return term.features
+    return (term.feature,)
+
+
+# --- verification -------------------------------------------------------------------
+
+
+def verify(model: Model) -> Model:
+    """Check that `model` is well formed; return it unchanged or raise `VerifyError`.
+
+    The error points at the offending node's source position when it was read from text.
+    """
+    _check(model.link in LINKS, f"unknown link {model.link!r}", model.span)
+    _check(model.name.isidentifier(), f"function name {model.name!r} is not an identifier", model.span)
+    kinds: dict[str, str] = {}
+    for declared in model.inputs:
+        _check(declared.kind in INPUT_KINDS, f"input {declared.name!r}: unknown kind {declared.kind!r}", declared.span or model.span)
+        _check(declared.name not in kinds, f"input {declared.name!r} is declared twice", declared.span or model.span)
+        kinds[declared.name] = declared.kind
+    for term in model.terms:
+        span = term.span or model.span
+        for name, wanted in zip(term_features(term), _wanted_kinds(term)):
+            _check(name in kinds, f"term reads undeclared input {name!r}", span)
+            if wanted is not None:
+                _check(kinds[name] == wanted, f"input {name!r} is {kinds[name]} but this term needs a {wanted} input", span)
+        _verify_term(term, span)
+    return model
+
+
+def _wanted_kinds(term: Term) -> tuple[str | None, ...]:
+    if isinstance(term, Table):
+        return ("categorical",)
+    if isinstance(term, Grid):
+        return tuple("categorical" if isinstance(axis, CategoryAxis) else "numeric" for axis in (term.a, term.b))
+    return ("numeric",)
+
+
+def _verify_term(term: Term, span: Span | None) -> None:
+    if isinstance(term, Constant):
+        _finite([term.value], "constant", span)
+    elif isinstance(term, Curve):
+        where = f"curve on {term.feature!r}"
+        _check(len(term.xs) >= 1, f"{where}: needs at least one knot", span)
+        _check(len(term.xs) == len(term.ys), f"{where}: {len(term.xs)} knot positions but {len(term.ys)} values", span)
+        _finite(term.xs, f"{where}: knot position", span)
+        _finite(term.ys, f"{where}: knot value", span)
+        _increasing(term.xs, f"{where}: knot positions", span)
+        _check(term.fx in TRANSFORMS, f"{where}: unknown transform {term.fx!r}", span)
+        if term.fx == "log":
+            _check(term.xs[0] > 0, f"{where}: fx=log needs every knot > 0 (first is {term.xs[0]!r})", span)
+        if term.fx == "log1p":
+            _check(term.xs[0] > -1, f"{where}: fx=log1p needs every knot > -1 (first is {term.xs[0]!r})", span)
+        _finite_or_none(term.missing, where, span)
+    elif isinstance(term, Step):
+        where = f"step on {term.feature!r}"
+        _check(len(term.values) == len(term.edges) + 1, f"{where}: {len(term.edges)} edges need {len(term.edges) + 1} values, got {len(term.values)}", span)
+        _finite(term.edges, f"{where}: edge", span)
+        _finite(term.values, f"{where}: value", span)
+        _increasing(term.edges, f"{where}: edges", span)
+        _check(term.at_edge in EDGE_SIDES, f"{where}: at_edge must be 'upper' or 'lower'", span)
+        _finite_or_none(term.missing, where, span)
+    elif isinstance(term, Table):
+        where = f"table on {term.feature!r}"
+        keys = [key for key, _ in term.entries]
+        _check(all(isinstance(k, str) for k in keys), f"{where}: categories must be strings", span)
+        _check(len(set(keys)) == len(keys), f"{where}: a category appears twice", span)
+        _finite([v for _, v in term.entries], f"{where}: value", span)
+        _finite([term.default], f"{where}: default", span)
+        _finite_or_none(term.missing, where, span)
+    elif isinstance(term, Grid):
+        where = f"grid on {term.a.feature!r} x {term.b.feature!r}"
+        _check(term.a.feature != term.b.feature, f"{where}: both axes read the same input", span)
+        for axis in (term.a, term.b):
+            _verify_axis(axis, where, span)
+        _check(len(term.values) == term.a.size, f"{where}: {len(term.values)} rows, axis {term.a.feature!r} has {term.a.size} cells", span)
+        for row in term.values:
+            _check(len(row) == term.b.size, f"{where}: a row has {len(row)} values, axis {term.b.feature!r} has {term.b.size} cells", span)
+            _finite(row, f"{where}: value", span)
+        _finite_or_none(term.missing, where, span)
+    else:
+        raise VerifyError(f"unknown term {type(term).__name__}", span)
+
+
+def _verify_axis(axis: Axis, where: str, span: Span | None) -> None:
+    if isinstance(axis, StepAxis):
+        _finite(axis.edges, f"{where}: edge", span)
+        _increasing(axis.edges, f"{where}: edges", span)
+        _check(axis.at_edge in EDGE_SIDES, f"{where}: at_edge must be 'upper' or 'lower'", span)
+    elif isinstance(axis, KnotAxis):
+        _check(len(axis.knots) >= 1, f"{where}: an axis needs at least one knot", span)
+        _finite(axis.knots, f"{where}: knot", span)
+        _increasing(axis.knots, f"{where}: knots", span)
+    elif isinstance(axis, CategoryAxis):
+        _check(len(set(axis.categories)) == len(axis.categories), f"{where}: a category appears twice", span)
+    else:
+        raise VerifyError(f"{where}: unknown axis {type(axis).__name__}", span)
+
+
+def _check(ok: bool, message: str, span: Span | None) -> None:
+    if not ok:
+        raise VerifyError(message, span)
+
+
+def _finite(values: Iterable[float], what: str, span: Span | None) -> None:
+    for v in values:
+        _check(isinstance(v, (int, float)) and math.isfinite(v), f"{what} {v!r} is not a finite number", span)
+
+
+def _finite_or_none(value: float | None, where: str, span: Span | None) -> None:
+    if value is not None:
+        _finite([value], f"{where}: missing value", span)
+
+
+def _increasing(values: tuple[float, ...], what: str, span: Span | None) -> None:
+    for left, right in zip(values, values[1:]):
+        _check(left < right, f"{what} must be strictly increasing ({left!r} then {right!r})", span)

@@ -1,0 +1,284 @@
+"""The reference evaluator: THE definition of what a pwlc model computes.
+
+Every backend and every pass is tested against this module. The rules:
+
+1. **Curve.** A missing input (NaN, None) gives the curve's `missing` value, or a missing
+   score when that is None. Otherwise x is clamped to the end knots (±inf included: inf is
+   not missing), so `x <= xs[0]` gives `ys[0]` and `x >= xs[-1]` gives `ys[-1]` exactly.
+   Inside, with `xs[i] <= x < xs[i+1]` and `t = fx(x)`, `t_i = fx(xs[i])`:
+   `y = ys[i] + (ys[i+1] - ys[i]) * ((t - t_i) / (t_{i+1} - t_i))`, computed in that order.
+2. **Transforms** fx: identity; log (all knots > 0); log1p (all knots > -1);
+   symlog1p(x) = sign(x) * log1p(|x|). Knots are stored in raw units, never transformed.
+3. **Step.** `values[k]` where k counts the edges below x; a value exactly on an edge
+   counts that edge as below it when `at_edge == "upper"` (EBM: `searchsorted(edges, x,
+   "right")`) and as above it when `at_edge == "lower"` (trees: `x <= t` goes left).
+4. **Table.** A category is compared as a string (see `category_key`). A category not in
+   the table gives `default`; a missing input gives `missing` (None: missing score).
+5. **Grid.** Each axis maps its input to cells: a step axis as rule 3, a category axis to
+   the category's cell or the last (unseen) cell, a knot axis to two neighbouring knots and
+   a weight (clamped, as rule 1). Bilinear over knot axes: interpolate along `b` in rows
+   i and i+1, then along `a`. Either input missing gives `missing`.
+6. **Sum** adds the terms in order; a missing term makes the score missing (NaN).
+7. **Link**: identity(s) = s; logistic(s) = 1 / (1 + exp(-s)); exp(s) = exp(s).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pwlc.errors import DataError
+from pwlc.ir import (
+    Axis,
+    CategoryAxis,
+    Constant,
+    Curve,
+    Grid,
+    KnotAxis,
+    Model,
+    Step,
+    StepAxis,
+    Table,
+    Term,
+)
+
+FloatArray = NDArray[np.float64]
+Categories = list[str | None]
+Column = FloatArray | Categories
+
+
+def transform(fx: str, x: FloatArray) -> FloatArray:
+    """Apply an x-transform elementwise (rule 2)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if fx == "identity":
+            return x
+        if fx == "log":
+            return np.log(x)
+        if fx == "log1p":
+            return np.log1p(x)
+        if fx == "symlog1p":
+            return np.sign(x) * np.log1p(np.abs(x))
+    raise ValueError(f"unknown transform {fx!r}")
+
+
+def category_key(value: Any) -> str | None:
+    """How an input value is named as a category; None when the value is missing.
+
+    Strings are themselves. Integers, and floats holding an integer, are their decimal
+    digits (`3`, `3.0` and `np.int64(3)` all name category "3"). Other floats use repr.
+    None and NaN are missing.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+        return repr(float(value))
+    if type(value).__name__ == "NAType":  # pandas.NA, without importing pandas
+        return None
+    return str(value)
+
+
+# --- terms --------------------------------------------------------------------------
+
+
+def curve_values(curve: Curve, x: FloatArray) -> FloatArray:
+    """Rule 1."""
+    xs = np.asarray(curve.xs, dtype=np.float64)
+    ys = np.asarray(curve.ys, dtype=np.float64)
+    out = np.empty_like(x)
+    missing = np.isnan(x)
+    below = x <= xs[0]
+    above = x >= xs[-1]
+    inside = ~(missing | below | above)
+    out[below] = ys[0]
+    out[above] = ys[-1]
+    if inside.any():
+        xi = x[inside]
+        seg = np.searchsorted(xs, xi, side="right") - 1
+        t = transform(curve.fx, xi)
+        tk = transform(curve.fx, xs)
+        out[inside] = ys[seg] + (ys[seg + 1] - ys[seg]) * ((t - tk[seg]) / (tk[seg + 1] - tk[seg]))
+    out[missing] = np.nan if curve.missing is None else curve.missing
+    return out
+
+
+def step_bins(edges: tuple[float, ...], at_edge: str, x: FloatArray) -> NDArray[np.intp]:
+    """Rule 3: the bin index of each x (meaningless where x is NaN)."""
+    side = "right" if at_edge == "upper" else "left"
+    return np.searchsorted(np.asarray(edges, dtype=np.float64), x, side=side)
+
+
+def step_values(step: Step, x: FloatArray) -> FloatArray:
+    """Rule 3."""
+    values = np.asarray(step.values, dtype=np.float64)
+    out = values[step_bins(step.edges, step.at_edge, x)]
+    out[np.isnan(x)] = np.nan if step.missing is None else step.missing
+    return out
+
+
+def table_values(table: Table, keys: Categories) -> FloatArray:
+    """Rule 4."""
+    lookup = table.lookup()
+    missing = math.nan if table.missing is None else table.missing
+    return np.array(
+        [missing if key is None else lookup.get(key, table.default) for key in keys],
+        dtype=np.float64,
+    )
+
+
+def _axis_cells(axis: Axis, column: Column) -> tuple[NDArray[np.intp], NDArray[np.intp], FloatArray, NDArray[np.bool_]]:
+    """Map a grid axis's input to (lower cell, upper cell, weight of upper, missing)."""
+    if isinstance(axis, CategoryAxis):
+        keys = list(column)
+        index = {c: i for i, c in enumerate(axis.categories)}
+        cells = np.array([index.get(k, len(axis.categories)) if k is not None else 0 for k in keys], dtype=np.intp)
+        missing = np.array([k is None for k in keys], dtype=bool)
+        return cells, cells, np.zeros(len(keys)), missing
+    x = np.asarray(column, dtype=np.float64)
+    missing = np.isnan(x)
+    if isinstance(axis, StepAxis):
+        cells = step_bins(axis.edges, axis.at_edge, x)
+        return cells, cells, np.zeros(len(x)), missing
+    knots = np.asarray(axis.knots, dtype=np.float64)
+    last = len(knots) - 1
+    clamped = np.clip(np.where(missing, knots[0], x), knots[0], knots[-1])
+    lower = np.clip(np.searchsorted(knots, clamped, side="right") - 1, 0, last)
+    upper = np.minimum(lower + 1, last)
+    span = knots[upper] - knots[lower]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weight = np.where(upper > lower, (clamped - knots[lower]) / np.where(span > 0, span, 1.0), 0.0)
+    return lower, upper, weight, missing
+
+
+def grid_values(grid: Grid, a: Column, b: Column) -> FloatArray:
+    """Rule 5."""
+    values = np.asarray(grid.values, dtype=np.float64)
+    i0, i1, wa, missing_a = _axis_cells(grid.a, a)
+    j0, j1, wb, missing_b = _axis_cells(grid.b, b)
+    row0 = values[i0, j0] + (values[i0, j1] - values[i0, j0]) * wb
+    row1 = values[i1, j0] + (values[i1, j1] - values[i1, j0]) * wb
+    out = row0 + (row1 - row0) * wa
+    out[missing_a | missing_b] = np.nan if grid.missing is None else grid.missing
+    return out
+
+
+def term_values(term: Term, columns: Mapping[str, Column], rows: int) -> FloatArray:
+    """The contribution of one term for each row."""
+    if isinstance(term, Constant):
+        return np.full(rows, term.value, dtype=np.float64)
+    if isinstance(term, Curve):
+        return curve_values(term, _numeric(columns[term.feature]))
+    if isinstance(term, Step):
+        return step_values(term, _numeric(columns[term.feature]))
+    if isinstance(term, Table):
+        return table_values(term, _categorical(columns[term.feature]))
+    if isinstance(term, Grid):
+        return grid_values(term, columns[term.a.feature], columns[term.b.feature])
+    raise TypeError(f"unknown term {type(term).__name__}")
+
+
+def apply_link(link: str, score: FloatArray) -> FloatArray:
+    """Rule 7."""
+    with np.errstate(over="ignore"):
+        if link == "identity":
+            return score
+        if link == "logistic":
+            return 1.0 / (1.0 + np.exp(-score))
+        if link == "exp":
+            return np.exp(score)
+    raise ValueError(f"unknown link {link!r}")
+
+
+# --- models -------------------------------------------------------------------------
+
+
+def prepare_columns(model: Model, data: Any) -> tuple[dict[str, Column], int]:
+    """Read the model's inputs out of `data` (mapping of column -> values, or DataFrame).
+
+    Numeric inputs become float64 arrays (None -> NaN); categorical inputs become lists of
+    category keys (`category_key`). Raises `DataError` for missing columns, unequal
+    lengths or non-numeric values in a numeric input.
+    """
+    if not hasattr(data, "__getitem__"):
+        raise DataError(f"data must be a mapping of column name to values or a DataFrame, not {type(data).__name__}")
+    available = set(data.keys()) if hasattr(data, "keys") else set(getattr(data, "columns", ()))
+    absent = [declared.name for declared in model.inputs if declared.name not in available]
+    if absent:
+        raise DataError(f"data has no column for input(s) {', '.join(map(repr, absent))}")
+    columns: dict[str, Column] = {}
+    rows: int | None = None
+    for declared in model.inputs:
+        raw = data[declared.name]
+        column = _categorical(raw) if declared.kind == "categorical" else _numeric(raw, declared.name)
+        if rows is not None and len(column) != rows:
+            raise DataError(f"column {declared.name!r} has {len(column)} rows, expected {rows}")
+        rows = len(column)
+        columns[declared.name] = column
+    return columns, rows if rows is not None else _row_count(data)
+
+
+def _row_count(data: Any) -> int:
+    if hasattr(data, "shape"):
+        return int(data.shape[0])
+    lengths = {len(np.atleast_1d(v)) for v in data.values()} if hasattr(data, "values") else set()
+    return lengths.pop() if len(lengths) == 1 else 1
+
+
+def _numeric(values: Any, name: str = "") -> FloatArray:
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        return np.atleast_1d(values.astype(np.float64, copy=False))
+    if hasattr(values, "to_numpy"):  # pandas: nullable dtypes turn NA into NaN
+        try:
+            return np.atleast_1d(values.to_numpy(dtype=np.float64, na_value=np.nan))
+        except (TypeError, ValueError):
+            values = values.to_numpy(dtype=object)
+    items = np.atleast_1d(np.asarray(values, dtype=object))
+    try:
+        return np.array([np.nan if v is None else float(v) for v in items], dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"input {name!r} is numeric but its data holds non-numbers ({exc})") from None
+
+
+def _categorical(values: Any) -> Categories:
+    if isinstance(values, list) and all(v is None or isinstance(v, str) for v in values):
+        return values
+    if hasattr(values, "to_numpy"):
+        values = values.to_numpy(dtype=object)
+    return [category_key(v) for v in np.atleast_1d(np.asarray(values, dtype=object))]
+
+
+def evaluate_terms(model: Model, data: Any) -> FloatArray:
+    """Each term's contribution: an array of shape (rows, len(model.terms))."""
+    columns, rows = prepare_columns(model, data)
+    out = np.empty((rows, len(model.terms)), dtype=np.float64)
+    for k, term in enumerate(model.terms):
+        out[:, k] = term_values(term, columns, rows)
+    return out
+
+
+def evaluate(model: Model, data: Any, *, output: str = "prediction") -> FloatArray:
+    """Evaluate `model` on `data`.
+
+    `output="score"` gives the sum of the terms (the raw score: log-odds for a logistic
+    link); `output="prediction"` (default) gives the link applied to it.
+    """
+    if output not in ("score", "prediction"):
+        raise ValueError("output must be 'score' or 'prediction'")
+    contributions = evaluate_terms(model, data)
+    score = np.zeros(contributions.shape[0], dtype=np.float64)
+    for k in range(contributions.shape[1]):  # rule 6: in order, left to right
+        score = score + contributions[:, k]
+    return score if output == "score" else apply_link(model.link, score)

@@ -1,0 +1,75 @@
+"""Inputs that probe every boundary of a model: used to check emitted code against the
+reference evaluator (and useful to users checking a deployed copy of a model)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from pwlc.ir import CategoryAxis, Curve, Grid, KnotAxis, Model, Step, StepAxis, Table
+
+UNSEEN_CATEGORY = "<unseen category>"
+
+
+def _boundaries(model: Model) -> dict[str, set[float] | set[str]]:
+    found: dict[str, set] = {declared.name: set() for declared in model.inputs}
+    for term in model.terms:
+        if isinstance(term, Curve):
+            found[term.feature].update(term.xs)
+        elif isinstance(term, Step):
+            found[term.feature].update(term.edges)
+        elif isinstance(term, Table):
+            found[term.feature].update(key for key, _ in term.entries)
+        elif isinstance(term, Grid):
+            for axis in (term.a, term.b):
+                if isinstance(axis, StepAxis):
+                    found[axis.feature].update(axis.edges)
+                elif isinstance(axis, KnotAxis):
+                    found[axis.feature].update(axis.knots)
+                elif isinstance(axis, CategoryAxis):
+                    found[axis.feature].update(axis.categories)
+    return found
+
+
+def numeric_probes(points: set[float]) -> list[float]:
+    """Every point, its neighbours one ulp away, midpoints, and the special values."""
+    ordered = sorted(points)
+    probes: list[float] = [math.nan, -math.inf, math.inf, 0.0, -0.0]
+    for p in ordered:
+        probes += [p, math.nextafter(p, -math.inf), math.nextafter(p, math.inf)]
+    probes += [(a + b) / 2 for a, b in zip(ordered, ordered[1:])]
+    if ordered:
+        probes += [ordered[0] - 1.0, ordered[-1] + 1.0]
+    return probes
+
+
+def edge_grid(model: Model) -> dict[str, list]:
+    """Columns (one per input) that visit every knot and edge, ±1 ulp around each,
+    midpoints, NaN/None, ±inf, ±0.0, every category, an unseen category and None.
+
+    Columns are cycled to a common length, so every probe of every input appears at least
+    once; each input is also shown missing while the others are not.
+    """
+    probes: dict[str, list] = {}
+    for declared in model.inputs:
+        points = _boundaries(model)[declared.name]
+        if declared.kind == "categorical":
+            probes[declared.name] = [*sorted(points), UNSEEN_CATEGORY, None]
+        else:
+            probes[declared.name] = numeric_probes(points)  # type: ignore[arg-type]
+    rows = max((len(p) for p in probes.values()), default=1)
+    # Offset each column so that different inputs are missing on different rows.
+    return {
+        name: [values[(i + shift) % len(values)] for i in range(rows)]
+        for shift, (name, values) in enumerate(probes.items())
+    }
+
+
+def grid_as_arrays(model: Model, grid: dict[str, list]) -> dict[str, object]:
+    """The same grid with numeric columns as float64 arrays (None -> NaN)."""
+    out: dict[str, object] = {}
+    for declared in model.inputs:
+        column = grid[declared.name]
+        out[declared.name] = column if declared.kind == "categorical" else np.array(column, dtype=np.float64)
+    return out
