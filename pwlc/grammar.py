@@ -1,0 +1,35 @@
+"""Loading the lark grammars kept in the top-level `grammars/` folder.
+
+In a checkout (editable install) they are read from `grammars/` beside the package; in a
+wheel they are installed as the package data `pwlc.grammars` (see pyproject.toml).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark
+
+_CHECKOUT = Path(__file__).resolve().parent.parent / "grammars"
+
+
+def load_grammar(name: str) -> str:
+    """The text of grammar file `name` (e.g. "pwl.lark")."""
+    if (_CHECKOUT / name).is_file():
+        return (_CHECKOUT / name).read_text(encoding="utf-8")
+    return resources.files("pwlc.grammars").joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def parser(name: str, start: str = "start") -> Lark:
+    """A position-tracking LALR parser for grammar file `name`, built once per process."""
+    return Lark(
+        load_grammar(name),
+        parser="lalr",
+        start=start,
+        propagate_positions=True,
+        maybe_placeholders=False,
+        import_paths=[_CHECKOUT] if _CHECKOUT.is_dir() else [],
+    )
