@@ -15,11 +15,17 @@ from lark import Lark
 _CHECKOUT = Path(__file__).resolve().parent.parent / "grammars"
 
 
+@cache
+def grammar_dir() -> Path:
+    """The folder holding the .lark files, in a checkout or an installed wheel."""
+    if _CHECKOUT.is_dir():
+        return _CHECKOUT
+    return Path(str(resources.files("pwlc.grammars")))
+
+
 def load_grammar(name: str) -> str:
     """The text of grammar file `name` (e.g. "pwl.lark")."""
-    if (_CHECKOUT / name).is_file():
-        return (_CHECKOUT / name).read_text(encoding="utf-8")
-    return resources.files("pwlc.grammars").joinpath(name).read_text(encoding="utf-8")
+    return (grammar_dir() / name).read_text(encoding="utf-8")
 
 
 @cache
@@ -31,5 +37,5 @@ def parser(name: str, start: str = "start") -> Lark:
         start=start,
         propagate_positions=True,
         maybe_placeholders=False,
-        import_paths=[_CHECKOUT] if _CHECKOUT.is_dir() else [],
+        import_paths=[str(grammar_dir())],  # grammars share terminals via `%import lexical`
     )
