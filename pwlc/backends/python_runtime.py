@@ -1,0 +1,182 @@
+"""The functions emitted Python modules call: copied, as source, into every emitted file.
+
+The Python backend copies only the functions a model uses (with what they need), so
+emitted code runs with nothing but the standard library; numpy is imported only when a
+term is given arrays (a batch). Each function mirrors a rule of `pwlc.semantics`, which
+the tests check it against, row by row and on batches.
+"""
+
+# ruff: noqa: E731  (the transforms read best as a table of lambdas)
+import math
+
+_TRANSFORMS = {
+    "identity": lambda v: v,
+    "log": math.log,
+    "log1p": math.log1p,
+    "symlog1p": lambda v: math.copysign(math.log1p(abs(v)), v),
+}
+
+
+def _is_batch(x):
+    return x is not None and not isinstance(x, (str, bytes, int, float)) and hasattr(x, "__len__")
+
+
+def _when_missing(missing):
+    return math.nan if missing is None else missing
+
+
+def curve(x, knots, fx="identity", missing=None):
+    """Linear in fx(x) between the knots (x, y), flat outside them; `missing` for NaN/None."""
+    if _is_batch(x):
+        return _curve_batch(x, knots, fx, missing)
+    if x is None or x != x:
+        return _when_missing(missing)
+    if x <= knots[0][0]:
+        return knots[0][1]
+    if x >= knots[-1][0]:
+        return knots[-1][1]
+    f = _TRANSFORMS[fx]
+    for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
+        if x < x1:
+            return y0 + (y1 - y0) * ((f(x) - f(x0)) / (f(x1) - f(x0)))
+
+
+def _curve_batch(x, knots, fx, missing):
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    xs = np.array([k for k, _ in knots], dtype=float)
+    ys = np.array([v for _, v in knots], dtype=float)
+    out = np.where(x <= xs[0], ys[0], ys[-1])
+    inside = (x > xs[0]) & (x < xs[-1])
+    if inside.any():
+        f = {"identity": lambda v: v, "log": np.log, "log1p": np.log1p}.get(fx, lambda v: np.sign(v) * np.log1p(np.abs(v)))
+        xi = x[inside]
+        i = np.searchsorted(xs, xi, side="right") - 1
+        t, tk = f(xi), f(xs)
+        out[inside] = ys[i] + (ys[i + 1] - ys[i]) * ((t - tk[i]) / (tk[i + 1] - tk[i]))
+    out[np.isnan(x)] = _when_missing(missing)
+    return out
+
+
+def step(x, first, steps, at_edge="upper", missing=None):
+    """`first` below the first edge, then each (edge, value) from that edge on.
+
+    A value equal to an edge takes the value above the edge when at_edge="upper" and the
+    one below it when at_edge="lower"; `missing` for NaN/None.
+    """
+    if _is_batch(x):
+        import numpy as np
+
+        x = np.asarray(x, dtype=float)
+        edges = np.array([e for e, _ in steps], dtype=float)
+        values = np.array([first] + [v for _, v in steps], dtype=float)
+        out = values[np.searchsorted(edges, x, side="right" if at_edge == "upper" else "left")]
+        out[np.isnan(x)] = _when_missing(missing)
+        return out
+    if x is None or x != x:
+        return _when_missing(missing)
+    value = first
+    for edge, after in steps:
+        if x < edge or (x == edge and at_edge == "lower"):
+            break
+        value = after
+    return value
+
+
+def _category(x):
+    """Categories are strings; 3 and 3.0 name category "3"; None and NaN are missing."""
+    if x is None or isinstance(x, str):
+        return x
+    if isinstance(x, bool):
+        return str(x)
+    if x != x:
+        return None
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def table(x, values, default=0.0, missing=None):
+    """`values[category]`, `default` for a category not listed, `missing` for None/NaN."""
+    if _is_batch(x):
+        import numpy as np
+
+        return np.array([table(v, values, default, missing) for v in x], dtype=float)
+    key = _category(x)
+    if key is None:
+        return _when_missing(missing)
+    return values.get(key, default)
+
+
+def steps(edges, at_edge="upper"):
+    """A grid axis cut at `edges` (a value on an edge goes to the `at_edge` side)."""
+    return ("steps", edges, at_edge)
+
+
+def knots(positions):
+    """A grid axis interpolated linearly between `positions`, flat outside them."""
+    return ("knots", positions)
+
+
+def categories(names):
+    """A grid axis over categories; the cell after the last is for unseen categories."""
+    return ("categories", names)
+
+
+def _cells(axis, x):
+    """(lower cell, upper cell, weight of the upper cell) of x on a grid axis."""
+    kind, points = axis[0], axis[1]
+    if kind == "categories":
+        key = _category(x)
+        cell = points.index(key) if key in points else len(points)
+        return cell, cell, 0.0
+    if kind == "steps":
+        cell = sum(1 for edge in points if x > edge or (x == edge and axis[2] == "upper"))
+        return cell, cell, 0.0
+    if x <= points[0]:
+        return 0, 0, 0.0
+    if x >= points[-1]:
+        return len(points) - 1, len(points) - 1, 0.0
+    i = next(i for i in range(len(points) - 1) if x < points[i + 1])
+    return i, i + 1, (x - points[i]) / (points[i + 1] - points[i])
+
+
+def grid(a, b, rows, cols, values, missing=None):
+    """`values[i][j]` for the cell i of `a` on axis `rows` and j of `b` on axis `cols`;
+    bilinear between knots (along `b` first, then `a`); `missing` if either is NaN/None."""
+    if _is_batch(a):
+        import numpy as np
+
+        return np.array([grid(u, v, rows, cols, values, missing) for u, v in zip(a, b)], dtype=float)
+    if _category(a) is None or _category(b) is None:
+        return _when_missing(missing)
+    i0, i1, wa = _cells(rows, a)
+    j0, j1, wb = _cells(cols, b)
+    row0 = values[i0][j0] + (values[i0][j1] - values[i0][j0]) * wb
+    row1 = values[i1][j0] + (values[i1][j1] - values[i1][j0]) * wb
+    return row0 + (row1 - row0) * wa
+
+
+def logistic(score):
+    """The probability for a log-odds score: 1 / (1 + exp(-score))."""
+    if _is_batch(score):
+        import numpy as np
+
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-np.asarray(score, dtype=float)))
+    try:
+        return 1.0 / (1.0 + math.exp(-score))
+    except OverflowError:  # exp(-score) is past the largest double
+        return 0.0
+
+
+def exp(score):
+    """exp(score), inf past the largest double."""
+    if _is_batch(score):
+        import numpy as np
+
+        with np.errstate(over="ignore"):
+            return np.exp(np.asarray(score, dtype=float))
+    try:
+        return math.exp(score)
+    except OverflowError:
+        return math.inf
