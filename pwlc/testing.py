@@ -73,3 +73,16 @@ def grid_as_arrays(model: Model, grid: dict[str, list]) -> dict[str, object]:
         column = grid[declared.name]
         out[declared.name] = column if declared.kind == "categorical" else np.array(column, dtype=np.float64)
     return out
+
+
+def mismatches(actual: object, expected: object, rtol: float = 1e-12, atol: float = 1e-12) -> list[int]:
+    """Rows where two score arrays disagree: NaN must meet NaN, infinities must be equal,
+    finite values must agree to `rtol` relative (or `atol` absolute, near zero)."""
+    a = np.asarray(actual, dtype=np.float64).ravel()
+    e = np.asarray(expected, dtype=np.float64).ravel()
+    if a.shape != e.shape:
+        raise ValueError(f"{a.size} results for {e.size} expected values")
+    both_nan = np.isnan(a) & np.isnan(e)
+    with np.errstate(invalid="ignore"):
+        close = (a == e) | (np.abs(a - e) <= np.maximum(atol, rtol * np.abs(e)))
+    return [int(i) for i in np.flatnonzero(~(both_nan | close))]

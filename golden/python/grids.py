@@ -1,0 +1,180 @@
+"""Pairwise interaction terms.
+
+Compiled by pwlc. Edit the numbers freely, then read this file back with
+`pwlc compile FILE.py -t pwl` (pwlc parses it; it never runs it). Call `score` with
+one value per input, or with numpy arrays to score a batch.
+"""
+
+import math
+
+
+def score(age: float, income: float, region: str, hours: float) -> float:
+    """The log-odds: the sum of one term per line."""
+    return (
+        -1
+        + curve(age, [(20, -0.5), (60, 0.5)])
+        + grid(
+            age,
+            income,
+            steps([30, 45.5]),
+            steps([50000], at_edge="lower"),
+            [[0.1, -0.1], [0.2, -0.2], [0.3, -0.3]],
+            missing=0,
+        )
+        + grid(
+            region,
+            age,
+            categories(["north", "south"]),
+            steps([40]),
+            [[1, 2], [3, 4], [-5, -6]],
+        )
+        + grid(
+            hours,
+            income,
+            knots([0, 40, 80]),
+            knots([0, 100000]),
+            [[0, 0.5], [0.25, 1], [-0.5, 2]],
+            missing=0.5,
+        )
+    )
+
+
+def probability(age: float, income: float, region: str, hours: float) -> float:
+    """logistic(score(...)): the model's prediction."""
+    return logistic(score(age, income, region, hours))
+
+
+# --- pwlc runtime: how the terms above are computed (not read back by pwlc) ---
+
+_TRANSFORMS = {
+    "identity": lambda v: v,
+    "log": math.log,
+    "log1p": math.log1p,
+    "symlog1p": lambda v: math.copysign(math.log1p(abs(v)), v),
+}
+
+
+def _is_batch(x):
+    return (
+        x is not None
+        and not isinstance(x, (str, bytes, int, float))
+        and hasattr(x, "__len__")
+    )
+
+
+def _when_missing(missing):
+    return math.nan if missing is None else missing
+
+
+def curve(x, knots, fx="identity", missing=None):
+    """Linear in fx(x) between the knots (x, y), flat outside them; `missing` for NaN/None."""
+    if _is_batch(x):
+        return _curve_batch(x, knots, fx, missing)
+    if x is None or x != x:
+        return _when_missing(missing)
+    if x <= knots[0][0]:
+        return knots[0][1]
+    if x >= knots[-1][0]:
+        return knots[-1][1]
+    f = _TRANSFORMS[fx]
+    for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
+        if x < x1:
+            return y0 + (y1 - y0) * ((f(x) - f(x0)) / (f(x1) - f(x0)))
+
+
+def _curve_batch(x, knots, fx, missing):
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    xs = np.array([k for k, _ in knots], dtype=float)
+    ys = np.array([v for _, v in knots], dtype=float)
+    out = np.where(x <= xs[0], ys[0], ys[-1])
+    inside = (x > xs[0]) & (x < xs[-1])
+    if inside.any():
+        f = {"identity": lambda v: v, "log": np.log, "log1p": np.log1p}.get(
+            fx, lambda v: np.sign(v) * np.log1p(np.abs(v))
+        )
+        xi = x[inside]
+        i = np.searchsorted(xs, xi, side="right") - 1
+        t, tk = f(xi), f(xs)
+        out[inside] = ys[i] + (ys[i + 1] - ys[i]) * ((t - tk[i]) / (tk[i + 1] - tk[i]))
+    out[np.isnan(x)] = _when_missing(missing)
+    return out
+
+
+def _category(x):
+    """Categories are strings; 3 and 3.0 name category "3"; None and NaN are missing."""
+    if x is None or isinstance(x, str):
+        return x
+    if isinstance(x, bool):
+        return str(x)
+    if x != x:
+        return None
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def steps(edges, at_edge="upper"):
+    """A grid axis cut at `edges` (a value on an edge goes to the `at_edge` side)."""
+    return ("steps", edges, at_edge)
+
+
+def knots(positions):
+    """A grid axis interpolated linearly between `positions`, flat outside them."""
+    return ("knots", positions)
+
+
+def categories(names):
+    """A grid axis over categories; the cell after the last is for unseen categories."""
+    return ("categories", names)
+
+
+def _cells(axis, x):
+    """(lower cell, upper cell, weight of the upper cell) of x on a grid axis."""
+    kind, points = axis[0], axis[1]
+    if kind == "categories":
+        key = _category(x)
+        cell = points.index(key) if key in points else len(points)
+        return cell, cell, 0.0
+    if kind == "steps":
+        cell = sum(
+            1 for edge in points if x > edge or (x == edge and axis[2] == "upper")
+        )
+        return cell, cell, 0.0
+    if x <= points[0]:
+        return 0, 0, 0.0
+    if x >= points[-1]:
+        return len(points) - 1, len(points) - 1, 0.0
+    i = next(i for i in range(len(points) - 1) if x < points[i + 1])
+    return i, i + 1, (x - points[i]) / (points[i + 1] - points[i])
+
+
+def grid(a, b, rows, cols, values, missing=None):
+    """`values[i][j]` for the cell i of `a` on axis `rows` and j of `b` on axis `cols`;
+    bilinear between knots (along `b` first, then `a`); `missing` if either is NaN/None.
+    """
+    if _is_batch(a):
+        import numpy as np
+
+        return np.array(
+            [grid(u, v, rows, cols, values, missing) for u, v in zip(a, b)], dtype=float
+        )
+    if _category(a) is None or _category(b) is None:
+        return _when_missing(missing)
+    i0, i1, wa = _cells(rows, a)
+    j0, j1, wb = _cells(cols, b)
+    row0 = values[i0][j0] + (values[i0][j1] - values[i0][j0]) * wb
+    row1 = values[i1][j0] + (values[i1][j1] - values[i1][j0]) * wb
+    return row0 + (row1 - row0) * wa
+
+
+def logistic(score):
+    """The probability for a log-odds score: 1 / (1 + exp(-score))."""
+    if _is_batch(score):
+        import numpy as np
+
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-np.asarray(score, dtype=float)))
+    try:
+        return 1.0 / (1.0 + math.exp(-score))
+    except OverflowError:  # exp(-score) is past the largest double
+        return 0.0

@@ -1,0 +1,131 @@
+"""Recidivism risk (log-odds of two_year_recid), hand-written for the golden tests.
+
+Compiled by pwlc. Edit the numbers freely, then read this file back with
+`pwlc compile FILE.py -t pwl` (pwlc parses it; it never runs it). Call `score` with
+one value per input, or with numpy arrays to score a batch.
+"""
+
+import math
+
+
+def score(
+    age: float,
+    priors_count: float,
+    length_of_stay: float,
+    sex: str,
+    c_charge_degree: str,
+) -> float:
+    """The log-odds: the sum of one term per line."""
+    return (
+        -0.35
+        + curve(age, [(18, 0.61), (25, 0.2), (46, -0.45), (70, -0.6)])
+        + curve(priors_count, [(0, -0.4), (3, 0.15), (15, 0.9)], missing=0)
+        + curve(length_of_stay, [(0, -0.1), (30, 0.3), (400, 0.52)], fx="log1p")
+        + table(sex, {"Female": -0.2, "Male": 0.05}, default=0)
+        + table(c_charge_degree, {"F": 0.07, "M": -0.12}, default=0.01, missing=-0.02)
+    )
+
+
+def probability(
+    age: float,
+    priors_count: float,
+    length_of_stay: float,
+    sex: str,
+    c_charge_degree: str,
+) -> float:
+    """logistic(score(...)): the model's prediction."""
+    return logistic(score(age, priors_count, length_of_stay, sex, c_charge_degree))
+
+
+# --- pwlc runtime: how the terms above are computed (not read back by pwlc) ---
+
+_TRANSFORMS = {
+    "identity": lambda v: v,
+    "log": math.log,
+    "log1p": math.log1p,
+    "symlog1p": lambda v: math.copysign(math.log1p(abs(v)), v),
+}
+
+
+def _is_batch(x):
+    return (
+        x is not None
+        and not isinstance(x, (str, bytes, int, float))
+        and hasattr(x, "__len__")
+    )
+
+
+def _when_missing(missing):
+    return math.nan if missing is None else missing
+
+
+def curve(x, knots, fx="identity", missing=None):
+    """Linear in fx(x) between the knots (x, y), flat outside them; `missing` for NaN/None."""
+    if _is_batch(x):
+        return _curve_batch(x, knots, fx, missing)
+    if x is None or x != x:
+        return _when_missing(missing)
+    if x <= knots[0][0]:
+        return knots[0][1]
+    if x >= knots[-1][0]:
+        return knots[-1][1]
+    f = _TRANSFORMS[fx]
+    for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
+        if x < x1:
+            return y0 + (y1 - y0) * ((f(x) - f(x0)) / (f(x1) - f(x0)))
+
+
+def _curve_batch(x, knots, fx, missing):
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    xs = np.array([k for k, _ in knots], dtype=float)
+    ys = np.array([v for _, v in knots], dtype=float)
+    out = np.where(x <= xs[0], ys[0], ys[-1])
+    inside = (x > xs[0]) & (x < xs[-1])
+    if inside.any():
+        f = {"identity": lambda v: v, "log": np.log, "log1p": np.log1p}.get(
+            fx, lambda v: np.sign(v) * np.log1p(np.abs(v))
+        )
+        xi = x[inside]
+        i = np.searchsorted(xs, xi, side="right") - 1
+        t, tk = f(xi), f(xs)
+        out[inside] = ys[i] + (ys[i + 1] - ys[i]) * ((t - tk[i]) / (tk[i + 1] - tk[i]))
+    out[np.isnan(x)] = _when_missing(missing)
+    return out
+
+
+def _category(x):
+    """Categories are strings; 3 and 3.0 name category "3"; None and NaN are missing."""
+    if x is None or isinstance(x, str):
+        return x
+    if isinstance(x, bool):
+        return str(x)
+    if x != x:
+        return None
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def table(x, values, default=0.0, missing=None):
+    """`values[category]`, `default` for a category not listed, `missing` for None/NaN."""
+    if _is_batch(x):
+        import numpy as np
+
+        return np.array([table(v, values, default, missing) for v in x], dtype=float)
+    key = _category(x)
+    if key is None:
+        return _when_missing(missing)
+    return values.get(key, default)
+
+
+def logistic(score):
+    """The probability for a log-odds score: 1 / (1 + exp(-score))."""
+    if _is_batch(score):
+        import numpy as np
+
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-np.asarray(score, dtype=float)))
+    try:
+        return 1.0 / (1.0 + math.exp(-score))
+    except OverflowError:  # exp(-score) is past the largest double
+        return 0.0

@@ -1,0 +1,67 @@
+"""Tables with awkward names and categories.
+
+Compiled by pwlc. Edit the numbers freely, then read this file back with
+`pwlc compile FILE.py -t pwl` (pwlc parses it; it never runs it). Call `score` with
+one value per input, or with numpy arrays to score a batch.
+"""
+
+import math
+
+# Inputs whose names are not Python identifiers: parameter -> input name.
+INPUT_NAMES = {"state_code": "state code", "class_": "class"}
+
+
+def score(state_code: str, grade: str, class_: str) -> float:
+    """The prediction: the sum of one term per line."""
+    return (
+        table(
+            state_code,
+            {"CA": 0.25, "NY": 0.3, "TX": -0.15, "": 0.01},
+            default=-0.05,
+            missing=0.1,
+        )
+        + table(grade, {"1": -1, "2": -0.5, "3": 0.5, "A+": 1.25}, default=0)
+        + table(
+            class_,
+            {'say "hi"': 1, "back\\slash": 2, "tab\there": 3, "ünïcödé ✓": 4},
+            default=0.5,
+        )
+    )
+
+
+# --- pwlc runtime: how the terms above are computed (not read back by pwlc) ---
+
+
+def _is_batch(x):
+    return (
+        x is not None
+        and not isinstance(x, (str, bytes, int, float))
+        and hasattr(x, "__len__")
+    )
+
+
+def _when_missing(missing):
+    return math.nan if missing is None else missing
+
+
+def _category(x):
+    """Categories are strings; 3 and 3.0 name category "3"; None and NaN are missing."""
+    if x is None or isinstance(x, str):
+        return x
+    if isinstance(x, bool):
+        return str(x)
+    if x != x:
+        return None
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def table(x, values, default=0.0, missing=None):
+    """`values[category]`, `default` for a category not listed, `missing` for None/NaN."""
+    if _is_batch(x):
+        import numpy as np
+
+        return np.array([table(v, values, default, missing) for v in x], dtype=float)
+    key = _category(x)
+    if key is None:
+        return _when_missing(missing)
+    return values.get(key, default)
