@@ -341,6 +341,9 @@ class _Reader:
                 else:
                     out += [(_combine(sign, s), n) for s, n in self.summands(child)]
             return out
+        if isinstance(node, Tree) and node.data == "signed":
+            sign, inner = node.children
+            return [(_combine(str(sign), s), n) for s, n in self.summands(inner)]
         return [("+", node)]
 
     def term(self, sign: str, node: Tree | Token) -> Term:
