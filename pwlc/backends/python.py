@@ -458,17 +458,17 @@ class _Reader:
             return self.literal_number(node.children[0])
         if kind == "string":
             return self.literal(node)
-        if kind == "signed":
-            sign, inner = node.children
-            operand = self.value(inner)
-            if not isinstance(operand, float):
-                raise self.fail("a sign can only stand before a number here", node)
-            return -operand if sign == "-" else operand
-        if kind == "sum":
+        if kind in ("sum", "signed"):
             summands = self.summands(node)
-            if len(summands) == 1:
-                return self.value(summands[0][1])
-            raise self.fail("expected a single value, not a sum", node)
+            if len(summands) != 1:
+                raise self.fail("expected a single value, not a sum", node)
+            sign, inner = summands[0]
+            operand = self.value(inner)
+            if sign == "-":
+                if not isinstance(operand, float):
+                    raise self.fail("a sign can only stand before a number here", node)
+                return -operand
+            return operand
         if kind == "dotted":
             return _Name(".".join(str(t) for t in node.children))
         if kind == "list":
