@@ -1,0 +1,32 @@
+# pwlc: `make demo` and `make test` work on a fresh machine (they install what they need).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint services clean
+
+# The virtualenv with pwlc (editable) and everything its tests use.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) -m pwlc demo
+
+# Engines the SQL tests run on (PostgreSQL, Spark), installed and started if missing.
+services: install
+
+test: install services
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check pwlc tests benchmarks
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

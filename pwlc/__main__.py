@@ -1,0 +1,5 @@
+import sys
+
+from pwlc.cli import main
+
+sys.exit(main())

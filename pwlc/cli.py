@@ -1,0 +1,259 @@
+"""The `pwlc` command line (also `python -m pwlc`).
+
+    pwlc compile IN [-t TARGET] [-O0..-O3 | -p PIPELINE] [--data DATA] [-o OUT]
+    pwlc distill MODEL --data DATA [--segments N | --tol T] [-o OUT]
+    pwlc fmt FILE... [--check]
+    pwlc list
+    pwlc demo
+
+A user mistake prints `file:line:col: message` with the source line and a caret, and
+exits with status 1; pwlc never shows a traceback for one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pwlc.errors import PwlcError
+
+EPILOG = """targets: pwl, python, c, sql[:DIALECT] (e.g. sql:duckdb, sql:postgres, sql:sqlite, sql:spark).
+Input files are parsed, never executed. Loading a pickled model (.pkl/.joblib) runs code
+stored in the file: pwlc only does it when you pass --allow-pickle, for files you trust."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="pwlc", description="Compile additive models into short, readable code, and read it back.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    verbs = top.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    compile_ = verbs.add_parser("compile", help="print a model (.pwl, or emitted .py/.c/.sql) for a target")
+    compile_.add_argument("input", help="a .pwl file or a file pwlc emitted (and you edited)")
+    compile_.add_argument("-t", "--target", default="python", help="pwl, python, c or sql:DIALECT (default: python)")
+    compile_.add_argument("-f", "--from", dest="source_format", help="format of IN when its suffix does not say (e.g. sql:postgres)")
+    compile_.add_argument("-o", "--output", help="file to write (default: standard output)")
+    _add_pipeline_options(compile_)
+    compile_.set_defaults(run=_compile)
+
+    distill = verbs.add_parser("distill", help="distill a trained model into piecewise-linear curves")
+    distill.add_argument("model", help="EBM JSON (to_jsonable), LightGBM model text, or a pickle/joblib file (with --allow-pickle)")
+    distill.add_argument("--data", required=True, help="CSV or Parquet data the curves are fitted on")
+    size = distill.add_mutually_exclusive_group()
+    size.add_argument("--segments", type=int, help="segments per curve (default: chosen per curve)")
+    size.add_argument("--tol", type=float, help="the largest RMS error a curve may add; pwlc picks the fewest segments within it")
+    distill.add_argument("--allow-pickle", action="store_true", help="allow loading a pickle (this runs code stored in the file)")
+    distill.add_argument("-o", "--output", help="file to write (default: standard output); the suffix picks the format unless -t is given")
+    distill.add_argument("-t", "--target", help="output target (default: from the suffix of -o, else pwl)")
+    _add_pipeline_options(distill, data_option=False)  # lossy passes measure on --data
+    distill.set_defaults(run=_distill)
+
+    fmt = verbs.add_parser("fmt", help="re-print files in pwlc's canonical form (in place)")
+    fmt.add_argument("files", nargs="+")
+    fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
+    fmt.set_defaults(run=_fmt)
+
+    list_ = verbs.add_parser("list", help="list targets, frontends and passes")
+    list_.set_defaults(run=_list)
+
+    demo = verbs.add_parser("demo", help="train a teacher on bundled real data, distill it, emit and check every target")
+    demo.add_argument("-o", "--output-dir", default="demo-out", help="where to write the emitted files (default: demo-out)")
+    demo.set_defaults(run=_demo)
+    return top
+
+
+def _add_pipeline_options(command: argparse.ArgumentParser, data_option: bool = True) -> None:
+    group = command.add_mutually_exclusive_group()
+    group.add_argument("-O", dest="level", choices=["0", "1", "2", "3"], help="optimisation preset -O0 .. -O3")
+    group.add_argument("-p", "--pipeline", help="passes to run, e.g. 'fold-constants,merge-segments{tol=1e-3},round{digits=3}'")
+    if data_option:
+        command.add_argument("--data", dest="pipeline_data", help="CSV or Parquet data on which lossy passes measure their error")
+    else:
+        command.set_defaults(pipeline_data=None)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
+    except PwlcError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"pwlc: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+# --- verbs --------------------------------------------------------------------------
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from pwlc.api import read
+
+    model = read(Path(args.input), format=args.source_format)
+    model = _optimise(model, args)
+    _write(model, args.target, args.output)
+    return 0
+
+
+def _distill(args: argparse.Namespace) -> int:
+    from pwlc.api import emit  # noqa: F401  (fail early if the backends are broken)
+    from pwlc.datasets import load_table
+    from pwlc.distill import distill
+    from pwlc.frontends import load_model
+
+    teacher = load_model(Path(args.model), allow_pickle=args.allow_pickle)
+    data = load_table(Path(args.data))
+    with _progress("distilling") as report:
+        model = distill(teacher, data, segments=args.segments, tol=args.tol, progress=report)
+    model = _optimise(model, args, default_data=data)
+    target = args.target or _target_for(args.output) or "pwl"
+    _write(model, target, args.output)
+    return 0
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    from pwlc.api import emit, read
+    from pwlc.backends import SUFFIXES
+
+    changed = []
+    for name in args.files:
+        path = Path(name)
+        target = SUFFIXES.get(path.suffix.lower())
+        if target is None:
+            raise PwlcError(f"{path}: pwlc formats .pwl and emitted {', '.join(s for s in SUFFIXES if s != '.pwl')} files")
+        text = path.read_text(encoding="utf-8")
+        formatted = emit(read(path), target)
+        _refuse_to_drop_comments(text, formatted, path, target)
+        if formatted != text:
+            changed.append(path)
+            if not args.check:
+                path.write_text(formatted, encoding="utf-8")
+    for path in changed:
+        print(f"{'would reformat' if args.check else 'reformatted'} {path}", file=sys.stderr)
+    return 1 if args.check and changed else 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from pwlc.api import targets
+
+    print("targets:   " + ", ".join(t if t != "sql" else "sql[:DIALECT]" for t in targets()))
+    for title, lister in (("frontends", "pwlc.frontends:supported"), ("passes", "pwlc.passes:available")):
+        names = _optional(lister)
+        if names is not None:
+            print(f"{title + ':':<11}" + ", ".join(names()))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pwlc.demo import main as demo
+
+    return int(demo(Path(args.output_dir)) or 0)
+
+
+# --- pieces -------------------------------------------------------------------------
+
+
+def _refuse_to_drop_comments(text: str, formatted: str, path: Path, target: str) -> None:
+    """The IR keeps no comments, so re-printing would lose a person's notes: say where."""
+    from pwlc.backends.python import RUNTIME_MARKER
+    from pwlc.errors import Span
+    from pwlc.grammar import parser
+
+    grammar = {"pwl": "pwl.lark", "python": "python.lark"}.get(target)
+    if grammar is None:
+        return
+    marker = text.find(RUNTIME_MARKER) if target == "python" else -1
+    source = text if marker < 0 else text[:marker]
+    kept = set(formatted.splitlines())
+    for token in parser(grammar).lex(source, dont_ignore=True):
+        if token.type.endswith("COMMENT") and str(token).rstrip() not in {line.strip() for line in kept}:
+            raise PwlcError(
+                "fmt would drop this comment (a model keeps no comments); put the note in the model's doc string",
+                Span.of_line(text, str(path), token.line or 1, token.column or 1),
+            )
+
+
+def _optimise(model: Any, args: argparse.Namespace, default_data: Any = None) -> Any:
+    pipeline = args.pipeline or (f"O{args.level}" if args.level else None)
+    if not pipeline:
+        return model
+    from pwlc.passes import optimize
+
+    data = default_data
+    if args.pipeline_data:
+        from pwlc.datasets import load_table
+
+        data = load_table(Path(args.pipeline_data))
+    result, reports = optimize(model, pipeline, data=data)
+    for line in reports:
+        print(line, file=sys.stderr)
+    return result
+
+
+def _target_for(output: str | None) -> str | None:
+    from pwlc.backends import SUFFIXES
+
+    return SUFFIXES.get(Path(output).suffix.lower()) if output else None
+
+
+def _write(model: Any, target: str, output: str | None) -> None:
+    from pwlc.api import emit
+    from pwlc.backends import backend, parse_target
+
+    text = emit(model, target)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    path = Path(output)
+    path.write_text(text, encoding="utf-8")
+    name, _ = parse_target(target)
+    module = backend(name)
+    if hasattr(module, "emit_header"):  # C: the header with the documented ABI goes beside the source
+        path.with_suffix(".h").write_text(module.emit_header(model), encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _optional(reference: str) -> Any:
+    """`module:attribute` if that module exists yet, else None."""
+    import importlib
+
+    module_name, attribute = reference.split(":")
+    try:
+        return getattr(importlib.import_module(module_name), attribute, None)
+    except ImportError:
+        return None
+
+
+class _progress:
+    """A rich progress bar on a terminal; silent when stderr is not a terminal."""
+
+    def __init__(self, description: str):
+        self.description = description
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Callable[[int, int, str], None]:
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.description, total=None)
+        return self.update
+
+    def update(self, done: int, total: int, what: str = "") -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total, description=f"{self.description} {what}".strip())
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
