@@ -1,26 +1,24 @@
 """Loading the lark grammars kept in the top-level `grammars/` folder.
 
-In a checkout (editable install) they are read from `grammars/` beside the package; in a
-wheel they are installed as the package data `pwlc.grammars` (see pyproject.toml).
+In a checkout (editable install) they are read from `grammars/` beside the package; a
+wheel carries them inside the package as `pwlc/grammars/` (see pyproject.toml).
 """
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from lark import Lark
 
-_CHECKOUT = Path(__file__).resolve().parent.parent / "grammars"
+_INSTALLED = Path(__file__).resolve().parent / "grammars"  # in a wheel: package data pwlc.grammars
+_CHECKOUT = Path(__file__).resolve().parent.parent / "grammars"  # in a checkout or editable install
 
 
 @cache
 def grammar_dir() -> Path:
-    """The folder holding the .lark files, in a checkout or an installed wheel."""
-    if _CHECKOUT.is_dir():
-        return _CHECKOUT
-    return Path(str(resources.files("pwlc.grammars")))
+    """The folder holding the .lark files, in an installed wheel or a checkout."""
+    return _INSTALLED if _INSTALLED.is_dir() else _CHECKOUT
 
 
 def load_grammar(name: str) -> str:
