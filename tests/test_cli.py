@@ -1,0 +1,72 @@
+"""The command line, run as a user runs it: exit codes, files written, messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pwlc
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIDIVISM = ROOT / "golden" / "models" / "recidivism.pwl"
+
+
+def pwlc_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pwlc", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_compile_edit_and_read_back(tmp_path: Path) -> None:
+    out = tmp_path / "risk.py"
+    done = pwlc_cli("compile", str(RECIDIVISM), "-t", "python", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    edited = out.read_text().replace("(25, 0.2)", "(30, 0.2)")
+    out.write_text(edited)
+    back = pwlc_cli("compile", str(out), "-t", "pwl")
+    assert back.returncode == 0, back.stderr
+    assert "curve age { 18: 0.61, 30: 0.2, 46: -0.45, 70: -0.6 }" in back.stdout
+    assert pwlc.read(back.stdout, format="pwl").terms[2:] == pwlc.read(RECIDIVISM).terms[2:]
+
+
+def test_a_mistake_is_one_message_with_a_caret_and_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pwl"
+    bad.write_text("input x : numeric\ncurve x { 0: 1, 0: 2 }\n")
+    done = pwlc_cli("compile", str(bad))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"{bad}:2:1: curve on 'x': knot positions must be strictly increasing (0.0 then 0.0)",
+        "    curve x { 0: 1, 0: 2 }",
+        "    ^",
+    ]
+
+
+def test_missing_file_and_unknown_target() -> None:
+    done = pwlc_cli("compile", "no/such/model.pwl")
+    assert (done.returncode, done.stderr.strip()) == (1, "no/such/model.pwl: no such file")
+    done = pwlc_cli("compile", str(RECIDIVISM), "-t", "cobol")
+    assert done.returncode == 1 and "unknown target 'cobol'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_fmt_check_and_rewrite(tmp_path: Path) -> None:
+    path = tmp_path / "m.pwl"
+    path.write_text("input x:numeric\ncurve x{0:1,1:2}\n")
+    assert pwlc_cli("fmt", "--check", str(path)).returncode == 1
+    assert path.read_text() == "input x:numeric\ncurve x{0:1,1:2}\n"
+    assert pwlc_cli("fmt", str(path)).returncode == 0
+    assert pwlc_cli("fmt", "--check", str(path)).returncode == 0
+    assert pwlc.read(path).terms == (pwlc.Curve("x", (0.0, 1.0), (1.0, 2.0)),)
+
+
+def test_fmt_refuses_to_drop_a_comment(tmp_path: Path) -> None:
+    path = tmp_path / "m.pwl"
+    path.write_text("input x : numeric\n# why this knot: see ticket 12\ncurve x { 0: 1 }\n")
+    done = pwlc_cli("fmt", str(path))
+    assert done.returncode == 1 and f"{path}:2:1: fmt would drop this comment" in done.stderr
+    assert "ticket 12" in path.read_text()
+
+
+def test_help_warns_about_pickles_and_list_names_targets() -> None:
+    assert "runs code" in pwlc_cli("--help").stdout
+    listed = pwlc_cli("list").stdout
+    assert "python" in listed and "pwl" in listed
