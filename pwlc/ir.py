@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, Union, get_args
+from typing import Literal, get_args
 
 from pwlc.errors import Span, VerifyError
 
@@ -140,7 +140,7 @@ class CategoryAxis:
         return len(self.categories) + 1
 
 
-Axis = Union[StepAxis, KnotAxis, CategoryAxis]
+Axis = StepAxis | KnotAxis | CategoryAxis
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ class Grid:
         return (self.a.feature, self.b.feature)
 
 
-Term = Union[Constant, Curve, Step, Table, Grid]
+Term = Constant | Curve | Step | Table | Grid
 
 
 @dataclass(frozen=True)

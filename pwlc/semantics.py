@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,7 +38,6 @@ from pwlc.ir import (
     Constant,
     Curve,
     Grid,
-    KnotAxis,
     Model,
     Step,
     StepAxis,
@@ -117,7 +116,7 @@ def curve_values(curve: Curve, x: FloatArray) -> FloatArray:
 
 def step_bins(edges: tuple[float, ...], at_edge: str, x: FloatArray) -> NDArray[np.intp]:
     """Rule 3: the bin index of each x (meaningless where x is NaN)."""
-    side = "right" if at_edge == "upper" else "left"
+    side: Literal["left", "right"] = "right" if at_edge == "upper" else "left"
     return np.searchsorted(np.asarray(edges, dtype=np.float64), x, side=side)
 
 

@@ -154,7 +154,7 @@ def test_error_points_at_the_mistake_with_a_caret(recidivism: tuple[pwlc.Model, 
     _, text = recidivism
     message = error_of(text.replace("(25, 0.2)", "(25 0.2)"))
     first, source, caret = message.splitlines()
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "(25, 0.2)" in l)
+    line = next(n for n, source_line in enumerate(text.splitlines(), 1) if "(25, 0.2)" in source_line)
     assert re.match(rf"<string>:{line}:\d+: unexpected '0.2'; expected", first)
     assert source.strip().startswith("+ curve(age")
     assert caret.strip() == "^" and source[len(caret) - 1 : len(caret) + 2] == "0.2"

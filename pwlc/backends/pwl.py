@@ -130,7 +130,7 @@ def syntax_error(exc: UnexpectedInput, text: str, filename: str) -> ParseError:
         return ParseError("unexpected end of file", Span.at(text, filename, offset))
     span = Span.of_line(text, filename, exc.line, exc.column)
     if isinstance(exc, UnexpectedCharacters):
-        return ParseError(f"unexpected character {text[exc.pos_in_stream]!r}", span)
+        return ParseError(f"unexpected character {text[exc.pos_in_stream or 0]!r}", span)
     assert isinstance(exc, UnexpectedToken)
     expected = _describe_expected(getattr(exc, "accepts", None) or exc.expected)
     return ParseError(f"unexpected {exc.token.value!r}; expected {expected}", span)
@@ -310,7 +310,7 @@ class _Reader:
         token = node.children[0] if isinstance(node, Tree) else node
         try:
             value = json.loads(str(token))
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise self.fail(f"bad string escape ({exc.msg})", token) from None
         assert isinstance(value, str)
         return value

@@ -342,8 +342,8 @@ class _Reader:
                     out += [(_combine(sign, s), n) for s, n in self.summands(child)]
             return out
         if isinstance(node, Tree) and node.data == "signed":
-            sign, inner = node.children
-            return [(_combine(str(sign), s), n) for s, n in self.summands(inner)]
+            operator, inner = node.children
+            return [(_combine(str(operator), s), n) for s, n in self.summands(inner)]
         return [("+", node)]
 
     def term(self, sign: str, node: Tree | Token) -> Term:
@@ -455,7 +455,7 @@ class _Reader:
             raise self.fail(f"unexpected {str(node)!r}", node)
         kind = node.data
         if kind == "number":
-            return self.literal_number(node.children[0])
+            return self.literal_number(node.children[0])  # type: ignore[arg-type]
         if kind == "string":
             return self.literal(node)
         if kind in ("sum", "signed"):
@@ -502,7 +502,7 @@ class _Reader:
                 if key in call.kwargs:
                     raise self.fail(f"{function}() got argument {key!r} twice", arg)
                 call.kwargs[key] = self.value(arg.children[1])
-                call.keyword_nodes[key] = arg.children[0]
+                call.keyword_nodes[key] = arg.children[0]  # type: ignore[assignment]
             elif call.kwargs:
                 raise self.fail("positional argument after a keyword argument", arg)
             else:
