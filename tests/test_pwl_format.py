@@ -9,8 +9,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 import pwlc
+from tests.strategies import models
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = """model score (link = logistic) "doc"
@@ -90,3 +92,17 @@ def test_grammars_ship_in_the_wheel(tmp_path: Path) -> None:
     code = f"import sys; sys.path.insert(0, {str(unpacked)!r}); import pwlc; assert pwlc.__file__.startswith({str(unpacked)!r}); print(pwlc.read({GOOD!r}, format='pwl').link)"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path)
     assert out.stdout.strip() == "logistic"
+
+
+@settings(max_examples=80, deadline=None)
+@given(models())
+def test_random_models_round_trip_through_pwl(model: pwlc.Model) -> None:
+    text = pwlc.emit(model, "pwl")
+    assert pwlc.read(text, format="pwl") == model
+    assert pwlc.emit(pwlc.read(text, format="pwl"), "pwl") == text
+
+
+def test_import_pwlc_stays_light() -> None:
+    code = "import sys, pwlc; print(sorted(m for m in ('cvxpy', 'black', 'pandas', 'sklearn', 'interpret', 'lightgbm', 'matplotlib', 'duckdb', 'sqlglot', 'scipy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
