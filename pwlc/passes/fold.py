@@ -1,0 +1,129 @@
+"""fold-constants: one intercept, centred terms, no flat terms, one term per feature.
+
+Exact up to float rounding (a few ulps from moving offsets into the intercept). Steps:
+
+1. Terms on the same feature merge into one: two curves with the same transform into one
+   curve on the union of their knots (their sum is piecewise linear there, flat outside);
+   two steps with the same `at_edge` into one step on the union of edges; two tables into
+   one table. Terms that cannot merge exactly (curves with different transforms, a curve
+   and a step, steps with different `at_edge`) stay apart. Grids are left as they are.
+2. Centring convention: each term is shifted so that its mean contribution over the rows
+   of the data is zero (rows where it is missing excluded), as EBM does; without data,
+   so that its largest and smallest values are opposite (midrange zero). The shift goes
+   into the intercept; `missing` and `default` values shift with the term.
+3. A term that contributes one value for every input (a flat curve, a step whose values
+   are all equal, a table whose entries, default and missing agree) becomes part of the
+   intercept — unless its `missing` is None, since it then turns missing inputs into a
+   missing score.
+4. All constants are summed into one intercept, first; a zero intercept is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from pwlc.ir import Constant, Curve, Grid, Model, Step, Table, Term
+from pwlc.passes import Pass, register
+from pwlc.passes.context import PassData, output_values, shift
+from pwlc.semantics import curve_values, step_values, term_values
+
+
+@register
+@dataclass(frozen=True)
+class FoldConstants(Pass):
+    """Sum constants, merge same-feature terms, centre every term, drop flat terms."""
+
+    name = "fold-constants"
+    centre: bool = True
+
+    def run(self, model: Model, data: PassData | None) -> Model:
+        intercept: list[float] = []
+        terms: list[Term] = []
+        for term in merge_same_feature(model.terms):
+            if isinstance(term, Constant):
+                intercept.append(term.value)
+                continue
+            if self.centre:
+                offset = centre_of(term, data)
+                if offset != 0.0:
+                    term = shift(term, offset)
+                    intercept.append(offset)
+            flat = flat_value(term)
+            if flat is not None:
+                intercept.append(flat)
+            else:
+                terms.append(term)
+        total = math.fsum(intercept)
+        head: list[Term] = [Constant(total)] if total != 0.0 else []
+        return replace(model, terms=tuple(head + terms))
+
+
+def merge_same_feature(terms: tuple[Term, ...]) -> list[Term]:
+    """Merge every term into the first earlier term on the same feature it merges with exactly."""
+    out: list[Term] = []
+    for term in terms:
+        for i, earlier in enumerate(out):
+            merged = merge_pair(earlier, term)
+            if merged is not None:
+                out[i] = merged
+                break
+        else:
+            out.append(term)
+    return out
+
+
+def merge_pair(a: Term, b: Term) -> Term | None:
+    """The single term equal to `a + b`, or None when there is none of the same kind."""
+    if isinstance(a, Grid) or isinstance(b, Grid) or isinstance(a, Constant) or isinstance(b, Constant):
+        return None
+    if a.feature != b.feature:
+        return None
+    missing = None if a.missing is None or b.missing is None else a.missing + b.missing
+    if isinstance(a, Curve) and isinstance(b, Curve) and a.fx == b.fx:
+        xs = np.array(sorted(set(a.xs) | set(b.xs)), dtype=np.float64)
+        ys = curve_values(a, xs) + curve_values(b, xs)
+        return Curve(a.feature, tuple(float(x) for x in xs), tuple(float(y) for y in ys), a.fx, missing, a.span)
+    if isinstance(a, Step) and isinstance(b, Step) and a.at_edge == b.at_edge:
+        edges = sorted(set(a.edges) | set(b.edges))
+        inside = _bin_representatives(edges, a.at_edge)
+        values = step_values(a, inside) + step_values(b, inside)
+        return Step(a.feature, tuple(edges), tuple(float(v) for v in values), a.at_edge, missing, a.span)
+    if isinstance(a, Table) and isinstance(b, Table):
+        first, second = a.lookup(), b.lookup()
+        keys = list(first) + [k for k in second if k not in first]
+        entries = tuple((k, first.get(k, a.default) + second.get(k, b.default)) for k in keys)
+        return Table(a.feature, entries, a.default + b.default, missing, a.span)
+    return None
+
+
+def _bin_representatives(edges: list[float], at_edge: str) -> np.ndarray:
+    """One x inside each bin of a step: an edge belongs to the bin on its `at_edge` side."""
+    if at_edge == "upper":  # bins [e_{k-1}, e_k): e_{k-1} is in bin k
+        points = [-math.inf] + edges
+    else:  # bins (e_{k-1}, e_k]: e_k is in bin k
+        points = edges + [math.inf]
+    return np.array(points, dtype=np.float64)
+
+
+def centre_of(term: Term, data: PassData | None) -> float:
+    """The offset that centres `term` (see the module docstring for the convention)."""
+    if data is not None and data.rows:
+        values = term_values(term, data.columns, data.rows)
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            return float(np.mean(finite))
+    values = output_values(term)
+    if term.missing is not None:  # type: ignore[union-attr]
+        values = values[:-1]
+    return (max(values) + min(values)) / 2 if values else 0.0
+
+
+def flat_value(term: Term) -> float | None:
+    """The one value a term contributes for every input, or None if it varies (or can be missing)."""
+    if term.missing is None:  # type: ignore[union-attr]
+        return None
+    values = set(output_values(term))
+    return values.pop() if len(values) == 1 else None

@@ -1,0 +1,58 @@
+"""prune: drop terms whose contribution is below a threshold, folding their average into
+the intercept.
+
+A term's contribution is its largest distance from its centre (the centre as in
+fold-constants: data mean, or midrange without data), over the rows of the data or over
+every input. Terms at or below `threshold` are dropped, smallest first, while the pass's
+total score change stays within `tol` (default: `threshold`). A term whose `missing` is
+None is never dropped: it makes a missing input give a missing score, which a constant
+cannot.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from pwlc.errors import PwlcError
+from pwlc.ir import Constant, Model, Term
+from pwlc.passes import Pass, register
+from pwlc.passes.context import Budget, PassData
+from pwlc.passes.fold import centre_of
+
+
+@register
+@dataclass(frozen=True)
+class Prune(Pass):
+    """Drop terms contributing at most `threshold`, within a total score change of `tol`."""
+
+    name = "prune"
+    threshold: float = 0.01
+    tol: float | None = None  # None: the same as threshold
+
+    def __post_init__(self) -> None:
+        for option, value in (("threshold", self.threshold), ("tol", self.tol)):
+            if value is not None and not (value >= 0 and math.isfinite(value)):
+                raise PwlcError(f"{option} must be a finite number >= 0, got {value!r}")
+
+    @property
+    def stated_error(self) -> float | None:
+        return self.threshold if self.tol is None else self.tol
+
+    def run(self, model: Model, data: PassData | None) -> Model:
+        budget = Budget(model, data, self.stated_error or 0.0)
+        candidates: list[tuple[float, int, Term]] = []
+        for k, term in enumerate(model.terms):
+            if isinstance(term, Constant) or term.missing is None:
+                continue
+            flat = Constant(centre_of(term, data))
+            contribution = budget.local_cost(k, flat)
+            if contribution <= self.threshold:
+                candidates.append((contribution, k, flat))
+        for _, k, flat in sorted(candidates, key=lambda c: (c[0], c[1])):
+            budget.try_replace(k, flat)
+        # Dropped terms became constants: sum every constant into one intercept, first.
+        constants = [t.value for t in budget.terms if isinstance(t, Constant)]
+        rest = [t for t in budget.terms if not isinstance(t, Constant)]
+        head: list[Term] = [Constant(math.fsum(constants))] if constants else []
+        return replace(model, terms=tuple(head + rest))

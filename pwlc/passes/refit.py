@@ -1,0 +1,381 @@
+"""refit: keep every knot and edge, solve all values and the intercept jointly (cvxpy).
+
+The score is linear in the values: a curve is a sum of hat functions in fx-space (flat
+outside its end knots), a step or table is a sum of indicators, a grid a sum of (bi)linear
+cell weights, a `missing` value an indicator of the missing rows. So score = X @ theta for
+a sparse design matrix X (a few nonzeros per term per row) and the vector theta of every
+value of every term plus one intercept.
+
+Targets: `target=teacher` fits the raw scores the pipeline was given as teacher (by default
+the scores of the model `optimize` started from: after lossy passes this pulls the model
+back toward the original); `target=labels` fits the column `label` of the data, with
+logistic loss for a logistic link and squared loss otherwise.
+
+Scaling, without a row-sized cvxpy problem:
+- squared loss uses sufficient statistics: G = X^T W X (p x p) and X^T W y, accumulated
+  over chunks of `chunk` rows, so memory is O(p^2 + chunk * terms) for any row count; the
+  cvxpy problem is a p-variable quadratic program in G;
+- logistic loss samples `max_rows` rows uniformly without replacement when there are more
+  (weights scaled up to the full count; the sample is fixed by `seed`), then merges rows
+  with identical design rows (summing their weights and positive labels): the cvxpy
+  problem has one exponential-cone term per distinct row.
+
+Rows with a missing score (a term without a `missing` value, its input missing) are left
+out. A small ridge `ridge * ||theta - theta_0||^2` (scaled by the mean diagonal of G) keeps
+values that no row identifies (an unseen category's default, a missing value that never
+occurs) where they were, and splits level between intercept and terms as before.
+Options: `monotone` ("age:+;priors_count:-": increasing/decreasing knot and step values on
+those features), `smooth` (penalty on squared second differences of each curve's and
+step's values), `solver` (auto: CLARABEL, then OSQP/SCS/HIGHS, whichever cvxpy has).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pwlc.errors import DataError, PwlcError, UnsupportedError
+from pwlc.ir import Constant, Curve, Grid, Model, Step, Table, Term
+from pwlc.passes import Pass, register
+from pwlc.passes.context import PassData, output_values, with_output_values
+from pwlc.semantics import Column, _axis_cells, _categorical, _numeric, step_bins, transform
+
+_QP_SOLVERS = ("CLARABEL", "OSQP", "SCS", "HIGHS")
+_EXP_CONE_SOLVERS = ("CLARABEL", "SCS")
+
+
+@register
+@dataclass(frozen=True)
+class Refit(Pass):
+    """Jointly re-solve every knot value, table value and the intercept on the data."""
+
+    name = "refit"
+    target: str = "teacher"  # "teacher" or "labels"
+    label: str = ""  # the label column, for target=labels
+    loss: str = "auto"  # "squared", "logistic", or auto (from the target and the link)
+    monotone: str = ""  # "feature:+;other:-"
+    smooth: float = 0.0
+    ridge: float = 1e-6
+    solver: str = "auto"
+    max_rows: int = 200_000  # logistic loss: rows sampled above this
+    chunk: int = 100_000  # squared loss: rows per chunk of sufficient statistics
+    seed: int = 0
+    directions: dict[str, int] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.target not in ("teacher", "labels"):
+            raise PwlcError(f"target must be 'teacher' or 'labels', got {self.target!r}")
+        if self.target == "labels" and not self.label:
+            raise PwlcError("target=labels needs label=<column of the data>")
+        if self.loss not in ("auto", "squared", "logistic"):
+            raise PwlcError(f"loss must be 'squared', 'logistic' or 'auto', got {self.loss!r}")
+        for option in ("smooth", "ridge"):
+            value = getattr(self, option)
+            if not (value >= 0 and math.isfinite(value)):
+                raise PwlcError(f"{option} must be a finite number >= 0, got {value!r}")
+        if self.max_rows < 1 or self.chunk < 1:
+            raise PwlcError("max_rows and chunk must be positive")
+        object.__setattr__(self, "directions", parse_monotone(self.monotone))
+
+    def run(self, model: Model, data: PassData | None) -> Model:
+        return self.apply(model, data)[0]
+
+    def apply(self, model: Model, data: PassData | None) -> tuple[Model, str]:
+        if data is None:
+            raise PwlcError("refit needs data: pass data= to optimize (or --data to the CLI)")
+        layout = Layout(model)
+        for feature in self.directions:
+            if not any(isinstance(t, (Curve, Step)) and t.feature == feature for t in layout.terms):
+                raise UnsupportedError(f"refit: monotone feature {feature!r} has no curve or step to constrain")
+        loss = self._loss(model)
+        target, weight = self._target(data)
+        start = layout.theta0
+        if loss == "squared":
+            gram, moment, total_weight, yy = sufficient_statistics(layout, data, target, weight, self.chunk)
+            theta = self._solve_squared(layout, gram, moment, total_weight)
+            before = (start @ gram @ start - 2 * moment @ start + yy) / total_weight
+            after = (theta @ gram @ theta - 2 * moment @ theta + yy) / total_weight
+            note = f"RMS to {self.target}: {math.sqrt(max(before, 0)):.4g} -> {math.sqrt(max(after, 0)):.4g}"
+        else:
+            design, counts, positives, rows = logistic_rows(layout, data, target, weight, self.max_rows, self.seed)
+            theta = self._solve_logistic(layout, design, counts, positives)
+            before = logistic_loss(design @ start, counts, positives)
+            after = logistic_loss(design @ theta, counts, positives)
+            note = f"log loss: {before:.4g} -> {after:.4g} ({design.shape[0]} distinct of {rows} rows)"
+        return layout.model_with(theta), note
+
+    def _loss(self, model: Model) -> str:
+        if self.loss != "auto":
+            if self.loss == "logistic" and self.target == "teacher":
+                raise PwlcError("loss=logistic needs target=labels (teacher scores are fitted with squared loss)")
+            return self.loss
+        if self.target == "labels" and model.link == "logistic":
+            return "logistic"
+        if self.target == "labels" and model.link == "exp":
+            raise UnsupportedError("refit on labels with an exp link is not supported: use target=teacher or loss=squared")
+        return "squared"
+
+    def _target(self, data: PassData) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        if self.target == "teacher":
+            target = data.target_scores
+        else:
+            try:
+                target = np.asarray(data.column(self.label), dtype=np.float64)
+            except (TypeError, ValueError):
+                raise DataError(f"label column {self.label!r} holds non-numbers") from None
+        return target, np.ones(data.rows)
+
+    def _solve_squared(self, layout: Layout, gram: NDArray[np.float64], moment: NDArray[np.float64], total: float) -> NDArray[np.float64]:
+        import cvxpy as cp
+
+        theta = cp.Variable(layout.size)
+        scale = max(float(np.mean(np.diag(gram))) / total, 1e-12)
+        quadratic = gram / total + (self.ridge * scale) * np.eye(layout.size)
+        linear = moment / total + (self.ridge * scale) * layout.theta0
+        objective = cp.quad_form(theta, cp.psd_wrap((quadratic + quadratic.T) / 2)) - 2 * linear @ theta
+        return self._solve(layout, theta, objective, _QP_SOLVERS)
+
+    def _solve_logistic(self, layout: Layout, design: Any, counts: NDArray[np.float64], positives: NDArray[np.float64]) -> NDArray[np.float64]:
+        import cvxpy as cp
+
+        theta = cp.Variable(layout.size)
+        scores = design @ theta
+        total = float(counts.sum())
+        mean_diag = float(np.asarray(design.multiply(design).T @ counts).mean()) / total
+        objective = (counts @ cp.logistic(scores) - positives @ scores) / total
+        objective = objective + self.ridge * max(mean_diag, 1e-12) * cp.sum_squares(theta - layout.theta0)
+        return self._solve(layout, theta, objective, _EXP_CONE_SOLVERS)
+
+    def _solve(self, layout: Layout, theta: Any, objective: Any, preferred: tuple[str, ...]) -> NDArray[np.float64]:
+        import cvxpy as cp
+
+        smoothing = layout.second_differences()
+        if self.smooth > 0 and smoothing.shape[0]:
+            objective = objective + self.smooth * cp.sum_squares(smoothing @ theta)
+        constraints = [layout.monotone_matrix(self.directions) @ theta >= 0] if self.directions else []
+        problem = cp.Problem(cp.Minimize(objective), constraints)
+        solver = self._solver(preferred, cp.installed_solvers())
+        try:
+            problem.solve(solver=solver)
+        except cp.error.SolverError as exc:
+            raise PwlcError(f"refit: solver {solver} failed ({exc})") from None
+        if problem.status not in ("optimal", "optimal_inaccurate") or theta.value is None:
+            raise PwlcError(f"refit: solver {solver} ended with status {problem.status!r}")
+        return np.asarray(theta.value, dtype=np.float64)
+
+    def _solver(self, preferred: tuple[str, ...], installed: list[str]) -> str:
+        if self.solver != "auto":
+            if self.solver.upper() not in installed:
+                raise UnsupportedError(f"refit: solver {self.solver!r} is not installed (installed: {', '.join(installed)})")
+            return self.solver.upper()
+        for name in preferred:
+            if name in installed:
+                return name
+        raise UnsupportedError(f"refit: none of the solvers {', '.join(preferred)} is installed")
+
+
+def parse_monotone(text: str) -> dict[str, int]:
+    """"age:+;priors_count:-" -> {"age": 1, "priors_count": -1}."""
+    directions: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        feature, _, sign = item.rpartition(":")
+        if not feature or sign not in ("+", "-"):
+            raise PwlcError(f"monotone: expected 'feature:+' or 'feature:-', got {item!r}")
+        directions[feature] = 1 if sign == "+" else -1
+    return directions
+
+
+# --- the design ---------------------------------------------------------------------------
+
+
+class Layout:
+    """Where each term's values sit in theta. Column 0 is the intercept (all constants)."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.terms = [t for t in model.terms if not isinstance(t, Constant)]
+        self.offsets: list[int] = []
+        size = 1
+        for term in self.terms:
+            self.offsets.append(size)
+            size += len(output_values(term))
+        self.size = size
+        self.theta0 = np.array([model.intercept] + [v for t in self.terms for v in output_values(t)], dtype=np.float64)
+
+    def design(self, columns: dict[str, Column], rows: slice) -> tuple[Any, NDArray[np.bool_]]:
+        """The sparse design of `rows` (CSR) and the mask of rows whose score is not missing."""
+        from scipy import sparse
+
+        count = rows.stop - rows.start
+        row_ids: list[NDArray[Any]] = [np.arange(count)]
+        col_ids: list[NDArray[Any]] = [np.zeros(count, dtype=np.intp)]
+        weights: list[NDArray[Any]] = [np.ones(count)]
+        keep = np.ones(count, dtype=bool)
+        for term, offset in zip(self.terms, self.offsets):
+            r, c, w, missing = term_design(term, {n: columns[n][rows] for n in columns}, count)
+            row_ids.append(r)
+            col_ids.append(c + offset)
+            weights.append(w)
+            if term.missing is None:  # type: ignore[union-attr]
+                keep &= ~missing
+        matrix = sparse.coo_matrix(
+            (np.concatenate(weights), (np.concatenate(row_ids), np.concatenate(col_ids))), shape=(count, self.size)
+        ).tocsr()
+        return matrix, keep
+
+    def model_with(self, theta: NDArray[np.float64]) -> Model:
+        """The model with every value taken from theta; constants become one intercept."""
+        new_terms: list[Term] = [Constant(float(theta[0]))]
+        for term, offset in zip(self.terms, self.offsets):
+            size = len(output_values(term))
+            new_terms.append(with_output_values(term, [float(v) for v in theta[offset : offset + size]]))
+        return replace(self.model, terms=tuple(new_terms))
+
+    def _ordered_blocks(self) -> list[tuple[Term, int, int]]:
+        """(term, first column, count) for the ordered values of each curve and step."""
+        return [(t, o, len(t.ys) if isinstance(t, Curve) else len(t.values)) for t, o in zip(self.terms, self.offsets) if isinstance(t, (Curve, Step))]
+
+    def second_differences(self) -> NDArray[np.float64]:
+        rows = []
+        for _, first, count in self._ordered_blocks():
+            for i in range(first + 1, first + count - 1):
+                row = np.zeros(self.size)
+                row[[i - 1, i, i + 1]] = (1.0, -2.0, 1.0)
+                rows.append(row)
+        return np.array(rows).reshape(len(rows), self.size)
+
+    def monotone_matrix(self, directions: dict[str, int]) -> NDArray[np.float64]:
+        rows = []
+        for term, first, count in self._ordered_blocks():
+            sign = directions.get(term.feature, 0)  # type: ignore[union-attr]
+            for i in range(first, first + count - 1) if sign else ():
+                row = np.zeros(self.size)
+                row[[i, i + 1]] = (-sign, sign)
+                rows.append(row)
+        return np.array(rows).reshape(len(rows), self.size)
+
+
+def term_design(term: Term, columns: dict[str, Column], count: int) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[np.bool_]]:
+    """Nonzeros (row, column within the term, weight) of one term's design, and its missing rows.
+
+    Mirrors pwlc.semantics exactly: a test checks design @ values == term_values.
+    """
+    rows = np.arange(count)
+    if isinstance(term, Curve):
+        x = _numeric(columns[term.feature])
+        missing = np.isnan(x)
+        xs = np.asarray(term.xs, dtype=np.float64)
+        last = len(xs) - 1
+        lower = np.clip(np.searchsorted(xs, x, side="right") - 1, 0, last)
+        lower[x >= xs[-1]] = last
+        upper = np.minimum(lower + 1, last)
+        t, tk = transform(term.fx, x), transform(term.fx, xs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weight = np.where(upper > lower, (t - tk[lower]) / (tk[upper] - tk[lower]), 0.0)
+        weight[(x <= xs[0]) | missing] = 0.0
+        parts = [(rows, lower, 1.0 - weight), (rows, upper, weight)]
+        first_free = len(xs)
+    elif isinstance(term, Step):
+        x = _numeric(columns[term.feature])
+        missing = np.isnan(x)
+        bins = step_bins(term.edges, term.at_edge, x)
+        parts = [(rows, bins, np.ones(count))]
+        first_free = len(term.values)
+    elif isinstance(term, Table):
+        keys = _categorical(columns[term.feature])
+        index = {k: i for i, (k, _) in enumerate(term.entries)}
+        default = len(term.entries)
+        missing = np.array([k is None for k in keys], dtype=bool)
+        cells = np.array([index.get(k, default) if k is not None else 0 for k in keys], dtype=np.intp)
+        parts = [(rows, cells, np.ones(count))]
+        first_free = len(term.entries) + 1
+    elif isinstance(term, Grid):
+        i0, i1, wa, missing_a = _axis_cells(term.a, columns[term.a.feature])
+        j0, j1, wb, missing_b = _axis_cells(term.b, columns[term.b.feature])
+        missing = missing_a | missing_b
+        width = term.b.size
+        parts = [
+            (rows, i0 * width + j0, (1 - wa) * (1 - wb)),
+            (rows, i0 * width + j1, (1 - wa) * wb),
+            (rows, i1 * width + j0, wa * (1 - wb)),
+            (rows, i1 * width + j1, wa * wb),
+        ]
+        first_free = term.a.size * width
+    else:
+        raise TypeError(type(term).__name__)
+    out_r = [r[~missing] for r, _, _ in parts]
+    out_c = [c[~missing] for _, c, _ in parts]
+    out_w = [w[~missing] for _, _, w in parts]
+    if term.missing is not None:
+        out_r.append(rows[missing])
+        out_c.append(np.full(int(missing.sum()), first_free, dtype=np.intp))
+        out_w.append(np.ones(int(missing.sum())))
+    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_w), missing
+
+
+def _slices(rows: int, chunk: int) -> list[slice]:
+    return [slice(start, min(start + chunk, rows)) for start in range(0, rows, chunk)]
+
+
+def sufficient_statistics(layout: Layout, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], chunk: int) -> tuple[NDArray[np.float64], NDArray[np.float64], float, float]:
+    """X^T W X, X^T W y, sum of W and y^T W y over rows with a score and a finite target."""
+    gram = np.zeros((layout.size, layout.size))
+    moment = np.zeros(layout.size)
+    total = 0.0
+    yy = 0.0
+    for rows in _slices(data.rows, chunk):
+        design, keep = layout.design(data.columns, rows)
+        y, w = target[rows], weight[rows]
+        keep &= np.isfinite(y)
+        design, y, w = design[keep], y[keep], w[keep]
+        weighted = design.multiply(w[:, None]).tocsr()
+        gram += (design.T @ weighted).toarray()
+        moment += weighted.T @ y
+        total += float(w.sum())
+        yy += float(w @ (y * y))
+    if total == 0:
+        raise DataError("refit: no row of the data has both a score and a finite target")
+    return gram, moment, total, yy
+
+
+def logistic_rows(layout: Layout, data: PassData, labels: NDArray[np.float64], weight: NDArray[np.float64], max_rows: int, seed: int) -> tuple[Any, NDArray[np.float64], NDArray[np.float64], int]:
+    """The design for logistic loss: sampled to `max_rows`, identical rows merged.
+
+    Returns (distinct design rows, their summed weights, their summed positive weights,
+    number of usable rows before merging).
+    """
+    from scipy import sparse
+
+    design, keep = layout.design(data.columns, slice(0, data.rows))
+    keep &= np.isfinite(labels)
+    if np.any((labels[keep] != 0) & (labels[keep] != 1)):
+        raise DataError("refit: logistic loss needs labels that are 0 or 1")
+    index = np.flatnonzero(keep)
+    w = weight[index]
+    if index.size > max_rows:
+        chosen = np.sort(np.random.default_rng(seed).choice(index.size, size=max_rows, replace=False))
+        index, w = index[chosen], w[chosen] * (index.size / max_rows)
+    design = design[index]
+    design.sum_duplicates()
+    design.sort_indices()
+    groups: dict[bytes, int] = {}
+    group_of = np.empty(index.size, dtype=np.intp)
+    for i in range(index.size):
+        start, stop = design.indptr[i], design.indptr[i + 1]
+        key = design.indices[start:stop].tobytes() + design.data[start:stop].tobytes()
+        group_of[i] = groups.setdefault(key, len(groups))
+    first = np.zeros(len(groups), dtype=np.intp)
+    first[group_of[::-1]] = np.arange(index.size)[::-1]
+    counts = np.bincount(group_of, weights=w, minlength=len(groups))
+    positives = np.bincount(group_of, weights=w * labels[index], minlength=len(groups))
+    return sparse.csr_matrix(design[first]), counts, positives, int(keep.sum())
+
+
+def logistic_loss(scores: NDArray[np.float64], counts: NDArray[np.float64], positives: NDArray[np.float64]) -> float:
+    """Mean log loss of grouped rows."""
+    return float((counts @ np.logaddexp(0.0, scores) - positives @ scores) / counts.sum())
+
