@@ -20,6 +20,7 @@ demo: install
 
 # Engines the SQL tests run on (PostgreSQL, Spark), installed and started if missing.
 services: install
+	bash .ci/chromium.sh
 
 test: install services
 	$(PY) -m pytest

@@ -2,6 +2,7 @@
 
     pwlc compile IN [-t TARGET] [-O0..-O3 | -p PIPELINE] [--data DATA] [-o OUT]
     pwlc distill MODEL --data DATA [--segments N | --tol T] [-o OUT]
+    pwlc report IN --data DATA [--teacher MODEL] [--labels COL] [-o report.html]
     pwlc fmt FILE... [--check]
     pwlc list
     pwlc demo
@@ -48,6 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     distill.add_argument("-t", "--target", help="output target (default: from the suffix of -o, else pwl)")
     _add_pipeline_options(distill, data_option=False)  # lossy passes measure on --data
     distill.set_defaults(run=_distill)
+
+    report = verbs.add_parser("report", help="an HTML fidelity report: each term plotted against the teacher, with metrics")
+    report.add_argument("input", help="the distilled model (.pwl or an emitted file)")
+    report.add_argument("--data", required=True, help="CSV or Parquet data to plot and measure on")
+    report.add_argument("--teacher", help="the trained model the input was distilled from (see distill for formats)")
+    report.add_argument("--labels", help="column of DATA holding the true labels or targets, for metrics")
+    report.add_argument("--queries", help="column of DATA holding query ids (ranking: NDCG@5 and @10)")
+    report.add_argument("--allow-pickle", action="store_true", help="allow loading a pickled teacher (this runs code stored in the file)")
+    report.add_argument("-o", "--output", default="report.html", help="file to write (default: report.html)")
+    report.set_defaults(run=_report)
 
     fmt = verbs.add_parser("fmt", help="re-print files in pwlc's canonical form (in place)")
     fmt.add_argument("files", nargs="+")
@@ -113,6 +124,33 @@ def _distill(args: argparse.Namespace) -> int:
     model = _optimise(model, args, default_data=data)
     target = args.target or _target_for(args.output) or "pwl"
     _write(model, target, args.output)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pwlc.api import read
+    from pwlc.datasets import load_table
+    from pwlc.errors import DataError
+    from pwlc.report import build_report
+
+    model = read(Path(args.input))
+    data = load_table(Path(args.data))
+    teacher = None
+    if args.teacher:
+        from pwlc.frontends import load_model, lower
+
+        teacher = lower(load_model(Path(args.teacher), allow_pickle=args.allow_pickle))
+    extra = {}
+    for option in ("labels", "queries"):
+        column = getattr(args, option)
+        if column is not None:
+            if column not in data.columns:
+                raise DataError(f"{args.data}: no column {column!r} for --{option}")
+            extra[option] = data[column].to_numpy()
+    with _progress("plotting") as report:
+        text = build_report(model, data, teacher=teacher, progress=report, **extra)
+    Path(args.output).write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 

@@ -123,6 +123,11 @@ def _docstring(model: Model) -> str:
     return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"') + "\n"
 
 
+def term_source(model: Model, term: Term) -> str:
+    """The line of emitted Python that computes `term` (as printed before black)."""
+    return _term(term, parameter_names(model), [])
+
+
 def _term(term: Term, params: dict[str, str], used: list[str]) -> str:
     if isinstance(term, Constant):
         return shortest(term.value)
