@@ -115,10 +115,10 @@ def centre_of(term: Term, data: PassData | None) -> float:
         finite = values[np.isfinite(values)]
         if finite.size:
             return float(np.mean(finite))
-    values = output_values(term)
+    spread = output_values(term)
     if term.missing is not None:  # type: ignore[union-attr]
-        values = values[:-1]
-    return (max(values) + min(values)) / 2 if values else 0.0
+        spread = spread[:-1]
+    return (max(spread) + min(spread)) / 2 if spread else 0.0
 
 
 def flat_value(term: Term) -> float | None:

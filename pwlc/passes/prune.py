@@ -45,14 +45,20 @@ class Prune(Pass):
         for k, term in enumerate(model.terms):
             if isinstance(term, Constant) or term.missing is None:
                 continue
-            flat = Constant(centre_of(term, data))
+            flat: Term = Constant(centre_of(term, data))
             contribution = budget.local_cost(k, flat)
             if contribution <= self.threshold:
                 candidates.append((contribution, k, flat))
-        for _, k, flat in sorted(candidates, key=lambda c: (c[0], c[1])):
-            budget.try_replace(k, flat)
-        # Dropped terms became constants: sum every constant into one intercept, first.
-        constants = [t.value for t in budget.terms if isinstance(t, Constant)]
-        rest = [t for t in budget.terms if not isinstance(t, Constant)]
-        head: list[Term] = [Constant(math.fsum(constants))] if constants else []
-        return replace(model, terms=tuple(head + rest))
+        dropped = [k for _, k, flat in sorted(candidates, key=lambda c: (c[0], c[1])) if budget.try_replace(k, flat)]
+        if not dropped:
+            return model
+        # Dropped terms became constants: one intercept, first, unless summing the constants
+        # in a new order moves a score past the tolerance by a rounding error.
+        kept = budget.result()
+        constants = [t.value for t in kept.terms if isinstance(t, Constant)]
+        rest: list[Term] = [t for t in kept.terms if not isinstance(t, Constant)]
+        compact = replace(model, terms=(Constant(math.fsum(constants)), *rest))
+        from pwlc.passes import measure
+
+        within = measure(model, compact, None if data is None else data.raw)[0] <= budget.tol
+        return compact if within else kept

@@ -97,15 +97,15 @@ class Refit(Pass):
         if loss == "squared":
             gram, moment, total_weight, yy = sufficient_statistics(layout, data, target, weight, self.chunk)
             theta = self._solve_squared(layout, gram, moment, total_weight)
-            before = (start @ gram @ start - 2 * moment @ start + yy) / total_weight
-            after = (theta @ gram @ theta - 2 * moment @ theta + yy) / total_weight
-            note = f"RMS to {self.target}: {math.sqrt(max(before, 0)):.4g} -> {math.sqrt(max(after, 0)):.4g}"
+            before = float(start @ gram @ start - 2 * moment @ start + yy) / total_weight
+            after = float(theta @ gram @ theta - 2 * moment @ theta + yy) / total_weight
+            note = f"RMS to {self.target}: {math.sqrt(max(before, 0.0)):.4g} -> {math.sqrt(max(after, 0.0)):.4g}"
         else:
             design, counts, positives, rows = logistic_rows(layout, data, target, weight, self.max_rows, self.seed)
             theta = self._solve_logistic(layout, design, counts, positives)
-            before = logistic_loss(design @ start, counts, positives)
-            after = logistic_loss(design @ theta, counts, positives)
-            note = f"log loss: {before:.4g} -> {after:.4g} ({design.shape[0]} distinct of {rows} rows)"
+            loss_before = logistic_loss(design @ start, counts, positives)
+            loss_after = logistic_loss(design @ theta, counts, positives)
+            note = f"log loss: {loss_before:.4g} -> {loss_after:.4g} ({design.shape[0]} distinct of {rows} rows)"
         return layout.model_with(theta), note
 
     def _loss(self, model: Model) -> str:
@@ -370,8 +370,8 @@ def logistic_rows(layout: Layout, data: PassData, labels: NDArray[np.float64], w
         group_of[i] = groups.setdefault(key, len(groups))
     first = np.zeros(len(groups), dtype=np.intp)
     first[group_of[::-1]] = np.arange(index.size)[::-1]
-    counts = np.bincount(group_of, weights=w, minlength=len(groups))
-    positives = np.bincount(group_of, weights=w * labels[index], minlength=len(groups))
+    counts = np.bincount(group_of, weights=w, minlength=len(groups)).astype(np.float64)
+    positives = np.bincount(group_of, weights=w * labels[index], minlength=len(groups)).astype(np.float64)
     return sparse.csr_matrix(design[first]), counts, positives, int(keep.sum())
 
 

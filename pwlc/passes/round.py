@@ -2,7 +2,7 @@
 
 Numbers are tried from the coarsest rounding to the finest, one precision level at a time
 for the whole model (so no single number eats the budget at full precision before others
-are tried coarsely), and a rounding is kept when the pass's total score change stays
+are tried coarsely), cheapest first within a level, and a rounding is kept when the pass's total score change stays
 within `tol` (see `Budget`). At level d (1..`digits`):
 - a position (curve knot, step edge, grid axis knot or edge) is rounded to d significant
   digits of itself (an age knot 24.9871 becomes 25 at d=2), and only when its neighbours
@@ -10,19 +10,21 @@ within `tol` (see `Budget`). At level d (1..`digits`):
 - a value (knot value, step value, table entry, default, missing, constant) is rounded to
   the decimal place of the d-th significant digit of the largest value in its term, so a
   term's values share their decimals (0.61, -0.4, 0.05 rather than 0.6127, -0.4, 0.0498).
-A number not accepted at any level keeps its full precision.
+A first level at 12 digits removes float noise. A number not accepted at any level keeps
+its full precision (after that clean-up).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from pwlc.errors import PwlcError
 from pwlc.ir import Curve, Grid, KnotAxis, Model, Step, StepAxis, Term
 from pwlc.passes import Pass, register
 from pwlc.passes.context import Budget, PassData, output_values, with_output_values
+
+NOISE_DIGITS = 12
 
 
 @register
@@ -43,49 +45,77 @@ class Round(Pass):
     def run(self, model: Model, data: PassData | None) -> Model:
         budget = Budget(model, data, self.tol)
         settled: set[tuple[int, str, int]] = set()
-        for level in range(1, self.digits + 1):
-            for k in range(len(model.terms)):
-                for slot, count, get, put in _slots(budget.terms[k]):
-                    for i in range(count):
+        # Level 12 first: float noise from earlier arithmetic (0.07500000000000001) goes for
+        # almost nothing, before coarse roundings spend the budget.
+        for level in [NOISE_DIGITS, *range(1, self.digits + 1)]:
+            # Cheapest roundings first, so the budget goes to the numbers that need it least.
+            tries: list[tuple[float, int, str, int]] = []
+            for k, term in enumerate(budget.terms):
+                for slot in slots(term):
+                    for i in range(len(read_slot(term, slot))):
                         if (k, slot, i) in settled:
                             continue
-                        term = budget.terms[k]
-                        numbers = get(term)
-                        rounded = _round_value(numbers, i, level) if slot == "values" else _round_position(numbers, i, level)
-                        if rounded is None or rounded == numbers[i]:
-                            if rounded is not None:
-                                settled.add((k, slot, i))  # already this short
+                        candidate = _rounded(term, slot, i, level)
+                        if candidate is None:
                             continue
-                        candidate = put(term, numbers[:i] + [rounded] + numbers[i + 1 :])
-                        if _positions_valid(candidate) and budget.try_replace(k, candidate):
-                            settled.add((k, slot, i))
+                        if candidate is term:
+                            if level != NOISE_DIGITS:
+                                settled.add((k, slot, i))  # already this short
+                        else:
+                            tries.append((budget.local_cost(k, candidate), k, slot, i))
+            for _, k, slot, i in sorted(tries):
+                candidate = _rounded(budget.terms[k], slot, i, level)
+                if candidate is not None and candidate is not budget.terms[k] and budget.try_replace(k, candidate):
+                    if level != NOISE_DIGITS:
+                        settled.add((k, slot, i))
         return budget.result()
 
 
-Getter = Callable[[Term], list[float]]
-Putter = Callable[[Term, list[float]], Term]
-
-
-def _slots(term: Term) -> list[tuple[str, int, Getter, Putter]]:
-    """The groups of numbers of a term: (kind, how many, read them, write them back)."""
-    slots: list[tuple[str, int, Getter, Putter]] = []
+def slots(term: Term) -> list[str]:
+    """Names of a term's groups of numbers: positions ("xs", "edges", "a.knots", ...) and "values"."""
     if isinstance(term, Curve):
-        slots.append(("xs", len(term.xs), lambda t: list(t.xs), lambda t, v: replace(t, xs=tuple(v))))
-    elif isinstance(term, Step):
-        slots.append(("edges", len(term.edges), lambda t: list(t.edges), lambda t, v: replace(t, edges=tuple(v))))
-    elif isinstance(term, Grid):
-        for side in ("a", "b"):
-            axis = getattr(term, side)
-            field = "knots" if isinstance(axis, KnotAxis) else "edges" if isinstance(axis, StepAxis) else None
-            if field is not None:
-                slots.append((
-                    f"{side}.{field}",
-                    len(getattr(axis, field)),
-                    lambda t, s=side, f=field: list(getattr(getattr(t, s), f)),
-                    lambda t, v, s=side, f=field: replace(t, **{s: replace(getattr(t, s), **{f: tuple(v)})}),
-                ))
-    slots.append(("values", len(output_values(term)), output_values, with_output_values))
-    return slots
+        return ["xs", "values"]
+    if isinstance(term, Step):
+        return ["edges", "values"]
+    if isinstance(term, Grid):
+        axes = [f"{side}.{_axis_field(getattr(term, side))}" for side in ("a", "b")]
+        return [name for name in axes if not name.endswith(".")] + ["values"]
+    return ["values"]
+
+
+def _axis_field(axis: object) -> str:
+    return "knots" if isinstance(axis, KnotAxis) else "edges" if isinstance(axis, StepAxis) else ""
+
+
+def read_slot(term: Term, slot: str) -> list[float]:
+    if slot == "values":
+        return output_values(term)
+    owner: object = term
+    for part in slot.split("."):
+        owner = getattr(owner, part)
+    return list(owner)  # type: ignore[call-overload]
+
+
+def write_slot(term: Term, slot: str, numbers: list[float]) -> Term:
+    if slot == "values":
+        return with_output_values(term, numbers)
+    if "." in slot:
+        side, name = slot.split(".")
+        return replace(term, **{side: replace(getattr(term, side), **{name: tuple(numbers)})})  # type: ignore[arg-type]
+    return replace(term, **{slot: tuple(numbers)})  # type: ignore[arg-type]
+
+
+def _rounded(term: Term, slot: str, i: int, digits: int) -> Term | None:
+    """`term` with number i of `slot` rounded at this level; `term` itself if that changes
+    nothing; None if the rounding is not allowed (knots would collapse or leave the domain)."""
+    numbers = read_slot(term, slot)
+    value = _round_value(numbers, i, digits) if slot == "values" else _round_position(numbers, i, digits)
+    if value is None:
+        return None
+    if value == numbers[i]:
+        return term
+    candidate = write_slot(term, slot, numbers[:i] + [value] + numbers[i + 1 :])
+    return candidate if _positions_valid(candidate) else None
 
 
 def _round_position(numbers: list[float], i: int, digits: int) -> float | None:
