@@ -1,0 +1,113 @@
+"""Frontends: read a trained model into pwlc.
+
+    pwlc.lower(model)      # the exact IR (step curves, tables, step grids)
+    teacher(model)         # the model as an `Additive` (exact shapes), what distill fits
+
+The frontend is chosen by the model's type name, so no ML library is imported to pick one;
+each frontend module imports its library only when it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pwlc.errors import PwlcError, UnsupportedError
+from pwlc.frontends.additive import Additive, Shape
+from pwlc.ir import Model
+
+# (top-level package, class name) -> frontend module. None as class name: any class.
+FRONTENDS: dict[tuple[str, str], str] = {
+    ("interpret", "ExplainableBoostingClassifier"): "ebm",
+    ("interpret", "ExplainableBoostingRegressor"): "ebm",
+    ("lightgbm", "LGBMClassifier"): "lightgbm",
+    ("lightgbm", "LGBMRegressor"): "lightgbm",
+    ("lightgbm", "LGBMRanker"): "lightgbm",
+    ("lightgbm", "Booster"): "lightgbm",
+    ("xgboost", "XGBClassifier"): "xgboost",
+    ("xgboost", "XGBRegressor"): "xgboost",
+    ("xgboost", "XGBRanker"): "xgboost",
+    ("xgboost", "Booster"): "xgboost",
+    ("pygam", "LinearGAM"): "pygam",
+    ("pygam", "LogisticGAM"): "pygam",
+    ("sklearn", "Pipeline"): "sklearn",
+}
+
+__all__ = ["Additive", "Shape", "load_model", "lower", "supported", "teacher"]
+
+
+def supported() -> list[str]:
+    """Model types pwlc reads (for `pwlc list`)."""
+    return sorted({f"{package}.{name}" for package, name in FRONTENDS} | {"EBM JSON", "pwlc.Additive", "pwlc.Model"})
+
+
+def teacher(model: Any) -> Additive:
+    """`model` as an `Additive`: the intercept, link and one exact shape per term."""
+    if isinstance(model, Additive):
+        return model
+    if isinstance(model, Model):
+        return Additive.from_model(model)
+    if isinstance(model, Mapping) and "ebm" in model:
+        from pwlc.frontends import ebm
+
+        return ebm.teacher(model)
+    kind = type(model)
+    key = (kind.__module__.split(".")[0], kind.__name__)
+    if key not in FRONTENDS:
+        raise UnsupportedError(f"pwlc has no frontend for {kind.__module__}.{kind.__name__} (supported: {', '.join(supported())})")
+    module = importlib.import_module(f"pwlc.frontends.{FRONTENDS[key]}")
+    result: Additive = module.teacher(model)
+    return result
+
+
+def lower(model: Any) -> Model:
+    """The exact IR of a trained additive model.
+
+    Raises `UnsupportedError` for a model that is not additive (naming the tree or term)
+    or whose shapes are not piecewise constant (splines: use `pwlc.distill`).
+    """
+    return teacher(model).lower()
+
+
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+
+
+def load_model(path: str | os.PathLike[str], *, allow_pickle: bool = False) -> Any:
+    """Load a trained model from a file.
+
+    `.json`: an EBM `to_jsonable()` export (or an XGBoost JSON model); `.txt`/`.model`:
+    LightGBM model text; `.pkl`/`.pickle`/`.joblib`: a pickle, which RUNS CODE stored in the
+    file when loaded, so only with `allow_pickle=True` for files you trust.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise PwlcError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in PICKLE_SUFFIXES:
+        if not allow_pickle:
+            raise UnsupportedError(f"{path}: loading a pickle runs code stored in the file; allow it (--allow-pickle) only for files you trust")
+        warnings.warn(f"loading {path} as a pickle runs code stored in it", stacklevel=2)
+        import joblib
+
+        try:
+            return joblib.load(path)
+        except Exception as exc:  # a broken or foreign pickle can raise anything
+            raise UnsupportedError(f"{path}: cannot load the pickle ({type(exc).__name__}: {exc})") from None
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if suffix == ".json":
+        if '"learner"' in text[:4096]:
+            from pwlc.frontends import xgboost
+
+            return xgboost.load(path)
+        from pwlc.frontends import ebm
+
+        return ebm.load_json(text)
+    if suffix in (".txt", ".model") and text.startswith("tree\n"):
+        from pwlc.frontends import lightgbm
+
+        return lightgbm.load(text)
+    raise UnsupportedError(f"{path}: not a model pwlc can read (EBM .json, LightGBM model .txt, or a pickle with allow_pickle=True)")

@@ -1,0 +1,163 @@
+"""The common view every frontend produces: a trained model as `link(intercept + sum of shapes)`.
+
+A `Shape` is one term of the teacher: an exact IR term when one exists (EBM bins, tree
+splits, one-hot tables), or else a function that reproduces the teacher's contribution
+exactly (a cubic spline, a linear term) and that only distillation can turn into a curve.
+`Additive.lower()` is the exact IR, or an `UnsupportedError` naming the shape that has no
+exact form; `Additive.score(X)` reproduces the teacher's raw score from the shapes (the
+exactness test of a frontend); `pwlc.distill` fits curves to the shapes.
+
+Users can also build one from plain functions:
+
+    Additive.from_functions({"age": lambda x: -0.02 * x}, intercept=0.5, link="logistic")
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pwlc.errors import UnsupportedError
+from pwlc.ir import LINKS, Constant, Input, Model, Table, Term, term_features, verify
+from pwlc.semantics import Column, FloatArray, prepare_columns, term_values
+
+# A shape's contribution for each row, from the prepared columns (see semantics.prepare_columns):
+# numeric inputs as float64 arrays, categorical inputs as lists of category keys.
+ShapeFunction = Callable[[Mapping[str, Column]], FloatArray]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One term of a teacher: `term` when it is exactly an IR term, else `function`.
+
+    `missing` is the contribution when the input is missing (None when the teacher has no
+    defined value there); `description` names the term in messages ("term 3 (age)").
+    """
+
+    features: tuple[str, ...]
+    description: str
+    term: Term | None = None
+    function: ShapeFunction | None = None
+    missing: float | None = None
+
+    def values(self, columns: Mapping[str, Column], rows: int) -> FloatArray:
+        """The teacher's contribution of this term for each row."""
+        if self.term is not None:
+            return term_values(self.term, columns, rows)
+        assert self.function is not None, f"{self.description} has neither a term nor a function"
+        return np.asarray(self.function(columns), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Additive:
+    """A teacher as `link(intercept + sum(shape for shape in shapes))` over `inputs`."""
+
+    inputs: tuple[Input, ...]
+    shapes: tuple[Shape, ...]
+    intercept: float = 0.0
+    link: str = "identity"
+    doc: str = ""
+    name: str = "score"
+
+    def __post_init__(self) -> None:
+        if self.link not in LINKS:
+            raise UnsupportedError(f"unknown link {self.link!r} (known: {', '.join(LINKS)})")
+
+    def lower(self) -> Model:
+        """The exact IR, or `UnsupportedError` naming the first shape that has no exact form."""
+        for shape in self.shapes:
+            if shape.term is None:
+                raise UnsupportedError(
+                    f"{shape.description} is not piecewise constant or linear, so it cannot be lowered exactly; "
+                    "use pwlc.distill(model, X) to fit a piecewise-linear curve to it"
+                )
+        terms: list[Term] = [Constant(self.intercept)] if self.intercept != 0.0 else []
+        terms += [shape.term for shape in self.shapes if shape.term is not None]
+        return verify(Model(self.inputs, tuple(terms), self.link, self.name, self.doc))
+
+    def columns(self, data: Any) -> tuple[dict[str, Column], int]:
+        """`data` read the way the IR reads it (numeric as float64, categories as strings)."""
+        return prepare_columns(Model(self.inputs, ()), data)
+
+    def contributions(self, data: Any) -> FloatArray:
+        """Each shape's contribution: an array of shape (rows, len(shapes))."""
+        columns, rows = self.columns(data)
+        out = np.empty((rows, len(self.shapes)), dtype=np.float64)
+        for k, shape in enumerate(self.shapes):
+            out[:, k] = shape.values(columns, rows)
+        return out
+
+    def score(self, data: Any) -> FloatArray:
+        """The raw score (before the link) reproduced from the shapes."""
+        contributions = self.contributions(data)
+        return np.asarray(self.intercept + contributions.sum(axis=1), dtype=np.float64)
+
+    @classmethod
+    def from_model(cls, model: Model) -> Additive:
+        """View an IR model as a teacher (to distill it further)."""
+        shapes = []
+        intercept = 0.0
+        for k, term in enumerate(model.terms):
+            if isinstance(term, Constant):
+                intercept += term.value
+                continue
+            features = term_features(term)
+            shapes.append(Shape(features, f"term {k} ({' x '.join(features)})", term=term, missing=getattr(term, "missing", None)))
+        return cls(model.inputs, tuple(shapes), intercept, model.link, model.doc, model.name)
+
+    @classmethod
+    def from_functions(
+        cls,
+        functions: Mapping[str, Callable[[Any], Any]],
+        *,
+        intercept: float = 0.0,
+        link: str = "identity",
+        categories: Mapping[str, Iterable[Any]] | None = None,
+        doc: str = "",
+    ) -> Additive:
+        """A generic additive model: one function per feature, plus an intercept and link.
+
+        A numeric feature's function takes a float64 array and returns the contributions.
+        A feature listed in `categories` is categorical: its function is called once per
+        listed category and becomes an exact table (unseen categories and missing inputs
+        contribute 0).
+        """
+        categories = {name: tuple(values) for name, values in (categories or {}).items()}
+        inputs = []
+        shapes = []
+        for name, function in functions.items():
+            if name in categories:
+                inputs.append(Input(name, "categorical"))
+                table = _table_from_function(name, function, categories[name])
+                shapes.append(Shape((name,), f"function for {name!r}", term=table, missing=table.missing))
+            else:
+                inputs.append(Input(name, "numeric"))
+                shapes.append(Shape((name,), f"function for {name!r}", function=_numeric_function(name, function)))
+        return cls(tuple(inputs), tuple(shapes), float(intercept), link, doc)
+
+
+def _numeric_function(name: str, function: Callable[[Any], Any]) -> ShapeFunction:
+    def apply(columns: Mapping[str, Column]) -> FloatArray:
+        x = np.asarray(columns[name], dtype=np.float64)
+        return np.broadcast_to(np.asarray(function(x), dtype=np.float64), x.shape).copy()
+
+    return apply
+
+
+def _table_from_function(name: str, function: Callable[[Any], Any], values: Sequence[Any]) -> Table:
+    from pwlc.semantics import category_key
+
+    entries = []
+    for value in values:
+        key = category_key(value)
+        if key is None:
+            continue
+        contribution = float(np.asarray(function(np.array([value], dtype=object))).ravel()[0])
+        if not math.isfinite(contribution):
+            raise UnsupportedError(f"the function for {name!r} gives {contribution} for category {key!r}")
+        entries.append((key, contribution))
+    return Table(name, tuple(entries), default=0.0, missing=0.0)
