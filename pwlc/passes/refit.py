@@ -105,7 +105,9 @@ class Refit(Pass):
             theta = self._solve_logistic(layout, design, counts, positives)
             loss_before = logistic_loss(design @ start, counts, positives)
             loss_after = logistic_loss(design @ theta, counts, positives)
-            note = f"log loss: {loss_before:.4g} -> {loss_after:.4g} ({design.shape[0]} distinct of {rows} rows)"
+            used = min(rows, self.max_rows)
+            sampled = f", a sample of {used} from {rows}" if used < rows else ""
+            note = f"log loss: {loss_before:.4g} -> {loss_after:.4g} ({design.shape[0]} distinct rows of {used}{sampled})"
         return layout.model_with(theta), note
 
     def _loss(self, model: Model) -> str:

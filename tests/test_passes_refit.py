@@ -1,0 +1,184 @@
+"""refit: the design matrix against the reference evaluator, and the joint solutions
+against independent solvers (numpy least squares, scikit-learn's logistic regression)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pwlc
+from pwlc.errors import DataError, PwlcError, UnsupportedError
+from pwlc.ir import Constant, Curve, Input, Model, Step, Table, verify
+from pwlc.passes import optimize
+from pwlc.passes.context import PassData, output_values, with_output_values
+from pwlc.passes.refit import Layout, Refit
+from pwlc.semantics import evaluate, prepare_columns
+from pwlc.testing import edge_grid, grid_as_arrays
+
+GOLDEN_MODELS = sorted((Path(__file__).resolve().parent.parent / "golden" / "models").glob("*.pwl"))
+
+
+def reference_design(model: Model, data: object) -> np.ndarray:
+    """The design built by the reference evaluator alone: column j is the score of the
+    model whose values are all zero except value j (the intercept is column 0)."""
+    layout = Layout(model)
+    zero = [with_output_values(t, [0.0] * len(output_values(t))) for t in layout.terms]
+    columns = [evaluate(Model(model.inputs, (Constant(1.0), *zero)), data, output="score")]
+    for k, term in enumerate(layout.terms):
+        for j in range(len(output_values(term))):
+            unit = [0.0] * len(output_values(term))
+            unit[j] = 1.0
+            terms = list(zero)
+            terms[k] = with_output_values(term, unit)
+            columns.append(evaluate(Model(model.inputs, tuple(terms)), data, output="score"))
+    return np.column_stack(columns)
+
+
+@pytest.mark.parametrize("path", GOLDEN_MODELS, ids=[p.stem for p in GOLDEN_MODELS])
+def test_design_equals_the_reference_evaluator(path: Path) -> None:
+    model = pwlc.read(path)
+    data = grid_as_arrays(model, edge_grid(model))
+    columns, rows = prepare_columns(model, data)
+    design, keep = Layout(model).design(columns, slice(0, rows))
+    expected = evaluate(model, data, output="score")
+    assert np.array_equal(keep, ~np.isnan(expected)), "rows left out are exactly the rows with a missing score"
+    reference = reference_design(model, data)
+    np.testing.assert_allclose(design.toarray()[keep], reference[keep], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(design[keep] @ Layout(model).theta0, expected[keep], rtol=1e-12, atol=1e-12)
+
+
+@pytest.fixture
+def problem() -> tuple[Model, dict[str, object]]:
+    """A model with a curve on a log scale, a step, a table, and correlated inputs."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    age = rng.uniform(18, 70, n)
+    priors = np.where(rng.uniform(size=n) < 0.1, np.nan, np.round(rng.exponential(3, n) + (70 - age) / 20))
+    group = rng.choice(["a", "b", "c", "d"], n).tolist()
+    model = verify(
+        Model(
+            (Input("age"), Input("priors"), Input("group", "categorical")),
+            (
+                Constant(-0.3),
+                Curve("age", (18.0, 25.0, 40.0, 70.0), (0.8, 0.3, -0.2, -0.5), "log"),
+                Step("priors", (1.0, 3.0, 8.0), (-0.5, 0.0, 0.4, 1.0), "lower", 0.1),
+                Table("group", (("a", 0.2), ("b", -0.1), ("c", 0.0)), 0.05, -0.2),
+            ),
+            "logistic",
+        )
+    )
+    return model, {"age": age, "priors": priors, "group": group}
+
+
+def perturbed(model: Model, seed: int = 0) -> Model:
+    rng = np.random.default_rng(seed)
+    terms = [with_output_values(t, [v + rng.normal(0, 0.3) for v in output_values(t)]) for t in model.terms]
+    return replace(model, terms=tuple(terms))
+
+
+def test_refit_recovers_the_teacher_when_the_knots_allow(problem: tuple[Model, dict]) -> None:
+    truth, data = problem
+    start = perturbed(truth)
+    teacher = evaluate(truth, data, output="score")
+    fitted, report = optimize(start, "refit", data, teacher=teacher)
+    assert np.max(np.abs(evaluate(fitted, data, output="score") - teacher)) < 1e-5
+    assert "RMS to teacher" in report.passes[0].note
+
+
+def test_squared_refit_matches_least_squares(problem: tuple[Model, dict]) -> None:
+    truth, data = problem
+    rng = np.random.default_rng(1)
+    target = evaluate(truth, data, output="score") + rng.normal(0, 0.5, len(data["age"]))
+    target += 0.3 * np.sin(np.asarray(data["age"]) / 5)  # something the knots cannot follow
+    start = perturbed(truth)
+    fitted = Refit(ridge=0.0).run(start, PassData.from_data(start, data, target))
+    design = reference_design(start, data)
+    keep = ~np.isnan(design).any(axis=1)
+    solution, *_ = np.linalg.lstsq(design[keep], target[keep], rcond=None)
+    np.testing.assert_allclose(evaluate(fitted, data, output="score"), design @ solution, atol=1e-5)
+
+
+def test_chunked_statistics_give_the_same_fit(problem: tuple[Model, dict]) -> None:
+    truth, data = problem
+    start = perturbed(truth)
+    context = PassData.from_data(start, data, evaluate(truth, data, output="score") + np.cos(data["age"]))
+    whole = Refit().run(start, context)
+    chunked = Refit(chunk=7).run(start, context)
+    np.testing.assert_allclose(evaluate(whole, data, output="score"), evaluate(chunked, data, output="score"), atol=1e-6)
+
+
+def test_logistic_refit_matches_scikit_learn(problem: tuple[Model, dict]) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    truth, data = problem
+    rng = np.random.default_rng(2)
+    labels = (rng.uniform(size=len(data["age"])) < evaluate(truth, data)).astype(float)
+    start = perturbed(truth)
+    fitted, report = optimize(start, "refit{target=labels,label=y,ridge=0}", {**data, "y": labels})
+    design = reference_design(start, data)
+    sklearn_fit = LogisticRegression(C=np.inf, fit_intercept=False, tol=1e-10, max_iter=10000).fit(design, labels)
+    np.testing.assert_allclose(evaluate(fitted, data), sklearn_fit.predict_proba(design)[:, 1], atol=2e-4)
+    assert "log loss" in report.passes[0].note
+
+
+def test_logistic_rows_merge_duplicates_and_sample(problem: tuple[Model, dict]) -> None:
+    truth, data = problem
+    rng = np.random.default_rng(3)
+    labels = (rng.uniform(size=len(data["age"])) < evaluate(truth, data)).astype(float)
+    twice = {k: (v + v if isinstance(v, list) else np.concatenate([v, v])) for k, v in {**data, "y": labels}.items()}
+    once, report_once = optimize(truth, "refit{target=labels,label=y}", {**data, "y": labels})
+    doubled, report_twice = optimize(truth, "refit{target=labels,label=y}", twice)
+    np.testing.assert_allclose(evaluate(once, data), evaluate(doubled, data), atol=1e-5)
+    assert "(3000 distinct rows of 6000)" in report_twice.passes[0].note
+    sampled, report_sampled = optimize(truth, "refit{target=labels,label=y,max_rows=1000}", twice)
+    assert "a sample of 1000 from 6000" in report_sampled.passes[0].note
+
+
+def test_monotone_and_smooth_options(problem: tuple[Model, dict]) -> None:
+    truth, data = problem
+    wiggly = evaluate(truth, data, output="score") + 0.5 * np.sin(np.asarray(data["age"]))
+    flexible = replace(truth, terms=(truth.terms[0], Curve("age", tuple(float(x) for x in np.linspace(18, 70, 12)), (0.0,) * 12), *truth.terms[2:]))
+    context = PassData.from_data(flexible, data, wiggly)
+    free = Refit().run(flexible, context)
+    ys = np.array(free.terms[1].ys)
+    assert np.any(np.diff(ys) > 0) and np.any(np.diff(ys) < 0), "the unconstrained fit follows the wiggle"
+    down = Refit(monotone="age:-;priors:+").run(flexible, context)
+    assert np.all(np.diff(down.terms[1].ys) <= 1e-7) and np.all(np.diff(down.terms[2].values) >= -1e-7)
+    smooth = Refit(smooth=1.0).run(flexible, context)
+    assert np.sum(np.diff(smooth.terms[1].ys, 2) ** 2) < 0.1 * np.sum(np.diff(ys, 2) ** 2)
+
+
+def test_unidentified_values_stay_put(problem: tuple[Model, dict]) -> None:
+    truth, data = problem
+    group_d = np.array([g == "d" for g in data["group"]])
+    fitted, _ = optimize(truth, "refit", data, teacher=evaluate(truth, data, output="score") + 0.3 * group_d)
+    table = fitted.terms[3]
+    assert table.missing == pytest.approx(-0.2, abs=1e-6), "no row has a missing group"
+    # Group "d" is not in the table: its rows are fitted through the default.
+    assert table.default - table.lookup()["a"] == pytest.approx(0.05 - 0.2 + 0.3, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "pipeline, data_extra, error, message",
+    [
+        ("refit{target=labels}", {}, PwlcError, "target=labels needs label="),
+        ("refit{target=labels,label=nope}", {}, DataError, "data has no column 'nope'"),
+        ("refit{solver=NOPE}", {}, UnsupportedError, "solver 'NOPE' is not installed"),
+        ("refit{monotone=colour:+}", {}, UnsupportedError, "monotone feature 'colour'"),
+        ("refit{loss=logistic}", {}, PwlcError, "loss=logistic needs target=labels"),
+        ("refit{target=labels,label=y}", {"y": "bad"}, DataError, "0 or 1"),
+    ],
+)
+def test_refit_mistakes_are_pwlc_errors(problem: tuple[Model, dict], pipeline: str, data_extra: dict, error: type, message: str) -> None:
+    truth, data = problem
+    extra = {k: np.full(len(data["age"]), 2.0) for k in data_extra}
+    with pytest.raises(error, match=message.replace("(", r"\(")):
+        optimize(truth, pipeline, {**data, **extra})
+
+
+def test_refit_needs_data(problem: tuple[Model, dict]) -> None:
+    with pytest.raises(PwlcError, match="refit needs data"):
+        optimize(problem[0], "refit")
