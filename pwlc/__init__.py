@@ -21,6 +21,7 @@ from pwlc.ir import (
     Table,
     verify,
 )
+from pwlc.passes import optimize
 
 __version__ = "0.1.0"
 
@@ -42,6 +43,7 @@ __all__ = [
     "VerifyError",
     "emit",
     "evaluate",
+    "optimize",
     "read",
     "targets",
     "verify",
