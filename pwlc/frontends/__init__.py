@@ -35,6 +35,7 @@ FRONTENDS: dict[tuple[str, str], str] = {
     ("pygam", "LinearGAM"): "pygam",
     ("pygam", "LogisticGAM"): "pygam",
     ("sklearn", "Pipeline"): "sklearn",
+    ("pwlc", "Named"): "pygam",  # a pygam model with feature names (pwlc.frontends.pygam.Named)
 }
 
 __all__ = ["Additive", "Shape", "load_model", "lower", "supported", "teacher"]
@@ -42,7 +43,7 @@ __all__ = ["Additive", "Shape", "load_model", "lower", "supported", "teacher"]
 
 def supported() -> list[str]:
     """Model types pwlc reads (for `pwlc list`)."""
-    return sorted({f"{package}.{name}" for package, name in FRONTENDS} | {"EBM JSON", "pwlc.Additive", "pwlc.Model"})
+    return sorted({f"{package}.{name}" for package, name in FRONTENDS if package != "pwlc"} | {"EBM JSON", "pwlc.Additive", "pwlc.Model"})
 
 
 def teacher(model: Any) -> Additive:
