@@ -7,9 +7,9 @@
 """
 
 from pwlc.api import emit, evaluate, read, targets
-from pwlc.distill import distill  # noqa: E402
+from pwlc.distill import distill
 from pwlc.errors import DataError, ParseError, PwlcError, UnsupportedError, VerifyError
-from pwlc.frontends import lower  # noqa: E402  (frontends import their ML library only when used)
+from pwlc.frontends import lower  # each frontend imports its ML library only when used
 from pwlc.ir import (
     CategoryAxis,
     Constant,
