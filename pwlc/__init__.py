@@ -10,6 +10,7 @@ from pwlc.api import emit, evaluate, read, targets
 from pwlc.distill import distill
 from pwlc.errors import DataError, ParseError, PwlcError, UnsupportedError, VerifyError
 from pwlc.frontends import lower  # each frontend imports its ML library only when used
+from pwlc.fit import fit_curve
 from pwlc.ir import (
     CategoryAxis,
     Constant,
@@ -46,6 +47,7 @@ __all__ = [
     "emit",
     "distill",
     "evaluate",
+    "fit_curve",
     "lower",
     "optimize",
     "read",

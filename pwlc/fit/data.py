@@ -1,0 +1,90 @@
+"""From user input to the fitter's data: distinct sorted x values with summed weights.
+
+Rows whose x is NaN leave the fit and give the curve's `missing` value; zero-weight rows
+leave it too. Rows at x = ±inf are kept at the finite end of the data: every curve the
+fitter can return is flat beyond its end knots, which lie inside the finite data, so such
+a row is predicted by the end value either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pwlc.errors import DataError
+from pwlc.semantics import FloatArray, _numeric
+
+
+@dataclass(frozen=True)
+class Points:
+    """The fit's data: distinct finite x (increasing), summed weight, weighted mean y."""
+
+    x: FloatArray
+    y: FloatArray
+    w: FloatArray
+    within_ss: float  # sum of w (y - mean y at the same x)^2: part of every curve's SSE
+    effective_n: float  # Kish effective sample size (sum w)^2 / sum w^2 of the rows used
+    missing: float | None  # weighted mean y of rows with NaN x, None when there are none
+    sampled: bool  # True when the rows were subsampled (more than max_points)
+
+    @property
+    def total_weight(self) -> float:
+        return float(self.w.sum())
+
+
+def as_vector(values: Any, name: str) -> FloatArray:
+    """A 1-D float64 array from a list, numpy array or pandas Series (NA becomes NaN)."""
+    array = _numeric(values, name)
+    if array.ndim != 1:
+        raise DataError(f"fit: {name} must be one-dimensional, got shape {array.shape}")
+    return array
+
+
+def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Points:
+    """Validate, drop and account for missing rows, subsample huge inputs, sort and merge."""
+    xa, ya = as_vector(x, "x"), as_vector(y, "y")
+    wa = np.ones_like(xa) if w is None else as_vector(w, "w")
+    if not len(xa) == len(ya) == len(wa):
+        raise DataError(f"fit: x, y and w must have the same length (got {len(xa)}, {len(ya)}, {len(wa)})")
+    bad_y = int(np.count_nonzero(~np.isfinite(ya)))
+    if bad_y:
+        raise DataError(f"fit: y holds {bad_y} non-finite value(s); targets must be finite")
+    if not np.isfinite(wa).all() or (wa < 0).any():
+        raise DataError("fit: weights must be finite and non-negative")
+
+    nan_x = np.isnan(xa)
+    missing_weight = float(wa[nan_x].sum())
+    missing = float(np.dot(wa[nan_x], ya[nan_x]) / missing_weight) if missing_weight > 0 else None
+    keep = ~nan_x & (wa > 0)
+    xa, ya, wa = xa[keep], ya[keep], wa[keep]
+    if len(xa) == 0:
+        if missing is None and keep.size and not nan_x.all():
+            raise DataError("fit: every row has zero weight")
+        empty = np.empty(0)
+        return Points(empty, empty, empty, 0.0, 0.0, missing, False)
+
+    effective_n = float(wa.sum() ** 2 / np.dot(wa, wa))
+    finite = np.isfinite(xa)
+    if not finite.all():
+        low, high = (float(xa[finite].min()), float(xa[finite].max())) if finite.any() else (0.0, 0.0)
+        xa = np.where(finite, xa, np.where(xa < 0, low, high))
+
+    sampled = len(xa) > max_points
+    if sampled:
+        # A fixed-seed generator of our own: numpy's global random state is never touched.
+        rows = np.sort(np.random.default_rng(seed).integers(0, len(xa), size=max_points))
+        xa, ya, wa = xa[rows], ya[rows], wa[rows]
+
+    order = np.argsort(xa, kind="stable")
+    xs, ys, ws = xa[order], ya[order], wa[order]
+    starts_group = np.empty(len(xs), dtype=bool)
+    starts_group[0] = True
+    np.not_equal(xs[1:], xs[:-1], out=starts_group[1:])
+    starts = np.flatnonzero(starts_group)
+    weight = np.add.reduceat(ws, starts)
+    mean_y = np.add.reduceat(ws * ys, starts) / weight
+    group = np.cumsum(starts_group) - 1
+    within_ss = float(np.dot(ws, (ys - mean_y[group]) ** 2))
+    return Points(xs[starts], mean_y, weight, within_ss, effective_n, missing, sampled)

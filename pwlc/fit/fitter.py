@@ -1,0 +1,318 @@
+"""`fit` / `fit_curve`: a continuous piecewise-linear curve with few knots through (x, y, w).
+
+Pipeline for each x-transform tried: normalise (t = fx(x) onto [0, 1], y centred and
+scaled), pick candidate knots at equal weight quantiles, run the dynamic program over
+candidates for every segment count, refine each knot over all data positions and off the
+grid, then solve the knot values exactly (least squares, or a box-constrained QP for shape
+constraints) on data condensed between the final knots. Every error reported is measured
+with `pwlc.semantics.curve_values`, the evaluator's own definition of a curve.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pwlc.errors import UnsupportedError
+from pwlc.fit.condense import condense_sorted, inverse_transform
+from pwlc.fit.data import Points, prepare
+from pwlc.fit.search import Cost, Moments, dynamic_program, free_cost, quadratic, refine
+from pwlc.fit.solve import SHAPES, Shape, constrained_values
+from pwlc.ir import TRANSFORMS, Curve, Transform
+from pwlc.semantics import FloatArray, curve_values, transform
+
+MONO_OPTIONS = ("auto", *SHAPES)
+BEAM = 4  # quadratics kept per candidate knot in the dynamic program
+# mono="auto" keeps a monotone curve when it gives up at most this share of the explained SS.
+AUTO_MONO_LOSS = 0.01
+
+
+@dataclass(frozen=True)
+class CurveFit:
+    """A fitted curve and the error it introduces on the data it was fitted to.
+
+    `sse` is sum w (y - curve(x))^2 over rows with a finite x (the sample, when the input had
+    more than `max_points` rows and `sampled` is True); `weight` is their total weight.
+    `mono` is the shape the curve was constrained to ("none" when unconstrained).
+    """
+
+    curve: Curve
+    sse: float
+    weight: float
+    mono: str
+    sampled: bool = False
+
+    @property
+    def rms(self) -> float:
+        """Weighted root-mean-square error: sqrt(sse / weight)."""
+        return math.sqrt(self.sse / self.weight) if self.weight > 0 else 0.0
+
+    @property
+    def segments(self) -> int:
+        return len(self.curve.xs) - 1
+
+    @property
+    def fx(self) -> str:
+        return self.curve.fx
+
+
+@dataclass(frozen=True)
+class _Trial:
+    """One candidate answer: a curve in one transform with a given segment count."""
+
+    curve: Curve
+    sse: float
+    mono: str
+
+
+class _Problem:
+    """The points in one transform, normalised, with prefix moments and candidate knots."""
+
+    def __init__(self, points: Points, fx: str, candidates: int):
+        self.points, self.fx = points, fx
+        raw_t = transform(fx, points.x)
+        self.valid = bool(np.all(np.isfinite(raw_t)) and np.all(np.diff(raw_t) > 0))
+        if not self.valid:
+            return
+        self.t_offset, self.t_scale = float(raw_t[0]), float(raw_t[-1] - raw_t[0])
+        self.t = (raw_t - self.t_offset) / self.t_scale
+        self.w = points.w / points.total_weight
+        self.y_mean = float(np.dot(self.w, points.y))
+        spread = math.sqrt(float(np.dot(self.w, (points.y - self.y_mean) ** 2)))
+        self.y_scale = spread if spread > 0 else 1.0
+        self.y = (points.y - self.y_mean) / self.y_scale
+        self.moments = Moments(self.t, self.y, self.w)
+        self.candidates = self.t[_quantile_indices(self.w, candidates)]
+
+    def shape(self, mono: str, slope: tuple[float | None, float | None] | None) -> Shape:
+        """The constraint in normalised units (slopes scale by t_scale / y_scale)."""
+        low, high = slope if slope is not None else (None, None)
+        unit = self.t_scale / self.y_scale
+        return Shape(mono, -np.inf if low is None else low * unit, np.inf if high is None else high * unit)
+
+    def cost(self, shape: Shape) -> Cost:
+        if shape.free:
+            return free_cost(self.moments)
+
+        def constrained(knots: FloatArray) -> FloatArray:
+            hessian, g, f = quadratic(self.moments, knots)
+            return np.array([constrained_values(hessian[i], g[i], f[i], knots[i], shape)[1] for i in range(len(knots))])
+
+        return constrained
+
+    def finish(self, knots: FloatArray, shape: Shape) -> _Trial:
+        """Raw knots, exact knot values on condensed data, and the error by the evaluator."""
+        xs = self._raw_knots(knots)
+        t = (transform(self.fx, xs) - self.t_offset) / self.t_scale
+        condensed = condense_sorted(self.t, self.y, self.w, t)
+        basis = _hat_basis(t, condensed.x)
+        weighted = basis * condensed.w[:, None]
+        hessian = basis.T @ weighted
+        g = weighted.T @ condensed.y
+        f = float(np.dot(condensed.w, condensed.y**2))
+        values, _ = constrained_values(hessian, g, f, t, shape)
+        curve = Curve("x", tuple(map(float, xs)), tuple(float(v) for v in self.y_mean + self.y_scale * values), cast(Transform, self.fx))
+        return _Trial(curve, self._sse(curve), shape.mono)
+
+    def _raw_knots(self, knots: FloatArray) -> FloatArray:
+        """Knots in raw units: a knot on a data point is that point's x exactly."""
+        index = np.minimum(np.searchsorted(self.t, knots), len(self.t) - 1)
+        on_point = self.t[index] == knots
+        raw = inverse_transform(self.fx, knots * self.t_scale + self.t_offset)
+        xs = np.where(on_point, self.points.x[index], np.clip(raw, self.points.x[0], self.points.x[-1]))
+        t = transform(self.fx, xs)
+        keep = np.r_[True, (np.diff(xs) > 0) & (np.diff(t) > 0)]
+        return xs[keep]
+
+    def _sse(self, curve: Curve) -> float:
+        residual = self.points.y - curve_values(curve, self.points.x)
+        return float(np.dot(self.points.w, residual**2)) + self.points.within_ss
+
+
+def _quantile_indices(w: FloatArray, count: int) -> NDArray[np.intp]:
+    """Indices of points at equal weight quantiles, always including the first and last."""
+    if len(w) <= count:
+        return np.arange(len(w))
+    cumulative = np.cumsum(w)
+    inner = np.searchsorted(cumulative, np.linspace(0.0, cumulative[-1], count)[1:-1], side="left")
+    return np.unique(np.r_[0, np.minimum(inner, len(w) - 1), len(w) - 1])
+
+
+def _hat_basis(knots: FloatArray, t: FloatArray) -> FloatArray:
+    """Rows of the interpolation basis at t: curve(t) = basis @ knot values (flat outside)."""
+    basis = np.zeros((len(t), len(knots)))
+    if len(knots) == 1:
+        basis[:, 0] = 1.0
+        return basis
+    segment = np.clip(np.searchsorted(knots, t, side="right") - 1, 0, len(knots) - 2)
+    u = np.clip((t - knots[segment]) / (knots[segment + 1] - knots[segment]), 0.0, 1.0)
+    rows = np.arange(len(t))
+    basis[rows, segment] = 1.0 - u
+    basis[rows, segment + 1] = u
+    return basis
+
+
+def _bic(sse: float, weight: float, effective_n: float, segments: int, floor: float) -> float:
+    """Schwarz criterion with 2 parameters per segment (a knot position and a value)."""
+    return effective_n * math.log(max(sse / weight, floor)) + 2 * segments * math.log(max(effective_n, 2.0))
+
+
+def _applicable_transforms(x: FloatArray) -> list[str]:
+    """Transforms defined on all of x; symlog1p is left out when it equals log1p (x >= 0)."""
+    low = float(x[0])
+    names = ["identity"]
+    if low > 0:
+        names.append("log")
+    if low > -1:
+        names.append("log1p")
+    if low < 0:
+        names.append("symlog1p")
+    return names
+
+
+def _check_options(segments: int | None, tol: float | None, mono: str, fx: str, slope: Any, candidates: int, max_segments: int) -> None:
+    if mono not in MONO_OPTIONS:
+        raise UnsupportedError(f"fit: mono must be one of {', '.join(MONO_OPTIONS)}, not {mono!r}")
+    if fx != "auto" and fx not in TRANSFORMS:
+        raise UnsupportedError(f"fit: fx must be 'auto' or one of {', '.join(TRANSFORMS)}, not {fx!r}")
+    if segments is not None and (int(segments) != segments or segments < 1):
+        raise UnsupportedError(f"fit: segments must be a positive integer, not {segments!r}")
+    if tol is not None and not tol >= 0:
+        raise UnsupportedError(f"fit: tol must be a non-negative number, not {tol!r}")
+    if candidates < 2 or max_segments < 1:
+        raise UnsupportedError("fit: candidates must be at least 2 and max_segments at least 1")
+    if slope is not None:
+        low, high = slope
+        if low is not None and high is not None and low > high:
+            raise UnsupportedError(f"fit: slope bounds ({low}, {high}) are empty")
+
+
+def _fit_in_transform(problem: _Problem, shape: Shape, segments: int | None, tol: float | None, max_segments: int, sst: float) -> tuple[_Trial, int]:
+    """The best curve in one transform; for segments=None the count chosen by tol or BIC.
+    Returns the curve and a rank (lower is better) comparable across transforms."""
+    points = problem.points
+    size = len(problem.t)
+    if segments is not None and segments + 1 >= size:
+        trial = problem.finish(problem.t.copy(), shape)  # a knot on every point: interpolation
+        return trial, 0
+    top = segments if segments is not None else min(max_segments, size - 1)
+    candidates = problem.candidates
+    if top + 1 > len(candidates):
+        candidates = problem.t
+    starts = dynamic_program(problem.moments, candidates, top, BEAM)
+    cost = problem.cost(shape)
+    counts = [segments] if segments is not None else list(range(1, len(starts) + 1))
+    weight = points.total_weight
+    best: tuple[float, _Trial] | None = None
+    for count in counts:
+        if shape.free:
+            knots, _ = refine(problem.moments, starts[count - 1], candidates, cost)
+        else:  # each trial is a small QP: search the candidates only
+            knots, _ = refine(problem.moments, starts[count - 1], problem.candidates, cost, sweeps=3, data_points=False, continuous=False)
+        trial = problem.finish(knots, shape)
+        if segments is not None:
+            return trial, 0
+        if tol is not None:
+            if trial.sse <= tol * tol * weight or count == counts[-1]:
+                return trial, count
+            continue
+        score = _bic(trial.sse, weight, points.effective_n, count, 1e-12 * max(sst / weight, 1e-300))
+        if best is None or score < best[0]:
+            best = (score, trial)
+    assert best is not None
+    return best[1], int(best[0] > 0)
+
+
+def fit(
+    x: Any,
+    y: Any,
+    w: Any = None,
+    *,
+    feature: str = "x",
+    segments: int | None = None,
+    tol: float | None = None,
+    mono: str = "auto",
+    fx: str = "auto",
+    slope: tuple[float | None, float | None] | None = None,
+    candidates: int = 100,
+    max_segments: int = 8,
+    max_points: int = 100_000,
+    seed: int = 0,
+) -> CurveFit:
+    """Fit a continuous piecewise-linear curve to (x, y) with weights w; see `fit_curve`."""
+    _check_options(segments, tol, mono, fx, slope, candidates, max_segments)
+    points = prepare(x, y, w, max_points=max_points, seed=seed)
+    if len(points.x) <= 1:
+        # No finite x (the curve is a constant: every x clamps to one knot) or a single one.
+        at = float(points.x[0]) if len(points.x) else 0.0
+        value = float(points.y[0]) if len(points.x) else (points.missing if points.missing is not None else 0.0)
+        curve = Curve(feature, (at,), (value,), "identity", points.missing)
+        return CurveFit(curve, points.within_ss, points.total_weight, "none", points.sampled)
+
+    names = _applicable_transforms(points.x) if fx == "auto" else [fx]
+    mean_y = float(np.dot(points.w, points.y) / points.total_weight)
+    sst = float(np.dot(points.w, (points.y - mean_y) ** 2)) + points.within_ss
+    explicit = Shape() if mono == "auto" else None
+    chosen: tuple[tuple[int, float], _Trial, _Problem] | None = None
+    for name in names:
+        problem = _Problem(points, name, candidates)
+        if not problem.valid:
+            continue
+        shape = explicit if explicit is not None else problem.shape(mono, slope)
+        trial, rank = _fit_in_transform(problem, shape, segments, tol, max_segments, sst)
+        key = (rank, trial.sse * (1 + 1e-9))  # a transform must beat the previous ones clearly
+        if chosen is None or key < chosen[0]:
+            chosen = ((rank, trial.sse), trial, problem)
+    if chosen is None:
+        raise UnsupportedError(f"fit: transform {fx!r} cannot separate these x values")
+    _, trial, problem = chosen
+    if mono == "auto":
+        trial = _auto_mono(problem, trial, slope, sst)
+    curve = Curve(feature, trial.curve.xs, trial.curve.ys, trial.curve.fx, points.missing)
+    return CurveFit(curve, trial.sse, points.total_weight, trial.mono, points.sampled)
+
+
+def _auto_mono(problem: _Problem, free: _Trial, slope: Any, sst: float) -> _Trial:
+    """Keep a monotone curve when it loses at most AUTO_MONO_LOSS of the explained SS."""
+    steps = np.diff(free.curve.ys)
+    if slope is None and (steps >= 0).all():
+        return _Trial(free.curve, free.sse, "increasing")
+    if slope is None and (steps <= 0).all():
+        return _Trial(free.curve, free.sse, "decreasing")
+    knots = (transform(problem.fx, np.asarray(free.curve.xs)) - problem.t_offset) / problem.t_scale
+    # The free curve's knots, values re-solved under each direction (no new knot search:
+    # auto mode stays as fast as a free fit; ask for a direction to get a full search).
+    best = min((problem.finish(knots, problem.shape(direction, slope)) for direction in ("increasing", "decreasing")), key=lambda trial: trial.sse)
+    if best.sse - free.sse <= AUTO_MONO_LOSS * max(sst - free.sse, 0.0):
+        return best
+    if slope is not None:
+        return problem.finish(knots, problem.shape("none", slope))
+    return free
+
+
+def fit_curve(x: Any, y: Any, w: Any = None, **options: Any) -> Curve:
+    """A continuous piecewise-linear `pwlc.Curve` through (x, y), weighted by w.
+
+    x, y, w: arrays, lists or pandas Series of one length. Rows with NaN x leave the fit;
+    their weighted mean y is the curve's `missing` value (None when there are none).
+    Options (keywords):
+      feature: the curve's input name ("x").
+      segments: number of linear pieces. None chooses it: the fewest in 1..max_segments
+        whose weighted RMS error is <= tol, or without tol the lowest BIC
+        (n_eff log(SSE / W) + 2 S log n_eff, n_eff = (sum w)^2 / sum w^2).
+      tol: weighted RMS error target for segments=None, in y units.
+      mono: "auto" (monotone when that loses <= 1% of the explained sum of squares),
+        "increasing", "decreasing", "none" or "bitonic" (one turn, up-down or down-up).
+      slope: (low, high) bounds on dy / d fx(x); either may be None.
+      fx: "auto" (every transform defined on the data is fitted; the lowest error wins,
+        identity on ties) or one of identity, log, log1p, symlog1p.
+      candidates: candidate knots for the search (100), at equal weight quantiles.
+      max_points: above this many rows a fixed-seed sample of that size is fitted.
+      seed: seed of that sample (numpy's global random state is never used).
+    Use `fit` for the same curve with its error (`CurveFit.sse`, `.rms`).
+    """
+    return fit(x, y, w, **options).curve

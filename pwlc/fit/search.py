@@ -1,0 +1,290 @@
+"""Knot search on normalised data (t = fx(x) mapped onto [0, 1], y centred and scaled).
+
+For knots p_0 < ... < p_S and knot values v_0..v_S the weighted squared error is the
+quadratic `v'Hv - 2g'v + F`: each segment [p_{j-1}, p_j] adds a 2x2 block built from the
+weighted moments of the points it covers, and the flat ends add `W v^2 - 2 Y v + YY`.
+The moments of any run of sorted points come from prefix sums in O(1). This is the
+paper's condensing kept as sufficient statistics: every knot set is ranked exactly as on
+the full data, whatever the number of points.
+
+Search: an exact-cost dynamic program over candidate knots (`dynamic_program`), then
+coordinate refinement of each knot over all data positions and off the data grid
+(`refine`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from pwlc.semantics import FloatArray
+
+IntArray = np.ndarray
+# Added to diagonals: keeps a knot value without any data on either side well defined.
+RIDGE = 1e-12
+# Costs are in units of the total weighted y variance and computed to about 1e-16; a move
+# must gain more than this to count, so rounding noise never moves a knot.
+NOISE = 1e-14
+Cost = Callable[[FloatArray], FloatArray]
+
+
+class Moments:
+    """Prefix sums of w, wt, wt^2, wy, wty, wy^2 over points sorted by t (weights sum to 1)."""
+
+    def __init__(self, t: FloatArray, y: FloatArray, w: FloatArray):
+        self.t = t
+        # Extended precision (where the platform has it): errors then come from the data,
+        # not from differences of long running sums.
+        moments = np.stack([w, w * t, w * t * t, w * y, w * t * y, w * y * y]).astype(np.longdouble)
+        self.prefix = np.zeros((6, len(t) + 1), dtype=np.longdouble)
+        np.cumsum(moments, axis=1, out=self.prefix[:, 1:])
+
+    @property
+    def size(self) -> int:
+        return len(self.t)
+
+    def split(self, position: FloatArray) -> IntArray:
+        """Index of the first point at or right of `position` (a point on a knot may go either
+        way: the curve is continuous there)."""
+        return np.searchsorted(self.t, position, side="left")
+
+    def flat(self, start: IntArray, stop: IntArray) -> FloatArray:
+        """(W, Y, YY) of points [start, stop): the cost of a constant v is W v^2 - 2 Y v + YY."""
+        sums = self.prefix[:, stop] - self.prefix[:, start]
+        return sums[[0, 3, 5]].astype(np.float64)
+
+    def segment(self, left: FloatArray, right: FloatArray, start: IntArray, stop: IntArray) -> FloatArray:
+        """(A, B, C, D, E, F) of the line from (left, vl) to (right, vr) over points [start, stop):
+        its cost is A vl^2 + 2B vl vr + C vr^2 - 2D vl - 2E vr + F."""
+        weight, wt, wtt, wy, wty, wyy = self.prefix[:, stop] - self.prefix[:, start]
+        left = np.asarray(left, dtype=np.longdouble)
+        width = np.asarray(right, dtype=np.longdouble) - left
+        su = (wt - left * weight) / width  # sum w u, with u = (t - left) / width
+        suu = (wtt - 2 * left * wt + left * left * weight) / (width * width)
+        syu = (wty - left * wy) / width
+        return np.stack([weight - 2 * su + suu, su - suu, suu, wy - syu, syu, wyy]).astype(np.float64)
+
+
+def quadratic(moments: Moments, knots: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """H (..., S+1, S+1), g (..., S+1) and F (...) of knot sets `knots` (..., S+1)."""
+    index = moments.split(knots)
+    size = knots.shape[-1]
+    a, b, c, d, e, f = moments.segment(knots[..., :-1], knots[..., 1:], index[..., :-1], index[..., 1:])
+    w_left, y_left, yy_left = moments.flat(np.zeros_like(index[..., 0]), index[..., 0])
+    w_right, y_right, yy_right = moments.flat(index[..., -1], np.full_like(index[..., -1], moments.size))
+    diag = np.zeros(knots.shape)
+    diag[..., :-1] += a
+    diag[..., 1:] += c
+    diag[..., 0] += w_left
+    diag[..., -1] += w_right
+    hessian = np.zeros((*knots.shape, size))
+    rows = np.arange(size)
+    hessian[..., rows, rows] = diag
+    hessian[..., rows[:-1], rows[1:]] = b
+    hessian[..., rows[1:], rows[:-1]] = b
+    g = np.zeros(knots.shape)
+    g[..., :-1] += d
+    g[..., 1:] += e
+    g[..., 0] += y_left
+    g[..., -1] += y_right
+    return hessian, g, f.sum(axis=-1) + yy_left + yy_right
+
+
+def free_cost(moments: Moments) -> Cost:
+    """The least-squares error of each knot set, knot values unconstrained (batched)."""
+
+    def cost(knots: FloatArray) -> FloatArray:
+        hessian, g, f = quadratic(moments, knots)
+        values = np.linalg.solve(hessian + RIDGE * np.eye(knots.shape[-1]), g[..., None])
+        # Evaluated with the exact H: the ridge then costs O(RIDGE^2), not O(RIDGE).
+        curvature = (values.swapaxes(-1, -2) @ hessian @ values)[..., 0, 0]
+        return f - 2 * np.einsum("...i,...i->...", g, values[..., 0]) + curvature
+
+    return cost
+
+
+def dynamic_program(moments: Moments, candidates: FloatArray, max_segments: int, beam: int = 4) -> list[FloatArray]:
+    """Best knot sets over `candidates` (increasing) for 1..max_segments segments.
+
+    The state is (last knot, its value v); the cost of the best curve so far, as a function
+    of v, is a quadratic a v^2 - 2 b v + c. Adding a segment and minimising over the
+    previous knot's value keeps it quadratic, so each transition is closed form. Different
+    predecessors give different quadratics and the best one depends on v: each knot keeps
+    up to `beam` of them, those that are lowest at the minimisers of the most promising
+    ones. With beam >= the number of distinct lower-envelope pieces this is exact.
+    """
+    count = len(candidates)
+    index = moments.split(candidates)
+    before = np.arange(count)[:, None] < np.arange(count)[None, :]  # previous knot left of next
+    width_ok = np.where(before, candidates[None, :], candidates[:, None] + 1.0)
+    seg_a, seg_b, seg_c, seg_d, seg_e, seg_f = moments.segment(
+        candidates[:, None], width_ok, index[:, None], np.maximum(index[None, :], index[:, None])
+    )
+    w_left, y_left, yy_left = moments.flat(np.zeros_like(index), index)
+    w_right, y_right, yy_right = moments.flat(index, np.full_like(index, moments.size))
+
+    a = np.ones((count, beam))
+    b = np.zeros((count, beam))
+    c = np.full((count, beam), np.inf)
+    a[:, 0], b[:, 0], c[:, 0] = w_left + RIDGE, y_left, yy_left
+    parents: list[IntArray] = []
+    best: list[FloatArray] = []
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for _ in range(max_segments):
+            den = a[:, :, None] + seg_a[:, None, :] + RIDGE
+            bb = b[:, :, None] + seg_d[:, None, :]
+            new_a = np.maximum(seg_c[:, None, :] - seg_b[:, None, :] ** 2 / den, RIDGE).reshape(count * beam, count)
+            new_b = (seg_e[:, None, :] - seg_b[:, None, :] * bb / den).reshape(count * beam, count)
+            new_c = np.where(before[:, None, :], c[:, :, None] + seg_f[:, None, :] - bb * bb / den, np.inf)
+            new_c = new_c.reshape(count * beam, count)
+
+            finish = new_c + yy_right - (new_b + y_right) ** 2 / (new_a + w_right + RIDGE)
+            flat_best = int(np.nanargmin(np.where(np.isnan(finish), np.inf, finish)))
+            if not np.isfinite(finish.flat[flat_best]):
+                break
+            last_parent, last_knot = divmod(flat_best, count)
+            best.append(candidates[_backtrack(parents, last_knot, last_parent, beam)])
+
+            minimum = new_c - new_b * new_b / new_a
+            minimum = np.where(np.isnan(minimum), np.inf, minimum)
+            if beam == 1:
+                chosen = np.argmin(minimum, axis=0)[None, :]
+            else:
+                top = np.argpartition(minimum, beam - 1, axis=0)[:beam]
+                probes = np.take_along_axis(new_b / new_a, top, axis=0)
+                values = new_a[:, None, :] * probes**2 - 2 * new_b[:, None, :] * probes + new_c[:, None, :]
+                values = np.where(np.isnan(values), np.inf, values)
+                chosen = np.sort(np.argmin(values, axis=0), axis=0)
+            kept_c = np.take_along_axis(new_c, chosen, axis=0)
+            if beam > 1:
+                kept_c[1:][chosen[1:] == chosen[:-1]] = np.inf  # the same quadratic won twice
+            a = np.take_along_axis(new_a, chosen, axis=0).T.copy()
+            b = np.take_along_axis(new_b, chosen, axis=0).T.copy()
+            c = kept_c.T.copy()
+            parents.append(chosen.T.copy())
+    return best
+
+
+def _backtrack(parents: list[IntArray], knot: int, parent: int, beam: int) -> IntArray:
+    """Knot indices of the solution whose last knot is `knot`, reached from flat `parent`."""
+    knots = [knot]
+    layer = len(parents)
+    while True:
+        previous, slot = divmod(parent, beam)
+        knots.append(previous)
+        if layer == 0:
+            break
+        layer -= 1
+        parent = int(parents[layer][previous, slot])
+    return np.array(knots[::-1])
+
+
+def refine(moments: Moments, knots: FloatArray, candidates: FloatArray, cost: Cost, *, sweeps: int = 6, data_points: bool = True, continuous: bool = True) -> tuple[FloatArray, float]:
+    """Coordinate descent: move one knot at a time to its best position between its
+    neighbours. Discrete sweeps try every candidate, then every data point between the
+    candidates around the knot; continuous sweeps then zoom in off the data grid."""
+    knots = knots.copy()
+    best = [float(cost(knots[None, :])[0])]
+    t = moments.t
+
+    def try_positions(j: int, trials: FloatArray) -> float:
+        """Move knot j to the best trial position if it lowers the cost; the gain."""
+        low = knots[j - 1] if j > 0 else -np.inf
+        high = knots[j + 1] if j + 1 < len(knots) else np.inf
+        trials = trials[(trials > low) & (trials < high) & (trials >= t[0]) & (trials <= t[-1])]
+        if trials.size == 0:
+            return 0.0
+        batch = np.repeat(knots[None, :], trials.size, axis=0)
+        batch[:, j] = trials
+        costs = cost(batch)
+        pick = int(np.argmin(costs))
+        gain = best[0] - float(costs[pick])
+        if gain <= NOISE:
+            return 0.0
+        best[0] = float(costs[pick])
+        knots[j] = trials[pick]
+        return gain
+
+    for _ in range(sweeps):
+        moved = False
+        for j in range(len(knots)):
+            moved |= try_positions(j, candidates) > 0
+            if data_points and len(t) > len(candidates):
+                moved |= try_positions(j, _points_near(t, candidates, knots[j])) > 0
+        if not moved:
+            break
+    if continuous:
+        # Off the data grid, one knot at a time (the error has kinks at data points, so
+        # Newton alone cannot leave a knot sitting on one), then all knots jointly.
+        for j in range(len(knots)):
+            i = int(np.searchsorted(t, knots[j], side="left"))
+            try_positions(j, np.linspace(t[max(i - 1, 0)], t[min(i + 1, len(t) - 1)], 17))
+        knots, best[0] = polish(knots, cost, t[0], t[-1])
+    return knots, best[0]
+
+
+def polish(knots: FloatArray, cost: Cost, low: float, high: float, *, iterations: int = 30) -> tuple[FloatArray, float]:
+    """Newton's method on all knot positions at once, off the data grid.
+
+    The error is smooth in the knot positions between data points (and continuously
+    differentiable across them), so a Newton step from central differences, with a batched
+    backtracking line search, converges in a few steps where moving one knot at a time
+    crawls: neighbouring knots are coupled through the knot values.
+    """
+    current = float(cost(knots[None, :])[0])
+    step = 1e-4
+    for _ in range(iterations):
+        # Knots sitting on an end of the data stay there (moving outward changes nothing).
+        free = np.flatnonzero((knots > low) & (knots < high))
+        size = len(free)
+        if size == 0:
+            break
+        gaps = np.diff(np.r_[low, knots, high])
+        h = np.minimum(step, np.maximum(np.minimum(gaps[:-1], gaps[1:])[free] / 4, 1e-12))
+        directions = np.zeros((size, len(knots)))
+        directions[np.arange(size), free] = h
+        probes = [np.zeros(len(knots))]
+        for i in range(size):
+            probes += [directions[i], -directions[i]]
+        pairs = [(i, j) for i in range(size) for j in range(i + 1, size)]
+        for i, j in pairs:
+            for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+                probes.append(si * directions[i] + sj * directions[j])
+        values = cost(knots[None, :] + np.array(probes))
+        centre = values[0]
+        plus, minus = values[1 : 1 + 2 * size : 2], values[2 : 2 + 2 * size : 2]
+        gradient = (plus - minus) / (2 * h)
+        hessian = np.diag((plus - 2 * centre + minus) / (h * h))
+        corners = values[1 + 2 * size :].reshape(-1, 4)
+        for (i, j), (pp, pm, mp, mm) in zip(pairs, corners):
+            hessian[i, j] = hessian[j, i] = (pp - pm - mp + mm) / (4 * h[i] * h[j])
+        # Levenberg damping keeps the step a descent direction when H is not positive.
+        damping = max(0.0, -float(np.linalg.eigvalsh(hessian).min())) + 1e-12 * float(np.abs(np.diag(hessian)).max() + 1.0)
+        delta = np.zeros(len(knots))
+        delta[free] = -np.linalg.solve(hessian + damping * np.eye(size), gradient)
+        trials = knots[None, :] + np.power(0.5, np.arange(12))[:, None] * delta[None, :]
+        ordered = np.all(np.diff(trials, axis=1) > 0, axis=1) & (trials[:, 0] >= low) & (trials[:, -1] <= high)
+        if not ordered.any():
+            break
+        trials = trials[ordered]
+        costs = cost(trials)
+        pick = int(np.argmin(costs))
+        if not costs[pick] < current - NOISE:
+            break
+        moved = float(np.abs(trials[pick] - knots).max())
+        knots, current = trials[pick], float(costs[pick])
+        step = min(1e-4, max(moved, 1e-7))
+    return knots, current
+
+
+def _points_near(t: FloatArray, candidates: FloatArray, here: float) -> FloatArray:
+    """Every data point between the candidates on either side of `here` (at most 512)."""
+    below = int(np.searchsorted(candidates, here, side="left")) - 1
+    above = int(np.searchsorted(candidates, here, side="right"))
+    first = int(np.searchsorted(t, candidates[below] if below >= 0 else t[0], side="left"))
+    last = int(np.searchsorted(t, candidates[above] if above < len(candidates) else t[-1], side="right"))
+    points = t[first:last]
+    if points.size > 512:
+        points = points[np.linspace(0, points.size - 1, 512).astype(np.intp)]
+    return points
