@@ -68,17 +68,14 @@ def condense_sorted(t: FloatArray, y: FloatArray, w: FloatArray, cuts: FloatArra
     room_above = np.maximum(t[closes] - mean_t, 0.0)
     sd = np.sqrt(var)
     below, above = sd.copy(), sd.copy()
-    short_below = spread & (sd > room_below)
-    short_above = spread & ~short_below & (sd > room_above)
-    below[short_below] = room_below[short_below]
-    above[short_below] = var[short_below] / room_below[short_below]
-    above[short_above] = room_above[short_above]
-    below[short_above] = var[short_above] / room_above[short_above]
-    spread &= (below > 0) & (above > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # rounding: var > 0 with no room
+        _place_pair(var, spread, room_below, room_above, below, above)
+    spread &= (below > 0) & (above > 0) & np.isfinite(below) & np.isfinite(above)
+    below, above = np.where(spread, below, 0.0), np.where(spread, above, 0.0)
 
     w_low = np.where(spread, weight * above / np.where(spread, below + above, 1.0), weight)
     w_high = weight - w_low
-    t_low = np.where(spread, mean_t - below, mean_t)
+    t_low = mean_t - below
     t_high = mean_t + above
     y_low = mean_y + slope * (t_low - mean_t)
     y_high = mean_y + slope * (t_high - mean_t)
@@ -88,6 +85,17 @@ def condense_sorted(t: FloatArray, y: FloatArray, w: FloatArray, cuts: FloatArra
     ws = np.concatenate([w_low, w_high[keep_high]])
     order = np.argsort(ts, kind="stable")
     return Condensed(ts[order], ys[order], ws[order], offset)
+
+
+def _place_pair(var: FloatArray, spread: np.ndarray, room_below: FloatArray, room_above: FloatArray, below: FloatArray, above: FloatArray) -> None:
+    """Shrink the side that has no room to the data's edge and stretch the other (in place)."""
+    sd = np.sqrt(var)
+    short_below = spread & (sd > room_below)
+    short_above = spread & ~short_below & (sd > room_above)
+    below[short_below] = room_below[short_below]
+    above[short_below] = var[short_below] / room_below[short_below]
+    above[short_above] = room_above[short_above]
+    below[short_above] = var[short_above] / room_above[short_above]
 
 
 def condense(x: Any, y: Any, w: Any = None, *, cuts: Any, fx: Transform = "identity") -> Condensed:

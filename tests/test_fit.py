@@ -1,0 +1,318 @@
+"""The curve fitter against independent truths: known curves, brute-force searches,
+the reference evaluator (`pwlc.semantics.curve_values`) and scipy's bounded solver."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pwlc
+from pwlc.errors import DataError, UnsupportedError
+from pwlc.fit import condense, fit, fit_curve
+from pwlc.fit.solve import box_qp
+from pwlc.ir import Curve
+from pwlc.semantics import curve_values
+
+
+def sse_of(curve: Curve, x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> float:
+    """Weighted squared error of a curve on the rows with a finite x, by the evaluator."""
+    finite = ~np.isnan(x)
+    weights = np.ones(finite.sum()) if w is None else w[finite]
+    return float(np.dot(weights, (y[finite] - curve_values(curve, x[finite])) ** 2))
+
+
+# --- exact recovery ------------------------------------------------------------------
+
+TRUTHS = [
+    ("identity", [0.0, 3.0, 7.5, 12.0, 20.0], [1.0, -2.0, 4.0, 3.5, 0.0]),
+    ("identity", [-5.0, 5.0], [2.0, -3.0]),
+    ("identity", [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], [0, 1, 0, 1, 0, 1, 0, 1, 0]),
+    ("log", [1.0, 4.0, 30.0, 200.0], [0.0, 2.0, 2.5, -1.0]),
+    ("log1p", [0.0, 2.0, 50.0], [3.0, 1.0, 4.0]),
+    ("symlog1p", [-40.0, -2.0, 3.0, 40.0], [1.0, -1.0, 2.0, 2.5]),
+]
+
+
+@pytest.mark.parametrize("fx, xs, ys", TRUTHS)
+def test_recovers_noise_free_truth_with_knots_on_data(fx: str, xs: list[float], ys: list[float]) -> None:
+    truth = Curve("x", tuple(xs), tuple(map(float, ys)), fx)  # type: ignore[arg-type]
+    x = np.unique(np.r_[np.linspace(xs[0], xs[-1], 401), xs])  # the true knots are data points
+    y = curve_values(truth, x)
+    result = fit(x, y, segments=len(xs) - 1, fx=fx, mono="none")
+    np.testing.assert_allclose(result.curve.xs, xs, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(result.curve.ys, ys, rtol=0, atol=1e-9)
+    assert result.sse <= 1e-18 * len(x)
+
+
+def test_recovers_truth_with_knots_between_data_points() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0, 10, 3000)
+    truth = Curve("x", (x.min(), 2.0, 5.0, 7.0, x.max()), (0.0, 3.0, 1.0, 4.0, 2.0))
+    y = curve_values(truth, x)
+    curve = fit_curve(x, y, segments=4, fx="identity", mono="none")
+    np.testing.assert_allclose(curve.xs, truth.xs, atol=1e-6)
+    np.testing.assert_allclose(curve_values(curve, x), y, atol=1e-6)
+
+
+def test_transform_is_chosen_by_error() -> None:
+    x = np.linspace(1, 1000, 500)
+    log_line = fit(x, 2 + 3 * np.log(x), segments=1)
+    assert log_line.fx == "log" and log_line.rms < 1e-9
+    # The paper's heuristic picked log1p for a tent that identity fits exactly.
+    tent_x = np.linspace(0, 10, 201)
+    tent = fit(tent_x, 5 - np.abs(tent_x - 5), segments=2)
+    assert tent.fx == "identity" and tent.rms < 1e-9
+
+
+# --- optimality against brute force -------------------------------------------------
+
+
+def brute_force_sse(x: np.ndarray, y: np.ndarray, segments: int) -> float:
+    """Best SSE over every knot set drawn from the data x (np.interp: flat outside)."""
+    best = np.inf
+    eye = np.eye(segments + 1)
+    for knots in itertools.combinations(np.unique(x), segments + 1):
+        basis = np.stack([np.interp(x, knots, e) for e in eye], axis=1)
+        values = np.linalg.lstsq(basis, y, rcond=None)[0]
+        best = min(best, float(np.sum((y - basis @ values) ** 2)))
+    return best
+
+
+@pytest.mark.parametrize("seed, segments", [(0, 1), (1, 2), (2, 3), (3, 2)])
+def test_at_least_as_good_as_every_knot_set_on_the_data(seed: int, segments: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0, 1, 18))
+    y = np.sin(6 * x) + 0.3 * rng.standard_normal(18)
+    result = fit(x, y, segments=segments, fx="identity", mono="none")
+    assert result.sse <= brute_force_sse(x, y, segments) * (1 + 1e-9) + 1e-12
+
+
+def test_reported_error_is_the_evaluators() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.lognormal(0, 1, 800)
+    y = np.log1p(x) + 0.1 * rng.standard_normal(800)
+    w = rng.uniform(0.1, 2, 800)
+    result = fit(x, y, w, segments=3)
+    assert result.sse == pytest.approx(sse_of(result.curve, x, y, w), rel=1e-9)
+    assert result.weight == pytest.approx(w.sum())
+    assert result.rms == pytest.approx(np.sqrt(result.sse / w.sum()))
+
+
+# --- shape constraints ---------------------------------------------------------------
+
+
+def noisy_hill(n: int = 600, seed: int = 9) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 10, n)
+    return x, np.exp(-((x - 6) ** 2) / 4) + 0.1 * x + 0.05 * rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("mono, sign", [("increasing", 1), ("decreasing", -1)])
+def test_monotone_constraint(mono: str, sign: int) -> None:
+    x, y = noisy_hill()
+    result = fit(x, y, segments=4, mono=mono, fx="identity")
+    assert result.mono == mono
+    assert np.all(sign * np.diff(result.curve.ys) >= -1e-12)
+    assert result.sse >= fit(x, y, segments=4, mono="none", fx="identity").sse * (1 - 1e-12)
+
+
+def test_bitonic_constraint_turns_once() -> None:
+    x = np.linspace(-3, 3, 400)
+    y = np.cos(2 * x) + 0.05 * np.random.default_rng(2).standard_normal(400)
+    result = fit(x, y, segments=6, mono="bitonic", fx="identity")
+    signs = np.sign(np.diff(result.curve.ys))
+    signs = signs[signs != 0]
+    assert np.count_nonzero(signs[1:] != signs[:-1]) <= 1
+
+
+def test_slope_bounds() -> None:
+    x, y = noisy_hill()
+    low, high = -0.05, 0.2
+    curve = fit_curve(x, y, segments=4, mono="none", fx="identity", slope=(low, high))
+    slopes = np.diff(curve.ys) / np.diff(curve.xs)
+    assert np.all(slopes >= low - 1e-9) and np.all(slopes <= high + 1e-9)
+
+
+def test_auto_mono_keeps_monotone_trend_and_free_hill() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 10, 2000)
+    trend = fit(x, np.sqrt(x) + 0.2 * rng.standard_normal(2000), segments=5)
+    assert trend.mono == "increasing" and np.all(np.diff(trend.curve.ys) >= -1e-12)
+    hill = fit(x, np.exp(-((x - 5) ** 2)), segments=4)
+    assert hill.mono == "none"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_box_qp_matches_scipy(seed: int) -> None:
+    from scipy.optimize import lsq_linear
+
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((20, 6))
+    b = rng.standard_normal(20)
+    low = np.r_[-np.inf, rng.uniform(-1, 0, 5)]
+    high = np.r_[np.inf, low[1:] + rng.uniform(0, 0.5, 5)]
+    ours = box_qp(a.T @ a, a.T @ b, low, high)
+    theirs = lsq_linear(a, b, bounds=(low, high), method="bvls", tol=1e-14).x
+    np.testing.assert_allclose(ours, theirs, atol=1e-8)
+
+
+# --- condensing ----------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(2, 300),
+    cut_count=st.integers(2, 12),
+    fx=st.sampled_from(["identity", "log1p"]),
+)
+def test_condensing_preserves_error_differences(seed: int, n: int, cut_count: int, fx: str) -> None:
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.exponential(3, n), rng.integers(0, 3))  # duplicates on some draws
+    y = rng.standard_normal(n) + np.sin(x)
+    w = rng.uniform(0, 2, n)
+    cuts = np.unique(np.r_[x.min(), rng.choice(x, cut_count), x.max()])
+    condensed = condense(x, y, w, cuts=cuts, fx=fx)
+    assert len(condensed.x) <= 2 * (len(cuts) + 1)
+    for _ in range(4):
+        knots = np.sort(rng.choice(cuts, rng.integers(1, len(cuts) + 1), replace=False))
+        curve = Curve("x", tuple(knots), tuple(rng.standard_normal(len(knots))), fx)  # type: ignore[arg-type]
+        full = sse_of(curve, x, y, w)
+        small = sse_of(curve, condensed.x, condensed.y, condensed.w)
+        assert full == pytest.approx(small + condensed.offset, rel=1e-9, abs=1e-9)
+
+
+# --- degenerate inputs ----------------------------------------------------------------
+
+
+def test_constant_y() -> None:
+    x = np.linspace(0, 1, 50)
+    curve = fit_curve(x, np.full(50, 2.5), segments=3)
+    assert np.allclose(curve.ys, 2.5) and curve.missing is None
+
+
+def test_single_unique_x() -> None:
+    curve = fit_curve([4.0, 4.0, 4.0], [1.0, 2.0, 6.0], segments=3)
+    assert curve.xs == (4.0,) and curve.ys == pytest.approx((3.0,))
+
+
+def test_fewer_unique_x_than_knots_interpolates() -> None:
+    x = [0.0, 0.0, 1.0, 5.0, 5.0, 9.0]
+    y = [1.0, 3.0, -1.0, 4.0, 6.0, 0.0]
+    curve = fit_curve(x, y, segments=6, mono="none", fx="identity")
+    assert curve.xs == (0.0, 1.0, 5.0, 9.0)
+    assert curve.ys == pytest.approx((2.0, -1.0, 5.0, 0.0), abs=1e-12)
+
+
+def test_zero_weight_rows_change_nothing() -> None:
+    rng = np.random.default_rng(8)
+    x, y = rng.uniform(0, 5, 300), rng.standard_normal(300)
+    w = rng.uniform(0.5, 1, 300)
+    junk_x, junk_y = rng.uniform(-50, 50, 40), rng.uniform(-1e6, 1e6, 40)
+    with_junk = fit_curve(np.r_[x, junk_x], np.r_[y, junk_y], np.r_[w, np.zeros(40)], segments=3)
+    assert with_junk == fit_curve(x, y, w, segments=3)
+
+
+def test_nan_x_gives_missing_value_and_leaves_curve_alone() -> None:
+    rng = np.random.default_rng(6)
+    x, y = rng.uniform(0, 5, 300), np.sqrt(rng.uniform(0, 5, 300))
+    w = rng.uniform(0.5, 1, 300)
+    nan_y, nan_w = np.array([1.0, 4.0]), np.array([1.0, 3.0])
+    curve = fit_curve(np.r_[x, np.nan, np.nan], np.r_[y, nan_y], np.r_[w, nan_w], segments=2)
+    plain = fit_curve(x, y, w, segments=2)
+    assert (curve.xs, curve.ys) == (plain.xs, plain.ys)
+    assert plain.missing is None
+    assert curve.missing == pytest.approx(np.dot(nan_y, nan_w) / nan_w.sum())
+
+
+def test_all_x_missing_gives_a_constant() -> None:
+    curve = fit_curve([np.nan, None, np.nan], [1.0, 2.0, 3.0])
+    assert curve.missing == pytest.approx(2.0)
+    assert curve_values(curve, np.array([-1e9, 0.0, np.nan])) == pytest.approx([2.0, 2.0, 2.0])
+
+
+def test_infinite_x_is_fitted_at_the_flat_ends() -> None:
+    x = np.r_[np.linspace(0, 1, 100), np.inf, -np.inf]
+    y = np.r_[np.linspace(0, 1, 100), 1.0, 0.0]
+    result = fit(x, y, segments=1, fx="identity", mono="none")
+    assert result.sse == pytest.approx(sse_of(result.curve, x, y), abs=1e-12)
+    assert result.sse < 1e-18
+
+
+def test_huge_input_is_sampled_without_touching_global_random_state() -> None:
+    rng = np.random.default_rng(11)
+    x = rng.uniform(0, 10, 50_000)
+    y = np.log1p(x) + 0.01 * rng.standard_normal(50_000)
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    result = fit(x, y, segments=4, max_points=5_000)
+    assert np.array_equal(np.random.get_state()[1], before)
+    assert result.sampled
+    assert sse_of(result.curve, x, y) / len(x) < 2 * 0.01**2  # a good curve for all rows
+    assert fit(x, y, segments=4, max_points=5_000).curve == result.curve
+
+
+# --- determinism and input types ----------------------------------------------------
+
+
+def test_same_input_same_curve_in_any_row_order() -> None:
+    rng = np.random.default_rng(12)
+    x = rng.uniform(0, 10, 500)
+    y = np.sin(x) + 0.1 * rng.standard_normal(500)
+    first = fit_curve(x, y)
+    assert fit_curve(x, y) == first
+    order = rng.permutation(500)
+    assert fit_curve(x[order], y[order]) == first
+
+
+def test_lists_and_pandas_series_are_accepted() -> None:
+    pandas = pytest.importorskip("pandas")
+    x = [0.5, 1.0, 2.0, None, 3.0, 4.5, 6.0]
+    y = [1.0, 2.0, 2.5, 9.0, 3.5, 3.0, 1.0]
+    from_list = fit_curve(x, y, segments=2)
+    from_series = fit_curve(pandas.Series(x, dtype="Float64"), pandas.Series(y), segments=2)
+    from_numpy = fit_curve(np.array(x, dtype=float), np.array(y), segments=2)
+    assert from_list == from_series == from_numpy
+    assert from_list.missing == 9.0
+
+
+def test_segment_count_by_tol_is_the_fewest_reaching_it() -> None:
+    x = np.linspace(0, 10, 500)
+    truth = Curve("x", (0.0, 2.0, 6.0, 10.0), (0.0, 4.0, 1.0, 3.0))
+    y = curve_values(truth, x)
+    result = fit(x, y, tol=1e-6, fx="identity", mono="none")
+    assert result.segments == 3 and result.rms <= 1e-6
+    assert fit(x, y, segments=2, fx="identity", mono="none").rms > 1e-6  # two are not enough
+
+
+def test_segment_count_by_bic_on_noisy_data() -> None:
+    rng = np.random.default_rng(13)
+    x = rng.uniform(0, 10, 3000)
+    truth = Curve("x", (0.0, 3.0, 7.0, 10.0), (0.0, 3.0, -1.0, 2.0))
+    y = curve_values(truth, x) + 0.2 * rng.standard_normal(3000)
+    assert fit(x, y, fx="identity", mono="none").segments == 3
+
+
+def test_user_mistakes_raise_pwlc_errors() -> None:
+    with pytest.raises(DataError, match="same length"):
+        fit_curve([1, 2, 3], [1, 2])
+    with pytest.raises(DataError, match="non-finite"):
+        fit_curve([1, 2, 3], [1, np.nan, 2])
+    with pytest.raises(DataError, match="non-negative"):
+        fit_curve([1, 2, 3], [1, 2, 3], [1, -1, 1])
+    with pytest.raises(UnsupportedError, match="mono"):
+        fit_curve([1, 2, 3], [1, 2, 3], mono="up")
+    with pytest.raises(UnsupportedError, match="fx"):
+        fit_curve([1, 2, 3], [1, 2, 3], fx="sqrt")
+    with pytest.raises(UnsupportedError, match="segments"):
+        fit_curve([1, 2, 3], [1, 2, 3], segments=0)
+    with pytest.raises(DataError, match="non-numbers"):
+        fit_curve(["a", "b"], [1, 2])
+
+
+def test_exported_from_pwlc() -> None:
+    assert pwlc.fit_curve is fit_curve
