@@ -239,6 +239,18 @@ def test_lossy_passes_without_data_bound_every_input(recidivism: Model, pipeline
     assert max_change(start, result, dense_probe(start, rows=20000)) <= parse_pipeline(pipeline)[0].stated_error
 
 
+@pytest.mark.parametrize("pipeline", ["merge-segments{tol=0.05,over=all}", "round{tol=0.02,over=all}", "prune{threshold=0.2,over=all}"])
+def test_over_all_bounds_every_input_even_with_data(recidivism: Model, compas_like: dict, pipeline: str) -> None:
+    start, _ = optimize(recidivism, "fold-constants", compas_like)
+    result, _ = optimize(start, pipeline, compas_like)
+    assert max_change(start, result, dense_probe(start, rows=20000)) <= parse_pipeline(pipeline)[0].stated_error
+
+
+def test_over_must_be_data_or_all() -> None:
+    with pytest.raises(PwlcError, match="over must be 'data' or 'all'"):
+        parse_pipeline("round{over=rows}")
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models(), st.sampled_from(["merge-segments", "round", "prune"]), st.sampled_from([0.0, 1e-3, 0.5]))
 def test_lossy_passes_keep_their_bound_on_random_models(model: Model, name: str, tol: float) -> None:

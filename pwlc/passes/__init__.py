@@ -11,7 +11,9 @@ introduced (max and RMS), measured with the reference evaluator `pwlc.semantics`
 
 Lossy passes take a tolerance `tol` (in score units: log-odds for a logistic link) and keep
 the score change within it: on the rows of `data` when data is given, and for every
-possible input (a sup-norm bound, summed over terms) when it is not. `refit` is a fit, not
+possible input (a sup-norm bound, summed over terms) when it is not or when the pass has
+`over=all`. A bound on data says nothing about other rows: the benchmark
+benchmarks/passes_compas.py measures both on held-out rows. `refit` is a fit, not
 a simplification: it states no bound, and its report shows how far it moved the scores.
 """
 

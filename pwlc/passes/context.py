@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pwlc.errors import DataError
+from pwlc.errors import DataError, PwlcError
 from pwlc.ir import Constant, Curve, Grid, Input, Model, Step, Table, Term, term_features
 from pwlc.semantics import Column, FloatArray, evaluate, prepare_columns, term_values
 from pwlc.testing import edge_grid
@@ -106,6 +106,17 @@ def shift(term: Term, offset: float) -> Term:
 
 
 # --- error budget ------------------------------------------------------------------------
+
+OVER = ("data", "all")
+
+
+def bounded_on(over: str, data: PassData | None) -> PassData | None:
+    """The data a lossy pass keeps its bound on: the rows given (`over=data`), or None for a
+    bound over every input (`over=all`, and whenever no data is given)."""
+    if over not in OVER:
+        raise PwlcError(f"over must be 'data' or 'all', got {over!r}")
+    return data if over == "data" else None
+
 
 
 class Budget:

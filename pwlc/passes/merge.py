@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pwlc.errors import PwlcError
 from pwlc.ir import Curve, Model, Step, Table, Term
 from pwlc.passes import Pass, register
-from pwlc.passes.context import Budget, PassData
+from pwlc.passes.context import Budget, PassData, bounded_on
 
 
 @register
@@ -34,12 +34,15 @@ class MergeSegments(Pass):
 
     name = "merge-segments"
     tol: float = 1e-3
+    over: str = "data"  # keep tol on the rows of the data, or for every input ("all")
 
     def __post_init__(self) -> None:
+        bounded_on(self.over, None)
         if not (self.tol >= 0 and math.isfinite(self.tol)):
             raise PwlcError(f"tol must be a finite number >= 0, got {self.tol!r}")
 
     def run(self, model: Model, data: PassData | None) -> Model:
+        data = bounded_on(self.over, data)
         budget = Budget(model, data, self.tol)
         # Heap of (own cost, term index, version of that term, candidate).
         versions = [0] * len(model.terms)

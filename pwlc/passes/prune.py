@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pwlc.errors import PwlcError
 from pwlc.ir import Constant, Model, Term
 from pwlc.passes import Pass, register
-from pwlc.passes.context import Budget, PassData
+from pwlc.passes.context import Budget, PassData, bounded_on
 from pwlc.passes.fold import centre_of
 
 
@@ -29,8 +29,10 @@ class Prune(Pass):
     name = "prune"
     threshold: float = 0.01
     tol: float | None = None  # None: the same as threshold
+    over: str = "data"  # keep tol on the rows of the data, or for every input ("all")
 
     def __post_init__(self) -> None:
+        bounded_on(self.over, None)
         for option, value in (("threshold", self.threshold), ("tol", self.tol)):
             if value is not None and not (value >= 0 and math.isfinite(value)):
                 raise PwlcError(f"{option} must be a finite number >= 0, got {value!r}")
@@ -40,6 +42,7 @@ class Prune(Pass):
         return self.threshold if self.tol is None else self.tol
 
     def run(self, model: Model, data: PassData | None) -> Model:
+        data = bounded_on(self.over, data)
         budget = Budget(model, data, self.stated_error or 0.0)
         candidates: list[tuple[float, int, Term]] = []
         for k, term in enumerate(model.terms):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pwlc.errors import PwlcError
 from pwlc.ir import Curve, Grid, KnotAxis, Model, Step, StepAxis, Term
 from pwlc.passes import Pass, register
-from pwlc.passes.context import Budget, PassData, output_values, with_output_values
+from pwlc.passes.context import Budget, PassData, bounded_on, output_values, with_output_values
 
 NOISE_DIGITS = 12
 
@@ -35,14 +35,17 @@ class Round(Pass):
     name = "round"
     tol: float = 1e-3
     digits: int = 6
+    over: str = "data"  # keep tol on the rows of the data, or for every input ("all")
 
     def __post_init__(self) -> None:
+        bounded_on(self.over, None)
         if not (self.tol >= 0 and math.isfinite(self.tol)):
             raise PwlcError(f"tol must be a finite number >= 0, got {self.tol!r}")
         if not 1 <= self.digits <= 17:
             raise PwlcError(f"digits must be between 1 and 17, got {self.digits!r}")
 
     def run(self, model: Model, data: PassData | None) -> Model:
+        data = bounded_on(self.over, data)
         budget = Budget(model, data, self.tol)
         settled: set[tuple[int, str, int]] = set()
         # Level 12 first: float noise from earlier arithmetic (0.07500000000000001) goes for
