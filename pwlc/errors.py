@@ -39,6 +39,25 @@ class Span:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+class Source:
+    """A text being read and its file name; makes spans without rescanning the text."""
+
+    def __init__(self, text: str, file: str):
+        self.text = text
+        self.file = file
+        self._lines: list[str] | None = None
+
+    def span(self, line: int, column: int) -> Span:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        source = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+        return Span(self.file, line, column, source)
+
+    def span_at(self, offset: int) -> Span:
+        """The span of character `offset`."""
+        return Span.at(self.text, self.file, offset)
+
+
 class PwlcError(Exception):
     """A mistake in pwlc's input, reported with its position when one is known."""
 

@@ -11,10 +11,10 @@ import math
 from collections.abc import Callable, Iterator
 
 from lark import Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 
-from pwlc.errors import ParseError, Span
-from pwlc.grammar import parser
+from pwlc.errors import Source
+from pwlc.grammar import TreeReader, parser, syntax_error
 from pwlc.ir import (
     EDGE_SIDES,
     INPUT_KINDS,
@@ -119,48 +119,11 @@ def read(text: str, filename: str = "<string>", dialect: str | None = None) -> M
     try:
         tree = parser("pwl.lark").parse(text)
     except UnexpectedInput as exc:
-        raise syntax_error(exc, text, filename) from None
+        raise syntax_error(exc, Source(text, filename)) from None
     return _Reader(text, filename).model(tree)
 
 
-def syntax_error(exc: UnexpectedInput, text: str, filename: str) -> ParseError:
-    """A positioned, human-worded error for a lark syntax error."""
-    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
-        offset = len(text.rstrip())
-        return ParseError("unexpected end of file", Span.at(text, filename, offset))
-    span = Span.of_line(text, filename, exc.line, exc.column)
-    if isinstance(exc, UnexpectedCharacters):
-        return ParseError(f"unexpected character {text[exc.pos_in_stream or 0]!r}", span)
-    assert isinstance(exc, UnexpectedToken)
-    expected = _describe_expected(getattr(exc, "accepts", None) or exc.expected)
-    return ParseError(f"unexpected {exc.token.value!r}; expected {expected}", span)
-
-
-def _describe_expected(names: set[str]) -> str:
-    readable = {
-        "NUMBER": "a number", "SIGN": "a number", "DQ_STRING": "a quoted string", "NAME": "a name",
-        "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['", "RSQB": "']'", "LPAR": "'('", "RPAR": "')'",
-        "COMMA": "','", "COLON": "':'", "EQUAL": "'='", "PLUS": "'+'", "MINUS": "'-'",
-    }
-    words = sorted({readable.get(n, repr(n.lower()) if n.isupper() else repr(n)) for n in names if not n.startswith("__")})
-    if len(words) > 6:
-        return ", ".join(words[:6]) + ", ..."
-    return " or ".join(words) if words else "something else"
-
-
-class _Reader:
-    def __init__(self, text: str, filename: str):
-        self.text = text
-        self.filename = filename
-
-    def span(self, node: Tree | Token) -> Span:
-        if isinstance(node, Token):
-            return Span.of_line(self.text, self.filename, node.line or 1, node.column or 1)
-        return Span.of_line(self.text, self.filename, node.meta.line, node.meta.column)
-
-    def fail(self, message: str, node: Tree | Token) -> ParseError:
-        return ParseError(message, self.span(node))
-
+class _Reader(TreeReader):
     def model(self, tree: Tree) -> Model:
         name, link, doc = "score", "identity", ""
         inputs: list[Input] = []
@@ -172,7 +135,7 @@ class _Reader:
                 inputs.append(self.input(node))
             else:
                 terms.append(self.term(node))
-        return Model(tuple(inputs), tuple(terms), link, name, doc, span=Span.of_line(self.text, self.filename, 1, 1))  # type: ignore[arg-type]
+        return Model(tuple(inputs), tuple(terms), link, name, doc, span=self.source.span(1, 1))  # type: ignore[arg-type]
 
     def header(self, node: Tree) -> tuple[str, str, str]:
         name = self.name(node.children[0])

@@ -28,9 +28,8 @@ from typing import Any
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
-from pwlc.backends.pwl import syntax_error
-from pwlc.errors import ParseError, Span
-from pwlc.grammar import parser
+from pwlc.errors import ParseError, Source
+from pwlc.grammar import TreeReader, parser, syntax_error
 from pwlc.ir import (
     EDGE_SIDES,
     TRANSFORMS,
@@ -221,7 +220,7 @@ def read(text: str, filename: str = "<string>", dialect: str | None = None) -> M
     try:
         tree = parser("python.lark").parse(source)
     except UnexpectedInput as exc:
-        raise syntax_error(exc, source, filename) from None
+        raise syntax_error(exc, Source(source, filename)) from None
     return _Reader(text, filename).module(tree)
 
 
@@ -248,19 +247,7 @@ _SIGNATURES: dict[str, list[tuple[str, Any]]] = {
 }
 
 
-class _Reader:
-    def __init__(self, text: str, filename: str):
-        self.text = text
-        self.filename = filename
-
-    def span(self, node: Tree | Token) -> Span:
-        if isinstance(node, Token):
-            return Span.of_line(self.text, self.filename, node.line or 1, node.column or 1)
-        return Span.of_line(self.text, self.filename, node.meta.line, node.meta.column)
-
-    def fail(self, message: str, node: Tree | Token) -> ParseError:
-        return ParseError(message, self.span(node))
-
+class _Reader(TreeReader):
     # -- module structure --
 
     def module(self, tree: Tree) -> Model:
@@ -279,7 +266,7 @@ class _Reader:
             else:
                 raise self.fail("expected a function definition", node)
         if not functions:
-            raise ParseError("no scoring function found (expected `def score(...): return ...`)", Span.of_line(self.text, self.filename, 1, 1))
+            raise ParseError("no scoring function found (expected `def score(...): return ...`)", self.source.span(1, 1))
         name, inputs, terms = self.score_function(functions[0], renamed)
         link = "identity"
         for extra in functions[1:]:
