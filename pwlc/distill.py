@@ -24,7 +24,7 @@ Lossy: `distill_report` returns the error each term introduced (RMS and max on `
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,7 +33,7 @@ import numpy as np
 from pwlc.errors import DataError, UnsupportedError
 from pwlc.frontends import teacher as as_teacher
 from pwlc.frontends.additive import Additive, Shape
-from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, StepAxis, Table, Term, verify
+from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, LinkKind, Model, StepAxis, Table, Term, verify
 from pwlc.semantics import Column, FloatArray, grid_values
 
 Progress = Callable[[int, int, str], None]
@@ -69,7 +69,7 @@ def distill(
     fx: str = "auto",
     pair_knots: int = 4,
     refit: bool = False,
-    link: str = "identity",
+    link: LinkKind = "identity",
     feature_names: Sequence[str] | None = None,
     progress: Progress | None = None,
 ) -> Model:
@@ -108,7 +108,7 @@ def distill_report(
     fx: str = "auto",
     pair_knots: int = 4,
     refit: bool = False,
-    link: str = "identity",
+    link: LinkKind = "identity",
     feature_names: Sequence[str] | None = None,
     progress: Progress | None = None,
 ) -> Distillation:
@@ -182,7 +182,7 @@ def _is_black_box(model: Any) -> bool:
 
 def _distill_shape(
     shape: Shape,
-    kinds: dict[str, str],
+    kinds: Mapping[str, str],
     columns: dict[str, Column],
     rows: int,
     fit_options: dict[str, Any],
@@ -287,7 +287,7 @@ GRID_POINTS = 64
 SEED = 0
 
 
-def _partial_dependence(predict: Callable[[Any], Any], frame: Any, link: str, progress: Progress | None) -> Additive:
+def _partial_dependence(predict: Callable[[Any], Any], frame: Any, link: LinkKind, progress: Progress | None) -> Additive:
     """An additive teacher from a black box: each feature's partial dependence (on the
     link's scale, centred on the data), plus the mean score as intercept."""
     import pandas as pd

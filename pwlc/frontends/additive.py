@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from pwlc.errors import UnsupportedError
-from pwlc.ir import LINKS, Constant, Input, Model, Table, Term, term_features, verify
+from pwlc.ir import LINKS, Constant, Input, LinkKind, Model, Table, Term, term_features, verify
 from pwlc.semantics import Column, FloatArray, prepare_columns, term_values
 
 # A shape's contribution for each row, from the prepared columns (see semantics.prepare_columns):
@@ -59,7 +59,7 @@ class Additive:
     inputs: tuple[Input, ...]
     shapes: tuple[Shape, ...]
     intercept: float = 0.0
-    link: str = "identity"
+    link: LinkKind = "identity"
     doc: str = ""
     name: str = "score"
 
@@ -115,7 +115,7 @@ class Additive:
         functions: Mapping[str, Callable[[Any], Any]],
         *,
         intercept: float = 0.0,
-        link: str = "identity",
+        link: LinkKind = "identity",
         categories: Mapping[str, Iterable[Any]] | None = None,
         doc: str = "",
     ) -> Additive:
@@ -126,13 +126,13 @@ class Additive:
         listed category and becomes an exact table (unseen categories and missing inputs
         contribute 0).
         """
-        categories = {name: tuple(values) for name, values in (categories or {}).items()}
+        listed = {name: tuple(values) for name, values in (categories or {}).items()}
         inputs = []
         shapes = []
         for name, function in functions.items():
-            if name in categories:
+            if name in listed:
                 inputs.append(Input(name, "categorical"))
-                table = _table_from_function(name, function, categories[name])
+                table = _table_from_function(name, function, listed[name])
                 shapes.append(Shape((name,), f"function for {name!r}", term=table, missing=table.missing))
             else:
                 inputs.append(Input(name, "numeric"))

@@ -25,9 +25,9 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends.additive import Additive, Shape
-from pwlc.ir import Axis, CategoryAxis, Grid, Input, Step, StepAxis, Table, Term
+from pwlc.ir import Axis, CategoryAxis, Grid, Input, LinkKind, Step, StepAxis, Table, Term
 
-LINKS = {"logit": "logistic", "identity": "identity", "log": "exp"}
+LINKS: dict[str, LinkKind] = {"logit": "logistic", "identity": "identity", "log": "exp"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def teacher(model: Any) -> Additive:
     if isinstance(model, Mapping):
         return _from_json(model)
     features = []
-    for name, kind, bins in zip(model.feature_names_in_, model.feature_types_in_, model.bins_):
+    for name, bins in zip(model.feature_names_in_, model.bins_):
         if isinstance(bins[0], Mapping):
             by_bin = sorted(bins[0].items(), key=lambda item: item[1])
             if [index for _, index in by_bin] != list(range(1, len(by_bin) + 1)):

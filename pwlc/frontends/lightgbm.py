@@ -26,7 +26,7 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends.additive import Additive, Shape
-from pwlc.ir import Input, Step, Table
+from pwlc.ir import Input, LinkKind, Step, Table
 
 ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold, a float widened to double
 Node = Mapping[str, Any]
@@ -91,7 +91,7 @@ def teacher(model: Any) -> Additive:
     return Additive(tuple(inputs), tuple(shapes), constant, link, f"Lowered exactly by pwlc from a LightGBM {kind} ({len(dump['tree_info'])} trees).")
 
 
-def _link(objective: str) -> str:
+def _link(objective: str) -> LinkKind:
     name, *params = objective.split()
     settings = dict(p.split(":", 1) for p in params if ":" in p)
     if name in ("binary", "cross_entropy", "xentropy"):

@@ -18,7 +18,7 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends.additive import Additive, Shape, ShapeFunction
-from pwlc.ir import Input, Table
+from pwlc.ir import Input, LinkKind, Table
 from pwlc.semantics import Column, FloatArray
 
 
@@ -66,7 +66,7 @@ def teacher(model: Any) -> Additive:
         else:
             inputs[name] = Input(name, "numeric")
             shapes.append(Shape((name,), description, function=contribution))
-    link = "logistic" if kind == "LogisticGAM" else "identity"
+    link: LinkKind = "logistic" if kind == "LogisticGAM" else "identity"
     return Additive(tuple(inputs.values()), tuple(shapes), intercept, link, f"a pygam {kind} ({len(shapes)} terms)")
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends.additive import Additive, Shape, ShapeFunction
-from pwlc.ir import Curve, Input, Table
+from pwlc.ir import Curve, Input, LinkKind, Table
 from pwlc.semantics import Column, FloatArray, category_key
 
 LINEAR_MODELS = ("LinearRegression", "Ridge", "RidgeCV", "Lasso", "LassoCV", "ElasticNet", "ElasticNetCV", "LogisticRegression", "LogisticRegressionCV")
@@ -40,7 +40,7 @@ def teacher(pipeline: Any) -> Additive:
         raise UnsupportedError(f"{kind} with {coef.shape[0]} outputs or classes: pwlc handles one")
     coef = coef[0]
     intercept = float(np.ravel(estimator.intercept_)[0]) if np.size(estimator.intercept_) else 0.0
-    link = "logistic" if kind.startswith("LogisticRegression") else "identity"
+    link: LinkKind = "logistic" if kind.startswith("LogisticRegression") else "identity"
 
     inputs: list[Input] = []
     shapes: list[Shape] = []
