@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import pwlc
 from pwlc.errors import PwlcError
 from pwlc.ir import Constant, Curve, Input, Model, Step, Table, verify
-from pwlc.passes import PASSES, PRESETS, Report, count_knots, optimize, parse_pipeline
+from pwlc.passes import PASSES, PRESETS, Report, available, count_knots, optimize, parse_pipeline
 from pwlc.passes.fold import FoldConstants
 from pwlc.passes.merge import MergeSegments
 from pwlc.passes.round import Round
@@ -137,6 +137,14 @@ def test_report_measures_each_pass_independently(recidivism: Model, compas_like:
     assert result == current
     text = str(report)
     assert "merge-segments{tol=0.05}" in text and "2000 rows" in text
+
+
+def test_report_iterates_over_passes_for_the_cli(recidivism: Model) -> None:
+    result, report = pwlc.optimize(recidivism, "O2")
+    lines = [str(entry) for entry in report]
+    assert len(report) == 3 and lines[1].startswith("merge-segments{tol=0.005}: knots 14 -> ")
+    assert "(stated bound 0.005)" in lines[1] and "probe points" in str(report)
+    assert "fold-constants" in available() and "-O2" in available()
 
 
 def _context(model: Model, data: dict, original: Model):  # the PassData optimize would build

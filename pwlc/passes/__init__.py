@@ -23,6 +23,7 @@ import dataclasses
 import math
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Union
 
@@ -39,6 +40,7 @@ __all__ = [
     "PassData",
     "PassReport",
     "Report",
+    "available",
     "measure",
     "optimize",
     "parse_pipeline",
@@ -96,6 +98,12 @@ def register(cls: type[Pass]) -> type[Pass]:
 def _load_passes() -> None:
     # Imported here (not at the top) because each pass module imports this one for `Pass`.
     from pwlc.passes import fold, merge, prune, refit, round  # noqa: F401
+
+
+def available() -> list[str]:
+    """Names of the passes and presets a pipeline can use (for `pwlc list`)."""
+    _load_passes()
+    return sorted(PASSES) + [f"-{name}" for name in PRESETS]
 
 
 # Presets. Tolerances are absolute, in score units (log-odds for a logistic link).
@@ -269,6 +277,14 @@ class PassReport:
     rms_error: float
     note: str = ""
 
+    def __str__(self) -> str:
+        stated = "none (exact or a fit)" if self.stated_error is None else f"{self.stated_error:.3g}"
+        text = (
+            f"{self.spec}: knots {self.knots_before} -> {self.knots_after}, terms {self.terms_before} -> {self.terms_after},"
+            f" score change max {self.max_error:.3g} rms {self.rms_error:.3g} (stated bound {stated})"
+        )
+        return text + (f"; {self.note}" if self.note else "")
+
 
 @dataclass(frozen=True)
 class Report:
@@ -276,6 +292,12 @@ class Report:
 
     passes: tuple[PassReport, ...]
     rows: int | None  # rows of data the errors were measured on (None: probe points)
+
+    def __iter__(self) -> Iterator[PassReport]:
+        return iter(self.passes)
+
+    def __len__(self) -> int:
+        return len(self.passes)
 
     def __str__(self) -> str:
         where = f"{self.rows} rows of data" if self.rows is not None else "probe points (no data given)"
