@@ -1,0 +1,20 @@
+"""`make demo` end to end, on a temporary directory."""
+
+from __future__ import annotations
+
+import pytest
+
+import pwlc
+from pwlc.demo import main
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def test_demo_writes_every_available_target_and_its_checks_pass(tmp_path, capsys):
+    assert main(tmp_path) == 0
+    printed = capsys.readouterr().out
+    assert "AUC teacher" in printed and "FAILED" not in printed
+    written = {path.suffix for path in tmp_path.iterdir()}
+    assert {".pwl", ".py"} <= written
+    # What was written is the distilled model, readable by pwlc.
+    assert pwlc.read(tmp_path / "compas_risk.pwl") == pwlc.read(tmp_path / "compas_risk.py")
