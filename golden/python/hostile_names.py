@@ -116,7 +116,13 @@ def table(x, values, default=0.0, missing=None):
     if _is_batch(x):
         import numpy as np
 
-        return np.array([table(v, values, default, missing) for v in x], dtype=float)
+        x = np.asarray(x, dtype=object)
+        try:  # look each distinct category up once
+            distinct, where = np.unique(x, return_inverse=True)
+        except TypeError:  # None among strings cannot be sorted
+            distinct, where = x, np.arange(len(x))
+        found = [table(v, values, default, missing) for v in distinct]
+        return np.array(found, dtype=float)[where]
     key = _category(x)
     if key is None:
         return _when_missing(missing)
