@@ -18,6 +18,8 @@ from pwlc.passes.refit import Layout, Refit
 from pwlc.semantics import evaluate, prepare_columns
 from pwlc.testing import edge_grid, grid_as_arrays
 
+from .test_passes import term_as
+
 GOLDEN_MODELS = sorted((Path(__file__).resolve().parent.parent / "golden" / "models").glob("*.pwl"))
 
 
@@ -143,19 +145,19 @@ def test_monotone_and_smooth_options(problem: tuple[Model, dict]) -> None:
     flexible = replace(truth, terms=(truth.terms[0], Curve("age", tuple(float(x) for x in np.linspace(18, 70, 12)), (0.0,) * 12), *truth.terms[2:]))
     context = PassData.from_data(flexible, data, wiggly)
     free = Refit().run(flexible, context)
-    ys = np.array(free.terms[1].ys)
+    ys = np.array(term_as(free, 1, Curve).ys)
     assert np.any(np.diff(ys) > 0) and np.any(np.diff(ys) < 0), "the unconstrained fit follows the wiggle"
     down = Refit(monotone="age:-;priors:+").run(flexible, context)
-    assert np.all(np.diff(down.terms[1].ys) <= 1e-7) and np.all(np.diff(down.terms[2].values) >= -1e-7)
+    assert np.all(np.diff(term_as(down, 1, Curve).ys) <= 1e-7) and np.all(np.diff(term_as(down, 2, Step).values) >= -1e-7)
     smooth = Refit(smooth=1.0).run(flexible, context)
-    assert np.sum(np.diff(smooth.terms[1].ys, 2) ** 2) < 0.1 * np.sum(np.diff(ys, 2) ** 2)
+    assert np.sum(np.diff(term_as(smooth, 1, Curve).ys, 2) ** 2) < 0.1 * np.sum(np.diff(ys, 2) ** 2)
 
 
 def test_unidentified_values_stay_put(problem: tuple[Model, dict]) -> None:
     truth, data = problem
     group_d = np.array([g == "d" for g in data["group"]])
     fitted, _ = optimize(truth, "refit", data, teacher=evaluate(truth, data, output="score") + 0.3 * group_d)
-    table = fitted.terms[3]
+    table = term_as(fitted, 3, Table)
     assert table.missing == pytest.approx(-0.2, abs=1e-6), "no row has a missing group"
     # Group "d" is not in the table: its rows are fitted through the default.
     assert table.default - table.lookup()["a"] == pytest.approx(0.05 - 0.2 + 0.3, abs=1e-4)
