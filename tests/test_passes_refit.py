@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import pwlc
 from pwlc.errors import DataError, PwlcError, UnsupportedError
@@ -18,6 +19,7 @@ from pwlc.passes.refit import Layout, Refit
 from pwlc.semantics import evaluate, prepare_columns
 from pwlc.testing import edge_grid, grid_as_arrays
 
+from .strategies import models
 from .test_passes import term_as
 
 GOLDEN_MODELS = sorted((Path(__file__).resolve().parent.parent / "golden" / "models").glob("*.pwl"))
@@ -50,6 +52,18 @@ def test_design_equals_the_reference_evaluator(path: Path) -> None:
     reference = reference_design(model, data)
     np.testing.assert_allclose(design.toarray()[keep], reference[keep], rtol=0, atol=1e-12)
     np.testing.assert_allclose(design[keep] @ Layout(model).theta0, expected[keep], rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models())
+def test_design_equals_the_reference_evaluator_on_random_models(model: Model) -> None:
+    data = grid_as_arrays(model, edge_grid(model))
+    columns, rows = prepare_columns(model, data)
+    design, keep = Layout(model).design(columns, slice(0, rows))
+    expected = evaluate(model, data, output="score")
+    assert np.array_equal(keep, ~np.isnan(expected))
+    scale = 1.0 + max(abs(v) for t in model.terms for v in output_values(t))
+    np.testing.assert_allclose(design[keep] @ Layout(model).theta0, expected[keep], rtol=1e-9, atol=1e-9 * scale)
 
 
 @pytest.fixture
