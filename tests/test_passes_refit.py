@@ -15,7 +15,7 @@ from pwlc.errors import DataError, PwlcError, UnsupportedError
 from pwlc.ir import Constant, Curve, Input, Model, Step, Table, verify
 from pwlc.passes import optimize
 from pwlc.passes.context import PassData, output_values, with_output_values
-from pwlc.passes.refit import Layout, Refit
+from pwlc.passes.refit import Layout, Refit, sufficient_statistics
 from pwlc.semantics import evaluate, prepare_columns
 from pwlc.testing import edge_grid, grid_as_arrays
 
@@ -124,6 +124,19 @@ def test_chunked_statistics_give_the_same_fit(problem: tuple[Model, dict]) -> No
     whole = Refit().run(start, context)
     chunked = Refit(chunk=7).run(start, context)
     np.testing.assert_allclose(evaluate(whole, data, output="score"), evaluate(chunked, data, output="score"), atol=1e-6)
+
+
+def test_dense_and_sparse_statistics_agree(problem: tuple[Model, dict]) -> None:
+    truth, data = problem
+    context = PassData.from_data(truth, data, np.cos(data["age"]))
+    layout, weight = Layout(truth), np.linspace(0.5, 2.0, context.rows)
+    dense = sufficient_statistics(layout, context, context.target_scores, weight, 1000, dense=True)
+    sparse = sufficient_statistics(layout, context, context.target_scores, weight, 1000, dense=False)
+    for a, b in zip(dense, sparse):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
+    design = reference_design(truth, data)
+    keep = ~np.isnan(design).any(axis=1)
+    np.testing.assert_allclose(dense[0], design[keep].T @ (weight[keep, None] * design[keep]), rtol=1e-12, atol=1e-9)
 
 
 def test_logistic_refit_matches_scikit_learn(problem: tuple[Model, dict]) -> None:

@@ -208,26 +208,37 @@ class Layout:
         self.size = size
         self.theta0 = np.array([model.intercept] + [v for t in self.terms for v in output_values(t)], dtype=np.float64)
 
-    def design(self, columns: dict[str, Column], rows: slice) -> tuple[Any, NDArray[np.bool_]]:
-        """The sparse design of `rows` (CSR) and the mask of rows whose score is not missing."""
-        from scipy import sparse
-
+    def nonzeros(self, columns: dict[str, Column], rows: slice) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.bool_]]:
+        """The design of `rows` as (row, column, weight) triples (a position may repeat:
+        its weights add), and the mask of rows whose score is not missing."""
         count = rows.stop - rows.start
+        chunk = {name: columns[name][rows] for name in columns}
         row_ids: list[NDArray[Any]] = [np.arange(count)]
         col_ids: list[NDArray[Any]] = [np.zeros(count, dtype=np.intp)]
         weights: list[NDArray[Any]] = [np.ones(count)]
         keep = np.ones(count, dtype=bool)
         for term, offset in zip(self.terms, self.offsets):
-            r, c, w, missing = term_design(term, {n: columns[n][rows] for n in columns}, count)
+            r, c, w, missing = term_design(term, chunk, count)
             row_ids.append(r)
             col_ids.append(c + offset)
             weights.append(w)
             if term.missing is None:  # type: ignore[union-attr]
                 keep &= ~missing
-        matrix = sparse.coo_matrix(
-            (np.concatenate(weights), (np.concatenate(row_ids), np.concatenate(col_ids))), shape=(count, self.size)
-        ).tocsr()
-        return matrix, keep
+        return np.concatenate(row_ids), np.concatenate(col_ids), np.concatenate(weights), keep
+
+    def design(self, columns: dict[str, Column], rows: slice) -> tuple[Any, NDArray[np.bool_]]:
+        """The sparse design of `rows` (CSR) and the mask of rows whose score is not missing."""
+        from scipy import sparse
+
+        r, c, w, keep = self.nonzeros(columns, rows)
+        return sparse.coo_matrix((w, (r, c)), shape=(rows.stop - rows.start, self.size)).tocsr(), keep
+
+    def dense_design(self, columns: dict[str, Column], rows: slice) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        """The same design as a dense array (for BLAS products on chunks of rows)."""
+        r, c, w, keep = self.nonzeros(columns, rows)
+        count = rows.stop - rows.start
+        flat = np.bincount(r * self.size + c, weights=w, minlength=count * self.size)
+        return np.asarray(flat, dtype=np.float64).reshape(count, self.size), keep
 
     def model_with(self, theta: NDArray[np.float64]) -> Model:
         """The model with every value taken from theta; constants become one intercept."""
@@ -323,13 +334,15 @@ def _slices(rows: int, chunk: int) -> list[slice]:
     return [slice(start, min(start + chunk, rows)) for start in range(0, rows, chunk)]
 
 
-def sufficient_statistics(layout: Layout, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], chunk: int) -> tuple[NDArray[np.float64], NDArray[np.float64], float, float]:
+def sufficient_statistics(
+    layout: Layout, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], chunk: int, dense: bool | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float, float]:
     """X^T W X, X^T W y, sum of W and y^T W y over rows with a score and a finite target.
 
     Each chunk's Gram matrix is a dense BLAS product (`A.T @ A`, a symmetric rank-k update)
     when that costs less than the sparse product would in practice: dense does rows * p^2/2
     multiply-adds at BLAS speed, sparse rows * nnz^2 scattered ones (nnz per row = twice
-    the number of curves), about 50 times slower each.
+    the number of curves), about 50 times slower each. `dense` forces the choice.
     """
     size = layout.size
     gram = np.zeros((size, size))
@@ -337,25 +350,30 @@ def sufficient_statistics(layout: Layout, data: PassData, target: NDArray[np.flo
     total = 0.0
     yy = 0.0
     nonzeros_per_row = 1 + sum(4 if isinstance(t, Grid) else 2 if isinstance(t, Curve) else 1 for t in layout.terms)
-    dense = size * size / 2 < 50 * nonzeros_per_row**2
+    if dense is None:
+        dense = size * size / 2 < 50 * nonzeros_per_row**2
     if dense:
         chunk = max(1, min(chunk, 8_000_000 // size))  # at most 64 MB of dense design per chunk
     for rows in _slices(data.rows, chunk):
-        design, keep = layout.design(data.columns, rows)
         y, w = target[rows], weight[rows]
-        keep &= np.isfinite(y)
-        design, y, w = design[keep], y[keep], w[keep]
         if dense:
-            scaled = design.toarray()
-            scaled *= np.sqrt(w)[:, None]
-            gram += scaled.T @ scaled
-            moment += scaled.T @ (np.sqrt(w) * y)
+            scaled, keep = layout.dense_design(data.columns, rows)
+            keep &= np.isfinite(y)
+            root = np.sqrt(w[keep])
+            if not keep.all():
+                scaled = scaled[keep]
+            scaled *= root[:, None]
+            gram += scaled.T @ scaled  # a symmetric rank-k update in BLAS
+            moment += scaled.T @ (root * y[keep])
         else:
-            weighted = design.multiply(w[:, None]).tocsr()
+            design, keep = layout.design(data.columns, rows)
+            keep &= np.isfinite(y)
+            design = design[keep]
+            weighted = design.multiply(w[keep][:, None]).tocsr()
             gram += (design.T @ weighted).toarray()
-            moment += weighted.T @ y
-        total += float(w.sum())
-        yy += float(w @ (y * y))
+            moment += weighted.T @ y[keep]
+        total += float(w[keep].sum())
+        yy += float(w[keep] @ (y[keep] * y[keep]))
     if total == 0:
         raise DataError("refit: no row of the data has both a score and a finite target")
     return gram, moment, total, yy
