@@ -1,0 +1,929 @@
+"""The C backend: one self-contained C99 file (plus an optional header), and its reader.
+
+The emitted file has, in order: a header comment (the model's description, how to read
+the file back, the ABI), the runtime helpers the terms call (between two marker comments,
+not read back), the input struct and the input names, one small static function per term
+with its knots as `static const` arrays, the scoring function (one term a line), the
+link function, and the batch interface (after a marker, not read back). For example:
+
+    /* curve on "age" */
+    static double age_curve(double x)
+    {
+        static const double knots[][2] = {{18.0, 0.61}, {25.0, 0.2}, {46.0, -0.45}};
+        return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+    }
+
+ABI: a numeric input is a `double`, NaN when missing; a categorical input is a
+NUL-terminated UTF-8 string compared byte for byte with the categories, NULL when missing.
+No allocation, no global state. The reader parses the model part with `grammars/c.lark`;
+it never compiles or runs the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lark import Token, Tree
+from lark.exceptions import UnexpectedInput
+
+from pwlc.backends.common import identifier, quoted, trailer_lines
+from pwlc.errors import ParseError, Source, UnsupportedError
+from pwlc.grammar import TreeReader, parser, syntax_error
+from pwlc.ir import (
+    Axis,
+    CategoryAxis,
+    Constant,
+    Curve,
+    Grid,
+    Input,
+    KnotAxis,
+    Model,
+    Step,
+    StepAxis,
+    Table,
+    Term,
+)
+from pwlc.numbers import float_literal
+
+SUFFIX = ".c"
+HEADER_SUFFIX = ".h"
+
+RUNTIME_START = "/* --- pwlc runtime (not read back) --- */"
+RUNTIME_END = "/* --- end of pwlc runtime --- */"
+BATCH_START = "/* --- pwlc batch interface (not read back) --- */"
+# Tolerant of reformatting: any spacing and dashes around the marker words.
+_MARKER = {
+    "runtime": re.compile(r"/\*[\s-]*pwlc runtime \(not read back\)[\s-]*\*/"),
+    "end": re.compile(r"/\*[\s-]*end of pwlc runtime[\s-]*\*/"),
+    "batch": re.compile(r"/\*[\s-]*pwlc batch interface \(not read back\)[\s-]*\*/"),
+}
+
+_LINK_FUNCTIONS = {"logistic": ("probability", "pwlc_logistic"), "exp": ("prediction", "pwlc_exp")}
+_TRANSFORM_CONSTANTS = {"identity": "PWLC_IDENTITY", "log": "PWLC_LOG", "log1p": "PWLC_LOG1P", "symlog1p": "PWLC_SYMLOG1P"}
+_EDGE_CONSTANTS = {"upper": "PWLC_UPPER", "lower": "PWLC_LOWER"}
+_C_KEYWORDS = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
+    "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
+    "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Bool",
+    "_Complex", "_Imaginary", "NULL", "NAN", "INFINITY", "isnan", "log", "log1p", "exp", "strcmp", "size_t",
+    "row", "columns", "out", "n", "i", "x", "a", "b", "category",
+}
+
+# --- the runtime: each helper with the helpers it needs ------------------------------
+
+_RUNTIME: dict[str, tuple[tuple[str, ...], str]] = {
+    "count": ((), "#define PWLC_COUNT(array) (sizeof(array) / sizeof((array)[0]))"),
+    "side": ((), "enum pwlc_edge_side { PWLC_UPPER, PWLC_LOWER }; /* the bin a value on an edge falls in */"),
+    "transform": ((), """\
+enum pwlc_transform { PWLC_IDENTITY, PWLC_LOG, PWLC_LOG1P, PWLC_SYMLOG1P };
+
+/* The scale a curve is linear in; knots are always written in raw units. */
+static double pwlc_transform(enum pwlc_transform fx, double x)
+{
+    switch (fx) {
+    case PWLC_LOG:
+        return log(x);
+    case PWLC_LOG1P:
+        return log1p(x);
+    case PWLC_SYMLOG1P:
+        return x < 0.0 ? -log1p(-x) : log1p(x);
+    default:
+        return x;
+    }
+}"""),
+    "curve": (("count", "transform"), """\
+/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
+static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+{
+    size_t lo = 0, hi = n - 1;
+    double t, t0, t1;
+    if (isnan(x))
+        return missing;
+    if (x <= knots[0][0])
+        return knots[0][1];
+    if (x >= knots[n - 1][0])
+        return knots[n - 1][1];
+    while (hi - lo > 1) { /* keep knots[lo][0] <= x < knots[hi][0] */
+        size_t mid = lo + (hi - lo) / 2;
+        if (knots[mid][0] <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    t = pwlc_transform(fx, x);
+    t0 = pwlc_transform(fx, knots[lo][0]);
+    t1 = pwlc_transform(fx, knots[hi][0]);
+    return knots[lo][1] + (knots[hi][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
+}"""),
+    "rank": (("side",), """\
+/* How many of the n sorted edges (every stride-th double) lie below x; an edge equal to x
+   counts as below it when at_edge is PWLC_UPPER. */
+static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        double edge = edges[mid * stride];
+        if (edge < x || (at_edge == PWLC_UPPER && edge == x))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}"""),
+    "step": (("count", "rank"), """\
+/* `first` below the first edge, then the value paired with each {edge, value} above it. */
+static double pwlc_step(double x, double first, const double steps[][2], size_t n, enum pwlc_edge_side at_edge,
+                        double missing)
+{
+    size_t k;
+    if (isnan(x))
+        return missing;
+    k = n == 0 ? 0 : pwlc_rank(x, &steps[0][0], n, 2, at_edge);
+    return k == 0 ? first : steps[k - 1][1];
+}"""),
+    "entry": ((), "struct pwlc_entry {\n    const char *category;\n    double value;\n};"),
+    "table": (("count", "entry"), """\
+/* The value of a category (compared byte for byte), `unseen` if absent, `missing` for NULL. */
+static double pwlc_table(const char *category, const struct pwlc_entry *entries, size_t n, double unseen,
+                         double missing)
+{
+    size_t i;
+    if (category == NULL)
+        return missing;
+    for (i = 0; i < n; i++)
+        if (strcmp(category, entries[i].category) == 0)
+            return entries[i].value;
+    return unseen;
+}"""),
+    "cell": ((), """\
+/* Where an input falls on one axis of a grid: between cells lower and upper, at `weight`. */
+struct pwlc_cell {
+    size_t lower, upper;
+    double weight;
+    int missing;
+};"""),
+    "step_cell": (("cell", "rank", "count"), """\
+static struct pwlc_cell pwlc_step_cell(double x, const double *edges, size_t n, enum pwlc_edge_side at_edge)
+{
+    struct pwlc_cell cell = {0, 0, 0.0, 0};
+    cell.missing = isnan(x);
+    if (!cell.missing && n > 0)
+        cell.lower = cell.upper = pwlc_rank(x, edges, n, 1, at_edge);
+    return cell;
+}"""),
+    "knot_cell": (("cell", "rank", "count"), """\
+/* Clamped to the end knots; weight is how far x is from knot lower towards knot upper. */
+static struct pwlc_cell pwlc_knot_cell(double x, const double *knots, size_t n)
+{
+    struct pwlc_cell cell = {0, 0, 0.0, 0};
+    double clamped = x < knots[0] ? knots[0] : x > knots[n - 1] ? knots[n - 1] : x;
+    cell.missing = isnan(x);
+    if (cell.missing)
+        return cell;
+    cell.lower = pwlc_rank(clamped, knots, n, 1, PWLC_UPPER) - 1;
+    cell.upper = cell.lower + 1 < n ? cell.lower + 1 : cell.lower;
+    if (cell.upper > cell.lower)
+        cell.weight = (clamped - knots[cell.lower]) / (knots[cell.upper] - knots[cell.lower]);
+    return cell;
+}"""),
+    "category_cell": (("cell", "count"), """\
+/* A category's cell, or the last cell (after the n listed) for an unseen category. */
+static struct pwlc_cell pwlc_category_cell(const char *category, const char *const *categories, size_t n)
+{
+    struct pwlc_cell cell = {0, 0, 0.0, 0};
+    cell.missing = category == NULL;
+    if (cell.missing)
+        return cell;
+    while (cell.lower < n && strcmp(category, categories[cell.lower]) != 0)
+        cell.lower++;
+    cell.upper = cell.lower;
+    return cell;
+}"""),
+    "grid": (("cell",), """\
+/* Bilinear between the cells: along b within rows a.lower and a.upper, then along a. */
+static double pwlc_grid(struct pwlc_cell a, struct pwlc_cell b, size_t columns, const double values[][columns],
+                        double missing)
+{
+    double row0, row1;
+    if (a.missing || b.missing)
+        return missing;
+    row0 = values[a.lower][b.lower] + (values[a.lower][b.upper] - values[a.lower][b.lower]) * b.weight;
+    row1 = values[a.upper][b.lower] + (values[a.upper][b.upper] - values[a.upper][b.lower]) * b.weight;
+    return row0 + (row1 - row0) * a.weight;
+}"""),
+    "pwlc_logistic": ((), "static double pwlc_logistic(double score)\n{\n    return 1.0 / (1.0 + exp(-score));\n}"),
+    "pwlc_exp": ((), "static double pwlc_exp(double score)\n{\n    return exp(score);\n}"),
+}
+
+
+def runtime_source(needed: set[str]) -> str:
+    """The runtime pieces `needed` with what they depend on, in a fixed order."""
+    wanted: set[str] = set()
+    todo = list(needed)
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(_RUNTIME[name][0])
+    return "\n\n".join(text for name, (_, text) in _RUNTIME.items() if name in wanted)
+
+
+# --- printer ------------------------------------------------------------------------
+
+
+@dataclass
+class _Names:
+    """The C names of a model: its struct fields and its term functions."""
+
+    model: Model
+    fields: dict[str, str]
+    functions: list[str]
+
+    @property
+    def struct(self) -> str:
+        return f"{self.model.name}_input"
+
+
+def c_names(model: Model) -> _Names:
+    """A distinct C identifier for each input (struct field) and each term function."""
+    if model.name in _C_KEYWORDS or model.name.startswith(("pwlc_", "PWLC_", "_")):
+        raise UnsupportedError(f"function name {model.name!r} is reserved in C; rename the model")
+    fields: dict[str, str] = {}
+    for declared in model.inputs:
+        fields[declared.name] = identifier(declared.name, set(fields.values()), _C_KEYWORDS)
+    taken = {model.name, f"{model.name}_input", f"{model.name}_input_names", f"{model.name}_batch"}
+    taken |= {f"{model.name}_{function}" for function, _ in _LINK_FUNCTIONS.values()}
+    functions: list[str] = []
+    for term in model.terms:
+        if isinstance(term, Constant):
+            functions.append("")
+            continue
+        kind = type(term).__name__.lower()
+        stem = "_".join(fields[f] for f in _features(term))
+        name = identifier(f"{stem}_{kind}", taken | set(functions), _C_KEYWORDS)
+        if name.startswith(("pwlc_", "PWLC_")):
+            name = identifier(f"term_{name}", taken | set(functions), _C_KEYWORDS)
+        functions.append(name)
+    return _Names(model, fields, functions)
+
+
+def _features(term: Term) -> tuple[str, ...]:
+    return term.features if isinstance(term, Grid) else (term.feature,)  # type: ignore[union-attr]
+
+
+def emit(model: Model, dialect: str | None = None) -> str:
+    """Print `model` as one self-contained C99 source file."""
+    if dialect is not None:
+        raise UnsupportedError(f"the C backend has no dialects (got {dialect!r})")
+    names = c_names(model)
+    needed: set[str] = set()
+    functions = [_term_function(term, name, needed) for term, name in zip(model.terms, names.functions) if name]
+    if model.link in _LINK_FUNCTIONS:
+        needed.add(_LINK_FUNCTIONS[model.link][1])
+    runtime = runtime_source(needed)
+    parts = [
+        _header_comment(model, names),
+        "#include <math.h>\n#include <stddef.h>\n#include <string.h>",
+    ]
+    if runtime:
+        parts.append(f"{RUNTIME_START}\n\n{runtime}\n\n{RUNTIME_END}")
+    parts += [_input_struct(names), _input_names(names), *functions, _score_function(names)]
+    if model.link in _LINK_FUNCTIONS:
+        parts.append(_link_function(names))
+    parts.append(f"{BATCH_START}\n\n{_columns_struct(names)}\n\n{_batch_function(names)}")
+    return "\n\n".join(parts) + "\n"
+
+
+def emit_header(model: Model) -> str:
+    """The matching .h: the input structs and the prototypes of the exported functions."""
+    names = c_names(model)
+    guard = f"PWLC_{model.name.upper()}_H"
+    lines = [
+        f"/* The interface of {model.name}.c, compiled by pwlc; see the comment at the top of that file. */",
+        f"#ifndef {guard}\n#define {guard}",
+        "#include <stddef.h>",
+        _input_struct(names),
+        f"extern const char *const {model.name}_input_names[{len(model.inputs) + 1}];",
+        _columns_struct(names),
+        f"double {model.name}(const struct {names.struct} *row);",
+    ]
+    if model.link in _LINK_FUNCTIONS:
+        lines.append(f"double {model.name}_{_LINK_FUNCTIONS[model.link][0]}(const struct {names.struct} *row);")
+    lines += [f"void {model.name}_batch(size_t n, const struct {model.name}_columns *columns, double *out);", f"#endif /* {guard} */"]
+    return "\n\n".join(lines) + "\n"
+
+
+def _comment_text(text: str) -> str:
+    """Text safe inside a /* */ comment: a backslash escapes itself, and the second
+    character of every `*/` and `/*`, so neither can end or nest a comment."""
+    out = []
+    for i, char in enumerate(text):
+        previous = text[i - 1] if i else ""
+        breaks = (char == "/" and previous == "*") or (char == "*" and previous == "/")
+        out.append("\\" + char if char == "\\" or breaks else char)
+    return "".join(out)
+
+
+def _uncomment_text(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
+
+
+def _header_comment(model: Model, names: _Names) -> str:
+    what = {"logistic": "the log-odds", "exp": "the log of the prediction"}.get(model.link, "the prediction")
+    abi = [
+        "ABI (C99; no allocation, no global state):",
+        f"  double {model.name}(const struct {names.struct} *row);  -- {what}",
+    ]
+    if model.link in _LINK_FUNCTIONS:
+        function = _LINK_FUNCTIONS[model.link][0]
+        abi.append(f"  double {model.name}_{function}(const struct {names.struct} *row);  -- the {function}")
+    abi += [
+        f"  void {model.name}_batch(size_t n, const struct {model.name}_columns *columns, double *out);",
+        f"{model.name}_batch writes {what} of row i, read from column arrays, to out[i].",
+        "A numeric input is a double, NaN when missing. A categorical input is a",
+        "NUL-terminated UTF-8 string compared byte for byte with the categories, NULL",
+        'when missing; write an integer category by its decimal digits ("3").',
+        f"{model.name}_input_names lists the input names in field order, then NULL.",
+        "Compile with standard floating point (no -ffast-math); link with -lm.",
+    ]
+    lines = ([*_comment_text(model.doc).splitlines(), ""] if model.doc else []) + trailer_lines(SUFFIX) + [""] + abi
+    body = "\n".join(f" * {line}".rstrip() for line in lines)
+    return f"/*{body[2:]}\n */"
+
+
+def _input_struct(names: _Names) -> str:
+    lines = [f"/* One field per input, in the order of {names.model.name}_input_names. */", f"struct {names.struct} {{"]
+    for declared in names.model.inputs:
+        field = names.fields[declared.name]
+        ctype = "const char *" if declared.kind == "categorical" else "double "
+        lines.append(f"    {ctype}{field};")
+    if not names.model.inputs:
+        lines.append("    char unused; /* this model reads no inputs; C needs a member */")
+    return "\n".join(lines + ["};"])
+
+
+def _columns_struct(names: _Names) -> str:
+    lines = [f"/* One array of n values per input, for {names.model.name}_batch. */", f"struct {names.model.name}_columns {{"]
+    for declared in names.model.inputs:
+        ctype = "const char *const *" if declared.kind == "categorical" else "const double *"
+        lines.append(f"    {ctype}{names.fields[declared.name]};")
+    if not names.model.inputs:
+        lines.append("    char unused;")
+    return "\n".join(lines + ["};"])
+
+
+def _input_names(names: _Names) -> str:
+    items = [c_string(declared.name) for declared in names.model.inputs] + ["NULL"]
+    return f"const char *const {names.model.name}_input_names[] = {_braced(items, 0)};"
+
+
+def _score_function(names: _Names) -> str:
+    model = names.model
+    summands: list[str] = []
+    for term, function in zip(model.terms, names.functions):
+        if isinstance(term, Constant):
+            summands.append(float_literal(term.value))
+        else:
+            summands.append(f"{function}({', '.join('row->' + names.fields[f] for f in _features(term))})")
+    what = {"logistic": "The log-odds", "exp": "The log of the prediction"}.get(model.link, "The prediction")
+    lines = [f"/* {what}: the sum of one term a line. */", f"double {model.name}(const struct {names.struct} *row)", "{"]
+    if not model.inputs:
+        lines.append("    (void)row;")
+    if not summands:
+        return "\n".join(lines + ["    return 0.0;", "}"])
+    body = summands[0]
+    for summand in summands[1:]:
+        body += f"\n        - {summand[1:]}" if summand.startswith("-") else f"\n        + {summand}"
+    return "\n".join(lines + [f"    return {body};", "}"])
+
+
+def _link_function(names: _Names) -> str:
+    function, helper = _LINK_FUNCTIONS[names.model.link]
+    return "\n".join([
+        f"/* The {function}: {helper[5:]}({names.model.name}(row)). */",
+        f"double {names.model.name}_{function}(const struct {names.struct} *row)",
+        "{",
+        f"    return {helper}({names.model.name}(row));",
+        "}",
+    ])
+
+
+def _batch_function(names: _Names) -> str:
+    model = names.model
+    lines = [f"void {model.name}_batch(size_t n, const struct {model.name}_columns *columns, double *out)", "{", "    size_t i;"]
+    if not model.inputs:
+        lines.append("    (void)columns;")
+    lines += ["    for (i = 0; i < n; i++) {", f"        struct {names.struct} row;"]
+    lines += [f"        row.{field} = columns->{field}[i];" for field in names.fields.values()]
+    if not model.inputs:
+        lines.append("        row.unused = 0;")
+    lines += [f"        out[i] = {model.name}(&row);", "    }", "}"]
+    return "\n".join(lines)
+
+
+def _term_function(term: Term, name: str, needed: set[str]) -> str:
+    """A static function computing one term, its numbers in static const arrays."""
+    missing = "NAN" if term.missing is None else float_literal(term.missing)  # type: ignore[union-attr]
+    arrays: list[str] = []
+    if isinstance(term, Curve):
+        needed.add("curve")
+        comment = f"curve on {_comment_text(quoted(term.feature))}" + ("" if term.fx == "identity" else f" (fx = {term.fx})")
+        params = "double x"
+        arrays.append(_array("double", "knots[][2]", [_braced([float_literal(x), float_literal(y)], 0) for x, y in term.knots]))
+        call = f"pwlc_curve(x, knots, PWLC_COUNT(knots), {_TRANSFORM_CONSTANTS[term.fx]}, {missing})"
+    elif isinstance(term, Step):
+        needed.add("step")
+        comment = f"step on {_comment_text(quoted(term.feature))}: the first value, then {{edge, value above it}}"
+        params = "double x"
+        pairs = [_braced([float_literal(e), float_literal(v)], 0) for e, v in zip(term.edges, term.values[1:])]
+        steps = "steps, PWLC_COUNT(steps)" if pairs else "NULL, 0"
+        if pairs:
+            arrays.append(_array("double", "steps[][2]", pairs))
+        call = f"pwlc_step(x, {float_literal(term.values[0])}, {steps}, {_EDGE_CONSTANTS[term.at_edge]}, {missing})"
+    elif isinstance(term, Table):
+        needed.add("table")
+        comment = f"table on {_comment_text(quoted(term.feature))}"
+        params = "const char *category"
+        entries = [_braced([c_string(k), float_literal(v)], 0) for k, v in term.entries]
+        if entries:
+            arrays.append(_array("struct pwlc_entry", "entries[]", entries))
+        found = "entries, PWLC_COUNT(entries)" if entries else "NULL, 0"
+        call = f"pwlc_table(category, {found}, {float_literal(term.default)}, {missing})"
+    elif isinstance(term, Grid):
+        needed.add("grid")
+        comment = f"grid on {_comment_text(quoted(term.a.feature))} x {_comment_text(quoted(term.b.feature))}"
+        cells = []
+        param_list = []
+        for var, axis in (("a", term.a), ("b", term.b)):
+            cell, array, param = _axis(var, axis, needed)
+            cells.append(cell)
+            arrays += array
+            param_list.append(param)
+        params = ", ".join(param_list)
+        rows = [_braced([float_literal(v) for v in row], 0) for row in term.values]
+        arrays.append(_array("double", f"values[][{term.b.size}]", rows))
+        call = f"pwlc_grid({cells[0]},\n                     {cells[1]},\n                     PWLC_COUNT(values[0]), values, {missing})"
+    else:
+        raise UnsupportedError(f"the C backend cannot print a {type(term).__name__}")
+    body = "".join(f"    {array}\n" for array in arrays)
+    return f"/* {comment} */\nstatic double {name}({params})\n{{\n{body}    return {call};\n}}"
+
+
+def _axis(var: str, axis: Axis, needed: set[str]) -> tuple[str, list[str], str]:
+    """The cell call, the arrays and the parameter of one grid axis."""
+    if isinstance(axis, CategoryAxis):
+        needed.add("category_cell")
+        items = [c_string(c) for c in axis.categories]
+        array = [_array("char *const", f"{var}_categories[]", items)] if items else []
+        found = f"{var}_categories, PWLC_COUNT({var}_categories)" if items else "NULL, 0"
+        return f"pwlc_category_cell({var}, {found})", array, f"const char *{var}"
+    if isinstance(axis, KnotAxis):
+        needed.add("knot_cell")
+        array = [_array("double", f"{var}_knots[]", [float_literal(k) for k in axis.knots])]
+        return f"pwlc_knot_cell({var}, {var}_knots, PWLC_COUNT({var}_knots))", array, f"double {var}"
+    needed.add("step_cell")
+    array = [_array("double", f"{var}_edges[]", [float_literal(e) for e in axis.edges])] if axis.edges else []
+    found = f"{var}_edges, PWLC_COUNT({var}_edges)" if axis.edges else "NULL, 0"
+    return f"pwlc_step_cell({var}, {found}, {_EDGE_CONSTANTS[axis.at_edge]})", array, f"double {var}"
+
+
+def _array(element: str, declarator: str, items: list[str]) -> str:
+    return f"static const {element} {declarator} = {_braced(items, 4)};"
+
+
+def _braced(items: list[str], indent: int, width: int = 100) -> str:
+    """`{a, b, c}` on one line when it fits, else one item a line."""
+    flat = "{" + ", ".join(items) + "}"
+    if len(flat) + indent + 40 <= width and "\n" not in flat:
+        return flat
+    pad = " " * (indent + 4)
+    return "{\n" + "".join(f"{pad}{item},\n" for item in items) + " " * indent + "}"
+
+
+def c_string(text: str) -> str:
+    """A C string literal holding `text` as UTF-8 (printable ASCII and non-ASCII kept)."""
+    quoted(text)  # raises for text that is not valid Unicode
+    out = ['"']
+    previous = ""
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "?" and previous == "?":
+            out.append("\\?")  # "??x" would be a trigraph
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\{ord(char):03o}")
+        else:
+            out.append(char)
+        previous = char
+    return "".join(out) + '"'
+
+
+# --- reader -------------------------------------------------------------------------
+
+
+def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model:
+    """Parse an emitted (and possibly hand-edited, reformatted) C file back into a model."""
+    if dialect is not None:
+        raise UnsupportedError(f"the C backend has no dialects (got {dialect!r})")
+    source = _model_part(text)
+    try:
+        tree = parser("c.lark").parse(source)
+    except UnexpectedInput as exc:
+        raise syntax_error(exc, Source(text, filename)) from None
+    return _Reader(text, filename).file(tree, _doc(text))
+
+
+def _model_part(text: str) -> str:
+    """`text` with the runtime and batch sections blanked out (newlines kept for positions)."""
+
+    def blank(match_start: int, match_end: int, current: str) -> str:
+        return current[:match_start] + re.sub(r"[^\n]", " ", current[match_start:match_end]) + current[match_end:]
+
+    start, end = _MARKER["runtime"].search(text), _MARKER["end"].search(text)
+    if start and end and end.end() > start.start():
+        text = blank(start.start(), end.end(), text)
+    batch = _MARKER["batch"].search(text)
+    if batch:
+        text = blank(batch.start(), len(text), text)
+    return text
+
+
+def _doc(text: str) -> str:
+    """The model description: the top comment up to the "Compiled by pwlc" paragraph."""
+    match = re.match(r"\s*/\*(.*?)\*/", text, flags=re.DOTALL)
+    if not match:
+        return ""
+    lines = [re.sub(r"^\s*\* ?", "", line) for line in match.group(1).splitlines()]
+    lines[0] = lines[0].lstrip()
+    body = "\n".join(lines)
+    cut = body.find(trailer_lines(SUFFIX)[0].split(" Edit")[0])
+    if cut < 0:
+        return ""
+    return _uncomment_text(body[:cut].strip())
+
+
+@dataclass
+class _Function:
+    name: str
+    exported: bool
+    params: list[tuple[str, str]]  # (kind, name): kind is "double", "string" or "row"
+    arrays: dict[str, tuple[Any, Tree]]
+    result: Any
+    node: Tree
+    row_struct: str = ""
+
+
+@dataclass
+class _Call:
+    name: str
+    args: list[Any]
+    node: Tree
+
+
+@dataclass
+class _Ref:
+    """A name used in an expression (a variable, an array, a constant), or `row->field`."""
+
+    name: str
+    node: Tree | Token
+    field: str | None = None
+
+
+class _Reader(TreeReader):
+    row_struct = ""
+    field_names: dict[str, str] = {}
+
+    def file(self, tree: Tree, doc: str) -> Model:
+        structs: dict[str, list[tuple[str, str, Tree]]] = {}
+        globals_: dict[str, tuple[Any, Tree]] = {}
+        functions: dict[str, _Function] = {}
+        exported: list[_Function] = []
+        for node in tree.children:
+            if node.data == "struct_def":
+                structs[str(node.children[0])] = self.fields(node)
+            elif node.data == "array_decl":
+                name, value = self.array(node)
+                globals_[name] = (value, node)
+            elif node.data == "function_def":
+                function = self.function(node)
+                functions[function.name] = function
+                if function.exported:
+                    exported.append(function)
+        scorers = [f for f in exported if not _is_link(f)]
+        if len(scorers) != 1:
+            where = scorers[1].node if len(scorers) > 1 else tree
+            raise ParseError(
+                f"expected one scoring function (`double NAME(const struct NAME_input *row)`), found {len(scorers)}",
+                self.span(where) if isinstance(where, Tree) and where.meta and not where.meta.empty else self.source.span(1, 1),
+            )
+        score = scorers[0]
+        inputs = self.inputs(score, structs, globals_)
+        kinds = {i.name: i.kind for i in inputs}
+        fields = self.field_names
+        terms = [self.term(summand, functions, fields, kinds) for summand in self.summands(score.result, score.node)]
+        link = "identity"
+        for function in exported:
+            if function is score:
+                continue
+            call = function.result
+            if not (isinstance(call.args[0], _Call) and call.args[0].name == score.name):
+                raise self.fail(f"a link function must return {call.name}({score.name}(row))", call.node)
+            if link != "identity":
+                raise self.fail("only one link function may follow the scoring function", function.node)
+            link = "logistic" if call.name == "pwlc_logistic" else "exp"
+        return Model(tuple(inputs), tuple(terms), link, score.name, doc, span=self.span(score.node))  # type: ignore[arg-type]
+
+    # -- declarations --
+
+    def fields(self, node: Tree) -> list[tuple[str, str, Tree]]:
+        out = []
+        for field in node.children[1:]:
+            kind = field.children[0].data  # double_type, string_type, char_type
+            out.append((kind, str(field.children[1]), field))
+        return out
+
+    def array(self, node: Tree) -> tuple[str, Any]:
+        """A `[static] const T name[]... = {...};` declaration: its name and its values."""
+        children = [c for c in node.children if not (isinstance(c, Token) and c.type == "STATIC")]
+        name = children[1]
+        dims = [d for d in children[2:-1] if isinstance(d, Tree) and d.data == "dim"]
+        value = self.value(node.children[-1])
+        if not isinstance(value, list):
+            raise self.fail(f"{name} must be initialised with a {{...}} list", node.children[-1])
+        if len(dims) == 2 and dims[1].children:
+            width = int(str(dims[1].children[0]))
+            for row, item in zip(value, node.children[-1].children):
+                if not isinstance(row, list) or len(row) != width:
+                    raise self.fail(f"each row of {name} needs {width} values", item)
+        return str(name), value
+
+    def function(self, node: Tree) -> _Function:
+        children = list(node.children)
+        exported = not (isinstance(children[0], Token) and children[0].type == "STATIC")
+        if not exported:
+            children = children[1:]
+        name = str(children[0])
+        params: list[tuple[str, str]] = []
+        arrays: dict[str, tuple[Any, Tree]] = {}
+        result: Any = None
+        row_struct = ""
+        flat: list[Tree] = []
+        for child in children[1:]:
+            flat += child.children if child.data == "params" else [child]
+        for child in flat:
+            if child.data in ("double_param", "string_param", "row_param"):
+                params.append((child.data.removesuffix("_param"), str(child.children[-1])))
+                if child.data == "row_param":
+                    row_struct = str(child.children[0])
+            elif child.data == "array_decl":
+                array_name, value = self.array(child)
+                arrays[array_name] = (value, child)
+            elif child.data == "return_stmt":
+                if result is not None:
+                    raise self.fail("a function may return only once", child)
+                result = self.value(child.children[0])
+        if result is None:
+            raise self.fail(f"function {name} has no return statement", node)
+        function = _Function(name, exported, params, arrays, result, node, row_struct)
+        if exported and _is_link(function) and len(result.args) != 1:
+            raise self.fail(f"{result.name} takes one argument", result.node)
+        return function
+
+    def inputs(self, score: _Function, structs: dict[str, list[tuple[str, str, Tree]]], globals_: dict[str, tuple[Any, Tree]]) -> list[Input]:
+        if len(score.params) != 1 or score.params[0][0] != "row":
+            raise self.fail(f"{score.name} must take one parameter, `const struct {score.name}_input *row`", score.node)
+        struct = self.row_struct = score.row_struct
+        if struct not in structs:
+            raise self.fail(f"struct {struct} is not defined", score.node)
+        fields = [f for f in structs[struct] if f[0] != "char_type"]
+        names_value, names_node = globals_.get(f"{score.name}_input_names", ([None], score.node))
+        names = [n for n in names_value if not (isinstance(n, _Ref) and n.name == "NULL")]
+        if not all(isinstance(n, str) for n in names) or len(names) != len(fields):
+            raise self.fail(
+                f"{score.name}_input_names must list one name (a string) per field of struct {struct}, then NULL",
+                names_node,
+            )
+        self.field_names = {field: name for (_, field, _), name in zip(fields, names)}
+        return [
+            Input(name, "categorical" if kind == "string_type" else "numeric", span=self.span(node))
+            for (kind, _, node), name in zip(fields, names)
+        ]
+
+    # -- expressions --
+
+    def value(self, node: Tree | Token) -> Any:
+        """A literal (float, str, list), a `_Call`, or a `_Ref` for a name."""
+        if isinstance(node, Token):
+            if node.type == "NUMBER":
+                return float(node.rstrip("fFlL"))
+            if node.type == "NAME":
+                return _Ref(str(node), node)
+            raise self.fail(f"unexpected {node!s}", node)
+        kind = node.data
+        if kind == "init":
+            return [self.value(child) for child in node.children]
+        if kind == "string":
+            return "".join(_c_unescape(str(token), self, token) for token in node.children)
+        if kind == "neg":
+            inner = self.value(node.children[0])
+            if isinstance(inner, float):
+                return -inner
+            return ("neg", inner, node)
+        if kind == "call":
+            name, *args = node.children
+            return _Call(str(name), [self.value(a) for a in args], node)
+        if kind == "arrow":
+            base, field = node.children
+            return _Ref(str(base), node, field=str(field))
+        if kind in ("add", "sub"):
+            return (kind, self.value(node.children[0]), self.value(node.children[1]), node)
+        if kind == "index":
+            base, index = node.children
+            return ("index", self.value(base), self.value(index), node)
+        raise self.fail("unexpected expression here", node)
+
+    def summands(self, value: Any, where: Tree) -> list[tuple[Any, Tree]]:
+        """Flatten `a + b - 0.3` into summands (a subtracted number is negated)."""
+        if isinstance(value, tuple) and value[0] in ("add", "sub"):
+            left = self.summands(value[1], value[3])
+            right = value[2]
+            if value[0] == "sub":
+                if not isinstance(right, float):
+                    raise self.fail("only a number may be subtracted; add the term instead", value[3])
+                right = -right
+            return left + [(right, value[3])]
+        return [(value, where)]
+
+    def term(self, summand: tuple[Any, Tree], functions: dict[str, _Function], fields: dict[str, str], kinds: dict[str, str]) -> Term:
+        value, where = summand
+        if isinstance(value, float):
+            return Constant(value, span=self.span(where))
+        if not isinstance(value, _Call) or value.name not in functions:
+            raise self.fail("expected a number or a call of a term function, like `age_curve(row->age)`", where)
+        features = []
+        for arg in value.args:
+            if not (isinstance(arg, _Ref) and arg.field is not None and arg.name == "row"):
+                raise self.fail("a term function takes inputs as `row->FIELD`", value.node)
+            if arg.field not in fields:
+                raise self.fail(f"struct {self.row_struct} has no field {arg.field!r}", arg.node)
+            features.append(fields[arg.field])
+        function = functions[value.name]
+        if len(function.params) != len(features):
+            raise self.fail(f"{function.name} takes {len(function.params)} input(s), given {len(features)}", value.node)
+        return _TermReader(self, function, features, kinds).term()
+
+
+def _is_link(function: _Function) -> bool:
+    return isinstance(function.result, _Call) and function.result.name in ("pwlc_logistic", "pwlc_exp")
+
+
+class _TermReader:
+    """Reads one term function: `return pwlc_KIND(args...)` over its own arrays."""
+
+    def __init__(self, reader: _Reader, function: _Function, features: list[str], kinds: dict[str, str]):
+        self.reader = reader
+        self.function = function
+        self.features = features
+        self.kinds = kinds
+        self.params = {name: (kind, feature) for (kind, name), feature in zip(function.params, features)}
+
+    def fail(self, message: str, node: Tree | Token) -> ParseError:
+        return self.reader.fail(f"{self.function.name}: {message}", node)
+
+    def term(self) -> Term:
+        call = self.function.result
+        span = self.reader.span(self.function.node)
+        expected = {"pwlc_curve": 5, "pwlc_step": 6, "pwlc_table": 5, "pwlc_grid": 5}
+        if not isinstance(call, _Call) or call.name not in expected:
+            raise self.fail("expected `return pwlc_curve(...)`, pwlc_step, pwlc_table or pwlc_grid", self.function.node)
+        if len(call.args) != expected[call.name]:
+            raise self.fail(f"{call.name} takes {expected[call.name]} arguments, given {len(call.args)}", call.node)
+        args = call.args
+        if call.name == "pwlc_curve":
+            feature = self.input(args[0], "numeric", call)
+            knots = self.pairs(args[1], args[2], call, "knots")
+            return Curve(feature, tuple(k[0] for k in knots), tuple(k[1] for k in knots), self.constant(args[3], _TRANSFORM_CONSTANTS, call), self.missing(args[4], call), span=span)  # type: ignore[arg-type]
+        if call.name == "pwlc_step":
+            feature = self.input(args[0], "numeric", call)
+            steps = self.pairs(args[2], args[3], call, "steps")
+            values = (self.number(args[1], call), *(s[1] for s in steps))
+            return Step(feature, tuple(s[0] for s in steps), values, self.constant(args[4], _EDGE_CONSTANTS, call), self.missing(args[5], call), span=span)  # type: ignore[arg-type]
+        if call.name == "pwlc_table":
+            feature = self.input(args[0], "categorical", call)
+            entries = self.array(args[1], args[2], call, "entries")
+            if not all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str) and isinstance(e[1], float) for e in entries):
+                raise self.fail('each entry must be {"category", value}', call.node)
+            return Table(feature, tuple((e[0], e[1]) for e in entries), self.number(args[3], call), self.missing(args[4], call), span=span)
+        a_cell, b_cell, _columns, values_ref, missing = args
+        a, b = self.axis(a_cell, call), self.axis(b_cell, call)
+        rows = self.array(values_ref, None, call, "values")
+        if not all(isinstance(row, list) and all(isinstance(v, float) for v in row) for row in rows):
+            raise self.fail("values must be rows of numbers", call.node)
+        return Grid(a, b, tuple(tuple(row) for row in rows), self.missing(missing, call), span=span)
+
+    def input(self, arg: Any, kind: str, call: _Call) -> str:
+        if not (isinstance(arg, _Ref) and arg.field is None and arg.name in self.params):
+            raise self.fail(f"the first argument of {call.name} must be the function's parameter", call.node)
+        param_kind, feature = self.params[arg.name]
+        wanted = "string" if kind == "categorical" else "double"
+        if param_kind != wanted or self.kinds[feature] != kind:
+            raise self.fail(f"{call.name} needs a {kind} input; {feature!r} is {self.kinds[feature]}", arg.node)
+        return feature
+
+    def number(self, arg: Any, call: _Call) -> float:
+        if not isinstance(arg, float):
+            raise self.fail(f"expected a number in this call of {call.name}", call.node)
+        return arg
+
+    def missing(self, arg: Any, call: _Call) -> float | None:
+        if isinstance(arg, _Ref) and arg.field is None and arg.name == "NAN":
+            return None
+        return self.number(arg, call)
+
+    def constant(self, arg: Any, constants: dict[str, str], call: _Call) -> str:
+        by_name = {c: key for key, c in constants.items()}
+        if not (isinstance(arg, _Ref) and arg.name in by_name):
+            raise self.fail(f"expected one of {', '.join(by_name)} in this call of {call.name}", call.node)
+        return by_name[arg.name]
+
+    def array(self, ref: Any, count: Any, call: _Call, what: str) -> list[Any]:
+        """The values of a local array passed as `NAME, PWLC_COUNT(NAME)` (or `NULL, 0`)."""
+        if isinstance(ref, _Ref) and ref.name == "NULL" and ref.field is None:
+            if count is not None and count != 0.0:
+                raise self.fail(f"NULL {what} must have count 0", call.node)
+            return []
+        if not (isinstance(ref, _Ref) and ref.field is None and ref.name in self.function.arrays):
+            raise self.fail(f"expected the name of a static const array of {what} declared in this function", call.node)
+        values, node = self.function.arrays[ref.name]
+        if count is None:
+            return values  # type: ignore[no-any-return]
+        if isinstance(count, float):
+            if count != len(values):
+                raise self.fail(f"count {count:g} does not match the {len(values)} items of {ref.name}", call.node)
+        elif not (isinstance(count, _Call) and count.name == "PWLC_COUNT" and len(count.args) == 1 and isinstance(count.args[0], _Ref) and count.args[0].name == ref.name):
+            raise self.fail(f"the count of {ref.name} must be PWLC_COUNT({ref.name})", call.node)
+        del node
+        return values  # type: ignore[no-any-return]
+
+    def pairs(self, ref: Any, count: Any, call: _Call, what: str) -> list[tuple[float, float]]:
+        items = self.array(ref, count, call, what)
+        if not all(isinstance(item, list) and len(item) == 2 and all(isinstance(v, float) for v in item) for item in items):
+            raise self.fail(f"each of the {what} must be a pair of numbers {{x, y}}", call.node)
+        return [(item[0], item[1]) for item in items]
+
+    def axis(self, cell: Any, call: _Call) -> Axis:
+        functions = {"pwlc_step_cell": 4, "pwlc_knot_cell": 3, "pwlc_category_cell": 3}
+        if not (isinstance(cell, _Call) and cell.name in functions and len(cell.args) == functions[cell.name]):
+            raise self.fail("each grid axis must be pwlc_step_cell(...), pwlc_knot_cell(...) or pwlc_category_cell(...)", call.node)
+        if cell.name == "pwlc_category_cell":
+            feature = self.input(cell.args[0], "categorical", cell)
+            categories = self.array(cell.args[1], cell.args[2], cell, "categories")
+            if not all(isinstance(c, str) for c in categories):
+                raise self.fail("categories must be strings", cell.node)
+            return CategoryAxis(feature, tuple(categories))
+        feature = self.input(cell.args[0], "numeric", cell)
+        numbers = self.array(cell.args[1], cell.args[2], cell, "knots" if cell.name == "pwlc_knot_cell" else "edges")
+        if not all(isinstance(v, float) for v in numbers):
+            raise self.fail("expected an array of numbers", cell.node)
+        if cell.name == "pwlc_knot_cell":
+            return KnotAxis(feature, tuple(numbers))
+        return StepAxis(feature, tuple(numbers), self.constant(cell.args[3], _EDGE_CONSTANTS, cell))  # type: ignore[arg-type]
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"', "'": "'", "?": "?"}
+
+
+def _c_unescape(literal: str, reader: TreeReader, token: Token) -> str:
+    """The text of a C string literal (UTF-8 source; octal and hex escapes are bytes)."""
+    body = literal[1:-1]
+    out = bytearray()
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\":
+            out += char.encode("utf-8")
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt in _ESCAPES:
+            out += _ESCAPES[nxt].encode()
+            i += 2
+        elif nxt in "01234567":
+            digits = re.match(r"[0-7]{1,3}", body[i + 1 :]).group(0)  # type: ignore[union-attr]
+            out.append(int(digits, 8) & 0xFF)
+            i += 1 + len(digits)
+        elif nxt == "x":
+            digits = re.match(r"[0-9A-Fa-f]+", body[i + 2 :])
+            if not digits:
+                raise reader.fail("\\x needs hex digits", token)
+            out.append(int(digits.group(0), 16) & 0xFF)
+            i += 2 + len(digits.group(0))
+        else:
+            raise reader.fail(f"unknown escape \\{nxt} in a string", token)
+    try:
+        return out.decode("utf-8")
+    except UnicodeDecodeError:
+        raise reader.fail("a string is not valid UTF-8", token) from None
