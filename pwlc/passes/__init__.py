@@ -15,6 +15,16 @@ possible input (a sup-norm bound, summed over terms) when it is not or when the 
 `over=all`. A bound on data says nothing about other rows: the benchmark
 benchmarks/passes_compas.py measures both on held-out rows. `refit` is a fit, not
 a simplification: it states no bound, and its report shows how far it moved the scores.
+
+    fold-constants{centre}                one intercept, centred terms, one term per feature (exact)
+    merge-segments{tol,over}              drop knots, edges, table entries within tol
+    round{tol,digits,over}                shortest decimals within tol
+    prune{threshold,tol,over}             drop terms contributing at most threshold
+    refit{target,label,loss,monotone,smooth,ridge,solver,max_rows,chunk,seed}
+                                          re-solve every value jointly (cvxpy)
+
+Presets (`PRESETS`): O0 nothing; O1 exact clean-up; O2 readable within 0.005 per pass;
+O3 also prunes, merges harder and refits toward the original (needs data).
 """
 
 from __future__ import annotations
