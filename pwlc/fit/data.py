@@ -74,7 +74,7 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
     sampled = len(xa) > max_points
     if sampled:
         # A fixed-seed generator of our own: numpy's global random state is never touched.
-        rows = np.sort(np.random.default_rng(seed).integers(0, len(xa), size=max_points))
+        rows = np.random.default_rng(seed).integers(0, len(xa), size=max_points)
         xa, ya, wa = xa[rows], ya[rows], wa[rows]
 
     order = np.argsort(xa, kind="stable")

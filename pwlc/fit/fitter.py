@@ -18,9 +18,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pwlc.errors import UnsupportedError
-from pwlc.fit.condense import condense_sorted, inverse_transform
+from pwlc.fit.condense import Condensed, condense_sorted, inverse_transform
 from pwlc.fit.data import Points, prepare
-from pwlc.fit.search import Cost, Moments, dynamic_program, free_cost, quadratic, refine
+from pwlc.fit.search import Cost, Moments, dynamic_program, free_cost, polish, quadratic, refine, residual_cost
 from pwlc.fit.solve import SHAPES, Shape, constrained_values
 from pwlc.ir import TRANSFORMS, Curve, Transform
 from pwlc.semantics import FloatArray, curve_values, transform
@@ -29,6 +29,11 @@ MONO_OPTIONS = ("auto", *SHAPES)
 BEAM = 4  # quadratics kept per candidate knot in the dynamic program
 # mono="auto" keeps a monotone curve when it gives up at most this share of the explained SS.
 AUTO_MONO_LOSS = 0.01
+# Below this error (a share of the y variance) a fit counts as exact and, for up to
+# PRECISE_POINTS distinct x values, its knots are polished on the residuals themselves.
+EXACT = 1e-10
+SCREEN = 0.05
+PRECISE_POINTS = 50_000
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,21 @@ class _Problem:
         self.y = (points.y - self.y_mean) / self.y_scale
         self.moments = Moments(self.t, self.y, self.w)
         self.candidates = self.t[_quantile_indices(self.w, candidates)]
+        self._search: tuple[FloatArray, list[FloatArray]] | None = None
+        self._condensed: tuple[FloatArray, Condensed] | None = None
+
+    def search(self, top: int) -> tuple[FloatArray, list[FloatArray]]:
+        """Candidates and the dynamic program's knot sets for 1..top segments (cached)."""
+        if self._search is None or len(self._search[1]) < top:
+            candidates = self.t if top + 1 > len(self.candidates) else self.candidates
+            self._search = (candidates, dynamic_program(self.moments, candidates, top, BEAM))
+        return self._search
+
+    def screen(self, top: int) -> float:
+        """The dynamic program's error for `top` segments, in units of the y variance (the
+        same units in every transform): a cheap first ranking of transforms."""
+        knots = self.search(top)[1][top - 1]
+        return float(free_cost(self.moments)(knots[None, :])[0])
 
     def shape(self, mono: str, slope: tuple[float | None, float | None] | None) -> Shape:
         """The constraint in normalised units (slopes scale by t_scale / y_scale)."""
@@ -105,10 +125,12 @@ class _Problem:
         return constrained
 
     def finish(self, knots: FloatArray, shape: Shape) -> _Trial:
-        """Raw knots, exact knot values on condensed data, and the error by the evaluator."""
+        """Raw knots, exact knot values on data condensed between them, and the error."""
         xs = self._raw_knots(knots)
         t = (transform(self.fx, xs) - self.t_offset) / self.t_scale
-        condensed = condense_sorted(self.t, self.y, self.w, t)
+        if self._condensed is None or not np.array_equal(self._condensed[0], t):
+            self._condensed = (t, condense_sorted(self.t, self.y, self.w, t))  # reused by _auto_mono
+        condensed = self._condensed[1]
         basis = _hat_basis(t, condensed.x)
         weighted = basis * condensed.w[:, None]
         hessian = basis.T @ weighted
@@ -116,7 +138,11 @@ class _Problem:
         f = float(np.dot(condensed.w, condensed.y**2))
         values, _ = constrained_values(hessian, g, f, t, shape)
         curve = Curve("x", tuple(map(float, xs)), tuple(float(v) for v in self.y_mean + self.y_scale * values), cast(Transform, self.fx))
-        return _Trial(curve, self._sse(curve), shape.mono)
+        # The error from the residuals of the condensed points (exact for these knots, as
+        # they are the cuts), in raw units; `fit` re-measures the answer with the evaluator.
+        residual = float(np.dot(condensed.w, (condensed.y - basis @ values) ** 2)) + condensed.offset
+        sse = residual * self.points.total_weight * self.y_scale**2 + self.points.within_ss
+        return _Trial(curve, sse, shape.mono)
 
     def _raw_knots(self, knots: FloatArray) -> FloatArray:
         """Knots in raw units: a knot on a data point is that point's x exactly."""
@@ -128,9 +154,6 @@ class _Problem:
         keep = np.r_[True, (np.diff(xs) > 0) & (np.diff(t) > 0)]
         return xs[keep]
 
-    def _sse(self, curve: Curve) -> float:
-        residual = self.points.y - curve_values(curve, self.points.x)
-        return float(np.dot(self.points.w, residual**2)) + self.points.within_ss
 
 
 def _quantile_indices(w: FloatArray, count: int) -> NDArray[np.intp]:
@@ -191,40 +214,42 @@ def _check_options(segments: int | None, tol: float | None, mono: str, fx: str, 
             raise UnsupportedError(f"fit: slope bounds ({low}, {high}) are empty")
 
 
-def _fit_in_transform(problem: _Problem, shape: Shape, segments: int | None, tol: float | None, max_segments: int, sst: float) -> tuple[_Trial, int]:
+def _fit_in_transform(problem: _Problem, shape: Shape, segments: int | None, tol: float | None, max_segments: int, sst: float) -> tuple[_Trial, float]:
     """The best curve in one transform; for segments=None the count chosen by tol or BIC.
-    Returns the curve and a rank (lower is better) comparable across transforms."""
+    Returns the curve and a rank comparable across transforms (lower is better, SSE breaks
+    ties): 0 for a fixed count, the count reaching tol, or the BIC."""
     points = problem.points
     size = len(problem.t)
     if segments is not None and segments + 1 >= size:
         trial = problem.finish(problem.t.copy(), shape)  # a knot on every point: interpolation
-        return trial, 0
-    top = segments if segments is not None else min(max_segments, size - 1)
-    candidates = problem.candidates
-    if top + 1 > len(candidates):
-        candidates = problem.t
-    starts = dynamic_program(problem.moments, candidates, top, BEAM)
+        return trial, 0.0
+    candidates, starts = problem.search(segments if segments is not None else min(max_segments, size - 1))
     cost = problem.cost(shape)
     counts = [segments] if segments is not None else list(range(1, len(starts) + 1))
     weight = points.total_weight
     best: tuple[float, _Trial] | None = None
     for count in counts:
         if shape.free:
-            knots, _ = refine(problem.moments, starts[count - 1], candidates, cost)
+            knots, error = refine(problem.moments, starts[count - 1], candidates, cost)
+            if error < EXACT and size <= PRECISE_POINTS:
+                # (Nearly) exact: the moment formula's rounding hides the last digits of the
+                # knots; finish on the residuals themselves.
+                precise = residual_cost(problem.moments, problem.y, problem.w)
+                knots, _ = polish(knots, precise, problem.t[0], problem.t[-1], noise=0.0, min_step=1e-12)
         else:  # each trial is a small QP: search the candidates only
             knots, _ = refine(problem.moments, starts[count - 1], problem.candidates, cost, sweeps=3, data_points=False, continuous=False)
         trial = problem.finish(knots, shape)
         if segments is not None:
-            return trial, 0
+            return trial, 0.0
         if tol is not None:
             if trial.sse <= tol * tol * weight or count == counts[-1]:
-                return trial, count
+                return trial, float(count)
             continue
         score = _bic(trial.sse, weight, points.effective_n, count, 1e-12 * max(sst / weight, 1e-300))
         if best is None or score < best[0]:
             best = (score, trial)
     assert best is not None
-    return best[1], int(best[0] > 0)
+    return best[1], best[0]
 
 
 def fit(
@@ -257,11 +282,15 @@ def fit(
     mean_y = float(np.dot(points.w, points.y) / points.total_weight)
     sst = float(np.dot(points.w, (points.y - mean_y) ** 2)) + points.within_ss
     explicit = Shape() if mono == "auto" else None
-    chosen: tuple[tuple[int, float], _Trial, _Problem] | None = None
-    for name in names:
-        problem = _Problem(points, name, candidates)
-        if not problem.valid:
-            continue
+    chosen: tuple[tuple[float, float], _Trial, _Problem] | None = None
+    problems = [problem for problem in (_Problem(points, name, candidates) for name in names) if problem.valid]
+    top = segments if segments is not None else min(max_segments, len(points.x) - 1)
+    if len(problems) > 1 and top + 1 < len(points.x):
+        # Only transforms whose candidate-knot optimum is within SCREEN of the best get the
+        # full knot refinement.
+        screens = [problem.screen(top) for problem in problems]
+        problems = [p for p, e in zip(problems, screens) if e <= min(screens) * (1 + SCREEN) + EXACT]
+    for problem in problems:
         shape = explicit if explicit is not None else problem.shape(mono, slope)
         trial, rank = _fit_in_transform(problem, shape, segments, tol, max_segments, sst)
         key = (rank, trial.sse * (1 + 1e-9))  # a transform must beat the previous ones clearly
@@ -273,7 +302,9 @@ def fit(
     if mono == "auto":
         trial = _auto_mono(problem, trial, slope, sst)
     curve = Curve(feature, trial.curve.xs, trial.curve.ys, trial.curve.fx, points.missing)
-    return CurveFit(curve, trial.sse, points.total_weight, trial.mono, points.sampled)
+    residual = points.y - curve_values(curve, points.x)
+    sse = float(np.dot(points.w, residual**2)) + points.within_ss
+    return CurveFit(curve, sse, points.total_weight, trial.mono, points.sampled)
 
 
 def _auto_mono(problem: _Problem, free: _Trial, slope: Any, sst: float) -> _Trial:

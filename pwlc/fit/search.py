@@ -34,11 +34,8 @@ class Moments:
 
     def __init__(self, t: FloatArray, y: FloatArray, w: FloatArray):
         self.t = t
-        # Extended precision (where the platform has it): errors then come from the data,
-        # not from differences of long running sums.
-        moments = np.stack([w, w * t, w * t * t, w * y, w * t * y, w * y * y]).astype(np.longdouble)
-        self.prefix = np.zeros((6, len(t) + 1), dtype=np.longdouble)
-        np.cumsum(moments, axis=1, out=self.prefix[:, 1:])
+        self.prefix = np.zeros((6, len(t) + 1))
+        np.cumsum(np.stack([w, w * t, w * t * t, w * y, w * t * y, w * y * y]), axis=1, out=self.prefix[:, 1:])
 
     @property
     def size(self) -> int:
@@ -52,18 +49,17 @@ class Moments:
     def flat(self, start: IntArray, stop: IntArray) -> FloatArray:
         """(W, Y, YY) of points [start, stop): the cost of a constant v is W v^2 - 2 Y v + YY."""
         sums = self.prefix[:, stop] - self.prefix[:, start]
-        return sums[[0, 3, 5]].astype(np.float64)
+        return sums[[0, 3, 5]]
 
     def segment(self, left: FloatArray, right: FloatArray, start: IntArray, stop: IntArray) -> FloatArray:
         """(A, B, C, D, E, F) of the line from (left, vl) to (right, vr) over points [start, stop):
         its cost is A vl^2 + 2B vl vr + C vr^2 - 2D vl - 2E vr + F."""
         weight, wt, wtt, wy, wty, wyy = self.prefix[:, stop] - self.prefix[:, start]
-        left = np.asarray(left, dtype=np.longdouble)
-        width = np.asarray(right, dtype=np.longdouble) - left
+        width = right - left
         su = (wt - left * weight) / width  # sum w u, with u = (t - left) / width
         suu = (wtt - 2 * left * wt + left * left * weight) / (width * width)
         syu = (wty - left * wy) / width
-        return np.stack([weight - 2 * su + suu, su - suu, suu, wy - syu, syu, wyy]).astype(np.float64)
+        return np.stack([weight - 2 * su + suu, su - suu, suu, wy - syu, syu, wyy])
 
 
 def quadratic(moments: Moments, knots: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -96,10 +92,27 @@ def free_cost(moments: Moments) -> Cost:
 
     def cost(knots: FloatArray) -> FloatArray:
         hessian, g, f = quadratic(moments, knots)
-        values = np.linalg.solve(hessian + RIDGE * np.eye(knots.shape[-1]), g[..., None])
+        values = _values(hessian, g)
         # Evaluated with the exact H: the ridge then costs O(RIDGE^2), not O(RIDGE).
-        curvature = (values.swapaxes(-1, -2) @ hessian @ values)[..., 0, 0]
-        return f - 2 * np.einsum("...i,...i->...", g, values[..., 0]) + curvature
+        curvature = np.einsum("...i,...ij,...j->...", values, hessian, values)
+        return f - 2 * np.einsum("...i,...i->...", g, values) + curvature
+
+    return cost
+
+
+def _values(hessian: FloatArray, g: FloatArray) -> FloatArray:
+    """Least-squares knot values, batched; the ridge only matters for knots without data."""
+    return np.linalg.solve(hessian + RIDGE * np.eye(g.shape[-1]), g[..., None])[..., 0].astype(np.float64, copy=False)
+
+
+def residual_cost(moments: Moments, y: FloatArray, w: FloatArray) -> Cost:
+    """Like `free_cost`, but the error summed from the residuals themselves, O(n) per knot set:
+    exact to rounding even when the fit is (nearly) exact and the moment formula cancels."""
+
+    def cost(knots: FloatArray) -> FloatArray:
+        hessian, g, _ = quadratic(moments, knots)
+        values = _values(hessian, g)
+        return np.array([np.dot(w, (y - np.interp(moments.t, k, v)) ** 2) for k, v in zip(knots, values)])
 
     return cost
 
@@ -110,9 +123,10 @@ def dynamic_program(moments: Moments, candidates: FloatArray, max_segments: int,
     The state is (last knot, its value v); the cost of the best curve so far, as a function
     of v, is a quadratic a v^2 - 2 b v + c. Adding a segment and minimising over the
     previous knot's value keeps it quadratic, so each transition is closed form. Different
-    predecessors give different quadratics and the best one depends on v: each knot keeps
-    up to `beam` of them, those that are lowest at the minimisers of the most promising
-    ones. With beam >= the number of distinct lower-envelope pieces this is exact.
+    predecessors give different quadratics and the best one depends on v, so the exact
+    state is their lower envelope. Each knot keeps up to `beam` pieces of it: the quadratics
+    lowest at the minimisers of the `beam` most promising ones (exact when the envelope has
+    at most that many pieces there; `refine` repairs the rest).
     """
     count = len(candidates)
     index = moments.split(candidates)
@@ -140,7 +154,7 @@ def dynamic_program(moments: Moments, candidates: FloatArray, max_segments: int,
             new_c = new_c.reshape(count * beam, count)
 
             finish = new_c + yy_right - (new_b + y_right) ** 2 / (new_a + w_right + RIDGE)
-            flat_best = int(np.nanargmin(np.where(np.isnan(finish), np.inf, finish)))
+            flat_best = int(np.argmin(np.where(np.isnan(finish), np.inf, finish)))
             if not np.isfinite(finish.flat[flat_best]):
                 break
             last_parent, last_knot = divmod(flat_best, count)
@@ -183,7 +197,8 @@ def _backtrack(parents: list[IntArray], knot: int, parent: int, beam: int) -> In
 def refine(moments: Moments, knots: FloatArray, candidates: FloatArray, cost: Cost, *, sweeps: int = 6, data_points: bool = True, continuous: bool = True) -> tuple[FloatArray, float]:
     """Coordinate descent: move one knot at a time to its best position between its
     neighbours. Discrete sweeps try every candidate, then every data point between the
-    candidates around the knot; continuous sweeps then zoom in off the data grid."""
+    candidates around the knot; then each knot tries a grid between its neighbouring data
+    points and `polish` moves all knots jointly off the data grid. Returns knots and cost."""
     knots = knots.copy()
     best = [float(cost(knots[None, :])[0])]
     t = moments.t
@@ -224,13 +239,14 @@ def refine(moments: Moments, knots: FloatArray, candidates: FloatArray, cost: Co
     return knots, best[0]
 
 
-def polish(knots: FloatArray, cost: Cost, low: float, high: float, *, iterations: int = 30) -> tuple[FloatArray, float]:
+def polish(knots: FloatArray, cost: Cost, low: float, high: float, *, iterations: int = 30, noise: float = NOISE, min_step: float = 1e-7) -> tuple[FloatArray, float]:
     """Newton's method on all knot positions at once, off the data grid.
 
-    The error is smooth in the knot positions between data points (and continuously
-    differentiable across them), so a Newton step from central differences, with a batched
-    backtracking line search, converges in a few steps where moving one knot at a time
-    crawls: neighbouring knots are coupled through the knot values.
+    The error is smooth in the knot positions while no knot crosses a data point, so a
+    Newton step from central differences, with a batched backtracking line search, converges
+    in a few steps where moving one knot at a time crawls: neighbouring knots are coupled
+    through the knot values. `noise` is the gain a
+    step must make, `min_step` the smallest difference step (both set by the cost's precision).
     """
     current = float(cost(knots[None, :])[0])
     step = 1e-4
@@ -270,11 +286,11 @@ def polish(knots: FloatArray, cost: Cost, low: float, high: float, *, iterations
         trials = trials[ordered]
         costs = cost(trials)
         pick = int(np.argmin(costs))
-        if not costs[pick] < current - NOISE:
+        if not costs[pick] < current - max(noise, 1e-12 * current):
             break
         moved = float(np.abs(trials[pick] - knots).max())
         knots, current = trials[pick], float(costs[pick])
-        step = min(1e-4, max(moved, 1e-7))
+        step = min(1e-4, max(moved, min_step))
     return knots, current
 
 
