@@ -44,7 +44,15 @@ def with_probes(model: pwlc.Model, X: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(X[column]):
             # Categories given as codes: the grid's unseen category becomes a missing code.
             grid[column] = pd.to_numeric(grid[column], errors="coerce").astype(np.float64)
-    return pd.concat([X, grid], ignore_index=True)
+    # Values around zero that libraries special-case (LightGBM reads |x| <= 1e-35 as 0).
+    zero = float(np.float32(1e-35))
+    categorical = {declared.name for declared in model.inputs if declared.kind == "categorical"}
+    tiny = pd.DataFrame({column: tiny_values(zero) if pd.api.types.is_numeric_dtype(X[column]) and column not in categorical else X[column].iloc[0] for column in X.columns})
+    return pd.concat([X, grid, tiny], ignore_index=True)
+
+
+def tiny_values(zero: float) -> list[float]:
+    return [zero, -zero, np.nextafter(zero, 1.0), np.nextafter(-zero, -1.0), 1e-40, -1e-40, 0.0, -0.0]
 
 
 def max_error(model: pwlc.Model, X: pd.DataFrame, raw: np.ndarray) -> float:
@@ -158,6 +166,19 @@ def test_lightgbm_regressor_on_arrays_is_exact_including_zero_as_missing(loans, 
     probes.loc[len(probes) // 2 :, names[1]] = -0.0
     raw = model.predict(probes.to_numpy(), raw_score=True)
     assert max_error(lowered, probes, raw) <= EXACT
+
+
+def test_lightgbm_reads_values_within_1e35_of_zero_as_zero(compas_data):
+    """length_of_stay has -1 and 0: LightGBM splits at -1e-35, and reads -1e-35 itself as 0."""
+    import lightgbm
+
+    X = compas_data.X[["length_of_stay"]]
+    model = lightgbm.LGBMClassifier(n_estimators=100, num_leaves=8, verbose=-1).fit(X, compas_data.y)
+    thresholds = json.dumps(model.booster_.dump_model()["tree_info"])
+    assert "-1.0000000180025095e-35" in thresholds  # the case this test is about
+    lowered = lower(model)
+    probes = with_probes(lowered, X)
+    assert max_error(lowered, probes, model.predict(probes, raw_score=True)) <= EXACT
 
 
 def test_lightgbm_integer_categorical_codes_with_unseen_and_negative_codes(loans):

@@ -3,6 +3,8 @@
 
 LightGBM's decision rules, followed here node by node (src/io/tree.h):
 
+- an input with |x| <= 1e-35 (float32) is read as 0.0 (LightGBM's predictor drops such
+  values from the row, as zeros of a sparse row);
 - numeric split `x <= threshold` goes left. A NaN input is first replaced by 0.0 unless
   the node's `missing_type` is "NaN"; then, when `missing_type` is "NaN" and x is NaN, or
   `missing_type` is "Zero" and |x| <= 1e-35 (float32), x goes the default direction;
@@ -11,8 +13,9 @@ LightGBM's decision rules, followed here node by node (src/io/tree.h):
   in `pandas_categorical`; unseen categories become NaN.
 
 Each feature's trees are evaluated on a representative of every interval between the
-union of their thresholds (the interval's upper end: `x <= t` goes left), which makes
-the merged `Step(at_edge="lower")` exact; the "Zero" rule adds the interval [-z, z].
+union of their thresholds and of the interval [-z, z] read as zero (the interval's upper
+end: `x <= t` goes left), which makes the merged `Step(at_edge="lower")` exact; adjacent
+intervals with equal sums are then merged.
 """
 
 from __future__ import annotations
@@ -144,31 +147,27 @@ def _goes_left(node: Node, x: float) -> bool:
             return False
         return int(x) in {int(code) for code in str(node["threshold"]).split("||")}
     missing_type = node["missing_type"]
-    if math.isnan(x) and missing_type != "NaN":
+    if (math.isnan(x) and missing_type != "NaN") or -ZERO <= x <= ZERO:
         x = 0.0
     if (missing_type == "NaN" and math.isnan(x)) or (missing_type == "Zero" and -ZERO <= x <= ZERO):
         return bool(node["default_left"])
     return x <= float(node["threshold"])
 
 
-def _thresholds(node: Node) -> list[tuple[float, str]]:
+def _thresholds(node: Node) -> list[float]:
     if "leaf_value" in node:
         return []
-    return [(float(node["threshold"]), node["missing_type"])] + _thresholds(node["left_child"]) + _thresholds(node["right_child"])
+    return [float(node["threshold"])] + _thresholds(node["left_child"]) + _thresholds(node["right_child"])
 
 
 def _merged_step(name: str, roots: Sequence[Node]) -> Step:
-    edges: set[float] = set()
-    for root in roots:
-        for threshold, missing_type in _thresholds(root):
-            edges.add(threshold)
-            if missing_type == "Zero":  # the interval [-z, z] goes the default way
-                edges |= {math.nextafter(-ZERO, -math.inf), ZERO}
+    # [-z, z] is read as zero: its own interval, (nextafter(-z, -inf), z] with `x <= t` left.
+    edges = {threshold for root in roots for threshold in _thresholds(root)} | {math.nextafter(-ZERO, -math.inf), ZERO}
     ordered = sorted(edges)
-    representatives = [*ordered, math.inf]  # the upper end of each interval (x <= t goes left)
-    values = tuple(_tree_sum(roots, x) for x in representatives)
-    missing = _tree_sum(roots, math.nan)
-    return Step(name, tuple(ordered), values, at_edge="lower", missing=missing)
+    representatives = [*ordered, math.inf]  # the upper end of each interval
+    values = [_tree_sum(roots, x) for x in representatives]
+    kept = [k for k in range(len(ordered)) if values[k] != values[k + 1]]  # edges that change the sum
+    return Step(name, tuple(ordered[k] for k in kept), (*(values[k] for k in kept), values[-1]), at_edge="lower", missing=_tree_sum(roots, math.nan))
 
 
 def _merged_table(name: str, roots: Sequence[Node], labels: list[str] | None) -> Table:
