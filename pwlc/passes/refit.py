@@ -15,10 +15,10 @@ Scaling, without a row-sized cvxpy problem:
 - squared loss uses sufficient statistics: G = X^T W X (p x p) and X^T W y, accumulated
   over chunks of `chunk` rows, so memory is O(p^2 + chunk * terms) for any row count; the
   cvxpy problem is a p-variable quadratic program in G;
-- logistic loss samples `max_rows` rows uniformly without replacement when there are more
-  (weights scaled up to the full count; the sample is fixed by `seed`), then merges rows
-  with identical design rows (summing their weights and positive labels): the cvxpy
-  problem has one exponential-cone term per distinct row.
+- logistic loss samples `max_rows` labelled rows uniformly without replacement when there
+  are more (weights scaled up to the full count; the sample is fixed by `seed`), builds
+  the design for those rows only, then merges identical design rows (summing their weights
+  and positive labels): the cvxpy problem has one exponential-cone term per distinct row.
 
 Rows with a missing score (a term without a `missing` value, its input missing) are left
 out. A small ridge `ridge * ||theta - theta_0||^2` (scaled by the mean diagonal of G) keeps
@@ -380,24 +380,26 @@ def sufficient_statistics(
 
 
 def logistic_rows(layout: Layout, data: PassData, labels: NDArray[np.float64], weight: NDArray[np.float64], max_rows: int, seed: int) -> tuple[Any, NDArray[np.float64], NDArray[np.float64], int]:
-    """The design for logistic loss: sampled to `max_rows`, identical rows merged.
+    """The design for logistic loss: rows sampled to `max_rows`, identical rows merged.
 
-    Returns (distinct design rows, their summed weights, their summed positive weights,
-    number of usable rows before merging).
+    Rows with a label are sampled first (so the design is never built for more than
+    `max_rows` rows), then rows whose score is missing are dropped. Returns (distinct design
+    rows, their summed weights, their summed positive weights, rows with a label).
     """
     from scipy import sparse
 
-    design, keep = layout.design(data.columns, slice(0, data.rows))
-    keep &= np.isfinite(labels)
-    if np.any((labels[keep] != 0) & (labels[keep] != 1)):
+    index = np.flatnonzero(np.isfinite(labels))
+    if np.any((labels[index] != 0) & (labels[index] != 1)):
         raise DataError("refit: logistic loss needs labels that are 0 or 1")
-    index = np.flatnonzero(keep)
+    labelled = index.size
     w = weight[index]
-    if index.size > max_rows:
-        chosen = np.sort(np.random.default_rng(seed).choice(index.size, size=max_rows, replace=False))
-        index, w = index[chosen], w[chosen] * (index.size / max_rows)
-    design = design[index]
-    design.sum_duplicates()
+    if labelled > max_rows:
+        chosen = np.sort(np.random.default_rng(seed).choice(labelled, size=max_rows, replace=False))
+        index, w = index[chosen], w[chosen] * (labelled / max_rows)
+    columns = {name: _take(column, index) for name, column in data.columns.items()}
+    design, keep = layout.design(columns, slice(0, index.size))
+    design, index, w = design[keep], index[keep], w[keep]
+    design.eliminate_zeros()
     design.sort_indices()
     groups: dict[bytes, int] = {}
     group_of = np.empty(index.size, dtype=np.intp)
@@ -406,10 +408,16 @@ def logistic_rows(layout: Layout, data: PassData, labels: NDArray[np.float64], w
         key = design.indices[start:stop].tobytes() + design.data[start:stop].tobytes()
         group_of[i] = groups.setdefault(key, len(groups))
     first = np.zeros(len(groups), dtype=np.intp)
-    first[group_of[::-1]] = np.arange(index.size)[::-1]
+    first[group_of[::-1]] = np.arange(index.size)[::-1]  # the first row of each group
     counts = np.bincount(group_of, weights=w, minlength=len(groups)).astype(np.float64)
     positives = np.bincount(group_of, weights=w * labels[index], minlength=len(groups)).astype(np.float64)
-    return sparse.csr_matrix(design[first]), counts, positives, int(keep.sum())
+    return sparse.csr_matrix(design[first]), counts, positives, labelled
+
+
+def _take(column: Column, index: NDArray[np.intp]) -> Column:
+    if isinstance(column, list):
+        return [column[i] for i in index]
+    return column[index]
 
 
 def logistic_loss(scores: NDArray[np.float64], counts: NDArray[np.float64], positives: NDArray[np.float64]) -> float:
