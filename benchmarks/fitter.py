@@ -78,7 +78,9 @@ def make_cases(n: int, big: int) -> list[Case]:
     x = rng(14).uniform(0, 4 * np.pi, n)
     cases.append(Case("sine, 7 segments", 7, x, np.sin(x)))
     x = rng(15).uniform(0, 10, big)
-    cases.append(Case(f"sqrt + noise, n={big}", 5, x, np.sqrt(x) + 0.1 * rng(15).standard_normal(big), exhaustive=False))
+    cases.append(
+        Case(f"sqrt + noise, n={big}", 5, x, np.sqrt(x) + 0.1 * rng(15).standard_normal(big), exhaustive=False)
+    )
     return cases
 
 
@@ -94,7 +96,9 @@ def timed(run: Callable[[], object]) -> tuple[object, float]:
 
 
 def pwlc_fit(case: Case) -> tuple[float, float]:
-    fit, seconds = timed(lambda: pwlc.fit.fit(case.x, case.y, case.w, segments=case.segments, fx="identity", mono="none"))
+    fit, seconds = timed(
+        lambda: pwlc.fit.fit(case.x, case.y, case.w, segments=case.segments, fx="identity", mono="none")
+    )
     xs, ys = np.array(fit.curve.xs), np.array(fit.curve.ys)  # type: ignore[attr-defined]
     return weighted_sse(case.y, np.interp(case.x, xs, ys), case.w), seconds
 

@@ -54,8 +54,8 @@ def test_recovers_truth_with_knots_between_data_points() -> None:
     truth = Curve("x", (x.min(), 2.0, 5.0, 7.0, x.max()), (0.0, 3.0, 1.0, 4.0, 2.0))
     y = curve_values(truth, x)
     curve = fit_curve(x, y, segments=4, fx="identity", mono="none")
-    np.testing.assert_allclose(curve.xs, truth.xs, atol=1e-6)
-    np.testing.assert_allclose(curve_values(curve, x), y, atol=1e-6)
+    np.testing.assert_allclose(curve.xs, truth.xs, atol=1e-8)
+    np.testing.assert_allclose(curve_values(curve, x), y, atol=1e-8)
 
 
 def test_transform_is_chosen_by_error() -> None:
@@ -176,7 +176,7 @@ def test_condensing_preserves_error_differences(seed: int, n: int, cut_count: in
     y = rng.standard_normal(n) + np.sin(x)
     w = rng.uniform(0, 2, n)
     cuts = np.unique(np.r_[x.min(), rng.choice(x, cut_count), x.max()])
-    condensed = condense(x, y, w, cuts=cuts, fx=fx)
+    condensed = condense(x, y, w, cuts=cuts, fx=fx)  # type: ignore[arg-type]
     assert len(condensed.x) <= 2 * (len(cuts) + 1)
     for _ in range(4):
         knots = np.sort(rng.choice(cuts, rng.integers(1, len(cuts) + 1), replace=False))
@@ -248,9 +248,10 @@ def test_huge_input_is_sampled_without_touching_global_random_state() -> None:
     x = rng.uniform(0, 10, 50_000)
     y = np.log1p(x) + 0.01 * rng.standard_normal(50_000)
     np.random.seed(123)
-    before = np.random.get_state()[1].copy()
     result = fit(x, y, segments=4, max_points=5_000)
-    assert np.array_equal(np.random.get_state()[1], before)
+    after_fit = np.random.random()
+    np.random.seed(123)
+    assert np.random.random() == after_fit  # the global stream did not move
     assert result.sampled
     assert sse_of(result.curve, x, y) / len(x) < 2 * 0.01**2  # a good curve for all rows
     assert fit(x, y, segments=4, max_points=5_000).curve == result.curve
@@ -310,6 +311,8 @@ def test_user_mistakes_raise_pwlc_errors() -> None:
         fit_curve([1, 2, 3], [1, 2, 3], fx="sqrt")
     with pytest.raises(UnsupportedError, match="segments"):
         fit_curve([1, 2, 3], [1, 2, 3], segments=0)
+    with pytest.raises(UnsupportedError, match="every x > 0"):
+        fit_curve([-1.0, 2.0, 3.0], [1, 2, 3], fx="log")
     with pytest.raises(DataError, match="non-numbers"):
         fit_curve(["a", "b"], [1, 2])
 

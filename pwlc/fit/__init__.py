@@ -1,7 +1,9 @@
-"""The curve fitter: continuous piecewise-linear curves with few knots (see `fit_curve`).
+"""The curve fitter: continuous piecewise-linear curves with few knots.
 
-    curve = pwlc.fit_curve(x, y, w, segments=5)      # an IR `Curve`
-    result = pwlc.fit.fit(x, y, w)                    # the curve with its error (sse, rms)
+`fit_curve(x, y, w, segments=5)` returns an IR `Curve`; `fit(...)` takes the same arguments
+and returns a `CurveFit`: the curve with the error it introduces (`sse`, `rms`), the shape
+it was held to and whether the rows were sampled. `condense` is the paper's two-points-per-
+interval condensing, for anyone fitting their own curves on compact data.
 """
 
 from pwlc.fit.condense import Condensed, condense

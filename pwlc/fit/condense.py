@@ -87,7 +87,14 @@ def condense_sorted(t: FloatArray, y: FloatArray, w: FloatArray, cuts: FloatArra
     return Condensed(ts[order], ys[order], ws[order], offset)
 
 
-def _place_pair(var: FloatArray, spread: np.ndarray, room_below: FloatArray, room_above: FloatArray, below: FloatArray, above: FloatArray) -> None:
+def _place_pair(
+    var: FloatArray,
+    spread: np.ndarray,
+    room_below: FloatArray,
+    room_above: FloatArray,
+    below: FloatArray,
+    above: FloatArray,
+) -> None:
     """Shrink the side that has no room to the data's edge and stretch the other (in place)."""
     sd = np.sqrt(var)
     short_below = spread & (sd > room_below)

@@ -45,37 +45,50 @@ def as_vector(values: Any, name: str) -> FloatArray:
 def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Points:
     """Validate, drop and account for missing rows, subsample huge inputs, sort and merge."""
     xa, ya = as_vector(x, "x"), as_vector(y, "y")
-    wa = np.ones_like(xa) if w is None else as_vector(w, "w")
-    if not len(xa) == len(ya) == len(wa):
-        raise DataError(f"fit: x, y and w must have the same length (got {len(xa)}, {len(ya)}, {len(wa)})")
+    wa = None if w is None else as_vector(w, "w")
+    if not len(xa) == len(ya) == (len(xa) if wa is None else len(wa)):
+        raise DataError(
+            f"fit: x, y and w must have the same length (got {len(xa)}, {len(ya)}, {len(xa) if wa is None else len(wa)})"
+        )
     bad_y = int(np.count_nonzero(~np.isfinite(ya)))
     if bad_y:
         raise DataError(f"fit: y holds {bad_y} non-finite value(s); targets must be finite")
-    if not np.isfinite(wa).all() or (wa < 0).any():
+    if wa is not None and (not np.isfinite(wa).all() or (wa < 0).any()):
         raise DataError("fit: weights must be finite and non-negative")
 
+    # Rows that take part: finite or infinite x, positive weight. Indices instead of copies
+    # when rows must be dropped, so a huge input is copied only once, after sampling.
     nan_x = np.isnan(xa)
-    missing_weight = float(wa[nan_x].sum())
-    missing = float(np.dot(wa[nan_x], ya[nan_x]) / missing_weight) if missing_weight > 0 else None
-    keep = ~nan_x & (wa > 0)
-    xa, ya, wa = xa[keep], ya[keep], wa[keep]
-    if len(xa) == 0:
-        if missing is None and keep.size and not nan_x.all():
+    missing = None
+    if nan_x.any():
+        missing_w = np.ones(int(nan_x.sum())) if wa is None else wa[nan_x]
+        if missing_w.sum() > 0:
+            missing = float(np.dot(missing_w, ya[nan_x]) / missing_w.sum())
+    keep = ~nan_x if wa is None else ~nan_x & (wa > 0)
+    rows = None if keep.all() else np.flatnonzero(keep)
+    count = len(xa) if rows is None else len(rows)
+    if count == 0:
+        if missing is None and not nan_x.all():
             raise DataError("fit: every row has zero weight")
         empty = np.empty(0)
         return Points(empty, empty, empty, 0.0, 0.0, missing, False)
+    kept_w = None if wa is None else (wa if rows is None else wa[rows])
+    effective_n = float(count if kept_w is None else kept_w.sum() ** 2 / np.dot(kept_w, kept_w))
 
-    effective_n = float(wa.sum() ** 2 / np.dot(wa, wa))
+    sampled = count > max_points
+    if sampled:
+        # A fixed-seed generator of our own: numpy's global random state is never touched.
+        draw = np.random.default_rng(seed).integers(0, count, size=max_points)
+        rows = draw if rows is None else rows[draw]
+    if rows is not None:
+        xa, ya = xa[rows], ya[rows]
+        wa = None if wa is None else wa[rows]
+    wa = np.ones_like(xa) if wa is None else wa
+
     finite = np.isfinite(xa)
     if not finite.all():
         low, high = (float(xa[finite].min()), float(xa[finite].max())) if finite.any() else (0.0, 0.0)
         xa = np.where(finite, xa, np.where(xa < 0, low, high))
-
-    sampled = len(xa) > max_points
-    if sampled:
-        # A fixed-seed generator of our own: numpy's global random state is never touched.
-        rows = np.random.default_rng(seed).integers(0, len(xa), size=max_points)
-        xa, ya, wa = xa[rows], ya[rows], wa[rows]
 
     order = np.argsort(xa, kind="stable")
     xs, ys, ws = xa[order], ya[order], wa[order]

@@ -33,6 +33,7 @@ AUTO_MONO_LOSS = 0.01
 # PRECISE_POINTS distinct x values, its knots are polished on the residuals themselves.
 EXACT = 1e-10
 SCREEN = 0.05
+SCREEN_CANDIDATES = 30
 PRECISE_POINTS = 50_000
 
 
@@ -103,9 +104,11 @@ class _Problem:
         return self._search
 
     def screen(self, top: int) -> float:
-        """The dynamic program's error for `top` segments, in units of the y variance (the
-        same units in every transform): a cheap first ranking of transforms."""
-        knots = self.search(top)[1][top - 1]
+        """A quick dynamic program's error for `top` segments (SCREEN_CANDIDATES candidates,
+        one quadratic per knot), in units of the y variance, the same in every transform:
+        a cheap first ranking of transforms."""
+        coarse = self.t[_quantile_indices(self.w, max(SCREEN_CANDIDATES, top + 1))]
+        knots = dynamic_program(self.moments, coarse, top, 1)[-1]
         return float(free_cost(self.moments)(knots[None, :])[0])
 
     def shape(self, mono: str, slope: tuple[float | None, float | None] | None) -> Shape:
@@ -137,7 +140,12 @@ class _Problem:
         g = weighted.T @ condensed.y
         f = float(np.dot(condensed.w, condensed.y**2))
         values, _ = constrained_values(hessian, g, f, t, shape)
-        curve = Curve("x", tuple(map(float, xs)), tuple(float(v) for v in self.y_mean + self.y_scale * values), cast(Transform, self.fx))
+        curve = Curve(
+            "x",
+            tuple(map(float, xs)),
+            tuple(float(v) for v in self.y_mean + self.y_scale * values),
+            cast(Transform, self.fx),
+        )
         # The error from the residuals of the condensed points (exact for these knots, as
         # they are the cuts), in raw units; `fit` re-measures the answer with the evaluator.
         residual = float(np.dot(condensed.w, (condensed.y - basis @ values) ** 2)) + condensed.offset
@@ -153,7 +161,6 @@ class _Problem:
         t = transform(self.fx, xs)
         keep = np.r_[True, (np.diff(xs) > 0) & (np.diff(t) > 0)]
         return xs[keep]
-
 
 
 def _quantile_indices(w: FloatArray, count: int) -> NDArray[np.intp]:
@@ -197,7 +204,9 @@ def _applicable_transforms(x: FloatArray) -> list[str]:
     return names
 
 
-def _check_options(segments: int | None, tol: float | None, mono: str, fx: str, slope: Any, candidates: int, max_segments: int) -> None:
+def _check_options(
+    segments: int | None, tol: float | None, mono: str, fx: str, slope: Any, candidates: int, max_segments: int
+) -> None:
     if mono not in MONO_OPTIONS:
         raise UnsupportedError(f"fit: mono must be one of {', '.join(MONO_OPTIONS)}, not {mono!r}")
     if fx != "auto" and fx not in TRANSFORMS:
@@ -214,7 +223,9 @@ def _check_options(segments: int | None, tol: float | None, mono: str, fx: str, 
             raise UnsupportedError(f"fit: slope bounds ({low}, {high}) are empty")
 
 
-def _fit_in_transform(problem: _Problem, shape: Shape, segments: int | None, tol: float | None, max_segments: int, sst: float) -> tuple[_Trial, float]:
+def _fit_in_transform(
+    problem: _Problem, shape: Shape, segments: int | None, tol: float | None, max_segments: int, sst: float
+) -> tuple[_Trial, float]:
     """The best curve in one transform; for segments=None the count chosen by tol or BIC.
     Returns the curve and a rank comparable across transforms (lower is better, SSE breaks
     ties): 0 for a fixed count, the count reaching tol, or the BIC."""
@@ -237,7 +248,15 @@ def _fit_in_transform(problem: _Problem, shape: Shape, segments: int | None, tol
                 precise = residual_cost(problem.moments, problem.y, problem.w)
                 knots, _ = polish(knots, precise, problem.t[0], problem.t[-1], noise=0.0, min_step=1e-12)
         else:  # each trial is a small QP: search the candidates only
-            knots, _ = refine(problem.moments, starts[count - 1], problem.candidates, cost, sweeps=3, data_points=False, continuous=False)
+            knots, _ = refine(
+                problem.moments,
+                starts[count - 1],
+                problem.candidates,
+                cost,
+                sweeps=3,
+                data_points=False,
+                continuous=False,
+            )
         trial = problem.finish(knots, shape)
         if segments is not None:
             return trial, 0.0
@@ -279,6 +298,10 @@ def fit(
         return CurveFit(curve, points.within_ss, points.total_weight, "none", points.sampled)
 
     names = _applicable_transforms(points.x) if fx == "auto" else [fx]
+    if fx in ("log", "log1p") and fx not in _applicable_transforms(points.x):
+        raise UnsupportedError(
+            f"fit: fx={fx!r} needs every x > {0 if fx == 'log' else -1} (smallest x is {points.x[0]!r})"
+        )
     mean_y = float(np.dot(points.w, points.y) / points.total_weight)
     sst = float(np.dot(points.w, (points.y - mean_y) ** 2)) + points.within_ss
     explicit = Shape() if mono == "auto" else None
@@ -317,7 +340,10 @@ def _auto_mono(problem: _Problem, free: _Trial, slope: Any, sst: float) -> _Tria
     knots = (transform(problem.fx, np.asarray(free.curve.xs)) - problem.t_offset) / problem.t_scale
     # The free curve's knots, values re-solved under each direction (no new knot search:
     # auto mode stays as fast as a free fit; ask for a direction to get a full search).
-    best = min((problem.finish(knots, problem.shape(direction, slope)) for direction in ("increasing", "decreasing")), key=lambda trial: trial.sse)
+    best = min(
+        (problem.finish(knots, problem.shape(direction, slope)) for direction in ("increasing", "decreasing")),
+        key=lambda trial: trial.sse,
+    )
     if best.sse - free.sse <= AUTO_MONO_LOSS * max(sst - free.sse, 0.0):
         return best
     if slope is not None:

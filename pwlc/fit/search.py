@@ -94,8 +94,8 @@ def free_cost(moments: Moments) -> Cost:
         hessian, g, f = quadratic(moments, knots)
         values = _values(hessian, g)
         # Evaluated with the exact H: the ridge then costs O(RIDGE^2), not O(RIDGE).
-        curvature = np.einsum("...i,...ij,...j->...", values, hessian, values)
-        return f - 2 * np.einsum("...i,...i->...", g, values) + curvature
+        curvature = np.sum(values * (hessian @ values[..., None])[..., 0], axis=-1)
+        return f - 2 * np.sum(g * values, axis=-1) + curvature
 
     return cost
 
@@ -194,7 +194,16 @@ def _backtrack(parents: list[IntArray], knot: int, parent: int, beam: int) -> In
     return np.array(knots[::-1])
 
 
-def refine(moments: Moments, knots: FloatArray, candidates: FloatArray, cost: Cost, *, sweeps: int = 6, data_points: bool = True, continuous: bool = True) -> tuple[FloatArray, float]:
+def refine(
+    moments: Moments,
+    knots: FloatArray,
+    candidates: FloatArray,
+    cost: Cost,
+    *,
+    sweeps: int = 6,
+    data_points: bool = True,
+    continuous: bool = True,
+) -> tuple[FloatArray, float]:
     """Coordinate descent: move one knot at a time to its best position between its
     neighbours. Discrete sweeps try every candidate, then every data point between the
     candidates around the knot; then each knot tries a grid between its neighbouring data
@@ -239,7 +248,16 @@ def refine(moments: Moments, knots: FloatArray, candidates: FloatArray, cost: Co
     return knots, best[0]
 
 
-def polish(knots: FloatArray, cost: Cost, low: float, high: float, *, iterations: int = 30, noise: float = NOISE, min_step: float = 1e-7) -> tuple[FloatArray, float]:
+def polish(
+    knots: FloatArray,
+    cost: Cost,
+    low: float,
+    high: float,
+    *,
+    iterations: int = 30,
+    noise: float = NOISE,
+    min_step: float = 1e-7,
+) -> tuple[FloatArray, float]:
     """Newton's method on all knot positions at once, off the data grid.
 
     The error is smooth in the knot positions while no knot crosses a data point, so a
@@ -276,7 +294,9 @@ def polish(knots: FloatArray, cost: Cost, low: float, high: float, *, iterations
         for (i, j), (pp, pm, mp, mm) in zip(pairs, corners):
             hessian[i, j] = hessian[j, i] = (pp - pm - mp + mm) / (4 * h[i] * h[j])
         # Levenberg damping keeps the step a descent direction when H is not positive.
-        damping = max(0.0, -float(np.linalg.eigvalsh(hessian).min())) + 1e-12 * float(np.abs(np.diag(hessian)).max() + 1.0)
+        damping = max(0.0, -float(np.linalg.eigvalsh(hessian).min())) + 1e-12 * float(
+            np.abs(np.diag(hessian)).max() + 1.0
+        )
         delta = np.zeros(len(knots))
         delta[free] = -np.linalg.solve(hessian + damping * np.eye(size), gradient)
         trials = knots[None, :] + np.power(0.5, np.arange(12))[:, None] * delta[None, :]

@@ -95,7 +95,9 @@ def difference_bounds(shape: Shape, widths: FloatArray) -> list[tuple[FloatArray
     return bounds
 
 
-def constrained_values(hessian: FloatArray, g: FloatArray, f: float, knots: FloatArray, shape: Shape) -> tuple[FloatArray, float]:
+def constrained_values(
+    hessian: FloatArray, g: FloatArray, f: float, knots: FloatArray, shape: Shape
+) -> tuple[FloatArray, float]:
     """Knot values minimising v'Hv - 2g'v + f under `shape`, and that minimum."""
     if shape.free:
         values: FloatArray = np.linalg.lstsq(hessian, g, rcond=None)[0].astype(np.float64)
