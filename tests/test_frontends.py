@@ -16,6 +16,7 @@ import pwlc
 from pwlc.datasets import compas, diabetes, lending_club
 from pwlc.frontends import load_model, lower, supported, teacher
 from pwlc.testing import edge_grid
+from tests.real_data import load
 
 EXACT = 1e-9
 
@@ -24,13 +25,12 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 @pytest.fixture(scope="module")
 def compas_data():
-    return compas()
+    return load(compas)
 
 
 @pytest.fixture(scope="module")
 def loans():
-    data = lending_club()
-    return data
+    return load(lending_club)
 
 
 def with_probes(model: pwlc.Model, X: pd.DataFrame) -> pd.DataFrame:
