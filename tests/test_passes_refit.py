@@ -153,17 +153,27 @@ def test_logistic_refit_matches_scikit_learn(problem: tuple[Model, dict]) -> Non
     assert "log loss" in report.passes[0].note
 
 
-def test_logistic_rows_merge_duplicates_and_sample(problem: tuple[Model, dict]) -> None:
+def test_logistic_fit_uses_every_row_or_a_stated_sample(problem: tuple[Model, dict]) -> None:
     truth, data = problem
     rng = np.random.default_rng(3)
     labels = (rng.uniform(size=len(data["age"])) < evaluate(truth, data)).astype(float)
     twice = {k: (v + v if isinstance(v, list) else np.concatenate([v, v])) for k, v in {**data, "y": labels}.items()}
-    once, report_once = optimize(truth, "refit{target=labels,label=y}", {**data, "y": labels})
-    doubled, report_twice = optimize(truth, "refit{target=labels,label=y}", twice)
-    np.testing.assert_allclose(evaluate(once, data), evaluate(doubled, data), atol=1e-5)
-    assert "(3000 distinct rows of 6000)" in report_twice.passes[0].note
-    sampled, report_sampled = optimize(truth, "refit{target=labels,label=y,max_rows=1000}", twice)
-    assert "a sample of 1000 from 6000" in report_sampled.passes[0].note
+    once, _ = optimize(truth, "refit{target=labels,label=y}", {**data, "y": labels})
+    doubled, report = optimize(truth, "refit{target=labels,label=y}", twice)
+    np.testing.assert_allclose(evaluate(once, data), evaluate(doubled, data), atol=1e-6)
+    assert "Newton steps" in report.passes[0].note and "sample" not in report.passes[0].note
+    _, sampled = optimize(truth, "refit{target=labels,label=y,max_rows=1000}", twice)
+    assert "fitted on a sample of 1000 of 6000 rows" in sampled.passes[0].note
+
+
+def test_monotone_logistic_fit_is_monotone_and_no_worse_than_its_start(problem: tuple[Model, dict]) -> None:
+    truth, data = problem
+    rng = np.random.default_rng(4)
+    labels = (rng.uniform(size=len(data["age"])) < evaluate(truth, data)).astype(float)
+    fitted, report = optimize(truth, "refit{target=labels,label=y,monotone=age:-;priors:+}", {**data, "y": labels})
+    assert np.all(np.diff(term_as(fitted, 1, Curve).ys) <= 1e-7) and np.all(np.diff(term_as(fitted, 2, Step).values) >= -1e-7)
+    before, after = (float(v.split()[0]) for v in report.passes[0].note.removeprefix("log loss: ").split("->"))
+    assert after <= before
 
 
 def test_monotone_and_smooth_options(problem: tuple[Model, dict]) -> None:
@@ -199,6 +209,7 @@ def test_unidentified_values_stay_put(problem: tuple[Model, dict]) -> None:
         ("refit{monotone=colour:+}", {}, UnsupportedError, "monotone feature 'colour'"),
         ("refit{loss=logistic}", {}, PwlcError, "loss=logistic needs target=labels"),
         ("refit{target=labels,label=y}", {"y": "bad"}, DataError, "0 or 1"),
+        ("refit{max_iter=0}", {}, PwlcError, "max_iter >= 1"),
     ],
 )
 def test_refit_mistakes_are_pwlc_errors(problem: tuple[Model, dict], pipeline: str, data_extra: dict, error: type, message: str) -> None:

@@ -11,14 +11,15 @@ the scores of the model `optimize` started from: after lossy passes this pulls t
 back toward the original); `target=labels` fits the column `label` of the data, with
 logistic loss for a logistic link and squared loss otherwise.
 
-Scaling, without a row-sized cvxpy problem:
-- squared loss uses sufficient statistics: G = X^T W X (p x p) and X^T W y, accumulated
-  over chunks of `chunk` rows, so memory is O(p^2 + chunk * terms) for any row count; the
-  cvxpy problem is a p-variable quadratic program in G;
-- logistic loss samples `max_rows` labelled rows uniformly without replacement when there
-  are more (weights scaled up to the full count; the sample is fixed by `seed`), builds
-  the design for those rows only, then merges identical design rows (summing their weights
-  and positive labels): the cvxpy problem has one exponential-cone term per distinct row.
+Scaling, without a row-sized cvxpy problem, by sufficient statistics over all rows:
+- squared loss: G = X^T W X (p x p) and X^T W y, accumulated over chunks of `chunk` rows
+  (memory O(p^2 + chunk * p) for any row count); one p-variable cvxpy QP in G;
+- logistic loss: Newton's method (IRLS), each step a p-variable cvxpy QP in the Hessian
+  X^T diag(w p (1-p)) X and gradient, both accumulated over chunks, with step halving when
+  the penalised loss does not decrease; stops when it improves by less than 1e-10
+  (relative) or after `max_iter` steps. Exact on every row; no exponential cone needed.
+- `max_rows` (0: all rows) optionally fits on a uniform sample of that many rows instead
+  (weights scaled up to the full count, the sample fixed by `seed`), for speed.
 
 Rows with a missing score (a term without a `missing` value, its input missing) are left
 out. A small ridge `ridge * ||theta - theta_0||^2` (scaled by the mean diagonal of G) keeps
@@ -32,6 +33,7 @@ step's values), `solver` (auto: CLARABEL, then OSQP/SCS/HIGHS, whichever cvxpy h
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -45,7 +47,11 @@ from pwlc.passes.context import PassData, output_values, with_output_values
 from pwlc.semantics import Column, _axis_cells, _categorical, _numeric, step_bins, transform
 
 _QP_SOLVERS = ("CLARABEL", "OSQP", "SCS", "HIGHS")
-_EXP_CONE_SOLVERS = ("CLARABEL", "SCS")
+
+
+def _ridge_scale(quadratic: NDArray[np.float64]) -> float:
+    """The ridge is relative to the mean curvature, so `ridge` is unit-free."""
+    return max(float(np.mean(np.diag(quadratic))), 1e-12)
 
 
 @register
@@ -61,8 +67,9 @@ class Refit(Pass):
     smooth: float = 0.0
     ridge: float = 1e-6
     solver: str = "auto"
-    max_rows: int = 200_000  # logistic loss: rows sampled above this
-    chunk: int = 100_000  # squared loss: rows per chunk of sufficient statistics
+    max_rows: int = 0  # 0: every row; else fit on a uniform sample of this many rows
+    chunk: int = 100_000  # rows per chunk of sufficient statistics
+    max_iter: int = 30  # logistic loss: Newton steps at most
     seed: int = 0
     directions: dict[str, int] = field(init=False, compare=False, repr=False)
 
@@ -77,8 +84,8 @@ class Refit(Pass):
             value = getattr(self, option)
             if not (value >= 0 and math.isfinite(value)):
                 raise PwlcError(f"{option} must be a finite number >= 0, got {value!r}")
-        if self.max_rows < 1 or self.chunk < 1:
-            raise PwlcError("max_rows and chunk must be positive")
+        if self.max_rows < 0 or self.chunk < 1 or self.max_iter < 1:
+            raise PwlcError("max_rows must be >= 0, chunk and max_iter >= 1")
         object.__setattr__(self, "directions", parse_monotone(self.monotone))
 
     def run(self, model: Model, data: PassData | None) -> Model:
@@ -93,22 +100,27 @@ class Refit(Pass):
                 raise UnsupportedError(f"refit: monotone feature {feature!r} has no curve or step to constrain")
         loss = self._loss(model)
         target, weight = self._target(data)
+        data, target, weight, sampled = self._sample(data, target, weight)
         start = layout.theta0
         if loss == "squared":
             gram, moment, total_weight, yy = sufficient_statistics(layout, data, target, weight, self.chunk)
-            theta = self._solve_squared(layout, gram, moment, total_weight)
+            theta = self._solve_quadratic(layout, gram / total_weight, moment / total_weight, _ridge_scale(gram / total_weight))
             before = float(start @ gram @ start - 2 * moment @ start + yy) / total_weight
             after = float(theta @ gram @ theta - 2 * moment @ theta + yy) / total_weight
             note = f"RMS to {self.target}: {math.sqrt(max(before, 0.0)):.4g} -> {math.sqrt(max(after, 0.0)):.4g}"
         else:
-            design, counts, positives, rows = logistic_rows(layout, data, target, weight, self.max_rows, self.seed)
-            theta = self._solve_logistic(layout, design, counts, positives)
-            loss_before = logistic_loss(design @ start, counts, positives)
-            loss_after = logistic_loss(design @ theta, counts, positives)
-            used = min(rows, self.max_rows)
-            sampled = f", a sample of {used} from {rows}" if used < rows else ""
-            note = f"log loss: {loss_before:.4g} -> {loss_after:.4g} ({design.shape[0]} distinct rows of {used}{sampled})"
-        return layout.model_with(theta), note
+            theta, loss_before, loss_after, steps = self._newton(layout, data, target, weight)
+            note = f"log loss: {loss_before:.4g} -> {loss_after:.4g} ({steps} Newton steps)"
+        return layout.model_with(theta), note + sampled
+
+    def _sample(self, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64]) -> tuple[PassData, NDArray[np.float64], NDArray[np.float64], str]:
+        """A uniform sample of `max_rows` rows (weights scaled to the full count), if asked."""
+        if not 0 < self.max_rows < data.rows:
+            return data, target, weight, ""
+        index = np.sort(np.random.default_rng(self.seed).choice(data.rows, size=self.max_rows, replace=False))
+        columns = {name: _take(column, index) for name, column in data.columns.items()}
+        sample = PassData(data.raw, columns, index.size, data.target_scores[index])
+        return sample, target[index], weight[index] * (data.rows / index.size), f"; fitted on a sample of {index.size} of {data.rows} rows"
 
     def _loss(self, model: Model) -> str:
         if self.loss != "auto":
@@ -131,36 +143,59 @@ class Refit(Pass):
                 raise DataError(f"label column {self.label!r} holds non-numbers") from None
         return target, np.ones(data.rows)
 
-    def _solve_squared(self, layout: Layout, gram: NDArray[np.float64], moment: NDArray[np.float64], total: float) -> NDArray[np.float64]:
+    def _newton(self, layout: Layout, data: PassData, labels: NDArray[np.float64], weight: NDArray[np.float64]) -> tuple[NDArray[np.float64], float, float, int]:
+        """Minimise the penalised mean log loss by Newton steps, each a QP (see the module doc).
+
+        Returns (theta, loss before, loss after, steps taken)."""
+        if np.any(np.isfinite(labels) & (labels != 0) & (labels != 1)):
+            raise DataError("refit: logistic loss needs labels that are 0 or 1")
+        theta = layout.theta0
+        loss, hessian, gradient = logistic_statistics(layout, data, labels, weight, theta, self.chunk)
+        first_loss = loss
+        scale = _ridge_scale(hessian / 2)
+        objective = loss + self._penalty(layout, theta, scale)
+        # theta0 may break the monotone constraints: never step back toward it.
+        feasible = not self.directions or bool(np.all(layout.monotone_matrix(self.directions) @ theta >= -1e-12))
+        steps = 0
+        while steps < self.max_iter:
+            steps += 1
+            # The loss near theta is loss + g.(t - theta) + (t - theta)^T H (t - theta) / 2.
+            candidate = self._solve_quadratic(layout, hessian / 2, (hessian @ theta - gradient) / 2, scale)
+            for _ in range(30):
+                new_loss, new_hessian, new_gradient = logistic_statistics(layout, data, labels, weight, candidate, self.chunk)
+                new_objective = new_loss + self._penalty(layout, candidate, scale)
+                if new_objective <= objective or not feasible:
+                    break
+                candidate = (theta + candidate) / 2
+            improved = objective - new_objective
+            if improved < 0 and feasible:  # no step helps: theta is as good as the solver can tell
+                break
+            theta, loss, hessian, gradient, objective, feasible = candidate, new_loss, new_hessian, new_gradient, new_objective, True
+            if 0 <= improved <= 1e-10 * max(1.0, abs(objective)):
+                break
+        return theta, first_loss, loss, steps
+
+    def _penalty(self, layout: Layout, theta: NDArray[np.float64], scale: float) -> float:
+        """The ridge and smoothness terms of the objective, as `_solve_quadratic` adds them."""
+        ridge = self.ridge * scale * float(np.sum((theta - layout.theta0) ** 2))
+        smoothing = layout.second_differences()
+        return ridge + (self.smooth * float(np.sum((smoothing @ theta) ** 2)) if smoothing.shape[0] else 0.0)
+
+    def _solve_quadratic(self, layout: Layout, quadratic: NDArray[np.float64], linear: NDArray[np.float64], scale: float) -> NDArray[np.float64]:
+        """argmin theta^T A theta - 2 c^T theta + ridge * scale * |theta - theta0|^2
+        + smooth * |second differences|^2, under the monotone constraints (a cvxpy QP)."""
         import cvxpy as cp
 
         theta = cp.Variable(layout.size)
-        scale = max(float(np.mean(np.diag(gram))) / total, 1e-12)
-        quadratic = gram / total + (self.ridge * scale) * np.eye(layout.size)
-        linear = moment / total + (self.ridge * scale) * layout.theta0
-        objective = cp.quad_form(theta, cp.psd_wrap((quadratic + quadratic.T) / 2)) - 2 * linear @ theta
-        return self._solve(layout, theta, objective, _QP_SOLVERS)
-
-    def _solve_logistic(self, layout: Layout, design: Any, counts: NDArray[np.float64], positives: NDArray[np.float64]) -> NDArray[np.float64]:
-        import cvxpy as cp
-
-        theta = cp.Variable(layout.size)
-        scores = design @ theta
-        total = float(counts.sum())
-        mean_diag = float(np.asarray(design.multiply(design).T @ counts).mean()) / total
-        objective = (counts @ cp.logistic(scores) - positives @ scores) / total
-        objective = objective + self.ridge * max(mean_diag, 1e-12) * cp.sum_squares(theta - layout.theta0)
-        return self._solve(layout, theta, objective, _EXP_CONE_SOLVERS)
-
-    def _solve(self, layout: Layout, theta: Any, objective: Any, preferred: tuple[str, ...]) -> NDArray[np.float64]:
-        import cvxpy as cp
-
+        regularised = quadratic + (self.ridge * scale) * np.eye(layout.size)
+        shifted = linear + (self.ridge * scale) * layout.theta0
+        objective = cp.quad_form(theta, cp.psd_wrap((regularised + regularised.T) / 2)) - 2 * shifted @ theta
         smoothing = layout.second_differences()
         if self.smooth > 0 and smoothing.shape[0]:
             objective = objective + self.smooth * cp.sum_squares(smoothing @ theta)
         constraints = [layout.monotone_matrix(self.directions) @ theta >= 0] if self.directions else []
         problem = cp.Problem(cp.Minimize(objective), constraints)
-        solver = self._solver(preferred, cp.installed_solvers())
+        solver = self._solver(_QP_SOLVERS, cp.installed_solvers())
         try:
             problem.solve(solver=solver)
         except cp.error.SolverError as exc:
@@ -330,97 +365,81 @@ def term_design(term: Term, columns: dict[str, Column], count: int) -> tuple[NDA
     return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_w), missing
 
 
-def _slices(rows: int, chunk: int) -> list[slice]:
-    return [slice(start, min(start + chunk, rows)) for start in range(0, rows, chunk)]
-
-
-def sufficient_statistics(
-    layout: Layout, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], chunk: int, dense: bool | None = None
-) -> tuple[NDArray[np.float64], NDArray[np.float64], float, float]:
-    """X^T W X, X^T W y, sum of W and y^T W y over rows with a score and a finite target.
-
-    Each chunk's Gram matrix is a dense BLAS product (`A.T @ A`, a symmetric rank-k update)
-    when that costs less than the sparse product would in practice: dense does rows * p^2/2
-    multiply-adds at BLAS speed, sparse rows * nnz^2 scattered ones (nnz per row = twice
-    the number of curves), about 50 times slower each. `dense` forces the choice.
-    """
-    size = layout.size
-    gram = np.zeros((size, size))
-    moment = np.zeros(size)
-    total = 0.0
-    yy = 0.0
-    nonzeros_per_row = 1 + sum(4 if isinstance(t, Grid) else 2 if isinstance(t, Curve) else 1 for t in layout.terms)
-    if dense is None:
-        dense = size * size / 2 < 50 * nonzeros_per_row**2
-    if dense:
-        chunk = max(1, min(chunk, 8_000_000 // size))  # at most 64 MB of dense design per chunk
-    for rows in _slices(data.rows, chunk):
-        y, w = target[rows], weight[rows]
-        if dense:
-            scaled, keep = layout.dense_design(data.columns, rows)
-            keep &= np.isfinite(y)
-            root = np.sqrt(w[keep])
-            if not keep.all():
-                scaled = scaled[keep]
-            scaled *= root[:, None]
-            gram += scaled.T @ scaled  # a symmetric rank-k update in BLAS
-            moment += scaled.T @ (root * y[keep])
-        else:
-            design, keep = layout.design(data.columns, rows)
-            keep &= np.isfinite(y)
-            design = design[keep]
-            weighted = design.multiply(w[keep][:, None]).tocsr()
-            gram += (design.T @ weighted).toarray()
-            moment += weighted.T @ y[keep]
-        total += float(w[keep].sum())
-        yy += float(w[keep] @ (y[keep] * y[keep]))
-    if total == 0:
-        raise DataError("refit: no row of the data has both a score and a finite target")
-    return gram, moment, total, yy
-
-
-def logistic_rows(layout: Layout, data: PassData, labels: NDArray[np.float64], weight: NDArray[np.float64], max_rows: int, seed: int) -> tuple[Any, NDArray[np.float64], NDArray[np.float64], int]:
-    """The design for logistic loss: rows sampled to `max_rows`, identical rows merged.
-
-    Rows with a label are sampled first (so the design is never built for more than
-    `max_rows` rows), then rows whose score is missing are dropped. Returns (distinct design
-    rows, their summed weights, their summed positive weights, rows with a label).
-    """
-    from scipy import sparse
-
-    index = np.flatnonzero(np.isfinite(labels))
-    if np.any((labels[index] != 0) & (labels[index] != 1)):
-        raise DataError("refit: logistic loss needs labels that are 0 or 1")
-    labelled = index.size
-    w = weight[index]
-    if labelled > max_rows:
-        chosen = np.sort(np.random.default_rng(seed).choice(labelled, size=max_rows, replace=False))
-        index, w = index[chosen], w[chosen] * (labelled / max_rows)
-    columns = {name: _take(column, index) for name, column in data.columns.items()}
-    design, keep = layout.design(columns, slice(0, index.size))
-    design, index, w = design[keep], index[keep], w[keep]
-    design.eliminate_zeros()
-    design.sort_indices()
-    groups: dict[bytes, int] = {}
-    group_of = np.empty(index.size, dtype=np.intp)
-    for i in range(index.size):
-        start, stop = design.indptr[i], design.indptr[i + 1]
-        key = design.indices[start:stop].tobytes() + design.data[start:stop].tobytes()
-        group_of[i] = groups.setdefault(key, len(groups))
-    first = np.zeros(len(groups), dtype=np.intp)
-    first[group_of[::-1]] = np.arange(index.size)[::-1]  # the first row of each group
-    counts = np.bincount(group_of, weights=w, minlength=len(groups)).astype(np.float64)
-    positives = np.bincount(group_of, weights=w * labels[index], minlength=len(groups)).astype(np.float64)
-    return sparse.csr_matrix(design[first]), counts, positives, labelled
-
-
 def _take(column: Column, index: NDArray[np.intp]) -> Column:
     if isinstance(column, list):
         return [column[i] for i in index]
     return column[index]
 
 
-def logistic_loss(scores: NDArray[np.float64], counts: NDArray[np.float64], positives: NDArray[np.float64]) -> float:
-    """Mean log loss of grouped rows."""
-    return float((counts @ np.logaddexp(0.0, scores) - positives @ scores) / counts.sum())
+def _slices(rows: int, chunk: int) -> list[slice]:
+    return [slice(start, min(start + chunk, rows)) for start in range(0, rows, chunk)]
+
+
+def use_dense(layout: Layout) -> bool:
+    """Whether chunks of the design should be dense: a dense BLAS product `A.T @ A` does
+    rows * p^2 / 2 multiply-adds, a sparse one rows * nnz^2 scattered ones (nnz per row
+    about twice the number of curves), each about 50 times slower."""
+    nonzeros_per_row = 1 + sum(4 if isinstance(t, Grid) else 2 if isinstance(t, Curve) else 1 for t in layout.terms)
+    return layout.size * layout.size / 2 < 50 * nonzeros_per_row**2
+
+
+def design_chunks(layout: Layout, data: PassData, chunk: int, dense: bool) -> Iterator[tuple[Any, NDArray[np.bool_], slice]]:
+    """(design, rows with a score, row slice) for consecutive chunks of the data; a dense
+    chunk holds at most 64 MB."""
+    if dense:
+        chunk = max(1, min(chunk, 8_000_000 // layout.size))
+    for rows in _slices(data.rows, chunk):
+        design, keep = layout.dense_design(data.columns, rows) if dense else layout.design(data.columns, rows)
+        yield design, keep, rows
+
+
+def weighted_gram(design: Any, weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    """X^T diag(w) X for a dense or sparse chunk (w >= 0)."""
+    if isinstance(design, np.ndarray):
+        scaled = design * np.sqrt(weights)[:, None]
+        return scaled.T @ scaled  # a symmetric rank-k update in BLAS
+    return np.asarray((design.T @ design.multiply(weights[:, None]).tocsr()).toarray())
+
+
+def sufficient_statistics(
+    layout: Layout, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], chunk: int, dense: bool | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float, float]:
+    """X^T W X, X^T W y, sum of W and y^T W y over rows with a score and a finite target.
+    `dense` forces dense or sparse chunks (default: `use_dense`)."""
+    gram = np.zeros((layout.size, layout.size))
+    moment = np.zeros(layout.size)
+    total = 0.0
+    yy = 0.0
+    for design, keep, rows in design_chunks(layout, data, chunk, use_dense(layout) if dense is None else dense):
+        keep &= np.isfinite(target[rows])
+        design, y, w = design[keep], target[rows][keep], weight[rows][keep]
+        gram += weighted_gram(design, w)
+        moment += design.T @ (w * y)
+        total += float(w.sum())
+        yy += float(w @ (y * y))
+    if total == 0:
+        raise DataError("refit: no row of the data has both a score and a finite target")
+    return gram, moment, total, yy
+
+
+def logistic_statistics(
+    layout: Layout, data: PassData, labels: NDArray[np.float64], weight: NDArray[np.float64], theta: NDArray[np.float64], chunk: int
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """Mean log loss at `theta`, its Hessian and gradient, over rows with a score and a label."""
+    hessian = np.zeros((layout.size, layout.size))
+    gradient = np.zeros(layout.size)
+    loss = 0.0
+    total = 0.0
+    for design, keep, rows in design_chunks(layout, data, chunk, use_dense(layout)):
+        keep &= np.isfinite(labels[rows])
+        design, y, w = design[keep], labels[rows][keep], weight[rows][keep]
+        scores = design @ theta
+        probability = 0.5 * (1.0 + np.tanh(scores / 2))  # 1 / (1 + exp(-s)) without overflow
+        loss += float(w @ (np.logaddexp(0.0, scores) - y * scores))
+        hessian += weighted_gram(design, w * probability * (1 - probability))
+        gradient += design.T @ (w * (probability - y))
+        total += float(w.sum())
+    if total == 0:
+        raise DataError("refit: no row of the data has both a score and a label")
+    return loss / total, hessian / total, gradient / total
 
