@@ -1,0 +1,669 @@
+"""The SQL backend: one query over the user's table, built from sqlglot expressions so
+every dialect sqlglot knows comes for free; and the reader, which parses SQL with sqlglot
+and matches the tree back to the IR.
+
+The query has up to three parts, read top to bottom:
+
+    WITH "inputs" AS (                    -- each input cast once: DOUBLE or TEXT
+      SELECT "id", CAST("age" AS DOUBLE) AS "age", CAST("sex" AS TEXT) AS "sex" FROM "people"
+    ), "scores" AS (                      -- one CASE per term, added up
+      SELECT "id",
+        (-0.35)
+        + CASE WHEN "age" IS NULL THEN NULL WHEN "age" <= 18.0 THEN 0.61 ... END
+        + ... AS "score"
+      FROM "inputs"
+    )
+    SELECT "id", "score", 1.0 / (1.0 + EXP(-"score")) AS "probability" FROM "scores"
+
+Missing inputs are NULL (a NaN stored in a DOUBLE column is a number to SQL engines: load
+it as NULL). Casting categorical inputs to text makes INTEGER category columns compare as
+their decimal digits, as the evaluator does; casting numeric inputs to DOUBLE keeps the
+arithmetic in floating point on engines whose decimal literals would otherwise make it
+DECIMAL. `log1p` is written `LN(1.0 + x)` (no dialect has log1p): within a few ulps of
+the evaluator, exact elsewhere.
+
+The reader extracts a candidate term from each CASE, prints it again and compares the two
+trees, so anything it cannot match exactly (including a knot value changed in only one of
+the places it appears) is reported at its line and column.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pwlc.backends.common import trailer_lines
+from pwlc.errors import ParseError, Span, UnsupportedError
+from pwlc.ir import (
+    TRANSFORMS,
+    Axis,
+    CategoryAxis,
+    Constant,
+    Curve,
+    Grid,
+    Input,
+    KnotAxis,
+    Model,
+    Step,
+    StepAxis,
+    Table,
+    Term,
+)
+from pwlc.numbers import float_literal
+
+SUFFIX = ".sql"
+DEFAULT_DIALECT = "duckdb"
+INPUTS_CTE = "inputs"
+SCORES_CTE = "scores"
+_PREDICTION_COLUMNS = {"logistic": "probability", "exp": "prediction"}
+_TEXT_TYPES = {"TEXT", "VARCHAR", "CHAR", "NVARCHAR", "NCHAR", "STRING", "BPCHAR", "NAME"}
+
+# sqlglot is imported inside functions (a light `import pwlc`); type names for hints only.
+Expr = Any
+
+
+def _exp() -> Any:
+    from sqlglot import exp
+
+    return exp
+
+
+# --- building expressions -----------------------------------------------------------
+
+
+def _number(value: float) -> Expr:
+    """A float literal; a negative one parenthesised (`0--0.4` would start a comment)."""
+    exp = _exp()
+    text = float_literal(value)
+    if text.startswith("-"):
+        return exp.Paren(this=exp.Neg(this=exp.Literal.number(text[1:])))
+    return exp.Literal.number(text)
+
+
+def _column(name: str) -> Expr:
+    exp = _exp()
+    return exp.Column(this=exp.Identifier(this=name, quoted=True))
+
+
+def _missing(value: float | None) -> Expr:
+    return _exp().Null() if value is None else _number(value)
+
+
+def _case(branches: list[tuple[Expr, Expr]], default: Expr) -> Expr:
+    exp = _exp()
+    return exp.Case(ifs=[exp.If(this=cond, true=value) for cond, value in branches], default=default)
+
+
+def _lerp(low: Expr, high: Expr, weight: Expr) -> Expr:
+    """`low + (high - low) * weight`, in that order (rule 1)."""
+    exp = _exp()
+    return exp.Add(this=low, expression=exp.Mul(this=exp.Paren(this=exp.Sub(this=high, expression=low)), expression=weight))
+
+
+def _transform(fx: str, x: Expr) -> Expr:
+    exp = _exp()
+    one = exp.Literal.number("1.0")
+    if fx == "identity":
+        return x
+    if fx == "log":
+        return exp.Ln(this=x)
+    if fx == "log1p":
+        return exp.Ln(this=exp.Add(this=one, expression=x))
+    if fx == "symlog1p":
+        negative = exp.LT(this=x, expression=exp.Literal.number("0.0"))
+        return _case([(negative, exp.Neg(this=exp.Ln(this=exp.Sub(this=one, expression=x))))], exp.Ln(this=exp.Add(this=one, expression=x)))
+    raise UnsupportedError(f"unknown transform {fx!r}")
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """One branch of the CASE over an input: values between index lower and upper, at
+    `weight` (None: exactly the value at `lower`). `condition` None is the ELSE branch."""
+
+    condition: Expr | None
+    lower: int
+    upper: int
+    weight: Expr | None
+
+
+def _step_cells(x: Expr, edges: Sequence[float], at_edge: str) -> list[_Cell]:
+    exp = _exp()
+    compare = exp.LT if at_edge == "upper" else exp.LTE  # upper: a value on an edge goes up
+    cells = [_Cell(compare(this=x.copy(), expression=_number(e)), k, k, None) for k, e in enumerate(edges)]
+    return cells + [_Cell(None, len(edges), len(edges), None)]
+
+
+def _category_cells(x: Expr, categories: Sequence[str]) -> list[_Cell]:
+    exp = _exp()
+    cells = [_Cell(exp.EQ(this=x.copy(), expression=exp.Literal.string(c)), k, k, None) for k, c in enumerate(categories)]
+    return cells + [_Cell(None, len(categories), len(categories), None)]
+
+
+def _knot_cells(x: Expr, knots: Sequence[float], fx: str = "identity") -> list[_Cell]:
+    """Clamped below, one cell per segment (linear in fx), clamped above."""
+    exp = _exp()
+    last = len(knots) - 1
+    cells = [_Cell(exp.LTE(this=x.copy(), expression=_number(knots[0])), 0, 0, None)]
+    for i in range(last):
+        t, t0, t1 = (_transform(fx, v) for v in (x.copy(), _number(knots[i]), _number(knots[i + 1])))
+        ratio = exp.Div(this=exp.Paren(this=exp.Sub(this=t, expression=t0)), expression=exp.Paren(this=exp.Sub(this=t1, expression=t0.copy())), typed=True)
+        weight = exp.Paren(this=ratio)
+        cells.append(_Cell(exp.LT(this=x.copy(), expression=_number(knots[i + 1])), i, i + 1, weight))
+    return cells + [_Cell(None, last, last, None)]
+
+
+def _cells_case(cells: list[_Cell], value: Callable[[_Cell], Expr]) -> tuple[list[tuple[Expr, Expr]], Expr]:
+    branches = [(cell.condition, value(cell)) for cell in cells if cell.condition is not None]
+    return branches, value(cells[-1])
+
+
+def _axis_cells(axis: Axis) -> list[_Cell]:
+    x = _column(axis.feature)
+    if isinstance(axis, StepAxis):
+        return _step_cells(x, axis.edges, axis.at_edge)
+    if isinstance(axis, KnotAxis):
+        return _knot_cells(x, axis.knots)
+    return _category_cells(x, axis.categories)
+
+
+def hidden_options(term: Term) -> str | None:
+    """An option the SQL of `term` cannot show, kept in a comment after CASE: the edge
+    side of a step without edges, the transform of a curve with one knot."""
+    if isinstance(term, Step) and not term.edges and term.at_edge != "upper":
+        return f"at_edge = {term.at_edge}"
+    if isinstance(term, Curve) and len(term.xs) == 1 and term.fx != "identity":
+        return f"fx = {term.fx}"
+    return None
+
+
+def term_expression(term: Term) -> Expr:
+    """The sqlglot expression of one term: a number, or one CASE."""
+    expression = _term_expression(term)
+    hidden = hidden_options(term)
+    if hidden is not None:
+        expression.add_comments([f" {hidden} "])
+    return expression
+
+
+def _term_expression(term: Term) -> Expr:
+    exp = _exp()
+    if isinstance(term, Constant):
+        return _number(term.value)
+    if isinstance(term, Grid):
+        a, b = _column(term.a.feature), _column(term.b.feature)
+        either_missing = exp.Or(this=exp.Is(this=a, expression=exp.Null()), expression=exp.Is(this=b, expression=exp.Null()))
+        b_cells = _axis_cells(term.b)
+
+        def row(i: int, cell: _Cell) -> Expr:
+            low = _number(term.values[i][cell.lower])
+            return low if cell.weight is None else _lerp(low, _number(term.values[i][cell.upper]), cell.weight.copy())
+
+        def inner(a_cell: _Cell) -> Expr:
+            def value(b_cell: _Cell) -> Expr:
+                low = row(a_cell.lower, b_cell)
+                if a_cell.weight is None:
+                    return low
+                return _lerp(exp.Paren(this=low), exp.Paren(this=row(a_cell.upper, b_cell)), a_cell.weight.copy())
+
+            return _case(*_cells_case(b_cells, value))
+
+        branches, default = _cells_case(_axis_cells(term.a), inner)
+        return _case([(either_missing, _missing(term.missing)), *branches], default)
+    x = _column(term.feature)
+    is_missing = (exp.Is(this=x.copy(), expression=exp.Null()), _missing(term.missing))
+    if isinstance(term, Curve):
+        ys = term.ys
+
+        def curve_value(cell: _Cell) -> Expr:
+            low = _number(ys[cell.lower])
+            return low if cell.weight is None else _lerp(low, _number(ys[cell.upper]), cell.weight)
+
+        branches, default = _cells_case(_knot_cells(x, term.xs, term.fx), curve_value)
+    elif isinstance(term, Step):
+        branches, default = _cells_case(_step_cells(x, term.edges, term.at_edge), lambda cell: _number(term.values[cell.lower]))
+    elif isinstance(term, Table):
+        values = [v for _, v in term.entries] + [term.default]
+        branches, default = _cells_case(_category_cells(x, [k for k, _ in term.entries]), lambda cell: _number(values[cell.lower]))
+    else:
+        raise UnsupportedError(f"the SQL backend cannot print a {type(term).__name__}")
+    return _case([is_missing, *branches], default)
+
+
+def _link_expression(link: str, score: str) -> Expr:
+    exp = _exp()
+    s = _column(score)
+    if link == "logistic":
+        one = exp.Literal.number("1.0")
+        return exp.Div(this=one, expression=exp.Paren(this=exp.Add(this=one.copy(), expression=exp.Exp(this=exp.Neg(this=s)))), typed=True)
+    return exp.Exp(this=s)
+
+
+# --- printer ------------------------------------------------------------------------
+
+
+def emit(model: Model, dialect: str | None = None, *, table: str = "input", keys: Sequence[str] = ()) -> str:
+    """Print `model` as one SQL query over `table`, carrying the `keys` columns through.
+
+    `dialect` is any dialect sqlglot knows (default duckdb).
+    """
+    from sqlglot.dialects.dialect import Dialect
+
+    dialect = dialect or DEFAULT_DIALECT
+    try:
+        Dialect.get_or_raise(dialect)
+    except ValueError as exc:
+        raise UnsupportedError(f"unknown SQL dialect {dialect!r}: {exc}") from None
+    inputs = {i.name for i in model.inputs}
+    outputs = {model.name, _PREDICTION_COLUMNS.get(model.link, model.name)}
+    for key in keys:
+        if key in inputs or key in outputs:
+            raise UnsupportedError(f"key column {key!r} is also an input or output of the model; carry it under another name")
+    printer = _Printer(dialect)
+    key_list = [printer.identifier(k) for k in keys]
+    source = printer.table(table)
+    header = _header(model, dialect, table)
+    parts: list[str] = []
+    if model.inputs:
+        casts = [f"CAST({printer.identifier(i.name)} AS {printer.type_name(i.kind)}) AS {printer.identifier(i.name)}" for i in model.inputs]
+        parts.append(f"{printer.identifier(INPUTS_CTE)} AS (\n  SELECT\n{_listing(key_list + casts, 4)}\n  FROM {source}\n)")
+        source = printer.identifier(INPUTS_CTE)
+    total = printer.sum([term_expression(term) for term in model.terms], 4)
+    keys_text = _listing(key_list, 2) + ",\n" if key_list else ""
+    scoring = f"SELECT\n{keys_text}{total}\n    AS {printer.identifier(model.name)}\nFROM {source}"
+    if model.link in _PREDICTION_COLUMNS:
+        parts.append(f"{printer.identifier(SCORES_CTE)} AS (\n{_indent(scoring, 2)}\n)")
+        link = printer.render(_link_expression(model.link, model.name), 2)
+        final = [*key_list, printer.identifier(model.name), f"{link} AS {printer.identifier(_PREDICTION_COLUMNS[model.link])}"]
+        query = f"SELECT\n{_listing(final, 2)}\nFROM {printer.identifier(SCORES_CTE)}"
+    else:
+        query = scoring
+    text = ("WITH " + ", ".join(parts) + "\n" if parts else "") + query
+    return header + text + ";\n"
+
+
+def _listing(items: list[str], indent: int) -> str:
+    return ",\n".join(" " * indent + item for item in items)
+
+
+def _indent(text: str, indent: int) -> str:
+    return "\n".join(" " * indent + line if line else line for line in text.splitlines())
+
+
+def _header(model: Model, dialect: str, table: str) -> str:
+    lines = [*model.doc.splitlines(), ""] if model.doc else []
+    lines += trailer_lines(SUFFIX)
+    lines += [
+        "",
+        f"Dialect: {dialect}. Reads table {table}: one row per case, one column per input;",
+        "a NULL input is missing (load NaN as NULL). Categorical inputs are compared as text.",
+    ]
+    if model.link in _PREDICTION_COLUMNS:
+        lines.append(f"{model.name} is the {'log-odds' if model.link == 'logistic' else 'log of the prediction'}; {_PREDICTION_COLUMNS[model.link]} applies the link.")
+    return "".join(f"-- {line}".rstrip() + "\n" for line in lines)
+
+
+class _Printer:
+    """Renders expressions for one dialect: one CASE branch a line, terms one a line."""
+
+    def __init__(self, dialect: str):
+        self.dialect = dialect
+
+    def identifier(self, name: str) -> str:
+        return str(_exp().Identifier(this=name, quoted=True).sql(dialect=self.dialect))
+
+    def table(self, name: str) -> str:
+        exp = _exp()
+        parts = [exp.Identifier(this=p, quoted=True) for p in name.split(".")]
+        return ".".join(p.sql(dialect=self.dialect) for p in parts)
+
+    def type_name(self, kind: str) -> str:
+        return str(_exp().DataType.build("TEXT" if kind == "categorical" else "DOUBLE").sql(dialect=self.dialect))
+
+    def render(self, node: Expr, indent: int) -> str:
+        """`node` as text; a CASE gets one WHEN a line, nested CASEs indented further."""
+        exp = _exp()
+        if not isinstance(node, exp.Case) or node.this is not None:
+            return str(node.sql(dialect=self.dialect))
+        pad = " " * (indent + 2)
+        lines = ["CASE" + "".join(f" /*{comment}*/" for comment in node.comments or [])]
+        for branch in node.args.get("ifs") or []:
+            value = self.render(branch.args["true"], indent + 4)
+            lines.append(f"{pad}WHEN {branch.this.sql(dialect=self.dialect)} THEN {value}")
+        lines.append(f"{pad}ELSE {self.render(node.args['default'], indent + 4)}")
+        lines.append(" " * indent + "END")
+        return "\n".join(lines)
+
+    def sum(self, summands: list[Expr], indent: int) -> str:
+        if not summands:
+            return " " * indent + "0.0"
+        out = []
+        for k, summand in enumerate(summands):
+            prefix = "" if k == 0 else "+ "
+            out.append(" " * indent + prefix + self.render(summand, indent + len(prefix)))
+        return "\n".join(out)
+
+
+# --- reader -------------------------------------------------------------------------
+
+
+def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model:
+    """Parse an emitted (and possibly hand-edited) query back into a model."""
+    import sqlglot
+    from sqlglot.errors import ParseError as SqlglotParseError
+    from sqlglot.errors import TokenError
+
+    declared = re.search(r"^--\s*Dialect:\s*(\w+)", text, flags=re.MULTILINE)
+    dialect = dialect or (declared.group(1) if declared else DEFAULT_DIALECT)
+    try:
+        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+    except SqlglotParseError as exc:
+        error = exc.errors[0] if exc.errors else {}
+        line, col = int(error.get("line") or 1), int(error.get("col") or 1)
+        message = str(error.get("description") or exc).splitlines()[0]
+        raise ParseError(f"not valid {dialect} SQL: {message}", Span.of_line(text, filename, line, col)) from None
+    except TokenError as exc:
+        raise ParseError(f"not valid {dialect} SQL: {exc}", Span.of_line(text, filename, 1, 1)) from None
+    except ValueError as exc:
+        raise UnsupportedError(f"unknown SQL dialect {dialect!r}: {exc}") from None
+    if len(statements) != 1:
+        raise ParseError(f"expected one SELECT statement, found {len(statements)}", Span.of_line(text, filename, 1, 1))
+    return _Reader(text, filename).query(statements[0])
+
+
+def _strip(node: Expr) -> Expr:
+    exp = _exp()
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _as_number(node: Expr) -> float | None:
+    """The value of a (possibly negated, parenthesised) numeric literal, else None."""
+    exp = _exp()
+    node = _strip(node)
+    if isinstance(node, exp.Neg):
+        inner = _as_number(node.this)
+        return None if inner is None else -inner
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return float(node.this)
+        except ValueError:
+            return None
+    return None
+
+
+def _leftmost_number(node: Expr) -> float | None:
+    """The first number in `a + (b - a) * w` (the value at the lower end of a cell)."""
+    exp = _exp()
+    node = _strip(node)
+    while isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div)):
+        node = _strip(node.this)
+    return _as_number(node)
+
+
+def _mismatch(parsed: Expr, built: Expr) -> Expr | None:
+    """The first node of `parsed` that differs from `built` (None when they match).
+
+    Parentheses, identifier quoting and number spelling (`1` vs `1.0`) do not matter.
+    """
+    exp = _exp()
+    parsed, built = _strip(parsed), _strip(built)
+    a, b = _as_number(parsed), _as_number(built)
+    if a is not None or b is not None:
+        return None if a == b else parsed
+    if type(parsed) is not type(built):
+        return parsed
+    if isinstance(parsed, exp.Column):
+        return None if parsed.name == built.name else parsed
+    if isinstance(parsed, exp.Literal):
+        return None if parsed.this == built.this else parsed
+    # typed/safe say how a dialect divides; every operand here is a float either way
+    keys = {k for node in (parsed, built) for k, v in node.args.items() if v not in (None, False, []) and k not in ("typed", "safe")}
+    for key in sorted(keys):
+        left, right = parsed.args.get(key), built.args.get(key)
+        lefts = left if isinstance(left, list) else [left]
+        rights = right if isinstance(right, list) else [right]
+        if len(lefts) != len(rights):
+            return parsed
+        for x, y in zip(lefts, rights):
+            if isinstance(x, exp.Expression) and isinstance(y, exp.Expression):
+                found = _mismatch(x, y)
+                if found is not None:
+                    return found
+            elif isinstance(x, exp.Expression) or isinstance(y, exp.Expression) or x != y:
+                return parsed
+    return None
+
+
+def _position(node: Expr) -> int | None:
+    """The text offset of `node`: its own or its first positioned descendant's."""
+    for sub in node.walk():
+        meta = getattr(sub, "_meta", None)
+        if meta and "start" in meta:
+            return int(meta["start"])
+    return None
+
+
+class _Reader:
+    def __init__(self, text: str, filename: str):
+        self.text = text
+        self.filename = filename
+
+    def span(self, node: Expr) -> Span:
+        offset = _position(node)
+        return Span.at(self.text, self.filename, offset) if offset is not None else Span.of_line(self.text, self.filename, 1, 1)
+
+    def fail(self, message: str, node: Expr) -> ParseError:
+        return ParseError(message, self.span(node))
+
+    def query(self, statement: Expr) -> Model:
+        exp = _exp()
+        if not isinstance(statement, exp.Select):
+            raise self.fail("expected a SELECT query", statement)
+        selects = list(statement.find_all(exp.Select))
+        inputs: list[Input] | None = None
+        scoring: tuple[str, Expr, Expr] | None = None
+        link, link_of = "identity", None
+        for select in selects:
+            for projection in select.expressions:
+                if not isinstance(projection, exp.Alias):
+                    continue
+                value, name = _strip(projection.this), projection.alias
+                if isinstance(value, exp.Cast):
+                    inputs = (inputs or []) + [self.input(value, name)]
+                elif self.is_link(value) is not None:
+                    if link != "identity":
+                        raise self.fail("only one link column may follow the score", projection)
+                    link, link_of = self.is_link(value)  # type: ignore[misc]
+                elif scoring is None:
+                    scoring = (name, value, projection)
+                else:
+                    raise self.fail(f"expected one score column, found a second ({name!r})", projection)
+        if scoring is None:
+            raise self.fail("no score column found (expected `<sum of terms> AS score`)", statement)
+        name, total, where = scoring
+        if link_of is not None and link_of != name:
+            raise self.fail(f"the link column must be computed from {name!r}", statement)
+        if not name.isidentifier():
+            raise self.fail(f"the score column {name!r} must be an identifier (it names the model)", where)
+        kinds = {i.name: i.kind for i in inputs or []}
+        terms = [self.term(summand, kinds) for summand in self.summands(total)]
+        if inputs is None:
+            inputs = self.inferred_inputs(terms)
+        return Model(tuple(inputs), tuple(terms), link, name, self.doc(), span=self.span(where))  # type: ignore[arg-type]
+
+    def doc(self) -> str:
+        lines: list[str] = []
+        for line in self.text.splitlines():
+            if not line.startswith("--"):
+                break
+            lines.append(line[3:] if line.startswith("-- ") else line[2:])
+        first = trailer_lines(SUFFIX)[0]
+        return "\n".join(lines[: lines.index(first)]).strip() if first in lines else ""
+
+    def input(self, cast: Expr, name: str) -> Input:
+        type_name = cast.args["to"].this.name if hasattr(cast.args["to"].this, "name") else str(cast.args["to"].this)
+        kind = "categorical" if type_name.upper() in _TEXT_TYPES else "numeric"
+        return Input(name, kind, span=self.span(cast))  # type: ignore[arg-type]
+
+    def is_link(self, value: Expr) -> tuple[str, str] | None:
+        exp = _exp()
+        columns = list(value.find_all(exp.Column))
+        if len(columns) != 1 or not isinstance(value, (exp.Div, exp.Exp)):
+            return None
+        for link in _PREDICTION_COLUMNS:
+            if _mismatch(value, _link_expression(link, columns[0].name)) is None:
+                return link, columns[0].name
+        return None
+
+    def summands(self, node: Expr) -> list[Expr]:
+        exp = _exp()
+        out: list[Expr] = []
+        node = _strip(node)
+        while isinstance(node, (exp.Add, exp.Sub)):
+            right = node.expression
+            if isinstance(node, exp.Sub):
+                value = _as_number(right)
+                if value is None:
+                    raise self.fail("only a number may be subtracted; add the term instead", right)
+                right = _number(-value)
+            out.append(right)
+            node = _strip(node.this)
+        out.append(node)
+        return out[::-1]
+
+    def inferred_inputs(self, terms: list[Term]) -> list[Input]:
+        found: dict[str, str] = {}
+        for term in terms:
+            if isinstance(term, Table):
+                found.setdefault(term.feature, "categorical")
+            elif isinstance(term, (Curve, Step)):
+                found.setdefault(term.feature, "numeric")
+            elif isinstance(term, Grid):
+                for axis in (term.a, term.b):
+                    found.setdefault(axis.feature, "categorical" if isinstance(axis, CategoryAxis) else "numeric")
+        return [Input(name, kind) for name, kind in found.items()]  # type: ignore[arg-type]
+
+    # -- terms --
+
+    def term(self, node: Expr, kinds: dict[str, str]) -> Term:
+        exp = _exp()
+        value = _as_number(node)
+        if value is not None:
+            return Constant(value, span=self.span(node))
+        case = _strip(node)
+        if not isinstance(case, exp.Case) or case.this is not None or not case.args.get("ifs"):
+            raise self.fail("expected a number or a CASE WHEN ... END term", node)
+        first = case.args["ifs"][0]
+        condition = _strip(first.this)
+        missing = None if isinstance(_strip(first.args["true"]), exp.Null) else _as_number(first.args["true"])
+        if missing is None and not isinstance(_strip(first.args["true"]), exp.Null):
+            raise self.fail("the value for a missing input must be a number or NULL", first.args["true"])
+        branches = [(b.this, b.args["true"]) for b in case.args["ifs"][1:]]
+        default = case.args.get("default")
+        if default is None:
+            raise self.fail("a term's CASE needs an ELSE branch (the value above the last edge)", case)
+        if isinstance(condition, exp.Is) and isinstance(condition.this, exp.Column):
+            feature = condition.this.name
+            candidates = self.single_candidates(feature, kinds.get(feature), branches, default, missing)
+        elif isinstance(condition, exp.Or) and all(isinstance(_strip(c), exp.Is) for c in (condition.this, condition.expression)):
+            a, b = (_strip(c).this.name for c in (condition.this, condition.expression))
+            candidates = self.grid_candidates(a, b, kinds, branches, default, missing)
+        else:
+            raise self.fail('a term\'s CASE must start with `WHEN "x" IS NULL THEN ...` (or `"a" IS NULL OR "b" IS NULL` for a grid)', condition)
+        span = self.span(case)
+        hidden = " ".join(c.strip() for c in case.comments or []) or None
+        candidates.sort(key=lambda candidate: hidden_options(candidate) != hidden)
+        first_mismatch: Expr | None = None
+        for candidate in candidates:
+            found = _mismatch(case, term_expression(candidate))
+            if found is None:
+                return _with_span(candidate, span)
+            first_mismatch = first_mismatch or found
+        what = type(candidates[0]).__name__.lower() if candidates else "term"
+        raise self.fail(
+            f"this part of a CASE does not fit the {what} read from it (a knot value that appears more than once must change everywhere)",
+            first_mismatch if first_mismatch is not None else case,
+        )
+
+    def single_candidates(self, feature: str, kind: str | None, branches: list[tuple[Expr, Expr]], default: Expr, missing: float | None) -> list[Term]:
+        exp = _exp()
+        conditions = [_strip(c) for c, _ in branches]
+        values = [_as_number(v) for _, v in branches]
+        last = _as_number(default)
+        candidates: list[Term] = []
+        if last is None:
+            return candidates
+        if kind == "categorical" or (conditions and all(isinstance(c, exp.EQ) and isinstance(c.expression, exp.Literal) and c.expression.is_string for c in conditions)):
+            if all(isinstance(c, exp.EQ) and isinstance(c.expression, exp.Literal) for c in conditions) and None not in values:
+                entries = tuple((c.expression.this, v) for c, v in zip(conditions, values))
+                candidates.append(Table(feature, entries, last, missing))  # type: ignore[arg-type]
+            return candidates
+        bounds = [_as_number(c.expression) if isinstance(c, (exp.LT, exp.LTE)) else None for c in conditions]
+        if None in bounds:
+            return candidates
+        ops = [type(c) for c in conditions]
+        if ops and ops[0] is exp.LTE and all(op is exp.LT for op in ops[1:]) and values[0] is not None:
+            ys = [values[0]] + [_leftmost_number(v) for _, v in branches[2:]] + ([last] if len(bounds) > 1 else [])
+            if None not in ys and len(ys) == len(bounds) and (len(bounds) > 1 or last == values[0]):
+                candidates += [Curve(feature, tuple(bounds), tuple(ys), fx, missing) for fx in TRANSFORMS]  # type: ignore[arg-type]
+        if None not in values:
+            for side, op in (("upper", exp.LT), ("lower", exp.LTE)):
+                if all(o is op for o in ops):
+                    candidates.append(Step(feature, tuple(bounds), (*values, last), side, missing))  # type: ignore[arg-type]
+        return candidates
+
+    def grid_candidates(self, a: str, b: str, kinds: dict[str, str], branches: list[tuple[Expr, Expr]], default: Expr, missing: float | None) -> list[Term]:
+        exp = _exp()
+        a_values = [v for _, v in branches] + [default]
+        inner = _strip(a_values[0])
+        if not isinstance(inner, exp.Case):
+            return []
+        b_branches = [(c, v) for c, v in ((i.this, i.args["true"]) for i in inner.args.get("ifs") or [])]
+        candidates: list[Term] = []
+        for axis_a in self.axis_candidates(a, kinds.get(a), [c for c, _ in branches]):
+            for axis_b in self.axis_candidates(b, kinds.get(b), [c for c, _ in b_branches]):
+                cells_a, cells_b = _axis_cells(axis_a), _axis_cells(axis_b)
+                if len(cells_a) != len(a_values):
+                    continue
+                grid = [[math.nan] * axis_b.size for _ in range(axis_a.size)]
+                for cell_a, value_a in zip(cells_a, a_values):
+                    case_b = _strip(value_a)
+                    if not isinstance(case_b, exp.Case):
+                        break
+                    values_b = [i.args["true"] for i in case_b.args.get("ifs") or []] + [case_b.args.get("default")]
+                    for cell_b, value in zip(cells_b, values_b):
+                        number = _leftmost_number(value) if value is not None else None
+                        if number is not None:
+                            grid[cell_a.lower][cell_b.lower] = number
+                if all(math.isfinite(v) for row in grid for v in row):
+                    candidates.append(Grid(axis_a, axis_b, tuple(tuple(row) for row in grid), missing))
+        return candidates
+
+    def axis_candidates(self, feature: str, kind: str | None, conditions: list[Expr]) -> list[Axis]:
+        exp = _exp()
+        conditions = [_strip(c) for c in conditions]
+        if kind == "categorical" or (conditions and all(isinstance(c, exp.EQ) for c in conditions)):
+            if all(isinstance(c, exp.EQ) and isinstance(c.expression, exp.Literal) and c.expression.is_string for c in conditions):
+                return [CategoryAxis(feature, tuple(c.expression.this for c in conditions))]
+            return []
+        bounds = [_as_number(c.expression) if isinstance(c, (exp.LT, exp.LTE)) else None for c in conditions]
+        if None in bounds:
+            return []
+        ops = [type(c) for c in conditions]
+        found: list[Axis] = []
+        for side, op in (("upper", exp.LT), ("lower", exp.LTE)):
+            if all(o is op for o in ops):
+                found.append(StepAxis(feature, tuple(bounds), side))  # type: ignore[arg-type]
+        if ops and ops[0] is exp.LTE and all(o is exp.LT for o in ops[1:]):
+            found.append(KnotAxis(feature, tuple(bounds)))  # type: ignore[arg-type]
+        return found
+
+
+def _with_span(term: Term, span: Span) -> Term:
+    from dataclasses import replace
+
+    return replace(term, span=span)
