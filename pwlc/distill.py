@@ -219,9 +219,9 @@ def _distill_curve(shape: Shape, name: str, x: FloatArray, fit_options: dict[str
 
 
 def _distill_pair(shape: Shape, columns: dict[str, Column], rows: int, pair_knots: int) -> Grid:
-    grid = shape.term
-    if not isinstance(grid, Grid):
-        raise UnsupportedError(f"{shape.description}: a pair needs an exact grid")
+    grid = shape.term if isinstance(shape.term, Grid) else shape.cells
+    if grid is None:
+        raise UnsupportedError(f"{shape.description}: a pair needs a grid of cells")
     a, b = columns[grid.a.feature], columns[grid.b.feature]
     axes = (_knot_axis(grid.a, a, pair_knots), _knot_axis(grid.b, b, pair_knots))
     target = shape.values(columns, rows)
@@ -235,7 +235,16 @@ def _distill_pair(shape: Shape, columns: dict[str, Column], rows: int, pair_knot
         basis[:, k] = grid_values(Grid(axes[0], axes[1], unit), rows_a, rows_b)
     solution = np.linalg.lstsq(basis, target[present], rcond=None)[0] if basis.size else np.zeros(len(cells))
     values = tuple(tuple(float(solution[i * axes[1].size + j]) for j in range(axes[1].size)) for i in range(axes[0].size))
-    return Grid(axes[0], axes[1], values, missing=grid.missing)
+    return Grid(axes[0], axes[1], values, missing=_pair_missing(shape, grid, target, _missing(a) | _missing(b)))
+
+
+def _pair_missing(shape: Shape, grid: Grid, target: FloatArray, missing_rows: np.ndarray) -> float | None:
+    """The exact missing value when the teacher has one; else the teacher's mean over
+    the data's rows with a missing input (0 when there are none)."""
+    if shape.term is not None:
+        return grid.missing
+    values = target[missing_rows & np.isfinite(target)]
+    return float(values.mean()) if values.size else 0.0
 
 
 def _knot_axis(axis: Any, column: Column, knots: int) -> Any:

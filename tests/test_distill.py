@@ -163,3 +163,18 @@ def test_user_mistakes_raise_pwlc_errors(compas_data, ebm):
         pwlc.distill(ebm, compas_data.X.drop(columns=["age"]))
     with pytest.raises(pwlc.DataError, match="no finite value of 'age'"):
         pwlc.distill(ebm, compas_data.X.assign(age=np.nan))
+
+
+def test_pair_with_a_varying_missing_row_is_distilled_with_the_mean_missing_value():
+    from interpret.glassbox import ExplainableBoostingRegressor
+
+    data = load(lending_club)
+    X = data.X.iloc[:2000]
+    ebm = ExplainableBoostingRegressor(interactions=[(0, 2)], outer_bags=2, max_rounds=200, random_state=0).fit(X, data.y[:2000])
+    report = distill_report(ebm, X, segments=2)
+    (grid,) = [t for t in report.model.terms if isinstance(t, pwlc.Grid)]
+    (pair,) = [s for s in teacher(ebm).shapes if len(s.features) == 2]
+    columns, rows = teacher(ebm).columns(X)
+    missing_rows = X["months_since_last_delinq"].isna().to_numpy() | X["annual_income"].isna().to_numpy()
+    assert grid.missing == pytest.approx(pair.values(columns, rows)[missing_rows].mean(), rel=1e-12)
+    assert np.all(np.isfinite(pwlc.evaluate(report.model, X)))

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from pwlc.errors import UnsupportedError
-from pwlc.ir import LINKS, Constant, Input, LinkKind, Model, Table, Term, term_features, verify
+from pwlc.ir import LINKS, Constant, Grid, Input, LinkKind, Model, Table, Term, term_features, verify
 from pwlc.semantics import Column, FloatArray, prepare_columns, term_values
 
 # A shape's contribution for each row, from the prepared columns (see semantics.prepare_columns):
@@ -36,6 +36,8 @@ class Shape:
 
     `missing` is the contribution when the input is missing (None when the teacher has no
     defined value there); `description` names the term in messages ("term 3 (age)").
+    A pair without an exact term gives its `cells` (a `Grid` exact where both inputs are
+    present) and why it is not exact (`inexact`).
     """
 
     features: tuple[str, ...]
@@ -43,6 +45,8 @@ class Shape:
     term: Term | None = None
     function: ShapeFunction | None = None
     missing: float | None = None
+    cells: Grid | None = None
+    inexact: str = "is not piecewise constant or linear"
 
     def values(self, columns: Mapping[str, Column], rows: int) -> FloatArray:
         """The teacher's contribution of this term for each row."""
@@ -72,8 +76,8 @@ class Additive:
         for shape in self.shapes:
             if shape.term is None:
                 raise UnsupportedError(
-                    f"{shape.description} is not piecewise constant or linear, so it cannot be lowered exactly; "
-                    "use pwlc.distill(model, X) to fit a piecewise-linear curve to it"
+                    f"{shape.description}: {shape.inexact}, so it cannot be lowered exactly; "
+                    "pwlc.distill(model, X) fits it instead"
                 )
         terms: list[Term] = [Constant(self.intercept)] if self.intercept != 0.0 else []
         terms += [shape.term for shape in self.shapes if shape.term is not None]
