@@ -304,6 +304,14 @@ def test_pygam_splines_are_not_lowered_but_named(compas_data):
         lower(gam)
 
 
+def test_pygam_tensor_term_is_refused_by_name(compas_data):
+    from pygam import LinearGAM, te
+
+    gam = LinearGAM(te(0, 1)).fit(compas_data.X[["age", "priors_count"]].to_numpy(), compas_data.y)
+    with pytest.raises(pwlc.UnsupportedError, match=r"pygam term 0 \(TensorTerm\) is not a one-feature term"):
+        teacher(gam)
+
+
 # --- scikit-learn ---------------------------------------------------------------------------------
 
 

@@ -59,7 +59,10 @@ def teacher(model: Any) -> Additive:
     kind = type(model)
     key = (kind.__module__.split(".")[0], kind.__name__)
     if key not in FRONTENDS:
-        raise UnsupportedError(f"pwlc has no frontend for {kind.__module__}.{kind.__name__} (supported: {', '.join(supported())})")
+        raise UnsupportedError(
+            f"pwlc has no frontend for {kind.__module__}.{kind.__name__} (supported: {', '.join(supported())}); "
+            "any model can be distilled as a black box: pwlc.distill(model.predict, X)"
+        )
     module = importlib.import_module(f"pwlc.frontends.{FRONTENDS[key]}")
     result: Additive = module.teacher(model)
     return result
