@@ -7,6 +7,7 @@ Candidates, each replacing one term by a simpler one:
   (exact when they were equal: adjacent equal steps merge);
 - a table without one of its entries, which then takes the default (exact when the entry
   equals the default).
+Grids and constants are left as they are.
 
 Greedy: every round takes the candidate that changes its own term least (so collinear
 knots and equal steps go first, at zero cost), and accepts it if the pass's total score
