@@ -4,6 +4,9 @@ reference evaluator (pwlc.semantics) on data, on edge grids and on random models
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -374,3 +377,29 @@ def test_prune_never_drops_a_term_that_makes_the_score_missing() -> None:
     model = verify(Model((Input("x"),), (Curve("x", (0.0, 1.0), (0.0, 1e-9)),)))
     pruned, _ = optimize(model, "prune{threshold=1}")
     assert pruned.terms[-1] == model.terms[0]
+
+
+# --- through the command line ------------------------------------------------------------------
+
+
+def test_cli_runs_a_pipeline_and_prints_each_pass(recidivism: Model, compas_like: dict, tmp_path: Path) -> None:
+    import pandas as pd
+
+    data = tmp_path / "rows.csv"
+    pd.DataFrame(compas_like).to_csv(data, index=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pwlc", "compile", RECIDIVISM, "-p", "fold-constants,merge-segments{tol=0.05}", "--data", str(data), "-t", "pwl"],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("fold-constants: knots 14 -> 14, terms 6 -> 6")
+    assert lines[1].startswith("merge-segments{tol=0.05}: knots 14 -> ") and "(stated bound 0.05)" in lines[1]
+    expected, _ = optimize(recidivism, "fold-constants,merge-segments{tol=0.05}", pd.read_csv(data))
+    assert pwlc.read(done.stdout, format="pwl") == expected
+
+
+def test_cli_pipeline_mistake_is_one_positioned_message() -> None:
+    done = subprocess.run([sys.executable, "-m", "pwlc", "compile", RECIDIVISM, "-p", "round{tol=x}"], capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[0] == "<pipeline>:1:11: round: option tol: 'x' is not a valid float"
