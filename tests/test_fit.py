@@ -319,3 +319,24 @@ def test_user_mistakes_raise_pwlc_errors() -> None:
 
 def test_exported_from_pwlc() -> None:
     assert pwlc.fit_curve is fit_curve
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_dynamic_program_with_a_wide_beam_is_exact_over_its_candidates(seed: int) -> None:
+    from pwlc.fit.search import Moments, dynamic_program, free_cost
+
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0, 1, 120))
+    y = np.sin(rng.uniform(3, 12) * x) + 0.3 * rng.standard_normal(120)
+    w = np.full(120, 1 / 120)
+    candidates = x[np.linspace(0, 119, 11).astype(int)]
+    segments = int(rng.integers(1, 5))
+    knots = dynamic_program(Moments(x, y, w), candidates, segments, beam=64)[segments - 1]
+    found = float(free_cost(Moments(x, y, w))(knots[None, :])[0])
+    eye = np.eye(segments + 1)
+    best = np.inf
+    for subset in itertools.combinations(candidates, segments + 1):
+        basis = np.stack([np.interp(x, subset, e) for e in eye], axis=1)
+        values = np.linalg.lstsq(basis, y, rcond=None)[0]
+        best = min(best, float(np.mean((y - basis @ values) ** 2)))
+    assert found == pytest.approx(best, rel=1e-9, abs=1e-12)

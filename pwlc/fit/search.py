@@ -117,7 +117,7 @@ def residual_cost(moments: Moments, y: FloatArray, w: FloatArray) -> Cost:
     return cost
 
 
-def dynamic_program(moments: Moments, candidates: FloatArray, max_segments: int, beam: int = 4) -> list[FloatArray]:
+def dynamic_program(moments: Moments, candidates: FloatArray, max_segments: int, beam: int = 1) -> list[FloatArray]:
     """Best knot sets over `candidates` (increasing) for 1..max_segments segments.
 
     The state is (last knot, its value v); the cost of the best curve so far, as a function
@@ -201,13 +201,15 @@ def refine(
     cost: Cost,
     *,
     sweeps: int = 6,
+    rounds: int = 4,
     data_points: bool = True,
     continuous: bool = True,
 ) -> tuple[FloatArray, float]:
     """Coordinate descent: move one knot at a time to its best position between its
     neighbours. Discrete sweeps try every candidate, then every data point between the
     candidates around the knot; then each knot tries a grid between its neighbouring data
-    points and `polish` moves all knots jointly off the data grid. Returns knots and cost."""
+    points and `polish` moves all knots jointly off the data grid; up to `rounds` times,
+    while that gains. Returns the knots and their cost."""
     knots = knots.copy()
     best = [float(cost(knots[None, :])[0])]
     t = moments.t
@@ -230,21 +232,26 @@ def refine(
         knots[j] = trials[pick]
         return gain
 
-    for _ in range(sweeps):
-        moved = False
-        for j in range(len(knots)):
-            moved |= try_positions(j, candidates) > 0
-            if data_points and len(t) > len(candidates):
-                moved |= try_positions(j, _points_near(t, candidates, knots[j])) > 0
-        if not moved:
+    for _ in range(rounds):
+        start = best[0]
+        for _ in range(sweeps):
+            moved = False
+            for j in range(len(knots)):
+                moved |= try_positions(j, candidates) > 0
+                if data_points and len(t) > len(candidates):
+                    moved |= try_positions(j, _points_near(t, candidates, knots[j])) > 0
+            if not moved:
+                break
+        if not continuous:
             break
-    if continuous:
         # Off the data grid, one knot at a time (the error has kinks at data points, so
         # Newton alone cannot leave a knot sitting on one), then all knots jointly.
         for j in range(len(knots)):
             i = int(np.searchsorted(t, knots[j], side="left"))
             try_positions(j, np.linspace(t[max(i - 1, 0)], t[min(i + 1, len(t) - 1)], 17))
         knots, best[0] = polish(knots, cost, t[0], t[-1])
+        if start - best[0] <= NOISE:
+            break
     return knots, best[0]
 
 
@@ -301,13 +308,14 @@ def polish(
         delta[free] = -np.linalg.solve(hessian + damping * np.eye(size), gradient)
         trials = knots[None, :] + np.power(0.5, np.arange(12))[:, None] * delta[None, :]
         ordered = np.all(np.diff(trials, axis=1) > 0, axis=1) & (trials[:, 0] >= low) & (trials[:, -1] <= high)
-        if not ordered.any():
-            break
-        trials = trials[ordered]
-        costs = cost(trials)
+        costs = cost(trials[ordered]) if ordered.any() else np.array([np.inf])
         pick = int(np.argmin(costs))
         if not costs[pick] < current - max(noise, 1e-12 * current):
-            break
+            if step <= min_step:
+                break
+            step = max(step / 10, min_step)  # kinks at data points spoil wide differences
+            continue
+        trials = trials[ordered]
         moved = float(np.abs(trials[pick] - knots).max())
         knots, current = trials[pick], float(costs[pick])
         step = min(1e-4, max(moved, min_step))
