@@ -351,7 +351,8 @@ def _header_comment(model: Model, names: _Names) -> str:
     ]
     lines = ([*_comment_text(model.doc).splitlines(), ""] if model.doc else []) + trailer_lines(SUFFIX) + [""] + abi
     body = "\n".join(f" * {line}".rstrip() for line in lines)
-    return f"/*{body[2:]}\n */"
+    # clang-format would reflow long lines of the description, changing it when read back
+    return f"/* clang-format off */\n/*{body[2:]}\n */\n/* clang-format on */"
 
 
 def _input_struct(names: _Names) -> str:
@@ -390,8 +391,8 @@ def _score_function(names: _Names) -> str:
             summands.append(f"{function}({', '.join('row->' + names.fields[f] for f in _features(term))})")
     what = {"logistic": "The log-odds", "exp": "The log of the prediction"}.get(model.link, "The prediction")
     lines = [f"/* {what}: the sum of one term a line. */", f"double {model.name}(const struct {names.struct} *row)", "{"]
-    if not model.inputs:
-        lines.append("    (void)row;")
+    if all(isinstance(term, Constant) for term in model.terms):
+        lines.append("    (void)row; /* no term reads an input */")
     if not summands:
         return "\n".join(lines + ["    return 0.0;", "}"])
     body = summands[0]
@@ -553,7 +554,7 @@ def _model_part(text: str) -> str:
 
 def _doc(text: str) -> str:
     """The model description: the top comment up to the "Compiled by pwlc" paragraph."""
-    match = re.match(r"\s*/\*(.*?)\*/", text, flags=re.DOTALL)
+    match = re.match(r"\s*(?:/\*\s*clang-format off\s*\*/)?\s*/\*(.*?)\*/", text, flags=re.DOTALL)
     if not match:
         return ""
     lines = [re.sub(r"^\s*\* ?", "", line) for line in match.group(1).splitlines()]
@@ -759,6 +760,7 @@ class _Reader(TreeReader):
 
     def term(self, summand: tuple[Any, Tree], functions: dict[str, _Function], fields: dict[str, str], kinds: dict[str, str]) -> Term:
         value, where = summand
+        where = value.node if isinstance(value, (_Call, _Ref)) else where
         if isinstance(value, float):
             return Constant(value, span=self.span(where))
         if not isinstance(value, _Call) or value.name not in functions:

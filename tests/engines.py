@@ -1,0 +1,356 @@
+"""Run emitted code where it is deployed and return the scores it computes.
+
+Every runner takes a model and data columns (as `pwlc.testing.edge_grid` makes them:
+one list per input, None or NaN for missing) and returns one float per row, NaN where the
+engine returns NULL/NaN. Engines:
+
+- python: the emitted module, exec'd in-process and called row by row;
+- c: compiled with gcc or clang (`-std=c99 -Wall -Wextra -Werror -pedantic`), loaded with
+  ctypes, scored through the batch function over column arrays;
+- sqlite (stdlib), duckdb (embedded), postgres (a real server, see .ci/postgres.sh and
+  PWLC_POSTGRES_DSN) and spark (pyspark local mode): the table is created with DOUBLE
+  and TEXT columns (INTEGER ones with `integer_columns=True`), NaN loaded as NULL, and the
+  emitted query run as is.
+
+`unavailable(name)` says why an engine cannot run here (None when it can).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pwlc.backends import c as c_backend
+from pwlc.backends import python as python_backend
+from pwlc.backends import sql as sql_backend
+from pwlc.ir import Model
+
+Columns = dict[str, list[Any]]
+C_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-fPIC", "-shared"]
+POSTGRES_DSN = os.environ.get(
+    "PWLC_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=pwlc password=pwlc dbname=pwlc connect_timeout=5"
+)
+SQL_ENGINES = ("sqlite", "duckdb", "postgres", "spark")
+# The sqlglot dialect each engine reads.
+DIALECTS = {"sqlite": "sqlite", "duckdb": "duckdb", "postgres": "postgres", "spark": "spark"}
+# The table the harness creates, and the key column carried through to order the rows.
+TABLE = "input"
+KEY = "row_id"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _results(values: Sequence[Any]) -> np.ndarray:
+    return np.array([math.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def row_count(columns: Columns) -> int:
+    return len(next(iter(columns.values()))) if columns else 1
+
+
+# --- Python ---------------------------------------------------------------------------
+
+
+def run_python(model: Model, columns: Columns) -> np.ndarray:
+    """The emitted Python module, exec'd here and called once per row."""
+    namespace: dict[str, Any] = {}
+    exec(compile(python_backend.emit(model), f"<{model.name}.py>", "exec"), namespace)
+    function = namespace[model.name]
+    out = []
+    for i in range(row_count(columns)):
+        args = []
+        for declared in model.inputs:
+            value = columns[declared.name][i]
+            args.append(math.nan if declared.kind == "numeric" and value is None else value)
+        out.append(function(*args))
+    return _results(out)
+
+
+# --- C ----------------------------------------------------------------------------------
+
+
+@cache
+def _build_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="pwlc-c-"))
+
+
+def compile_c(source: str, compiler: str = "gcc") -> tuple[Path, str]:
+    """Compile C source to a shared library; return its path and the compiler's messages
+    (any warning is an error under -Werror, so a success has none)."""
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    folder = _build_dir()
+    c_file, library = folder / f"{digest}.c", folder / f"{digest}-{compiler}.so"
+    c_file.write_text(source, encoding="utf-8")
+    result = subprocess.run([compiler, *C_FLAGS, "-o", str(library), str(c_file), "-lm"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(f"{compiler} failed on {c_file}:\n{result.stderr}")
+    return library, result.stderr
+
+
+def load_c(model: Model, compiler: str = "gcc") -> tuple[ctypes.CDLL, str]:
+    """The compiled model as a ctypes library (and the compiler's messages)."""
+    library, messages = compile_c(c_backend.emit(model), compiler)
+    return ctypes.CDLL(str(library)), messages
+
+
+def columns_struct(model: Model) -> type[ctypes.Structure]:
+    """The ctypes twin of `struct NAME_columns`: one array pointer per input, in order."""
+    names = c_backend.c_names(model)
+    fields: list[tuple[str, Any]] = [
+        (names.fields[i.name], ctypes.POINTER(ctypes.c_char_p) if i.kind == "categorical" else ctypes.POINTER(ctypes.c_double))
+        for i in model.inputs
+    ]
+    return type("Columns", (ctypes.Structure,), {"_fields_": fields or [("unused", ctypes.c_char)]})
+
+
+def run_c(model: Model, columns: Columns, compiler: str = "gcc") -> np.ndarray:
+    """Score through `NAME_batch(n, &columns, out)` of the compiled model."""
+    library, _ = load_c(model, compiler)
+    n = row_count(columns)
+    arrays: dict[str, Any] = {}
+    for declared in model.inputs:
+        values = columns[declared.name]
+        if declared.kind == "categorical":
+            arrays[declared.name] = (ctypes.c_char_p * n)(*[None if _missing(v) else str(v).encode("utf-8") for v in values])
+        else:
+            arrays[declared.name] = (ctypes.c_double * n)(*[math.nan if v is None else float(v) for v in values])
+    struct = columns_struct(model)
+    names = c_backend.c_names(model)
+    instance = struct(**{names.fields[name]: ctypes.cast(array, dict(struct._fields_)[names.fields[name]]) for name, array in arrays.items()})
+    out = (ctypes.c_double * n)()
+    batch = getattr(library, f"{model.name}_batch")
+    batch.argtypes = [ctypes.c_size_t, ctypes.POINTER(struct), ctypes.POINTER(ctypes.c_double)]
+    batch.restype = None
+    batch(n, ctypes.byref(instance), out)
+    return np.frombuffer(out, dtype=np.float64).copy()
+
+
+def compilers() -> list[str]:
+    return [name for name in ("gcc", "clang") if shutil.which(name)]
+
+
+# --- SQL --------------------------------------------------------------------------------
+
+
+def _sql_type(engine: str, kind: str, integer: bool) -> str:
+    """The column type: (double, text, integer) per engine."""
+    types = {
+        "sqlite": ("REAL", "TEXT", "INTEGER"),
+        "duckdb": ("DOUBLE", "VARCHAR", "BIGINT"),
+        "postgres": ("DOUBLE PRECISION", "TEXT", "BIGINT"),
+    }[engine]
+    return types[2] if integer else types[1] if kind == "categorical" else types[0]
+
+
+def _integer_inputs(model: Model, columns: Columns) -> set[str]:
+    """The inputs loaded as INTEGER columns in integer mode: every numeric input, and each
+    categorical input whose categories are all written as integers ("3")."""
+    found = set()
+    for declared in model.inputs:
+        present = [v for v in columns[declared.name] if not _missing(v)]
+        if declared.kind == "numeric" or all(isinstance(v, str) and v.lstrip("-").isdigit() for v in present):
+            found.add(declared.name)
+    return found
+
+
+def _rows(model: Model, columns: Columns, integers: set[str]) -> list[tuple[Any, ...]]:
+    out = []
+    for i in range(row_count(columns)):
+        row: list[Any] = [i]
+        for declared in model.inputs:
+            value = columns[declared.name][i]
+            if _missing(value):
+                row.append(None)  # SQL's missing value is NULL
+            elif declared.name in integers:
+                row.append(int(value))
+            else:
+                row.append(value if declared.kind == "categorical" else float(value))
+        out.append(tuple(row))
+    return out
+
+
+def integer_valued(model: Model, columns: Columns) -> Columns:
+    """The columns with every numeric value rounded to an integer (inf and NaN become
+    missing), for testing INTEGER-typed SQL columns."""
+    out: Columns = {}
+    for declared in model.inputs:
+        values = columns[declared.name]
+        if declared.kind == "categorical":
+            out[declared.name] = values
+        else:
+            out[declared.name] = [None if _missing(v) or not math.isfinite(v) else float(round(v)) for v in values]
+    return out
+
+
+def engine_data(engine: str, model: Model, columns: Columns) -> Columns:
+    """The probes `engine` is given; compare it with the evaluator on these same columns.
+
+    PostgreSQL raises "value out of range: underflow" when float8 arithmetic rounds a
+    nonzero result to zero, which the ±1 ulp probes around a knot at 0.0 (±5e-324) do in
+    `(x - 0.0) / span`. For PostgreSQL those subnormal probes become the smallest normal
+    double of the same sign (still strictly between the knot and its neighbours).
+    Every other engine gets the columns unchanged.
+    """
+    if engine != "postgres":
+        return columns
+    out: Columns = {}
+    for declared in model.inputs:
+        values = columns[declared.name]
+        if declared.kind == "numeric":
+            values = [_normal(v) for v in values]
+        out[declared.name] = values
+    return out
+
+
+def _normal(value: Any) -> Any:
+    if _missing(value) or value == 0.0 or not math.isfinite(value) or abs(value) >= sys.float_info.min:
+        return value
+    return math.copysign(sys.float_info.min, value)
+
+
+def emit_sql(model: Model, engine: str) -> str:
+    return sql_backend.emit(model, DIALECTS[engine], table=TABLE, keys=[KEY])
+
+
+def run_sql(model: Model, columns: Columns, engine: str, integer_columns: bool = False) -> np.ndarray:
+    """Load the columns into a fresh table on `engine`, run the emitted query, return the
+    score column in row order."""
+    query = emit_sql(model, engine)
+    integers = _integer_inputs(model, columns) if integer_columns else set()
+    rows = _rows(model, columns, integers)
+    runner: Callable[..., list[tuple[Any, Any]]] = {
+        "sqlite": _run_sqlite,
+        "duckdb": _run_duckdb,
+        "postgres": _run_postgres,
+        "spark": _run_spark,
+    }[engine]
+    result = runner(model, query, rows, integers)
+    by_key = {int(key): score for key, score in result}
+    return _results([by_key[i] for i in range(len(rows))])
+
+
+def _create_table(model: Model, engine: str, integers: set[str]) -> tuple[str, str]:
+    printer = sql_backend._Printer(DIALECTS[engine])
+    key_type = _sql_type(engine, "numeric", True)
+    definitions = [f"{printer.identifier(KEY)} {key_type}"]
+    definitions += [f"{printer.identifier(i.name)} {_sql_type(engine, i.kind, i.name in integers)}" for i in model.inputs]
+    marks = ", ".join(["%s" if engine == "postgres" else "?"] * (len(model.inputs) + 1))
+    table = printer.identifier(TABLE)
+    return f"CREATE TABLE {table} ({', '.join(definitions)})", f"INSERT INTO {table} VALUES ({marks})"
+
+
+def _score_index(model: Model) -> int:
+    return 1  # the query's columns: the key, the score, then the prediction (if any)
+
+
+def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, Any]]:
+    import sqlite3
+
+    connection = sqlite3.connect(":memory:")
+    try:
+        create, insert = _create_table(model, "sqlite", integers)
+        connection.execute(create)
+        connection.executemany(insert, rows)
+        return [(r[0], r[_score_index(model)]) for r in connection.execute(query)]
+    finally:
+        connection.close()
+
+
+def _run_duckdb(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, Any]]:
+    import duckdb
+
+    connection = duckdb.connect(":memory:")
+    try:
+        create, insert = _create_table(model, "duckdb", integers)
+        connection.execute(create)
+        connection.executemany(insert, rows)
+        return [(r[0], r[_score_index(model)]) for r in connection.execute(query).fetchall()]
+    finally:
+        connection.close()
+
+
+@cache
+def _postgres_connection() -> Any:
+    import psycopg
+
+    return psycopg.connect(POSTGRES_DSN, autocommit=True)
+
+
+def _run_postgres(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, Any]]:
+    connection = _postgres_connection()
+    create, insert = _create_table(model, "postgres", integers)
+    with connection.transaction(force_rollback=True), connection.cursor() as cursor:
+        cursor.execute(create.replace("CREATE TABLE", "CREATE TEMPORARY TABLE", 1))
+        cursor.executemany(insert, rows)
+        cursor.execute(query.encode("utf-8"))
+        return [(r[0], r[_score_index(model)]) for r in cursor.fetchall()]
+
+
+@cache
+def spark_session() -> Any:
+    """One local Spark session per process: slow to start, so shared and kept lean."""
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master("local[1]")
+        .appName("pwlc-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.driver.memory", "512m")
+        .getOrCreate()
+    )
+
+
+def _run_spark(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, Any]]:
+    from pyspark.sql import types as T
+
+    fields = [T.StructField(KEY, T.LongType())]
+    fields += [
+        T.StructField(i.name, T.LongType() if i.name in integers else T.StringType() if i.kind == "categorical" else T.DoubleType())
+        for i in model.inputs
+    ]
+    session = spark_session()
+    session.createDataFrame(rows, T.StructType(fields)).createOrReplaceTempView(TABLE)
+    return [(r[0], r[_score_index(model)]) for r in session.sql(query.rstrip().rstrip(";")).collect()]
+
+
+# --- availability -----------------------------------------------------------------------
+
+
+@cache
+def unavailable(engine: str) -> str | None:
+    """Why `engine` cannot run here, or None when it can."""
+    try:
+        if engine in ("gcc", "clang"):
+            return None if shutil.which(engine) else f"{engine} is not installed"
+        if engine == "duckdb":
+            import duckdb  # noqa: F401
+        elif engine == "postgres":
+            import psycopg  # noqa: F401
+
+            _postgres_connection().execute("SELECT 1")
+        elif engine == "spark":
+            import pyspark  # noqa: F401
+
+            if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+                return "no Java runtime (Spark needs Java 17)"
+            spark_session().sql("SELECT 1").collect()
+    except Exception as exc:  # any failure to start an engine is a reason to skip it
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        hint = " (start it with `bash .ci/postgres.sh`)" if engine == "postgres" else " (install with `bash .ci/spark.sh`)" if engine == "spark" else ""
+        return f"{type(exc).__name__}: {first}{hint}"
+    return None

@@ -1,0 +1,241 @@
+"""The C backend: emitted C compiled by gcc and clang with every warning an error, run
+through ctypes and compared with the reference evaluator; the reader on emitted,
+reformatted and hand-edited files."""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+import pwlc
+from pwlc.backends import c
+from pwlc.errors import ParseError, UnsupportedError
+from pwlc.ir import Constant, Curve, Input, Model, Table
+from pwlc.semantics import evaluate
+from pwlc.testing import edge_grid, mismatches
+from tests import engines
+from tests.strategies import models
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "models"
+MODELS = sorted(GOLDEN.glob("*.pwl"))
+COMPILERS = ["gcc", "clang"]
+
+
+def require_compiler(name: str) -> None:
+    if shutil.which(name) is None:
+        from tests.conftest import require_engine
+
+        require_engine(name, f"{name} is not on PATH (apt-get install {name})")
+
+
+@pytest.mark.parametrize("compiler", COMPILERS)
+@pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
+def test_compiled_model_scores_the_edge_grid_like_the_evaluator(path: Path, compiler: str) -> None:
+    require_compiler(compiler)
+    model = pwlc.read(path)
+    grid = edge_grid(model)
+    _, messages = engines.load_c(model, compiler)
+    assert messages == ""  # no warning at all, not just none fatal
+    got = engines.run_c(model, grid, compiler)
+    expected = evaluate(model, grid, output="score")
+    bad = mismatches(got, expected)
+    assert not bad, f"{compiler}: rows {bad} differ: {got[bad]} vs {expected[bad]}"
+
+
+def _row_struct(model: Model) -> type[ctypes.Structure]:
+    names = c.c_names(model)
+    fields = [(names.fields[i.name], ctypes.c_char_p if i.kind == "categorical" else ctypes.c_double) for i in model.inputs]
+    return type("Row", (ctypes.Structure,), {"_fields_": fields})
+
+
+def test_per_row_function_and_link_function() -> None:
+    """`score(&row)` is the raw score and `score_probability(&row)` the prediction."""
+    model = pwlc.read(GOLDEN / "recidivism.pwl")
+    library, _ = engines.load_c(model)
+    row_type = _row_struct(model)
+    grid = edge_grid(model)
+    scores, predictions = evaluate(model, grid, output="score"), evaluate(model, grid)
+    for function, expected in ((library.score, scores), (library.score_probability, predictions)):
+        function.argtypes, function.restype = [ctypes.POINTER(row_type)], ctypes.c_double
+        got = []
+        for i in range(len(expected)):
+            values = {}
+            for declared in model.inputs:
+                value = grid[declared.name][i]
+                field = c.c_names(model).fields[declared.name]
+                values[field] = (None if value is None else value.encode()) if declared.kind == "categorical" else (math.nan if value is None else value)
+            got.append(function(ctypes.byref(row_type(**values))))
+        assert mismatches(got, expected) == []
+
+
+def test_input_names_array_lists_the_original_names() -> None:
+    model = pwlc.read(GOLDEN / "hostile_names.pwl")
+    library, _ = engines.load_c(model)
+    names = (ctypes.c_char_p * (len(model.inputs) + 1)).in_dll(library, "score_input_names")
+    assert [n.decode() if n is not None else None for n in names] == [i.name for i in model.inputs] + [None]
+
+
+def test_header_matches_the_source_file(tmp_path: Path) -> None:
+    """A caller that includes the .h compiles and links against the .c with no warning."""
+    model = pwlc.read(GOLDEN / "grids.pwl")
+    (tmp_path / "score.c").write_text(c.emit(model))
+    (tmp_path / "score.h").write_text(c.emit_header(model))
+    (tmp_path / "main.c").write_text(
+        '#include <math.h>\n#include <stdio.h>\n#include "score.h"\n'
+        "int main(void)\n{\n"
+        '    struct score_input row = {30.0, 50000.0, "north", NAN};\n'
+        "    double ages[1] = {30.0}, incomes[1] = {50000.0}, hours[1] = {NAN}, out[1];\n"
+        '    const char *regions[1] = {"north"};\n'
+        "    struct score_columns columns = {ages, incomes, regions, hours};\n"
+        "    score_batch(1, &columns, out);\n"
+        '    printf("%.17g %.17g %.17g\\n", score(&row), out[0], score_probability(&row));\n'
+        "    return 0;\n}\n"
+    )
+    build = subprocess.run(
+        ["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-o", str(tmp_path / "main"), str(tmp_path / "main.c"), str(tmp_path / "score.c"), "-lm"],
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0 and build.stderr == "", build.stderr
+    printed = [float(v) for v in subprocess.run([str(tmp_path / "main")], capture_output=True, text=True, check=True).stdout.split()]
+    data = {"age": [30.0], "income": [50000.0], "region": ["north"], "hours": [math.nan]}
+    expected = [evaluate(model, data, output="score")[0]] * 2 + [evaluate(model, data)[0]]
+    assert mismatches(printed, expected) == []
+
+
+# --- reader -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
+def test_round_trip_and_stability(path: Path) -> None:
+    model = pwlc.read(path)
+    text = c.emit(model)
+    assert c.read(text) == model
+    assert c.emit(c.read(text)) == text
+
+
+@pytest.mark.skipif(shutil.which("clang-format") is None, reason="clang-format is not installed")
+@pytest.mark.parametrize("style", ["LLVM", "GNU", "{BasedOnStyle: Google, ColumnLimit: 60}"])
+@pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
+def test_clang_formatted_file_reads_the_same(path: Path, style: str) -> None:
+    model = pwlc.read(path)
+    formatted = subprocess.run(["clang-format", f"--style={style}"], input=c.emit(model), capture_output=True, text=True, check=True).stdout
+    assert formatted != c.emit(model)
+    assert c.read(formatted) == model
+
+
+HAND_EDITED = r"""
+/* Recidivism risk, edited by hand. */
+#include <math.h>
+
+struct score_input {
+    double age;
+    const char *sex;
+    double priors;
+};
+
+const char *const score_input_names[] = {"age", "sex", "priors count", NULL};
+
+// a knot moved and one added; integers are fine
+static double age_curve(double x) {
+  static const double knots[][2] = {
+      {18, 0.61},
+      {30.0, .2},   /* was 25 */
+      {46.0, -0.45},
+      {80.0, -0.7}, /* new */
+  };
+  return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, 0.0);
+}
+
+static double sex_table(const char *category) {
+  static const struct pwlc_entry entries[] = {{"Female", -0.2}, {"Male", 0.05}, {"Other", 0.0}};
+  return pwlc_table(category, entries, 3, 0.0, NAN);
+}
+
+static double priors_step(double x) {
+  return pwlc_step(x, -0.4, NULL, 0, PWLC_LOWER, NAN);
+}
+
+double score(const struct score_input *row) {
+  return -0.35 + age_curve(row->age) + sex_table(row->sex) - 0.1 + priors_step(row->priors);
+}
+
+double score_probability(const struct score_input *row) { return pwlc_logistic(score(row)); }
+"""
+
+
+def test_hand_edited_file_reads_back() -> None:
+    model = c.read(HAND_EDITED, "risk.c")
+    assert model.link == "logistic" and model.doc == ""
+    assert model.inputs == (Input("age"), Input("sex", "categorical"), Input("priors count"))
+    assert model.terms[0] == Constant(-0.35)
+    assert model.terms[1] == Curve("age", (18.0, 30.0, 46.0, 80.0), (0.61, 0.2, -0.45, -0.7), missing=0.0)
+    assert model.terms[2] == Table("sex", (("Female", -0.2), ("Male", 0.05), ("Other", 0.0)))
+    assert model.terms[3] == Constant(-0.1)
+    assert model.terms[4].edges == () and model.terms[4].values == (-0.4,)
+    pwlc.ir.verify(model)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message", "where"),
+    [
+        (lambda t: t.replace("PWLC_COUNT(knots)", "3", 1), "count 3 does not match the 4 items of knots", "return pwlc_curve"),
+        (lambda t: t.replace("+ age_curve(row->age)", "+ age_curv(row->age)", 1), "expected a number or a call of a term function", "age_curv(row"),
+        (lambda t: t.replace("{18.0, 0.61}", "{18.0}", 1), "each row of knots needs 2 values", "{18.0}"),
+        (lambda t: t.replace("PWLC_IDENTITY, NAN)", "PWLC_SQRT, NAN)", 1), "expected one of PWLC_IDENTITY", "return pwlc_curve"),
+        (lambda t: t.replace("knots[][2] =", "knots[][2 =", 1), "unexpected '='", "knots[][2 ="),
+        (lambda t: t.replace('"Female"', '"Fe\\qmale"', 1), "unknown escape \\q", '"Fe'),
+    ],
+    ids=["count", "unknown-function", "short-pair", "transform", "syntax", "escape"],
+)
+def test_reader_errors_point_at_the_mistake(edit, message: str, where: str) -> None:  # type: ignore[no-untyped-def]
+    text = edit(c.emit(pwlc.read(GOLDEN / "recidivism.pwl")))
+    with pytest.raises(ParseError) as caught:
+        c.read(text, "risk.c")
+    error = caught.value
+    assert message in error.message
+    assert error.span is not None and error.span.file == "risk.c"
+    line = text.splitlines()[error.span.line - 1]
+    expected_line = next(n for n, source_line in enumerate(text.splitlines(), 1) if where in source_line)
+    assert error.span.line == expected_line, str(error)
+    assert re.search(r"risk\.c:\d+:\d+: ", str(error)) and line in str(error)
+
+
+def test_reserved_model_name_is_refused() -> None:
+    with pytest.raises(UnsupportedError, match="reserved in C"):
+        c.emit(Model((), (Constant(1.0),), name="double"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models())
+def test_random_models_round_trip(model: Model) -> None:
+    assume(model.name not in ("double",))
+    text = c.emit(model)
+    assert c.read(text) == model
+    assert c.emit(c.read(text)) == text
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models())
+def test_random_models_compile_and_match_the_evaluator(model: Model) -> None:
+    grid = edge_grid(model)
+    # A C string ends at its first NUL byte: such category names cannot reach C code.
+    assume(not any(isinstance(v, str) and "\x00" in v for column in grid.values() for v in column))
+    got = engines.run_c(model, grid)
+    expected = evaluate(model, grid, output="score")
+    assert mismatches(got, expected) == [], (got, expected)
+
+
+def test_model_with_no_inputs_or_terms_compiles() -> None:
+    for model in (Model((), ()), Model((), (Constant(2.5),)), replace(Model((Input("x"),), ()), link="exp")):
+        got = engines.run_c(model, {name: [1.0] for name in [i.name for i in model.inputs]} or {})
+        assert np.array_equal(got, evaluate(model, {i.name: [1.0] for i in model.inputs} or {"_": [0]}, output="score"))
