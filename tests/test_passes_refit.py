@@ -117,6 +117,19 @@ def test_squared_refit_matches_least_squares(problem: tuple[Model, dict]) -> Non
     np.testing.assert_allclose(evaluate(fitted, data, output="score"), design @ solution, atol=1e-5)
 
 
+@pytest.mark.parametrize("solver", ["CLARABEL", "OSQP", "SCS", "HIGHS"])
+def test_every_installed_qp_solver_gives_the_same_fit(problem: tuple[Model, dict], solver: str) -> None:
+    import cvxpy as cp
+
+    if solver not in cp.installed_solvers():
+        pytest.skip(f"cvxpy has no {solver} here")
+    truth, data = problem
+    target = evaluate(truth, data, output="score") + np.sin(np.asarray(data["age"]) / 5)
+    reference, _ = optimize(truth, "refit", data, teacher=target)
+    fitted, _ = optimize(truth, f"refit{{solver={solver}}}", data, teacher=target)
+    np.testing.assert_allclose(evaluate(fitted, data, output="score"), evaluate(reference, data, output="score"), atol=1e-3)
+
+
 def test_chunked_statistics_give_the_same_fit(problem: tuple[Model, dict]) -> None:
     truth, data = problem
     start = perturbed(truth)

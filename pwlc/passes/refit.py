@@ -47,6 +47,8 @@ from pwlc.passes.context import PassData, output_values, with_output_values
 from pwlc.semantics import Column, _axis_cells, _categorical, _numeric, step_bins, transform
 
 _QP_SOLVERS = ("CLARABEL", "OSQP", "SCS", "HIGHS")
+# Options that keep a solver from printing on its own (cvxpy's verbose=False does not).
+_QUIET: dict[str, dict[str, Any]] = {"HIGHS": {"log_to_console": False, "output_flag": False}, "OSQP": {"polishing": False}}
 
 
 def _ridge_scale(quadratic: NDArray[np.float64]) -> float:
@@ -194,10 +196,12 @@ class Refit(Pass):
         if self.smooth > 0 and smoothing.shape[0]:
             objective = objective + self.smooth * cp.sum_squares(smoothing @ theta)
         constraints = [layout.monotone_matrix(self.directions) @ theta >= 0] if self.directions else []
-        problem = cp.Problem(cp.Minimize(objective), constraints)
         solver = self._solver(_QP_SOLVERS, cp.installed_solvers())
+        if solver == "SCS" and not constraints:
+            constraints = [cp.sum(theta) <= 1e30]  # SCS refuses a problem without any constraint
+        problem = cp.Problem(cp.Minimize(objective), constraints)
         try:
-            problem.solve(solver=solver)
+            problem.solve(solver=solver, **_QUIET.get(solver, {}))
         except cp.error.SolverError as exc:
             raise PwlcError(f"refit: solver {solver} failed ({exc})") from None
         if problem.status not in ("optimal", "optimal_inaccurate") or theta.value is None:
