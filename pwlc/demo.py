@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 SEGMENTS = 3
+OPTIMIZE = "O2"  # merge segments and round numbers so the emitted code reads well
 SQL_DIALECT = "duckdb"
 SEED = 0
 
@@ -49,9 +50,12 @@ def main(output_dir: Path | str = "demo-out", *, segments: int = SEGMENTS) -> in
     print(f"lower    exact IR with {_size(exact)}; max |score - EBM score| on test rows = {lowered_error:.1e}")
 
     report = distill_report(ebm, X_train, segments=segments)
-    student = report.model
     worst = max(report.errors, key=lambda e: e.rms)
-    print(f"distill  {segments} segments per curve: {_size(student)}; largest term error {worst.description}: RMS {worst.rms:.3f}, max {worst.max:.3f} (log-odds)")
+    print(f"distill  {segments} segments per curve: {_size(report.model)}; largest term error {worst.description}: RMS {worst.rms:.3f}, max {worst.max:.3f} (log-odds)")
+
+    student, passes = pwlc.optimize(report.model, OPTIMIZE, data=X_train, teacher=ebm.decision_function(X_train))
+    changes = [p.max_error for p in passes]
+    print(f"optimize -{OPTIMIZE}: {' -> '.join(p.spec.split('{')[0] for p in passes)}; largest score change per pass {max(changes):.4f} on the training rows")
 
     student_probability = pwlc.evaluate(student, X_test)
     gap = np.abs(student_probability - teacher_probability)
@@ -122,13 +126,91 @@ def _emit_and_check(pwlc: Any, student: Any, target: str, output: Path, X: Any, 
     except pwlc.PwlcError as error:
         checks.append(f"read back failed: {str(error).splitlines()[0]}")
         failed += 1
-    if target == "python":
-        emitted = _run_python(path, student, X)
-        gap = float(np.max(np.abs(emitted - expected)))
-        checks.append(f"runs: max |p - evaluator| = {gap:.1e}, max |p - EBM| = {np.max(np.abs(emitted - teacher)):.3f}")
-        failed += not gap <= 1e-12
+    runner = {"python": _run_python, "c": _run_c, "sql": _run_sql}.get(target)
+    if runner is not None:
+        try:
+            emitted = runner(path, student, X)
+        except RuntimeError as error:  # no compiler or engine here: say so, do not fail
+            checks.append(f"not run ({error})")
+        except ValueError as error:  # the emitted code did not compile or run
+            checks.append(f"FAILED: {error}")
+            failed += 1
+        else:
+            gap = float(np.max(np.abs(emitted - expected)))
+            checks.append(f"runs: max |p - evaluator| = {gap:.1e}, max |p - EBM| = {np.max(np.abs(emitted - teacher)):.3f}")
+            failed += not gap <= 1e-12
     print(f"  {full_target:<11} {path}  ({len(text.splitlines())} lines): {'; '.join(checks)}")
     return int(failed > 0)
+
+
+def _probability(student: Any, score: np.ndarray) -> np.ndarray:
+    from pwlc.semantics import apply_link
+
+    return apply_link(student.link, np.asarray(score, dtype=np.float64))
+
+
+def _run_c(path: Path, student: Any, X: Any) -> np.ndarray:
+    """Compile the emitted C as a shared library and score X through its batch ABI."""
+    import ctypes
+    import shutil
+    import subprocess
+    import tempfile
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        raise RuntimeError("no C compiler")
+    with tempfile.TemporaryDirectory(prefix="pwlc-demo-") as folder:
+        library = Path(folder) / "model.so"
+        build = subprocess.run([compiler, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o", str(library), str(path), "-lm"], capture_output=True, text=True)
+        if build.returncode != 0:
+            raise ValueError(f"{Path(compiler).name} -Wall -Wextra -Werror: {(build.stderr.strip().splitlines() or ['failed'])[0]}")
+        return _probability(student, _call_batch(ctypes.CDLL(str(library)), student, X))
+
+
+def _call_batch(library: Any, student: Any, X: Any) -> np.ndarray:
+    """`{name}_batch(n, &columns, out)`: one pointer per input, in input order (see the .h)."""
+    import ctypes
+
+    fields: list[tuple[str, Any]] = []
+    pointers: list[Any] = []
+    alive: list[Any] = []  # the arrays the pointers point into
+    for k, declared in enumerate(student.inputs):
+        if declared.kind == "categorical":
+            keys = [None if v is None else v.encode() for v in _categories(X[declared.name])]
+            strings = (ctypes.c_char_p * len(X))(*keys)
+            alive.append(strings)
+            pointers.append(ctypes.cast(strings, ctypes.POINTER(ctypes.c_char_p)))
+            fields.append((f"f{k}", ctypes.POINTER(ctypes.c_char_p)))
+        else:
+            numbers = np.ascontiguousarray(X[declared.name].to_numpy(dtype=np.float64))
+            alive.append(numbers)
+            pointers.append(numbers.ctypes.data_as(ctypes.POINTER(ctypes.c_double)))
+            fields.append((f"f{k}", ctypes.POINTER(ctypes.c_double)))
+    columns = type("Columns", (ctypes.Structure,), {"_fields_": fields})(*pointers)
+    out = np.empty(len(X), dtype=np.float64)
+    batch = getattr(library, f"{student.name}_batch")
+    batch(ctypes.c_size_t(len(X)), ctypes.byref(columns), out.ctypes.data_as(ctypes.POINTER(ctypes.c_double)))
+    return out
+
+
+def _categories(column: Any) -> list[str | None]:
+    from pwlc.semantics import category_key
+
+    return [category_key(v) for v in column.to_numpy(dtype=object)]
+
+
+def _run_sql(path: Path, student: Any, X: Any) -> np.ndarray:
+    """Run the emitted query on DuckDB over X loaded as table "input" (NaN as NULL)."""
+    try:
+        import duckdb
+    except ImportError:
+        raise RuntimeError("duckdb is not installed") from None
+    table = X.astype(object).where(X.notna(), None).reset_index(drop=True)
+    with duckdb.connect() as connection:
+        connection.register("input_frame", table)
+        connection.execute('CREATE TABLE "input" AS SELECT * FROM input_frame')
+        result = connection.execute(path.read_text(encoding="utf-8")).fetchdf()
+    return _probability(student, result["score"].to_numpy(dtype=np.float64))
 
 
 def _run_python(path: Path, student: Any, X: Any) -> np.ndarray:

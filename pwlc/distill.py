@@ -136,7 +136,7 @@ def distill_report(
         errors.append(_term_error(shape, term, columns, rows))
         if progress is not None:
             progress(done, len(teacher.shapes), shape.description)
-    doc = f"Distilled by pwlc ({_size_text(segments, tol)}) from: {teacher.doc}".strip()
+    doc = f"Distilled by pwlc ({_size_text(segments, tol)}) from {teacher.doc}."
     student = verify(Model(teacher.inputs, tuple(terms), teacher.link, teacher.name, doc))
     if refit:
         student = _refit(student, frame, teacher.score(frame))

@@ -18,7 +18,7 @@ from typing import Any
 
 from pwlc.errors import PwlcError, UnsupportedError
 from pwlc.frontends.additive import Additive, Shape
-from pwlc.ir import Model
+from pwlc.ir import Model, verify
 
 # (top-level package, class name) -> frontend module. None as class name: any class.
 FRONTENDS: dict[tuple[str, str], str] = {
@@ -74,6 +74,8 @@ def lower(model: Any) -> Model:
     Raises `UnsupportedError` for a model that is not additive (naming the tree or term)
     or whose shapes are not piecewise constant (splines: use `pwlc.distill`).
     """
+    if isinstance(model, Model):
+        return verify(model)
     return teacher(model).lower()
 
 

@@ -64,7 +64,7 @@ class Additive:
     shapes: tuple[Shape, ...]
     intercept: float = 0.0
     link: LinkKind = "identity"
-    doc: str = ""
+    doc: str = ""  # what the teacher is, as a noun phrase: "a LightGBM LGBMClassifier (300 trees)"
     name: str = "score"
 
     def __post_init__(self) -> None:
@@ -81,7 +81,7 @@ class Additive:
                 )
         terms: list[Term] = [Constant(self.intercept)] if self.intercept != 0.0 else []
         terms += [shape.term for shape in self.shapes if shape.term is not None]
-        return verify(Model(self.inputs, tuple(terms), self.link, self.name, self.doc))
+        return verify(Model(self.inputs, tuple(terms), self.link, self.name, f"Lowered exactly by pwlc from {self.doc}."))
 
     def columns(self, data: Any) -> tuple[dict[str, Column], int]:
         """`data` read the way the IR reads it (numeric as float64, categories as strings)."""
@@ -111,7 +111,8 @@ class Additive:
                 continue
             features = term_features(term)
             shapes.append(Shape(features, f"term {k} ({' x '.join(features)})", term=term, missing=getattr(term, "missing", None)))
-        return cls(model.inputs, tuple(shapes), intercept, model.link, model.doc, model.name)
+        source = model.doc.removeprefix("Lowered exactly by pwlc from ").rstrip(".") or "a pwlc model"
+        return cls(model.inputs, tuple(shapes), intercept, model.link, source, model.name)
 
     @classmethod
     def from_functions(
@@ -121,7 +122,7 @@ class Additive:
         intercept: float = 0.0,
         link: LinkKind = "identity",
         categories: Mapping[str, Iterable[Any]] | None = None,
-        doc: str = "",
+        doc: str = "additive functions",
     ) -> Additive:
         """A generic additive model: one function per feature, plus an intercept and link.
 
@@ -160,7 +161,10 @@ def _table_from_function(name: str, function: Callable[[Any], Any], values: Sequ
         key = category_key(value)
         if key is None:
             continue
-        contribution = float(np.asarray(function(np.array([value], dtype=object))).ravel()[0])
+        try:
+            contribution = float(np.asarray(function(np.array([value], dtype=object))).ravel()[0])
+        except Exception as exc:  # the user's function: report which category broke it
+            raise UnsupportedError(f"the function for {name!r} failed on category {key!r}: {type(exc).__name__}: {exc}") from None
         if not math.isfinite(contribution):
             raise UnsupportedError(f"the function for {name!r} gives {contribution} for category {key!r}")
         entries.append((key, contribution))

@@ -101,7 +101,7 @@ def _build(kind: str, features: Sequence[_Feature], terms: Sequence[tuple[tuple[
             shapes.append(_pair(features[term[0]], features[term[1]], scores, description))
         else:
             raise UnsupportedError(f"{description} is an interaction of order {len(term)}; pwlc handles main effects and pairs")
-    return Additive(inputs, tuple(shapes), float(intercept[0]), LINKS[link], f"Lowered exactly by pwlc from an {kind}.")
+    return Additive(inputs, tuple(shapes), float(intercept[0]), LINKS[link], f"an InterpretML {kind}")
 
 
 def _main_effect(feature: _Feature, scores: np.ndarray) -> Step | Table:

@@ -91,7 +91,7 @@ def teacher(model: Any) -> Additive:
             step = _merged_step(name, roots)
             inputs.append(Input(name, "numeric"))
             shapes.append(Shape((name,), description, term=step, missing=step.missing))
-    return Additive(tuple(inputs), tuple(shapes), constant, link, f"Lowered exactly by pwlc from a LightGBM {kind} ({len(dump['tree_info'])} trees).")
+    return Additive(tuple(inputs), tuple(shapes), constant, link, f"a LightGBM {kind} ({len(dump['tree_info'])} trees)")
 
 
 def _link(objective: str) -> LinkKind:

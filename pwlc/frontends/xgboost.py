@@ -65,7 +65,7 @@ def teacher(model: Any) -> Additive:
             step = _merged_step(name, by_feature[name])
             inputs.append(Input(name, "numeric"))
             shapes.append(Shape((name,), f"XGBoost trees on {name!r}", term=step, missing=step.missing))
-    return Additive(tuple(inputs), tuple(shapes), intercept, link, f"Lowered by pwlc from an XGBoost {type(model).__name__} ({len(trees)} trees, float32).")
+    return Additive(tuple(inputs), tuple(shapes), intercept, link, f"an XGBoost {type(model).__name__} ({len(trees)} trees; it computes in float32)")
 
 
 def _link_and_intercept(objective: str, base_score: float) -> tuple[LinkKind, float]:
