@@ -20,8 +20,18 @@ from numpy.typing import NDArray
 from pwlc.errors import UnsupportedError
 from pwlc.fit.condense import Condensed, condense_sorted, inverse_transform
 from pwlc.fit.data import Points, prepare
-from pwlc.fit.search import Cost, Moments, dynamic_program, free_cost, polish, quadratic, refine, residual_cost
-from pwlc.fit.solve import SHAPES, Shape, constrained_values
+from pwlc.fit.search import (
+    Cost,
+    Moments,
+    dynamic_program,
+    free_cost,
+    least_squares_values,
+    polish,
+    quadratic,
+    refine,
+    residual_cost,
+)
+from pwlc.fit.solve import SHAPES, Shape, admits, constrained_values
 from pwlc.ir import TRANSFORMS, Curve, Transform
 from pwlc.semantics import FloatArray, curve_values, transform
 
@@ -34,18 +44,23 @@ AUTO_MONO_LOSS = 0.01
 # Below this error (a share of the y variance) a fit counts as exact and, for up to
 # PRECISE_POINTS distinct x values, its knots are polished on the residuals themselves.
 EXACT = 1e-10
+PRECISE_POINTS = 50_000
+# With fx="auto", transforms whose quick dynamic program (SCREEN_CANDIDATES candidates) is
+# within SCREEN of the best one get the full search.
 SCREEN = 0.05
 SCREEN_CANDIDATES = 30
-PRECISE_POINTS = 50_000
+# Shape-constrained knot moves cost a small QP each: they search this many candidates.
+CONSTRAINED_CANDIDATES = 60
 
 
 @dataclass(frozen=True)
 class CurveFit:
     """A fitted curve and the error it introduces on the data it was fitted to.
 
-    `sse` is sum w (y - curve(x))^2 over rows with a finite x (the sample, when the input had
-    more than `max_points` rows and `sampled` is True); `weight` is their total weight.
-    `mono` is the shape the curve was constrained to ("none" when unconstrained).
+    `sse` is sum w (y - curve(x))^2 over rows whose x is not missing (the sample, when the
+    input had more than `max_points` rows and `sampled` is True); `weight` is their total
+    weight. `mono` is the shape the curve satisfies as fitted: the one asked for, or for
+    mono="auto" the direction chosen ("none" when the curve stayed free).
     """
 
     curve: Curve
@@ -123,9 +138,16 @@ class _Problem:
         if shape.free:
             return free_cost(self.moments)
 
+        free = free_cost(self.moments)
+
         def constrained(knots: FloatArray) -> FloatArray:
+            costs = free(knots)
             hessian, g, f = quadratic(self.moments, knots)
-            return np.array([constrained_values(hessian[i], g[i], f[i], knots[i], shape)[1] for i in range(len(knots))])
+            values = least_squares_values(hessian, g)
+            for i in range(len(knots)):
+                if not admits(shape, knots[i], values[i]):  # only then is a QP needed
+                    costs[i] = constrained_values(hessian[i], g[i], f[i], knots[i], shape)[1]
+            return costs
 
         return constrained
 
@@ -249,11 +271,11 @@ def _fit_in_transform(
                 # knots; finish on the residuals themselves.
                 precise = residual_cost(problem.moments, problem.y, problem.w)
                 knots, _ = polish(knots, precise, problem.t[0], problem.t[-1], noise=0.0, min_step=1e-12)
-        else:  # each trial is a small QP: search the candidates only
+        else:  # a trial may need a small QP: search a coarser grid of candidates only
             knots, _ = refine(
                 problem.moments,
                 starts[count - 1],
-                problem.candidates,
+                problem.candidates[:: max(1, len(problem.candidates) // CONSTRAINED_CANDIDATES)],
                 cost,
                 sweeps=3,
                 data_points=False,
@@ -306,7 +328,7 @@ def fit(
         )
     mean_y = float(np.dot(points.w, points.y) / points.total_weight)
     sst = float(np.dot(points.w, (points.y - mean_y) ** 2)) + points.within_ss
-    explicit = Shape() if mono == "auto" else None
+    free_first = mono == "auto"  # auto: choose transform and knots free, then decide the shape
     chosen: tuple[tuple[float, float], _Trial, _Problem] | None = None
     problems = [problem for problem in (_Problem(points, name, candidates) for name in names) if problem.valid]
     top = segments if segments is not None else min(max_segments, len(points.x) - 1)
@@ -316,7 +338,7 @@ def fit(
         screens = [problem.screen(top) for problem in problems]
         problems = [p for p, e in zip(problems, screens) if e <= min(screens) * (1 + SCREEN) + EXACT]
     for problem in problems:
-        shape = explicit if explicit is not None else problem.shape(mono, slope)
+        shape = Shape() if free_first else problem.shape(mono, slope)
         trial, rank = _fit_in_transform(problem, shape, segments, tol, max_segments, sst)
         key = (rank, trial.sse * (1 + 1e-9))  # a transform must beat the previous ones clearly
         if chosen is None or key < chosen[0]:
@@ -367,7 +389,8 @@ def fit_curve(x: Any, y: Any, w: Any = None, **options: Any) -> Curve:
       mono: "auto" (monotone when that loses <= 1% of the explained sum of squares),
         "increasing", "decreasing", "none" or "bitonic" (one turn, up-down or down-up).
       slope: (low, high) bounds on dy / d fx(x); either may be None.
-      fx: "auto" (every transform defined on the data is fitted; the lowest error wins,
+      fx: "auto" (every transform defined on the data is tried, a quick search ranks them
+        and those within 5% of the best get the full one; the lowest error wins,
         identity on ties) or one of identity, log, log1p, symlog1p.
       candidates: candidate knots for the dynamic program (300), at equal weight quantiles.
       max_points: above this many rows a fixed-seed sample of that size is fitted.

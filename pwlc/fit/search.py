@@ -92,7 +92,7 @@ def free_cost(moments: Moments) -> Cost:
 
     def cost(knots: FloatArray) -> FloatArray:
         hessian, g, f = quadratic(moments, knots)
-        values = _values(hessian, g)
+        values = least_squares_values(hessian, g)
         # Evaluated with the exact H: the ridge then costs O(RIDGE^2), not O(RIDGE).
         curvature = np.sum(values * (hessian @ values[..., None])[..., 0], axis=-1)
         return f - 2 * np.sum(g * values, axis=-1) + curvature
@@ -100,7 +100,7 @@ def free_cost(moments: Moments) -> Cost:
     return cost
 
 
-def _values(hessian: FloatArray, g: FloatArray) -> FloatArray:
+def least_squares_values(hessian: FloatArray, g: FloatArray) -> FloatArray:
     """Least-squares knot values, batched; the ridge only matters for knots without data."""
     return np.linalg.solve(hessian + RIDGE * np.eye(g.shape[-1]), g[..., None])[..., 0].astype(np.float64, copy=False)
 
@@ -111,7 +111,7 @@ def residual_cost(moments: Moments, y: FloatArray, w: FloatArray) -> Cost:
 
     def cost(knots: FloatArray) -> FloatArray:
         hessian, g, _ = quadratic(moments, knots)
-        values = _values(hessian, g)
+        values = least_squares_values(hessian, g)
         return np.array([np.dot(w, (y - np.interp(moments.t, k, v)) ** 2) for k, v in zip(knots, values)])
 
     return cost

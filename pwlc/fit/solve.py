@@ -31,6 +31,23 @@ class Shape:
         return self.mono == "none" and self.slope_low == -np.inf and self.slope_high == np.inf
 
 
+def admits(shape: Shape, knots: FloatArray, values: FloatArray) -> bool:
+    """Whether knot values already satisfy the shape (then they are its optimum too: the
+    problem is convex and its unconstrained minimiser is feasible)."""
+    steps = np.diff(values)
+    slopes = steps / np.diff(knots)
+    if (slopes < shape.slope_low).any() or (slopes > shape.slope_high).any():
+        return False
+    if shape.mono == "increasing":
+        return bool((steps >= 0).all())
+    if shape.mono == "decreasing":
+        return bool((steps <= 0).all())
+    if shape.mono == "bitonic":
+        signs = np.sign(steps[steps != 0])
+        return int(np.count_nonzero(signs[1:] != signs[:-1])) <= 1
+    return True
+
+
 def box_qp(hessian: FloatArray, g: FloatArray, low: FloatArray, high: FloatArray) -> FloatArray:
     """argmin z'Hz - 2g'z subject to low <= z <= high, H symmetric positive definite.
 
