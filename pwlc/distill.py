@@ -119,7 +119,7 @@ def distill_report(
         raise UnsupportedError(f"tol must be positive, not {tol}")
     if pair_knots < 2:
         raise UnsupportedError(f"pair_knots must be at least 2, not {pair_knots}")
-    frame = _frame(X)
+    frame = _frame(X, feature_names)
     fit_options = {"segments": segments, "tol": tol, "mono": mono, "fx": fx}
     if _is_black_box(model_or_ir):
         teacher = _partial_dependence(model_or_ir, frame, link, progress)
@@ -149,11 +149,15 @@ def _size_text(segments: int | None, tol: float | None) -> str:
     return f"RMS tolerance {tol} per curve" if tol is not None else "segments chosen per curve"
 
 
-def _frame(X: Any) -> Any:
+def _frame(X: Any, names: Sequence[str] | None) -> Any:
     import pandas as pd
 
     if isinstance(X, pd.DataFrame):
         return X
+    if isinstance(X, np.ndarray):
+        if X.ndim != 2 or names is None or len(names) != X.shape[1]:
+            raise DataError(f"X is a {X.ndim}-d array: pass a DataFrame with named columns, or feature_names= with one name per column")
+        return pd.DataFrame(X, columns=list(names))
     try:
         return pd.DataFrame(dict(X))
     except (TypeError, ValueError) as exc:

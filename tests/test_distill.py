@@ -178,3 +178,14 @@ def test_pair_with_a_varying_missing_row_is_distilled_with_the_mean_missing_valu
     missing_rows = X["months_since_last_delinq"].isna().to_numpy() | X["annual_income"].isna().to_numpy()
     assert grid.missing == pytest.approx(pair.values(columns, rows)[missing_rows].mean(), rel=1e-12)
     assert np.all(np.isfinite(pwlc.evaluate(report.model, X)))
+
+
+def test_arrays_need_feature_names(compas_data):
+    import lightgbm
+
+    X = compas_data.X[["age", "priors_count"]].to_numpy()
+    model = lightgbm.LGBMClassifier(n_estimators=10, max_depth=1, verbose=-1).fit(X, compas_data.y)
+    with pytest.raises(pwlc.DataError, match="feature_names="):
+        pwlc.distill(model, X)
+    student = pwlc.distill(model, X, feature_names=["Column_0", "Column_1"], segments=2)
+    assert {t.feature for t in student.terms if isinstance(t, pwlc.Curve)} == {"Column_0", "Column_1"}
