@@ -27,6 +27,9 @@ RIDGE = 1e-12
 # must gain more than this to count, so rounding noise never moves a knot.
 NOISE = 1e-14
 Cost = Callable[[FloatArray], FloatArray]
+# `polish` estimates the Hessian between knots at most this many places apart (a knot's
+# position mostly interacts with its neighbours'), so its cost grows linearly with knots.
+BAND = 3
 
 
 class Moments:
@@ -288,7 +291,7 @@ def polish(
         probes = [np.zeros(len(knots))]
         for i in range(size):
             probes += [directions[i], -directions[i]]
-        pairs = [(i, j) for i in range(size) for j in range(i + 1, size)]
+        pairs = [(i, j) for i in range(size) for j in range(i + 1, min(size, i + 1 + BAND))]
         for i, j in pairs:
             for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
                 probes.append(si * directions[i] + sj * directions[j])
