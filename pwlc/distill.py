@@ -55,6 +55,8 @@ class TermError:
 
 @dataclass(frozen=True)
 class Distillation:
+    """The distilled model and what each term's fit cost (before any joint refit)."""
+
     model: Model
     errors: tuple[TermError, ...]
 
@@ -121,8 +123,9 @@ def distill_report(
         raise UnsupportedError(f"pair_knots must be at least 2, not {pair_knots}")
     frame = _frame(X, feature_names)
     fit_options = {"segments": segments, "tol": tol, "mono": mono, "fx": fx}
+    target: FloatArray | None = None  # what refit fits: the black box's own scores
     if _is_black_box(model_or_ir):
-        teacher = _partial_dependence(model_or_ir, frame, link, progress)
+        teacher, target = _partial_dependence(model_or_ir, frame, link, progress)
         refit = True
     else:
         teacher = as_teacher(_named(model_or_ir, feature_names or [str(c) for c in frame.columns]))
@@ -139,7 +142,7 @@ def distill_report(
     doc = f"Distilled by pwlc ({_size_text(segments, tol)}) from {teacher.doc}."
     student = verify(Model(teacher.inputs, tuple(terms), teacher.link, teacher.name, doc))
     if refit:
-        student = _refit(student, frame, teacher.score(frame))
+        student = _refit(student, frame, teacher.score(frame) if target is None else target)
     return Distillation(student, tuple(errors))
 
 
@@ -300,9 +303,10 @@ GRID_POINTS = 64
 SEED = 0
 
 
-def _partial_dependence(predict: Callable[[Any], Any], frame: Any, link: LinkKind, progress: Progress | None) -> Additive:
+def _partial_dependence(predict: Callable[[Any], Any], frame: Any, link: LinkKind, progress: Progress | None) -> tuple[Additive, FloatArray]:
     """An additive teacher from a black box: each feature's partial dependence (on the
-    link's scale, centred on the data), plus the mean score as intercept."""
+    link's scale, centred on the data), plus the mean score as intercept; and the black
+    box's scores on `frame`."""
     import pandas as pd
 
     rng = np.random.default_rng(SEED)
@@ -347,8 +351,9 @@ def _partial_dependence(predict: Callable[[Any], Any], frame: Any, link: LinkKin
         if progress is not None:
             progress(done, len(frame.columns), f"partial dependence on {name}")
     partial = Additive(tuple(inputs), tuple(shapes), 0.0, link, f"a black-box {getattr(predict, '__name__', type(predict).__name__)} (partial dependence)")
-    intercept = float(np.mean(scores(frame) - partial.score(frame)))  # least-squares level
-    return replace(partial, intercept=intercept if math.isfinite(intercept) else 0.0)
+    observed = scores(frame)
+    intercept = float(np.mean(observed - partial.score(frame)))  # least-squares level
+    return replace(partial, intercept=intercept if math.isfinite(intercept) else 0.0), observed
 
 
 def _inverse_link(link: str, values: FloatArray) -> FloatArray:
