@@ -215,11 +215,14 @@ def test_lightgbm_ranker_is_exact(compas_data):
 def test_lightgbm_model_text_lowers_to_the_same_model(compas_data, tmp_path):
     import lightgbm
 
-    X = compas_data.X[list(compas_data.numeric)]
-    model = lightgbm.LGBMClassifier(n_estimators=20, max_depth=1, verbose=-1).fit(X, compas_data.y)
+    categories = {c: pd.Index(sorted(compas_data.X[c].unique())) for c in compas_data.categorical}
+    X = as_lightgbm_frame(compas_data.X, categories)
+    model = lightgbm.LGBMClassifier(n_estimators=60, num_leaves=6, interaction_constraints=one_feature_trees(X.columns), verbose=-1).fit(X, compas_data.y)
     path = tmp_path / "model.txt"
     model.booster_.save_model(str(path))
-    assert lower(load_model(path)).terms == lower(model).terms
+    from_text = lower(load_model(path))
+    assert from_text.terms == lower(model).terms
+    assert {t.feature for t in from_text.terms if isinstance(t, pwlc.Table)} == set(compas_data.categorical)  # labels kept
 
 
 def test_lightgbm_tree_on_two_features_is_refused_by_name(compas_data):
