@@ -349,7 +349,7 @@ def _header_comment(model: Model, names: _Names) -> str:
         f"{model.name}_input_names lists the input names in field order, then NULL.",
         "Compile with standard floating point (no -ffast-math); link with -lm.",
     ]
-    lines = ([*_comment_text(model.doc).splitlines(), ""] if model.doc else []) + trailer_lines(SUFFIX) + [""] + abi
+    lines = ([*_comment_text(model.doc).split("\n"), ""] if model.doc else []) + trailer_lines(SUFFIX) + [""] + abi
     body = "\n".join(f" * {line}".rstrip() for line in lines)
     # clang-format would reflow long lines of the description, changing it when read back
     return f"/* clang-format off */\n/*{body[2:]}\n */\n/* clang-format on */"

@@ -19,8 +19,8 @@ Missing inputs are NULL (a NaN stored in a DOUBLE column is a number to SQL engi
 it as NULL). Casting categorical inputs to text makes INTEGER category columns compare as
 their decimal digits, as the evaluator does; casting numeric inputs to DOUBLE keeps the
 arithmetic in floating point on engines whose decimal literals would otherwise make it
-DECIMAL. `log1p` is written `LN(1.0 + x)` (no dialect has log1p): within a few ulps of
-the evaluator, exact elsewhere.
+DECIMAL. log1p is written `2.0 * ATANH(x / (2.0 + x))` (no dialect has log1p, and
+`LN(1.0 + x)` loses precision near 0): within a few ulps of the evaluator's log1p.
 
 The reader extracts a candidate term from each CASE, prints it again and compares the two
 trees, so anything it cannot match exactly (including a knot value changed in only one of
@@ -93,7 +93,10 @@ def _missing(value: float | None) -> Expr:
 
 
 def _case(branches: list[tuple[Expr, Expr]], default: Expr) -> Expr:
+    """CASE WHEN ... ELSE default END, or just `default` when there is no branch."""
     exp = _exp()
+    if not branches:
+        return default
     return exp.Case(ifs=[exp.If(this=cond, true=value) for cond, value in branches], default=default)
 
 
@@ -104,17 +107,23 @@ def _lerp(low: Expr, high: Expr, weight: Expr) -> Expr:
 
 
 def _transform(fx: str, x: Expr) -> Expr:
+    """fx(x) in SQL. No dialect has log1p, and LN(1.0 + x) loses x near 0 (two knots
+    closer to 0 than 1e-16 would even divide 0 by 0), so log1p(x) is written through the
+    identity ln(1 + x) = 2 atanh(x / (2 + x)), accurate to a few ulps everywhere;
+    symlog1p(x) = sign(x) log1p(|x|) is then 2 atanh(x / (2 + |x|)). A knot's numerator is
+    cast to DOUBLE: engines where `30.0` is a DECIMAL (Spark) would divide two decimals
+    to only 6 digits."""
     exp = _exp()
-    one = exp.Literal.number("1.0")
     if fx == "identity":
         return x
     if fx == "log":
         return exp.Ln(this=x)
-    if fx == "log1p":
-        return exp.Ln(this=exp.Add(this=one, expression=x))
-    if fx == "symlog1p":
-        negative = exp.LT(this=x, expression=exp.Literal.number("0.0"))
-        return _case([(negative, exp.Neg(this=exp.Ln(this=exp.Sub(this=one, expression=x))))], exp.Ln(this=exp.Add(this=one, expression=x)))
+    if fx in ("log1p", "symlog1p"):
+        two = exp.Literal.number("2.0")
+        size = x.copy() if fx == "log1p" else exp.Abs(this=x.copy())
+        numerator = x if isinstance(x, exp.Column) else exp.Cast(this=x, to=exp.DataType.build("DOUBLE"))
+        ratio = exp.Div(this=numerator, expression=exp.Paren(this=exp.Add(this=two.copy(), expression=size)), typed=True)
+        return exp.Mul(this=two, expression=exp.Atanh(this=ratio))
     raise UnsupportedError(f"unknown transform {fx!r}")
 
 
@@ -170,12 +179,21 @@ def _axis_cells(axis: Axis) -> list[_Cell]:
 
 
 def hidden_options(term: Term) -> str | None:
-    """An option the SQL of `term` cannot show, kept in a comment after CASE: the edge
-    side of a step without edges, the transform of a curve with one knot."""
+    """What the SQL of a degenerate term cannot show, kept in a comment after its CASE: the
+    edge side of a step (axis) without edges, and that a one-knot curve or grid axis is
+    one (the same SQL as a step at one edge with equal values)."""
     if isinstance(term, Step) and not term.edges and term.at_edge != "upper":
         return f"at_edge = {term.at_edge}"
-    if isinstance(term, Curve) and len(term.xs) == 1 and term.fx != "identity":
+    if isinstance(term, Curve) and len(term.xs) == 1:
         return f"fx = {term.fx}"
+    if isinstance(term, Grid):
+        parts = []
+        for label, axis in (("a", term.a), ("b", term.b)):
+            if isinstance(axis, StepAxis) and not axis.edges and axis.at_edge != "upper":
+                parts.append(f"{label}: at_edge = {axis.at_edge}")
+            elif isinstance(axis, KnotAxis) and len(axis.knots) == 1:
+                parts.append(f"{label}: knots")
+        return "; ".join(parts) or None
     return None
 
 
@@ -289,11 +307,11 @@ def _listing(items: list[str], indent: int) -> str:
 
 
 def _indent(text: str, indent: int) -> str:
-    return "\n".join(" " * indent + line if line else line for line in text.splitlines())
+    return "\n".join(" " * indent + line if line else line for line in text.split("\n"))
 
 
 def _header(model: Model, dialect: str, table: str) -> str:
-    lines = [*model.doc.splitlines(), ""] if model.doc else []
+    lines = [*model.doc.split("\n"), ""] if model.doc else []
     lines += trailer_lines(SUFFIX)
     lines += [
         "",
@@ -410,7 +428,7 @@ def _mismatch(parsed: Expr, built: Expr) -> Expr | None:
     Parentheses, identifier quoting and number spelling (`1` vs `1.0`) do not matter.
     """
     exp = _exp()
-    parsed, built = _strip(parsed), _strip(built)
+    parsed, built = _bare(parsed), _bare(built)
     a, b = _as_number(parsed), _as_number(built)
     if a is not None or b is not None:
         return None if a == b else parsed
@@ -438,13 +456,20 @@ def _mismatch(parsed: Expr, built: Expr) -> Expr | None:
     return None
 
 
+def _bare(node: Expr) -> Expr:
+    """`node` without parentheses and without CASTs to a floating type: every value in a
+    term is a float already (sqlglot adds such casts when it transpiles a division)."""
+    exp = _exp()
+    node = _strip(node)
+    while isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.FLOAT_TYPES):
+        node = _strip(node.this)
+    return node
+
+
 def _position(node: Expr) -> int | None:
-    """The text offset of `node`: its own or its first positioned descendant's."""
-    for sub in node.walk():
-        meta = getattr(sub, "_meta", None)
-        if meta and "start" in meta:
-            return int(meta["start"])
-    return None
+    """The text offset where `node` starts: the first of its positioned descendants."""
+    starts = [int(sub._meta["start"]) for sub in node.walk() if getattr(sub, "_meta", None) and "start" in sub._meta]
+    return min(starts) if starts else None
 
 
 class _Reader:
@@ -495,9 +520,17 @@ class _Reader:
             inputs = self.inferred_inputs(terms)
         return Model(tuple(inputs), tuple(terms), link, name, self.doc(), span=self.span(where))  # type: ignore[arg-type]
 
+    def case_comment(self, case: Expr) -> str | None:
+        """The comment right after a CASE keyword (sqlglot may attach it to another node)."""
+        if case.comments:
+            return " ".join(c.strip() for c in case.comments)
+        offset = _position(case)
+        found = re.search(r"\bCASE\s*/\*(.*?)\*/\s*WHEN\s*\(*\s*$", self.text[: offset or 0], flags=re.IGNORECASE | re.DOTALL)
+        return found.group(1).strip() if found else None
+
     def doc(self) -> str:
         lines: list[str] = []
-        for line in self.text.splitlines():
+        for line in self.text.lstrip().splitlines():
             if not line.startswith("--"):
                 break
             lines.append(line[3:] if line.startswith("-- ") else line[2:])
@@ -575,7 +608,7 @@ class _Reader:
         else:
             raise self.fail('a term\'s CASE must start with `WHEN "x" IS NULL THEN ...` (or `"a" IS NULL OR "b" IS NULL` for a grid)', condition)
         span = self.span(case)
-        hidden = " ".join(c.strip() for c in case.comments or []) or None
+        hidden = self.case_comment(case)
         candidates.sort(key=lambda candidate: hidden_options(candidate) != hidden)
         first_mismatch: Expr | None = None
         for candidate in candidates:
@@ -620,9 +653,8 @@ class _Reader:
         exp = _exp()
         a_values = [v for _, v in branches] + [default]
         inner = _strip(a_values[0])
-        if not isinstance(inner, exp.Case):
-            return []
-        b_branches = [(c, v) for c, v in ((i.this, i.args["true"]) for i in inner.args.get("ifs") or [])]
+        # an axis with one cell has no CASE over it
+        b_branches = [(i.this, i.args["true"]) for i in inner.args.get("ifs") or []] if isinstance(inner, exp.Case) else []
         candidates: list[Term] = []
         for axis_a in self.axis_candidates(a, kinds.get(a), [c for c, _ in branches]):
             for axis_b in self.axis_candidates(b, kinds.get(b), [c for c, _ in b_branches]):
@@ -632,9 +664,10 @@ class _Reader:
                 grid = [[math.nan] * axis_b.size for _ in range(axis_a.size)]
                 for cell_a, value_a in zip(cells_a, a_values):
                     case_b = _strip(value_a)
-                    if not isinstance(case_b, exp.Case):
-                        break
-                    values_b = [i.args["true"] for i in case_b.args.get("ifs") or []] + [case_b.args.get("default")]
+                    if isinstance(case_b, exp.Case) and case_b.this is None:
+                        values_b = [i.args["true"] for i in case_b.args.get("ifs") or []] + [case_b.args.get("default")]
+                    else:
+                        values_b = [value_a]
                     for cell_b, value in zip(cells_b, values_b):
                         number = _leftmost_number(value) if value is not None else None
                         if number is not None:
