@@ -49,6 +49,9 @@ PRECISE_POINTS = 50_000
 # within SCREEN of the best one get the full search.
 SCREEN = 0.05
 SCREEN_CANDIDATES = 30
+# A fit to a sample of a huge input (see max_points) searches this many candidates, with
+# one light refinement pass: sampling noise outweighs what a finer search would gain.
+SAMPLED_CANDIDATES = 100
 # Shape-constrained knot moves cost a small QP each: they search this many candidates.
 CONSTRAINED_CANDIDATES = 60
 
@@ -265,7 +268,12 @@ def _fit_in_transform(
     best: tuple[float, _Trial] | None = None
     for count in counts:
         if shape.free:
-            knots, error = refine(problem.moments, starts[count - 1], candidates, cost)
+            if points.sampled:  # the sample's noise outweighs fine knot moves: one light pass
+                knots, error = refine(
+                    problem.moments, starts[count - 1], candidates, cost, sweeps=1, rounds=1, data_points=False
+                )
+            else:
+                knots, error = refine(problem.moments, starts[count - 1], candidates, cost)
             if error < EXACT and size <= PRECISE_POINTS:
                 # (Nearly) exact: the moment formula's rounding hides the last digits of the
                 # knots; finish on the residuals themselves.
@@ -330,6 +338,8 @@ def fit(
     sst = float(np.dot(points.w, (points.y - mean_y) ** 2)) + points.within_ss
     free_first = mono == "auto"  # auto: choose transform and knots free, then decide the shape
     chosen: tuple[tuple[float, float], _Trial, _Problem] | None = None
+    if points.sampled:
+        candidates = min(candidates, SAMPLED_CANDIDATES)
     problems = [problem for problem in (_Problem(points, name, candidates) for name in names) if problem.valid]
     top = segments if segments is not None else min(max_segments, len(points.x) - 1)
     if len(problems) > 1 and top + 1 < len(points.x):
@@ -393,7 +403,9 @@ def fit_curve(x: Any, y: Any, w: Any = None, **options: Any) -> Curve:
         and those within 5% of the best get the full one; the lowest error wins,
         identity on ties) or one of identity, log, log1p, symlog1p.
       candidates: candidate knots for the dynamic program (300), at equal weight quantiles.
-      max_points: above this many rows a fixed-seed sample of that size is fitted.
+      max_points: above this many rows a fixed-seed sample of that size is fitted, with a
+        lighter search (100 candidates, one refinement pass); 20_000 is about 3x np.sort's
+        time on 1M rows, 100_000 (default) about 5x and closer to the full data's optimum.
       seed: seed of that sample (numpy's global random state is never used).
     Use `fit` for the same curve with its error (`CurveFit.sse`, `.rms`).
     """
