@@ -9,8 +9,8 @@
 from pwlc.api import emit, evaluate, read, targets
 from pwlc.distill import distill
 from pwlc.errors import DataError, ParseError, PwlcError, UnsupportedError, VerifyError
-from pwlc.frontends import lower  # each frontend imports its ML library only when used
 from pwlc.fit import fit_curve
+from pwlc.frontends import lower  # each frontend imports its ML library only when used
 from pwlc.ir import (
     CategoryAxis,
     Constant,
