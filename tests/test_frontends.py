@@ -265,6 +265,16 @@ def test_xgboost_classifier_stumps_match_on_every_threshold(compas_data):
     np.testing.assert_allclose(pwlc.evaluate(lowered, probes, output="score"), model.predict(probes, output_margin=True), rtol=FLOAT32, atol=FLOAT32)
 
 
+def test_xgboost_json_model_file_lowers_to_the_same_model(compas_data, tmp_path):
+    import xgboost
+
+    X = compas_data.X[list(compas_data.numeric)]
+    model = xgboost.XGBClassifier(n_estimators=20, max_depth=1).fit(X, compas_data.y)
+    path = tmp_path / "model.json"
+    model.save_model(str(path))
+    assert lower(load_model(path)).terms == lower(model).terms
+
+
 def test_xgboost_tree_on_two_features_is_refused(compas_data):
     import xgboost
 
