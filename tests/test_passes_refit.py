@@ -146,7 +146,7 @@ def test_dense_and_sparse_statistics_agree(problem: tuple[Model, dict]) -> None:
     dense = sufficient_statistics(layout, context, context.target_scores, weight, 1000, dense=True)
     sparse = sufficient_statistics(layout, context, context.target_scores, weight, 1000, dense=False)
     for a, b in zip(dense, sparse):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-12, atol=1e-9)
     design = reference_design(truth, data)
     keep = ~np.isnan(design).any(axis=1)
     np.testing.assert_allclose(dense[0], design[keep].T @ (weight[keep, None] * design[keep]), rtol=1e-12, atol=1e-9)
