@@ -5,7 +5,8 @@ Per fold (stratified k-fold, default 5), measured on the held-out fold:
 - AUC of the teacher (EBM, interactions=0), of the per-curve distilled model, after the
   joint refit (against the teacher's scores, and separately against the labels), and after
   -O2 (and -O2 with bounds over every input, and -O3) on the refitted model;
-- knots and characters of the emitted Python before (distilled) and after;
+- knots and characters of the emitted Python before (distilled) and after; for
+  comparison, the exact lowering of the EBM (its bins as steps) simplified by passes alone;
 - each pass's stated error bound versus the score change it caused, measured both on the
   training rows it was given and on the held-out rows it never saw.
 
@@ -43,6 +44,8 @@ PIPELINES = {
     "O3": "O3",
 }
 
+LOWERED_PIPELINES = {"O2": "O2", "merge 0.05": "fold-constants,merge-segments{tol=0.05},round{tol=0.01}"}
+
 
 def emitted_size(model: pwlc.Model) -> tuple[int, int, int]:
     """(knots, characters of the model's code, characters of the whole emitted Python file
@@ -59,6 +62,13 @@ def run_fold(X_train: Any, y_train: np.ndarray, X_test: Any, y_test: np.ndarray,
     t0 = time.perf_counter()
     ebm = ExplainableBoostingClassifier(interactions=0, random_state=seed).fit(X_train, y_train)
     out["teacher"] = float(roc_auc_score(y_test, ebm.predict_proba(X_test)[:, 1]))
+    # The exact lowering (EBM bins as steps) simplified directly, for comparison.
+    lowered = pwlc.lower(ebm)
+    out["size"]["exact lowering"] = emitted_size(lowered)
+    for label, pipeline in LOWERED_PIPELINES.items():
+        simplified, _ = optimize(lowered, pipeline, X_train)
+        out[f"lowering + {label}"] = auc(simplified, X_test, y_test)
+        out["size"][f"lowering + {label}"] = emitted_size(simplified)
     distilled = pwlc.distill(ebm, X_train, segments=segments)
     out["distilled"] = auc(distilled, X_test, y_test)
     out["size"]["distilled"] = emitted_size(distilled)
@@ -113,12 +123,13 @@ def main() -> None:
 
     variants = ["refit + " + label for label in PIPELINES]
     print("\nheld-out AUC (mean ± sd over folds)")
-    for key in ("teacher", "distilled", "refit (teacher)", "refit (labels)", *variants):
+    lowered = ["lowering + " + label for label in LOWERED_PIPELINES]
+    for key in ("teacher", *lowered, "distilled", "refit (teacher)", "refit (labels)", *variants):
         values = np.array([r[key] for r in results])
         print(f"  {key:<22} {values.mean():.4f} ± {values.std():.4f}")
 
     print("\nemitted Python (mean over folds)   knots   model chars   file chars (with runtime)")
-    for key in ("distilled", "refit (teacher)", *variants):
+    for key in ("exact lowering", *lowered, "distilled", "refit (teacher)", *variants):
         knots, model_chars, file_chars = (np.mean([r["size"][key][i] for r in results]) for i in range(3))
         print(f"  {key:<32} {knots:5.1f}   {model_chars:11.0f}   {file_chars:10.0f}")
     for key in variants:
