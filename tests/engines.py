@@ -354,3 +354,62 @@ def unavailable(engine: str) -> str | None:
         hint = " (start it with `bash .ci/postgres.sh`)" if engine == "postgres" else " (install with `bash .ci/spark.sh`)" if engine == "spark" else ""
         return f"{type(exc).__name__}: {first}{hint}"
     return None
+
+
+# --- summary: `python -m tests.engines` -------------------------------------------------
+
+
+def summary(model_paths: Sequence[Path]) -> list[tuple[str, int, int, int, int, float, str]]:
+    """For every engine: models run, rows run, mismatches, bit-identical rows, the
+    largest relative difference, and compiler messages (C) or why it was skipped."""
+    import pwlc
+    from pwlc.semantics import evaluate
+    from pwlc.testing import edge_grid, mismatches
+
+    runs: dict[str, Callable[[Model, Columns], np.ndarray]] = {"python": run_python}
+    runs |= {f"c/{cc}": (lambda m, cols, cc=cc: run_c(m, cols, cc)) for cc in compilers()}
+    for engine in SQL_ENGINES:
+        runs[f"sql/{engine}"] = lambda m, cols, e=engine: run_sql(m, cols, e)
+        runs[f"sql/{engine} INTEGER"] = lambda m, cols, e=engine: run_sql(m, cols, e, integer_columns=True)
+    out = []
+    for label, run in runs.items():
+        engine = label.split("/")[-1].split()[0]
+        reason = unavailable(engine) if label.startswith("sql/") else None
+        if reason is not None:
+            out.append((label, 0, 0, 0, 0, 0.0, f"skipped: {reason}"))
+            continue
+        models = rows = bad = exact = 0
+        worst = 0.0
+        notes = ""
+        for path in model_paths:
+            model = pwlc.read(path)
+            columns = edge_grid(model)
+            if label.endswith("INTEGER"):
+                columns = integer_valued(model, columns)
+            columns = engine_data(engine, model, columns)
+            if label.startswith("c/"):
+                notes += load_c(model, engine)[1]
+            got, expected = run(model, columns), evaluate(model, columns, output="score")
+            models, rows, bad = models + 1, rows + len(got), bad + len(mismatches(got, expected))
+            same = (got == expected) | (np.isnan(got) & np.isnan(expected))
+            exact += int(same.sum())
+            with np.errstate(invalid="ignore", divide="ignore"):
+                relative = np.abs(got - expected) / np.maximum(np.abs(expected), 1e-300)
+            worst = max(worst, float(np.nanmax(np.where(same, 0.0, relative), initial=0.0)))
+        if label.startswith("c/"):
+            notes = f"{len([line for line in notes.splitlines() if 'warning' in line])} compiler warnings"
+        out.append((label, models, rows, bad, exact, worst, notes))
+    return out
+
+
+def main() -> None:
+    folder = Path(__file__).resolve().parent.parent / "golden" / "models"
+    paths = sorted(folder.glob("*.pwl"))
+    print(f"{len(paths)} golden models, each on its edge grid (pwlc.testing.edge_grid); reference: pwlc.semantics.evaluate")
+    print(f"{'engine':<22}{'models':>7}{'rows':>7}{'mismatches':>12}{'bit-exact':>11}{'max rel diff':>14}  notes")
+    for label, models, rows, bad, exact, worst, notes in summary(paths):
+        print(f"{label:<22}{models:>7}{rows:>7}{bad:>12}{exact:>11}{worst:>14.2e}  {notes}")
+
+
+if __name__ == "__main__":
+    main()

@@ -19,8 +19,8 @@ Missing inputs are NULL (a NaN stored in a DOUBLE column is a number to SQL engi
 it as NULL). Casting categorical inputs to text makes INTEGER category columns compare as
 their decimal digits, as the evaluator does; casting numeric inputs to DOUBLE keeps the
 arithmetic in floating point on engines whose decimal literals would otherwise make it
-DECIMAL. log1p is written `2.0 * ATANH(x / (2.0 + x))` (no dialect has log1p, and
-`LN(1.0 + x)` loses precision near 0): within a few ulps of the evaluator's log1p.
+DECIMAL. No dialect has log1p: it is written `LN(1.0 + x) - ((1.0 + x) - 1.0 - x) /
+(1.0 + x)`, within about an ulp of the evaluator's log1p for every x.
 
 The reader extracts a candidate term from each CASE, prints it again and compares the two
 trees, so anything it cannot match exactly (including a knot value changed in only one of
@@ -106,24 +106,36 @@ def _lerp(low: Expr, high: Expr, weight: Expr) -> Expr:
     return exp.Add(this=low, expression=exp.Mul(this=exp.Paren(this=exp.Sub(this=high, expression=low)), expression=weight))
 
 
+def _log1p(x: Expr) -> Expr:
+    """log1p(x) without a log1p function (no dialect has one): with u = 1 + x rounded,
+    `LN(u) - (u - 1 - x) / u` puts back what rounding u lost, so it is accurate to about
+    an ulp for tiny and for large x alike (`LN(1.0 + x)` alone gives 0 for x below 1e-16,
+    and two such knots would divide 0 by 0)."""
+    exp = _exp()
+
+    def u() -> Expr:
+        return exp.Paren(this=exp.Add(this=exp.Literal.number("1.0"), expression=x.copy()))
+
+    lost = exp.Sub(this=exp.Sub(this=u(), expression=exp.Literal.number("1.0")), expression=x.copy())
+    corrected = exp.Sub(this=exp.Ln(this=u().this), expression=exp.Div(this=exp.Paren(this=lost), expression=u(), typed=True))
+    return exp.Paren(this=corrected)
+
+
 def _transform(fx: str, x: Expr) -> Expr:
-    """fx(x) in SQL. No dialect has log1p, and LN(1.0 + x) loses x near 0 (two knots
-    closer to 0 than 1e-16 would even divide 0 by 0), so log1p(x) is written through the
-    identity ln(1 + x) = 2 atanh(x / (2 + x)), accurate to a few ulps everywhere;
-    symlog1p(x) = sign(x) log1p(|x|) is then 2 atanh(x / (2 + |x|)). A knot's numerator is
-    cast to DOUBLE: engines where `30.0` is a DECIMAL (Spark) would divide two decimals
-    to only 6 digits."""
+    """fx(x) in SQL, for an input column or a knot (a number)."""
     exp = _exp()
     if fx == "identity":
         return x
     if fx == "log":
         return exp.Ln(this=x)
-    if fx in ("log1p", "symlog1p"):
-        two = exp.Literal.number("2.0")
-        size = x.copy() if fx == "log1p" else exp.Abs(this=x.copy())
-        numerator = x if isinstance(x, exp.Column) else exp.Cast(this=x, to=exp.DataType.build("DOUBLE"))
-        ratio = exp.Div(this=numerator, expression=exp.Paren(this=exp.Add(this=two.copy(), expression=size)), typed=True)
-        return exp.Mul(this=two, expression=exp.Atanh(this=ratio))
+    if fx == "log1p":
+        return _log1p(x)
+    if fx == "symlog1p":  # sign(x) * log1p(|x|)
+        value = _as_number(x)
+        if value is not None:  # a knot: its sign is known
+            return exp.Paren(this=exp.Neg(this=_log1p(_number(-value)))) if value < 0 else _log1p(x)
+        negative = exp.LT(this=x.copy(), expression=exp.Literal.number("0.0"))
+        return _case([(negative, exp.Neg(this=_log1p(exp.Paren(this=exp.Neg(this=x.copy())))))], _log1p(x))
     raise UnsupportedError(f"unknown transform {fx!r}")
 
 
