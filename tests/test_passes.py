@@ -289,6 +289,16 @@ def test_lossy_passes_keep_their_bound_on_random_models(model: Model, name: str,
     assert max_change(model, result, dense_probe(model, rows=300)) <= tol * (1 + 1e-9)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models(), st.sampled_from(["merge-segments", "round", "prune"]), st.sampled_from([0.0, 1e-3, 0.5]))
+def test_lossy_passes_keep_their_bound_on_the_data_of_random_models(model: Model, name: str, tol: float) -> None:
+    data = dense_probe(model, rows=100, seed=5)
+    pipeline = f"{name}{{{'threshold' if name == 'prune' else 'tol'}={tol}}}"
+    result, report = optimize(model, pipeline, data)
+    assert max_change(model, result, data) <= tol
+    assert report.passes[0].max_error <= tol
+
+
 # --- merge-segments --------------------------------------------------------------------------
 
 
