@@ -340,3 +340,15 @@ def test_dynamic_program_with_a_wide_beam_is_exact_over_its_candidates(seed: int
         values = np.linalg.lstsq(basis, y, rcond=None)[0]
         best = min(best, float(np.mean((y - basis @ values) ** 2)))
     assert found == pytest.approx(best, rel=1e-9, abs=1e-12)
+
+
+def test_integer_weights_equal_repeated_rows() -> None:
+    rng = np.random.default_rng(14)
+    x = rng.uniform(0, 6, 200)
+    y = np.cos(x) + 0.1 * rng.standard_normal(200)
+    counts = rng.integers(1, 4, 200)
+    weighted = fit(x, y, counts.astype(float), segments=3, fx="identity", mono="none")
+    repeated = fit(np.repeat(x, counts), np.repeat(y, counts), segments=3, fx="identity", mono="none")
+    np.testing.assert_allclose(weighted.curve.xs, repeated.curve.xs, rtol=1e-9)
+    np.testing.assert_allclose(weighted.curve.ys, repeated.curve.ys, rtol=1e-9, atol=1e-12)
+    assert weighted.sse == pytest.approx(repeated.sse, rel=1e-9)
