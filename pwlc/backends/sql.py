@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pwlc.backends.common import trailer_lines
+from pwlc.backends.common import quoted, trailer_lines
 from pwlc.errors import ParseError, Span, UnsupportedError
 from pwlc.ir import (
     TRANSFORMS,
@@ -300,11 +300,15 @@ def emit(model: Model, dialect: str | None = None, *, table: str = "input", keys
         casts = [f"CAST({printer.identifier(i.name)} AS {printer.type_name(i.kind)}) AS {printer.identifier(i.name)}" for i in model.inputs]
         parts.append(f"{printer.identifier(INPUTS_CTE)} AS (\n  SELECT\n{_listing(key_list + casts, 4)}\n  FROM {source}\n)")
         source = printer.identifier(INPUTS_CTE)
-    total = printer.sum([term_expression(term) for term in model.terms], 4)
-    keys_text = _listing(key_list, 2) + ",\n" if key_list else ""
-    scoring = f"SELECT\n{keys_text}{total}\n    AS {printer.identifier(model.name)}\nFROM {source}"
+    # indented by 2 inside the "scores" CTE; never re-indented as text (a string literal or
+    # a quoted name may hold a newline)
+    base = 2 if model.link in _PREDICTION_COLUMNS else 0
+    total = printer.sum([term_expression(term) for term in model.terms], base + 4)
+    keys_text = _listing(key_list, base + 2) + ",\n" if key_list else ""
+    pad = " " * base
+    scoring = f"{pad}SELECT\n{keys_text}{total}\n{pad}    AS {printer.identifier(model.name)}\n{pad}FROM {source}"
     if model.link in _PREDICTION_COLUMNS:
-        parts.append(f"{printer.identifier(SCORES_CTE)} AS (\n{_indent(scoring, 2)}\n)")
+        parts.append(f"{printer.identifier(SCORES_CTE)} AS (\n{scoring}\n)")
         link = printer.render(_link_expression(model.link, model.name), 2)
         final = [*key_list, printer.identifier(model.name), f"{link} AS {printer.identifier(_PREDICTION_COLUMNS[model.link])}"]
         query = f"SELECT\n{_listing(final, 2)}\nFROM {printer.identifier(SCORES_CTE)}"
@@ -318,16 +322,12 @@ def _listing(items: list[str], indent: int) -> str:
     return ",\n".join(" " * indent + item for item in items)
 
 
-def _indent(text: str, indent: int) -> str:
-    return "\n".join(" " * indent + line if line else line for line in text.split("\n"))
-
-
 def _header(model: Model, dialect: str, table: str) -> str:
     lines = [*model.doc.split("\n"), ""] if model.doc else []
     lines += trailer_lines(SUFFIX)
     lines += [
         "",
-        f"Dialect: {dialect}. Reads table {table}: one row per case, one column per input;",
+        f"Dialect: {dialect}. Reads table {quoted(table)}: one row per case, one column per input;",
         "a NULL input is missing (load NaN as NULL). Categorical inputs are compared as text.",
     ]
     if model.link in _PREDICTION_COLUMNS:
