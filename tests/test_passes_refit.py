@@ -179,6 +179,20 @@ def test_logistic_fit_uses_every_row_or_a_stated_sample(problem: tuple[Model, di
     assert "fitted on a sample of 1000 of 6000 rows" in sampled.passes[0].note
 
 
+@pytest.mark.parametrize("weighted_pipeline, pipeline", [("refit{weight=w}", "refit"), ("refit{target=labels,label=y,weight=w}", "refit{target=labels,label=y}")])
+def test_integer_weights_equal_repeated_rows(problem: tuple[Model, dict], weighted_pipeline: str, pipeline: str) -> None:
+    truth, data = problem
+    rng = np.random.default_rng(5)
+    labels = (rng.uniform(size=len(data["age"])) < evaluate(truth, data)).astype(float)
+    counts = rng.integers(0, 4, len(labels))
+    teacher = evaluate(truth, data, output="score") + np.cos(np.asarray(data["age"]))
+    repeat = np.repeat(np.arange(len(labels)), counts)
+    repeated = {k: ([v[i] for i in repeat] if isinstance(v, list) else v[repeat]) for k, v in {**data, "y": labels}.items()}
+    weighted, _ = optimize(truth, weighted_pipeline, {**data, "y": labels, "w": counts}, teacher=teacher)
+    expanded, _ = optimize(truth, pipeline, repeated, teacher=teacher[repeat])
+    np.testing.assert_allclose(evaluate(weighted, data, output="score"), evaluate(expanded, data, output="score"), atol=1e-5)
+
+
 def test_monotone_logistic_fit_is_monotone_and_no_worse_than_its_start(problem: tuple[Model, dict]) -> None:
     truth, data = problem
     rng = np.random.default_rng(4)
@@ -221,13 +235,14 @@ def test_unidentified_values_stay_put(problem: tuple[Model, dict]) -> None:
         ("refit{solver=NOPE}", {}, UnsupportedError, "solver 'NOPE' is not installed"),
         ("refit{monotone=colour:+}", {}, UnsupportedError, "monotone feature 'colour'"),
         ("refit{loss=logistic}", {}, PwlcError, "loss=logistic needs target=labels"),
-        ("refit{target=labels,label=y}", {"y": "bad"}, DataError, "0 or 1"),
+        ("refit{target=labels,label=y}", {"y": 2.0}, DataError, "0 or 1"),
         ("refit{max_iter=0}", {}, PwlcError, "max_iter >= 1"),
+        ("refit{weight=w}", {"w": -1.0}, DataError, "weight column 'w' must hold finite numbers >= 0"),
     ],
 )
 def test_refit_mistakes_are_pwlc_errors(problem: tuple[Model, dict], pipeline: str, data_extra: dict, error: type, message: str) -> None:
     truth, data = problem
-    extra = {k: np.full(len(data["age"]), 2.0) for k in data_extra}
+    extra = {k: np.full(len(data["age"]), v) for k, v in data_extra.items()}
     with pytest.raises(error, match=message.replace("(", r"\(")):
         optimize(truth, pipeline, {**data, **extra})
 

@@ -25,7 +25,7 @@ Rows with a missing score (a term without a `missing` value, its input missing) 
 out. A small ridge `ridge * ||theta - theta_0||^2` (scaled by the mean diagonal of G) keeps
 values that no row identifies (an unseen category's default, a missing value that never
 occurs) where they were, and splits level between intercept and terms as before.
-Options: `monotone` ("age:+;priors_count:-": increasing/decreasing knot and step values on
+Options: `weight` (a column of row weights), `monotone` ("age:+;priors_count:-": increasing/decreasing knot and step values on
 those features), `smooth` (penalty on squared second differences of each curve's and
 step's values), `solver` (auto: CLARABEL, then OSQP/SCS/HIGHS, whichever cvxpy has).
 """
@@ -64,6 +64,7 @@ class Refit(Pass):
     name = "refit"
     target: str = "teacher"  # "teacher" or "labels"
     label: str = ""  # the label column, for target=labels
+    weight: str = ""  # a column of row weights (default: every row counts once)
     loss: str = "auto"  # "squared", "logistic", or auto (from the target and the link)
     monotone: str = ""  # "feature:+;other:-"
     smooth: float = 0.0
@@ -136,14 +137,14 @@ class Refit(Pass):
         return "squared"
 
     def _target(self, data: PassData) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        if self.target == "teacher":
-            target = data.target_scores
-        else:
-            try:
-                target = np.asarray(data.column(self.label), dtype=np.float64)
-            except (TypeError, ValueError):
-                raise DataError(f"label column {self.label!r} holds non-numbers") from None
-        return target, np.ones(data.rows)
+        """The target of the fit and the row weights."""
+        target = data.target_scores if self.target == "teacher" else _numbers(data, self.label, "label")
+        if not self.weight:
+            return target, np.ones(data.rows)
+        weight = _numbers(data, self.weight, "weight")
+        if not np.all(np.isfinite(weight) & (weight >= 0)):
+            raise DataError(f"weight column {self.weight!r} must hold finite numbers >= 0")
+        return target, weight
 
     def _newton(self, layout: Layout, data: PassData, labels: NDArray[np.float64], weight: NDArray[np.float64]) -> tuple[NDArray[np.float64], float, float, int]:
         """Minimise the penalised mean log loss by Newton steps, each a QP (see the module doc).
@@ -367,6 +368,13 @@ def term_design(term: Term, columns: dict[str, Column], count: int) -> tuple[NDA
         out_c.append(np.full(int(missing.sum()), first_free, dtype=np.intp))
         out_w.append(np.ones(int(missing.sum())))
     return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_w), missing
+
+
+def _numbers(data: PassData, name: str, what: str) -> NDArray[np.float64]:
+    try:
+        return np.asarray(data.column(name), dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{what} column {name!r} holds non-numbers") from None
 
 
 def _take(column: Column, index: NDArray[np.intp]) -> Column:
