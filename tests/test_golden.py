@@ -17,7 +17,7 @@ from pwlc.backends import backend, parse_target
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 MODELS = sorted((GOLDEN / "models").glob("*.pwl"))
 # Every target whose output is pinned; a dialect is part of the target ("sql:duckdb").
-TARGETS = ["pwl", "python"]
+TARGETS = ["pwl", "python", "c", "sql:duckdb", "sql:sqlite", "sql:postgres", "sql:spark", "sql:bigquery", "sql:snowflake"]
 
 
 def golden_path(model_path: Path, target: str) -> Path:

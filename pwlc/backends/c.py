@@ -327,6 +327,11 @@ def _comment_text(text: str) -> str:
     return "".join(out)
 
 
+def _note(text: str) -> str:
+    """Text for a comment that is never read back: only `*/` and `/*` are broken up."""
+    return text.replace("*/", "* /").replace("/*", "/ *")
+
+
 def _uncomment_text(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
 
@@ -431,13 +436,13 @@ def _term_function(term: Term, name: str, needed: set[str]) -> str:
     arrays: list[str] = []
     if isinstance(term, Curve):
         needed.add("curve")
-        comment = f"curve on {_comment_text(quoted(term.feature))}" + ("" if term.fx == "identity" else f" (fx = {term.fx})")
+        comment = f"curve on {_note(quoted(term.feature))}" + ("" if term.fx == "identity" else f" (fx = {term.fx})")
         params = "double x"
         arrays.append(_array("double", "knots[][2]", [_braced([float_literal(x), float_literal(y)], 0) for x, y in term.knots]))
         call = f"pwlc_curve(x, knots, PWLC_COUNT(knots), {_TRANSFORM_CONSTANTS[term.fx]}, {missing})"
     elif isinstance(term, Step):
         needed.add("step")
-        comment = f"step on {_comment_text(quoted(term.feature))}: the first value, then {{edge, value above it}}"
+        comment = f"step on {_note(quoted(term.feature))}: the first value, then {{edge, value above it}}"
         params = "double x"
         pairs = [_braced([float_literal(e), float_literal(v)], 0) for e, v in zip(term.edges, term.values[1:])]
         steps = "steps, PWLC_COUNT(steps)" if pairs else "NULL, 0"
@@ -446,7 +451,7 @@ def _term_function(term: Term, name: str, needed: set[str]) -> str:
         call = f"pwlc_step(x, {float_literal(term.values[0])}, {steps}, {_EDGE_CONSTANTS[term.at_edge]}, {missing})"
     elif isinstance(term, Table):
         needed.add("table")
-        comment = f"table on {_comment_text(quoted(term.feature))}"
+        comment = f"table on {_note(quoted(term.feature))}"
         params = "const char *category"
         entries = [_braced([c_string(k), float_literal(v)], 0) for k, v in term.entries]
         if entries:
@@ -455,7 +460,7 @@ def _term_function(term: Term, name: str, needed: set[str]) -> str:
         call = f"pwlc_table(category, {found}, {float_literal(term.default)}, {missing})"
     elif isinstance(term, Grid):
         needed.add("grid")
-        comment = f"grid on {_comment_text(quoted(term.a.feature))} x {_comment_text(quoted(term.b.feature))}"
+        comment = f"grid on {_note(quoted(term.a.feature))} x {_note(quoted(term.b.feature))}"
         cells = []
         param_list = []
         for var, axis in (("a", term.a), ("b", term.b)):

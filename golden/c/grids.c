@@ -1,0 +1,237 @@
+/* clang-format off */
+/* Pairwise interaction terms.
+ *
+ * Compiled by pwlc. Edit the numbers freely, then read this file back with
+ * `pwlc compile FILE.c -t pwl` (pwlc parses it; it never runs it).
+ *
+ * ABI (C99; no allocation, no global state):
+ *   double score(const struct score_input *row);  -- the log-odds
+ *   double score_probability(const struct score_input *row);  -- the probability
+ *   void score_batch(size_t n, const struct score_columns *columns, double *out);
+ * score_batch writes the log-odds of row i, read from column arrays, to out[i].
+ * A numeric input is a double, NaN when missing. A categorical input is a
+ * NUL-terminated UTF-8 string compared byte for byte with the categories, NULL
+ * when missing; write an integer category by its decimal digits ("3").
+ * score_input_names lists the input names in field order, then NULL.
+ * Compile with standard floating point (no -ffast-math); link with -lm.
+ */
+/* clang-format on */
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+/* --- pwlc runtime (not read back) --- */
+
+#define PWLC_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+enum pwlc_edge_side { PWLC_UPPER, PWLC_LOWER }; /* the bin a value on an edge falls in */
+
+enum pwlc_transform { PWLC_IDENTITY, PWLC_LOG, PWLC_LOG1P, PWLC_SYMLOG1P };
+
+/* The scale a curve is linear in; knots are always written in raw units. */
+static double pwlc_transform(enum pwlc_transform fx, double x)
+{
+    switch (fx) {
+    case PWLC_LOG:
+        return log(x);
+    case PWLC_LOG1P:
+        return log1p(x);
+    case PWLC_SYMLOG1P:
+        return x < 0.0 ? -log1p(-x) : log1p(x);
+    default:
+        return x;
+    }
+}
+
+/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
+static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+{
+    size_t lo = 0, hi = n - 1;
+    double t, t0, t1;
+    if (isnan(x))
+        return missing;
+    if (x <= knots[0][0])
+        return knots[0][1];
+    if (x >= knots[n - 1][0])
+        return knots[n - 1][1];
+    while (hi - lo > 1) { /* keep knots[lo][0] <= x < knots[hi][0] */
+        size_t mid = lo + (hi - lo) / 2;
+        if (knots[mid][0] <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    t = pwlc_transform(fx, x);
+    t0 = pwlc_transform(fx, knots[lo][0]);
+    t1 = pwlc_transform(fx, knots[hi][0]);
+    return knots[lo][1] + (knots[hi][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
+}
+
+/* How many of the n sorted edges (every stride-th double) lie below x; an edge equal to x
+   counts as below it when at_edge is PWLC_UPPER. */
+static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        double edge = edges[mid * stride];
+        if (edge < x || (at_edge == PWLC_UPPER && edge == x))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Where an input falls on one axis of a grid: between cells lower and upper, at `weight`. */
+struct pwlc_cell {
+    size_t lower, upper;
+    double weight;
+    int missing;
+};
+
+static struct pwlc_cell pwlc_step_cell(double x, const double *edges, size_t n, enum pwlc_edge_side at_edge)
+{
+    struct pwlc_cell cell = {0, 0, 0.0, 0};
+    cell.missing = isnan(x);
+    if (!cell.missing && n > 0)
+        cell.lower = cell.upper = pwlc_rank(x, edges, n, 1, at_edge);
+    return cell;
+}
+
+/* Clamped to the end knots; weight is how far x is from knot lower towards knot upper. */
+static struct pwlc_cell pwlc_knot_cell(double x, const double *knots, size_t n)
+{
+    struct pwlc_cell cell = {0, 0, 0.0, 0};
+    double clamped = x < knots[0] ? knots[0] : x > knots[n - 1] ? knots[n - 1] : x;
+    cell.missing = isnan(x);
+    if (cell.missing)
+        return cell;
+    cell.lower = pwlc_rank(clamped, knots, n, 1, PWLC_UPPER) - 1;
+    cell.upper = cell.lower + 1 < n ? cell.lower + 1 : cell.lower;
+    if (cell.upper > cell.lower)
+        cell.weight = (clamped - knots[cell.lower]) / (knots[cell.upper] - knots[cell.lower]);
+    return cell;
+}
+
+/* A category's cell, or the last cell (after the n listed) for an unseen category. */
+static struct pwlc_cell pwlc_category_cell(const char *category, const char *const *categories, size_t n)
+{
+    struct pwlc_cell cell = {0, 0, 0.0, 0};
+    cell.missing = category == NULL;
+    if (cell.missing)
+        return cell;
+    while (cell.lower < n && strcmp(category, categories[cell.lower]) != 0)
+        cell.lower++;
+    cell.upper = cell.lower;
+    return cell;
+}
+
+/* Bilinear between the cells: along b within rows a.lower and a.upper, then along a. */
+static double pwlc_grid(struct pwlc_cell a, struct pwlc_cell b, size_t columns, const double values[][columns],
+                        double missing)
+{
+    double row0, row1;
+    if (a.missing || b.missing)
+        return missing;
+    row0 = values[a.lower][b.lower] + (values[a.lower][b.upper] - values[a.lower][b.lower]) * b.weight;
+    row1 = values[a.upper][b.lower] + (values[a.upper][b.upper] - values[a.upper][b.lower]) * b.weight;
+    return row0 + (row1 - row0) * a.weight;
+}
+
+static double pwlc_logistic(double score)
+{
+    return 1.0 / (1.0 + exp(-score));
+}
+
+/* --- end of pwlc runtime --- */
+
+/* One field per input, in the order of score_input_names. */
+struct score_input {
+    double age;
+    double income;
+    const char *region;
+    double hours;
+};
+
+const char *const score_input_names[] = {"age", "income", "region", "hours", NULL};
+
+/* curve on "age" */
+static double age_curve(double x)
+{
+    static const double knots[][2] = {{20.0, -0.5}, {60.0, 0.5}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+}
+
+/* grid on "age" x "income" */
+static double age_income_grid(double a, double b)
+{
+    static const double a_edges[] = {30.0, 45.5};
+    static const double b_edges[] = {50000.0};
+    static const double values[][2] = {{0.1, -0.1}, {0.2, -0.2}, {0.3, -0.3}};
+    return pwlc_grid(pwlc_step_cell(a, a_edges, PWLC_COUNT(a_edges), PWLC_UPPER),
+                     pwlc_step_cell(b, b_edges, PWLC_COUNT(b_edges), PWLC_LOWER),
+                     PWLC_COUNT(values[0]), values, 0.0);
+}
+
+/* grid on "region" x "age" */
+static double region_age_grid(const char *a, double b)
+{
+    static const char *const a_categories[] = {"north", "south"};
+    static const double b_edges[] = {40.0};
+    static const double values[][2] = {{1.0, 2.0}, {3.0, 4.0}, {-5.0, -6.0}};
+    return pwlc_grid(pwlc_category_cell(a, a_categories, PWLC_COUNT(a_categories)),
+                     pwlc_step_cell(b, b_edges, PWLC_COUNT(b_edges), PWLC_UPPER),
+                     PWLC_COUNT(values[0]), values, NAN);
+}
+
+/* grid on "hours" x "income" */
+static double hours_income_grid(double a, double b)
+{
+    static const double a_knots[] = {0.0, 40.0, 80.0};
+    static const double b_knots[] = {0.0, 100000.0};
+    static const double values[][2] = {{0.0, 0.5}, {0.25, 1.0}, {-0.5, 2.0}};
+    return pwlc_grid(pwlc_knot_cell(a, a_knots, PWLC_COUNT(a_knots)),
+                     pwlc_knot_cell(b, b_knots, PWLC_COUNT(b_knots)),
+                     PWLC_COUNT(values[0]), values, 0.5);
+}
+
+/* The log-odds: the sum of one term a line. */
+double score(const struct score_input *row)
+{
+    return -1.0
+        + age_curve(row->age)
+        + age_income_grid(row->age, row->income)
+        + region_age_grid(row->region, row->age)
+        + hours_income_grid(row->hours, row->income);
+}
+
+/* The probability: logistic(score(row)). */
+double score_probability(const struct score_input *row)
+{
+    return pwlc_logistic(score(row));
+}
+
+/* --- pwlc batch interface (not read back) --- */
+
+/* One array of n values per input, for score_batch. */
+struct score_columns {
+    const double *age;
+    const double *income;
+    const char *const *region;
+    const double *hours;
+};
+
+void score_batch(size_t n, const struct score_columns *columns, double *out)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        struct score_input row;
+        row.age = columns->age[i];
+        row.income = columns->income[i];
+        row.region = columns->region[i];
+        row.hours = columns->hours[i];
+        out[i] = score(&row);
+    }
+}

@@ -1,0 +1,211 @@
+/* clang-format off */
+/* Names that are not identifiers in any target language.
+ *
+ * Compiled by pwlc. Edit the numbers freely, then read this file back with
+ * `pwlc compile FILE.c -t pwl` (pwlc parses it; it never runs it).
+ *
+ * ABI (C99; no allocation, no global state):
+ *   double score(const struct score_input *row);  -- the prediction
+ *   void score_batch(size_t n, const struct score_columns *columns, double *out);
+ * score_batch writes the prediction of row i, read from column arrays, to out[i].
+ * A numeric input is a double, NaN when missing. A categorical input is a
+ * NUL-terminated UTF-8 string compared byte for byte with the categories, NULL
+ * when missing; write an integer category by its decimal digits ("3").
+ * score_input_names lists the input names in field order, then NULL.
+ * Compile with standard floating point (no -ffast-math); link with -lm.
+ */
+/* clang-format on */
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+/* --- pwlc runtime (not read back) --- */
+
+#define PWLC_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+enum pwlc_transform { PWLC_IDENTITY, PWLC_LOG, PWLC_LOG1P, PWLC_SYMLOG1P };
+
+/* The scale a curve is linear in; knots are always written in raw units. */
+static double pwlc_transform(enum pwlc_transform fx, double x)
+{
+    switch (fx) {
+    case PWLC_LOG:
+        return log(x);
+    case PWLC_LOG1P:
+        return log1p(x);
+    case PWLC_SYMLOG1P:
+        return x < 0.0 ? -log1p(-x) : log1p(x);
+    default:
+        return x;
+    }
+}
+
+/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
+static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+{
+    size_t lo = 0, hi = n - 1;
+    double t, t0, t1;
+    if (isnan(x))
+        return missing;
+    if (x <= knots[0][0])
+        return knots[0][1];
+    if (x >= knots[n - 1][0])
+        return knots[n - 1][1];
+    while (hi - lo > 1) { /* keep knots[lo][0] <= x < knots[hi][0] */
+        size_t mid = lo + (hi - lo) / 2;
+        if (knots[mid][0] <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    t = pwlc_transform(fx, x);
+    t0 = pwlc_transform(fx, knots[lo][0]);
+    t1 = pwlc_transform(fx, knots[hi][0]);
+    return knots[lo][1] + (knots[hi][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
+}
+
+struct pwlc_entry {
+    const char *category;
+    double value;
+};
+
+/* The value of a category (compared byte for byte), `unseen` if absent, `missing` for NULL. */
+static double pwlc_table(const char *category, const struct pwlc_entry *entries, size_t n, double unseen,
+                         double missing)
+{
+    size_t i;
+    if (category == NULL)
+        return missing;
+    for (i = 0; i < n; i++)
+        if (strcmp(category, entries[i].category) == 0)
+            return entries[i].value;
+    return unseen;
+}
+
+/* --- end of pwlc runtime --- */
+
+/* One field per input, in the order of score_input_names. */
+struct score_input {
+    double x___DROP_TABLE_t____;
+    double select;
+    double def;
+    double a_b;
+    double a_b_2;
+    const char *x___x___;
+    double x_1st;
+    double na_ve;
+};
+
+const char *const score_input_names[] = {
+    "x\"; DROP TABLE t; --",
+    "select",
+    "def",
+    "a b",
+    "a_b",
+    "*/ x /*",
+    "1st",
+    "naïve",
+    NULL,
+};
+
+/* curve on "x\"; DROP TABLE t; --" */
+static double x___DROP_TABLE_t_____curve(double x)
+{
+    static const double knots[][2] = {{0.0, 1.0}, {1.0, 2.0}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+}
+
+/* curve on "select" */
+static double select_curve(double x)
+{
+    static const double knots[][2] = {{-1.0, 0.5}, {1.0, -0.5}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+}
+
+/* curve on "def" */
+static double def_curve(double x)
+{
+    static const double knots[][2] = {{0.0, 0.0}, {10.0, 1.0}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, 0.0);
+}
+
+/* curve on "a b" */
+static double a_b_curve(double x)
+{
+    static const double knots[][2] = {{0.0, 1.0}, {2.0, 3.0}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+}
+
+/* curve on "a_b" */
+static double a_b_2_curve(double x)
+{
+    static const double knots[][2] = {{0.0, -1.0}, {2.0, -3.0}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+}
+
+/* table on "* / x / *" */
+static double x___x____table(const char *category)
+{
+    static const struct pwlc_entry entries[] = {{"'; DROP TABLE t; --", 1.0}, {"--", 2.0}, {"\\", 3.0}};
+    return pwlc_table(category, entries, PWLC_COUNT(entries), 0.0, NAN);
+}
+
+/* curve on "1st" */
+static double x_1st_curve(double x)
+{
+    static const double knots[][2] = {{0.0, 0.5}, {1.0, 0.25}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+}
+
+/* curve on "naïve" */
+static double na_ve_curve(double x)
+{
+    static const double knots[][2] = {{0.0, 0.0}, {1.0, 1.0}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+}
+
+/* The prediction: the sum of one term a line. */
+double score(const struct score_input *row)
+{
+    return 0.0
+        + x___DROP_TABLE_t_____curve(row->x___DROP_TABLE_t____)
+        + select_curve(row->select)
+        + def_curve(row->def)
+        + a_b_curve(row->a_b)
+        + a_b_2_curve(row->a_b_2)
+        + x___x____table(row->x___x___)
+        + x_1st_curve(row->x_1st)
+        + na_ve_curve(row->na_ve);
+}
+
+/* --- pwlc batch interface (not read back) --- */
+
+/* One array of n values per input, for score_batch. */
+struct score_columns {
+    const double *x___DROP_TABLE_t____;
+    const double *select;
+    const double *def;
+    const double *a_b;
+    const double *a_b_2;
+    const char *const *x___x___;
+    const double *x_1st;
+    const double *na_ve;
+};
+
+void score_batch(size_t n, const struct score_columns *columns, double *out)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        struct score_input row;
+        row.x___DROP_TABLE_t____ = columns->x___DROP_TABLE_t____[i];
+        row.select = columns->select[i];
+        row.def = columns->def[i];
+        row.a_b = columns->a_b[i];
+        row.a_b_2 = columns->a_b_2[i];
+        row.x___x___ = columns->x___x___[i];
+        row.x_1st = columns->x_1st[i];
+        row.na_ve = columns->na_ve[i];
+        out[i] = score(&row);
+    }
+}

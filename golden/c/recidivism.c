@@ -1,0 +1,187 @@
+/* clang-format off */
+/* Recidivism risk (log-odds of two_year_recid), hand-written for the golden tests.
+ *
+ * Compiled by pwlc. Edit the numbers freely, then read this file back with
+ * `pwlc compile FILE.c -t pwl` (pwlc parses it; it never runs it).
+ *
+ * ABI (C99; no allocation, no global state):
+ *   double score(const struct score_input *row);  -- the log-odds
+ *   double score_probability(const struct score_input *row);  -- the probability
+ *   void score_batch(size_t n, const struct score_columns *columns, double *out);
+ * score_batch writes the log-odds of row i, read from column arrays, to out[i].
+ * A numeric input is a double, NaN when missing. A categorical input is a
+ * NUL-terminated UTF-8 string compared byte for byte with the categories, NULL
+ * when missing; write an integer category by its decimal digits ("3").
+ * score_input_names lists the input names in field order, then NULL.
+ * Compile with standard floating point (no -ffast-math); link with -lm.
+ */
+/* clang-format on */
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+/* --- pwlc runtime (not read back) --- */
+
+#define PWLC_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+enum pwlc_transform { PWLC_IDENTITY, PWLC_LOG, PWLC_LOG1P, PWLC_SYMLOG1P };
+
+/* The scale a curve is linear in; knots are always written in raw units. */
+static double pwlc_transform(enum pwlc_transform fx, double x)
+{
+    switch (fx) {
+    case PWLC_LOG:
+        return log(x);
+    case PWLC_LOG1P:
+        return log1p(x);
+    case PWLC_SYMLOG1P:
+        return x < 0.0 ? -log1p(-x) : log1p(x);
+    default:
+        return x;
+    }
+}
+
+/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
+static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+{
+    size_t lo = 0, hi = n - 1;
+    double t, t0, t1;
+    if (isnan(x))
+        return missing;
+    if (x <= knots[0][0])
+        return knots[0][1];
+    if (x >= knots[n - 1][0])
+        return knots[n - 1][1];
+    while (hi - lo > 1) { /* keep knots[lo][0] <= x < knots[hi][0] */
+        size_t mid = lo + (hi - lo) / 2;
+        if (knots[mid][0] <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    t = pwlc_transform(fx, x);
+    t0 = pwlc_transform(fx, knots[lo][0]);
+    t1 = pwlc_transform(fx, knots[hi][0]);
+    return knots[lo][1] + (knots[hi][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
+}
+
+struct pwlc_entry {
+    const char *category;
+    double value;
+};
+
+/* The value of a category (compared byte for byte), `unseen` if absent, `missing` for NULL. */
+static double pwlc_table(const char *category, const struct pwlc_entry *entries, size_t n, double unseen,
+                         double missing)
+{
+    size_t i;
+    if (category == NULL)
+        return missing;
+    for (i = 0; i < n; i++)
+        if (strcmp(category, entries[i].category) == 0)
+            return entries[i].value;
+    return unseen;
+}
+
+static double pwlc_logistic(double score)
+{
+    return 1.0 / (1.0 + exp(-score));
+}
+
+/* --- end of pwlc runtime --- */
+
+/* One field per input, in the order of score_input_names. */
+struct score_input {
+    double age;
+    double priors_count;
+    double length_of_stay;
+    const char *sex;
+    const char *c_charge_degree;
+};
+
+const char *const score_input_names[] = {
+    "age",
+    "priors_count",
+    "length_of_stay",
+    "sex",
+    "c_charge_degree",
+    NULL,
+};
+
+/* curve on "age" */
+static double age_curve(double x)
+{
+    static const double knots[][2] = {{18.0, 0.61}, {25.0, 0.2}, {46.0, -0.45}, {70.0, -0.6}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+}
+
+/* curve on "priors_count" */
+static double priors_count_curve(double x)
+{
+    static const double knots[][2] = {{0.0, -0.4}, {3.0, 0.15}, {15.0, 0.9}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, 0.0);
+}
+
+/* curve on "length_of_stay" (fx = log1p) */
+static double length_of_stay_curve(double x)
+{
+    static const double knots[][2] = {{0.0, -0.1}, {30.0, 0.3}, {400.0, 0.52}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_LOG1P, NAN);
+}
+
+/* table on "sex" */
+static double sex_table(const char *category)
+{
+    static const struct pwlc_entry entries[] = {{"Female", -0.2}, {"Male", 0.05}};
+    return pwlc_table(category, entries, PWLC_COUNT(entries), 0.0, NAN);
+}
+
+/* table on "c_charge_degree" */
+static double c_charge_degree_table(const char *category)
+{
+    static const struct pwlc_entry entries[] = {{"F", 0.07}, {"M", -0.12}};
+    return pwlc_table(category, entries, PWLC_COUNT(entries), 0.01, -0.02);
+}
+
+/* The log-odds: the sum of one term a line. */
+double score(const struct score_input *row)
+{
+    return -0.35
+        + age_curve(row->age)
+        + priors_count_curve(row->priors_count)
+        + length_of_stay_curve(row->length_of_stay)
+        + sex_table(row->sex)
+        + c_charge_degree_table(row->c_charge_degree);
+}
+
+/* The probability: logistic(score(row)). */
+double score_probability(const struct score_input *row)
+{
+    return pwlc_logistic(score(row));
+}
+
+/* --- pwlc batch interface (not read back) --- */
+
+/* One array of n values per input, for score_batch. */
+struct score_columns {
+    const double *age;
+    const double *priors_count;
+    const double *length_of_stay;
+    const char *const *sex;
+    const char *const *c_charge_degree;
+};
+
+void score_batch(size_t n, const struct score_columns *columns, double *out)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        struct score_input row;
+        row.age = columns->age[i];
+        row.priors_count = columns->priors_count[i];
+        row.length_of_stay = columns->length_of_stay[i];
+        row.sex = columns->sex[i];
+        row.c_charge_degree = columns->c_charge_degree[i];
+        out[i] = score(&row);
+    }
+}

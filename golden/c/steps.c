@@ -1,0 +1,120 @@
+/* clang-format off */
+/* Step functions from an EBM and from boosted stumps.
+ *
+ * Compiled by pwlc. Edit the numbers freely, then read this file back with
+ * `pwlc compile FILE.c -t pwl` (pwlc parses it; it never runs it).
+ *
+ * ABI (C99; no allocation, no global state):
+ *   double raw_score(const struct raw_score_input *row);  -- the prediction
+ *   void raw_score_batch(size_t n, const struct raw_score_columns *columns, double *out);
+ * raw_score_batch writes the prediction of row i, read from column arrays, to out[i].
+ * A numeric input is a double, NaN when missing. A categorical input is a
+ * NUL-terminated UTF-8 string compared byte for byte with the categories, NULL
+ * when missing; write an integer category by its decimal digits ("3").
+ * raw_score_input_names lists the input names in field order, then NULL.
+ * Compile with standard floating point (no -ffast-math); link with -lm.
+ */
+/* clang-format on */
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+/* --- pwlc runtime (not read back) --- */
+
+#define PWLC_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+enum pwlc_edge_side { PWLC_UPPER, PWLC_LOWER }; /* the bin a value on an edge falls in */
+
+/* How many of the n sorted edges (every stride-th double) lie below x; an edge equal to x
+   counts as below it when at_edge is PWLC_UPPER. */
+static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        double edge = edges[mid * stride];
+        if (edge < x || (at_edge == PWLC_UPPER && edge == x))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* `first` below the first edge, then the value paired with each {edge, value} above it. */
+static double pwlc_step(double x, double first, const double steps[][2], size_t n, enum pwlc_edge_side at_edge,
+                        double missing)
+{
+    size_t k;
+    if (isnan(x))
+        return missing;
+    k = n == 0 ? 0 : pwlc_rank(x, &steps[0][0], n, 2, at_edge);
+    return k == 0 ? first : steps[k - 1][1];
+}
+
+/* --- end of pwlc runtime --- */
+
+/* One field per input, in the order of raw_score_input_names. */
+struct raw_score_input {
+    double income;
+    double debt_ratio;
+    double months_since_default;
+};
+
+const char *const raw_score_input_names[] = {"income", "debt_ratio", "months_since_default", NULL};
+
+/* step on "income": the first value, then {edge, value above it} */
+static double income_step(double x)
+{
+    static const double steps[][2] = {
+        {20000.0, -0.5},
+        {35000.5, 0.0},
+        {80000.0, 0.875},
+        {150000.0, 1.5},
+    };
+    return pwlc_step(x, -1.25, steps, PWLC_COUNT(steps), PWLC_UPPER, -0.75);
+}
+
+/* step on "debt_ratio": the first value, then {edge, value above it} */
+static double debt_ratio_step(double x)
+{
+    static const double steps[][2] = {{0.2, 0.1}, {0.35, -0.2}, {0.5, -0.9}};
+    return pwlc_step(x, 0.3, steps, PWLC_COUNT(steps), PWLC_LOWER, NAN);
+}
+
+/* step on "months_since_default": the first value, then {edge, value above it} */
+static double months_since_default_step(double x)
+{
+    return pwlc_step(x, -1.0, NULL, 0, PWLC_LOWER, 0.4);
+}
+
+/* The prediction: the sum of one term a line. */
+double raw_score(const struct raw_score_input *row)
+{
+    return 12.5
+        + income_step(row->income)
+        + debt_ratio_step(row->debt_ratio)
+        + months_since_default_step(row->months_since_default);
+}
+
+/* --- pwlc batch interface (not read back) --- */
+
+/* One array of n values per input, for raw_score_batch. */
+struct raw_score_columns {
+    const double *income;
+    const double *debt_ratio;
+    const double *months_since_default;
+};
+
+void raw_score_batch(size_t n, const struct raw_score_columns *columns, double *out)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        struct raw_score_input row;
+        row.income = columns->income[i];
+        row.debt_ratio = columns->debt_ratio[i];
+        row.months_since_default = columns->months_since_default[i];
+        out[i] = raw_score(&row);
+    }
+}

@@ -1,0 +1,165 @@
+/* clang-format off */
+/* Poisson-style model exercising fx = log, log1p, symlog1p.
+ *
+ * Compiled by pwlc. Edit the numbers freely, then read this file back with
+ * `pwlc compile FILE.c -t pwl` (pwlc parses it; it never runs it).
+ *
+ * ABI (C99; no allocation, no global state):
+ *   double expected_count(const struct expected_count_input *row);  -- the log of the prediction
+ *   double expected_count_prediction(const struct expected_count_input *row);  -- the prediction
+ *   void expected_count_batch(size_t n, const struct expected_count_columns *columns, double *out);
+ * expected_count_batch writes the log of the prediction of row i, read from column arrays, to out[i].
+ * A numeric input is a double, NaN when missing. A categorical input is a
+ * NUL-terminated UTF-8 string compared byte for byte with the categories, NULL
+ * when missing; write an integer category by its decimal digits ("3").
+ * expected_count_input_names lists the input names in field order, then NULL.
+ * Compile with standard floating point (no -ffast-math); link with -lm.
+ */
+/* clang-format on */
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+/* --- pwlc runtime (not read back) --- */
+
+#define PWLC_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+enum pwlc_transform { PWLC_IDENTITY, PWLC_LOG, PWLC_LOG1P, PWLC_SYMLOG1P };
+
+/* The scale a curve is linear in; knots are always written in raw units. */
+static double pwlc_transform(enum pwlc_transform fx, double x)
+{
+    switch (fx) {
+    case PWLC_LOG:
+        return log(x);
+    case PWLC_LOG1P:
+        return log1p(x);
+    case PWLC_SYMLOG1P:
+        return x < 0.0 ? -log1p(-x) : log1p(x);
+    default:
+        return x;
+    }
+}
+
+/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
+static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+{
+    size_t lo = 0, hi = n - 1;
+    double t, t0, t1;
+    if (isnan(x))
+        return missing;
+    if (x <= knots[0][0])
+        return knots[0][1];
+    if (x >= knots[n - 1][0])
+        return knots[n - 1][1];
+    while (hi - lo > 1) { /* keep knots[lo][0] <= x < knots[hi][0] */
+        size_t mid = lo + (hi - lo) / 2;
+        if (knots[mid][0] <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    t = pwlc_transform(fx, x);
+    t0 = pwlc_transform(fx, knots[lo][0]);
+    t1 = pwlc_transform(fx, knots[hi][0]);
+    return knots[lo][1] + (knots[hi][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
+}
+
+static double pwlc_exp(double score)
+{
+    return exp(score);
+}
+
+/* --- end of pwlc runtime --- */
+
+/* One field per input, in the order of expected_count_input_names. */
+struct expected_count_input {
+    double dose;
+    double balance;
+    double delta;
+    double flat;
+    double unused;
+};
+
+const char *const expected_count_input_names[] = {"dose", "balance", "delta", "flat", "unused", NULL};
+
+/* curve on "dose" (fx = log) */
+static double dose_curve(double x)
+{
+    static const double knots[][2] = {{0.001, -2.5}, {0.5, 0.0}, {10.0, 1.25}, {1000.0, 2.0}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_LOG, NAN);
+}
+
+/* curve on "balance" (fx = log1p) */
+static double balance_curve(double x)
+{
+    static const double knots[][2] = {
+        {-0.5, 1.0},
+        {0.0, 0.0},
+        {99.0, -1.0},
+        {1000000.0, -3.5},
+    };
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_LOG1P, 0.0);
+}
+
+/* curve on "delta" (fx = symlog1p) */
+static double delta_curve(double x)
+{
+    static const double knots[][2] = {
+        {-1000.0, -2.0},
+        {-1.0, -0.5},
+        {0.0, 0.0},
+        {2.5, 0.75},
+        {50000.0, 1.5},
+    };
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_SYMLOG1P, NAN);
+}
+
+/* curve on "flat" */
+static double flat_curve(double x)
+{
+    static const double knots[][2] = {{3.5, 0.0625}};
+    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, -0.25);
+}
+
+/* The log of the prediction: the sum of one term a line. */
+double expected_count(const struct expected_count_input *row)
+{
+    return 0.125
+        + dose_curve(row->dose)
+        + balance_curve(row->balance)
+        + delta_curve(row->delta)
+        + flat_curve(row->flat);
+}
+
+/* The prediction: exp(expected_count(row)). */
+double expected_count_prediction(const struct expected_count_input *row)
+{
+    return pwlc_exp(expected_count(row));
+}
+
+/* --- pwlc batch interface (not read back) --- */
+
+/* One array of n values per input, for expected_count_batch. */
+struct expected_count_columns {
+    const double *dose;
+    const double *balance;
+    const double *delta;
+    const double *flat;
+    const double *unused;
+};
+
+void expected_count_batch(size_t n, const struct expected_count_columns *columns, double *out)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        struct expected_count_input row;
+        row.dose = columns->dose[i];
+        row.balance = columns->balance[i];
+        row.delta = columns->delta[i];
+        row.flat = columns->flat[i];
+        row.unused = columns->unused[i];
+        out[i] = expected_count(&row);
+    }
+}
