@@ -265,6 +265,16 @@ def _fit_in_transform(
     cost = problem.cost(shape)
     counts = [segments] if segments is not None else list(range(1, len(starts) + 1))
     weight = points.total_weight
+    floor = 1e-12 * max(sst / weight, 1e-300)
+    if segments is None and not shape.free:
+        # Constrained knot moves cost a QP each: choose the count on the dynamic program's
+        # knots (values solved under the shape), then search knots for that count only.
+        quick = [problem.finish(starts[count - 1], shape).sse for count in counts]
+        if tol is not None:
+            counts = [next((c for c, e in zip(counts, quick) if e <= tol * tol * weight), counts[-1])]
+        else:
+            scores = [_bic(e, weight, points.effective_n, c, floor) for c, e in zip(counts, quick)]
+            counts = [counts[int(np.argmin(scores))]]
     best: tuple[float, _Trial] | None = None
     for count in counts:
         if shape.free:
@@ -296,7 +306,7 @@ def _fit_in_transform(
             if trial.sse <= tol * tol * weight or count == counts[-1]:
                 return trial, float(count)
             continue
-        score = _bic(trial.sse, weight, points.effective_n, count, 1e-12 * max(sst / weight, 1e-300))
+        score = _bic(trial.sse, weight, points.effective_n, count, floor)
         if best is None or score < best[0]:
             best = (score, trial)
     assert best is not None

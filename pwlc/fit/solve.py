@@ -63,8 +63,8 @@ def box_qp(hessian: FloatArray, g: FloatArray, low: FloatArray, high: FloatArray
         free = ~(at_low | at_high)
         target = z.copy()
         if free.any():
-            rhs = g[free] - hessian[np.ix_(free, ~free)] @ z[~free]
-            target[free] = np.linalg.solve(hessian[np.ix_(free, free)], rhs)
+            rows = hessian[free]
+            target[free] = np.linalg.solve(rows[:, free], g[free] - rows[:, ~free] @ z[~free])
         outside = free & ((target < low) | (target > high))
         if outside.any():
             step = target - z
