@@ -130,13 +130,14 @@ def run_c(model: Model, columns: Columns, compiler: str = "gcc") -> np.ndarray:
             arrays[declared.name] = (ctypes.c_double * n)(*[math.nan if v is None else float(v) for v in values])
     struct = columns_struct(model)
     names = c_backend.c_names(model)
-    instance = struct(**{names.fields[name]: ctypes.cast(array, dict(struct._fields_)[names.fields[name]]) for name, array in arrays.items()})
+    pointer_types: dict[str, Any] = {field[0]: field[1] for field in struct._fields_}
+    instance = struct(**{names.fields[name]: ctypes.cast(array, pointer_types[names.fields[name]]) for name, array in arrays.items()})
     out = (ctypes.c_double * n)()
     batch = getattr(library, f"{model.name}_batch")
     batch.argtypes = [ctypes.c_size_t, ctypes.POINTER(struct), ctypes.POINTER(ctypes.c_double)]
     batch.restype = None
     batch(n, ctypes.byref(instance), out)
-    return np.frombuffer(out, dtype=np.float64).copy()
+    return np.array(out[:], dtype=np.float64)
 
 
 def compilers() -> list[str]:
@@ -362,15 +363,17 @@ def unavailable(engine: str) -> str | None:
 def summary(model_paths: Sequence[Path]) -> list[tuple[str, int, int, int, int, float, str]]:
     """For every engine: models run, rows run, mismatches, bit-identical rows, the
     largest relative difference, and compiler messages (C) or why it was skipped."""
+    from functools import partial
+
     import pwlc
     from pwlc.semantics import evaluate
     from pwlc.testing import edge_grid, mismatches
 
     runs: dict[str, Callable[[Model, Columns], np.ndarray]] = {"python": run_python}
-    runs |= {f"c/{cc}": (lambda m, cols, cc=cc: run_c(m, cols, cc)) for cc in compilers()}
+    runs |= {f"c/{cc}": partial(run_c, compiler=cc) for cc in compilers()}
     for engine in SQL_ENGINES:
-        runs[f"sql/{engine}"] = lambda m, cols, e=engine: run_sql(m, cols, e)
-        runs[f"sql/{engine} INTEGER"] = lambda m, cols, e=engine: run_sql(m, cols, e, integer_columns=True)
+        runs[f"sql/{engine}"] = partial(run_sql, engine=engine)
+        runs[f"sql/{engine} INTEGER"] = partial(run_sql, engine=engine, integer_columns=True)
     out = []
     for label, run in runs.items():
         engine = label.split("/")[-1].split()[0]

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 import pwlc
 from pwlc.backends import c
 from pwlc.errors import ParseError, UnsupportedError
-from pwlc.ir import Constant, Curve, Input, Model, Table
+from pwlc.ir import Constant, Curve, Input, Model, Step, Table
 from pwlc.semantics import evaluate
 from pwlc.testing import edge_grid, mismatches
 from tests import engines
@@ -181,7 +181,7 @@ def test_hand_edited_file_reads_back() -> None:
     assert model.terms[1] == Curve("age", (18.0, 30.0, 46.0, 80.0), (0.61, 0.2, -0.45, -0.7), missing=0.0)
     assert model.terms[2] == Table("sex", (("Female", -0.2), ("Male", 0.05), ("Other", 0.0)))
     assert model.terms[3] == Constant(-0.1)
-    assert model.terms[4].edges == () and model.terms[4].values == (-0.4,)
+    assert model.terms[4] == Step("priors count", (), (-0.4,), "lower")
     pwlc.ir.verify(model)
 
 

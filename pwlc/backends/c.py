@@ -22,6 +22,7 @@ it never compiles or runs the file.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -732,7 +733,7 @@ class _Reader(TreeReader):
         if kind == "init":
             return [self.value(child) for child in node.children]
         if kind == "string":
-            return "".join(_c_unescape(str(token), self, token) for token in node.children)
+            return "".join(_c_unescape(str(token), self, token) for token in node.children if isinstance(token, Token))
         if kind == "neg":
             inner = self.value(node.children[0])
             if isinstance(inner, float):
@@ -763,9 +764,9 @@ class _Reader(TreeReader):
             return left + [(right, value[3])]
         return [(value, where)]
 
-    def term(self, summand: tuple[Any, Tree], functions: dict[str, _Function], fields: dict[str, str], kinds: dict[str, str]) -> Term:
-        value, where = summand
-        where = value.node if isinstance(value, (_Call, _Ref)) else where
+    def term(self, summand: tuple[Any, Tree], functions: dict[str, _Function], fields: dict[str, str], kinds: Mapping[str, str]) -> Term:
+        value, found_at = summand
+        where: Tree | Token = value.node if isinstance(value, (_Call, _Ref)) else found_at
         if isinstance(value, float):
             return Constant(value, span=self.span(where))
         if not isinstance(value, _Call) or value.name not in functions:
@@ -790,7 +791,7 @@ def _is_link(function: _Function) -> bool:
 class _TermReader:
     """Reads one term function: `return pwlc_KIND(args...)` over its own arrays."""
 
-    def __init__(self, reader: _Reader, function: _Function, features: list[str], kinds: dict[str, str]):
+    def __init__(self, reader: _Reader, function: _Function, features: list[str], kinds: Mapping[str, str]):
         self.reader = reader
         self.function = function
         self.features = features

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -594,7 +594,7 @@ class _Reader:
 
     # -- terms --
 
-    def term(self, node: Expr, kinds: dict[str, str]) -> Term:
+    def term(self, node: Expr, kinds: Mapping[str, str]) -> Term:
         exp = _exp()
         value = _as_number(node)
         if value is not None:
@@ -661,7 +661,7 @@ class _Reader:
                     candidates.append(Step(feature, tuple(bounds), (*values, last), side, missing))  # type: ignore[arg-type]
         return candidates
 
-    def grid_candidates(self, a: str, b: str, kinds: dict[str, str], branches: list[tuple[Expr, Expr]], default: Expr, missing: float | None) -> list[Term]:
+    def grid_candidates(self, a: str, b: str, kinds: Mapping[str, str], branches: list[tuple[Expr, Expr]], default: Expr, missing: float | None) -> list[Term]:
         exp = _exp()
         a_values = [v for _, v in branches] + [default]
         inner = _strip(a_values[0])
