@@ -404,7 +404,10 @@ def fit_curve(x: Any, y: Any, w: Any = None, **options: Any) -> Curve:
       feature: the curve's input name ("x").
       segments: number of linear pieces. None chooses it: the fewest in 1..max_segments
         whose weighted RMS error is <= tol, or without tol the lowest BIC
-        (n_eff log(SSE / W) + 2 S log n_eff, n_eff = (sum w)^2 / sum w^2).
+        (n_eff log(SSE / W) + 2 S log n_eff, n_eff = (sum w)^2 / sum w^2). BIC suits noisy
+        data; for a noise-free target (a teacher's shape) it keeps adding segments up to
+        max_segments, so give tol there. Under a shape constraint the count is chosen on the
+        dynamic program's knots before the knot search.
       tol: weighted RMS error target for segments=None, in y units.
       mono: "auto" (monotone when that loses <= 1% of the explained sum of squares),
         "increasing", "decreasing", "none" or "bitonic" (one turn, up-down or down-up).
