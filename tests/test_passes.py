@@ -299,6 +299,33 @@ def test_lossy_passes_keep_their_bound_on_the_data_of_random_models(model: Model
     assert report.passes[0].max_error <= tol
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_affected_rows_cover_every_row_where_a_term_changes(draw: st.DataObject) -> None:
+    from pwlc.passes.context import Budget, PassData
+    from pwlc.passes.merge import simplifications
+    from pwlc.passes.round import _rounded, read_slot, slots
+
+    from .strategies import curves, steps
+
+    old = draw.draw(st.one_of(curves("x"), steps("x")))
+    # Every candidate merge-segments or round makes from this term, as the passes make them.
+    candidates = simplifications(old) + [
+        c for slot in slots(old) for i in range(len(read_slot(old, slot))) for level in (1, 3) if (c := _rounded(old, slot, i, level)) is not None
+    ]
+    model = Model((Input("x"),), (old,))
+    data = dense_probe(model, rows=300, seed=draw.draw(st.integers(0, 5)))
+    budget = Budget(model, PassData.from_data(model, data), tol=0.0)
+    before = term_values(old, *prepare_columns(model, data))
+    for new in candidates:
+        rows = budget.affected_rows(old, new)
+        assert rows is not None
+        after = term_values(new, *prepare_columns(model, data))
+        outside = np.ones(len(before), dtype=bool)
+        outside[rows] = False
+        assert np.array_equal(before[outside], after[outside], equal_nan=True), f"{old} -> {new}"
+
+
 # --- merge-segments --------------------------------------------------------------------------
 
 

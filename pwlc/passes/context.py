@@ -123,7 +123,8 @@ class Budget:
     """The score change a lossy pass has spent, checked against its tolerance `tol`.
 
     With data: the max over rows of |score(model now) - score(model at pass start)|; only
-    the changed term is re-evaluated. Without data: the sum over terms of each term's
+    the changed term is re-evaluated, and for a curve or step only on the rows between the
+    knots the two versions share (`affected_rows`). Without data: the sum over terms of each term's
     largest change over every input, found on probe points (each knot and edge of the old
     and new term, ±1 ulp, midpoints, outside, missing, unseen): exact for curves (a
     difference of two curves is piecewise linear with knots among theirs, flat outside),
@@ -144,6 +145,7 @@ class Budget:
             self.base = sum(self.values, np.zeros(data.rows))  # the score, kept up to date
             self.start = self.base.copy()
             largest = float(np.max(np.abs(self.start[np.isfinite(self.start)]), initial=0.0))
+            self.sorted_rows: dict[str, tuple[NDArray[np.intp], FloatArray, NDArray[np.intp]]] = {}
         else:
             self.term_spent = [0.0] * len(self.terms)
             largest = math.fsum(max(map(abs, output_values(t))) for t in self.terms)
@@ -165,8 +167,8 @@ class Budget:
         """How much replacing term k by `new` changes that term alone (max over rows/inputs)."""
         if self.data is None:
             return self.term_change(self.terms[k], new)
-        change = score_change(self.values[k], term_values(new, self.data.columns, self.data.rows))
-        return float(change.max(initial=0.0))
+        rows, values = self._new_values(k, new)
+        return float(score_change(self.values[k][rows], values).max(initial=0.0))
 
     def try_replace(self, k: int, new: Term) -> bool:
         """Replace term k by `new` when the pass's total change stays within `tol`."""
@@ -176,17 +178,76 @@ class Budget:
                 return False
             self.term_spent[k] = spent
         else:
-            values = term_values(new, self.data.columns, self.data.rows)
-            score = self.base - self.values[k] + values
-            if not self.within(float(score_change(self.start, score).max(initial=0.0))):
-                return False
-            self.base = score
-            self.values[k] = values
+            rows, values = self._new_values(k, new)
+            score = self.base[rows] - self.values[k][rows] + values
+            if not self.within(float(score_change(self.start[rows], score).max(initial=0.0))):
+                return False  # the other rows did not change and were within tol already
+            self.base[rows] = score
+            self.values[k][rows] = values
         self.terms[k] = new
         return True
 
+    def _new_values(self, k: int, new: Term) -> tuple[Any, FloatArray]:
+        """(rows where term k may change, the values of `new` there)."""
+        assert self.data is not None
+        rows = self.affected_rows(self.terms[k], new)
+        if rows is None:
+            return slice(None), term_values(new, self.data.columns, self.data.rows)
+        feature = term_features(new)[0]
+        column = np.asarray(self.data.columns[feature], dtype=np.float64)  # a curve's or step's: numeric
+        return rows, term_values(new, {feature: column[rows]}, len(rows))
+
+    def affected_rows(self, old: Term, new: Term) -> NDArray[np.intp] | None:
+        """Rows of the data where two versions of a curve (same transform) or step (same
+        edge side) can differ: between the last knot they share from the left and the first
+        they share from the right (both included), plus missing rows if `missing` changed.
+        None for other terms: every row."""
+        assert self.data is not None
+        if isinstance(old, Curve) and isinstance(new, Curve) and old.fx == new.fx:
+            left, right = _differing_range(list(old.knots), list(new.knots))
+        elif isinstance(old, Step) and isinstance(new, Step) and old.at_edge == new.at_edge:
+            # A step as (edge, value from there on), the first value from -inf.
+            left, right = _differing_range(
+                list(zip((-math.inf, *old.edges), old.values)), list(zip((-math.inf, *new.edges), new.values))
+            )
+        else:
+            return None
+        order, ordered, missing_rows = self._sorted(old.feature)
+        inside = order[np.searchsorted(ordered, left, "left") : np.searchsorted(ordered, right, "right")]
+        if _same(old.missing, new.missing):
+            return inside
+        return np.concatenate([inside, missing_rows])
+
+    def _sorted(self, feature: str) -> tuple[NDArray[np.intp], FloatArray, NDArray[np.intp]]:
+        """Rows of a numeric column in increasing order (NaN left out), their values, NaN rows."""
+        if feature not in self.sorted_rows:
+            assert self.data is not None
+            x = np.asarray(self.data.columns[feature], dtype=np.float64)
+            order = np.argsort(x, kind="stable")
+            present = int(np.count_nonzero(~np.isnan(x)))
+            self.sorted_rows[feature] = (order[:present], x[order[:present]], order[present:])
+        return self.sorted_rows[feature]
+
     def result(self) -> Model:
         return replace(self.model, terms=tuple(self.terms))
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    return a is None and b is None or (a is not None and b is not None and a == b)
+
+
+def _differing_range(old: list[tuple[float, float]], new: list[tuple[float, float]]) -> tuple[float, float]:
+    """The x-range outside which two knot lists (x, y) describe the same function: from the
+    last shared knot of their common prefix to the first of their common suffix."""
+    prefix = 0
+    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    left = old[prefix - 1][0] if prefix else -math.inf
+    right = old[len(old) - suffix][0] if suffix else math.inf
+    return left, right
 
 
 def _probe_columns(inputs: tuple[Input, ...], old: Term, new: Term) -> dict[str, list[Any]]:
