@@ -250,3 +250,7 @@ def test_refit_mistakes_are_pwlc_errors(problem: tuple[Model, dict], pipeline: s
 def test_refit_needs_data(problem: tuple[Model, dict]) -> None:
     with pytest.raises(PwlcError, match="refit needs data"):
         optimize(problem[0], "refit")
+    with pytest.raises(PwlcError, match="teacher scores need the data rows"):
+        optimize(problem[0], "refit", teacher=[1.0, 2.0])
+    with pytest.raises(DataError, match="teacher scores have 2 values for 3000 rows"):
+        optimize(problem[0], "refit", problem[1], teacher=[1.0, 2.0])

@@ -375,6 +375,8 @@ def optimize(
     """
     passes = parse_pipeline(pipeline) if isinstance(pipeline, str) else list(pipeline)
     verify(model)
+    if teacher is not None and data is None:
+        raise PwlcError("teacher scores need the data rows they belong to: pass data= as well")
     context = PassData.from_data(model, data, teacher) if data is not None else None
     reports: list[PassReport] = []
     current = model
