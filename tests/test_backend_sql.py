@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 import pwlc
 from pwlc.backends import sql
 from pwlc.errors import ParseError, UnsupportedError
-from pwlc.ir import CategoryAxis, Constant, Grid, Input, Model, Step, StepAxis, Table
+from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, Model, Step, StepAxis, Table
 from pwlc.semantics import evaluate, evaluate_terms
 from pwlc.testing import edge_grid, mismatches
 from tests import engines
@@ -156,6 +156,18 @@ def test_hand_edited_query_reads_back() -> None:
         Table("sex", (("F", -0.25), ("M", 0.125), ("X", 0.0)), 0.01, None),
         Constant(-0.25),
     )
+
+
+def test_query_without_inputs_cte_infers_the_inputs() -> None:
+    """A hand-written query straight off a table: inputs in order of first use, a column
+    compared with strings is categorical."""
+    text = """SELECT id, 1.5
+        + CASE WHEN "a" IS NULL THEN NULL WHEN "a" <= 0 THEN 1 WHEN "a" < 2 THEN 1 + (3 - 1) * (("a" - 0) / (2 - 0)) ELSE 3 END
+        + CASE WHEN c IS NULL THEN 0.5 WHEN c = 'x' THEN 2 ELSE -1 END AS s FROM t"""
+    model = sql.read(text)
+    assert model.inputs == (Input("a"), Input("c", "categorical"))
+    assert model.terms == (Constant(1.5), Curve("a", (0.0, 2.0), (1.0, 3.0)), Table("c", (("x", 2.0),), -1.0, 0.5))
+    assert model.name == "s"
 
 
 @pytest.mark.parametrize(

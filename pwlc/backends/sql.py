@@ -393,7 +393,8 @@ def read(text: str, filename: str = "<string>", dialect: str | None = None) -> M
         error = exc.errors[0] if exc.errors else {}
         line, col = int(error.get("line") or 1), int(error.get("col") or 1)
         message = str(error.get("description") or exc).splitlines()[0]
-        raise ParseError(f"not valid {dialect} SQL: {message}", Span.of_line(text, filename, line, col)) from None
+        source = "" if declared or dialect != DEFAULT_DIALECT else " (no `-- Dialect: NAME` header line, so read as duckdb)"
+        raise ParseError(f"not valid {dialect} SQL{source}: {message}", Span.of_line(text, filename, line, col)) from None
     except TokenError as exc:
         raise ParseError(f"not valid {dialect} SQL: {exc}", Span.of_line(text, filename, 1, 1)) from None
     except ValueError as exc:
