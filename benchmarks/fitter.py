@@ -188,7 +188,7 @@ def main() -> None:
     unsampled = weighted_sse(y, curve_values(pwlc.fit.fit(x, y, segments=5, max_points=big_n).curve, x), None)
     speeds = []
     for label, options in (("defaults, max_points=100_000", {}), ("max_points=20_000", {"max_points": 20_000})):
-        sort_time, fit_time, ratio, sse = sort_speed(big_n, 3 if args.quick else 7, **options)
+        sort_time, fit_time, ratio, sse = sort_speed(big_n, 5 if args.quick else 15, **options)
         speeds.append(
             f"1M points, 5 segments ({label}): pwlc {fit_time * 1000:.1f} ms, "
             f"np.sort {sort_time * 1000:.1f} ms, ratio {ratio:.1f}x; SSE on all rows "
