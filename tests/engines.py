@@ -263,12 +263,34 @@ def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers:
 
     connection = sqlite3.connect(":memory:")
     try:
+        _ensure_math_functions(connection)
         create, insert = _create_table(model, "sqlite", integers)
         connection.execute(create)
         connection.executemany(insert, rows)
         return [(r[0], r[_score_index(model)]) for r in connection.execute(query)]
     finally:
         connection.close()
+
+
+def _ensure_math_functions(connection: Any) -> None:
+    """SQLite has LN and EXP only when built with SQLITE_ENABLE_MATH_FUNCTIONS (Python's
+    bundled SQLite >= 3.35 usually is). Where this build lacks them, the harness registers
+    Python's math.log and math.exp under those names, so the emitted SQL runs unchanged;
+    a deployment on such a SQLite needs the same two functions."""
+    import sqlite3
+
+    try:
+        connection.execute("SELECT LN(1.0), EXP(0.0)")
+    except sqlite3.OperationalError:
+        connection.create_function("LN", 1, lambda x: None if x is None else math.log(x), deterministic=True)
+        connection.create_function("EXP", 1, lambda x: None if x is None else _exp_or_inf(x), deterministic=True)
+
+
+def _exp_or_inf(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def _run_duckdb(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, Any]]:

@@ -287,6 +287,8 @@ def emit(model: Model, dialect: str | None = None, *, table: str = "input", keys
     except ValueError as exc:
         raise UnsupportedError(f"unknown SQL dialect {dialect!r}: {exc}") from None
     inputs = {i.name for i in model.inputs}
+    if dialect == "bigquery" and any("." in name for name in inputs):
+        raise UnsupportedError("BigQuery reads a `.` in a quoted name as a path: rename the inputs whose names hold one")
     outputs = {model.name, _PREDICTION_COLUMNS.get(model.link, model.name)}
     for key in keys:
         if key in inputs or key in outputs:
