@@ -227,20 +227,22 @@ def emit_sql(model: Model, engine: str) -> str:
     return sql_backend.emit(model, DIALECTS[engine], table=TABLE, keys=[KEY])
 
 
-def run_sql(model: Model, columns: Columns, engine: str, integer_columns: bool = False) -> np.ndarray:
+def run_sql(model: Model, columns: Columns, engine: str, integer_columns: bool = False, output: str = "score") -> np.ndarray:
     """Load the columns into a fresh table on `engine`, run the emitted query, return the
-    score column in row order."""
+    score column (or, with output="prediction", the link applied to it) in row order."""
     query = emit_sql(model, engine)
     integers = _integer_inputs(model, columns) if integer_columns else set()
     rows = _rows(model, columns, integers)
-    runner: Callable[..., list[tuple[Any, Any]]] = {
+    runner: Callable[..., list[tuple[Any, ...]]] = {
         "sqlite": _run_sqlite,
         "duckdb": _run_duckdb,
         "postgres": _run_postgres,
         "spark": _run_spark,
     }[engine]
     result = runner(model, query, rows, integers)
-    by_key = {int(key): score for key, score in result}
+    # the query's columns: the key, the score, then the prediction (with a link)
+    index = 2 if output == "prediction" and model.link != "identity" else 1
+    by_key = {int(row[0]): row[index] for row in result}
     return _results([by_key[i] for i in range(len(rows))])
 
 
@@ -254,11 +256,7 @@ def _create_table(model: Model, engine: str, integers: set[str]) -> tuple[str, s
     return f"CREATE TABLE {table} ({', '.join(definitions)})", f"INSERT INTO {table} VALUES ({marks})"
 
 
-def _score_index(model: Model) -> int:
-    return 1  # the query's columns: the key, the score, then the prediction (if any)
-
-
-def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, Any]]:
+def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
     import sqlite3
 
     connection = sqlite3.connect(":memory:")
@@ -267,7 +265,7 @@ def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers:
         create, insert = _create_table(model, "sqlite", integers)
         connection.execute(create)
         connection.executemany(insert, rows)
-        return [(r[0], r[_score_index(model)]) for r in connection.execute(query)]
+        return list(connection.execute(query))
     finally:
         connection.close()
 
@@ -293,7 +291,7 @@ def _exp_or_inf(x: float) -> float:
         return math.inf
 
 
-def _run_duckdb(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, Any]]:
+def _run_duckdb(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
     import duckdb
 
     connection = duckdb.connect(":memory:")
@@ -301,7 +299,7 @@ def _run_duckdb(model: Model, query: str, rows: list[tuple[Any, ...]], integers:
         create, insert = _create_table(model, "duckdb", integers)
         connection.execute(create)
         connection.executemany(insert, rows)
-        return [(r[0], r[_score_index(model)]) for r in connection.execute(query).fetchall()]
+        return connection.execute(query).fetchall()
     finally:
         connection.close()
 
@@ -313,14 +311,14 @@ def _postgres_connection() -> Any:
     return psycopg.connect(POSTGRES_DSN, autocommit=True)
 
 
-def _run_postgres(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, Any]]:
+def _run_postgres(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
     connection = _postgres_connection()
     create, insert = _create_table(model, "postgres", integers)
     with connection.transaction(force_rollback=True), connection.cursor() as cursor:
         cursor.execute(create.replace("CREATE TABLE", "CREATE TEMPORARY TABLE", 1))
         cursor.executemany(insert, rows)
         cursor.execute(query.encode("utf-8"))
-        return [(r[0], r[_score_index(model)]) for r in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 @cache
@@ -338,7 +336,7 @@ def spark_session() -> Any:
     )
 
 
-def _run_spark(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, Any]]:
+def _run_spark(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
     from pyspark.sql import types as T
 
     fields = [T.StructField(KEY, T.LongType())]
@@ -348,7 +346,7 @@ def _run_spark(model: Model, query: str, rows: list[tuple[Any, ...]], integers: 
     ]
     session = spark_session()
     session.createDataFrame(rows, T.StructType(fields)).createOrReplaceTempView(TABLE)
-    return [(r[0], r[_score_index(model)]) for r in session.sql(query.rstrip().rstrip(";")).collect()]
+    return [tuple(row) for row in session.sql(query.rstrip().rstrip(";")).collect()]
 
 
 # --- availability -----------------------------------------------------------------------

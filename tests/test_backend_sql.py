@@ -75,6 +75,19 @@ def test_integer_category_columns(engine: str) -> None:
     assert _check(model, columns, engine, integer_columns=True) == 8
 
 
+@pytest.mark.parametrize("link", ["logistic", "exp"])
+def test_prediction_stays_in_range_for_extreme_scores(engine: str, link: str) -> None:
+    """PostgreSQL raises where EXP overflows or underflows: the link is written so that no
+    score makes the query fail, and the prediction still equals the evaluator's."""
+    # exp of a score above 709.78 is inf: an error on PostgreSQL, so not probed for exp
+    scores = (-1000.0, -745.5, -709.5, 0.5, 709.5, 1000.0) if link == "logistic" else (-1000.0, -745.5, -744.0, -0.5, 0.5, 700.0)
+    model = Model((Input("x"),), (Step("x", (-1.0, 0.0, 1.0, 2.0, 3.0), scores),), link=link)  # type: ignore[arg-type]
+    columns = {"x": [-2.0, -0.5, 0.5, 1.5, 2.5, 3.5, None]}
+    got = engines.run_sql(model, columns, engine, output="prediction")
+    expected = evaluate(model, columns)
+    assert mismatches(got, expected, atol=1e-300) == [], (got, expected)
+
+
 def test_prediction_column_applies_the_link() -> None:
     import duckdb
 

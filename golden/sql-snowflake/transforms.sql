@@ -52,5 +52,8 @@ WITH "inputs" AS (
 )
 SELECT
   "expected_count",
-  EXP("expected_count") AS "prediction"
+  CASE
+    WHEN "expected_count" < (-745.0) THEN 0.0
+    ELSE EXP("expected_count")
+  END AS "prediction"
 FROM "scores";

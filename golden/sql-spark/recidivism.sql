@@ -56,5 +56,9 @@ WITH `inputs` AS (
 )
 SELECT
   `score`,
-  1.0 / (1.0 + EXP(-`score`)) AS `probability`
+  CASE
+    WHEN `score` < (-709.0) THEN 0.0
+    WHEN `score` > 745.0 THEN 1.0
+    ELSE 1.0 / (1.0 + EXP(-`score`))
+  END AS `probability`
 FROM `scores`;

@@ -263,12 +263,19 @@ def _term_expression(term: Term) -> Expr:
 
 
 def _link_expression(link: str, score: str) -> Expr:
+    """The prediction from the score column. PostgreSQL raises an error where EXP
+    overflows or underflows, so the ends are written out: the logistic is 0.0 below -709
+    (where EXP(-s) would overflow; the exact value is below 1e-307) and 1.0 above 745
+    (exact in doubles); exp(s) is 0.0 below -745 (exact: EXP gives 0 there)."""
     exp = _exp()
     s = _column(score)
+    zero, one = exp.Literal.number("0.0"), exp.Literal.number("1.0")
     if link == "logistic":
-        one = exp.Literal.number("1.0")
-        return exp.Div(this=one, expression=exp.Paren(this=exp.Add(this=one.copy(), expression=exp.Exp(this=exp.Neg(this=s)))), typed=True)
-    return exp.Exp(this=s)
+        formula = exp.Div(this=one, expression=exp.Paren(this=exp.Add(this=one.copy(), expression=exp.Exp(this=exp.Neg(this=s)))), typed=True)
+        low = exp.LT(this=s.copy(), expression=_number(-709.0))
+        high = exp.GT(this=s.copy(), expression=_number(745.0))
+        return _case([(low, zero), (high, one.copy())], formula)
+    return _case([(exp.LT(this=s.copy(), expression=_number(-745.0)), zero)], exp.Exp(this=s))
 
 
 # --- printer ------------------------------------------------------------------------
@@ -560,7 +567,7 @@ class _Reader:
     def is_link(self, value: Expr) -> tuple[str, str] | None:
         exp = _exp()
         columns = list(value.find_all(exp.Column))
-        if len(columns) != 1 or not isinstance(value, (exp.Div, exp.Exp)):
+        if len({c.name for c in columns}) != 1 or not isinstance(value, (exp.Case, exp.Div, exp.Exp)):
             return None
         for link in _PREDICTION_COLUMNS:
             if _mismatch(value, _link_expression(link, columns[0].name)) is None:
