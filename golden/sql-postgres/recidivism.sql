@@ -35,8 +35,8 @@ WITH "inputs" AS (
       + CASE
           WHEN "length_of_stay" IS NULL THEN NULL
           WHEN "length_of_stay" <= 0.0 THEN (-0.1)
-          WHEN "length_of_stay" < 30.0 THEN (-0.1) + (0.3 - (-0.1)) * (((LN(1.0 + "length_of_stay") - ((1.0 + "length_of_stay") - 1.0 - "length_of_stay") / (1.0 + "length_of_stay")) - (LN(1.0 + 0.0) - ((1.0 + 0.0) - 1.0 - 0.0) / (1.0 + 0.0))) / ((LN(1.0 + 30.0) - ((1.0 + 30.0) - 1.0 - 30.0) / (1.0 + 30.0)) - (LN(1.0 + 0.0) - ((1.0 + 0.0) - 1.0 - 0.0) / (1.0 + 0.0))))
-          WHEN "length_of_stay" < 400.0 THEN 0.3 + (0.52 - 0.3) * (((LN(1.0 + "length_of_stay") - ((1.0 + "length_of_stay") - 1.0 - "length_of_stay") / (1.0 + "length_of_stay")) - (LN(1.0 + 30.0) - ((1.0 + 30.0) - 1.0 - 30.0) / (1.0 + 30.0))) / ((LN(1.0 + 400.0) - ((1.0 + 400.0) - 1.0 - 400.0) / (1.0 + 400.0)) - (LN(1.0 + 30.0) - ((1.0 + 30.0) - 1.0 - 30.0) / (1.0 + 30.0))))
+          WHEN "length_of_stay" < 30.0 THEN (-0.1) + (0.3 - (-0.1)) * (((LN(1.0 + "length_of_stay") - ((1.0 + "length_of_stay") - 1.0 - "length_of_stay") / (1.0 + "length_of_stay")) - LN(1.0 + 0.0)) / (LN(1.0 + 30.0) - LN(1.0 + 0.0)))
+          WHEN "length_of_stay" < 400.0 THEN 0.3 + (0.52 - 0.3) * (((LN(1.0 + "length_of_stay") - ((1.0 + "length_of_stay") - 1.0 - "length_of_stay") / (1.0 + "length_of_stay")) - LN(1.0 + 30.0)) / (LN(1.0 + 400.0) - LN(1.0 + 30.0)))
           ELSE 0.52
         END
       + CASE

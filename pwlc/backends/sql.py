@@ -106,23 +106,50 @@ def _lerp(low: Expr, high: Expr, weight: Expr) -> Expr:
     return exp.Add(this=low, expression=exp.Mul(this=exp.Paren(this=exp.Sub(this=high, expression=low)), expression=weight))
 
 
+_LOG1P_KNOT = "pwlc_log1p_knot"  # marks a knot's log1p in a built tree (see _mismatch)
+
+
 def _log1p(x: Expr) -> Expr:
     """log1p(x) without a log1p function (no dialect has one): with u = 1 + x rounded,
     `LN(u) - (u - 1 - x) / u` puts back what rounding u lost, so it is accurate to about
     an ulp for tiny and for large x alike (`LN(1.0 + x)` alone gives 0 for x below 1e-16,
-    and two such knots would divide 0 by 0)."""
+    and two such knots would divide 0 by 0). A knot k for which 1 + k is exact in doubles
+    is written `LN(1.0 + k)`; the reader takes either form for any knot."""
     exp = _exp()
+    knot = _as_number(x)
+    if knot is not None and (1.0 + knot) - 1.0 == knot:
+        short = exp.Ln(this=exp.Add(this=exp.Literal.number("1.0"), expression=x.copy()))
+        short.meta[_LOG1P_KNOT] = knot
+        return short
 
     def u() -> Expr:
         return exp.Paren(this=exp.Add(this=exp.Literal.number("1.0"), expression=x.copy()))
 
     lost = exp.Sub(this=exp.Sub(this=u(), expression=exp.Literal.number("1.0")), expression=x.copy())
     corrected = exp.Sub(this=exp.Ln(this=u().this), expression=exp.Div(this=exp.Paren(this=lost), expression=u(), typed=True))
-    return exp.Paren(this=corrected)
+    long = exp.Paren(this=corrected)
+    if knot is not None:
+        long.meta[_LOG1P_KNOT] = knot
+    return long
 
 
-def _transform(fx: str, x: Expr) -> Expr:
-    """fx(x) in SQL, for an input column or a knot (a number)."""
+def _log1p_forms(knot: float) -> list[Expr]:
+    """Both ways a knot's log1p may be written: `LN(1.0 + k)` and the corrected one."""
+    exp = _exp()
+    x = _number(knot)
+    one = exp.Literal.number("1.0")
+
+    def u() -> Expr:
+        return exp.Paren(this=exp.Add(this=one.copy(), expression=x.copy()))
+
+    lost = exp.Sub(this=exp.Sub(this=u(), expression=one.copy()), expression=x.copy())
+    corrected = exp.Sub(this=exp.Ln(this=u().this), expression=exp.Div(this=exp.Paren(this=lost), expression=u(), typed=True))
+    return [exp.Ln(this=u().this), corrected]
+
+
+def _transform(fx: str, x: Expr, low: float = -math.inf, high: float = math.inf) -> Expr:
+    """fx(x) in SQL, for an input column or a knot (a number); x is known to lie in
+    [low, high), which spares symlog1p its sign test in a segment on one side of 0."""
     exp = _exp()
     if fx == "identity":
         return x
@@ -133,7 +160,11 @@ def _transform(fx: str, x: Expr) -> Expr:
     if fx == "symlog1p":  # sign(x) * log1p(|x|)
         value = _as_number(x)
         if value is not None:  # a knot: its sign is known
-            return exp.Paren(this=exp.Neg(this=_log1p(_number(-value)))) if value < 0 else _log1p(x)
+            low = high = value
+        if low >= 0:
+            return _log1p(x)
+        if high <= 0 and (value is None or value < 0):
+            return exp.Paren(this=exp.Neg(this=_log1p(_number(-value) if value is not None else exp.Paren(this=exp.Neg(this=x.copy())))))
         negative = exp.LT(this=x.copy(), expression=exp.Literal.number("0.0"))
         return _case([(negative, exp.Neg(this=_log1p(exp.Paren(this=exp.Neg(this=x.copy())))))], _log1p(x))
     raise UnsupportedError(f"unknown transform {fx!r}")
@@ -169,7 +200,8 @@ def _knot_cells(x: Expr, knots: Sequence[float], fx: str = "identity") -> list[_
     last = len(knots) - 1
     cells = [_Cell(exp.LTE(this=x.copy(), expression=_number(knots[0])), 0, 0, None)]
     for i in range(last):
-        t, t0, t1 = (_transform(fx, v) for v in (x.copy(), _number(knots[i]), _number(knots[i + 1])))
+        t = _transform(fx, x.copy(), knots[i], knots[i + 1])
+        t0, t1 = _transform(fx, _number(knots[i])), _transform(fx, _number(knots[i + 1]))
         ratio = exp.Div(this=exp.Paren(this=exp.Sub(this=t, expression=t0)), expression=exp.Paren(this=exp.Sub(this=t1, expression=t0.copy())), typed=True)
         weight = exp.Paren(this=ratio)
         cells.append(_Cell(exp.LT(this=x.copy(), expression=_number(knots[i + 1])), i, i + 1, weight))
@@ -192,12 +224,13 @@ def _axis_cells(axis: Axis) -> list[_Cell]:
 
 def hidden_options(term: Term) -> str | None:
     """What the SQL of a degenerate term cannot show, kept in a comment after its CASE: the
-    edge side of a step (axis) without edges, and that a one-knot curve or grid axis is
-    one (the same SQL as a step at one edge with equal values)."""
+    edge side of a step (axis) without edges, that a one-knot curve or grid axis is one
+    (the same SQL as a step at one edge with equal values), and the transform where the
+    SQL cannot tell it."""
     if isinstance(term, Step) and not term.edges and term.at_edge != "upper":
         return f"at_edge = {term.at_edge}"
-    if isinstance(term, Curve) and len(term.xs) == 1:
-        return f"fx = {term.fx}"
+    if isinstance(term, Curve) and (len(term.xs) == 1 or (term.fx == "symlog1p" and term.xs[0] >= 0)):
+        return f"fx = {term.fx}"  # (symlog1p on knots >= 0 is log1p)
     if isinstance(term, Grid):
         parts = []
         for label, axis in (("a", term.a), ("b", term.b)):
@@ -450,6 +483,9 @@ def _mismatch(parsed: Expr, built: Expr) -> Expr | None:
     Parentheses, identifier quoting and number spelling (`1` vs `1.0`) do not matter.
     """
     exp = _exp()
+    knot = built.meta.get(_LOG1P_KNOT) if built._meta else None
+    if knot is not None:  # a knot's log1p: either spelling will do
+        return None if any(_mismatch(parsed, form) is None for form in _log1p_forms(knot)) else _bare(parsed)
     parsed, built = _bare(parsed), _bare(built)
     a, b = _as_number(parsed), _as_number(built)
     if a is not None or b is not None:
