@@ -206,6 +206,17 @@ def test_reader_errors_point_at_the_mistake(edit, message: str, where: str) -> N
     assert error.span.line in lines or (where == "c_charge_degree" and error.span.line >= min(lines)), str(error)
 
 
+def test_knot_moved_everywhere_reads_back() -> None:
+    """Moving a knot means changing it in every place it appears; a knot's log1p may stay
+    written `LN(1.0 + k)` even where pwlc would print the longer exact form."""
+    model = pwlc.read(GOLDEN / "recidivism.pwl")
+    text = sql.emit(model).replace("30.0", "0.3")
+    assert "LN(1.0 + 0.3)" in text
+    moved = sql.read(text)
+    curve = next(t for t in moved.terms if isinstance(t, Curve) and t.feature == "length_of_stay")
+    assert curve.xs == (0.0, 0.3, 400.0) and curve.fx == "log1p"
+
+
 def test_empty_step_keeps_its_edge_side_in_a_comment() -> None:
     model = Model((Input("x"),), (Step("x", (), (1.5,), "lower", 0.0),))
     text = sql.emit(model)
