@@ -246,7 +246,10 @@ def test_random_models_on_duckdb_and_sqlite(model: Model) -> None:
     # differ from the evaluator by ulps of the terms. The tolerance is relative to the size
     # of the terms being added (the golden models above are held to the plain 1e-12).
     scale = np.abs(evaluate_terms(model, grid)).sum(axis=1)
-    for engine in ("duckdb", "sqlite") if engines.sqlite_reads_exactly(model) else ("duckdb",):
+    # SQLite before 3.43 misreads some extreme literals by an ulp, and refuses inputs named
+    # TRUE/FALSE (emit raises): such models run on DuckDB only
+    sqlite_ok = engines.sqlite_reads_exactly(model) and not any(i.name.upper() in ("TRUE", "FALSE") for i in model.inputs)
+    for engine in ("duckdb", "sqlite") if sqlite_ok else ("duckdb",):
         got = engines.run_sql(model, grid, engine)
         bad = mismatches(got, expected, atol=1e-12 * float(np.nanmax(scale, initial=1.0)))
         assert bad == [], (engine, got, expected, engines.emit_sql(model, engine))

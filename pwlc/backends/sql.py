@@ -329,6 +329,8 @@ def emit(model: Model, dialect: str | None = None, *, table: str = "input", keys
     inputs = {i.name for i in model.inputs}
     if dialect == "bigquery" and any("." in name for name in inputs):
         raise UnsupportedError("BigQuery reads a `.` in a quoted name as a path: rename the inputs whose names hold one")
+    if dialect == "sqlite" and any(name.upper() in ("TRUE", "FALSE") for name in inputs):
+        raise UnsupportedError('SQLite reads a column "TRUE" or "FALSE" as a boolean: rename that input')
     outputs = {model.name, _PREDICTION_COLUMNS.get(model.link, model.name)}
     for key in keys:
         if key in inputs or key in outputs:
