@@ -106,6 +106,16 @@ def test_prediction_column_applies_the_link() -> None:
     assert mismatches([r[3] for r in result], evaluate(model, grid)) == []
 
 
+@pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
+def test_query_options_let_a_read_query_print_the_same(path: Path) -> None:
+    model = pwlc.read(path)
+    for dialect, table, keys in (("spark", "db.people", ("id", "batch")), ("postgres", "input", ())):
+        text = sql.emit(model, dialect, table=table, keys=keys)
+        options = sql.query_options(text)
+        assert options == sql.QueryOptions(dialect, table, keys)
+        assert sql.emit(sql.read(text), **vars(options)) == text
+
+
 def test_key_that_is_also_an_input_is_refused() -> None:
     with pytest.raises(UnsupportedError, match="also an input"):
         sql.emit(pwlc.read(GOLDEN / "recidivism.pwl"), keys=["age"])

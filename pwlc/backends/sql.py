@@ -423,6 +423,32 @@ class _Printer:
 # --- reader -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class QueryOptions:
+    """How a query was emitted, beyond the model: what `emit` needs to print it the same."""
+
+    dialect: str
+    table: str
+    keys: tuple[str, ...]
+
+
+def query_options(text: str, dialect: str | None = None) -> QueryOptions:
+    """The dialect, input table and key columns of an emitted query, so that re-printing a
+    read file (`pwlc fmt`) keeps them: `emit(read(text), **vars(query_options(text)))`."""
+    import sqlglot
+
+    exp = _exp()
+    declared = re.search(r"^--\s*Dialect:\s*(\w+)", text, flags=re.MULTILINE)
+    dialect = dialect or (declared.group(1) if declared else DEFAULT_DIALECT)
+    statement = sqlglot.parse_one(text, read=dialect)
+    ctes = {cte.alias for cte in statement.find_all(exp.CTE)}
+    tables = [t for t in statement.find_all(exp.Table) if t.name not in ctes]
+    table = ".".join(part.name for part in tables[0].parts) if tables else "input"
+    keys = tuple(p.name for p in statement.expressions if isinstance(p, exp.Column))
+    score_columns = {a.alias for a in statement.find_all(exp.Alias)}
+    return QueryOptions(dialect, table, tuple(k for k in keys if k not in score_columns))
+
+
 def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model:
     """Parse an emitted (and possibly hand-edited) query back into a model."""
     import sqlglot
