@@ -181,6 +181,14 @@ def test_hand_edited_query_reads_back() -> None:
     )
 
 
+def test_plain_link_formula_reads_back() -> None:
+    """The link may be written without the guarded ends pwlc prints."""
+    text = """WITH s AS (SELECT 0.5 + CASE WHEN "a" IS NULL THEN 0 ELSE 1 END AS "score" FROM t)
+        SELECT "score", 1.0 / (1.0 + EXP(-"score")) AS "probability" FROM s"""
+    assert sql.read(text).link == "logistic"
+    assert sql.read(text.replace('1.0 / (1.0 + EXP(-"score"))', 'EXP("score")')).link == "exp"
+
+
 def test_query_without_inputs_cte_infers_the_inputs() -> None:
     """A hand-written query straight off a table: inputs in order of first use, a column
     compared with strings is categorical."""
@@ -197,11 +205,11 @@ def test_query_without_inputs_cte_infers_the_inputs() -> None:
     ("edit", "message", "where"),
     [
         # a knot value appears in two branches: changing one of them is caught where it is
-        (lambda t: t.replace("(0.2 - 0.61)", "(0.3 - 0.61)", 1), "does not fit the curve", "(0.3 - 0.61)"),
+        (lambda t: t.replace("(0.2 - 0.61)", "(0.3 - 0.61)", 1), "has `0.2` here", "(0.3 - 0.61)"),
         (lambda t: t.replace('WHEN "sex" IS NULL', 'WHEN "sex" = NULL', 1), "must start with", '"sex" = NULL'),
         (lambda t: t.replace("ELSE 0.01", "", 1), "needs an ELSE", "c_charge_degree"),
         (lambda t: t.replace('WHEN "age" <= 18.0', 'WHEN "age" <= 18.0 +', 1), "not valid duckdb SQL", "18.0 +"),
-        (lambda t: t.replace("- (-0.45)", "* 2", 1), "does not fit the curve", "* 2"),
+        (lambda t: t.replace("- (-0.45)", "* 2", 1), "does not fit the curve read from this CASE", "* 2"),
     ],
     ids=["knot-changed-once", "not-a-null-check", "no-else", "syntax", "operator"],
 )

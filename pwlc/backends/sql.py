@@ -471,7 +471,7 @@ def read(text: str, filename: str = "<string>", dialect: str | None = None) -> M
         raise UnsupportedError(f"unknown SQL dialect {dialect!r}: {exc}") from None
     if len(statements) != 1:
         raise ParseError(f"expected one SELECT statement, found {len(statements)}", Span.of_line(text, filename, 1, 1))
-    return _Reader(text, filename).query(statements[0])
+    return _Reader(text, filename, dialect).query(statements[0])
 
 
 def _strip(node: Expr) -> Expr:
@@ -505,25 +505,26 @@ def _leftmost_number(node: Expr) -> float | None:
     return _as_number(node)
 
 
-def _mismatch(parsed: Expr, built: Expr) -> Expr | None:
-    """The first node of `parsed` that differs from `built` (None when they match).
+def _mismatch(parsed: Expr, built: Expr) -> tuple[Expr, Expr] | None:
+    """The first node of `parsed` that differs from `built`, with the node it should have
+    been (None when they match).
 
     Parentheses, identifier quoting and number spelling (`1` vs `1.0`) do not matter.
     """
     exp = _exp()
     knot = built.meta.get(_LOG1P_KNOT) if built._meta else None
     if knot is not None:  # a knot's log1p: either spelling will do
-        return None if any(_mismatch(parsed, form) is None for form in _log1p_forms(knot)) else _bare(parsed)
+        return None if any(_mismatch(parsed, form) is None for form in _log1p_forms(knot)) else (_bare(parsed), built)
     parsed, built = _bare(parsed), _bare(built)
     a, b = _as_number(parsed), _as_number(built)
     if a is not None or b is not None:
-        return None if a == b else parsed
+        return None if a == b else (parsed, built)
     if type(parsed) is not type(built):
-        return parsed
+        return parsed, built
     if isinstance(parsed, exp.Column):
-        return None if parsed.name == built.name else parsed
+        return None if parsed.name == built.name else (parsed, built)
     if isinstance(parsed, exp.Literal):
-        return None if parsed.this == built.this else parsed
+        return None if parsed.this == built.this else (parsed, built)
     # typed/safe say how a dialect divides; every operand here is a float either way
     keys = {k for node in (parsed, built) for k, v in node.args.items() if v not in (None, False, []) and k not in ("typed", "safe")}
     for key in sorted(keys):
@@ -531,14 +532,14 @@ def _mismatch(parsed: Expr, built: Expr) -> Expr | None:
         lefts = left if isinstance(left, list) else [left]
         rights = right if isinstance(right, list) else [right]
         if len(lefts) != len(rights):
-            return parsed
+            return parsed, built
         for x, y in zip(lefts, rights):
             if isinstance(x, exp.Expression) and isinstance(y, exp.Expression):
                 found = _mismatch(x, y)
                 if found is not None:
                     return found
             elif isinstance(x, exp.Expression) or isinstance(y, exp.Expression) or x != y:
-                return parsed
+                return parsed, built
     return None
 
 
@@ -559,9 +560,10 @@ def _position(node: Expr) -> int | None:
 
 
 class _Reader:
-    def __init__(self, text: str, filename: str):
+    def __init__(self, text: str, filename: str, dialect: str):
         self.text = text
         self.filename = filename
+        self.dialect = dialect
 
     def span(self, node: Expr) -> Span:
         offset = _position(node)
@@ -634,7 +636,8 @@ class _Reader:
         if len({c.name for c in columns}) != 1 or not isinstance(value, (exp.Case, exp.Div, exp.Exp)):
             return None
         for link in _PREDICTION_COLUMNS:
-            if _mismatch(value, _link_expression(link, columns[0].name)) is None:
+            plain = _link_expression(link, columns[0].name).args["default"]  # without the guarded ends
+            if any(_mismatch(value, form) is None for form in (_link_expression(link, columns[0].name), plain)):
                 return link, columns[0].name
         return None
 
@@ -696,16 +699,20 @@ class _Reader:
         span = self.span(case)
         hidden = self.case_comment(case)
         candidates.sort(key=lambda candidate: hidden_options(candidate) != hidden)
-        first_mismatch: Expr | None = None
+        first_mismatch: tuple[Expr, Expr] | None = None
         for candidate in candidates:
             found = _mismatch(case, term_expression(candidate))
             if found is None:
                 return _with_span(candidate, span)
             first_mismatch = first_mismatch or found
-        what = type(candidates[0]).__name__.lower() if candidates else "term"
+        if first_mismatch is None:
+            raise self.fail("this CASE does not read as a curve, step, table or grid term", case)
+        what = type(candidates[0]).__name__.lower()
+        where, wanted = first_mismatch
         raise self.fail(
-            f"this part of a CASE does not fit the {what} read from it (a knot value that appears more than once must change everywhere)",
-            first_mismatch if first_mismatch is not None else case,
+            f"this does not fit the {what} read from this CASE, which has `{wanted.sql(dialect=self.dialect)}` here"
+            " (a number that appears more than once must change everywhere)",
+            where,
         )
 
     def single_candidates(self, feature: str, kind: str | None, branches: list[tuple[Expr, Expr]], default: Expr, missing: float | None) -> list[Term]:
