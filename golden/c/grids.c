@@ -157,6 +157,10 @@ struct score_input {
 
 const char *const score_input_names[] = {"age", "income", "region", "hours", NULL};
 
+/* The functions this file exports (declared in the header too). */
+double score(const struct score_input *row);
+double score_probability(const struct score_input *row);
+
 /* curve on "age" */
 static double age_curve(double x)
 {
@@ -222,6 +226,8 @@ struct score_columns {
     const char *const *region;
     const double *hours;
 };
+
+void score_batch(size_t n, const struct score_columns *columns, double *out);
 
 void score_batch(size_t n, const struct score_columns *columns, double *out)
 {

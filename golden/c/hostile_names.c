@@ -109,6 +109,9 @@ const char *const score_input_names[] = {
     NULL,
 };
 
+/* The functions this file exports (declared in the header too). */
+double score(const struct score_input *row);
+
 /* curve on "x\"; DROP TABLE t; --" */
 static double x___DROP_TABLE_t_____curve(double x)
 {
@@ -192,6 +195,8 @@ struct score_columns {
     const double *x_1st;
     const double *na_ve;
 };
+
+void score_batch(size_t n, const struct score_columns *columns, double *out);
 
 void score_batch(size_t n, const struct score_columns *columns, double *out)
 {

@@ -27,6 +27,9 @@ struct score_input {
 
 const char *const score_input_names[] = {NULL};
 
+/* The functions this file exports (declared in the header too). */
+double score(const struct score_input *row);
+
 /* The prediction: the sum of one term a line. */
 double score(const struct score_input *row)
 {
@@ -40,6 +43,8 @@ double score(const struct score_input *row)
 struct score_columns {
     char unused;
 };
+
+void score_batch(size_t n, const struct score_columns *columns, double *out);
 
 void score_batch(size_t n, const struct score_columns *columns, double *out)
 {

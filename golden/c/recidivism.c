@@ -109,6 +109,10 @@ const char *const score_input_names[] = {
     NULL,
 };
 
+/* The functions this file exports (declared in the header too). */
+double score(const struct score_input *row);
+double score_probability(const struct score_input *row);
+
 /* curve on "age" */
 static double age_curve(double x)
 {
@@ -171,6 +175,8 @@ struct score_columns {
     const char *const *sex;
     const char *const *c_charge_degree;
 };
+
+void score_batch(size_t n, const struct score_columns *columns, double *out);
 
 void score_batch(size_t n, const struct score_columns *columns, double *out)
 {

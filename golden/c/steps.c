@@ -64,6 +64,9 @@ struct raw_score_input {
 
 const char *const raw_score_input_names[] = {"income", "debt_ratio", "months_since_default", NULL};
 
+/* The functions this file exports (declared in the header too). */
+double raw_score(const struct raw_score_input *row);
+
 /* step on "income": the first value, then {edge, value above it} */
 static double income_step(double x)
 {
@@ -106,6 +109,8 @@ struct raw_score_columns {
     const double *debt_ratio;
     const double *months_since_default;
 };
+
+void raw_score_batch(size_t n, const struct raw_score_columns *columns, double *out);
 
 void raw_score_batch(size_t n, const struct raw_score_columns *columns, double *out)
 {

@@ -53,6 +53,9 @@ struct score_input {
 
 const char *const score_input_names[] = {"state code", "grade", "class", NULL};
 
+/* The functions this file exports (declared in the header too). */
+double score(const struct score_input *row);
+
 /* table on "state code" */
 static double state_code_table(const char *category)
 {
@@ -95,6 +98,8 @@ struct score_columns {
     const char *const *grade;
     const char *const *class;
 };
+
+void score_batch(size_t n, const struct score_columns *columns, double *out);
 
 void score_batch(size_t n, const struct score_columns *columns, double *out)
 {

@@ -84,6 +84,10 @@ struct expected_count_input {
 
 const char *const expected_count_input_names[] = {"dose", "balance", "delta", "flat", "unused", NULL};
 
+/* The functions this file exports (declared in the header too). */
+double expected_count(const struct expected_count_input *row);
+double expected_count_prediction(const struct expected_count_input *row);
+
 /* curve on "dose" (fx = log) */
 static double dose_curve(double x)
 {
@@ -149,6 +153,8 @@ struct expected_count_columns {
     const double *flat;
     const double *unused;
 };
+
+void expected_count_batch(size_t n, const struct expected_count_columns *columns, double *out);
 
 void expected_count_batch(size_t n, const struct expected_count_columns *columns, double *out)
 {

@@ -291,10 +291,11 @@ def emit(model: Model, dialect: str | None = None) -> str:
     ]
     if runtime:
         parts.append(f"{RUNTIME_START}\n\n{runtime}\n\n{RUNTIME_END}")
-    parts += [_input_struct(names), _input_names(names), *functions, _score_function(names)]
+    parts += [_input_struct(names), _input_names(names), _prototypes(names), *functions, _score_function(names)]
     if model.link in _LINK_FUNCTIONS:
         parts.append(_link_function(names))
-    parts.append(f"{BATCH_START}\n\n{_columns_struct(names)}\n\n{_batch_function(names)}")
+    batch_prototype = f"void {model.name}_batch(size_t n, const struct {model.name}_columns *columns, double *out);"
+    parts.append(f"{BATCH_START}\n\n{_columns_struct(names)}\n\n{batch_prototype}\n\n{_batch_function(names)}")
     return "\n\n".join(parts) + "\n"
 
 
@@ -385,6 +386,16 @@ def _columns_struct(names: _Names) -> str:
 def _input_names(names: _Names) -> str:
     items = [c_string(declared.name) for declared in names.model.inputs] + ["NULL"]
     return f"const char *const {names.model.name}_input_names[] = {_braced(items, 0)};"
+
+
+def _prototypes(names: _Names) -> str:
+    """Declarations of the exported functions (as in the header), for -Wmissing-prototypes."""
+    model = names.model
+    lines = ["/* The functions this file exports (declared in the header too). */"]
+    lines.append(f"double {model.name}(const struct {names.struct} *row);")
+    if model.link in _LINK_FUNCTIONS:
+        lines.append(f"double {model.name}_{_LINK_FUNCTIONS[model.link][0]}(const struct {names.struct} *row);")
+    return "\n".join(lines)
 
 
 def _score_function(names: _Names) -> str:
