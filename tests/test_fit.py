@@ -352,3 +352,21 @@ def test_integer_weights_equal_repeated_rows() -> None:
     np.testing.assert_allclose(weighted.curve.xs, repeated.curve.xs, rtol=1e-9)
     np.testing.assert_allclose(weighted.curve.ys, repeated.curve.ys, rtol=1e-9, atol=1e-12)
     assert weighted.sse == pytest.approx(repeated.sse, rel=1e-9)
+
+
+# A COMPAS fold's priors_count shape (35 distinct counts, weighted by rows): a knot set
+# met during refinement had a singular normal matrix even with the ridge.
+SINGULAR_X = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 27.0, 28.0, 29.0, 30.0, 31.0, 33.0, 37.0, 38.0]
+SINGULAR_Y = [-0.6688630208820545, -0.4008563492633631, -0.06183855580025213, 0.3966400756171157, 0.5071090268648965, 0.5505593499166689, 0.8731275487868276, 0.9024577586511541, 0.9996736013744544, 1.0498769089006894, 1.1040690000501385, 1.1361082527237971, 1.1765395696227567, 1.208972122964718, 1.2205916111524437, 1.247438296842968, 1.3472645339837954, 1.3834939168943057, 1.4134765923998802, 1.4597994720579557, 1.442002923588961, 1.845708859945259, 2.0328062038053427, 2.2943540833481526, 2.2878650896132635, 2.3331891501636024, 2.3905853629362843, 2.180559680801542, 3.6094460761881173, 3.676476145471702, 3.744942631184332, 3.7952049313907903, 3.8518178195531814, 3.9055112885144516, 3.9055112885144516]
+SINGULAR_W = [1658.0, 914.0, 559.0, 374.0, 263.0, 212.0, 156.0, 135.0, 108.0, 92.0, 77.0, 63.0, 36.0, 54.0, 37.0, 30.0, 26.0, 18.0, 17.0, 21.0, 20.0, 14.0, 13.0, 10.0, 7.0, 7.0, 2.0, 4.0, 2.0, 2.0, 1.0, 2.0, 1.0, 1.0, 1.0]
+
+
+def test_knot_set_with_a_singular_normal_matrix_still_fits() -> None:
+    from pwlc.semantics import curve_values
+
+    x, y, w = (np.array(v) for v in (SINGULAR_X, SINGULAR_Y, SINGULAR_W))
+    curve = fit_curve(x, y, w, segments=3)
+    assert len(curve.xs) == 4
+    sse = float(np.sum(w * (curve_values(curve, x) - y) ** 2))
+    one_segment = float(np.sum(w * (curve_values(fit_curve(x, y, w, segments=1), x) - y) ** 2))
+    assert np.isfinite(sse) and sse < one_segment

@@ -105,7 +105,12 @@ def free_cost(moments: Moments) -> Cost:
 
 def least_squares_values(hessian: FloatArray, g: FloatArray) -> FloatArray:
     """Least-squares knot values, batched; the ridge only matters for knots without data."""
-    return np.linalg.solve(hessian + RIDGE * np.eye(g.shape[-1]), g[..., None])[..., 0].astype(np.float64, copy=False)
+    regularised = hessian + RIDGE * np.eye(g.shape[-1])
+    try:
+        solved = np.linalg.solve(regularised, g[..., None])
+    except np.linalg.LinAlgError:  # a knot set whose matrix is singular even with the ridge
+        solved = np.linalg.pinv(regularised) @ g[..., None]
+    return solved[..., 0].astype(np.float64, copy=False)
 
 
 def residual_cost(moments: Moments, y: FloatArray, w: FloatArray) -> Cost:
