@@ -43,10 +43,13 @@ def _load(source: str | os.PathLike[str]) -> tuple[str, str]:
     return str(source), "<string>"
 
 
-def emit(model: Model, target: str = "python") -> str:
-    """Print `model` as code for `target` ("pwl", "python", "c", "sql:DIALECT")."""
+def emit(model: Model, target: str = "python", **options: Any) -> str:
+    """Print `model` as code for `target` ("pwl", "python", "c", "sql:DIALECT").
+
+    `options` go to the backend: for SQL, `table` (the input table) and `keys` (columns
+    carried through to the output)."""
     name, dialect = parse_target(target)
-    return str(backend(name).emit(verify(model), dialect))
+    return str(backend(name).emit(verify(model), dialect, **options))
 
 
 def evaluate(model: Model, data: Any, *, output: str = "prediction") -> NDArray[Any]:

@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     compile_.add_argument("-t", "--target", default="python", help="pwl, python, c or sql:DIALECT (default: python)")
     compile_.add_argument("-f", "--from", dest="source_format", help="format of IN when its suffix does not say (e.g. sql:postgres)")
     compile_.add_argument("-o", "--output", help="file to write (default: standard output)")
+    _add_sql_options(compile_)
     _add_pipeline_options(compile_)
     compile_.set_defaults(run=_compile)
 
@@ -47,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     distill.add_argument("--allow-pickle", action="store_true", help="allow loading a pickle (this runs code stored in the file)")
     distill.add_argument("-o", "--output", help="file to write (default: standard output); the suffix picks the format unless -t is given")
     distill.add_argument("-t", "--target", help="output target (default: from the suffix of -o, else pwl)")
+    _add_sql_options(distill)
     _add_pipeline_options(distill, data_option=False)  # lossy passes measure on --data
     distill.set_defaults(run=_distill)
 
@@ -72,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output-dir", default="demo-out", help="where to write the emitted files (default: demo-out)")
     demo.set_defaults(run=_demo)
     return top
+
+
+def _add_sql_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--table", default="input", help="SQL targets: the table the query reads (default: input)")
+    command.add_argument("--keys", default="", help="SQL targets: comma-separated columns carried through to the output, e.g. id,date")
 
 
 def _add_pipeline_options(command: argparse.ArgumentParser, data_option: bool = True) -> None:
@@ -107,24 +114,46 @@ def _compile(args: argparse.Namespace) -> int:
 
     model = read(Path(args.input), format=args.source_format)
     model = _optimise(model, args)
-    _write(model, args.target, args.output)
+    _write(model, args.target, args.output, _sql_options(args, args.target))
     return 0
 
 
 def _distill(args: argparse.Namespace) -> int:
     from pwlc.api import emit  # noqa: F401  (fail early if the backends are broken)
     from pwlc.datasets import load_table
-    from pwlc.distill import distill
-    from pwlc.frontends import load_model
+    from pwlc.distill import distill_report
 
-    teacher = load_model(Path(args.model), allow_pickle=args.allow_pickle)
+    teacher = _load_teacher(Path(args.model), args.allow_pickle)
     data = load_table(Path(args.data))
     with _progress("distilling") as report:
-        model = distill(teacher, data, segments=args.segments, tol=args.tol, progress=report)
-    model = _optimise(model, args, default_data=data)
+        distilled = distill_report(teacher, data, segments=args.segments, tol=args.tol, progress=report)
+    print(f"{'term':<40} {'RMS error':>10} {'max error':>10}", file=sys.stderr)
+    for error in distilled.errors:
+        print(f"{error.description[:40]:<40} {error.rms:>10.4g} {error.max:>10.4g}", file=sys.stderr)
+    model = _optimise(distilled.model, args, default_data=data)
     target = args.target or _target_for(args.output) or "pwl"
-    _write(model, target, args.output)
+    _write(model, target, args.output, _sql_options(args, target))
     return 0
+
+
+def _load_teacher(path: Path, allow_pickle: bool) -> Any:
+    """Load a trained model; the pickle warning is one line, not a Python warning."""
+    import warnings
+
+    from pwlc.frontends import load_model
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = load_model(path, allow_pickle=allow_pickle)
+    for warning in caught:
+        print(f"pwlc: warning: {warning.message}", file=sys.stderr)
+    return model
+
+
+def _sql_options(args: argparse.Namespace, target: str) -> dict[str, Any]:
+    if not target.startswith("sql"):
+        return {}
+    return {"table": args.table, "keys": tuple(k for k in args.keys.split(",") if k)}
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -137,9 +166,9 @@ def _report(args: argparse.Namespace) -> int:
     data = load_table(Path(args.data))
     teacher = None
     if args.teacher:
-        from pwlc.frontends import load_model, lower
+        from pwlc.frontends import lower
 
-        teacher = lower(load_model(Path(args.teacher), allow_pickle=args.allow_pickle))
+        teacher = lower(_load_teacher(Path(args.teacher), args.allow_pickle))
     extra = {}
     for option in ("labels", "queries"):
         column = getattr(args, option)
@@ -165,7 +194,14 @@ def _fmt(args: argparse.Namespace) -> int:
         if target is None:
             raise PwlcError(f"{path}: pwlc formats .pwl and emitted {', '.join(s for s in SUFFIXES if s != '.pwl')} files")
         text = path.read_text(encoding="utf-8")
-        formatted = emit(read(path), target)
+        options: dict[str, Any] = {}
+        if target == "sql":  # keep the dialect, table and keys the file was printed with
+            from pwlc.backends.sql import query_options
+
+            found = vars(query_options(text))
+            target = f"sql:{found.pop('dialect')}" if found.get("dialect") else target
+            options = found
+        formatted = emit(read(path, format=target), target, **options)
         _refuse_to_drop_comments(text, formatted, path, target)
         if formatted != text:
             changed.append(path)
@@ -228,8 +264,7 @@ def _optimise(model: Any, args: argparse.Namespace, default_data: Any = None) ->
 
         data = load_table(Path(args.pipeline_data))
     result, reports = optimize(model, pipeline, data=data)
-    for line in reports:
-        print(line, file=sys.stderr)
+    print(reports, file=sys.stderr)
     return result
 
 
@@ -239,11 +274,11 @@ def _target_for(output: str | None) -> str | None:
     return SUFFIXES.get(Path(output).suffix.lower()) if output else None
 
 
-def _write(model: Any, target: str, output: str | None) -> None:
+def _write(model: Any, target: str, output: str | None, options: dict[str, Any] | None = None) -> None:
     from pwlc.api import emit
     from pwlc.backends import backend, parse_target
 
-    text = emit(model, target)
+    text = emit(model, target, **(options or {}))
     if output is None:
         sys.stdout.write(text)
         return

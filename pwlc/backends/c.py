@@ -21,6 +21,7 @@ it never compiles or runs the file.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -736,7 +737,10 @@ class _Reader(TreeReader):
         """A literal (float, str, list), a `_Call`, or a `_Ref` for a name."""
         if isinstance(node, Token):
             if node.type == "NUMBER":
-                return float(node.rstrip("fFlL"))
+                number = float(node.rstrip("fFlL"))
+                if not math.isfinite(number):
+                    raise self.fail(f"number {node!s} is too large for a double", node)
+                return number
             if node.type == "NAME":
                 return _Ref(str(node), node)
             raise self.fail(f"unexpected {node!s}", node)

@@ -490,9 +490,10 @@ def _as_number(node: Expr) -> float | None:
         return None if inner is None else -inner
     if isinstance(node, exp.Literal) and not node.is_string:
         try:
-            return float(node.this)
+            value = float(node.this)
         except ValueError:
             return None
+        return value if math.isfinite(value) else None  # 1e999: not a number a model can hold
     return None
 
 
