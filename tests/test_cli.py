@@ -70,3 +70,44 @@ def test_help_warns_about_pickles_and_list_names_targets() -> None:
     assert "runs code" in pwlc_cli("--help").stdout
     listed = pwlc_cli("list").stdout
     assert "python" in listed and "pwl" in listed
+
+
+def test_distill_a_lightgbm_model_file_then_report_and_compile_to_sql(tmp_path: Path) -> None:
+    from lightgbm import LGBMClassifier
+
+    from pwlc.datasets import compas
+    from tests.real_data import load
+
+    data = load(compas)
+    numeric = data.X[list(data.numeric)]
+    teacher = LGBMClassifier(n_estimators=40, max_depth=1, verbose=-1).fit(numeric, data.y)
+    teacher.booster_.save_model(str(tmp_path / "teacher.txt"))
+    numeric.assign(label=data.y).to_csv(tmp_path / "compas.csv", index=False)
+
+    done = pwlc_cli("distill", "teacher.txt", "--data", "compas.csv", "--segments", "3", "-O2", "-o", "risk.pwl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "RMS error" in done.stderr and "round{" in done.stderr
+    student = pwlc.read(tmp_path / "risk.pwl")
+    assert {t.feature for t in student.terms if isinstance(t, pwlc.Curve)} == set(data.numeric)
+
+    done = pwlc_cli("report", "risk.pwl", "--data", "compas.csv", "--teacher", "teacher.txt", "--labels", "label", "-o", "report.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "report.html").read_text().count("<img ") == len(data.numeric)
+
+    done = pwlc_cli("compile", "risk.pwl", "-t", "sql:postgres", "--table", "people", "--keys", "id", "-o", "risk.sql", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    query = (tmp_path / "risk.sql").read_text()
+    assert 'FROM "people"' in query and '"id"' in query
+    assert pwlc_cli("fmt", "--check", "risk.sql", cwd=tmp_path).returncode == 0
+    assert pwlc.read(tmp_path / "risk.sql") == student
+
+
+def test_distill_refuses_a_pickle_unless_allowed(tmp_path: Path) -> None:
+    import pickle
+
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps({"not": "a model"}))
+    (tmp_path / "d.csv").write_text("x\n1\n")
+    done = pwlc_cli("distill", "model.pkl", "--data", "d.csv", cwd=tmp_path)
+    assert done.returncode == 1 and "--allow-pickle" in done.stderr and "Traceback" not in done.stderr
+    done = pwlc_cli("distill", "model.pkl", "--data", "d.csv", "--allow-pickle", cwd=tmp_path)
+    assert done.returncode == 1 and "pwlc: warning: loading" in done.stderr and "Traceback" not in done.stderr
