@@ -75,6 +75,11 @@ def main(output_dir: Path | str = "demo-out", *, segments: int = SEGMENTS) -> in
     failures = 0
     for target in pwlc.targets():
         failures += _emit_and_check(pwlc, student, target, output / f"{data.name}_model", X_test, student_probability, teacher_probability)
+    from pwlc.report import build_report
+
+    report_path = output / f"{data.name}_report.html"
+    report_path.write_text(build_report(student, X_test, teacher=exact, labels=y_test, title=f"{data.name}: EBM distilled by pwlc"), encoding="utf-8")
+    print(f"  report      {report_path}  (each term against the teacher, on the test rows; open it in a browser)")
     print(f"done in {time.perf_counter() - start:.1f} s" + (f"; {failures} check(s) FAILED" if failures else ""))
     return 1 if failures else 0
 

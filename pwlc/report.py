@@ -203,7 +203,7 @@ def _plot_table(term: Table, columns: dict[str, Any], teacher: list[Term]) -> An
     axis.bar(position, _values(term, {term.feature: labels[:-1] + ["\x00unseen"]}), width, color="#1f5fbf", label="pwlc")
     for other in teacher:
         axis.bar(position + width, _values(other, {term.feature: labels[:-1] + ["\x00unseen"]}), width, color="#999999", label="teacher")
-    axis.set_xticks(position + (width / 2 if teacher else 0), [f"{k}\n({counts.get(k, 0)} rows)" if k in counts else k for k in labels], fontsize=8)
+    axis.set_xticks(position + (width / 2 if teacher else 0), [f"{k}\n({counts.get(k, 0)} rows)" if k in counts else k for k in labels], fontsize=8, rotation=30 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center")
     axis.set_ylabel("contribution")
     axis.set_title(term.feature, fontsize=9)
     axis.legend(fontsize=8)
