@@ -28,7 +28,7 @@ services: install
 	PY=$(PY) bash .ci/spark.sh
 	bash .ci/chromium.sh
 
-test: install services
+test: install services lint
 	$(PY) -m pytest
 
 lint: install
