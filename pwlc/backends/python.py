@@ -453,7 +453,8 @@ class _Reader(TreeReader):
         if kind in ("sum", "signed"):
             summands = self.summands(node)
             if len(summands) != 1:
-                raise self.fail("expected a single value, not a sum", node)
+                written = self.source.text[node.meta.start_pos : node.meta.end_pos] if isinstance(node, Tree) else str(node)
+                raise self.fail(f"expected one value here, not the sum `{written}` (a missing comma?)", node)
             sign, inner = summands[0]
             operand = self.value(inner)
             if sign == "-":
