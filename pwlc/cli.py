@@ -263,7 +263,8 @@ def _optimise(model: Any, args: argparse.Namespace, default_data: Any = None) ->
         from pwlc.datasets import load_table
 
         data = load_table(Path(args.pipeline_data))
-    result, reports = optimize(model, pipeline, data=data)
+    with _progress("optimizing") as report:
+        result, reports = optimize(model, pipeline, data=data, progress=report)
     print(reports, file=sys.stderr)
     return result
 
@@ -312,9 +313,11 @@ class _progress:
 
     def __enter__(self) -> Callable[[int, int, str], None]:
         if sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import Progress
 
-            self.bar = Progress(transient=True)
+            # On stderr: stdout may be the emitted code.
+            self.bar = Progress(console=Console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task(self.description, total=None)
         return self.update

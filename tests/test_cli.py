@@ -111,3 +111,28 @@ def test_distill_refuses_a_pickle_unless_allowed(tmp_path: Path) -> None:
     assert done.returncode == 1 and "--allow-pickle" in done.stderr and "Traceback" not in done.stderr
     done = pwlc_cli("distill", "model.pkl", "--data", "d.csv", "--allow-pickle", cwd=tmp_path)
     assert done.returncode == 1 and "pwlc: warning: loading" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    data = tmp_path / "rows.csv"
+    data.write_text("age,priors_count,length_of_stay,sex,c_charge_degree\n30,1,5,Male,F\n50,4,60,Female,M\n")
+    args = ["compile", str(RECIDIVISM), "-O", "2", "--data", str(data), "-o", str(tmp_path / "out.py")]
+    quiet = pwlc_cli(*args)
+    assert quiet.returncode == 0 and "optimizing" not in quiet.stderr
+    leader, follower = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "pwlc", *args], stdout=subprocess.DEVNULL, stderr=follower, env={**os.environ, "COLUMNS": "100"})
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert done.returncode == 0
+    assert b"optimizing" in shown

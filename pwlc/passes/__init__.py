@@ -33,7 +33,7 @@ import dataclasses
 import math
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Union
 
@@ -365,13 +365,15 @@ def optimize(
     data: Any = None,
     *,
     teacher: Any = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> tuple[Model, Report]:
     """Run `pipeline` (text, preset name or list of passes) on `model`.
 
     `data` (a mapping of column -> values or a DataFrame) is what lossy passes keep their
     tolerance on and what errors are measured on; `teacher` optionally gives the teacher's
     raw scores for those rows (the target of `refit`; by default, the scores of `model`).
-    Returns the optimized (verified) model and a `Report`.
+    Returns the optimized (verified) model and a `Report`. `progress(done, total, what)`
+    is called before each pass.
     """
     passes = parse_pipeline(pipeline) if isinstance(pipeline, str) else list(pipeline)
     verify(model)
@@ -380,7 +382,9 @@ def optimize(
     context = PassData.from_data(model, data, teacher) if data is not None else None
     reports: list[PassReport] = []
     current = model
-    for step in passes:
+    for done, step in enumerate(passes):
+        if progress is not None:
+            progress(done, len(passes), step.spec())
         result, note = step.apply(current, context)
         verify(result)
         worst, rms = measure(current, result, data)
