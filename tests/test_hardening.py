@@ -9,7 +9,11 @@ Known gaps found here are `xfail(strict=True)` with the reason; they pass once f
 
 from __future__ import annotations
 
+import math
+import re
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,12 +21,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+import pwlc
 from pwlc.backends import c as c_backend
 from pwlc.backends import pwl as pwl_backend
 from pwlc.backends import python as python_backend
 from pwlc.backends import sql as sql_backend
-from pwlc.errors import UnsupportedError
-from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, Model, StepAxis, Table, verify
+from pwlc.errors import DataError, UnsupportedError
+from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, Step, StepAxis, Table, verify
 from pwlc.semantics import evaluate
 from pwlc.testing import edge_grid, mismatches
 from tests import engines
@@ -274,3 +279,267 @@ def test_the_canary_notices_a_smuggled_statement(engine: str, monkeypatch: pytes
     monkeypatch.setattr(engines, "emit_sql", lambda m, e: emit_sql(m, e).rstrip().rstrip(";") + f";\nDROP TABLE {CANARY[0]};\n")
     with pytest.raises(Exception, match="canary|no such table|does not exist|Catalog Error"):
         run_with_canary(engine, model, engines.engine_data(engine, model, edge_grid(model)))
+
+
+# --- 2. edge inputs -------------------------------------------------------------------------
+
+DOUBLE_MAX, DOUBLE_MIN_NORMAL, SUBNORMAL = sys.float_info.max, sys.float_info.min, 5e-324
+
+
+def as_float32(value: float) -> float:
+    """What a value becomes when it passed through a float32 column (±inf past its range)."""
+    with np.errstate(over="ignore"):
+        return float(np.float32(value))
+
+
+EXTREMES = [0.0, -0.0, 1e308, -1e308, DOUBLE_MAX, -DOUBLE_MAX, SUBNORMAL, -SUBNORMAL, 2 * SUBNORMAL, DOUBLE_MIN_NORMAL, -DOUBLE_MIN_NORMAL]
+EXTREMES += [as_float32(v) for v in (0.1, 1 / 3, 1e30, -2.5e-38, 16777217.0, 3.4e38, 1e-45)]
+EXTREMES += [float(np.finfo(np.float32).max), float(np.finfo(np.float32).tiny), math.inf, -math.inf, math.nan]
+EDGE_MODELS = {
+    "subnormal_knots": Model((Input("x"),), (Curve("x", (-SUBNORMAL, 0.0, SUBNORMAL), (1.0, 2.0, 3.0)),)),
+    "huge_knots": Model((Input("x"),), (Curve("x", (-1e308, 1e308), (-1.0, 1.0)),)),  # the span overflows to inf
+    "max_knots": Model((Input("x"),), (Curve("x", (-DOUBLE_MAX, 0.0, DOUBLE_MAX), (1.0, -1.0, 1.0)),)),
+    "huge_values": Model(
+        (Input("x"), Input("y")), (Constant(1e308), Curve("x", (0.0, 1.0), (1e308, -1e308)), Step("y", (0.0,), (1e308, -1e308)))
+    ),
+    "signed_zero_edges": Model(
+        (Input("x"), Input("y")), (Step("x", (-0.0,), (1.0, 2.0), at_edge="upper"), Step("y", (0.0,), (3.0, 4.0), at_edge="lower"))
+    ),
+    "float32_knots": Model(
+        (Input("x"),), (Curve("x", tuple(sorted({as_float32(v) for v in (0.1, 0.2, 0.3, 1 / 3, 2 / 3, 1e-3)})), (0.5, -0.25, 1.5, 3.0, -2.0, 0.0)),)
+    ),
+    "float32_edges": Model((Input("x"),), (Step("x", tuple(sorted({as_float32(v) for v in (0.1, 0.7, 1e-7, 3.4e38)})), (1.0, 2.0, 3.0, 4.0, 5.0)),)),
+    "log_subnormal": Model((Input("x"),), (Curve("x", (SUBNORMAL, DOUBLE_MIN_NORMAL, 1.0, 1e308), (0.0, 1.0, 2.0, 3.0), fx="log"),)),
+    "log1p_subnormal": Model((Input("x"),), (Curve("x", (-0.5, SUBNORMAL, 1e308), (0.0, 1.0, 2.0), fx="log1p"),)),
+    "symlog_extremes": Model((Input("x"),), (Curve("x", (-DOUBLE_MAX, -SUBNORMAL, 0.0, SUBNORMAL, DOUBLE_MAX), (0.0, 1.0, 2.0, 3.0, 4.0), fx="symlog1p"),)),
+    "grid_extremes": Model(
+        (Input("x"), Input("y")), (Grid(KnotAxis("x", (-SUBNORMAL, SUBNORMAL)), KnotAxis("y", (-1e308, 1e308)), ((1.0, 2.0), (3.0, 4.0))),)
+    ),
+}
+
+
+def edge_columns(model: Model) -> engines.Columns:
+    """The edge grid, then every extreme value for every input (rotated so inputs meet
+    different extremes on a row), then float32-rounded copies of the grid and of normals."""
+    grid = edge_grid(model)
+    columns: engines.Columns = {}
+    for shift, declared in enumerate(model.inputs):
+        extra = [EXTREMES[(k + 3 * shift) % len(EXTREMES)] for k in range(2 * len(EXTREMES))]
+        extra += [as_float32(v) for v in np.random.default_rng(shift).normal(0.0, 1.0, 20)]
+        extra += [as_float32(v) for v in grid[declared.name] if v is not None]
+        columns[declared.name] = grid[declared.name] + extra
+    rows = max(len(v) for v in columns.values())
+    return {name: (values * (rows // len(values) + 1))[:rows] for name, values in columns.items()}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy notes the inf/NaN the evaluator defines
+@pytest.mark.parametrize("engine", ["python", "gcc", "duckdb", "sqlite"])
+@pytest.mark.parametrize("name", sorted(EDGE_MODELS))
+def test_extreme_doubles_score_like_the_evaluator(name: str, engine: str) -> None:
+    """PostgreSQL is left out: its float8 arithmetic raises on overflow and underflow where
+    IEEE gives inf or a subnormal (an engine rule; see engines.engine_data)."""
+    model = verify(EDGE_MODELS[name])
+    columns = edge_columns(model)
+    if engine == "python":
+        got = engines.run_python(model, columns)
+    elif engine == "gcc":
+        reason = engines.unavailable("gcc")
+        if reason is not None:
+            require_engine("gcc", reason)
+        got = engines.run_c(model, columns)
+    else:
+        if engine == "sqlite" and not engines.sqlite_reads_exactly(model):
+            pytest.skip("this SQLite (< 3.43) misreads an extreme literal of the model by an ulp")
+        got = engines.run_sql(model, columns, engine)
+    check_scores(got, model, columns, engine)
+
+
+# --- 3. a huge model --------------------------------------------------------------------------
+
+HUGE_TERMS, KNOTS_PER_TERM = 2_000, 10  # 20,000 knots: the CI size the issue asks for
+# The Python backend black-formats its output: at the full size emit + read take ~20 s
+# (longer than this whole file may), so Python runs a quarter of it; the full size was
+# checked by hand (read back equal, scores equal) and is reported in the hardening notes.
+PYTHON_TERMS = 500
+
+
+def wide_model(terms: int, knots: int) -> Model:
+    """`terms` curves on as many inputs, `knots` knots each, with values that vary."""
+    xs = tuple(float(k) for k in range(knots))
+    curves = tuple(Curve(f"x{i}", xs, tuple(float((7 * i + 3 * k) % 11 - 5) for k in range(knots))) for i in range(terms))
+    return verify(Model(tuple(Input(f"x{i}") for i in range(terms)), (Constant(0.25), *curves)))
+
+
+def huge_rows(model: Model, rows: int = 4) -> engines.Columns:
+    rng = np.random.default_rng(9)
+    return {declared.name: [float(v) for v in rng.uniform(-1.0, KNOTS_PER_TERM + 1.0, rows)] for declared in model.inputs}
+
+
+@pytest.fixture(scope="module")
+def huge() -> Model:
+    return wide_model(HUGE_TERMS, KNOTS_PER_TERM)
+
+
+def test_huge_model_pwl_round_trip(huge: Model) -> None:
+    assert pwl_backend.read(pwl_backend.emit(huge)) == huge
+
+
+def test_large_model_python_round_trip_and_scores() -> None:
+    model = wide_model(PYTHON_TERMS, KNOTS_PER_TERM)
+    source = python_backend.emit(model)
+    assert python_backend.read(source) == model
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<large>", "exec"), namespace)  # noqa: S102
+    columns = huge_rows(model)
+    got = [namespace[model.name](*(columns[i.name][row] for i in model.inputs)) for row in range(4)]
+    check_scores(np.array(got), model, columns, "python")
+
+
+def test_huge_model_compiles_in_c_and_scores(huge: Model) -> None:
+    reason = engines.unavailable("gcc")
+    if reason is not None:
+        require_engine("gcc", reason)
+    columns = huge_rows(huge)
+    check_scores(engines.run_c(huge, columns), huge, columns, "gcc")
+
+
+def test_huge_model_optimizes(huge: Model) -> None:
+    optimized, report = pwlc.optimize(huge, "O2", data=huge_rows(huge, 64))
+    assert verify(optimized).inputs == huge.inputs
+    assert report is not None
+
+
+# A sum of this many terms is enough for both gaps below, and quicker to emit than HUGE_TERMS.
+DEEP_SUM_TERMS = 1_200
+
+
+@pytest.mark.xfail(strict=True, reason="C reader recurses once per '+' of the sum: RecursionError past ~1,000 terms")
+def test_c_reads_back_a_long_sum() -> None:
+    model = wide_model(DEEP_SUM_TERMS, 2)
+    assert c_backend.read(c_backend.emit(model)) == model
+
+
+@pytest.mark.xfail(strict=True, reason="SQL sums terms in one expression: DuckDB stops at 'Max expression depth limit of 1000'")
+def test_duckdb_runs_a_long_sum() -> None:
+    model = wide_model(DEEP_SUM_TERMS, 2)
+    columns = huge_rows(model)
+    check_scores(engines.run_sql(model, columns, "duckdb"), model, columns, "duckdb")
+
+
+# --- 4. the front door ------------------------------------------------------------------------
+
+
+class Forest:
+    """A model type pwlc has no frontend for."""
+
+    def predict(self, X: Any) -> Any:
+        return np.zeros(len(X))
+
+
+def recidivism_data(rows: int = 50) -> Any:
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    return pd.DataFrame(
+        {
+            "age": rng.integers(18, 70, rows).astype(float),
+            "priors_count": rng.integers(0, 20, rows).astype(float),
+            "length_of_stay": rng.uniform(0, 400, rows),
+            "sex": rng.choice(["Male", "Female"], rows),
+            "c_charge_degree": rng.choice(["F", "M"], rows),
+        }
+    )
+
+
+def test_unsupported_model_type_lists_what_is_supported() -> None:
+    from pwlc.frontends import supported
+
+    for attempt in (lambda: pwlc.lower(Forest()), lambda: pwlc.distill(Forest(), recidivism_data())):
+        with pytest.raises(UnsupportedError) as caught:
+            attempt()
+        message = str(caught.value)
+        assert "Forest" in message and "\n" not in message
+        assert all(name in message for name in supported())
+
+
+def bad_data() -> dict[str, Any]:
+    """Data with one mistake each: a missing column, text in a numeric column, nothing."""
+    import pandas as pd
+
+    good = recidivism_data()
+    wrong = good.copy()
+    wrong["age"] = ["old"] * len(wrong)
+    return {"missing column": good.drop(columns=["age"]), "wrong dtype": wrong, "empty": pd.DataFrame()}
+
+
+MESSAGES = {"missing column": "no column for input(s) 'age'", "wrong dtype": "'age' is numeric", "empty": "no column for input(s)"}
+
+
+@pytest.mark.parametrize("mistake", sorted(MESSAGES))
+def test_evaluate_and_distill_name_the_data_mistake(mistake: str) -> None:
+    model = pwlc.read(RECIDIVISM)
+    data = bad_data()[mistake]
+    for attempt in (lambda: pwlc.evaluate(model, data), lambda: pwlc.distill(model, data, segments=2)):
+        with pytest.raises(DataError, match=re.escape(MESSAGES[mistake])) as caught:
+            attempt()
+        assert "\n" not in str(caught.value)
+
+
+def test_distill_on_zero_rows_is_a_data_error() -> None:
+    with pytest.raises(DataError, match="no finite value"):
+        pwlc.distill(pwlc.read(RECIDIVISM), recidivism_data().iloc[:0])
+
+
+def test_evaluate_on_zero_rows_gives_zero_scores() -> None:
+    assert pwlc.evaluate(pwlc.read(RECIDIVISM), recidivism_data().iloc[:0]).shape == (0,)
+
+
+def write_bad_files(folder: Path) -> dict[str, Path]:
+    files = {}
+    for mistake, frame in bad_data().items():
+        files[mistake] = folder / f"{mistake.replace(' ', '_')}.csv"
+        frame.to_csv(files[mistake], index=False)
+    files["empty"].write_text("")  # a zero-byte file, not even a header
+    return files
+
+
+@pytest.fixture(scope="module")
+def teacher_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small LightGBM model file on the numeric recidivism columns."""
+    import lightgbm
+
+    data = recidivism_data(200)[["age", "priors_count", "length_of_stay"]]
+    target = data["age"] * 0.1 + data["priors_count"] * 0.1  # every tree reads age
+    booster = lightgbm.LGBMRegressor(n_estimators=5, num_leaves=4, min_child_samples=5, verbose=-1).fit(data, target)
+    path = tmp_path_factory.mktemp("teacher") / "teacher.txt"
+    booster.booster_.save_model(str(path))
+    return path
+
+
+@pytest.mark.parametrize("mistake", sorted(MESSAGES))
+@pytest.mark.parametrize("verb", ["report", "compile", "distill"])
+def test_cli_data_mistake_is_one_line_and_exit_1(
+    verb: str, mistake: str, tmp_path: Path, teacher_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pwlc.cli import main
+
+    data = write_bad_files(tmp_path)[mistake]
+    argv = {
+        "report": ["report", str(RECIDIVISM), "--data", str(data), "-o", str(tmp_path / "r.html")],
+        "compile": ["compile", str(RECIDIVISM), "-O2", "--data", str(data)],
+        "distill": ["distill", str(teacher_file), "--data", str(data), "--segments", "2"],
+    }[verb]
+    assert main(argv) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(errors) == 1 and (str(data) in errors[0] or "'age'" in errors[0]), errors
+
+
+def test_cli_unsupported_model_file_exit_1_without_traceback(tmp_path: Path) -> None:
+    """Through the real entry point: status 1, one line naming what pwlc reads."""
+    model = tmp_path / "forest.txt"
+    model.write_text("not a model\n")
+    data = write_bad_files(tmp_path)["wrong dtype"]
+    done = subprocess.run([sys.executable, "-m", "pwlc", "distill", str(model), "--data", str(data)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [f"{model}: not a model pwlc can read (EBM .json, LightGBM model .txt, or a pickle with allow_pickle=True)"]
