@@ -26,7 +26,7 @@ from pwlc.backends import c as c_backend
 from pwlc.backends import pwl as pwl_backend
 from pwlc.backends import python as python_backend
 from pwlc.backends import sql as sql_backend
-from pwlc.errors import DataError, UnsupportedError
+from pwlc.errors import DataError, PwlcError, UnsupportedError
 from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, Step, StepAxis, Table, verify
 from pwlc.semantics import evaluate
 from pwlc.testing import edge_grid, mismatches
@@ -243,7 +243,7 @@ def _single(name: str, category: str = "a") -> Model:
     return hostile_model([name, "b", "c"], [category])
 
 
-@pytest.mark.xfail(strict=True, reason="C backend writes U+202E raw into a string literal; gcc -Werror=bidi-chars rejects it")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="C backend writes U+202E raw into a string literal; gcc -Werror=bidi-chars rejects it")
 def test_c_escapes_bidi_controls() -> None:
     model = _single(BIDI, BIDI)
     assert "\u202e" not in c_backend.emit(model)
@@ -251,7 +251,7 @@ def test_c_escapes_bidi_controls() -> None:
     check_scores(engines.run_c(model, columns), model, columns, "gcc")
 
 
-@pytest.mark.xfail(strict=True, reason="C backend emits a 10,000-char string literal; -pedantic caps C99 literals at 4095")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="C backend emits a 10,000-char string literal; -pedantic caps C99 literals at 4095")
 def test_c_compiles_a_10k_char_name() -> None:
     reason = engines.unavailable("gcc")
     if reason is not None:
@@ -261,7 +261,7 @@ def test_c_compiles_a_10k_char_name() -> None:
     check_scores(engines.run_c(model, columns), model, columns, "gcc")
 
 
-@pytest.mark.xfail(strict=True, reason='SQL backend emits "" for an empty input name, which DuckDB and PostgreSQL cannot parse')
+@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason='SQL backend emits "" for an empty input name, which DuckDB and PostgreSQL cannot parse')
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
 def test_sql_refuses_an_empty_name_it_cannot_quote(dialect: str) -> None:
     with pytest.raises(UnsupportedError):
@@ -413,7 +413,7 @@ def test_huge_model_optimizes(huge: Model) -> None:
 DEEP_SUM_TERMS = 1_200
 
 
-@pytest.mark.xfail(strict=True, reason="C reader recurses once per '+' of the sum: RecursionError past ~1,000 terms")
+@pytest.mark.xfail(strict=True, raises=RecursionError, reason="C reader recurses once per '+' of the sum: RecursionError past ~1,000 terms")
 def test_c_reads_back_a_long_sum() -> None:
     model = wide_model(DEEP_SUM_TERMS, 2)
     assert c_backend.read(c_backend.emit(model)) == model
@@ -543,3 +543,23 @@ def test_cli_unsupported_model_file_exit_1_without_traceback(tmp_path: Path) -> 
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [f"{model}: not a model pwlc can read (EBM .json, LightGBM model .txt, or a pickle with allow_pickle=True)"]
+
+
+# --- found by `python -m tests.fuzzing --cases 100000` (seed 0) --------------------------------
+
+KNOT_ARRAY = "    static const double knots[][2] = {{0.0, -0.1}, {30.0, 0.3}, {400.0, 0.52}};"
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason="C reader: int() on an array size like [1e308] raises a raw ValueError")
+def test_c_reader_rejects_a_non_integer_array_size() -> None:
+    source = c_backend.emit(pwlc.read(RECIDIVISM))
+    assert KNOT_ARRAY in source
+    with pytest.raises(PwlcError):
+        c_backend.read(source.replace(KNOT_ARRAY, KNOT_ARRAY.replace("[2]", "[1e308]")))
+
+
+@pytest.mark.xfail(strict=True, raises=UnicodeEncodeError, reason="C reader: a lone surrogate in a string literal raises a raw UnicodeEncodeError")
+def test_c_reader_rejects_a_lone_surrogate() -> None:
+    source = c_backend.emit(pwlc.read(RECIDIVISM))
+    with pytest.raises(PwlcError):
+        c_backend.read(source.replace('"length_of_stay",', '"length_of_st\ud800ay",', 1))
