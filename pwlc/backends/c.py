@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -321,22 +322,38 @@ def emit_header(model: Model) -> str:
 
 def _comment_text(text: str) -> str:
     """Text safe inside a /* */ comment: a backslash escapes itself, and the second
-    character of every `*/` and `/*`, so neither can end or nest a comment."""
+    character of every `*/` and `/*`, so neither can end or nest a comment; an invisible
+    character (other than a newline) is written `\\uXXXX`."""
     out = []
     for i, char in enumerate(text):
         previous = text[i - 1] if i else ""
         breaks = (char == "/" and previous == "*") or (char == "*" and previous == "/")
-        out.append("\\" + char if char == "\\" or breaks else char)
+        out.append("\\" + char if char == "\\" or breaks else _visible(char) if char != "\n" else char)
     return "".join(out)
 
 
+def _visible(char: str) -> str:
+    """An invisible character as `\\uXXXX` (`\\UXXXXXXXX` past the BMP), others as they are."""
+    if not _invisible(char):
+        return char
+    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+
+
 def _note(text: str) -> str:
-    """Text for a comment that is never read back: only `*/` and `/*` are broken up."""
-    return text.replace("*/", "* /").replace("/*", "/ *")
+    """Text for a comment that is never read back: only `*/` and `/*` are broken up, and
+    invisible characters shown as escapes."""
+    return "".join(map(_visible, text.replace("*/", "* /").replace("/*", "/ *")))
 
 
 def _uncomment_text(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
+    def unescape(match: re.Match[str]) -> str:
+        code = match.group(1) or match.group(2)
+        if not code:
+            return match.group(3)
+        point = int(code, 16)
+        return chr(point) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF else match.group(0)
+
+    return re.sub(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})|\\(.)", unescape, text, flags=re.DOTALL)
 
 
 def _header_comment(model: Model, names: _Names) -> str:
@@ -385,8 +402,9 @@ def _columns_struct(names: _Names) -> str:
 
 
 def _input_names(names: _Names) -> str:
-    items = [c_string(declared.name) for declared in names.model.inputs] + ["NULL"]
-    return f"const char *const {names.model.name}_input_names[] = {_braced(items, 0)};"
+    strings = _Strings(f"{names.model.name}_long_name_")
+    items = [strings.literal(declared.name) for declared in names.model.inputs] + ["NULL"]
+    return "\n".join([*strings.arrays, f"const char *const {names.model.name}_input_names[] = {_braced(items, 0)};"])
 
 
 def _prototypes(names: _Names) -> str:
@@ -447,6 +465,7 @@ def _term_function(term: Term, name: str, needed: set[str]) -> str:
     """A static function computing one term, its numbers in static const arrays."""
     missing = "NAN" if term.missing is None else float_literal(term.missing)  # type: ignore[union-attr]
     arrays: list[str] = []
+    strings = _Strings("long_string_")
     if isinstance(term, Curve):
         needed.add("curve")
         comment = f"curve on {_note(quoted(term.feature))}" + ("" if term.fx == "identity" else f" (fx = {term.fx})")
@@ -466,7 +485,7 @@ def _term_function(term: Term, name: str, needed: set[str]) -> str:
         needed.add("table")
         comment = f"table on {_note(quoted(term.feature))}"
         params = "const char *category"
-        entries = [_braced([c_string(k), float_literal(v)], 0) for k, v in term.entries]
+        entries = [_braced([strings.literal(k), float_literal(v)], 0) for k, v in term.entries]
         if entries:
             arrays.append(_array("struct pwlc_entry", "entries[]", entries))
         found = "entries, PWLC_COUNT(entries)" if entries else "NULL, 0"
@@ -477,7 +496,7 @@ def _term_function(term: Term, name: str, needed: set[str]) -> str:
         cells = []
         param_list = []
         for var, axis in (("a", term.a), ("b", term.b)):
-            cell, array, param = _axis(var, axis, needed)
+            cell, array, param = _axis(var, axis, needed, strings)
             cells.append(cell)
             arrays += array
             param_list.append(param)
@@ -487,15 +506,15 @@ def _term_function(term: Term, name: str, needed: set[str]) -> str:
         call = f"pwlc_grid({cells[0]},\n                     {cells[1]},\n                     PWLC_COUNT(values[0]), values, {missing})"
     else:
         raise UnsupportedError(f"the C backend cannot print a {type(term).__name__}")
-    body = "".join(f"    {array}\n" for array in arrays)
+    body = "".join(f"    {array}\n" for array in [*(a.replace("\n", "\n    ") for a in strings.arrays), *arrays])
     return f"/* {comment} */\nstatic double {name}({params})\n{{\n{body}    return {call};\n}}"
 
 
-def _axis(var: str, axis: Axis, needed: set[str]) -> tuple[str, list[str], str]:
+def _axis(var: str, axis: Axis, needed: set[str], strings: _Strings) -> tuple[str, list[str], str]:
     """The cell call, the arrays and the parameter of one grid axis."""
     if isinstance(axis, CategoryAxis):
         needed.add("category_cell")
-        items = [c_string(c) for c in axis.categories]
+        items = [strings.literal(c) for c in axis.categories]
         array = [_array("char *const", f"{var}_categories[]", items)] if items else []
         found = f"{var}_categories, PWLC_COUNT({var}_categories)" if items else "NULL, 0"
         return f"pwlc_category_cell({var}, {found})", array, f"const char *{var}"
@@ -522,8 +541,20 @@ def _braced(items: list[str], indent: int, width: int = 100) -> str:
     return "{\n" + "".join(f"{pad}{item},\n" for item in items) + " " * indent + "}"
 
 
+# C99 compilers need only accept string literals of 4095 characters (after concatenation):
+# a longer string is written as a char array instead (see `_Strings`).
+MAX_LITERAL = 4095
+
+
+def _invisible(char: str) -> bool:
+    """A character a reader cannot see or that reorders the text around it: controls,
+    bidi overrides and other format characters (Trojan Source), odd spaces, surrogates."""
+    return ord(char) < 0x20 or ord(char) == 0x7F or (ord(char) > 0x7F and unicodedata.category(char)[0] in "CZ")
+
+
 def c_string(text: str) -> str:
-    """A C string literal holding `text` as UTF-8 (printable ASCII and non-ASCII kept)."""
+    """A C string literal holding `text` as UTF-8. Printable characters are kept (so a name
+    reads as itself); an invisible one is written as the octal escapes of its UTF-8 bytes."""
     quoted(text)  # raises for text that is not valid Unicode
     out = ['"']
     previous = ""
@@ -532,12 +563,40 @@ def c_string(text: str) -> str:
             out.append("\\" + char)
         elif char == "?" and previous == "?":
             out.append("\\?")  # "??x" would be a trigraph
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\{ord(char):03o}")
+        elif _invisible(char):
+            out.append("".join(f"\\{byte:03o}" for byte in char.encode("utf-8")))
         else:
             out.append(char)
         previous = char
     return "".join(out) + '"'
+
+
+def _c_char(byte: int) -> str:
+    """One byte as a C character constant."""
+    char = chr(byte)
+    if char in "'\\":
+        return f"'\\{char}'"
+    return f"'{char}'" if 0x20 <= byte < 0x7F else f"'\\{byte:03o}'"
+
+
+class _Strings:
+    """String literals for one scope; a string too long for a C99 literal becomes a
+    `static const char NAME[] = {'a', 'b', ..., '\\0'};` array declared in that scope."""
+
+    def __init__(self, stem: str) -> None:
+        self.stem = stem
+        self.arrays: list[str] = []
+
+    def literal(self, text: str) -> str:
+        literal = c_string(text)
+        encoded = text.encode("utf-8")
+        if len(encoded) <= MAX_LITERAL:
+            return literal
+        name = f"{self.stem}{len(self.arrays) + 1}"
+        chars = [_c_char(byte) for byte in encoded] + ["'\\0'"]
+        rows = "".join(f"    {', '.join(chars[i : i + 16])},\n" for i in range(0, len(chars), 16))
+        self.arrays.append(f"static const char {name}[] = {{ /* {len(encoded)} bytes: too long for a C99 string literal */\n{rows}}};")
+        return name
 
 
 # --- reader -------------------------------------------------------------------------
@@ -616,6 +675,7 @@ class _Reader(TreeReader):
     field_names: dict[str, str] = {}
 
     def file(self, tree: Tree, doc: str) -> Model:
+        self.strings: dict[str, str] = {}  # the global char arrays: name -> text
         structs: dict[str, list[tuple[str, str, Tree]]] = {}
         globals_: dict[str, tuple[Any, Tree]] = {}
         functions: dict[str, _Function] = {}
@@ -624,8 +684,10 @@ class _Reader(TreeReader):
             if node.data == "struct_def":
                 structs[str(node.children[0])] = self.fields(node)
             elif node.data == "array_decl":
-                name, value = self.array(node)
+                name, value = self.array(node, self.strings)
                 globals_[name] = (value, node)
+                if isinstance(value, str):
+                    self.strings[name] = value
             elif node.data == "function_def":
                 function = self.function(node)
                 functions[function.name] = function
@@ -664,20 +726,36 @@ class _Reader(TreeReader):
             out.append((kind, str(field.children[1]), field))
         return out
 
-    def array(self, node: Tree) -> tuple[str, Any]:
-        """A `[static] const T name[]... = {...};` declaration: its name and its values."""
+    def array(self, node: Tree, strings: Mapping[str, str]) -> tuple[str, Any]:
+        """A `[static] const T name[]... = {...};` declaration: its name and its values.
+        A char array is a string (`strings` maps the ones declared so far to their text)."""
         children = [c for c in node.children if not (isinstance(c, Token) and c.type == "STATIC")]
         name = children[1]
         dims = [d for d in children[2:-1] if isinstance(d, Tree) and d.data == "dim"]
         value = self.value(node.children[-1])
         if not isinstance(value, list):
             raise self.fail(f"{name} must be initialised with a {{...}} list", node.children[-1])
+        if children[0].data == "char_element":
+            return str(name), self.char_array(value, node)
+        value = _with_strings(value, strings)
         if len(dims) == 2 and dims[1].children:
-            width = int(str(dims[1].children[0]))
+            size = str(dims[1].children[0])
+            if not size.isdigit():
+                raise self.fail(f"the size of {name}'s rows must be a whole number, not {size}", dims[1])
+            width = int(size)
             for row, item in zip(value, node.children[-1].children):
                 if not isinstance(row, list) or len(row) != width:
                     raise self.fail(f"each row of {name} needs {width} values", item)
         return str(name), value
+
+    def char_array(self, value: list[Any], node: Tree) -> str:
+        """The text of `{'a', 'b', '\\0'}`: UTF-8 bytes ending with the one NUL."""
+        if not all(isinstance(v, int) for v in value) or not value or value[-1] != 0 or 0 in value[:-1]:
+            raise self.fail("a char array must list character constants and end with '\\0'", node)
+        try:
+            return bytes(value[:-1]).decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.fail("a char array is not valid UTF-8", node) from None
 
     def function(self, node: Tree) -> _Function:
         children = list(node.children)
@@ -687,6 +765,7 @@ class _Reader(TreeReader):
         name = str(children[0])
         params: list[tuple[str, str]] = []
         arrays: dict[str, tuple[Any, Tree]] = {}
+        strings: dict[str, str] = {}
         result: Any = None
         row_struct = ""
         flat: list[Tree] = []
@@ -698,8 +777,10 @@ class _Reader(TreeReader):
                 if child.data == "row_param":
                     row_struct = str(child.children[0])
             elif child.data == "array_decl":
-                array_name, value = self.array(child)
+                array_name, value = self.array(child, {**self.strings, **strings})
                 arrays[array_name] = (value, child)
+                if isinstance(value, str):
+                    strings[array_name] = value
             elif child.data == "return_stmt":
                 if result is not None:
                     raise self.fail("a function may return only once", child)
@@ -743,6 +824,11 @@ class _Reader(TreeReader):
                 return number
             if node.type == "NAME":
                 return _Ref(str(node), node)
+            if node.type == "C_CHAR":
+                byte = _c_bytes(str(node), self, node)
+                if len(byte) != 1:
+                    raise self.fail("a character constant holds one byte", node)
+                return byte[0]  # an int, told apart from the numbers (floats)
             raise self.fail(f"unexpected {node!s}", node)
         kind = node.data
         if kind == "init":
@@ -760,26 +846,30 @@ class _Reader(TreeReader):
         if kind == "arrow":
             base, field = node.children
             return _Ref(str(base), node, field=str(field))
-        if kind in ("add", "sub"):
-            return (kind, self.value(node.children[0]), self.value(node.children[1]), node)
+        if kind == "sum":  # flat: the first summand, then a `plus` or `minus` node per summand
+            first, *rest = node.children
+            summands = [(self.value(first), first, False)]
+            summands += [(self.value(child.children[0]), child.children[0], child.data == "minus") for child in rest]
+            return ("sum", summands, node)
         if kind == "index":
             base, index = node.children
             return ("index", self.value(base), self.value(index), node)
         raise self.fail("unexpected expression here", node)
 
-    def summands(self, value: Any, where: Tree) -> list[tuple[Any, Tree]]:
-        """Flatten `a + b - 0.3` into summands (a subtracted number is negated)."""
-        if isinstance(value, tuple) and value[0] in ("add", "sub"):
-            left = self.summands(value[1], value[3])
-            right = value[2]
-            if value[0] == "sub":
-                if not isinstance(right, float):
-                    raise self.fail("only a number may be subtracted; add the term instead", value[3])
-                right = -right
-            return left + [(right, value[3])]
-        return [(value, where)]
+    def summands(self, value: Any, where: Tree) -> list[tuple[Any, Tree | Token]]:
+        """The summands of `a + b - 0.3`, each with where it is (a subtracted number is negated)."""
+        if not (isinstance(value, tuple) and value[0] == "sum"):
+            return [(value, where)]
+        out: list[tuple[Any, Tree | Token]] = []
+        for summand, node, subtracted in value[1]:
+            if subtracted:
+                if not isinstance(summand, float):
+                    raise self.fail("only a number may be subtracted; add the term instead", node)
+                summand = -summand
+            out.append((summand, node))
+        return out
 
-    def term(self, summand: tuple[Any, Tree], functions: dict[str, _Function], fields: dict[str, str], kinds: Mapping[str, str]) -> Term:
+    def term(self, summand: tuple[Any, Tree | Token], functions: dict[str, _Function], fields: dict[str, str], kinds: Mapping[str, str]) -> Term:
         value, found_at = summand
         where: Tree | Token = value.node if isinstance(value, (_Call, _Ref)) else found_at
         if isinstance(value, float):
@@ -797,6 +887,15 @@ class _Reader(TreeReader):
         if len(function.params) != len(features):
             raise self.fail(f"{function.name} takes {len(function.params)} input(s), given {len(features)}", value.node)
         return _TermReader(self, function, features, kinds).term()
+
+
+def _with_strings(value: Any, strings: Mapping[str, str]) -> Any:
+    """`value` with each name of a char array in `strings` replaced by its text."""
+    if isinstance(value, list):
+        return [_with_strings(item, strings) for item in value]
+    if isinstance(value, _Ref) and value.field is None and value.name in strings:
+        return strings[value.name]
+    return value
 
 
 def _is_link(function: _Function) -> bool:
@@ -921,13 +1020,22 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v
 
 def _c_unescape(literal: str, reader: TreeReader, token: Token) -> str:
     """The text of a C string literal (UTF-8 source; octal and hex escapes are bytes)."""
+    try:
+        return _c_bytes(literal, reader, token).decode("utf-8")
+    except UnicodeDecodeError:
+        raise reader.fail("a string is not valid UTF-8", token) from None
+
+
+def _c_bytes(literal: str, reader: TreeReader, token: Token) -> bytes:
+    """The bytes of a C string literal or character constant, quotes included in `literal`:
+    the UTF-8 of its characters, octal and hex escapes as bytes, \\u and \\U as UTF-8."""
     body = literal[1:-1]
     out = bytearray()
     i = 0
     while i < len(body):
         char = body[i]
         if char != "\\":
-            out += char.encode("utf-8")
+            out += _utf8(ord(char), reader, token)
             i += 1
             continue
         nxt = body[i + 1]
@@ -944,9 +1052,19 @@ def _c_unescape(literal: str, reader: TreeReader, token: Token) -> str:
                 raise reader.fail("\\x needs hex digits", token)
             out.append(int(digits.group(0), 16) & 0xFF)
             i += 2 + len(digits.group(0))
+        elif nxt in "uU":
+            width = 4 if nxt == "u" else 8
+            digits = re.match(f"[0-9A-Fa-f]{{{width}}}", body[i + 2 :])
+            if not digits:
+                raise reader.fail(f"\\{nxt} needs {width} hex digits", token)
+            out += _utf8(int(digits.group(0), 16), reader, token)
+            i += 2 + width
         else:
             raise reader.fail(f"unknown escape \\{nxt} in a string", token)
-    try:
-        return out.decode("utf-8")
-    except UnicodeDecodeError:
-        raise reader.fail("a string is not valid UTF-8", token) from None
+    return bytes(out)
+
+
+def _utf8(point: int, reader: TreeReader, token: Token) -> bytes:
+    if point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+        raise reader.fail(f"a string holds U+{point:04X}, which is not a Unicode character", token)
+    return chr(point).encode("utf-8")
