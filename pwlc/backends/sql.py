@@ -15,6 +15,10 @@ The query has up to three parts, read top to bottom:
     )
     SELECT "id", "score", 1.0 / (1.0 + EXP(-"score")) AS "probability" FROM "scores"
 
+A model of more than SUM_STAGE terms adds them up in stages, in order: a CTE per stage,
+`SELECT *, <sum so far> + <next terms> AS "score_to_term_250"`, since SQLite and DuckDB
+refuse an expression nested more than 1000 deep.
+
 Missing inputs are NULL (a NaN stored in a DOUBLE column is a number to SQL engines: load
 it as NULL). Casting categorical inputs to text makes INTEGER category columns compare as
 their decimal digits, as the evaluator does; casting numeric inputs to DOUBLE keeps the
@@ -59,6 +63,8 @@ DEFAULT_DIALECT = "duckdb"
 INPUTS_CTE = "inputs"
 SCORES_CTE = "scores"
 _PREDICTION_COLUMNS = {"logistic": "probability", "exp": "prediction"}
+# Terms added up in one expression; a longer sum goes on in the next CTE (see `emit`).
+SUM_STAGE = 250
 _TEXT_TYPES = {"TEXT", "VARCHAR", "CHAR", "NVARCHAR", "NCHAR", "STRING", "BPCHAR", "NAME"}
 
 # sqlglot is imported inside functions (a light `import pwlc`); type names for hints only.
@@ -329,6 +335,8 @@ def emit(model: Model, dialect: str | None = None, *, table: str = "input", keys
     inputs = {i.name for i in model.inputs}
     if dialect == "bigquery" and any("." in name for name in inputs):
         raise UnsupportedError("BigQuery reads a `.` in a quoted name as a path: rename the inputs whose names hold one")
+    if dialect != "sqlite" and "" in inputs | set(keys):
+        raise UnsupportedError(f'{dialect} has no empty quoted name (only SQLite reads `""`): give the input or key a name')
     if dialect == "sqlite" and any(name.upper() in ("TRUE", "FALSE") for name in inputs):
         raise UnsupportedError('SQLite reads a column "TRUE" or "FALSE" as a boolean: rename that input')
     outputs = {model.name, _PREDICTION_COLUMNS.get(model.link, model.name)}
@@ -344,10 +352,21 @@ def emit(model: Model, dialect: str | None = None, *, table: str = "input", keys
         casts = [f"CAST({printer.identifier(i.name)} AS {printer.type_name(i.kind)}) AS {printer.identifier(i.name)}" for i in model.inputs]
         parts.append(f"{printer.identifier(INPUTS_CTE)} AS (\n  SELECT\n{_listing(key_list + casts, 4)}\n  FROM {source}\n)")
         source = printer.identifier(INPUTS_CTE)
+    # A long sum is carried through CTEs in stages, in order (rule 6), each stage's total
+    # starting the next: SQLite and DuckDB refuse expressions nested over 1000 deep.
+    summands = [term_expression(term) for term in model.terms]
+    stages = [summands[start : start + SUM_STAGE] for start in range(0, len(summands), SUM_STAGE)] or [[]]
+    taken = inputs | outputs | set(keys)
+    running: str | None = None
+    for done, stage in zip(range(SUM_STAGE, len(summands), SUM_STAGE), stages):
+        column = _unused_name(f"{model.name}_to_term_{done}", taken)
+        total = printer.sum(stage, 4, first=running)
+        parts.append(f"{printer.identifier(column)} AS (\n  SELECT\n    *,\n{total}\n      AS {printer.identifier(column)}\n  FROM {source}\n)")
+        running = source = printer.identifier(column)
     # indented by 2 inside the "scores" CTE; never re-indented as text (a string literal or
     # a quoted name may hold a newline)
     base = 2 if model.link in _PREDICTION_COLUMNS else 0
-    total = printer.sum([term_expression(term) for term in model.terms], base + 4)
+    total = printer.sum(stages[-1], base + 4, first=running)
     keys_text = _listing(key_list, base + 2) + ",\n" if key_list else ""
     pad = " " * base
     scoring = f"{pad}SELECT\n{keys_text}{total}\n{pad}    AS {printer.identifier(model.name)}\n{pad}FROM {source}"
@@ -360,6 +379,14 @@ def emit(model: Model, dialect: str | None = None, *, table: str = "input", keys
         query = scoring
     text = ("WITH " + ", ".join(parts) + "\n" if parts else "") + query
     return header + text + ";\n"
+
+
+def _unused_name(name: str, taken: set[str]) -> str:
+    """`name`, with underscores appended until no input, key or output has it."""
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
 
 
 def _listing(items: list[str], indent: int) -> str:
@@ -410,14 +437,13 @@ class _Printer:
         lines.append(" " * indent + "END")
         return "\n".join(lines)
 
-    def sum(self, summands: list[Expr], indent: int) -> str:
-        if not summands:
-            return " " * indent + "0.0"
-        out = []
-        for k, summand in enumerate(summands):
-            prefix = "" if k == 0 else "+ "
+    def sum(self, summands: list[Expr], indent: int, first: str | None = None) -> str:
+        """One summand a line; `first` (a column holding the sum so far) leads when given."""
+        out = [" " * indent + first] if first is not None else []
+        for summand in summands:
+            prefix = "+ " if out else ""
             out.append(" " * indent + prefix + self.render(summand, indent + len(prefix)))
-        return "\n".join(out)
+        return "\n".join(out) or " " * indent + "0.0"
 
 
 # --- reader -------------------------------------------------------------------------
@@ -579,7 +605,7 @@ class _Reader:
             raise self.fail("expected a SELECT query", statement)
         selects = list(statement.find_all(exp.Select))
         inputs: list[Input] | None = None
-        scoring: tuple[str, Expr, Expr] | None = None
+        sums: dict[str, tuple[Expr, Expr]] = {}  # column -> (sum, its projection)
         link, link_of = "identity", None
         for select in selects:
             for projection in select.expressions:
@@ -592,19 +618,26 @@ class _Reader:
                     if link != "identity":
                         raise self.fail("only one link column may follow the score", projection)
                     link, link_of = self.is_link(value)  # type: ignore[misc]
-                elif scoring is None:
-                    scoring = (name, value, projection)
+                elif name in sums:
+                    raise self.fail(f"a second column named {name!r}", projection)
                 else:
-                    raise self.fail(f"expected one score column, found a second ({name!r})", projection)
-        if scoring is None:
+                    sums[name] = (value, projection)
+        # A long sum is written in stages (see `emit`): a stage's column leads the next sum.
+        leading = [self.summands(value)[0] for value, _ in sums.values()]
+        continued = {first.name for first in leading if isinstance(first, exp.Column)}
+        finals = [name for name in sums if name not in continued]
+        if not finals:
             raise self.fail("no score column found (expected `<sum of terms> AS score`)", statement)
-        name, total, where = scoring
+        if len(finals) > 1:
+            raise self.fail(f"expected one score column, found a second ({finals[1]!r})", sums[finals[1]][1])
+        name = finals[0]
+        total, where = sums[name]
         if link_of is not None and link_of != name:
             raise self.fail(f"the link column must be computed from {name!r}", statement)
         if not name.isidentifier():
             raise self.fail(f"the score column {name!r} must be an identifier (it names the model)", where)
         kinds = {i.name: i.kind for i in inputs or []}
-        terms = [self.term(summand, kinds) for summand in self.summands(total)]
+        terms = [self.term(summand, kinds) for summand in self.all_summands(total, sums)]
         if inputs is None:
             inputs = self.inferred_inputs(terms)
         return Model(tuple(inputs), tuple(terms), link, name, self.doc(), span=self.span(where))  # type: ignore[arg-type]
@@ -613,9 +646,26 @@ class _Reader:
         """The comment right after a CASE keyword (sqlglot may attach it to another node)."""
         if case.comments:
             return " ".join(c.strip() for c in case.comments)
-        offset = _position(case)
-        found = re.search(r"\bCASE\s*/\*(.*?)\*/\s*WHEN\s*\(*\s*$", self.text[: offset or 0], flags=re.IGNORECASE | re.DOTALL)
-        return found.group(1).strip() if found else None
+        # Walk back from the first WHEN over `CASE /*comment*/ WHEN (`, by offsets: a search
+        # or a copy of all the text before each term would make reading quadratic.
+        text = self.text
+        end = self._skip_back(_position(case) or 0, " \t\r\n(")
+        if text[max(end - 4, 0) : end].upper() != "WHEN":
+            return None
+        end = self._skip_back(end - 4, " \t\r\n")
+        if text[max(end - 2, 0) : end] != "*/":
+            return None
+        opening = text.rfind("/*", 0, end - 2)
+        keyword = self._skip_back(opening, " \t\r\n")
+        if opening < 0 or text[max(keyword - 4, 0) : keyword].upper() != "CASE":
+            return None
+        return text[opening + 2 : end - 2].strip()
+
+    def _skip_back(self, end: int, characters: str) -> int:
+        """The offset where the run of `characters` ending at `end` starts."""
+        while end > 0 and self.text[end - 1] in characters:
+            end -= 1
+        return end
 
     def doc(self) -> str:
         lines: list[str] = []
@@ -641,6 +691,22 @@ class _Reader:
             if any(_mismatch(value, form) is None for form in (_link_expression(link, columns[0].name), plain)):
                 return link, columns[0].name
         return None
+
+    def all_summands(self, total: Expr, sums: Mapping[str, tuple[Expr, Expr]]) -> list[Expr]:
+        """The summands of `total`, with a leading stage column replaced by its own sum."""
+        exp = _exp()
+        out: list[Expr] = []
+        seen: set[str] = set()
+        while True:
+            summands = self.summands(total)
+            out = summands[1:] + out
+            first = summands[0]
+            if not isinstance(first, exp.Column) or first.name not in sums:
+                return [first, *out]
+            if first.name in seen:
+                raise self.fail(f"the sum in {first.name!r} refers back to itself", first)
+            seen.add(first.name)
+            total = sums[first.name][0]
 
     def summands(self, node: Expr) -> list[Expr]:
         exp = _exp()
