@@ -416,6 +416,19 @@ def test_c_reads_back_a_long_sum() -> None:
     assert c_backend.read(c_backend.emit(model)) == model
 
 
+def test_python_compiles_and_reads_back_a_long_sum() -> None:
+    """CPython cannot compile a sum nested thousands deep: it is added up in stages."""
+    model = wide_model(DEEP_SUM_TERMS, 2)
+    source = python_backend.emit(model)
+    assert source.count("total = (") == DEEP_SUM_TERMS // 250
+    assert python_backend.read(source) == model
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<long sum>", "exec"), namespace)  # noqa: S102
+    columns = huge_rows(model)
+    got = [namespace[model.name](*(columns[i.name][row] for i in model.inputs)) for row in range(4)]
+    check_scores(np.array(got), model, columns, "python")
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb", "postgres"])
 def test_sql_runs_and_reads_back_a_long_sum(engine: str) -> None:
     """SQLite and DuckDB refuse expressions over 1000 deep: the sum goes on in stages."""

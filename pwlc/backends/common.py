@@ -1,16 +1,18 @@
-"""Helpers shared by the C and SQL backends (and free for any other backend to reuse).
+"""Helpers shared by the backends.
 
 - `identifier`: a feature name mapped to a safe identifier in a language with ASCII
   identifiers, distinct from every other name already taken.
 - `quoted`: a name as a JSON string, for comments and name lists that a reader parses back.
 - `trailer_lines`: the "how to read this back" paragraph every emitted file starts with.
+- `sum_stages`: a long sum of terms cut into stages that are added up one after another.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import TypeVar
 
 from pwlc.errors import UnsupportedError
 
@@ -18,6 +20,18 @@ TRAILER = (
     "Compiled by pwlc. Edit the numbers freely, then read this file back with",
     "`pwlc compile FILE{suffix} -t pwl` (pwlc parses it; it never runs it).",
 )
+
+
+# Terms added up in one expression. Compilers and engines cap how deep an expression may
+# nest (CPython's compiler, SQLite and DuckDB at 1000), and `a + b + c` nests one level a
+# term: a longer sum goes on in a next statement, from the total so far (still in order).
+SUM_STAGE = 250
+T = TypeVar("T")
+
+
+def sum_stages(summands: Sequence[T]) -> list[list[T]]:
+    """`summands` in consecutive runs of at most SUM_STAGE (one empty run when none)."""
+    return [list(summands[start : start + SUM_STAGE]) for start in range(0, len(summands), SUM_STAGE)] or [[]]
 
 
 def trailer_lines(suffix: str) -> list[str]:

@@ -28,6 +28,7 @@ from typing import Any
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
+from pwlc.backends.common import identifier, sum_stages
 from pwlc.errors import ParseError, Source
 from pwlc.grammar import TreeReader, parser, syntax_error
 from pwlc.ir import (
@@ -87,12 +88,14 @@ def emit(model: Model, dialect: str | None = None) -> str:
     signature = ", ".join(f"{params[i.name]}: {'str' if i.kind == 'categorical' else 'float'}" for i in model.inputs)
     arguments = ", ".join(params[i.name] for i in model.inputs)
     what = "The log-odds" if model.link == "logistic" else "The log of the prediction" if model.link == "exp" else "The prediction"
-    body = _sum([_term(term, params, used) for term in model.terms])
-    lines += [
-        f"def {model.name}({signature}) -> float:",
-        f'    """{what}: the sum of one term per line."""',
-        f"    return ({body})",
-    ]
+    # A long sum is added up in stages, in order (rule 6): see common.SUM_STAGE.
+    summands = [_term(term, params, used) for term in model.terms]
+    stages = sum_stages(summands)
+    total = identifier("total", {*params.values(), model.name}, _RESERVED)
+    lines += [f"def {model.name}({signature}) -> float:", f'    """{what}: the sum of one term per line."""']
+    for k, stage in enumerate(stages):
+        body = _sum(([total] if k else []) + stage)
+        lines.append(f"    {'return' if k == len(stages) - 1 else total + ' ='} ({body})")
     if model.link in _LINK_FUNCTIONS:
         function, helper = _LINK_FUNCTIONS[model.link]
         used.append(helper)
@@ -309,8 +312,29 @@ class _Reader(TreeReader):
                     raise self.fail(f"parameter annotation must be float or str, got {' | '.join(sorted(kinds))}", param.children[1])
             inputs.append(Input(renamed.get(str(param.children[0]), str(param.children[0])), kind, span=self.span(param)))  # type: ignore[arg-type]
         self.params = {str(p.children[0]): i.name for p, i in zip(params, inputs)}
-        expression = node.children[-1]
-        return name, inputs, [self.term(sign, value) for sign, value in self.summands(expression)]
+        return name, inputs, [self.term(sign, value) for sign, value in self.staged_summands(node)]
+
+    def staged_summands(self, function: Tree) -> list[tuple[str, Tree | Token]]:
+        """The summands of the returned sum; a sum written in stages (`total = (...)`, then
+        `total = (total + ...)`, ..., `return (total + ...)`) is joined back into one."""
+        stages = [c for c in function.children if isinstance(c, Tree) and c.data == "stage"]
+        out: list[tuple[str, Tree | Token]] = []
+        total: str | None = None
+        for target, expression in [(stage.children[0], stage.children[1]) for stage in stages] + [(None, function.children[-1])]:
+            summands = self.summands(expression)
+            if total is not None:
+                first = summands[0][1] if summands else expression
+                if not summands or summands[0][0] != "+" or self.value(first) != _Name(total):
+                    raise self.fail(f"this sum must start from `{total}`, the total so far", first)
+                summands = summands[1:]
+            out += summands
+            if target is not None:
+                if total is not None and str(target) != total:
+                    raise self.fail(f"expected `{total} = ...`: a sum in stages keeps one total", target)
+                if str(target) in self.params:
+                    raise self.fail(f"{str(target)!r} is an input: the total needs a name of its own", target)
+                total = str(target)
+        return out
 
     def link_function(self, node: Tree, score_name: str, inputs: list[str], renamed: dict[str, str]) -> str:
         expression = node.children[-1]

@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pwlc.backends.common import quoted, trailer_lines
+from pwlc.backends.common import SUM_STAGE, identifier, quoted, sum_stages, trailer_lines
 from pwlc.errors import ParseError, Span, UnsupportedError
 from pwlc.ir import (
     TRANSFORMS,
@@ -63,8 +63,6 @@ DEFAULT_DIALECT = "duckdb"
 INPUTS_CTE = "inputs"
 SCORES_CTE = "scores"
 _PREDICTION_COLUMNS = {"logistic": "probability", "exp": "prediction"}
-# Terms added up in one expression; a longer sum goes on in the next CTE (see `emit`).
-SUM_STAGE = 250
 _TEXT_TYPES = {"TEXT", "VARCHAR", "CHAR", "NVARCHAR", "NCHAR", "STRING", "BPCHAR", "NAME"}
 
 # sqlglot is imported inside functions (a light `import pwlc`); type names for hints only.
@@ -353,13 +351,14 @@ def emit(model: Model, dialect: str | None = None, *, table: str = "input", keys
         parts.append(f"{printer.identifier(INPUTS_CTE)} AS (\n  SELECT\n{_listing(key_list + casts, 4)}\n  FROM {source}\n)")
         source = printer.identifier(INPUTS_CTE)
     # A long sum is carried through CTEs in stages, in order (rule 6), each stage's total
-    # starting the next: SQLite and DuckDB refuse expressions nested over 1000 deep.
+    # starting the next: see common.SUM_STAGE.
     summands = [term_expression(term) for term in model.terms]
-    stages = [summands[start : start + SUM_STAGE] for start in range(0, len(summands), SUM_STAGE)] or [[]]
+    stages = sum_stages(summands)
     taken = inputs | outputs | set(keys)
     running: str | None = None
     for done, stage in zip(range(SUM_STAGE, len(summands), SUM_STAGE), stages):
-        column = _unused_name(f"{model.name}_to_term_{done}", taken)
+        column = identifier(f"{model.name}_to_term_{done}", taken)
+        taken.add(column)
         total = printer.sum(stage, 4, first=running)
         parts.append(f"{printer.identifier(column)} AS (\n  SELECT\n    *,\n{total}\n      AS {printer.identifier(column)}\n  FROM {source}\n)")
         running = source = printer.identifier(column)
@@ -379,14 +378,6 @@ def emit(model: Model, dialect: str | None = None, *, table: str = "input", keys
         query = scoring
     text = ("WITH " + ", ".join(parts) + "\n" if parts else "") + query
     return header + text + ";\n"
-
-
-def _unused_name(name: str, taken: set[str]) -> str:
-    """`name`, with underscores appended until no input, key or output has it."""
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name
 
 
 def _listing(items: list[str], indent: int) -> str:
