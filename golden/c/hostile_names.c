@@ -24,6 +24,8 @@
 
 #define PWLC_COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
+enum pwlc_edge_side { PWLC_UPPER, PWLC_LOWER }; /* the bin a value on an edge falls in */
+
 enum pwlc_transform { PWLC_IDENTITY, PWLC_LOG, PWLC_LOG1P, PWLC_SYMLOG1P };
 
 /* The scale a curve is linear in; knots are always written in raw units. */
@@ -41,10 +43,38 @@ static double pwlc_transform(enum pwlc_transform fx, double x)
     }
 }
 
+/* Whether an edge counts as below x: an edge equal to x does when at_edge is PWLC_UPPER. */
+#define PWLC_BELOW(edge, x, at_edge) ((edge) < (x) || ((at_edge) == PWLC_UPPER && (edge) == (x)))
+
+/* How many of the n sorted edges (every stride-th double) lie below x. A binary search:
+   over many edges it branches (the CPU runs ahead); over the last few it selects instead,
+   so a handful of knots costs no mispredicted branch. */
+static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
+{
+    size_t base = 0, half; /* edges[0 .. base) lie below x; edges[base + n ..) do not */
+    if (n == 0)
+        return 0;
+    while (n > 8) {
+        half = n / 2;
+        if (PWLC_BELOW(edges[(base + half - 1) * stride], x, at_edge)) {
+            base += half;
+            n -= half;
+        } else {
+            n = half;
+        }
+    }
+    while (n > 1) {
+        half = n / 2;
+        base = PWLC_BELOW(edges[(base + half - 1) * stride], x, at_edge) ? base + half : base;
+        n -= half;
+    }
+    return base + PWLC_BELOW(edges[base * stride], x, at_edge);
+}
+
 /* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
 static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
 {
-    size_t lo = 0, hi = n - 1;
+    size_t lo;
     double t, t0, t1;
     if (isnan(x))
         return missing;
@@ -52,17 +82,11 @@ static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_
         return knots[0][1];
     if (x >= knots[n - 1][0])
         return knots[n - 1][1];
-    while (hi - lo > 1) { /* keep knots[lo][0] <= x < knots[hi][0] */
-        size_t mid = lo + (hi - lo) / 2;
-        if (knots[mid][0] <= x)
-            lo = mid;
-        else
-            hi = mid;
-    }
+    lo = pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER); /* the inner knots at or below x */
     t = pwlc_transform(fx, x);
     t0 = pwlc_transform(fx, knots[lo][0]);
-    t1 = pwlc_transform(fx, knots[hi][0]);
-    return knots[lo][1] + (knots[hi][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
+    t1 = pwlc_transform(fx, knots[lo + 1][0]);
+    return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
 }
 
 struct pwlc_entry {
