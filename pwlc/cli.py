@@ -14,6 +14,7 @@ exits with status 1; pwlc never shows a traceback for one.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -104,6 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a pwlc bug: one line, not a traceback, unless asked for
+        if os.environ.get("PWLC_DEBUG"):
+            raise
+        print(f"pwlc: internal error ({type(error).__name__}: {error}); this is a bug in pwlc: please report it, with PWLC_DEBUG=1 for the traceback", file=sys.stderr)
+        return 2
 
 
 # --- verbs --------------------------------------------------------------------------

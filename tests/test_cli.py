@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import pwlc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,3 +138,22 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
         shown += chunk
     assert done.returncode == 0
     assert b"optimizing" in shown
+
+
+def test_a_pwlc_bug_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """An exception pwlc did not expect still reaches the user as one line (exit 2); the
+    traceback is there when asked for."""
+    from pwlc import cli
+
+    def broken(*args: object, **options: object) -> object:
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(cli, "_write", broken)
+    assert cli.main(["compile", str(RECIDIVISM), "-t", "python"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "pwlc: internal error (ZeroDivisionError: float division by zero); this is a bug in pwlc: please report it, with PWLC_DEBUG=1 for the traceback"
+    ]
+    monkeypatch.setenv("PWLC_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["compile", str(RECIDIVISM), "-t", "python"])
