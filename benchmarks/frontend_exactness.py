@@ -2,7 +2,9 @@
 
 For each frontend: the largest |pwlc score - library raw score| over the dataset's rows
 plus the lowered model's edge grid (every edge and knot ±1 ulp, NaN, ±inf, unseen
-categories; `pwlc.testing.edge_grid`). Spline frontends (pygam, cubic SplineTransformer)
+categories; `pwlc.testing.edge_grid`). XGBoost adds float32 leaves in float32: its rows
+compare pwlc with `predict`, with the float64 sum of the leaves XGBoost picks, and that
+sum done in float32 with `predict` (0 means bit for bit). Spline frontends (pygam, cubic SplineTransformer)
 cannot be lowered to step/linear terms exactly: for them the teacher's shapes
 (`pwlc.frontends.teacher(model).score`) are compared, on the data rows.
 
@@ -20,7 +22,7 @@ import pandas as pd
 import pwlc
 from pwlc.datasets import compas, diabetes, lending_club
 from pwlc.frontends import teacher
-from pwlc.testing import edge_grid
+from pwlc.testing import edge_grid, xgboost_leaves
 
 
 def probes(model: pwlc.Model, X: pd.DataFrame, finite: bool = False) -> pd.DataFrame:
@@ -87,7 +89,15 @@ def main() -> None:
     model = xgboost.XGBRegressor(n_estimators=300, max_depth=3, interaction_constraints=[[col] for col in Xn.columns]).fit(Xn, loans.y)
     ir = pwlc.lower(model)
     P = probes(ir, Xn)
-    rows.append(("XGBoost regressor (float32)", "Lending Club", len(P), gap(pwlc.evaluate(ir, P, output="score"), model.predict(P, output_margin=True))))
+    rows.append(("XGBoost regressor (float32 sums)", "Lending Club", len(P), gap(pwlc.evaluate(ir, P, output="score"), model.predict(P, output_margin=True))))
+    # Leaf by leaf: the float64 sum of the leaves XGBoost picks (pred_leaf; no ±inf rows).
+    P = P[~np.isinf(P.select_dtypes("number")).any(axis=1)]
+    base, leaves = xgboost_leaves(model, P)
+    rows.append(("XGBoost regressor (its leaves)", "Lending Club", len(P), gap(pwlc.evaluate(ir, P, output="score"), base + leaves.astype(np.float64).sum(axis=1))))
+    float32_sums = np.full(len(P), base, dtype=np.float32)
+    for tree in range(leaves.shape[1]):
+        float32_sums = float32_sums + leaves[:, tree]
+    rows.append(("  its leaves in float32 vs predict", "Lending Club", len(P), gap(float32_sums, model.predict(P, output_margin=True))))
 
     X = c.X[["age", "priors_count", "length_of_stay", "race", "sex"]].copy()
     for column in ("race", "sex"):
@@ -105,9 +115,9 @@ def main() -> None:
     P = probes(ir, dia.X, finite=True)
     rows.append(("sklearn linear splines", "diabetes", len(P), gap(pwlc.evaluate(ir, P, output="score"), pipeline.predict(P))))
 
-    print(f"{'frontend':<32}{'data':<14}{'rows':>7}  max |pwlc - library raw score|")
+    print(f"{'frontend':<36}{'data':<14}{'rows':>7}  max |pwlc - library raw score|")
     for name, dataset, count, error in rows:
-        print(f"{name:<32}{dataset:<14}{count:>7}  {error:.1e}")
+        print(f"{name:<36}{dataset:<14}{count:>7}  {error:.1e}")
 
 
 if __name__ == "__main__":

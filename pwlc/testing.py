@@ -4,8 +4,10 @@ reference evaluator (and useful to users checking a deployed copy of a model).""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pwlc.ir import CategoryAxis, Curve, Grid, KnotAxis, Model, Step, StepAxis, Table
 
@@ -86,3 +88,27 @@ def mismatches(actual: object, expected: object, rtol: float = 1e-12, atol: floa
     with np.errstate(invalid="ignore"):
         close = (a == e) | (np.abs(a - e) <= np.maximum(atol, rtol * np.abs(e)))
     return [int(i) for i in np.flatnonzero(~(both_nan | close))]
+
+
+def xgboost_leaves(model: Any, X: Any) -> tuple[np.float32, NDArray[np.float32]]:
+    """The base margin and, for each row of `X` and each tree, the value of the leaf that
+    XGBoost itself picks (`pred_leaf`), both as the float32 numbers XGBoost adds.
+
+    This is how pwlc shows its XGBoost lowering exact: the lowered model's score equals the
+    float64 sum of these leaves, and adding them in float32, tree after tree as XGBoost
+    does, gives `predict(output_margin=True)` bit for bit. `X` must be finite or NaN
+    (XGBoost's DMatrix refuses ±inf).
+    """
+    import json
+
+    import xgboost
+
+    from pwlc.frontends.xgboost import link_and_base_margin
+
+    booster = model.get_booster() if hasattr(model, "get_booster") else model
+    trees = json.loads(booster.save_raw("json"))["learner"]["gradient_booster"]["model"]["trees"]
+    leaf_ids = booster.predict(xgboost.DMatrix(X, missing=np.nan), pred_leaf=True).astype(np.int64).reshape(len(X), len(trees))
+    leaf_values = np.empty(leaf_ids.shape, dtype=np.float32)
+    for t, tree in enumerate(trees):
+        leaf_values[:, t] = np.asarray(tree["split_conditions"], dtype=np.float32)[leaf_ids[:, t]]
+    return np.float32(link_and_base_margin(booster)[1]), leaf_values

@@ -4,6 +4,7 @@ against the library's own raw score, on the data, on NaN rows, on every edge ±1
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 import warnings
@@ -15,7 +16,7 @@ import pytest
 import pwlc
 from pwlc.datasets import compas, diabetes, lending_club
 from pwlc.frontends import load_model, lower, supported, teacher
-from pwlc.testing import edge_grid
+from pwlc.testing import edge_grid, xgboost_leaves
 from tests.real_data import load
 
 EXACT = 1e-9
@@ -236,33 +237,62 @@ def test_lightgbm_tree_on_two_features_is_refused_by_name(compas_data):
 
 # --- XGBoost -------------------------------------------------------------------------------
 
-# XGBoost rounds inputs to float32 and adds float32 leaves: agreement is to float32 precision.
-FLOAT32 = 1e-6
+# XGBoost rounds inputs to float32 and adds float32 leaves in float32. Exactness is shown
+# leaf by leaf: pwlc's score is the float64 sum of the very leaves XGBoost picks
+# (`pred_leaf`), and adding those leaves in float32 reproduces XGBoost's margin bit for bit.
 
 
-def test_xgboost_regressor_matches_its_margin_to_float32_precision(loans):
+def assert_xgboost_lowering_is_exact(model, X: pd.DataFrame) -> None:
+    lowered = lower(model)
+    probes = with_probes(lowered, X)
+    probes = probes[np.isfinite(probes.fillna(0.0).to_numpy()).all(axis=1)]  # DMatrix refuses ±inf
+    base, leaves = xgboost_leaves(model, probes)
+    score = pwlc.evaluate(lowered, probes, output="score")
+    # summed in another order (per feature): equal up to float64 rounding of the sum
+    np.testing.assert_allclose(score, base + leaves.astype(np.float64).sum(axis=1), rtol=0, atol=1e-12)
+    in_float32 = np.full(len(probes), base, dtype=np.float32)
+    for tree in range(leaves.shape[1]):
+        in_float32 = in_float32 + leaves[:, tree]
+    np.testing.assert_array_equal(in_float32, model.predict(probes, output_margin=True))
+    # ±inf rows, which pred_leaf cannot take: to float32 precision
+    grid = with_probes(lowered, X)
+    np.testing.assert_allclose(pwlc.evaluate(lowered, grid, output="score"), model.predict(grid, output_margin=True), rtol=1e-6, atol=1e-5)
+
+
+def test_xgboost_regressor_with_nan_is_exact_leaf_by_leaf(loans):
     import xgboost
 
     X = loans.X[list(loans.numeric)].copy()
     X.loc[:200, "debt_to_income"] = np.nan
     model = xgboost.XGBRegressor(n_estimators=40, max_depth=3, interaction_constraints=[[c] for c in X.columns]).fit(X, loans.y)
-    lowered = lower(model)
-    probes = with_probes(lowered, X)
-    raw = model.predict(probes, output_margin=True).astype(np.float64)
-    score = pwlc.evaluate(lowered, probes, output="score")
-    np.testing.assert_allclose(score, raw, rtol=FLOAT32, atol=FLOAT32)
+    assert_xgboost_lowering_is_exact(model, X)
 
 
-def test_xgboost_classifier_stumps_match_on_every_threshold(compas_data):
+def test_xgboost_classifier_stumps_are_exact_leaf_by_leaf(compas_data):
+    import xgboost
+
+    X = compas_data.X[list(compas_data.numeric)]
+    model = xgboost.XGBClassifier(n_estimators=40, max_depth=1).fit(X, compas_data.y)
+    assert lower(model).link == "logistic"
+    assert_xgboost_lowering_is_exact(model, X)
+
+
+def test_a_wrong_leaf_fails_the_leaf_by_leaf_check(compas_data):
+    """The check above can fail: one threshold moved by one float32 ulp is caught."""
     import xgboost
 
     X = compas_data.X[list(compas_data.numeric)]
     model = xgboost.XGBClassifier(n_estimators=40, max_depth=1).fit(X, compas_data.y)
     lowered = lower(model)
-    assert lowered.link == "logistic"
+    step = next(t for t in lowered.terms if isinstance(t, pwlc.Step) and len(t.edges) > 1)
+    moved = list(step.edges)
+    moved[0] = float(np.nextafter(np.float32(moved[0]), np.float32(np.inf)))
+    broken = dataclasses.replace(lowered, terms=tuple(dataclasses.replace(t, edges=tuple(moved)) if t is step else t for t in lowered.terms))
     probes = with_probes(lowered, X)
-    # A value on the wrong side of a threshold would be off by a whole leaf (>> 1e-6).
-    np.testing.assert_allclose(pwlc.evaluate(lowered, probes, output="score"), model.predict(probes, output_margin=True), rtol=FLOAT32, atol=FLOAT32)
+    probes = probes[np.isfinite(probes.fillna(0.0).to_numpy()).all(axis=1)]
+    base, leaves = xgboost_leaves(model, probes)
+    gap = np.abs(pwlc.evaluate(broken, probes, output="score") - (base + leaves.astype(np.float64).sum(axis=1)))
+    assert gap.max() > 1e-3
 
 
 def test_xgboost_json_model_file_lowers_to_the_same_model(compas_data, tmp_path):

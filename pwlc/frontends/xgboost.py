@@ -2,10 +2,11 @@
 `interaction_constraints`), numeric splits only.
 
 XGBoost's rule: `x < split_condition` goes to "yes", a missing value to "missing". It
-compares in float32 (the input is rounded to float32 first) and adds float32 leaves, so
-the lowered model agrees with XGBoost's margin to float32 precision (~1e-7 relative), not
-to the last bit. Each float32 threshold is turned into the float64 edge where rounding to
-float32 crosses it, so which side a double lands on is decided exactly as XGBoost does.
+compares in float32 (the input is rounded to float32 first): each float32 threshold is
+turned into the float64 edge where rounding to float32 crosses it, so every row lands in
+the leaf XGBoost picks. The lowered model adds those float32 leaves (and the float32 base
+margin) in float64, where XGBoost adds them in float32: its margin is that same sum
+rounded along the way (~1e-7 relative). `pwlc.testing.xgboost_leaves` shows it leaf by leaf.
 """
 
 from __future__ import annotations
@@ -44,9 +45,7 @@ def teacher(model: Any) -> Additive:
     learner = config["learner"]
     if learner["gradient_booster"]["name"] != "gbtree":
         raise UnsupportedError(f"XGBoost booster {learner['gradient_booster']['name']!r}: pwlc handles tree boosters (gbtree)")
-    objective = learner["objective"]["name"]
-    base_score = float(str(learner["learner_model_param"]["base_score"]).strip("[]"))
-    link, intercept = _link_and_intercept(objective, base_score)
+    link, intercept = link_and_base_margin(booster)
     names = list(booster.feature_names or [f"f{j}" for j in range(booster.num_features())])
     trees = [json.loads(text) for text in booster.get_dump(dump_format="json")]
     by_feature: dict[str, list[Node]] = defaultdict(list)
@@ -68,15 +67,25 @@ def teacher(model: Any) -> Additive:
     return Additive(tuple(inputs), tuple(shapes), intercept, link, f"an XGBoost {type(model).__name__} ({len(trees)} trees; it computes in float32)")
 
 
-def _link_and_intercept(objective: str, base_score: float) -> tuple[LinkKind, float]:
+def _float32(value: float | str) -> float:
+    """`value` rounded to float32, as XGBoost stores and adds every number."""
+    return float(np.float32(value))
+
+
+def link_and_base_margin(booster: Any) -> tuple[LinkKind, float]:
+    """The link, and the base margin XGBoost starts each row's sum from (a float32)."""
+    learner = json.loads(booster.save_config())["learner"]
+    objective = learner["objective"]["name"]
+    # the margin is computed from the decimal in double, then stored as a float32
+    base_score = float(str(learner["learner_model_param"]["base_score"]).strip("[]"))
     if objective == "binary:logistic":
-        return "logistic", math.log(base_score / (1.0 - base_score))
+        return "logistic", _float32(math.log(base_score / (1.0 - base_score)))
     if objective in ("count:poisson", "reg:gamma", "reg:tweedie"):
-        return "exp", math.log(base_score)
+        return "exp", _float32(math.log(base_score))
     if objective.startswith(("multi:", "reg:quantile")):
         raise UnsupportedError(f"XGBoost objective {objective!r}: pwlc handles one output")
     if objective in ("binary:logitraw", "reg:squarederror", "reg:squaredlogerror", "reg:pseudohubererror", "reg:absoluteerror") or objective.startswith("rank:"):
-        return "identity", base_score
+        return "identity", _float32(base_score)
     raise UnsupportedError(f"XGBoost objective {objective!r} is not supported")
 
 
