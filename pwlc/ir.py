@@ -151,12 +151,19 @@ class Grid:
     when both axes are `StepAxis`/`CategoryAxis` (exact lowering of an EBM pair), bilinear
     where an axis is a `KnotAxis` (after distillation). `missing` is the contribution
     when either input is missing (None makes the score missing).
+
+    An EBM pair's value when one input is missing depends on the other: `missing_a` is
+    the row used when `a` is missing and `b` is not (one value per cell or knot of `b`,
+    read like a row of `values`), `missing_b` the column used when only `b` is missing
+    (one value per cell or knot of `a`). Left None, `missing` applies in those cases too.
     """
 
     a: Axis
     b: Axis
     values: tuple[tuple[float, ...], ...]
     missing: float | None = None
+    missing_a: tuple[float, ...] | None = None
+    missing_b: tuple[float, ...] | None = None
     span: Span | None = _span
 
     @property
@@ -278,6 +285,10 @@ def _verify_term(term: Term, span: Span | None) -> None:
             _check(len(row) == term.b.size, f"{where}: a row has {len(row)} values, axis {term.b.feature!r} has {term.b.size} cells", span)
             _finite(row, f"{where}: value", span)
         _finite_or_none(term.missing, where, span)
+        for line, missing, along in (("missing_a", term.missing_a, term.b), ("missing_b", term.missing_b, term.a)):
+            if missing is not None:
+                _check(len(missing) == along.size, f"{where}: {line} has {len(missing)} values, axis {along.feature!r} has {along.size} cells", span)
+                _finite(missing, f"{where}: {line} value", span)
     else:
         raise VerifyError(f"unknown term {type(term).__name__}", span)
 

@@ -17,7 +17,9 @@ Every backend and every pass is tested against this module. The rules:
 5. **Grid.** Each axis maps its input to cells: a step axis as rule 3, a category axis to
    the category's cell or the last (unseen) cell, a knot axis to two neighbouring knots and
    a weight (clamped, as rule 1). Bilinear over knot axes: interpolate along `b` in rows
-   i and i+1, then along `a`. Either input missing gives `missing`.
+   i and i+1, then along `a`. Both inputs missing give `missing`; only `a` missing gives
+   the `missing_a` row read along `b` like a row of values (only `b`: the `missing_b`
+   column along `a`), or `missing` when that row (column) is None.
 6. **Sum** adds the terms in order; a missing term makes the score missing (NaN).
 7. **Link**: identity(s) = s; logistic(s) = 1 / (1 + exp(-s)); exp(s) = exp(s).
 """
@@ -171,6 +173,14 @@ def grid_values(grid: Grid, a: Column, b: Column) -> FloatArray:
     row1 = values[i1, j0] + (values[i1, j1] - values[i1, j0]) * wb
     out = row0 + (row1 - row0) * wa
     out[missing_a | missing_b] = np.nan if grid.missing is None else grid.missing
+    if grid.missing_a is not None:  # the missing-a row, along b
+        row = np.asarray(grid.missing_a, dtype=np.float64)
+        only_a = missing_a & ~missing_b
+        out[only_a] = (row[j0] + (row[j1] - row[j0]) * wb)[only_a]
+    if grid.missing_b is not None:  # the missing-b column, along a
+        column = np.asarray(grid.missing_b, dtype=np.float64)
+        only_b = missing_b & ~missing_a
+        out[only_b] = (column[i0] + (column[i1] - column[i0]) * wa)[only_b]
     return out
 
 

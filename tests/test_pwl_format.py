@@ -81,6 +81,12 @@ def test_duplicate_input_and_grid_shape_errors() -> None:
     text = "input a : numeric\ninput b : numeric\ngrid a x b { a: steps [1], b: knots [0, 1], values [[1, 2]] }\n"
     _, message = error(text)
     assert "1 rows, axis 'a' has 2 cells" in message
+    grid = "grid a x b { a: steps [1], b: knots [0, 1], values [[1, 2], [3, 4]], missing a [5, 6], %s }\n"
+    header = "input a : numeric\ninput b : numeric\n"
+    assert error(header + grid % "missing b [7]")[1].startswith("<string>:3:1: grid on 'a' x 'b': missing_b has 1 values, axis 'a' has 2 cells")
+    assert "`missing c` names no axis of this grid" in error(header + grid % "missing c [7, 8]")[1]
+    where, message = error(header + grid % "missing a [7, 8]")
+    assert (where, "`missing a` is given twice" in message) == ("3:88", True)
 
 
 def test_grammars_ship_in_the_wheel(tmp_path: Path) -> None:

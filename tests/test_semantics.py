@@ -108,6 +108,21 @@ def test_category_axis_sends_unseen_categories_to_the_last_cell() -> None:
     assert same(score(grid, {"c": ["x", "y", "z", None], "b": [0.0, 0.0, 0.0, 0.0]}), [1.0, 2.0, 3.0, nan])
 
 
+def test_grid_missing_row_and_column_are_read_along_the_other_axis() -> None:
+    grid = Grid(
+        StepAxis("a", (1.0, 2.0), "upper"),
+        KnotAxis("b", (0.0, 10.0)),
+        ((1.0, 2.0), (3.0, 4.0), (5.0, 6.0)),
+        missing=0.5,
+        missing_a=(7.0, 8.0),  # a missing: interpolated along b's knots
+        missing_b=(9.0, 10.0, 11.0),  # b missing: a's cell
+    )
+    data = {"a": [nan, nan, nan, 1.5, 9.0, nan, 0.0], "b": [5.0, 0.0, 99.0, nan, nan, nan, 5.0]}
+    assert same(score(grid, data), [7.5, 7.0, 8.0, 10.0, 11.0, 0.5, 1.5])
+    only_a = Grid(grid.a, grid.b, grid.values, missing=None, missing_a=(7.0, 8.0))
+    assert same(score(only_a, data), [7.5, 7.0, 8.0, nan, nan, nan, 1.5])
+
+
 # Rule 6 and 7: sum and links.
 def test_sum_adds_terms_and_a_missing_term_makes_the_score_missing() -> None:
     model = Model((Input("x"),), (Constant(1.5), Curve("x", (0.0, 1.0), (0.0, 1.0)), Constant(-0.5)))

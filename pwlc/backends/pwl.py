@@ -73,10 +73,12 @@ def _term(term: Term) -> str:
         return f"table {_name(term.feature)}{_options(opts)} {{ {body} }}"
     if isinstance(term, Grid):
         rows = ",\n    ".join(_numbers(row) for row in term.values)
-        return (
-            f"grid {_name(term.a.feature)} x {_name(term.b.feature)}{_options(_missing(term.missing))} {{\n"
-            f"  {_axis(term.a)},\n  {_axis(term.b)},\n  values [\n    {rows}\n  ]\n}}"
-        )
+        lines = [_axis(term.a), _axis(term.b), f"values [\n    {rows}\n  ]"]
+        for axis, line in ((term.a, term.missing_a), (term.b, term.missing_b)):
+            if line is not None:
+                lines.append(f"missing {_name(axis.feature)} {_numbers(line)}")
+        body = ",\n  ".join(lines)
+        return f"grid {_name(term.a.feature)} x {_name(term.b.feature)}{_options(_missing(term.missing))} {{\n  {body}\n}}"
     raise TypeError(f"unknown term {type(term).__name__}")
 
 
@@ -202,7 +204,16 @@ class _Reader(TreeReader):
             if axis.feature != wanted:
                 raise self.fail(f"axis names {axis.feature!r} but this grid is over {a_name!r} x {b_name!r}", axis_node)
         values = tuple(self.numbers(row) for row in matrix.children)
-        return Grid(a, b, values, self.optional_number(opts.get("missing")), span=self.span(node))
+        lines: dict[str, tuple[float, ...]] = {}
+        for line in rest[3:]:
+            feature = self.name(line.children[0])
+            if feature not in (a_name, b_name):
+                raise self.fail(f"`missing {feature}` names no axis of this grid ({a_name!r} x {b_name!r})", line)
+            if feature in lines:
+                raise self.fail(f"`missing {feature}` is given twice", line)
+            lines[feature] = self.numbers(line.children[1])
+        missing = self.optional_number(opts.get("missing"))
+        return Grid(a, b, values, missing, lines.get(a_name), lines.get(b_name), span=self.span(node))
 
     def axis(self, node: Tree) -> Axis:
         feature = self.name(node.children[0])
