@@ -4,39 +4,69 @@ that keeps a lossy pass within its tolerance."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from pwlc.errors import DataError, PwlcError
 from pwlc.ir import Constant, Curve, Grid, Input, Model, Step, Table, Term, term_features
-from pwlc.semantics import Column, FloatArray, evaluate, prepare_columns, term_values
+from pwlc.semantics import Column, FloatArray, prepare_columns, term_values, transform
 from pwlc.testing import edge_grid
+
+
+@dataclass(frozen=True)
+class SortedColumn:
+    """A numeric column condensed for range queries: the rows where it is present, in
+    increasing order of value (ties in any order), their values, and the NaN rows."""
+
+    order: NDArray[np.intp]
+    values: FloatArray
+    missing: NDArray[np.intp]
+
+    @classmethod
+    def of(cls, x: FloatArray) -> SortedColumn:
+        order = np.argsort(x)  # NaN last; unstable is fine: equal values are interchangeable
+        present = int(np.count_nonzero(~np.isnan(x)))
+        return cls(order[:present], x[order[:present]], order[present:])
 
 
 @dataclass(frozen=True)
 class PassData:
     """The rows a pipeline runs on, read once: the model's input columns, the raw data (for
-    label columns), and the target scores a refit aims at (the teacher's, or the scores of
-    the pipeline's input model)."""
+    label columns), and optionally the teacher's scores for them.
+
+    It also keeps what every pass would otherwise recompute per row: each numeric column
+    sorted once (`sorted_column`), and the scores of the last two models it was asked for
+    (`score`), so a pass starts from the scores the previous pass was measured with.
+    """
 
     raw: Any
     columns: dict[str, Column]
     rows: int
-    target_scores: FloatArray
+    teacher: FloatArray | None = None
+    model: Model | None = None  # the pipeline's input model: the refit target without a teacher
+    _cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_data(cls, model: Model, data: Any, teacher: Any = None) -> PassData:
         columns, rows = prepare_columns(model, data)
-        if teacher is None:
-            target = evaluate(model, data, output="score")
-        else:
+        target = None
+        if teacher is not None:
             target = np.asarray(teacher, dtype=np.float64).ravel()
             if target.shape != (rows,):
                 raise DataError(f"teacher scores have {target.size} values for {rows} rows of data")
-        return cls(data, columns, rows, target)
+        return cls(data, columns, rows, target, model)
+
+    @property
+    def target_scores(self) -> FloatArray:
+        """What a refit aims at: the teacher's scores, or the input model's (computed once)."""
+        if self.teacher is not None:
+            return self.teacher
+        if self.model is None:
+            raise PwlcError("these rows carry neither teacher scores nor a model to score them with")
+        return self.score(self.model)
 
     def column(self, name: str) -> NDArray[Any]:
         """A raw data column (e.g. labels) as an array."""
@@ -48,6 +78,64 @@ class PassData:
         if len(values) != self.rows:
             raise DataError(f"column {name!r} has {len(values)} rows, expected {self.rows}")
         return values
+
+    def sorted_column(self, feature: str) -> SortedColumn:
+        """A numeric column sorted once per pipeline (passes share it)."""
+        key = ("sorted", feature)
+        if key not in self._cache:
+            self._cache[key] = SortedColumn.of(np.asarray(self.columns[feature], dtype=np.float64))
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    def term_values(self, term: Term) -> FloatArray:
+        """`semantics.term_values` on these rows, bitwise equal; a curve or step is evaluated
+        segment by segment on its sorted column, which is several times faster."""
+        if not isinstance(term, (Curve, Step)):
+            return term_values(term, self.columns, self.rows)
+        column = self.sorted_column(term.feature)
+        out = np.empty(self.rows)
+        out[column.order] = sorted_values(term, column.values)
+        out[column.missing] = math.nan if term.missing is None else term.missing
+        return out
+
+    def score(self, model: Model) -> FloatArray:
+        """The model's score on these rows, summed term by term in order as
+        `semantics.evaluate` does (bitwise equal). Do not modify the array: it is cached."""
+        key = ("score", model.terms)
+        if key not in self._cache:
+            score = np.zeros(self.rows)
+            for term in model.terms:
+                score = score + self.term_values(term)
+            scores = [k for k in self._cache if k[0] == "score"]
+            for old in scores[: max(0, len(scores) - 1)]:  # keep this one and the latest before it
+                del self._cache[old]
+            self._cache[key] = score
+        return self._cache[key]  # type: ignore[no-any-return]
+
+
+def sorted_values(term: Curve | Step, x: FloatArray) -> FloatArray:
+    """`semantics.term_values` of a curve or step at increasing, non-missing `x`, bitwise
+    equal to it: each segment (bin) is a contiguous slice of `x`, computed with the
+    evaluator's own formula on that slice."""
+    out = np.empty(x.size)
+    if isinstance(term, Step):
+        side: Literal["left", "right"] = "left" if term.at_edge == "upper" else "right"  # where a bin starts
+        bounds = [0, *np.searchsorted(x, term.edges, side).tolist(), x.size]
+        for value, begin, end in zip(term.values, bounds[:-1], bounds[1:]):
+            out[begin:end] = value
+        return out
+    xs = np.asarray(term.xs, dtype=np.float64)
+    ys = np.asarray(term.ys, dtype=np.float64)
+    starts = np.searchsorted(x, xs, "left").tolist()  # first x >= each knot
+    below = int(np.searchsorted(x, xs[0], "right"))  # x <= xs[0]
+    out[:below] = ys[0]
+    out[starts[-1] :] = ys[-1]  # x >= xs[-1]
+    tk = transform(term.fx, xs)
+    for i in range(len(xs) - 1):
+        begin, end = max(starts[i], below), starts[i + 1]
+        if begin < end:  # xs[i] <= x < xs[i+1]
+            t = transform(term.fx, x[begin:end])
+            out[begin:end] = ys[i] + (ys[i + 1] - ys[i]) * ((t - tk[i]) / (tk[i + 1] - tk[i]))
+    return out
 
 
 def score_change(before: FloatArray, after: FloatArray) -> FloatArray:
@@ -122,13 +210,24 @@ def bounded_on(over: str, data: PassData | None) -> PassData | None:
 class Budget:
     """The score change a lossy pass has spent, checked against its tolerance `tol`.
 
-    With data: the max over rows of |score(model now) - score(model at pass start)|; only
-    the changed term is re-evaluated, and for a curve or step only on the rows between the
-    knots the two versions share (`affected_rows`). Without data: the sum over terms of each term's
-    largest change over every input, found on probe points (each knot and edge of the old
-    and new term, ±1 ulp, midpoints, outside, missing, unseen): exact for curves (a
-    difference of two curves is piecewise linear with knots among theirs, flat outside),
-    steps and tables, and for grids over the cartesian product of both axes' probes.
+    With data: the max over rows of |score(model now) - score(model at pass start)|, kept
+    per row in `change` (NaN where the score is missing, as it must stay). Two versions of
+    a curve (same transform) or step (same edge side) differ only between the knots they
+    share (`_span`): a contiguous range of the sorted column, plus the missing rows if
+    `missing` changed. A candidate there is checked without approximation, cheapest first:
+    1. at witness rows, the data points nearest each knot or edge of either version: the
+       change of the term is linear in fx(x) between knots (constant within bins), so its
+       largest size `s` over the range is at one of them; any witness over `tol` rejects;
+    2. a row can only go over `tol` if the change it already has exceeds `tol - s` (less a
+       few ulps for rounding): only those rows are computed;
+    3. an accepted candidate updates its range.
+    Other terms (tables, grids, a term replaced by a constant) are checked on every row.
+
+    Without data: the sum over terms of each term's largest change over every input, found on
+    probe points (each knot and edge of the old and new term, ±1 ulp, midpoints, outside,
+    missing, unseen): exact for curves (a difference of two curves is piecewise linear with
+    knots among theirs, flat outside), steps and tables, and for grids over the cartesian
+    product of both axes' probes.
 
     The check keeps a few ulps of the largest score in hand (`slack`), so that the bound
     also holds for the reference evaluator, which adds the terms in another order.
@@ -141,11 +240,9 @@ class Budget:
         self.original = list(model.terms)
         self.terms = list(model.terms)
         if data is not None:
-            self.values = [term_values(t, data.columns, data.rows) for t in self.terms]
-            self.base = sum(self.values, np.zeros(data.rows))  # the score, kept up to date
-            self.start = self.base.copy()
-            largest = float(np.max(np.abs(self.start[np.isfinite(self.start)]), initial=0.0))
-            self.sorted_rows: dict[str, tuple[NDArray[np.intp], FloatArray, NDArray[np.intp]]] = {}
+            start = data.score(model)
+            self.change = np.where(np.isnan(start), math.nan, 0.0)
+            largest = float(np.max(np.abs(start[np.isfinite(start)]), initial=0.0))
         else:
             self.term_spent = [0.0] * len(self.terms)
             largest = math.fsum(max(map(abs, output_values(t))) for t in self.terms)
@@ -167,8 +264,14 @@ class Budget:
         """How much replacing term k by `new` changes that term alone (max over rows/inputs)."""
         if self.data is None:
             return self.term_change(self.terms[k], new)
-        rows, values = self._new_values(k, new)
-        return float(score_change(self.values[k][rows], values).max(initial=0.0))
+        span = self._span(self.terms[k], new)
+        if span is None:
+            return float(score_change(self.data.term_values(self.terms[k]), self.data.term_values(new)).max(initial=0.0))
+        x = span.column.values[span.witnesses()]
+        cost = float(np.max(np.abs(sorted_values(span.new, x) - sorted_values(span.old, x)), initial=0.0))
+        if span.missing.size:
+            cost = max(cost, abs(span.new.missing - span.old.missing))  # type: ignore[operator]
+        return cost
 
     def try_replace(self, k: int, new: Term) -> bool:
         """Replace term k by `new` when the pass's total change stays within `tol`."""
@@ -177,59 +280,144 @@ class Budget:
             if not self.within(math.fsum(self.term_spent) - self.term_spent[k] + spent):
                 return False
             self.term_spent[k] = spent
-        else:
-            rows, values = self._new_values(k, new)
-            score = self.base[rows] - self.values[k][rows] + values
-            if not self.within(float(score_change(self.start[rows], score).max(initial=0.0))):
-                return False  # the other rows did not change and were within tol already
-            self.base[rows] = score
-            self.values[k][rows] = values
+        elif not self._try_on_data(k, new):
+            return False
         self.terms[k] = new
         return True
 
-    def _new_values(self, k: int, new: Term) -> tuple[Any, FloatArray]:
-        """(rows where term k may change, the values of `new` there)."""
+    def _try_on_data(self, k: int, new: Term) -> bool:
         assert self.data is not None
-        rows = self.affected_rows(self.terms[k], new)
-        if rows is None:
-            return slice(None), term_values(new, self.data.columns, self.data.rows)
-        feature = term_features(new)[0]
-        column = np.asarray(self.data.columns[feature], dtype=np.float64)  # a curve's or step's: numeric
-        return rows, term_values(new, {feature: column[rows]}, len(rows))
+        span = self._span(self.terms[k], new)
+        if span is None:
+            return self._try_everywhere(k, new)
+        old, new, change, column = span.old, span.new, self.change, span.column
+        # 1. Witness rows, computed exactly as the full check would.
+        witnesses = span.witnesses()
+        x = column.values[witnesses]
+        old_w, new_w = sorted_values(old, x), sorted_values(new, x)
+        if not self.within(_worst((change[column.order[witnesses]] - old_w) + new_w)):
+            return False
+        missing_after = None
+        if span.missing.size:  # a changed missing value: a constant change on those rows
+            missing_after = (change[span.missing] - old.missing) + new.missing  # type: ignore[operator]
+            if not self.within(_worst(missing_after)):
+                return False
+        # 2. Rows whose change so far leaves room for less than the term's largest change.
+        largest = float(np.max(np.abs(new_w - old_w), initial=0.0))
+        rounding = 32 * np.finfo(np.float64).eps * (1.0 + self.tol + _largest_output(old) + _largest_output(new))
+        threshold = self.tol - self.slack - largest - rounding
+        rows, x = column.order[span.lo : span.hi], column.values[span.lo : span.hi]
+        before = change[rows]
+        checked = False
+        if threshold > 0:
+            with np.errstate(invalid="ignore"):
+                close = np.flatnonzero(np.abs(before) > threshold)
+            if 2 * close.size < rows.size:  # else checking every row is as cheap
+                x_close = x[close]
+                if not self.within(_worst((before[close] - sorted_values(old, x_close)) + sorted_values(new, x_close))):
+                    return False
+                checked = True
+        # 3. Every row of the range (checked here, if step 2 did not).
+        after = (before - sorted_values(old, x)) + sorted_values(new, x)
+        if not checked and not self.within(_worst(after)):
+            return False
+        change[rows] = after
+        if missing_after is not None:
+            change[span.missing] = missing_after
+        return True
 
-    def affected_rows(self, old: Term, new: Term) -> NDArray[np.intp] | None:
-        """Rows of the data where two versions of a curve (same transform) or step (same
-        edge side) can differ: between the last knot they share from the left and the first
-        they share from the right (both included), plus missing rows if `missing` changed.
-        None for other terms: every row."""
+    def _try_everywhere(self, k: int, new: Term) -> bool:
+        """The check on every row, for terms without a sorted range (tables, grids, ...)."""
+        assert self.data is not None
+        old_values, new_values = self.data.term_values(self.terms[k]), self.data.term_values(new)
+        flips = np.flatnonzero(np.isnan(old_values) != np.isnan(new_values))
+        if flips.size and not self._others_missing(k, flips):
+            return False  # a score would become missing, or stop being missing
+        after = (self.change - old_values) + new_values  # NaN exactly where the score stays missing
+        if not self.within(_worst(after)):
+            return False
+        self.change = after
+        return True
+
+    def _others_missing(self, k: int, rows: NDArray[np.intp]) -> bool:
+        """Whether some term other than k is missing at each of `rows`."""
+        assert self.data is not None
+        columns = {name: take_rows(column, rows) for name, column in self.data.columns.items()}
+        missing = np.zeros(rows.size, dtype=bool)
+        for j, term in enumerate(self.terms):
+            if j != k:
+                missing |= np.isnan(term_values(term, columns, rows.size))
+        return bool(missing.all())
+
+    def _span(self, old: Term, new: Term) -> _Span | None:
+        """Where two versions of a curve (same transform) or step (same edge side) can
+        differ: the sorted rows from the last knot they share from the left to the first
+        they share from the right (both included), plus the missing rows if `missing`
+        changed. None for other terms, or when one version has a missing value and the
+        other not (every row is checked then)."""
         assert self.data is not None
         if isinstance(old, Curve) and isinstance(new, Curve) and old.fx == new.fx:
             left, right = _differing_range(list(old.knots), list(new.knots))
+            breaks = old.xs + new.xs
         elif isinstance(old, Step) and isinstance(new, Step) and old.at_edge == new.at_edge:
             # A step as (edge, value from there on), the first value from -inf.
             left, right = _differing_range(
                 list(zip((-math.inf, *old.edges), old.values)), list(zip((-math.inf, *new.edges), new.values))
             )
+            breaks = old.edges + new.edges
         else:
             return None
-        order, ordered, missing_rows = self._sorted(old.feature)
-        inside = order[np.searchsorted(ordered, left, "left") : np.searchsorted(ordered, right, "right")]
-        if _same(old.missing, new.missing):
-            return inside
-        return np.concatenate([inside, missing_rows])
+        if (old.missing is None) != (new.missing is None):
+            return None
+        column = self.data.sorted_column(old.feature)
+        lo, hi = int(np.searchsorted(column.values, left, "left")), int(np.searchsorted(column.values, right, "right"))
+        missing = column.missing if not _same(old.missing, new.missing) else column.missing[:0]
+        return _Span(old, new, column, lo, hi, missing, breaks)
 
-    def _sorted(self, feature: str) -> tuple[NDArray[np.intp], FloatArray, NDArray[np.intp]]:
-        """Rows of a numeric column in increasing order (NaN left out), their values, NaN rows."""
-        if feature not in self.sorted_rows:
-            assert self.data is not None
-            x = np.asarray(self.data.columns[feature], dtype=np.float64)
-            order = np.argsort(x, kind="stable")
-            present = int(np.count_nonzero(~np.isnan(x)))
-            self.sorted_rows[feature] = (order[:present], x[order[:present]], order[present:])
-        return self.sorted_rows[feature]
+    def affected_rows(self, old: Term, new: Term) -> NDArray[np.intp] | None:
+        """Rows where two versions of a term can differ (see `_span`); None: every row."""
+        span = self._span(old, new)
+        return None if span is None else np.concatenate([span.column.order[span.lo : span.hi], span.missing])
 
     def result(self) -> Model:
         return replace(self.model, terms=tuple(self.terms))
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Sorted positions lo..hi-1 of a column, the missing rows, and the knots in between."""
+
+    old: Curve | Step
+    new: Curve | Step
+    column: SortedColumn
+    lo: int
+    hi: int
+    missing: NDArray[np.intp]
+    breaks: tuple[float, ...]
+
+    def witnesses(self) -> NDArray[np.intp]:
+        """Sorted positions of the data points nearest each break, on either side, and
+        the ends of the span: the extreme points of every piece between breaks."""
+        values = self.column.values
+        breaks = np.asarray(self.breaks, dtype=np.float64)
+        first, past = np.searchsorted(values, breaks, "left"), np.searchsorted(values, breaks, "right")
+        positions = np.concatenate([first - 1, first, past - 1, past, [self.lo, self.hi - 1]])
+        return np.unique(positions[(positions >= self.lo) & (positions < self.hi)])
+
+
+def _worst(change: FloatArray) -> float:
+    """The largest |change|; NaN rows (missing before and after) count as no change."""
+    return float(np.max(np.abs(change), initial=0.0, where=~np.isnan(change)))
+
+
+def _largest_output(term: Term) -> float:
+    return max(map(abs, output_values(term)))
+
+
+def take_rows(column: Column, rows: NDArray[np.intp]) -> Column:
+    if isinstance(column, list):
+        return [column[i] for i in rows]
+    return column[rows]
 
 
 def _same(a: float | None, b: float | None) -> bool:

@@ -28,7 +28,7 @@ import numpy as np
 from pwlc.ir import Constant, Curve, Grid, Model, Step, Table, Term
 from pwlc.passes import Pass, register
 from pwlc.passes.context import PassData, output_values, shift
-from pwlc.semantics import curve_values, step_values, term_values
+from pwlc.semantics import curve_values, step_values
 
 
 @register
@@ -111,7 +111,7 @@ def _bin_representatives(edges: list[float], at_edge: str) -> np.ndarray:
 def centre_of(term: Term, data: PassData | None) -> float:
     """The offset that centres `term` (see the module docstring for the convention)."""
     if data is not None and data.rows:
-        values = term_values(term, data.columns, data.rows)
+        values = data.term_values(term)
         finite = values[np.isfinite(values)]
         if finite.size:
             return float(np.mean(finite))

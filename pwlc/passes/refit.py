@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 from pwlc.errors import DataError, PwlcError, UnsupportedError
 from pwlc.ir import Constant, Curve, Grid, Model, Step, Table, Term
 from pwlc.passes import Pass, register
-from pwlc.passes.context import PassData, output_values, with_output_values
+from pwlc.passes.context import PassData, output_values, take_rows, with_output_values
 from pwlc.semantics import Column, _axis_cells, _categorical, _numeric, step_bins, transform
 
 _QP_SOLVERS = ("CLARABEL", "OSQP", "SCS", "HIGHS")
@@ -121,7 +121,7 @@ class Refit(Pass):
         if not 0 < self.max_rows < data.rows:
             return data, target, weight, ""
         index = np.sort(np.random.default_rng(self.seed).choice(data.rows, size=self.max_rows, replace=False))
-        columns = {name: _take(column, index) for name, column in data.columns.items()}
+        columns = {name: take_rows(column, index) for name, column in data.columns.items()}
         sample = PassData(data.raw, columns, index.size, data.target_scores[index])
         return sample, target[index], weight[index] * (data.rows / index.size), f"; fitted on a sample of {index.size} of {data.rows} rows"
 
@@ -375,12 +375,6 @@ def _numbers(data: PassData, name: str, what: str) -> NDArray[np.float64]:
         return np.asarray(data.column(name), dtype=np.float64)
     except (TypeError, ValueError):
         raise DataError(f"{what} column {name!r} holds non-numbers") from None
-
-
-def _take(column: Column, index: NDArray[np.intp]) -> Column:
-    if isinstance(column, list):
-        return [column[i] for i in index]
-    return column[index]
 
 
 def _slices(rows: int, chunk: int) -> list[slice]:
