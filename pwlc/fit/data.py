@@ -34,6 +34,12 @@ class Points:
         return float(self.w.sum())
 
 
+def wdot(a: FloatArray, b: FloatArray) -> float:
+    """sum a * b without BLAS: OpenBLAS threads a dot of more than 10,000 elements, and on a
+    busy machine waking its second thread costs milliseconds, far more than the sum."""
+    return float(np.einsum("i,i->", a, b))
+
+
 def as_vector(values: Any, name: str) -> FloatArray:
     """A 1-D float64 array from a list, numpy array or pandas Series (NA becomes NaN)."""
     array = _numeric(values, name)
@@ -50,7 +56,11 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
         raise DataError(
             f"fit: x, y and w must have the same length (got {len(xa)}, {len(ya)}, {len(xa) if wa is None else len(wa)})"
         )
-    bad_y = int(np.count_nonzero(~np.isfinite(ya)))
+    # A finite sum proves every value finite in one pass without a temporary; only when it
+    # is not (a bad value, or an overflow) are the values looked at one by one.
+    with np.errstate(invalid="ignore", over="ignore"):
+        y_sum, x_sum = np.add.reduce(ya), np.add.reduce(xa)
+    bad_y = 0 if np.isfinite(y_sum) else int(np.count_nonzero(~np.isfinite(ya)))
     if bad_y:
         raise DataError(f"fit: y holds {bad_y} non-finite value(s); targets must be finite")
     if wa is not None and (not np.isfinite(wa).all() or (wa < 0).any()):
@@ -58,27 +68,33 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
 
     # Rows that take part: finite or infinite x, positive weight. Indices instead of copies
     # when rows must be dropped, so a huge input is copied only once, after sampling.
-    nan_x = np.isnan(xa)
+    nan_x = np.isnan(xa) if np.isnan(x_sum) else None  # a sum that is not NaN: no NaN x
     missing = None
-    if nan_x.any():
+    if nan_x is not None and nan_x.any():
         missing_w = np.ones(int(nan_x.sum())) if wa is None else wa[nan_x]
         if missing_w.sum() > 0:
-            missing = float(np.dot(missing_w, ya[nan_x]) / missing_w.sum())
-    keep = ~nan_x if wa is None else ~nan_x & (wa > 0)
-    rows = None if keep.all() else np.flatnonzero(keep)
+            missing = wdot(missing_w, ya[nan_x]) / float(missing_w.sum())
+    if wa is None:
+        keep = None if nan_x is None else ~nan_x
+    else:
+        keep = wa > 0 if nan_x is None else ~nan_x & (wa > 0)
+    rows = None if keep is None or keep.all() else np.flatnonzero(keep)
     count = len(xa) if rows is None else len(rows)
     if count == 0:
-        if missing is None and not nan_x.all():
+        if missing is None and not (nan_x is not None and nan_x.all()):
             raise DataError("fit: every row has zero weight")
         empty = np.empty(0)
         return Points(empty, empty, empty, 0.0, 0.0, missing, False)
     kept_w = None if wa is None else (wa if rows is None else wa[rows])
-    effective_n = float(count if kept_w is None else kept_w.sum() ** 2 / np.dot(kept_w, kept_w))
+    effective_n = float(count if kept_w is None else kept_w.sum() ** 2 / wdot(kept_w, kept_w))
 
     sampled = count > max_points
     if sampled:
         # A fixed-seed generator of our own: numpy's global random state is never touched.
-        draw = np.random.default_rng(seed).integers(0, count, size=max_points)
+        # Distinct rows (a row drawn twice once), in input order: the gathers below then walk
+        # memory forward, and the sample holds no duplicate rows to merge.
+        draw = np.sort(np.random.default_rng(seed).integers(0, count, size=max_points))
+        draw = draw[np.r_[True, draw[1:] != draw[:-1]]]
         rows = draw if rows is None else rows[draw]
     if rows is not None:
         xa, ya = xa[rows], ya[rows]
@@ -90,14 +106,18 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
         low, high = (float(xa[finite].min()), float(xa[finite].max())) if finite.any() else (0.0, 0.0)
         xa = np.where(finite, xa, np.where(xa < 0, low, high))
 
-    order = np.argsort(xa, kind="stable")
+    # Ties are merged below, so the sort need not be stable (the stable sort is several times
+    # slower); quicksort is deterministic, so the same input still gives the same curve.
+    order = np.argsort(xa)
     xs, ys, ws = xa[order], ya[order], wa[order]
     starts_group = np.empty(len(xs), dtype=bool)
     starts_group[0] = True
     np.not_equal(xs[1:], xs[:-1], out=starts_group[1:])
+    if starts_group.all():  # every x distinct: nothing to merge
+        return Points(xs, ys, ws, 0.0, effective_n, missing, sampled)
     starts = np.flatnonzero(starts_group)
     weight = np.add.reduceat(ws, starts)
     mean_y = np.add.reduceat(ws * ys, starts) / weight
     group = np.cumsum(starts_group) - 1
-    within_ss = float(np.dot(ws, (ys - mean_y[group]) ** 2))
+    within_ss = wdot(ws, (ys - mean_y[group]) ** 2)
     return Points(xs[starts], mean_y, weight, within_ss, effective_n, missing, sampled)

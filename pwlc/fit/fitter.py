@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from pwlc.errors import UnsupportedError
 from pwlc.fit.condense import Condensed, condense_sorted, inverse_transform
-from pwlc.fit.data import Points, prepare
+from pwlc.fit.data import Points, prepare, wdot
 from pwlc.fit.search import (
     Cost,
     Moments,
@@ -49,6 +49,12 @@ PRECISE_POINTS = 50_000
 # within SCREEN of the best one get the full search.
 SCREEN = 0.05
 SCREEN_CANDIDATES = 30
+# Transforms that pass the screen are ranked again by the full dynamic program: only those
+# within RACE of the best get the knot refinement (it gains far less than this).
+RACE = 0.01
+# Above this many distinct x values transforms are ranked on that many of them, evenly
+# spaced: building every transform's moments on all of them would cost more than the search.
+SCREEN_POINTS = 20_000
 # A fit to a sample of a huge input (see max_points) searches this many candidates, with
 # one light refinement pass: sampling noise outweighs what a finer search would gain.
 SAMPLED_CANDIDATES = 100
@@ -95,24 +101,40 @@ class _Trial:
     mono: str
 
 
+class _Normalised:
+    """The points' weights and y, normalised once for every transform: w sums to 1, y has
+    weighted mean 0 and variance 1 (scale 1 when y is constant)."""
+
+    def __init__(self, points: Points):
+        self.points = points
+        self.w = points.w / points.total_weight
+        self.y_mean = wdot(self.w, points.y)
+        centred = points.y - self.y_mean
+        self.variance = wdot(self.w, centred * centred)
+        self.y_scale = math.sqrt(self.variance) if self.variance > 0 else 1.0
+        self.y = centred / self.y_scale
+        self.cumulative_w = np.cumsum(self.w)  # for candidates at weight quantiles
+        self.moments: Moments | None = None  # the first transform's: w, wy, wy^2 are shared
+
+
 class _Problem:
     """The points in one transform, normalised, with prefix moments and candidate knots."""
 
-    def __init__(self, points: Points, fx: str, candidates: int):
+    def __init__(self, data: _Normalised, fx: str, candidates: int):
+        points = data.points
         self.points, self.fx = points, fx
         raw_t = transform(fx, points.x)
-        self.valid = bool(np.all(np.isfinite(raw_t)) and np.all(np.diff(raw_t) > 0))
+        self.valid = bool(np.all(np.isfinite(raw_t)) and np.all(raw_t[1:] > raw_t[:-1]))
         if not self.valid:
             return
         self.t_offset, self.t_scale = float(raw_t[0]), float(raw_t[-1] - raw_t[0])
         self.t = (raw_t - self.t_offset) / self.t_scale
-        self.w = points.w / points.total_weight
-        self.y_mean = float(np.dot(self.w, points.y))
-        spread = math.sqrt(float(np.dot(self.w, (points.y - self.y_mean) ** 2)))
-        self.y_scale = spread if spread > 0 else 1.0
-        self.y = (points.y - self.y_mean) / self.y_scale
-        self.moments = Moments(self.t, self.y, self.w)
-        self.candidates = self.t[_quantile_indices(self.w, candidates)]
+        self.w, self.y, self.y_mean, self.y_scale = data.w, data.y, data.y_mean, data.y_scale
+        self.cumulative_w = data.cumulative_w
+        self.moments = Moments(self.t, self.y, self.w, data.moments)
+        if data.moments is None:
+            data.moments = self.moments
+        self.candidates = self.t[_quantile_indices(self.cumulative_w, candidates)]
         self._search: tuple[FloatArray, list[FloatArray]] | None = None
         self._condensed: tuple[FloatArray, Condensed] | None = None
 
@@ -123,11 +145,16 @@ class _Problem:
             self._search = (candidates, dynamic_program(self.moments, candidates, top, BEAM))
         return self._search
 
+    def search_error(self, top: int) -> float:
+        """The error of the dynamic program's best knot set for `top` segments (or the most
+        it found), in units of the y variance."""
+        return float(free_cost(self.moments)(self.search(top)[1][-1][None, :])[0])
+
     def screen(self, top: int) -> float:
         """A quick dynamic program's error for `top` segments (SCREEN_CANDIDATES candidates,
         one quadratic per knot), in units of the y variance, the same in every transform:
         a cheap first ranking of transforms."""
-        coarse = self.t[_quantile_indices(self.w, max(SCREEN_CANDIDATES, top + 1))]
+        coarse = self.t[_quantile_indices(self.cumulative_w, max(SCREEN_CANDIDATES, top + 1))]
         knots = dynamic_program(self.moments, coarse, top, 1)[-1]
         return float(free_cost(self.moments)(knots[None, :])[0])
 
@@ -155,27 +182,36 @@ class _Problem:
         return constrained
 
     def finish(self, knots: FloatArray, shape: Shape) -> _Trial:
-        """Raw knots, exact knot values on data condensed between them, and the error."""
+        """Raw knots, exact knot values for them, and the error.
+
+        On a sample of a huge input the values come from the prefix moments in O(knots): the
+        sampling error dwarfs their rounding. Otherwise they are solved on data condensed
+        between the knots, whose residuals keep full precision for (nearly) exact fits."""
         xs = self._raw_knots(knots)
         t = (transform(self.fx, xs) - self.t_offset) / self.t_scale
-        if self._condensed is None or not np.array_equal(self._condensed[0], t):
-            self._condensed = (t, condense_sorted(self.t, self.y, self.w, t))  # reused by _auto_mono
-        condensed = self._condensed[1]
-        basis = _hat_basis(t, condensed.x)
-        weighted = basis * condensed.w[:, None]
-        hessian = basis.T @ weighted
-        g = weighted.T @ condensed.y
-        f = float(np.dot(condensed.w, condensed.y**2))
-        values, _ = constrained_values(hessian, g, f, t, shape)
+        if self.points.sampled:
+            hessian, g, f = (part[0] for part in quadratic(self.moments, t[None, :]))
+            values, residual = constrained_values(hessian, g, float(f), t, shape)
+            residual = max(residual, 0.0)
+        else:
+            if self._condensed is None or not np.array_equal(self._condensed[0], t):
+                self._condensed = (t, condense_sorted(self.t, self.y, self.w, t))  # reused by _auto_mono
+            condensed = self._condensed[1]
+            basis = _hat_basis(t, condensed.x)
+            weighted = basis * condensed.w[:, None]
+            hessian = basis.T @ weighted
+            g = weighted.T @ condensed.y
+            f = wdot(condensed.w, condensed.y**2)
+            values, _ = constrained_values(hessian, g, f, t, shape)
+            # The error from the residuals of the condensed points (exact for these knots, as
+            # they are the cuts); `fit` re-measures the answer with the evaluator.
+            residual = wdot(condensed.w, (condensed.y - basis @ values) ** 2) + condensed.offset
         curve = Curve(
             "x",
             tuple(map(float, xs)),
             tuple(float(v) for v in self.y_mean + self.y_scale * values),
             cast(Transform, self.fx),
         )
-        # The error from the residuals of the condensed points (exact for these knots, as
-        # they are the cuts), in raw units; `fit` re-measures the answer with the evaluator.
-        residual = float(np.dot(condensed.w, (condensed.y - basis @ values) ** 2)) + condensed.offset
         sse = residual * self.points.total_weight * self.y_scale**2 + self.points.within_ss
         return _Trial(curve, sse, shape.mono)
 
@@ -190,13 +226,14 @@ class _Problem:
         return xs[keep]
 
 
-def _quantile_indices(w: FloatArray, count: int) -> NDArray[np.intp]:
-    """Indices of points at equal weight quantiles, always including the first and last."""
-    if len(w) <= count:
-        return np.arange(len(w))
-    cumulative = np.cumsum(w)
-    inner = np.searchsorted(cumulative, np.linspace(0.0, cumulative[-1], count)[1:-1], side="left")
-    return np.unique(np.r_[0, np.minimum(inner, len(w) - 1), len(w) - 1])
+def _quantile_indices(cumulative_w: FloatArray, count: int) -> NDArray[np.intp]:
+    """Indices of points at equal weight quantiles (given the running sum of the weights),
+    always including the first and last."""
+    size = len(cumulative_w)
+    if size <= count:
+        return np.arange(size)
+    inner = np.searchsorted(cumulative_w, np.linspace(0.0, cumulative_w[-1], count)[1:-1], side="left")
+    return np.unique(np.r_[0, np.minimum(inner, size - 1), size - 1])
 
 
 def _hat_basis(knots: FloatArray, t: FloatArray) -> FloatArray:
@@ -211,6 +248,20 @@ def _hat_basis(knots: FloatArray, t: FloatArray) -> FloatArray:
     basis[rows, segment] = 1.0 - u
     basis[rows, segment + 1] = u
     return basis
+
+
+def _screen(problems: list[_Problem], top: int) -> list[str]:
+    """Transforms whose quick dynamic program is within SCREEN of the best one's error: only
+    they get the full knot search."""
+    valid = [problem for problem in problems if problem.valid]
+    errors = [problem.screen(top) for problem in valid]
+    return [problem.fx for problem, error in zip(valid, errors) if error <= min(errors) * (1 + SCREEN) + EXACT]
+
+
+def _subset(points: Points, size: int) -> _Normalised:
+    """`size` points evenly spaced in x order: enough to rank transforms on a huge input."""
+    keep = np.linspace(0, len(points.x) - 1, size).astype(np.intp)
+    return _Normalised(Points(points.x[keep], points.y[keep], points.w[keep], 0.0, 0.0, None, points.sampled))
 
 
 def _bic(sse: float, weight: float, effective_n: float, segments: int, floor: float) -> float:
@@ -344,19 +395,30 @@ def fit(
         raise UnsupportedError(
             f"fit: fx={fx!r} needs every x > {0 if fx == 'log' else -1} (smallest x is {points.x[0]!r})"
         )
-    mean_y = float(np.dot(points.w, points.y) / points.total_weight)
-    sst = float(np.dot(points.w, (points.y - mean_y) ** 2)) + points.within_ss
+    data = _Normalised(points)
+    sst = points.total_weight * data.variance + points.within_ss
     free_first = mono == "auto"  # auto: choose transform and knots free, then decide the shape
     chosen: tuple[tuple[float, float], _Trial, _Problem] | None = None
     if points.sampled:
         candidates = min(candidates, SAMPLED_CANDIDATES)
-    problems = [problem for problem in (_Problem(points, name, candidates) for name in names) if problem.valid]
     top = segments if segments is not None else min(max_segments, len(points.x) - 1)
+    problems: list[_Problem] = []
+    if len(names) > 1 and top + 1 < len(points.x):
+        if len(points.x) > SCREEN_POINTS:  # rank on a subset; build full problems for survivors
+            subset = _subset(points, SCREEN_POINTS)
+            names = _screen([_Problem(subset, name, SCREEN_CANDIDATES) for name in names], top)
+        else:
+            problems = [_Problem(data, name, candidates) for name in names]
+            survivors = _screen(problems, top)
+            problems = [problem for problem in problems if problem.fx in survivors]
+    if not problems:
+        problems = [_Problem(data, name, candidates) for name in names]
+    problems = [problem for problem in problems if problem.valid]
     if len(problems) > 1 and top + 1 < len(points.x):
-        # Only transforms whose candidate-knot optimum is within SCREEN of the best get the
-        # full knot refinement.
-        screens = [problem.screen(top) for problem in problems]
-        problems = [p for p, e in zip(problems, screens) if e <= min(screens) * (1 + SCREEN) + EXACT]
+        # The full dynamic program (needed anyway) ranks the survivors again, more finely:
+        # the knot refinement, the costly part, runs only for those within RACE of the best.
+        errors = [problem.search_error(top) for problem in problems]
+        problems = [p for p, e in zip(problems, errors) if e <= min(errors) * (1 + RACE) + EXACT]
     for problem in problems:
         shape = Shape() if free_first else problem.shape(mono, slope)
         trial, rank = _fit_in_transform(problem, shape, segments, tol, max_segments, sst)
@@ -370,7 +432,7 @@ def fit(
         trial = _auto_mono(problem, trial, slope, sst)
     curve = Curve(feature, trial.curve.xs, trial.curve.ys, trial.curve.fx, points.missing)
     residual = points.y - curve_values(curve, points.x)
-    sse = float(np.dot(points.w, residual**2)) + points.within_ss
+    sse = wdot(points.w, residual * residual) + points.within_ss
     return CurveFit(curve, sse, points.total_weight, trial.mono, points.sampled)
 
 

@@ -35,10 +35,24 @@ BAND = 3
 class Moments:
     """Prefix sums of w, wt, wt^2, wy, wty, wy^2 over points sorted by t (weights sum to 1)."""
 
-    def __init__(self, t: FloatArray, y: FloatArray, w: FloatArray):
+    def __init__(self, t: FloatArray, y: FloatArray, w: FloatArray, shared: Moments | None = None):
+        """`shared`: moments of the same (y, w) in another transform, whose w, wy and wy^2
+        prefix rows (independent of t) are copied instead of summed again."""
         self.t = t
-        self.prefix = np.zeros((6, len(t) + 1))
-        np.cumsum(np.stack([w, w * t, w * t * t, w * y, w * t * y, w * y * y]), axis=1, out=self.prefix[:, 1:])
+        self.prefix = np.empty((6, len(t) + 1))
+        self.prefix[:, 0] = 0.0
+        rows = self.prefix[:, 1:]
+        np.multiply(w, t, out=rows[1])
+        np.multiply(rows[1], t, out=rows[2])
+        np.multiply(rows[1], y, out=rows[4])
+        if shared is None:
+            rows[0] = w
+            np.multiply(w, y, out=rows[3])
+            np.multiply(rows[3], y, out=rows[5])
+        for row in (0, 1, 2, 3, 4, 5) if shared is None else (1, 2, 4):
+            np.cumsum(rows[row], out=rows[row])
+        if shared is not None:
+            self.prefix[[0, 3, 5]] = shared.prefix[[0, 3, 5]]
 
     @property
     def size(self) -> int:
@@ -54,15 +68,20 @@ class Moments:
         sums = self.prefix[:, stop] - self.prefix[:, start]
         return sums[[0, 3, 5]]
 
-    def segment(self, left: FloatArray, right: FloatArray, start: IntArray, stop: IntArray) -> FloatArray:
+    def segment(self, left: FloatArray, right: FloatArray, start: IntArray, stop: IntArray) -> tuple[FloatArray, ...]:
         """(A, B, C, D, E, F) of the line from (left, vl) to (right, vr) over points [start, stop):
         its cost is A vl^2 + 2B vl vr + C vr^2 - 2D vl - 2E vr + F."""
-        weight, wt, wtt, wy, wty, wyy = self.prefix[:, stop] - self.prefix[:, start]
-        width = right - left
-        su = (wt - left * weight) / width  # sum w u, with u = (t - left) / width
-        suu = (wtt - 2 * left * wt + left * left * weight) / (width * width)
-        syu = (wty - left * wy) / width
-        return np.stack([weight - 2 * su + suu, su - suu, suu, wy - syu, syu, wyy])
+        return line_terms(left, right, self.prefix[:, stop] - self.prefix[:, start])
+
+
+def line_terms(left: FloatArray, right: FloatArray, sums: FloatArray) -> tuple[FloatArray, ...]:
+    """`Moments.segment` from the points' summed moments (w, wt, wt^2, wy, wty, wy^2)."""
+    weight, wt, wtt, wy, wty, wyy = sums
+    width = right - left
+    su = (wt - left * weight) / width  # sum w u, with u = (t - left) / width
+    suu = (wtt - 2 * left * wt + left * left * weight) / (width * width)
+    syu = (wty - left * wy) / width
+    return weight - 2 * su + suu, su - suu, suu, wy - syu, syu, wyy
 
 
 def quadratic(moments: Moments, knots: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -140,9 +159,12 @@ def dynamic_program(moments: Moments, candidates: FloatArray, max_segments: int,
     index = moments.split(candidates)
     before = np.arange(count)[:, None] < np.arange(count)[None, :]  # previous knot left of next
     width_ok = np.where(before, candidates[None, :], candidates[:, None] + 1.0)
-    seg_a, seg_b, seg_c, seg_d, seg_e, seg_f = moments.segment(
-        candidates[:, None], width_ok, index[:, None], np.maximum(index[None, :], index[:, None])
-    )
+    # Moments of the points between candidates i and j (i < j; zero otherwise): differences of
+    # the prefix sums at the candidates, no gather from the full prefix array.
+    at = np.ascontiguousarray(moments.prefix[:, index])  # else `sums` is laid out moment-last
+    sums = at[:, None, :] - at[:, :, None]
+    sums *= before
+    seg_a, seg_b, seg_c, seg_d, seg_e, seg_f = line_terms(candidates[:, None], width_ok, sums)
     w_left, y_left, yy_left = moments.flat(np.zeros_like(index), index)
     w_right, y_right, yy_right = moments.flat(index, np.full_like(index, moments.size))
 
