@@ -326,6 +326,82 @@ def test_affected_rows_cover_every_row_where_a_term_changes(draw: st.DataObject)
         assert np.array_equal(before[outside], after[outside], equal_nan=True), f"{old} -> {new}"
 
 
+def bitwise_equal(a: np.ndarray, b: np.ndarray) -> bool:
+    """Same floats bit for bit (so 0.0 and -0.0 differ); NaN matches NaN."""
+    nan = np.isnan(a)
+    return bool(np.array_equal(nan, np.isnan(b)) and np.array_equal(a[~nan].view(np.int64), b[~nan].view(np.int64)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_sorted_evaluation_is_the_reference_evaluator_bit_for_bit(draw: st.DataObject) -> None:
+    from pwlc.passes.context import PassData
+
+    from .strategies import curves, steps
+
+    term = draw.draw(st.one_of(curves("x"), steps("x")))
+    model = Model((Input("x"),), (term,))
+    data = dense_probe(model, rows=300, seed=draw.draw(st.integers(0, 5)))
+    expected = term_values(term, *prepare_columns(model, data))
+    assert bitwise_equal(PassData.from_data(model, data).term_values(term), expected)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models(), st.integers(0, 3))
+def test_context_scores_are_the_reference_evaluator_bit_for_bit(model: Model, seed: int) -> None:
+    from pwlc.passes.context import PassData
+
+    data = dense_probe(model, rows=200, seed=seed)
+    assert bitwise_equal(PassData.from_data(model, data).score(model), score(model, data))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models(), st.sampled_from([1e-3, 0.05, 0.5]), st.integers(0, 3))
+def test_budget_accepts_exactly_when_the_reference_score_change_is_within_tol(model: Model, tol: float, seed: int) -> None:
+    """Every candidate merge-segments, round and prune make, tried in turn: the budget's
+    cost and decision agree with the reference evaluator on every row of the data."""
+    from dataclasses import replace
+
+    from pwlc.passes.context import Budget, PassData, score_change
+    from pwlc.passes.merge import simplifications
+    from pwlc.passes.round import _rounded, read_slot, slots
+
+    data = dense_probe(model, rows=200, seed=seed)
+    columns, rows = prepare_columns(model, data)
+    start = score(model, data)
+    budget = Budget(model, PassData.from_data(model, data), tol)
+    candidates: list[tuple[int, Any]] = []
+    for k, term in enumerate(model.terms):
+        rounded = [_rounded(term, slot, i, level) for slot in slots(term) for i in range(len(read_slot(term, slot))) for level in (1, 2, 4)]
+        prune = [Constant(0.0)] if getattr(term, "missing", None) is not None else []
+        candidates += [(k, new) for new in [*simplifications(term), *rounded, *prune] if new is not None]
+    for k, new in candidates:
+        old = budget.terms[k]
+        own = score_change(term_values(old, columns, rows), term_values(new, columns, rows)).max(initial=0.0)
+        assert budget.local_cost(k, new) == pytest.approx(own, rel=1e-9, abs=1e-12)
+        trial = replace(model, terms=(*budget.terms[:k], new, *budget.terms[k + 1 :]))
+        worst = float(score_change(start, score(trial, data)).max(initial=0.0))
+        if abs(worst - (tol - budget.slack)) < 1e-9:
+            continue  # a tie within rounding: the budget sums in another order
+        assert budget.try_replace(k, new) == budget.within(worst), f"{old} -> {new}: reference change {worst}"
+
+
+def test_budget_finds_the_row_over_tol_away_from_the_knots() -> None:
+    """A change that is largest at the knots of its term (x = 1) goes over tol at a row
+    inside (x = 0.9) where another term already spent most of the budget."""
+    from pwlc.passes.context import Budget, PassData
+
+    flat = (0.0, 1.0), (0.0, 0.0)
+    model = verify(Model((Input("x"), Input("y")), (Curve("x", *flat), Curve("y", *flat))))
+    x = np.linspace(0.0, 1.0, 101)
+    data = {"x": x, "y": np.where(np.isclose(x, 0.9), 1.0, 0.0)}
+    budget = Budget(model, PassData.from_data(model, data), tol=1.0)
+    assert budget.try_replace(1, Curve("y", (0.0, 1.0), (0.0, 0.5)))  # 0.5 spent at x = 0.9 only
+    assert budget.local_cost(0, Curve("x", (0.0, 1.0), (0.0, 0.6))) == pytest.approx(0.6)
+    assert not budget.try_replace(0, Curve("x", (0.0, 1.0), (0.0, 0.6)))  # 0.5 + 0.54 at x = 0.9
+    assert budget.try_replace(0, Curve("x", (0.0, 1.0), (0.0, 0.55)))  # 0.5 + 0.495
+
+
 # --- merge-segments --------------------------------------------------------------------------
 
 
