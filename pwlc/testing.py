@@ -51,7 +51,8 @@ def edge_grid(model: Model) -> dict[str, list]:
     midpoints, NaN/None, ±inf, ±0.0, every category, an unseen category and None.
 
     Columns are cycled to a common length, so every probe of every input appears at least
-    once; each input is also shown missing while the others are not.
+    once; each input is also shown missing while the others are not, and a grid's missing
+    row (or column) is visited at every probe of the other axis.
     """
     probes: dict[str, list] = {}
     for declared in model.inputs:
@@ -62,10 +63,23 @@ def edge_grid(model: Model) -> dict[str, list]:
             probes[declared.name] = numeric_probes(points)  # type: ignore[arg-type]
     rows = max((len(p) for p in probes.values()), default=1)
     # Offset each column so that different inputs are missing on different rows.
-    return {
+    columns = {
         name: [values[(i + shift) % len(values)] for i in range(rows)]
         for shift, (name, values) in enumerate(probes.items())
     }
+    # A grid's missing row (column) is read along the other axis: walk that axis with the
+    # row's input missing.
+    kinds = {declared.name: declared.kind for declared in model.inputs}
+    for term in model.terms:
+        if not isinstance(term, Grid):
+            continue
+        for absent, along, line in ((term.a, term.b, term.missing_a), (term.b, term.a, term.missing_b)):
+            if line is None:
+                continue
+            for k, value in enumerate(probes[along.feature]):
+                for name, column in columns.items():
+                    column.append(value if name == along.feature else (None if kinds[name] == "categorical" else math.nan) if name == absent.feature else column[k % rows])
+    return columns
 
 
 def grid_as_arrays(model: Model, grid: dict[str, list]) -> dict[str, object]:

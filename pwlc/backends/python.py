@@ -65,7 +65,7 @@ _RUNTIME_NEEDS = {
     "curve": ["_TRANSFORMS", "_is_batch", "_when_missing", "_curve_batch"],
     "step": ["_is_batch", "_when_missing"],
     "table": ["_is_batch", "_when_missing", "_category"],
-    "grid": ["_is_batch", "_when_missing", "_category", "_cells"],
+    "grid": ["_is_batch", "_when_missing", "_category", "_cells", "_along"],
     "logistic": ["_is_batch"],
     "exp": ["_is_batch"],
 }
@@ -150,6 +150,10 @@ def _term(term: Term, params: dict[str, str], used: list[str]) -> str:
         args = [params[term.a.feature], params[term.b.feature], _axis(term.a, used), _axis(term.b, used), rows]
     if term.missing is not None:
         args.append(f"missing={shortest(term.missing)}")
+    if isinstance(term, Grid):
+        for keyword, line in (("missing_a", term.missing_a), ("missing_b", term.missing_b)):
+            if line is not None:
+                args.append(f"{keyword}=[{', '.join(map(shortest, line))}]")
     return f"{helper}({', '.join(args)})"
 
 
@@ -243,7 +247,7 @@ _SIGNATURES: dict[str, list[tuple[str, Any]]] = {
     "curve": [("x", ...), ("knots", ...), ("fx", "identity"), ("missing", None)],
     "step": [("x", ...), ("first", ...), ("steps", ...), ("at_edge", "upper"), ("missing", None)],
     "table": [("x", ...), ("values", ...), ("default", 0.0), ("missing", None)],
-    "grid": [("a", ...), ("b", ...), ("rows", ...), ("cols", ...), ("values", ...), ("missing", None)],
+    "grid": [("a", ...), ("b", ...), ("rows", ...), ("cols", ...), ("values", ...), ("missing", None), ("missing_a", None), ("missing_b", None)],
     "steps": [("edges", ...), ("at_edge", "upper")],
     "knots": [("positions", ...)],
     "categories": [("names", ...)],
@@ -394,7 +398,8 @@ class _Reader(TreeReader):
         matrix = tuple(tuple(self.number(v, value, "a grid value") for v in row) for row in rows)
         a = self.axis(arguments["rows"], self.feature(arguments["a"], value), value)
         b = self.axis(arguments["cols"], self.feature(arguments["b"], value), value)
-        return Grid(a, b, matrix, missing, span=span)
+        lines = [None if arguments[k] is None else self.numbers(arguments[k], value, k) for k in ("missing_a", "missing_b")]
+        return Grid(a, b, matrix, missing, lines[0], lines[1], span=span)
 
     def axis(self, value: Any, feature: str, call: _Call) -> Axis:
         if not isinstance(value, _Call) or value.name not in ("steps", "knots", "categories"):
@@ -406,9 +411,7 @@ class _Reader(TreeReader):
                 raise self.fail("categories() takes a list of strings", value.node)
             return CategoryAxis(feature, tuple(self.category(n, value) for n in names))
         points = arguments["edges" if value.name == "steps" else "positions"]
-        if not isinstance(points, list):
-            raise self.fail(f"{value.name}() takes a list of numbers", value.node)
-        numbers = tuple(self.number(p, value, "an axis position") for p in points)
+        numbers = self.numbers(points, value, "an axis position")
         if value.name == "knots":
             return KnotAxis(feature, numbers)
         return StepAxis(feature, numbers, self.choice(arguments["at_edge"], EDGE_SIDES, value, "at_edge"))  # type: ignore[arg-type]
@@ -449,6 +452,11 @@ class _Reader(TreeReader):
         if not isinstance(value, float):
             raise self.fail(f"{call.name}(): {what} must be a number", call.node)
         return value
+
+    def numbers(self, value: Any, call: _Call, what: str) -> tuple[float, ...]:
+        if not isinstance(value, list):
+            raise self.fail(f"{call.name}(): {what} must be a list of numbers", call.node)
+        return tuple(self.number(v, call, what) for v in value)
 
     def optional_number(self, value: Any, call: _Call) -> float | None:
         return None if value is None or (isinstance(value, _Name) and value.name == "None") else self.number(value, call, "missing")

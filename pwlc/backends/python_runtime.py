@@ -146,20 +146,32 @@ def _cells(axis, x):
     return i, i + 1, (x - points[i]) / (points[i + 1] - points[i])
 
 
-def grid(a, b, rows, cols, values, missing=None):
+def grid(a, b, rows, cols, values, missing=None, missing_a=None, missing_b=None):
     """`values[i][j]` for the cell i of `a` on axis `rows` and j of `b` on axis `cols`;
-    bilinear between knots (along `b` first, then `a`); `missing` if either is NaN/None."""
+    bilinear between knots (along `b` first, then `a`). When only `a` is missing, the row
+    `missing_a` is read along `cols` (only `b`: the column `missing_b` along `rows`);
+    `missing` when both are, or when that row or column is not given."""
     if _is_batch(a):
         import numpy as np
 
-        return np.array([grid(u, v, rows, cols, values, missing) for u, v in zip(a, b)], dtype=float)
-    if _category(a) is None or _category(b) is None:
+        return np.array([grid(u, v, rows, cols, values, missing, missing_a, missing_b) for u, v in zip(a, b)], dtype=float)
+    a_missing, b_missing = _category(a) is None, _category(b) is None
+    if a_missing and not b_missing and missing_a is not None:
+        return _along(missing_a, *_cells(cols, b))
+    if b_missing and not a_missing and missing_b is not None:
+        return _along(missing_b, *_cells(rows, a))
+    if a_missing or b_missing:
         return _when_missing(missing)
     i0, i1, wa = _cells(rows, a)
     j0, j1, wb = _cells(cols, b)
-    row0 = values[i0][j0] + (values[i0][j1] - values[i0][j0]) * wb
-    row1 = values[i1][j0] + (values[i1][j1] - values[i1][j0]) * wb
+    row0 = _along(values[i0], j0, j1, wb)
+    row1 = _along(values[i1], j0, j1, wb)
     return row0 + (row1 - row0) * wa
+
+
+def _along(line, lower, upper, weight):
+    """Linear between two cells of a grid row (or column)."""
+    return line[lower] + (line[upper] - line[lower]) * weight
 
 
 def logistic(score):

@@ -37,6 +37,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pwlc.backends.common import SUM_STAGE, identifier, quoted, sum_stages, trailer_lines
@@ -262,23 +263,29 @@ def _term_expression(term: Term) -> Expr:
     if isinstance(term, Grid):
         a, b = _column(term.a.feature), _column(term.b.feature)
         either_missing = exp.Or(this=exp.Is(this=a, expression=exp.Null()), expression=exp.Is(this=b, expression=exp.Null()))
-        b_cells = _axis_cells(term.b)
+        a_cells, b_cells = _axis_cells(term.a), _axis_cells(term.b)
 
-        def row(i: int, cell: _Cell) -> Expr:
-            low = _number(term.values[i][cell.lower])
-            return low if cell.weight is None else _lerp(low, _number(term.values[i][cell.upper]), cell.weight.copy())
+        def along(line: Sequence[float], cell: _Cell) -> Expr:
+            low = _number(line[cell.lower])
+            return low if cell.weight is None else _lerp(low, _number(line[cell.upper]), cell.weight.copy())
 
         def inner(a_cell: _Cell) -> Expr:
             def value(b_cell: _Cell) -> Expr:
-                low = row(a_cell.lower, b_cell)
+                low = along(term.values[a_cell.lower], b_cell)
                 if a_cell.weight is None:
                     return low
-                return _lerp(exp.Paren(this=low), exp.Paren(this=row(a_cell.upper, b_cell)), a_cell.weight.copy())
+                return _lerp(exp.Paren(this=low), exp.Paren(this=along(term.values[a_cell.upper], b_cell)), a_cell.weight.copy())
 
             return _case(*_cells_case(b_cells, value))
 
-        branches, default = _cells_case(_axis_cells(term.a), inner)
-        return _case([(either_missing, _missing(term.missing)), *branches], default)
+        # only one input missing: its missing row (column), read along the other axis
+        lines = []
+        for absent, present, line, cells in ((a, b, term.missing_a, b_cells), (b, a, term.missing_b, a_cells)):
+            if line is not None:
+                only = exp.And(this=exp.Is(this=absent.copy(), expression=exp.Null()), expression=exp.Not(this=exp.Is(this=present.copy(), expression=exp.Null())))
+                lines.append((only, _case(*_cells_case(cells, partial(along, line)))))
+        branches, default = _cells_case(a_cells, inner)
+        return _case([*lines, (either_missing, _missing(term.missing)), *branches], default)
     x = _column(term.feature)
     is_missing = (exp.Is(this=x.copy(), expression=exp.Null()), _missing(term.missing))
     if isinstance(term, Curve):
@@ -737,12 +744,17 @@ class _Reader:
         case = _strip(node)
         if not isinstance(case, exp.Case) or case.this is not None or not case.args.get("ifs"):
             raise self.fail("expected a number or a CASE WHEN ... END term", node)
-        first = case.args["ifs"][0]
+        ifs = case.args["ifs"]
+        lines: dict[str, Expr] = {}  # a grid's missing row/column, by the input missing
+        while len(ifs) > 1 and (absent := _only_missing(ifs[0].this)) is not None:
+            lines[absent] = ifs[0].args["true"]
+            ifs = ifs[1:]
+        first = ifs[0]
         condition = _strip(first.this)
         missing = None if isinstance(_strip(first.args["true"]), exp.Null) else _as_number(first.args["true"])
         if missing is None and not isinstance(_strip(first.args["true"]), exp.Null):
             raise self.fail("the value for a missing input must be a number or NULL", first.args["true"])
-        branches = [(b.this, b.args["true"]) for b in case.args["ifs"][1:]]
+        branches = [(b.this, b.args["true"]) for b in ifs[1:]]
         default = case.args.get("default")
         if default is None:
             raise self.fail("a term's CASE needs an ELSE branch (the value above the last edge)", case)
@@ -751,7 +763,7 @@ class _Reader:
             candidates = self.single_candidates(feature, kinds.get(feature), branches, default, missing)
         elif isinstance(condition, exp.Or) and all(isinstance(_strip(c), exp.Is) for c in (condition.this, condition.expression)):
             a, b = (_strip(c).this.name for c in (condition.this, condition.expression))
-            candidates = self.grid_candidates(a, b, kinds, branches, default, missing)
+            candidates = self.grid_candidates(a, b, kinds, branches, default, missing, lines)
         else:
             raise self.fail('a term\'s CASE must start with `WHEN "x" IS NULL THEN ...` (or `"a" IS NULL OR "b" IS NULL` for a grid)', condition)
         span = self.span(case)
@@ -800,7 +812,9 @@ class _Reader:
                     candidates.append(Step(feature, tuple(bounds), (*values, last), side, missing))  # type: ignore[arg-type]
         return candidates
 
-    def grid_candidates(self, a: str, b: str, kinds: Mapping[str, str], branches: list[tuple[Expr, Expr]], default: Expr, missing: float | None) -> list[Term]:
+    def grid_candidates(
+        self, a: str, b: str, kinds: Mapping[str, str], branches: list[tuple[Expr, Expr]], default: Expr, missing: float | None, lines: Mapping[str, Expr]
+    ) -> list[Term]:
         exp = _exp()
         a_values = [v for _, v in branches] + [default]
         inner = _strip(a_values[0])
@@ -823,8 +837,10 @@ class _Reader:
                         number = _leftmost_number(value) if value is not None else None
                         if number is not None:
                             grid[cell_a.lower][cell_b.lower] = number
-                if all(math.isfinite(v) for row in grid for v in row):
-                    candidates.append(Grid(axis_a, axis_b, tuple(tuple(row) for row in grid), missing))
+                missing_a, missing_b = (_line_values(lines[name], cells) if name in lines else None for name, cells in ((a, cells_b), (b, cells_a)))
+                numbers = [v for row in grid for v in row] + list(missing_a or ()) + list(missing_b or ())
+                if all(math.isfinite(v) for v in numbers):
+                    candidates.append(Grid(axis_a, axis_b, tuple(tuple(row) for row in grid), missing, missing_a, missing_b))
         return candidates
 
     def axis_candidates(self, feature: str, kind: str | None, conditions: list[Expr]) -> list[Axis]:
@@ -845,6 +861,33 @@ class _Reader:
         if ops and ops[0] is exp.LTE and all(o is exp.LT for o in ops[1:]):
             found.append(KnotAxis(feature, tuple(bounds)))  # type: ignore[arg-type]
         return found
+
+
+def _only_missing(condition: Expr) -> str | None:
+    """The input named by `"a" IS NULL AND NOT "b" IS NULL` (a grid's missing-row branch)."""
+    exp = _exp()
+    condition = _strip(condition)
+    if not isinstance(condition, exp.And):
+        return None
+    absent, present = _strip(condition.this), _strip(condition.expression)
+    if isinstance(present, exp.Not) and isinstance(absent, exp.Is) and isinstance(absent.this, exp.Column) and isinstance(_strip(present.this), exp.Is):
+        return str(absent.this.name)
+    return None
+
+
+def _line_values(line: Expr, cells: list[_Cell]) -> tuple[float, ...]:
+    """A grid's missing row (column): the value at the lower end of each cell of the other
+    axis (NaN where none can be read; the printed-again comparison reports it)."""
+    exp = _exp()
+    case = _strip(line)
+    values = [i.args["true"] for i in case.args.get("ifs") or []] + [case.args.get("default")] if isinstance(case, exp.Case) and case.this is None else [line]
+    size = max((cell.upper for cell in cells), default=0) + 1
+    out = [math.nan] * size
+    for cell, value in zip(cells, values):
+        number = _leftmost_number(value) if value is not None else None
+        if number is not None:
+            out[cell.lower] = number
+    return tuple(out)
 
 
 def _with_span(term: Term, span: Span) -> Term:
