@@ -242,7 +242,29 @@ def _distill_pair(shape: Shape, columns: dict[str, Column], rows: int, pair_knot
         basis[:, k] = grid_values(Grid(axes[0], axes[1], unit), rows_a, rows_b)
     solution = np.linalg.lstsq(basis, target[present], rcond=None)[0] if basis.size else np.zeros(len(cells))
     values = tuple(tuple(float(solution[i * axes[1].size + j]) for j in range(axes[1].size)) for i in range(axes[0].size))
-    return Grid(axes[0], axes[1], values, missing=_pair_missing(shape, grid, target, _missing(a) | _missing(b)))
+    missing_a = _distill_missing_line(grid.missing_a, grid.b, axes[1], b)
+    missing_b = _distill_missing_line(grid.missing_b, grid.a, axes[0], a)
+    return Grid(axes[0], axes[1], values, _pair_missing(shape, grid, target, _missing(a) | _missing(b)), missing_a, missing_b)
+
+
+def _distill_missing_line(line: tuple[float, ...] | None, old: Any, new: Any, other: Column) -> tuple[float, ...] | None:
+    """A teacher grid's missing row (column) moved from axis `old` to axis `new`: least
+    squares over the data's values of the other input."""
+    if line is None:
+        return None
+    present = ~_missing(other)
+    if not present.any():  # nothing to fit on: keep the line where its axis is unchanged
+        return line if old == new else None
+    x = _select(other, present)
+    target = _line_values(old, line, x)
+    basis = np.column_stack([_line_values(new, tuple(unit), x) for unit in np.eye(new.size)])
+    return tuple(float(v) for v in np.linalg.lstsq(basis, target, rcond=None)[0])
+
+
+def _line_values(axis: Any, line: tuple[float, ...], column: Column) -> FloatArray:
+    """A grid row read along `axis` (rule 5) at the values in `column`."""
+    row = Grid(StepAxis("", (), "upper"), axis, (line,))
+    return grid_values(row, np.zeros(len(column)), column)
 
 
 def _pair_missing(shape: Shape, grid: Grid, target: FloatArray, missing_rows: np.ndarray) -> float | None:

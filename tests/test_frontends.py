@@ -105,16 +105,27 @@ def test_ebm_regressor_is_exact_on_lending_club_with_nan(loans):
     assert max_error(model, probes, ebm.predict(probes)) <= EXACT
 
 
-def test_ebm_pair_whose_missing_value_depends_on_the_other_input_is_refused_but_reproduced(loans):
+def test_ebm_pair_whose_missing_value_depends_on_the_other_input_is_exact(loans):
+    """EBM learns a missing row for the pair: the value when months_since_last_delinq is
+    NaN depends on annual_income's bin. It becomes the grid's `missing_b` column."""
     from interpret.glassbox import ExplainableBoostingRegressor
 
     X = loans.X.iloc[:2000]
     ebm = ExplainableBoostingRegressor(interactions=[(0, 2)], outer_bags=2, max_rounds=200, random_state=0).fit(X, loans.y[:2000])
-    # The teacher's shapes still reproduce it exactly (distill fits them), NaN rows included.
+    model = lower(ebm)
+    grid = next(t for t in model.terms if isinstance(t, pwlc.Grid))
+    assert grid.features == ("annual_income", "months_since_last_delinq")
+    assert grid.missing_b is not None and len(set(grid.missing_b)) > 1
     assert loans.X["months_since_last_delinq"].isna().any()
-    assert np.max(np.abs(teacher(ebm).score(loans.X) - ebm.predict(loans.X))) <= EXACT
-    with pytest.raises(pwlc.UnsupportedError, match=r"EBM term \d+ \(annual_income x months_since_last_delinq\): its value when one input is missing depends on the other"):
-        lower(ebm)
+    probes = with_probes(model, loans.X)
+    assert max_error(model, probes, ebm.predict(probes)) <= EXACT
+    # every emitted form computes it too
+    from pwlc.backends import python as python_backend
+
+    namespace: dict = {}
+    exec(compile(python_backend.emit(model), "<ebm>", "exec"), namespace)  # noqa: S102
+    batch = namespace["score"](*(probes[i.name].to_numpy() if i.kind == "numeric" else probes[i.name].to_numpy(dtype=object) for i in model.inputs))
+    np.testing.assert_allclose(batch, ebm.predict(probes), rtol=0, atol=EXACT)
 
 
 def test_ebm_json_export_lowers_to_the_same_model(compas_data, tmp_path):

@@ -7,12 +7,9 @@ An EBM term's scores are `[missing, bin_1 ... bin_{K+1}, unseen]`:
   the unseen slot is only reached by non-numbers, which the IR never passes;
 - nominal/ordinal feature: category -> 1-based bin -> `Table(default=unseen, missing=scores[0])`;
 - pair: a 2-D score table over both features' bins (numeric features use the coarser
-  interaction cuts) -> `Grid` of `StepAxis`/`CategoryAxis`.
-
-A pair whose missing row or column is not one constant cannot be expressed by a `Grid`
-(which has one value for "either input missing"): lowering refuses it rather than lose it,
-and distillation fits it (the grid on rows where both inputs are present, and one missing
-value: the teacher's mean over the data's rows with a missing input).
+  interaction cuts) -> `Grid` of `StepAxis`/`CategoryAxis`; its row 0 (first feature
+  missing) and column 0 (second missing) -> `missing_a`/`missing_b` when they are not
+  all `scores[0, 0]`, the value when both are missing.
 """
 
 from __future__ import annotations
@@ -24,12 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from pwlc.errors import UnsupportedError
-from pwlc.frontends.additive import Additive, Shape, ShapeFunction
+from pwlc.frontends.additive import Additive, Shape
 from pwlc.ir import Axis, CategoryAxis, Grid, Input, LinkKind, Step, StepAxis, Table
-from pwlc.semantics import Column, FloatArray, grid_values, step_bins
 
 LINKS: dict[str, LinkKind] = {"logit": "logistic", "identity": "identity", "log": "exp"}
 
@@ -114,48 +109,17 @@ def _main_effect(feature: _Feature, scores: np.ndarray) -> Step | Table:
 
 
 def _pair(first: _Feature, second: _Feature, scores: np.ndarray, description: str) -> Shape:
-    """An exact `Grid` when the pair's missing row and column hold one value; otherwise
-    the exact values as a function (distill can approximate it, lower refuses it)."""
-    present = tuple(tuple(float(v) for v in row[_axis_slice(second)]) for row in scores[_axis_slice(first)])
-    missing_cells = np.concatenate([scores[0, :], scores[:, 0]])
-    features = (first.name, second.name)
-    if np.all(missing_cells == missing_cells[0]):
-        grid = Grid(_axis(first), _axis(second), present, missing=float(missing_cells[0]))
-        return Shape(features, description, term=grid, missing=grid.missing)
-    cells = Grid(_axis(first), _axis(second), present, missing=None)
-    reason = "its value when one input is missing depends on the other input, which a Grid (one value for 'either input missing') cannot express"
-    return Shape(features, description, function=_pair_with_missing_cells(cells, scores), cells=cells, inexact=reason)
+    """An exact `Grid`: the cells where both inputs are present, `scores[0, 0]` when both
+    are missing, and the missing row (column) when its value depends on the other input."""
+    rows, columns = _axis_slice(first), _axis_slice(second)
+    present = tuple(tuple(float(v) for v in row[columns]) for row in scores[rows])
+    both_missing = float(scores[0, 0])
 
+    def line(values: np.ndarray) -> tuple[float, ...] | None:
+        return None if np.all(values == both_missing) else tuple(float(v) for v in values)
 
-def _pair_with_missing_cells(cells: Grid, scores: np.ndarray) -> ShapeFunction:
-    """EBM's pair value on every row: the grid where both inputs are present, else the
-    missing row/column of `scores` at the other input's bin."""
-
-    def values(columns: Mapping[str, Column]) -> FloatArray:
-        a, b = columns[cells.a.feature], columns[cells.b.feature]
-        out = grid_values(cells, a, b)
-        missing_a, missing_b = _is_missing(a), _is_missing(b)
-        bins_a, bins_b = _bins(cells.a, a), _bins(cells.b, b)
-        rows = missing_a | missing_b
-        out[rows] = scores[np.where(missing_a, 0, bins_a)[rows], np.where(missing_b, 0, bins_b)[rows]]
-        return out
-
-    return values
-
-
-def _is_missing(column: Column) -> NDArray[np.bool_]:
-    if isinstance(column, np.ndarray):
-        return np.isnan(column)
-    return np.array([key is None for key in column], dtype=bool)
-
-
-def _bins(axis: Axis, column: Column) -> NDArray[np.intp]:
-    """EBM's score slot of each value (meaningless where the value is missing)."""
-    if isinstance(axis, CategoryAxis):
-        slot = {category: k + 1 for k, category in enumerate(axis.categories)}
-        return np.array([slot.get(key, len(axis.categories) + 1) if key is not None else 0 for key in column], dtype=np.intp)
-    assert isinstance(axis, StepAxis)
-    return step_bins(axis.edges, axis.at_edge, np.asarray(column, dtype=np.float64)) + 1
+    grid = Grid(_axis(first), _axis(second), present, both_missing, line(scores[0, columns]), line(scores[rows, 0]))
+    return Shape((first.name, second.name), description, term=grid, missing=both_missing)
 
 
 def _axis(feature: _Feature) -> Axis:
