@@ -53,11 +53,18 @@ SCREEN_CANDIDATES = 30
 # within RACE of the best get the knot refinement (it gains far less than this).
 RACE = 0.01
 # Above this many distinct x values transforms are ranked on that many of them, evenly
-# spaced: building every transform's moments on all of them would cost more than the search.
-SCREEN_POINTS = 20_000
+# spaced (the second ranking with RACE_CANDIDATES candidates): building every transform's
+# moments on all of them would cost more than the search.
+SCREEN_POINTS = 10_000
+RACE_CANDIDATES = 50
 # A fit to a sample of a huge input (see max_points) searches this many candidates, with
 # one light refinement pass: sampling noise outweighs what a finer search would gain.
 SAMPLED_CANDIDATES = 100
+# ... and the knots' final joint moves stop at gains below SAMPLED_GAIN (a share of the y
+# variance) or steps below SAMPLED_STEP (of the normalised x range): the sample's error is
+# known to about sqrt(2 / max_points) of itself, so finer moves only fit its noise.
+SAMPLED_GAIN = 1e-8
+SAMPLED_STEP = 1e-6
 # Shape-constrained knot moves cost a small QP each: they search this many candidates.
 CONSTRAINED_CANDIDATES = 60
 
@@ -113,7 +120,6 @@ class _Normalised:
         self.variance = wdot(self.w, centred * centred)
         self.y_scale = math.sqrt(self.variance) if self.variance > 0 else 1.0
         self.y = centred / self.y_scale
-        self.cumulative_w = np.cumsum(self.w)  # for candidates at weight quantiles
         self.moments: Moments | None = None  # the first transform's: w, wy, wy^2 are shared
 
 
@@ -130,10 +136,10 @@ class _Problem:
         self.t_offset, self.t_scale = float(raw_t[0]), float(raw_t[-1] - raw_t[0])
         self.t = (raw_t - self.t_offset) / self.t_scale
         self.w, self.y, self.y_mean, self.y_scale = data.w, data.y, data.y_mean, data.y_scale
-        self.cumulative_w = data.cumulative_w
         self.moments = Moments(self.t, self.y, self.w, data.moments)
         if data.moments is None:
             data.moments = self.moments
+        self.cumulative_w = self.moments.prefix[0, 1:]  # running sum of w: weight quantiles
         self.candidates = self.t[_quantile_indices(self.cumulative_w, candidates)]
         self._search: tuple[FloatArray, list[FloatArray]] | None = None
         self._condensed: tuple[FloatArray, Condensed] | None = None
@@ -250,12 +256,37 @@ def _hat_basis(knots: FloatArray, t: FloatArray) -> FloatArray:
     return basis
 
 
-def _screen(problems: list[_Problem], top: int) -> list[str]:
-    """Transforms whose quick dynamic program is within SCREEN of the best one's error: only
-    they get the full knot search."""
-    valid = [problem for problem in problems if problem.valid]
-    errors = [problem.screen(top) for problem in valid]
-    return [problem.fx for problem, error in zip(valid, errors) if error <= min(errors) * (1 + SCREEN) + EXACT]
+def _contenders(data: _Normalised, names: list[str], candidates: int, top: int) -> list[_Problem]:
+    """The transforms that get the knot refinement (the costly part), as problems on all points.
+
+    A quick dynamic program (SCREEN_CANDIDATES candidates) ranks every transform; those within
+    SCREEN of the best get the full one (`candidates`), which ranks them again; those within
+    RACE of its best are kept. Above SCREEN_POINTS points both rankings run on an evenly spaced
+    subset of that size: only the transforms kept build their moments on all the points."""
+    points = data.points
+    if len(names) == 1 or top + 1 >= len(points.x):
+        return [problem for problem in (_Problem(data, name, candidates) for name in names) if problem.valid]
+    ranking = data if len(points.x) <= SCREEN_POINTS else _subset(points, SCREEN_POINTS)
+    count = candidates if ranking is data else min(candidates, RACE_CANDIDATES)
+    problems = [problem for problem in (_Problem(ranking, name, count) for name in names) if problem.valid]
+    problems = _within(problems, [problem.screen(top) for problem in problems], SCREEN)
+    if len(problems) > 1:
+        # On a sample, what a refinement gains (measured: under 0.4% of the error) is below
+        # the sampling noise: the best of the full dynamic program is the one refined.
+        race = 0.0 if points.sampled else RACE
+        problems = _within(problems, [problem.search_error(top) for problem in problems], race)
+    if ranking is data:
+        return problems
+    kept = [problem for problem in (_Problem(data, p.fx, candidates) for p in problems) if problem.valid]
+    # (A transform separating the subset's x values may still merge two of all the points'.)
+    return kept or [problem for problem in (_Problem(data, name, candidates) for name in names) if problem.valid]
+
+
+def _within(problems: list[_Problem], errors: list[float], share: float) -> list[_Problem]:
+    """The problems whose error is within `share` of the smallest (all of them when empty)."""
+    if not errors:
+        return problems
+    return [problem for problem, error in zip(problems, errors) if error <= min(errors) * (1 + share) + EXACT]
 
 
 def _subset(points: Points, size: int) -> _Normalised:
@@ -330,8 +361,11 @@ def _fit_in_transform(
     for count in counts:
         if shape.free:
             if points.sampled:  # the sample's noise outweighs fine knot moves: one light pass
-                knots, error = refine(
-                    problem.moments, starts[count - 1], candidates, cost, sweeps=1, rounds=1, data_points=False
+                knots, _ = refine(
+                    problem.moments, starts[count - 1], candidates, cost, sweeps=1, data_points=False, continuous=False
+                )
+                knots, error = polish(
+                    knots, cost, problem.t[0], problem.t[-1], noise=SAMPLED_GAIN, min_step=SAMPLED_STEP
                 )
             else:
                 knots, error = refine(problem.moments, starts[count - 1], candidates, cost)
@@ -402,23 +436,7 @@ def fit(
     if points.sampled:
         candidates = min(candidates, SAMPLED_CANDIDATES)
     top = segments if segments is not None else min(max_segments, len(points.x) - 1)
-    problems: list[_Problem] = []
-    if len(names) > 1 and top + 1 < len(points.x):
-        if len(points.x) > SCREEN_POINTS:  # rank on a subset; build full problems for survivors
-            subset = _subset(points, SCREEN_POINTS)
-            names = _screen([_Problem(subset, name, SCREEN_CANDIDATES) for name in names], top)
-        else:
-            problems = [_Problem(data, name, candidates) for name in names]
-            survivors = _screen(problems, top)
-            problems = [problem for problem in problems if problem.fx in survivors]
-    if not problems:
-        problems = [_Problem(data, name, candidates) for name in names]
-    problems = [problem for problem in problems if problem.valid]
-    if len(problems) > 1 and top + 1 < len(points.x):
-        # The full dynamic program (needed anyway) ranks the survivors again, more finely:
-        # the knot refinement, the costly part, runs only for those within RACE of the best.
-        errors = [problem.search_error(top) for problem in problems]
-        problems = [p for p, e in zip(problems, errors) if e <= min(errors) * (1 + RACE) + EXACT]
+    problems = _contenders(data, names, candidates, top)
     for problem in problems:
         shape = Shape() if free_first else problem.shape(mono, slope)
         trial, rank = _fit_in_transform(problem, shape, segments, tol, max_segments, sst)
@@ -431,8 +449,11 @@ def fit(
     if mono == "auto":
         trial = _auto_mono(problem, trial, slope, sst)
     curve = Curve(feature, trial.curve.xs, trial.curve.ys, trial.curve.fx, points.missing)
-    residual = points.y - curve_values(curve, points.x)
-    sse = wdot(points.w, residual * residual) + points.within_ss
+    if points.sampled:  # exact from the moments, to rounding far below the sampling error
+        sse = trial.sse
+    else:
+        residual = points.y - curve_values(curve, points.x)
+        sse = wdot(points.w, residual * residual) + points.within_ss
     return CurveFit(curve, sse, points.total_weight, trial.mono, points.sampled)
 
 
