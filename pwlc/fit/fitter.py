@@ -11,6 +11,7 @@ with `pwlc.semantics.curve_values`, the evaluator's own definition of a curve.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -58,8 +59,10 @@ RACE = 0.01
 SCREEN_POINTS = 10_000
 RACE_CANDIDATES = 50
 # A fit to a sample of a huge input (see max_points) searches this many candidates, with
-# one light refinement pass: sampling noise outweighs what a finer search would gain.
+# one light refinement pass (each knot also tries SAMPLED_NEAR data points between its
+# neighbouring candidates): sampling noise outweighs what a finer search would gain.
 SAMPLED_CANDIDATES = 100
+SAMPLED_NEAR = 32
 # ... and the knots' final joint moves stop at gains below SAMPLED_GAIN (a share of the y
 # variance) or steps below SAMPLED_STEP (of the normalised x range): the sample's error is
 # known to about sqrt(2 / max_points) of itself, so finer moves only fit its noise.
@@ -260,33 +263,43 @@ def _contenders(data: _Normalised, names: list[str], candidates: int, top: int) 
     """The transforms that get the knot refinement (the costly part), as problems on all points.
 
     A quick dynamic program (SCREEN_CANDIDATES candidates) ranks every transform; those within
-    SCREEN of the best get the full one (`candidates`), which ranks them again; those within
-    RACE of its best are kept. Above SCREEN_POINTS points both rankings run on an evenly spaced
-    subset of that size: only the transforms kept build their moments on all the points."""
+    SCREEN of the best get the full one (`candidates`, needed for the refinement anyway), which
+    ranks them again; those within RACE of its best are kept. Above SCREEN_POINTS points the
+    quick ranking runs on an evenly spaced subset of that size, so only the transforms kept
+    build their moments on all the points. On a sample of a huge input a single ranking on the
+    subset (RACE_CANDIDATES candidates) keeps the best transform alone: what a refinement
+    gains (measured: under 0.4% of the error) is below the sampling noise."""
     points = data.points
     if len(names) == 1 or top + 1 >= len(points.x):
-        return [problem for problem in (_Problem(data, name, candidates) for name in names) if problem.valid]
-    ranking = data if len(points.x) <= SCREEN_POINTS else _subset(points, SCREEN_POINTS)
-    count = candidates if ranking is data else min(candidates, RACE_CANDIDATES)
-    problems = [problem for problem in (_Problem(ranking, name, count) for name in names) if problem.valid]
-    problems = _within(problems, [problem.screen(top) for problem in problems], SCREEN)
-    if len(problems) > 1:
-        # On a sample, what a refinement gains (measured: under 0.4% of the error) is below
-        # the sampling noise: the best of the full dynamic program is the one refined.
-        race = 0.0 if points.sampled else RACE
-        problems = _within(problems, [problem.search_error(top) for problem in problems], race)
-    if ranking is data:
-        return problems
-    kept = [problem for problem in (_Problem(data, p.fx, candidates) for p in problems) if problem.valid]
-    # (A transform separating the subset's x values may still merge two of all the points'.)
-    return kept or [problem for problem in (_Problem(data, name, candidates) for name in names) if problem.valid]
+        return _valid(data, names, candidates)
+    if len(points.x) <= SCREEN_POINTS:
+        problems = _within(_valid(data, names, candidates), lambda problem: problem.screen(top), SCREEN)
+    else:
+        subset = _subset(points, SCREEN_POINTS)
+        if points.sampled:
+            ranked = _valid(subset, names, RACE_CANDIDATES)
+            errors = [problem.search_error(top) for problem in ranked]
+            # The best (identity on ties); the next ones only if it merges two of all the points' x.
+            for name in [ranked[i].fx for i in np.argsort(errors, kind="stable")]:
+                problems = _valid(data, [name], candidates)
+                if problems:
+                    return problems
+            return _valid(data, names, candidates)
+        ranked = _within(_valid(subset, names, SCREEN_CANDIDATES), lambda problem: problem.screen(top), SCREEN)
+        # (A transform separating the subset's x values may still merge two of all the points'.)
+        problems = _valid(data, [problem.fx for problem in ranked], candidates) or _valid(data, names, candidates)
+    return _within(problems, lambda problem: problem.search_error(top), RACE) if len(problems) > 1 else problems
 
 
-def _within(problems: list[_Problem], errors: list[float], share: float) -> list[_Problem]:
-    """The problems whose error is within `share` of the smallest (all of them when empty)."""
-    if not errors:
-        return problems
-    return [problem for problem, error in zip(problems, errors) if error <= min(errors) * (1 + share) + EXACT]
+def _valid(data: _Normalised, names: list[str], candidates: int) -> list[_Problem]:
+    """Problems for the transforms that keep the points' x values apart."""
+    return [problem for problem in (_Problem(data, name, candidates) for name in names) if problem.valid]
+
+
+def _within(problems: list[_Problem], error: Callable[[_Problem], float], share: float) -> list[_Problem]:
+    """The problems whose error is within `share` of the smallest, in their order."""
+    errors = [error(problem) for problem in problems]
+    return [problem for problem, e in zip(problems, errors) if e <= min(errors, default=0.0) * (1 + share) + EXACT]
 
 
 def _subset(points: Points, size: int) -> _Normalised:
@@ -362,7 +375,7 @@ def _fit_in_transform(
         if shape.free:
             if points.sampled:  # the sample's noise outweighs fine knot moves: one light pass
                 knots, _ = refine(
-                    problem.moments, starts[count - 1], candidates, cost, sweeps=1, data_points=False, continuous=False
+                    problem.moments, starts[count - 1], candidates, cost, sweeps=1, near=SAMPLED_NEAR, continuous=False
                 )
                 knots, error = polish(
                     knots, cost, problem.t[0], problem.t[-1], noise=SAMPLED_GAIN, min_step=SAMPLED_STEP

@@ -234,10 +234,11 @@ def refine(
     rounds: int = 4,
     data_points: bool = True,
     continuous: bool = True,
+    near: int = 512,
 ) -> tuple[FloatArray, float]:
     """Coordinate descent: move one knot at a time to its best position between its
     neighbours. Discrete sweeps try every candidate, then every data point between the
-    candidates around the knot; then each knot tries a grid between its neighbouring data
+    candidates around the knot (at most `near` of them, evenly spaced); then each knot tries a grid between its neighbouring data
     points and `polish` moves all knots jointly off the data grid; up to `rounds` times,
     while that gains. Returns the knots and their cost."""
     knots = knots.copy()
@@ -269,7 +270,7 @@ def refine(
             for j in range(len(knots)):
                 moved |= try_positions(j, candidates) > 0
                 if data_points and len(t) > len(candidates):
-                    moved |= try_positions(j, _points_near(t, candidates, knots[j])) > 0
+                    moved |= try_positions(j, _points_near(t, candidates, knots[j], near)) > 0
             if not moved:
                 break
         if not continuous:
@@ -352,13 +353,14 @@ def polish(
     return knots, current
 
 
-def _points_near(t: FloatArray, candidates: FloatArray, here: float) -> FloatArray:
-    """Every data point between the candidates on either side of `here` (at most 512)."""
+def _points_near(t: FloatArray, candidates: FloatArray, here: float, most: int) -> FloatArray:
+    """Every data point between the candidates on either side of `here` (at most `most`,
+    evenly spaced)."""
     below = int(np.searchsorted(candidates, here, side="left")) - 1
     above = int(np.searchsorted(candidates, here, side="right"))
     first = int(np.searchsorted(t, candidates[below] if below >= 0 else t[0], side="left"))
     last = int(np.searchsorted(t, candidates[above] if above < len(candidates) else t[-1], side="right"))
     points = t[first:last]
-    if points.size > 512:
-        points = points[np.linspace(0, points.size - 1, 512).astype(np.intp)]
+    if points.size > most:
+        points = points[np.linspace(0, points.size - 1, most).astype(np.intp)]
     return points
