@@ -24,12 +24,22 @@ class SortedColumn:
     order: NDArray[np.intp]
     values: FloatArray
     missing: NDArray[np.intp]
+    _transformed: dict[str, FloatArray] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, x: FloatArray) -> SortedColumn:
         order = np.argsort(x)  # NaN last; unstable is fine: equal values are interchangeable
         present = int(np.count_nonzero(~np.isnan(x)))
         return cls(order[:present], x[order[:present]], order[present:])
+
+    def values_of(self, term: Curve | Step, at: slice | NDArray[np.intp] = slice(None)) -> FloatArray:
+        """The term at sorted positions `at` (see `sorted_values`); a transform of the
+        column is computed once, not per candidate."""
+        if isinstance(term, Step) or term.fx == "identity":
+            return sorted_values(term, self.values[at])
+        if term.fx not in self._transformed:
+            self._transformed[term.fx] = transform(term.fx, self.values)
+        return sorted_values(term, self.values[at], self._transformed[term.fx][at])
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ class PassData:
             return term_values(term, self.columns, self.rows)
         column = self.sorted_column(term.feature)
         out = np.empty(self.rows)
-        out[column.order] = sorted_values(term, column.values)
+        out[column.order] = column.values_of(term)
         out[column.missing] = math.nan if term.missing is None else term.missing
         return out
 
@@ -112,10 +122,11 @@ class PassData:
         return self._cache[key]  # type: ignore[no-any-return]
 
 
-def sorted_values(term: Curve | Step, x: FloatArray) -> FloatArray:
+def sorted_values(term: Curve | Step, x: FloatArray, t: FloatArray | None = None) -> FloatArray:
     """`semantics.term_values` of a curve or step at increasing, non-missing `x`, bitwise
     equal to it: each segment (bin) is a contiguous slice of `x`, computed with the
-    evaluator's own formula on that slice."""
+    evaluator's own formula on that slice (in place: the same operations, fewer arrays).
+    `t`: `transform(term.fx, x)`, when the caller has it."""
     out = np.empty(x.size)
     if isinstance(term, Step):
         side: Literal["left", "right"] = "left" if term.at_edge == "upper" else "right"  # where a bin starts
@@ -132,9 +143,12 @@ def sorted_values(term: Curve | Step, x: FloatArray) -> FloatArray:
     tk = transform(term.fx, xs)
     for i in range(len(xs) - 1):
         begin, end = max(starts[i], below), starts[i + 1]
-        if begin < end:  # xs[i] <= x < xs[i+1]
-            t = transform(term.fx, x[begin:end])
-            out[begin:end] = ys[i] + (ys[i + 1] - ys[i]) * ((t - tk[i]) / (tk[i + 1] - tk[i]))
+        if begin < end:  # xs[i] <= x < xs[i+1]: ys[i] + (ys[i+1] - ys[i]) * ((t - tk[i]) / (tk[i+1] - tk[i]))
+            piece = out[begin:end]
+            np.subtract(transform(term.fx, x[begin:end]) if t is None else t[begin:end], tk[i], out=piece)
+            piece /= tk[i + 1] - tk[i]
+            piece *= ys[i + 1] - ys[i]
+            piece += ys[i]
     return out
 
 
@@ -267,8 +281,8 @@ class Budget:
         span = self._span(self.terms[k], new)
         if span is None:
             return float(score_change(self.data.term_values(self.terms[k]), self.data.term_values(new)).max(initial=0.0))
-        x = span.column.values[span.witnesses()]
-        cost = float(np.max(np.abs(sorted_values(span.new, x) - sorted_values(span.old, x)), initial=0.0))
+        witnesses = span.witnesses()
+        cost = float(np.max(np.abs(span.column.values_of(span.new, witnesses) - span.column.values_of(span.old, witnesses)), initial=0.0))
         if span.missing.size:
             cost = max(cost, abs(span.new.missing - span.old.missing))  # type: ignore[operator]
         return cost
@@ -293,8 +307,7 @@ class Budget:
         old, new, change, column = span.old, span.new, self.change, span.column
         # 1. Witness rows, computed exactly as the full check would.
         witnesses = span.witnesses()
-        x = column.values[witnesses]
-        old_w, new_w = sorted_values(old, x), sorted_values(new, x)
+        old_w, new_w = column.values_of(old, witnesses), column.values_of(new, witnesses)
         if not self.within(_worst((change[column.order[witnesses]] - old_w) + new_w)):
             return False
         missing_after = None
@@ -306,19 +319,22 @@ class Budget:
         largest = float(np.max(np.abs(new_w - old_w), initial=0.0))
         rounding = 32 * np.finfo(np.float64).eps * (1.0 + self.tol + _largest_output(old) + _largest_output(new))
         threshold = self.tol - self.slack - largest - rounding
-        rows, x = column.order[span.lo : span.hi], column.values[span.lo : span.hi]
+        at = slice(span.lo, span.hi)
+        rows = column.order[at]
         before = change[rows]
         checked = False
         if threshold > 0:
             with np.errstate(invalid="ignore"):
                 close = np.flatnonzero(np.abs(before) > threshold)
             if 2 * close.size < rows.size:  # else checking every row is as cheap
-                x_close = x[close]
-                if not self.within(_worst((before[close] - sorted_values(old, x_close)) + sorted_values(new, x_close))):
+                close_at = close + span.lo
+                if not self.within(_worst((before[close] - column.values_of(old, close_at)) + column.values_of(new, close_at))):
                     return False
                 checked = True
         # 3. Every row of the range (checked here, if step 2 did not).
-        after = (before - sorted_values(old, x)) + sorted_values(new, x)
+        after = before  # (before - old) + new, in place
+        after -= column.values_of(old, at)
+        after += column.values_of(new, at)
         if not checked and not self.within(_worst(after)):
             return False
         change[rows] = after
