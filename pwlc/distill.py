@@ -85,19 +85,8 @@ def distill(
     returns probabilities). `feature_names`: names for a model trained on a bare array
     (default: the columns of `X`). `progress(done, total, what)` is called after each term.
     """
-    return distill_report(
-        model_or_ir,
-        X,
-        segments=segments,
-        tol=tol,
-        mono=mono,
-        fx=fx,
-        pair_knots=pair_knots,
-        refit=refit,
-        link=link,
-        feature_names=feature_names,
-        progress=progress,
-    ).model
+    options = _Options(segments, tol, mono, fx, pair_knots, refit, link)
+    return _distill(model_or_ir, X, options, feature_names, progress, measure=False).model
 
 
 def distill_report(
@@ -115,6 +104,29 @@ def distill_report(
     progress: Progress | None = None,
 ) -> Distillation:
     """`distill`, with the error each term introduced on `X`."""
+    options = _Options(segments, tol, mono, fx, pair_knots, refit, link)
+    return _distill(model_or_ir, X, options, feature_names, progress, measure=True)
+
+
+@dataclass(frozen=True)
+class _Options:
+    segments: int | None
+    tol: float | None
+    mono: str
+    fx: str
+    pair_knots: int
+    refit: bool
+    link: LinkKind
+
+
+def _distill(
+    model_or_ir: Any, X: Any, options: _Options, feature_names: Sequence[str] | None, progress: Progress | None, *, measure: bool
+) -> Distillation:
+    """The work of `distill_report`; the per-term errors (a pass over every row per term)
+    only when `measure`."""
+    segments, tol, mono, fx, pair_knots, refit, link = (
+        options.segments, options.tol, options.mono, options.fx, options.pair_knots, options.refit, options.link
+    )
     if segments is not None and segments < 1:
         raise UnsupportedError(f"segments must be at least 1, not {segments}")
     if tol is not None and not tol > 0:
@@ -136,7 +148,8 @@ def distill_report(
     for done, shape in enumerate(teacher.shapes, start=1):
         term = _distill_shape(shape, kinds, columns, rows, fit_options, pair_knots)
         terms.append(term)
-        errors.append(_term_error(shape, term, columns, rows))
+        if measure:
+            errors.append(_term_error(shape, term, columns, rows))
         if progress is not None:
             progress(done, len(teacher.shapes), shape.description)
     doc = f"Distilled by pwlc ({_size_text(segments, tol)}) from {teacher.doc}."
