@@ -257,6 +257,66 @@ def test_huge_input_is_sampled_without_touching_global_random_state() -> None:
     assert fit(x, y, segments=4, max_points=5_000).curve == result.curve
 
 
+def test_sample_fit_is_nearly_as_good_on_all_rows_as_the_full_fit() -> None:
+    rng = np.random.default_rng(21)
+    x = rng.lognormal(1, 1, 300_000)
+    y = np.log(x) + np.sin(x / 4) + 0.1 * rng.standard_normal(300_000)
+    np.random.seed(7)
+    sampled = fit(x, y, segments=5)  # the default max_points: a third of the rows
+    after_fit = np.random.random()
+    np.random.seed(7)
+    assert np.random.random() == after_fit  # the global stream did not move
+    full = fit(x, y, segments=5, max_points=len(x))
+    assert sampled.sampled and not full.sampled
+    assert sampled.fx == full.fx
+    # Measured by the evaluator on every row: within 0.5% of fitting every row.
+    assert sse_of(sampled.curve, x, y) <= 1.005 * sse_of(full.curve, x, y)
+    # The reported error is the sample's, which estimates the rows' mean squared error.
+    assert sampled.sse / sampled.weight == pytest.approx(sse_of(sampled.curve, x, y) / len(x), rel=0.05)
+    again = fit(x, y, segments=5)
+    assert (again.curve, again.sse) == (sampled.curve, sampled.sse)  # deterministic
+
+
+def test_sample_holds_distinct_rows() -> None:
+    from pwlc.fit.data import prepare
+
+    x = np.arange(1000, dtype=float)  # every row its own x: a row drawn twice would merge
+    points = prepare(x, x, None, max_points=900, seed=0)
+    assert points.sampled and len(points.x) == 900
+    assert points.within_ss == 0.0 and (points.w == 1.0).all()
+
+
+def test_transform_of_a_large_input_is_ranked_on_a_subset() -> None:
+    from pwlc.fit.fitter import SCREEN_POINTS
+
+    rng = np.random.default_rng(22)
+    x = rng.lognormal(0, 1.5, 5 * SCREEN_POINTS)
+    y = 2 + 3 * np.log(x) + 0.01 * rng.standard_normal(len(x))
+    result = fit(x, y, segments=2)
+    assert result.fx == "log" and not result.sampled
+    assert result.rms < 0.0101
+
+
+def test_quick_finiteness_checks_agree_with_the_slow_ones() -> None:
+    # Sums that overflow or cancel to NaN must not be mistaken for bad values, and back.
+    big = np.full(4, 1e308)
+    assert fit_curve([1.0, 2.0, 3.0, 4.0], big, segments=1).ys == pytest.approx((1e308, 1e308))
+    both_infinities = fit(np.r_[np.linspace(0, 1, 50), np.inf, -np.inf], np.r_[np.linspace(0, 1, 50), 1.0, 0.0])
+    assert both_infinities.curve.missing is None and both_infinities.weight == 52
+    with pytest.raises(DataError, match="1 non-finite"):
+        fit_curve([1.0, 2.0, 3.0], [1e308, 1e308, np.inf])
+
+
+def test_moments_shared_between_transforms_equal_their_own() -> None:
+    from pwlc.fit.search import Moments
+
+    rng = np.random.default_rng(23)
+    t, y, w = np.sort(rng.uniform(0, 1, 300)), rng.standard_normal(300), rng.uniform(0.1, 1, 300)
+    first = Moments(t, y, w)
+    other_t = np.sqrt(t)
+    assert np.array_equal(Moments(other_t, y, w, first).prefix, Moments(other_t, y, w).prefix)
+
+
 # --- determinism and input types ----------------------------------------------------
 
 

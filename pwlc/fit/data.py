@@ -91,10 +91,9 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
     sampled = count > max_points
     if sampled:
         # A fixed-seed generator of our own: numpy's global random state is never touched.
-        # Distinct rows (a row drawn twice once), in input order: the gathers below then walk
-        # memory forward, and the sample holds no duplicate rows to merge.
-        draw = np.sort(np.random.default_rng(seed).integers(0, count, size=max_points))
-        draw = draw[np.r_[True, draw[1:] != draw[:-1]]]
+        # max_points distinct rows, in input order: the gathers below then walk memory
+        # forward, and the sample holds no repeated row to merge.
+        draw = np.sort(np.random.default_rng(seed).choice(count, size=max_points, replace=False, shuffle=False))
         rows = draw if rows is None else rows[draw]
     if rows is not None:
         xa, ya = xa[rows], ya[rows]

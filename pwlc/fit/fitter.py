@@ -1,11 +1,13 @@
 """`fit` / `fit_curve`: a continuous piecewise-linear curve with few knots through (x, y, w).
 
-Pipeline for each x-transform tried: normalise (t = fx(x) onto [0, 1], y centred and
-scaled), pick candidate knots at equal weight quantiles, run the dynamic program over
-candidates for every segment count, refine each knot over all data positions and off the
-grid, then solve the knot values exactly (least squares, or a box-constrained QP for shape
-constraints) on data condensed between the final knots. Every error reported is measured
-with `pwlc.semantics.curve_values`, the evaluator's own definition of a curve.
+Pipeline: quick dynamic programs rank the x-transforms (`_contenders`); for each one kept:
+normalise (t = fx(x) onto [0, 1], y centred and scaled), pick candidate knots at equal
+weight quantiles, run the dynamic program over candidates for every segment count, refine
+each knot over all data positions and off the grid, then solve the knot values exactly
+(least squares, or a box-constrained QP for shape constraints) on data condensed between
+the final knots. Every error reported is measured with `pwlc.semantics.curve_values`, the
+evaluator's own definition of a curve, except on a sample of a huge input: there the
+sample's error comes from its prefix moments (exact to rounding), in O(knots).
 """
 
 from __future__ import annotations
@@ -50,14 +52,13 @@ PRECISE_POINTS = 50_000
 # within SCREEN of the best one get the full search.
 SCREEN = 0.05
 SCREEN_CANDIDATES = 30
-# Transforms that pass the screen are ranked again by the full dynamic program: only those
-# within RACE of the best get the knot refinement (it gains far less than this).
+# Transforms that pass the screen are ranked again by a dynamic program over
+# RACE_CANDIDATES candidates: only those within RACE of the best get the full search.
 RACE = 0.01
-# Above this many distinct x values transforms are ranked on that many of them, evenly
-# spaced (the second ranking with RACE_CANDIDATES candidates): building every transform's
-# moments on all of them would cost more than the search.
-SCREEN_POINTS = 10_000
 RACE_CANDIDATES = 50
+# Above this many distinct x values transforms are first ranked on that many of them,
+# evenly spaced: building every transform's moments on all of them costs more than the search.
+SCREEN_POINTS = 10_000
 # A fit to a sample of a huge input (see max_points) searches this many candidates, with
 # one light refinement pass (each knot also tries SAMPLED_NEAR data points between its
 # neighbouring candidates): sampling noise outweighs what a finer search would gain.
@@ -67,7 +68,7 @@ SAMPLED_NEAR = 32
 # variance) or steps below SAMPLED_STEP (of the normalised x range): the sample's error is
 # known to about sqrt(2 / max_points) of itself, so finer moves only fit its noise.
 SAMPLED_GAIN = 1e-8
-SAMPLED_STEP = 1e-6
+SAMPLED_STEP = 1e-5
 # Shape-constrained knot moves cost a small QP each: they search this many candidates.
 CONSTRAINED_CANDIDATES = 60
 
@@ -154,16 +155,11 @@ class _Problem:
             self._search = (candidates, dynamic_program(self.moments, candidates, top, BEAM))
         return self._search
 
-    def search_error(self, top: int) -> float:
-        """The error of the dynamic program's best knot set for `top` segments (or the most
-        it found), in units of the y variance."""
-        return float(free_cost(self.moments)(self.search(top)[1][-1][None, :])[0])
-
-    def screen(self, top: int) -> float:
-        """A quick dynamic program's error for `top` segments (SCREEN_CANDIDATES candidates,
-        one quadratic per knot), in units of the y variance, the same in every transform:
-        a cheap first ranking of transforms."""
-        coarse = self.t[_quantile_indices(self.cumulative_w, max(SCREEN_CANDIDATES, top + 1))]
+    def screen(self, top: int, count: int = SCREEN_CANDIDATES) -> float:
+        """The error of a quick dynamic program for `top` segments (`count` candidates, one
+        quadratic per knot), in units of the y variance, the same in every transform: a
+        cheap ranking of transforms."""
+        coarse = self.t[_quantile_indices(self.cumulative_w, max(count, top + 1))]
         knots = dynamic_program(self.moments, coarse, top, 1)[-1]
         return float(free_cost(self.moments)(knots[None, :])[0])
 
@@ -260,15 +256,15 @@ def _hat_basis(knots: FloatArray, t: FloatArray) -> FloatArray:
 
 
 def _contenders(data: _Normalised, names: list[str], candidates: int, top: int) -> list[_Problem]:
-    """The transforms that get the knot refinement (the costly part), as problems on all points.
+    """The transforms that get the full knot search (the costly part), as problems on all points.
 
     A quick dynamic program (SCREEN_CANDIDATES candidates) ranks every transform; those within
-    SCREEN of the best get the full one (`candidates`, needed for the refinement anyway), which
-    ranks them again; those within RACE of its best are kept. Above SCREEN_POINTS points the
-    quick ranking runs on an evenly spaced subset of that size, so only the transforms kept
-    build their moments on all the points. On a sample of a huge input a single ranking on the
-    subset (RACE_CANDIDATES candidates) keeps the best transform alone: what a refinement
-    gains (measured: under 0.4% of the error) is below the sampling noise."""
+    SCREEN of the best are ranked again with RACE_CANDIDATES candidates, and those within RACE
+    of that best are kept. Above SCREEN_POINTS points the first ranking runs on an evenly
+    spaced subset of that size, so only the transforms kept build their moments on all the
+    points. On a sample of a huge input one ranking on the subset (RACE_CANDIDATES) keeps the
+    best transform alone: what the search gains beyond it (measured: under 0.4% of the
+    error) is below the sampling noise."""
     points = data.points
     if len(names) == 1 or top + 1 >= len(points.x):
         return _valid(data, names, candidates)
@@ -277,18 +273,20 @@ def _contenders(data: _Normalised, names: list[str], candidates: int, top: int) 
     else:
         subset = _subset(points, SCREEN_POINTS)
         if points.sampled:
-            ranked = _valid(subset, names, RACE_CANDIDATES)
-            errors = [problem.search_error(top) for problem in ranked]
+            ranked = _valid(subset, names, candidates)
+            errors = [problem.screen(top, RACE_CANDIDATES) for problem in ranked]
             # The best (identity on ties); the next ones only if it merges two of all the points' x.
             for name in [ranked[i].fx for i in np.argsort(errors, kind="stable")]:
                 problems = _valid(data, [name], candidates)
                 if problems:
                     return problems
             return _valid(data, names, candidates)
-        ranked = _within(_valid(subset, names, SCREEN_CANDIDATES), lambda problem: problem.screen(top), SCREEN)
+        ranked = _within(_valid(subset, names, candidates), lambda problem: problem.screen(top), SCREEN)
         # (A transform separating the subset's x values may still merge two of all the points'.)
         problems = _valid(data, [problem.fx for problem in ranked], candidates) or _valid(data, names, candidates)
-    return _within(problems, lambda problem: problem.search_error(top), RACE) if len(problems) > 1 else problems
+    if len(problems) > 1:
+        problems = _within(problems, lambda problem: problem.screen(top, RACE_CANDIDATES), RACE)
+    return problems
 
 
 def _valid(data: _Normalised, names: list[str], candidates: int) -> list[_Problem]:
@@ -375,7 +373,13 @@ def _fit_in_transform(
         if shape.free:
             if points.sampled:  # the sample's noise outweighs fine knot moves: one light pass
                 knots, _ = refine(
-                    problem.moments, starts[count - 1], candidates, cost, sweeps=1, near=SAMPLED_NEAR, continuous=False
+                    problem.moments,
+                    starts[count - 1],
+                    candidates,
+                    cost,
+                    sweeps=1,
+                    near=SAMPLED_NEAR,
+                    continuous=False,
                 )
                 knots, error = polish(
                     knots, cost, problem.t[0], problem.t[-1], noise=SAMPLED_GAIN, min_step=SAMPLED_STEP
@@ -512,9 +516,10 @@ def fit_curve(x: Any, y: Any, w: Any = None, **options: Any) -> Curve:
         and those within 5% of the best get the full one; the lowest error wins,
         identity on ties) or one of identity, log, log1p, symlog1p.
       candidates: candidate knots for the dynamic program (300), at equal weight quantiles.
-      max_points: above this many rows a fixed-seed sample of that size is fitted, with a
-        lighter search (100 candidates, one refinement pass); 20_000 is about 3x np.sort's
-        time on 1M rows, 100_000 (default) about 5x and closer to the full data's optimum.
+      max_points: above this many rows a fixed-seed sample of that many distinct rows is
+        fitted, with a lighter search (100 candidates, one refinement pass); at the default
+        100_000 a fit to 1M rows takes about 2.5x np.sort's time on them, and its error on
+        all rows is within about 0.1% of fitting them all (benchmarks/results/fitter.md).
       seed: seed of that sample (numpy's global random state is never used).
     Use `fit` for the same curve with its error (`CurveFit.sse`, `.rms`).
     """
