@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 import pwlc
 from pwlc.backends import c
 from pwlc.errors import ParseError, UnsupportedError
-from pwlc.ir import Constant, Curve, Input, Model, Step, Table
+from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, Step, StepAxis, Table
 from pwlc.semantics import evaluate
 from pwlc.testing import edge_grid, mismatches
 from tests import engines
@@ -47,6 +47,100 @@ def test_compiled_model_scores_the_edge_grid_like_the_evaluator(path: Path, comp
     expected = evaluate(model, grid, output="score")
     bad = mismatches(got, expected)
     assert not bad, f"{compiler}: rows {bad} differ: {got[bad]} vs {expected[bad]}"
+
+
+# Grids whose value with one input missing depends on the other input (EBM pairs).
+MISSING_LINES = Model(
+    (Input("age"), Input("income"), Input("region", "categorical"), Input("hours")),
+    (
+        Constant(0.25),
+        Grid(  # step x step, with `missing` for both missing
+            StepAxis("age", (30.0, 45.5), "upper"),
+            StepAxis("income", (50000.0,), "lower"),
+            ((0.1, -0.1), (0.2, -0.2), (0.3, -0.3)),
+            missing=0.0,
+            missing_a=(0.7, -0.7),
+            missing_b=(1.5, 2.5, 3.5),
+        ),
+        Grid(  # knot x knot, no `missing`: both missing (or only b) makes the score missing
+            KnotAxis("hours", (0.0, 40.0, 80.0)),
+            KnotAxis("income", (0.0, 100000.0)),
+            ((0.0, 0.5), (0.25, 1.0), (-0.5, 2.0)),
+            missing_a=(-1.0, 3.0),
+        ),
+        Grid(  # category x step: the column runs over the categories, then unseen
+            CategoryAxis("region", ("north", "south")),
+            StepAxis("age", (40.0,), "upper"),
+            ((1.0, 2.0), (3.0, 4.0), (-5.0, -6.0)),
+            missing=9.0,
+            missing_a=(0.125, 0.375),
+            missing_b=(10.0, 20.0, 30.0),
+        ),
+        Grid(  # knot x step, both lines, no `missing`
+            KnotAxis("age", (20.0, 60.0)),
+            StepAxis("hours", (), "upper"),
+            ((1.0,), (2.0,)),
+            missing_a=(5.0,),
+            missing_b=(-2.0, 6.0),
+        ),
+    ),
+)
+
+
+def test_grid_missing_row_and_column_round_trip() -> None:
+    text = c.emit(MISSING_LINES)
+    assert "static const double missing_a[] = {0.7, -0.7};" in text
+    assert c.read(text) == MISSING_LINES
+    assert c.emit(c.read(text)) == text
+
+
+@pytest.mark.parametrize("compiler", COMPILERS)
+def test_grid_missing_row_and_column_score_like_the_evaluator(compiler: str) -> None:
+    require_compiler(compiler)
+    grid = edge_grid(MISSING_LINES)
+    _, messages = engines.load_c(MISSING_LINES, compiler)
+    assert messages == ""
+    got = engines.run_c(MISSING_LINES, grid, compiler)
+    expected = evaluate(MISSING_LINES, grid, output="score")
+    assert mismatches(got, expected) == []
+    # Worked by hand: (constant, step grid, knot grid, category grid, knot x step grid).
+    nan = math.nan
+    rows = {"age": [nan, 35.0, nan, nan, 50.0], "income": [60000.0, nan, nan, 20000.0, 100000.0], "region": ["south", "north", None, None, "west"], "hours": [60.0, 10.0, nan, 70.0, nan]}
+    expected = [
+        0.25 - 0.7 + 0.85 + 20.0 + 5.0,  # age missing: rows along income, region, hours
+        nan,  # only income missing: the knot grid has neither missing_b nor `missing`
+        nan,  # all missing: the knot grid has no `missing`
+        0.25 + 0.7 + 0.1 + 9.0 + 5.0,  # age and region missing: the category grid's `missing`
+        0.25 - 0.3 + 3.0 - 6.0 + 4.0,  # hours missing: missing_a at income 100000, missing_b at age 50
+    ]
+    assert mismatches(engines.run_c(MISSING_LINES, rows, compiler), expected) == []
+
+
+def test_hand_edited_missing_row_reads_back() -> None:
+    text = c.emit(MISSING_LINES).replace("missing_a[] = {0.7, -0.7};", "missing_a[] = {0.75, -0.7}; /* was 0.7 */", 1)
+    model = pwlc.read(text, format="c")
+    assert model.terms[1].missing_a == (0.75, -0.7)  # type: ignore[union-attr]
+    assert model.terms[1:] != MISSING_LINES.terms[1:] and model.terms[2:] == MISSING_LINES.terms[2:]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message", "where"),
+    [
+        (lambda t: t.replace("values, 0.0, missing_a, missing_b)", "values, 0.0, missing_x, missing_b)", 1), "expected the name of a static const array", "values, 0.0, missing_x"),
+        (lambda t: t.replace("missing_a[] = {0.7, -0.7};", "missing_a[] = {0.7};", 1), "missing_a has 1 values, axis 'income' has 2 cells", "age_income_grid(double a"),
+        (lambda t: t.replace("values, 0.0, missing_a, missing_b)", "values, 0.0, missing_a)", 1), "pwlc_grid takes 7 arguments, given 6", "return pwlc_grid("),
+    ],
+    ids=["unknown-array", "short-row", "arguments"],
+)
+def test_grid_missing_row_mistakes_point_at_the_grid(edit, message: str, where: str) -> None:  # type: ignore[no-untyped-def]
+    text = edit(c.emit(MISSING_LINES))
+    with pytest.raises(pwlc.errors.PwlcError) as caught:
+        pwlc.read(text, format="c")
+    error = caught.value
+    assert message in error.message, error.message
+    assert error.span is not None
+    expected_line = next(n for n, source_line in enumerate(text.splitlines(), 1) if where in source_line)
+    assert error.span.line == expected_line, str(error)
 
 
 def _row_struct(model: Model) -> type[ctypes.Structure]:

@@ -134,15 +134,27 @@ static struct pwlc_cell pwlc_category_cell(const char *category, const char *con
     return cell;
 }
 
-/* Bilinear between the cells: along b within rows a.lower and a.upper, then along a. */
+/* Linear between two cells of a grid row (or column): line[lower] towards line[upper]. */
+static double pwlc_along(const double *line, struct pwlc_cell cell)
+{
+    return line[cell.lower] + (line[cell.upper] - line[cell.lower]) * cell.weight;
+}
+
+/* Bilinear between the cells: along b within rows a.lower and a.upper, then along a.
+   Only a missing: the row missing_a along b; only b missing: the column missing_b along
+   a; both missing (or that row or column NULL): `missing`. */
 static double pwlc_grid(struct pwlc_cell a, struct pwlc_cell b, size_t columns, const double values[][columns],
-                        double missing)
+                        double missing, const double *missing_a, const double *missing_b)
 {
     double row0, row1;
+    if (a.missing && !b.missing && missing_a != NULL)
+        return pwlc_along(missing_a, b);
+    if (b.missing && !a.missing && missing_b != NULL)
+        return pwlc_along(missing_b, a);
     if (a.missing || b.missing)
         return missing;
-    row0 = values[a.lower][b.lower] + (values[a.lower][b.upper] - values[a.lower][b.lower]) * b.weight;
-    row1 = values[a.upper][b.lower] + (values[a.upper][b.upper] - values[a.upper][b.lower]) * b.weight;
+    row0 = pwlc_along(values[a.lower], b);
+    row1 = pwlc_along(values[a.upper], b);
     return row0 + (row1 - row0) * a.weight;
 }
 
@@ -182,7 +194,7 @@ static double age_income_grid(double a, double b)
     static const double values[][2] = {{0.1, -0.1}, {0.2, -0.2}, {0.3, -0.3}};
     return pwlc_grid(pwlc_step_cell(a, a_edges, PWLC_COUNT(a_edges), PWLC_UPPER),
                      pwlc_step_cell(b, b_edges, PWLC_COUNT(b_edges), PWLC_LOWER),
-                     PWLC_COUNT(values[0]), values, 0.0);
+                     PWLC_COUNT(values[0]), values, 0.0, NULL, NULL);
 }
 
 /* grid on "region" x "age" */
@@ -193,7 +205,7 @@ static double region_age_grid(const char *a, double b)
     static const double values[][2] = {{1.0, 2.0}, {3.0, 4.0}, {-5.0, -6.0}};
     return pwlc_grid(pwlc_category_cell(a, a_categories, PWLC_COUNT(a_categories)),
                      pwlc_step_cell(b, b_edges, PWLC_COUNT(b_edges), PWLC_UPPER),
-                     PWLC_COUNT(values[0]), values, NAN);
+                     PWLC_COUNT(values[0]), values, NAN, NULL, NULL);
 }
 
 /* grid on "hours" x "income" */
@@ -204,7 +216,7 @@ static double hours_income_grid(double a, double b)
     static const double values[][2] = {{0.0, 0.5}, {0.25, 1.0}, {-0.5, 2.0}};
     return pwlc_grid(pwlc_knot_cell(a, a_knots, PWLC_COUNT(a_knots)),
                      pwlc_knot_cell(b, b_knots, PWLC_COUNT(b_knots)),
-                     PWLC_COUNT(values[0]), values, 0.5);
+                     PWLC_COUNT(values[0]), values, 0.5, NULL, NULL);
 }
 
 /* The log-odds: the sum of one term a line. */

@@ -210,15 +210,27 @@ static struct pwlc_cell pwlc_category_cell(const char *category, const char *con
     return cell;
 }"""),
     "grid": (("cell",), """\
-/* Bilinear between the cells: along b within rows a.lower and a.upper, then along a. */
+/* Linear between two cells of a grid row (or column): line[lower] towards line[upper]. */
+static double pwlc_along(const double *line, struct pwlc_cell cell)
+{
+    return line[cell.lower] + (line[cell.upper] - line[cell.lower]) * cell.weight;
+}
+
+/* Bilinear between the cells: along b within rows a.lower and a.upper, then along a.
+   Only a missing: the row missing_a along b; only b missing: the column missing_b along
+   a; both missing (or that row or column NULL): `missing`. */
 static double pwlc_grid(struct pwlc_cell a, struct pwlc_cell b, size_t columns, const double values[][columns],
-                        double missing)
+                        double missing, const double *missing_a, const double *missing_b)
 {
     double row0, row1;
+    if (a.missing && !b.missing && missing_a != NULL)
+        return pwlc_along(missing_a, b);
+    if (b.missing && !a.missing && missing_b != NULL)
+        return pwlc_along(missing_b, a);
     if (a.missing || b.missing)
         return missing;
-    row0 = values[a.lower][b.lower] + (values[a.lower][b.upper] - values[a.lower][b.lower]) * b.weight;
-    row1 = values[a.upper][b.lower] + (values[a.upper][b.upper] - values[a.upper][b.lower]) * b.weight;
+    row0 = pwlc_along(values[a.lower], b);
+    row1 = pwlc_along(values[a.upper], b);
     return row0 + (row1 - row0) * a.weight;
 }"""),
     "pwlc_logistic": ((), "static double pwlc_logistic(double score)\n{\n    return 1.0 / (1.0 + exp(-score));\n}"),
@@ -507,11 +519,30 @@ def _term_function(term: Term, name: str, needed: set[str]) -> str:
         params = ", ".join(param_list)
         rows = [_braced([float_literal(v) for v in row], 0) for row in term.values]
         arrays.append(_array("double", f"values[][{term.b.size}]", rows))
-        call = f"pwlc_grid({cells[0]},\n                     {cells[1]},\n                     PWLC_COUNT(values[0]), values, {missing})"
+        lines = []
+        for var, line, other in (("a", term.missing_a, "b"), ("b", term.missing_b, "a")):
+            if line is None:
+                lines.append("NULL")
+                continue
+            along = term.b if var == "a" else term.a
+            note = f"/* only {var} missing: a {'row' if var == 'a' else 'column'} read along {other}, {_one_per(along)} */\n    "
+            arrays.append(note + _array("double", f"missing_{var}[]", [float_literal(v) for v in line]))
+            lines.append(f"missing_{var}")
+        tail = f"PWLC_COUNT(values[0]), values, {missing}, {lines[0]}, {lines[1]}"
+        call = f"pwlc_grid({cells[0]},\n                     {cells[1]},\n                     {tail})"
     else:
         raise UnsupportedError(f"the C backend cannot print a {type(term).__name__}")
     body = "".join(f"    {array}\n" for array in [*(a.replace("\n", "\n    ") for a in strings.arrays), *arrays])
     return f"/* {comment} */\nstatic double {name}({params})\n{{\n{body}    return {call};\n}}"
+
+
+def _one_per(axis: Axis) -> str:
+    """What each value of a grid's missing row (column) stands for on the axis it runs along."""
+    if isinstance(axis, KnotAxis):
+        return "one value per knot"
+    if isinstance(axis, CategoryAxis):
+        return "one value per category, then unseen"
+    return "one value per bin"
 
 
 def _axis(var: str, axis: Axis, needed: set[str], strings: _Strings) -> tuple[str, list[str], str]:
@@ -902,6 +933,10 @@ def _with_strings(value: Any, strings: Mapping[str, str]) -> Any:
     return value
 
 
+def _is_null(value: Any) -> bool:
+    return isinstance(value, _Ref) and value.field is None and value.name == "NULL"
+
+
 def _is_link(function: _Function) -> bool:
     return isinstance(function.result, _Call) and function.result.name in ("pwlc_logistic", "pwlc_exp")
 
@@ -922,7 +957,7 @@ class _TermReader:
     def term(self) -> Term:
         call = self.function.result
         span = self.reader.span(self.function.node)
-        expected = {"pwlc_curve": 5, "pwlc_step": 6, "pwlc_table": 5, "pwlc_grid": 5}
+        expected = {"pwlc_curve": 5, "pwlc_step": 6, "pwlc_table": 5, "pwlc_grid": 7}
         if not isinstance(call, _Call) or call.name not in expected:
             raise self.fail("expected `return pwlc_curve(...)`, pwlc_step, pwlc_table or pwlc_grid", self.function.node)
         if len(call.args) != expected[call.name]:
@@ -943,12 +978,13 @@ class _TermReader:
             if not all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str) and isinstance(e[1], float) for e in entries):
                 raise self.fail('each entry must be {"category", value}', call.node)
             return Table(feature, tuple((e[0], e[1]) for e in entries), self.number(args[3], call), self.missing(args[4], call), span=span)
-        a_cell, b_cell, _columns, values_ref, missing = args
+        a_cell, b_cell, _columns, values_ref, missing, missing_a, missing_b = args
         a, b = self.axis(a_cell, call), self.axis(b_cell, call)
         rows = self.array(values_ref, None, call, "values")
         if not all(isinstance(row, list) and all(isinstance(v, float) for v in row) for row in rows):
             raise self.fail("values must be rows of numbers", call.node)
-        return Grid(a, b, tuple(tuple(row) for row in rows), self.missing(missing, call), span=span)
+        lines = [None if _is_null(line) else tuple(self.numbers(line, call, what)) for line, what in ((missing_a, "missing_a"), (missing_b, "missing_b"))]
+        return Grid(a, b, tuple(tuple(row) for row in rows), self.missing(missing, call), lines[0], lines[1], span=span)
 
     def input(self, arg: Any, kind: str, call: _Call) -> str:
         if not (isinstance(arg, _Ref) and arg.field is None and arg.name in self.params):
@@ -982,7 +1018,8 @@ class _TermReader:
                 raise self.fail(f"NULL {what} must have count 0", call.node)
             return []
         if not (isinstance(ref, _Ref) and ref.field is None and ref.name in self.function.arrays):
-            raise self.fail(f"expected the name of a static const array of {what} declared in this function", call.node)
+            where = ref.node if isinstance(ref, _Ref) else call.node
+            raise self.fail(f"expected the name of a static const array of {what} declared in this function", where)
         values, node = self.function.arrays[ref.name]
         if count is None:
             return values  # type: ignore[no-any-return]
@@ -993,6 +1030,13 @@ class _TermReader:
             raise self.fail(f"the count of {ref.name} must be PWLC_COUNT({ref.name})", call.node)
         del node
         return values  # type: ignore[no-any-return]
+
+    def numbers(self, ref: Any, call: _Call, what: str) -> list[float]:
+        """The values of a local array of numbers passed by name."""
+        items = self.array(ref, None, call, what)
+        if not all(isinstance(item, float) for item in items):
+            raise self.fail(f"{what} must be an array of numbers", call.node)
+        return items
 
     def pairs(self, ref: Any, count: Any, call: _Call, what: str) -> list[tuple[float, float]]:
         items = self.array(ref, count, call, what)
