@@ -140,7 +140,7 @@ def sorted_values(term: Curve | Step, x: FloatArray, t: FloatArray | None = None
     below = int(np.searchsorted(x, xs[0], "right"))  # x <= xs[0]
     out[:below] = ys[0]
     out[starts[-1] :] = ys[-1]  # x >= xs[-1]
-    tk = transform(term.fx, xs)
+    tk = xs if term.fx == "identity" else transform(term.fx, xs)  # (transform's own shortcut, without its overhead)
     for i in range(len(xs) - 1):
         begin, end = max(starts[i], below), starts[i + 1]
         if begin < end:  # xs[i] <= x < xs[i+1]: ys[i] + (ys[i+1] - ys[i]) * ((t - tk[i]) / (tk[i+1] - tk[i]))
