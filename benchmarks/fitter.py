@@ -150,6 +150,19 @@ def sort_speed(n: int, repeats: int, **options: object) -> tuple[float, float, f
     return min(sort_times), min(fit_times), min(fit_times) / min(sort_times), sse
 
 
+def curve_overhead(repeats: int) -> str:
+    """Time of one fit at fx and mono "auto" on 10,000 distinct points (what `distill` hands
+    the fitter for each feature): the per-curve cost a 100-feature distill pays 100 times."""
+    generator = np.random.default_rng(3)
+    x = np.unique(generator.normal(0, 1, 10_000))
+    y = np.tanh(2 * x) + 0.3 * x * x
+    times = [timed(lambda: pwlc.fit.fit(x, y, segments=3))[1] for _ in range(repeats)]
+    return (
+        f"Per-curve cost: {len(x)} points, 3 segments, fx and mono auto: {1000 * min(times):.1f} ms "
+        f"(best of {repeats}), median {1000 * float(np.median(times)):.1f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small data, fewer candidates")
@@ -182,23 +195,29 @@ def main() -> None:
             misses.append(f"{case.name}: only {seconds_pwlf / seconds:.0f}x faster than pwlf")
 
     big_n = 1_000_000
-    # Above max_points rows pwlc fits a fixed-seed sample: the default 100_000 stays close to
-    # the full data's optimum; 20_000 is the speed setting the 3x target is measured with.
+    # Above max_points rows (default 100_000) pwlc fits a fixed-seed sample of that many rows;
+    # its error is measured here on all 1M rows, against a fit to all of them.
     x, y = huge_data(big_n)
     unsampled = weighted_sse(y, curve_values(pwlc.fit.fit(x, y, segments=5, max_points=big_n).curve, x), None)
-    speeds = []
-    for label, options in (("defaults, max_points=100_000", {}), ("max_points=20_000", {"max_points": 20_000})):
-        sort_time, fit_time, ratio, sse = sort_speed(big_n, 5 if args.quick else 15, **options)
-        speeds.append(
-            f"1M points, 5 segments ({label}): pwlc {fit_time * 1000:.1f} ms, "
-            f"np.sort {sort_time * 1000:.1f} ms, ratio {ratio:.1f}x; SSE on all rows "
-            f"{100 * (sse / unsampled - 1):+.3f}% vs fitting all rows"
-        )
-        print(speeds[-1])
+    sort_time, fit_time, ratio, sse = sort_speed(big_n, 5 if args.quick else 15)
+    speed = (
+        f"1M points, 5 segments (defaults): pwlc {fit_time * 1000:.1f} ms, np.sort {sort_time * 1000:.1f} ms, "
+        f"ratio {ratio:.2f}x (target <= 3x); SSE on all rows {100 * (sse / unsampled - 1):+.3f}% vs fitting all rows"
+    )
+    print(speed)
     if ratio > 3:
-        misses.append(speeds[-1] + " (target <= 3x)")
-    summary = ["", speeds[0], "", speeds[1], "", "Targets missed: " + ("; ".join(misses) if misses else "none")]
-    print(summary[-1])
+        misses.append(speed)
+    per_curve = curve_overhead(5 if args.quick else 15)
+    print(per_curve)
+    targets = [
+        "SSE <= pwlf's on every case: " + ("missed" if any("x pwlf" in m for m in misses) else "met"),
+        "SSE <= 1.005 x exhaustive on every case: " + ("missed" if any("exhaustive" in m for m in misses) else "met"),
+        ">= 50x faster than pwlf fitfast at 100k points: " + ("missed" if any("faster" in m for m in misses) else "met"),
+        f"1M points at defaults <= 3x np.sort: {'missed' if ratio > 3 else 'met'} ({ratio:.2f}x)",
+    ]
+    summary = ["", speed, "", per_curve, "", "Targets:", ""] + [f"- {t}" for t in targets]
+    summary += ["", "Targets missed: " + ("; ".join(misses) if misses else "none")]
+    print("\n".join(summary[5:]))
     if not args.quick:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         command = "python benchmarks/fitter.py"
@@ -207,7 +226,10 @@ def main() -> None:
             "constraint (pwlc with fx='identity', mono='none'). SSE = sum w (y - f(x))^2 on the case's "
             f"data. Exhaustive: every set of S+1 knots among {count} quantile candidates. Times in "
             "seconds, measured side by side in one run on a shared 2-core machine (pwlc best of 3, "
-            "pwlf one run)."
+            "pwlf one run). The 1M line: lognormal x, y = log x + noise, pwlc.fit(x, y, segments=5) at "
+            "default settings (fx and mono 'auto', max_points=100_000) against np.sort(x), best of 15 "
+            "interleaved runs each; its SSE on all 1M rows is compared with pwlc fitting all of them "
+            "(max_points=1M)."
         )
         RESULTS.write_text(
             f"# Curve fitter benchmark\n\n`{command}`\n\n{intro}\n\n" + "\n".join(lines + summary) + "\n"
