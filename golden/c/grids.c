@@ -192,9 +192,13 @@ static double age_income_grid(double a, double b)
     static const double a_edges[] = {30.0, 45.5};
     static const double b_edges[] = {50000.0};
     static const double values[][2] = {{0.1, -0.1}, {0.2, -0.2}, {0.3, -0.3}};
+    /* only a missing: a row read along b, one value per bin */
+    static const double missing_a[] = {0.4, -0.4};
+    /* only b missing: a column read along a, one value per bin */
+    static const double missing_b[] = {0.15, 0.25, 0.35};
     return pwlc_grid(pwlc_step_cell(a, a_edges, PWLC_COUNT(a_edges), PWLC_UPPER),
                      pwlc_step_cell(b, b_edges, PWLC_COUNT(b_edges), PWLC_LOWER),
-                     PWLC_COUNT(values[0]), values, 0.0, NULL, NULL);
+                     PWLC_COUNT(values[0]), values, 0.0, missing_a, missing_b);
 }
 
 /* grid on "region" x "age" */
@@ -203,9 +207,11 @@ static double region_age_grid(const char *a, double b)
     static const char *const a_categories[] = {"north", "south"};
     static const double b_edges[] = {40.0};
     static const double values[][2] = {{1.0, 2.0}, {3.0, 4.0}, {-5.0, -6.0}};
+    /* only a missing: a row read along b, one value per bin */
+    static const double missing_a[] = {7.0, 8.0};
     return pwlc_grid(pwlc_category_cell(a, a_categories, PWLC_COUNT(a_categories)),
                      pwlc_step_cell(b, b_edges, PWLC_COUNT(b_edges), PWLC_UPPER),
-                     PWLC_COUNT(values[0]), values, NAN, NULL, NULL);
+                     PWLC_COUNT(values[0]), values, NAN, missing_a, NULL);
 }
 
 /* grid on "hours" x "income" */

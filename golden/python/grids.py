@@ -20,6 +20,8 @@ def score(age: float, income: float, region: str, hours: float) -> float:
             steps([50000], at_edge="lower"),
             [[0.1, -0.1], [0.2, -0.2], [0.3, -0.3]],
             missing=0,
+            missing_a=[0.4, -0.4],
+            missing_b=[0.15, 0.25, 0.35],
         )
         + grid(
             region,
@@ -27,6 +29,7 @@ def score(age: float, income: float, region: str, hours: float) -> float:
             categories(["north", "south"]),
             steps([40]),
             [[1, 2], [3, 4], [-5, -6]],
+            missing_a=[7, 8],
         )
         + grid(
             hours,

@@ -23,6 +23,15 @@ WITH "inputs" AS (
           ELSE 0.5
         END
       + CASE
+          WHEN "age" IS NULL AND NOT "income" IS NULL THEN CASE
+              WHEN "income" <= 50000.0 THEN 0.4
+              ELSE (-0.4)
+            END
+          WHEN "income" IS NULL AND NOT "age" IS NULL THEN CASE
+              WHEN "age" < 30.0 THEN 0.15
+              WHEN "age" < 45.5 THEN 0.25
+              ELSE 0.35
+            END
           WHEN "age" IS NULL OR "income" IS NULL THEN 0.0
           WHEN "age" < 30.0 THEN CASE
               WHEN "income" <= 50000.0 THEN 0.1
@@ -38,6 +47,10 @@ WITH "inputs" AS (
             END
         END
       + CASE
+          WHEN "region" IS NULL AND NOT "age" IS NULL THEN CASE
+              WHEN "age" < 40.0 THEN 7.0
+              ELSE 8.0
+            END
           WHEN "region" IS NULL OR "age" IS NULL THEN NULL
           WHEN "region" = 'north' THEN CASE
               WHEN "age" < 40.0 THEN 1.0
