@@ -519,9 +519,9 @@ def fit_curve(x: Any, y: Any, w: Any = None, **options: Any) -> Curve:
       max_points: above this many rows a fixed-seed sample of that many distinct rows is
         fitted, with a lighter search (100 candidates, one refinement pass); at the default
         100_000 a fit to 1M rows takes under 3x np.sort's time on them
-        (benchmarks/results/fitter.md). Its error on all rows measured 0.01-0.15% above
-        fitting them all on noisy shapes, up to 0.8% on a nearly noise-free one, where the
-        sample places the knots less precisely: raise max_points for such data.
+        (benchmarks/results/fitter.md). Its error on all rows is 0.01-0.3% above fitting
+        them all there; the most on nearly noise-free data (up to 0.8% in other trials),
+        where the sample places the knots less precisely: raise max_points for such data.
       seed: seed of that sample (numpy's global random state is never used).
     Use `fit` for the same curve with its error (`CurveFit.sse`, `.rms`).
     """
