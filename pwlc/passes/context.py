@@ -21,16 +21,14 @@ class SortedColumn:
     """A numeric column condensed for range queries: the rows where it is present, in
     increasing order of value (ties in any order), their values, and the NaN rows."""
 
-    order: NDArray[np.integer[Any]]  # int32 when the rows fit: half the memory, as fast to index with
+    order: NDArray[np.intp]
     values: FloatArray
-    missing: NDArray[np.integer[Any]]
+    missing: NDArray[np.intp]
     _transformed: dict[str, FloatArray] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, x: FloatArray) -> SortedColumn:
         order = np.argsort(x)  # NaN last; unstable is fine: equal values are interchangeable
-        if x.size < 2**31:
-            order = order.astype(np.int32)
         present = int(np.count_nonzero(~np.isnan(x)))
         return cls(order[:present], x[order[:present]], order[present:])
 
@@ -357,7 +355,7 @@ class Budget:
         self.change = after
         return True
 
-    def _others_missing(self, k: int, rows: NDArray[np.integer[Any]]) -> bool:
+    def _others_missing(self, k: int, rows: NDArray[np.intp]) -> bool:
         """Whether some term other than k is missing at each of `rows`."""
         assert self.data is not None
         columns = {name: take_rows(column, rows) for name, column in self.data.columns.items()}
@@ -392,7 +390,7 @@ class Budget:
         missing = column.missing if not _same(old.missing, new.missing) else column.missing[:0]
         return _Span(old, new, column, lo, hi, missing, breaks)
 
-    def affected_rows(self, old: Term, new: Term) -> NDArray[np.integer[Any]] | None:
+    def affected_rows(self, old: Term, new: Term) -> NDArray[np.intp] | None:
         """Rows where two versions of a term can differ (see `_span`); None: every row."""
         span = self._span(old, new)
         return None if span is None else np.concatenate([span.column.order[span.lo : span.hi], span.missing])
@@ -410,7 +408,7 @@ class _Span:
     column: SortedColumn
     lo: int
     hi: int
-    missing: NDArray[np.integer[Any]]
+    missing: NDArray[np.intp]
     breaks: tuple[float, ...]
 
     def witnesses(self) -> NDArray[np.intp]:
@@ -432,7 +430,7 @@ def _largest_output(term: Term) -> float:
     return max(map(abs, output_values(term)))
 
 
-def take_rows(column: Column, rows: NDArray[np.integer[Any]]) -> Column:
+def take_rows(column: Column, rows: NDArray[np.intp]) -> Column:
     if isinstance(column, list):
         return [column[i] for i in rows]
     return column[rows]
