@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 import pwlc
 from pwlc.errors import PwlcError
-from pwlc.ir import Constant, Curve, Input, Model, Step, Table, verify
+from pwlc.ir import Constant, Curve, Grid, Input, Model, Step, Table, verify
 from pwlc.numbers import shortest
 from pwlc.passes import PASSES, PRESETS, Report, available, count_knots, optimize, parse_pipeline
 from pwlc.passes.fold import FoldConstants
@@ -242,6 +243,27 @@ def test_fold_is_exact_on_random_models(model: Model) -> None:
     probe = dense_probe(model, rows=200)
     scale = max([1.0] + [abs(v) for t in model.terms for v in _numbers(t)])
     assert max_change(model, folded, probe) <= 1e-12 * scale * (len(model.terms) + 2)
+
+
+def test_fold_and_round_move_a_grids_missing_row_and_column_too() -> None:
+    """A grid's missing-a row and missing-b column are values of the term: centring shifts
+    them with the cells (fold stays exact), round shortens them."""
+    from pwlc.passes.context import output_values, with_output_values
+
+    model = pwlc.read("golden/models/grids.pwl")
+    grid = next(t for t in model.terms if isinstance(t, Grid) and t.missing_a is not None and t.missing_b is not None)
+    assert with_output_values(grid, output_values(grid)) == grid
+    data = dense_probe(model, rows=400)
+    folded, _ = optimize(model, "fold-constants", data)
+    assert max_change(model, folded, data) <= 1e-12
+    shifted = next(t for t in folded.terms if isinstance(t, Grid) and t.features == grid.features)
+    offset = grid.values[0][0] - shifted.values[0][0]
+    assert offset != 0.0
+    assert shifted.missing_a == pytest.approx([v - offset for v in grid.missing_a or ()])
+    assert shifted.missing_b == pytest.approx([v - offset for v in grid.missing_b or ()])
+    noisy = replace(grid, missing_a=tuple(v + 1e-9 for v in grid.missing_a or ()))
+    rounded, _ = optimize(replace(model, terms=(noisy,)), "round{tol=1e-6}")
+    assert term_as(rounded, 0, Grid).missing_a == grid.missing_a
 
 
 def _numbers(term: object) -> list[float]:

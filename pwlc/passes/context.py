@@ -175,8 +175,8 @@ def output_values(term: Term) -> list[float]:
         values = list(term.values)
     elif isinstance(term, Table):
         values = [v for _, v in term.entries] + [term.default]
-    elif isinstance(term, Grid):
-        values = [v for row in term.values for v in row]
+    elif isinstance(term, Grid):  # the cells, then the missing-a row and missing-b column
+        values = [v for row in term.values for v in row] + list(term.missing_a or ()) + list(term.missing_b or ())
     else:
         raise TypeError(type(term).__name__)
     return values + ([] if term.missing is None else [term.missing])
@@ -196,9 +196,12 @@ def with_output_values(term: Term, values: list[float]) -> Term:
         keys = [k for k, _ in term.entries]
         return replace(term, entries=tuple(zip(keys, values[:-1])), default=values[-1], missing=missing)
     if isinstance(term, Grid):
-        width = term.b.size
+        width, cells = term.b.size, term.a.size * term.b.size
         rows = tuple(tuple(values[i * width : (i + 1) * width]) for i in range(term.a.size))
-        return replace(term, values=rows, missing=missing)
+        row_a = None if term.missing_a is None else tuple(values[cells : cells + width])
+        cells += 0 if row_a is None else width
+        column_b = None if term.missing_b is None else tuple(values[cells : cells + term.a.size])
+        return replace(term, values=rows, missing=missing, missing_a=row_a, missing_b=column_b)
     raise TypeError(type(term).__name__)
 
 

@@ -318,6 +318,7 @@ def term_design(term: Term, columns: dict[str, Column], count: int) -> tuple[NDA
     Mirrors pwlc.semantics exactly: a test checks design @ values == term_values.
     """
     rows = np.arange(count)
+    parts: list[tuple[NDArray[Any], NDArray[Any], NDArray[Any]]]  # (rows, columns, weights)
     if isinstance(term, Curve):
         x = _numeric(columns[term.feature])
         missing = np.isnan(x)
@@ -349,20 +350,30 @@ def term_design(term: Term, columns: dict[str, Column], count: int) -> tuple[NDA
     elif isinstance(term, Grid):
         i0, i1, wa, missing_a = _axis_cells(term.a, columns[term.a.feature])
         j0, j1, wb, missing_b = _axis_cells(term.b, columns[term.b.feature])
-        missing = missing_a | missing_b
         width = term.b.size
-        parts = [
-            (rows, i0 * width + j0, (1 - wa) * (1 - wb)),
-            (rows, i0 * width + j1, (1 - wa) * wb),
-            (rows, i1 * width + j0, wa * (1 - wb)),
-            (rows, i1 * width + j1, wa * wb),
-        ]
+        inside = ~(missing_a | missing_b)
+        cell = [rows[inside], i0[inside], i1[inside], j0[inside], j1[inside], wa[inside], wb[inside]]
+        r, a0, a1, b0, b1, u, v = cell
+        parts = [(r, a0 * width + b0, (1 - u) * (1 - v)), (r, a0 * width + b1, (1 - u) * v), (r, a1 * width + b0, u * (1 - v)), (r, a1 * width + b1, u * v)]
         first_free = term.a.size * width
+        missing = ~inside
+        # Only one input missing: the missing-a row along b, the missing-b column along a.
+        for line, only, lower, upper, weight, size in (
+            (term.missing_a, missing_a & ~missing_b, j0, j1, wb, width),
+            (term.missing_b, missing_b & ~missing_a, i0, i1, wa, term.a.size),
+        ):
+            if line is not None:
+                parts += [(rows[only], first_free + lower[only], 1 - weight[only]), (rows[only], first_free + upper[only], weight[only])]
+                first_free += size
+                missing = missing & ~only
     else:
         raise TypeError(type(term).__name__)
-    out_r = [r[~missing] for r, _, _ in parts]
-    out_c = [c[~missing] for _, c, _ in parts]
-    out_w = [w[~missing] for _, _, w in parts]
+    if isinstance(term, Grid):  # its parts hold only their own rows already
+        out_r, out_c, out_w = [list(part) for part in zip(*parts)]
+    else:
+        out_r = [r[~missing] for r, _, _ in parts]
+        out_c = [c[~missing] for _, c, _ in parts]
+        out_w = [w[~missing] for _, _, w in parts]
     if term.missing is not None:
         out_r.append(rows[missing])
         out_c.append(np.full(int(missing.sum()), first_free, dtype=np.intp))
