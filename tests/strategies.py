@@ -68,6 +68,7 @@ def models(draw: st.DrawFn, max_terms: int = 6) -> Model:
         a, b = inputs[0], inputs[1]
         axis_a, axis_b = draw(axes(a.name, a.kind)), draw(axes(b.name, b.kind))
         grid_values = tuple(tuple(draw(values) for _ in range(axis_b.size)) for _ in range(axis_a.size))
-        terms.append(Grid(axis_a, axis_b, grid_values, draw(missing)))
+        missing_a, missing_b = (draw(st.none() | st.tuples(*(values for _ in range(axis.size)))) for axis in (axis_b, axis_a))
+        terms.append(Grid(axis_a, axis_b, grid_values, draw(missing), missing_a, missing_b))
     link = draw(st.sampled_from(["identity", "logistic", "exp"]))
     return verify(Model(inputs, tuple(terms), link))  # type: ignore[arg-type]
