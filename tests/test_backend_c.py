@@ -302,6 +302,102 @@ def test_reader_errors_point_at_the_mistake(edit, message: str, where: str) -> N
     assert re.search(r"risk\.c:\d+:\d+: ", str(error)) and line in str(error)
 
 
+
+# --- the batch: score's terms again, checked when read back ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edit", "detail", "where"),
+    [
+        (lambda t: t.replace("        + sex_table(row->sex)\n", "", 1), "(term 5)", "pwlc_category_rows(m, columns->sex"),
+        (lambda t: t.replace("    return -0.35\n", "    return -0.3\n", 1), "(term 1)", "pwlc_constant_rows(m, sum, -0.35)"),
+        (lambda t: t.replace("sum, age_curve);", "sum, priors_count_curve);", 1), "(term 2)", "columns->age + start, sum, priors_count_curve);"),
+        (lambda t: t.replace("    pwlc_category_rows(m, columns->c_charge_degree + start, sum, c_charge_degree_table);\n", "", 1), "score_rows has 5 terms, score has 6", "static void score_rows"),
+        (lambda t: t.replace("    pwlc_zero_rows(m, sum);\n", "    pwlc_zero_rows(m, sum);\n    pwlc_constant_rows(m, sum, 1.0);\n", 1), "(term 1)", "pwlc_constant_rows(m, sum, 1.0)"),
+        (lambda t: t.replace("        + c_charge_degree_table(row->c_charge_degree);\n", ";\n", 1).replace("+ sex_table(row->sex)\n;", "+ sex_table(row->sex);"), "score_rows has 6 terms, score has 5", "c_charge_degree + start"),
+    ],
+    ids=["term-deleted-from-score-only", "constant-edited-in-score-only", "batch-calls-another-term", "batch-lost-a-term", "batch-gained-a-term", "score-lost-its-last-term"],
+)
+def test_batch_that_differs_from_score_is_refused(edit, detail: str, where: str) -> None:  # type: ignore[no-untyped-def]
+    text = edit(c.emit(pwlc.read(GOLDEN / "recidivism.pwl")))
+    with pytest.raises(ParseError) as caught:
+        c.read(text, "risk.c")
+    error = caught.value
+    assert error.message.startswith(c.BATCH_MISMATCH) and detail in error.message, error.message
+    assert error.span is not None
+    expected_line = next(n for n, source_line in enumerate(text.splitlines(), 1) if where in source_line)
+    assert error.span.line == expected_line, str(error)
+
+
+def test_batch_edited_along_with_score_reads_back_and_scores_the_same() -> None:
+    """Deleting a term by hand: its function, its line in score and its line in the batch."""
+    model = pwlc.read(GOLDEN / "recidivism.pwl")
+    text = c.emit(model).replace("        + sex_table(row->sex)\n", "", 1)
+    text = text.replace("    pwlc_category_rows(m, columns->sex + start, sum, sex_table);\n", "", 1)
+    text = re.sub(r'/\* table on "sex" \*/\nstatic double sex_table.*?\n}\n\n', "", text, count=1, flags=re.DOTALL)
+    edited = c.read(text)
+    assert edited.terms == tuple(t for t in model.terms if not (isinstance(t, Table) and t.feature == "sex"))
+    assert c.emit(edited) == text  # so the compiled code below is the edited file itself
+    grid = edge_grid(model)
+    assert mismatches(engines.run_c(edited, grid), evaluate(edited, grid, output="score")) == []
+
+
+def test_batch_must_start_from_zero() -> None:
+    text = c.emit(pwlc.read(GOLDEN / "recidivism.pwl")).replace("    pwlc_zero_rows(m, sum);\n", "", 1)
+    with pytest.raises(ParseError, match="must start with pwlc_zero_rows"):
+        c.read(text)
+
+
+def test_file_from_before_the_batch_was_read_back_still_reads() -> None:
+    model = pwlc.read(GOLDEN / "recidivism.pwl")
+    text = c.emit(model)
+    old = text[: text.index(c.BATCH_START)] + "/* --- pwlc batch interface (not read back) --- */\n\nvoid score_batch(void) { for (;;) {} }\n"
+    assert c.read(old) == model
+
+
+@pytest.mark.parametrize("compiler", COMPILERS)
+def test_batch_over_many_blocks_with_repeated_and_distinct_strings(compiler: str) -> None:
+    """Rows in several blocks; a category given by one shared pointer, by distinct copies of
+    the same text, by NULL and by unseen text, in a pseudo-random order (the batch remembers
+    a category's value by the string's address)."""
+    require_compiler(compiler)
+    model = pwlc.read(GOLDEN / "tables.pwl")
+    library, _ = engines.load_c(model, compiler)
+    grid = edge_grid(model)
+    n = 1000  # about four blocks
+    rng = __import__("random").Random(0)
+    columns = {name: [values[rng.randrange(len(values))] for _ in range(n)] for name, values in grid.items()}
+    shared = {}  # one buffer per text, reused for every other row
+    pointers: dict[str, list[object]] = {}
+    for declared in model.inputs:
+        if declared.kind != "categorical":
+            continue
+        column = []
+        for i, value in enumerate(columns[declared.name]):
+            if value is None:
+                column.append(None)
+            elif i % 2:
+                column.append(shared.setdefault(value, ctypes.create_string_buffer(value.encode())))
+            else:
+                column.append(ctypes.create_string_buffer(value.encode()))
+        pointers[declared.name] = column
+    struct = engines.columns_struct(model)
+    names = c.c_names(model)
+    keep = []
+    fields = {}
+    for declared in model.inputs:
+        if declared.kind == "categorical":
+            array = (ctypes.c_char_p * n)(*[None if b is None else ctypes.cast(b, ctypes.c_char_p) for b in pointers[declared.name]])
+        else:
+            array = (ctypes.c_double * n)(*[math.nan if v is None else float(v) for v in columns[declared.name]])
+        keep.append(array)
+        fields[names.fields[declared.name]] = ctypes.cast(array, dict(struct._fields_)[names.fields[declared.name]])
+    out = (ctypes.c_double * n)()
+    batch = library.score_batch
+    batch.argtypes = [ctypes.c_size_t, ctypes.POINTER(struct), ctypes.POINTER(ctypes.c_double)]
+    batch(n, ctypes.byref(struct(**fields)), out)
+    assert mismatches(list(out), evaluate(model, columns, output="score")) == []
+
 def test_reserved_model_name_is_refused() -> None:
     with pytest.raises(UnsupportedError, match="reserved in C"):
         c.emit(Model((), (Constant(1.0),), name="double"))

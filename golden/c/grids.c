@@ -30,7 +30,7 @@ enum pwlc_edge_side { PWLC_UPPER, PWLC_LOWER }; /* the bin a value on an edge fa
 enum pwlc_transform { PWLC_IDENTITY, PWLC_LOG, PWLC_LOG1P, PWLC_SYMLOG1P };
 
 /* The scale a curve is linear in; knots are always written in raw units. */
-static double pwlc_transform(enum pwlc_transform fx, double x)
+static inline double pwlc_transform(enum pwlc_transform fx, double x)
 {
     switch (fx) {
     case PWLC_LOG:
@@ -50,7 +50,7 @@ static double pwlc_transform(enum pwlc_transform fx, double x)
 /* How many of the n sorted edges (every stride-th double) lie below x. A binary search:
    over many edges it branches (the CPU runs ahead); over the last few it selects instead,
    so a handful of knots costs no mispredicted branch. */
-static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
+static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
 {
     size_t base = 0, half; /* edges[0 .. base) lie below x; edges[base + n ..) do not */
     if (n == 0)
@@ -73,7 +73,7 @@ static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, 
 }
 
 /* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
-static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
 {
     size_t lo;
     double t, t0, t1;
@@ -83,7 +83,7 @@ static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_
         return knots[0][1];
     if (x >= knots[n - 1][0])
         return knots[n - 1][1];
-    lo = pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER); /* the inner knots at or below x */
+    lo = n > 2 ? pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER) : 0; /* the inner knots at or below x */
     t = pwlc_transform(fx, x);
     t0 = pwlc_transform(fx, knots[lo][0]);
     t1 = pwlc_transform(fx, knots[lo + 1][0]);
@@ -97,7 +97,7 @@ struct pwlc_cell {
     int missing;
 };
 
-static struct pwlc_cell pwlc_step_cell(double x, const double *edges, size_t n, enum pwlc_edge_side at_edge)
+static inline struct pwlc_cell pwlc_step_cell(double x, const double *edges, size_t n, enum pwlc_edge_side at_edge)
 {
     struct pwlc_cell cell = {0, 0, 0.0, 0};
     cell.missing = isnan(x);
@@ -107,7 +107,7 @@ static struct pwlc_cell pwlc_step_cell(double x, const double *edges, size_t n, 
 }
 
 /* Clamped to the end knots; weight is how far x is from knot lower towards knot upper. */
-static struct pwlc_cell pwlc_knot_cell(double x, const double *knots, size_t n)
+static inline struct pwlc_cell pwlc_knot_cell(double x, const double *knots, size_t n)
 {
     struct pwlc_cell cell = {0, 0, 0.0, 0};
     double clamped = x < knots[0] ? knots[0] : x > knots[n - 1] ? knots[n - 1] : x;
@@ -122,7 +122,7 @@ static struct pwlc_cell pwlc_knot_cell(double x, const double *knots, size_t n)
 }
 
 /* A category's cell, or the last cell (after the n listed) for an unseen category. */
-static struct pwlc_cell pwlc_category_cell(const char *category, const char *const *categories, size_t n)
+static inline struct pwlc_cell pwlc_category_cell(const char *category, const char *const *categories, size_t n)
 {
     struct pwlc_cell cell = {0, 0, 0.0, 0};
     cell.missing = category == NULL;
@@ -135,7 +135,7 @@ static struct pwlc_cell pwlc_category_cell(const char *category, const char *con
 }
 
 /* Linear between two cells of a grid row (or column): line[lower] towards line[upper]. */
-static double pwlc_along(const double *line, struct pwlc_cell cell)
+static inline double pwlc_along(const double *line, struct pwlc_cell cell)
 {
     return line[cell.lower] + (line[cell.upper] - line[cell.lower]) * cell.weight;
 }
@@ -143,8 +143,8 @@ static double pwlc_along(const double *line, struct pwlc_cell cell)
 /* Bilinear between the cells: along b within rows a.lower and a.upper, then along a.
    Only a missing: the row missing_a along b; only b missing: the column missing_b along
    a; both missing (or that row or column NULL): `missing`. */
-static double pwlc_grid(struct pwlc_cell a, struct pwlc_cell b, size_t columns, const double values[][columns],
-                        double missing, const double *missing_a, const double *missing_b)
+static inline double pwlc_grid(struct pwlc_cell a, struct pwlc_cell b, size_t columns, const double values[][columns],
+                               double missing, const double *missing_a, const double *missing_b)
 {
     double row0, row1;
     if (a.missing && !b.missing && missing_a != NULL)
@@ -158,7 +158,56 @@ static double pwlc_grid(struct pwlc_cell a, struct pwlc_cell b, size_t columns, 
     return row0 + (row1 - row0) * a.weight;
 }
 
-static double pwlc_logistic(double score)
+/* The batch scores a block of at most PWLC_BLOCK rows at a time, one term after the other,
+   so that the block's sums stay in the cache and each term's loop runs over one column. */
+#define PWLC_BLOCK 256
+
+static inline size_t pwlc_block(size_t rows)
+{
+    return rows < PWLC_BLOCK ? rows : PWLC_BLOCK;
+}
+
+static inline void pwlc_zero_rows(size_t m, double *sum)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] = 0.0;
+}
+
+static inline void pwlc_constant_rows(size_t m, double *sum, double value)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += value;
+}
+
+/* Adds term(x[i]) to sum[i] for each of the m rows. */
+static inline void pwlc_numeric_rows(size_t m, const double *x, double *sum, double (*term)(double))
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += term(x[i]);
+}
+
+/* Adds term(a[i], b[i]) to sum[i] for each of the m rows (two numeric columns). */
+static inline void pwlc_grid_dd_rows(size_t m, const double *a, const double *b, double *sum,
+                                     double (*term)(double, double))
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += term(a[i], b[i]);
+}
+
+/* Adds term(a[i], b[i]) to sum[i] for each of the m rows (a categorical column, then a numeric one). */
+static inline void pwlc_grid_sd_rows(size_t m, const char *const *a, const double *b, double *sum,
+                                     double (*term)(const char *, double))
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += term(a[i], b[i]);
+}
+
+static inline double pwlc_logistic(double score)
 {
     return 1.0 / (1.0 + exp(-score));
 }
@@ -241,7 +290,7 @@ double score_probability(const struct score_input *row)
     return pwlc_logistic(score(row));
 }
 
-/* --- pwlc batch interface (not read back) --- */
+/* --- pwlc batch interface: the terms again, a block of rows at a time --- */
 
 /* One array of n values per input, for score_batch. */
 struct score_columns {
@@ -253,15 +302,23 @@ struct score_columns {
 
 void score_batch(size_t n, const struct score_columns *columns, double *out);
 
+/* The terms of score again, in the same order, each added to the m rows from row
+   `start` of the columns. When pwlc reads this file back it checks that this list is
+   score's: after editing the terms of score, edit this list too or regenerate. */
+static void score_rows(const struct score_columns *columns, size_t start, size_t m, double *sum)
+{
+    pwlc_zero_rows(m, sum);
+    pwlc_constant_rows(m, sum, -1.0);
+    pwlc_numeric_rows(m, columns->age + start, sum, age_curve);
+    pwlc_grid_dd_rows(m, columns->age + start, columns->income + start, sum, age_income_grid);
+    pwlc_grid_sd_rows(m, columns->region + start, columns->age + start, sum, region_age_grid);
+    pwlc_grid_dd_rows(m, columns->hours + start, columns->income + start, sum, hours_income_grid);
+}
+
+/* score of rows 0 .. n-1 of the columns, written to out[0 .. n-1]. */
 void score_batch(size_t n, const struct score_columns *columns, double *out)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        struct score_input row;
-        row.age = columns->age[i];
-        row.income = columns->income[i];
-        row.region = columns->region[i];
-        row.hours = columns->hours[i];
-        out[i] = score(&row);
-    }
+    size_t start;
+    for (start = 0; start < n; start += PWLC_BLOCK)
+        score_rows(columns, start, pwlc_block(n - start), out + start);
 }

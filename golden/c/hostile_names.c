@@ -18,6 +18,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /* --- pwlc runtime (not read back) --- */
@@ -29,7 +30,7 @@ enum pwlc_edge_side { PWLC_UPPER, PWLC_LOWER }; /* the bin a value on an edge fa
 enum pwlc_transform { PWLC_IDENTITY, PWLC_LOG, PWLC_LOG1P, PWLC_SYMLOG1P };
 
 /* The scale a curve is linear in; knots are always written in raw units. */
-static double pwlc_transform(enum pwlc_transform fx, double x)
+static inline double pwlc_transform(enum pwlc_transform fx, double x)
 {
     switch (fx) {
     case PWLC_LOG:
@@ -49,7 +50,7 @@ static double pwlc_transform(enum pwlc_transform fx, double x)
 /* How many of the n sorted edges (every stride-th double) lie below x. A binary search:
    over many edges it branches (the CPU runs ahead); over the last few it selects instead,
    so a handful of knots costs no mispredicted branch. */
-static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
+static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
 {
     size_t base = 0, half; /* edges[0 .. base) lie below x; edges[base + n ..) do not */
     if (n == 0)
@@ -72,7 +73,7 @@ static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, 
 }
 
 /* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
-static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
 {
     size_t lo;
     double t, t0, t1;
@@ -82,7 +83,7 @@ static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_
         return knots[0][1];
     if (x >= knots[n - 1][0])
         return knots[n - 1][1];
-    lo = pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER); /* the inner knots at or below x */
+    lo = n > 2 ? pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER) : 0; /* the inner knots at or below x */
     t = pwlc_transform(fx, x);
     t0 = pwlc_transform(fx, knots[lo][0]);
     t1 = pwlc_transform(fx, knots[lo + 1][0]);
@@ -95,8 +96,8 @@ struct pwlc_entry {
 };
 
 /* The value of a category (compared byte for byte), `unseen` if absent, `missing` for NULL. */
-static double pwlc_table(const char *category, const struct pwlc_entry *entries, size_t n, double unseen,
-                         double missing)
+static inline double pwlc_table(const char *category, const struct pwlc_entry *entries, size_t n, double unseen,
+                                double missing)
 {
     size_t i;
     if (category == NULL)
@@ -105,6 +106,55 @@ static double pwlc_table(const char *category, const struct pwlc_entry *entries,
         if (strcmp(category, entries[i].category) == 0)
             return entries[i].value;
     return unseen;
+}
+
+/* The batch scores a block of at most PWLC_BLOCK rows at a time, one term after the other,
+   so that the block's sums stay in the cache and each term's loop runs over one column. */
+#define PWLC_BLOCK 256
+
+static inline size_t pwlc_block(size_t rows)
+{
+    return rows < PWLC_BLOCK ? rows : PWLC_BLOCK;
+}
+
+static inline void pwlc_zero_rows(size_t m, double *sum)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] = 0.0;
+}
+
+static inline void pwlc_constant_rows(size_t m, double *sum, double value)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += value;
+}
+
+/* Adds term(x[i]) to sum[i] for each of the m rows. */
+static inline void pwlc_numeric_rows(size_t m, const double *x, double *sum, double (*term)(double))
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += term(x[i]);
+}
+
+/* Adds term(category[i]) to sum[i] for each of the m rows. A category's value is kept by
+   the string's address, so a column that repeats a few strings calls the term (and
+   compares strings) about once per string and block, not once per row. */
+static inline void pwlc_category_rows(size_t m, const char *const *category, double *sum, double (*term)(const char *))
+{
+    const char *seen[16] = {NULL};
+    double value[16] = {0.0};
+    size_t i, slot;
+    for (i = 0; i < m; i++) {
+        slot = (size_t)((uintptr_t)category[i] / sizeof(double) % 16);
+        if (category[i] == NULL || seen[slot] != category[i]) {
+            seen[slot] = category[i];
+            value[slot] = term(category[i]);
+        }
+        sum[i] += value[slot];
+    }
 }
 
 /* --- end of pwlc runtime --- */
@@ -206,7 +256,7 @@ double score(const struct score_input *row)
         + na_ve_curve(row->na_ve);
 }
 
-/* --- pwlc batch interface (not read back) --- */
+/* --- pwlc batch interface: the terms again, a block of rows at a time --- */
 
 /* One array of n values per input, for score_batch. */
 struct score_columns {
@@ -222,19 +272,27 @@ struct score_columns {
 
 void score_batch(size_t n, const struct score_columns *columns, double *out);
 
+/* The terms of score again, in the same order, each added to the m rows from row
+   `start` of the columns. When pwlc reads this file back it checks that this list is
+   score's: after editing the terms of score, edit this list too or regenerate. */
+static void score_rows(const struct score_columns *columns, size_t start, size_t m, double *sum)
+{
+    pwlc_zero_rows(m, sum);
+    pwlc_constant_rows(m, sum, 0.0);
+    pwlc_numeric_rows(m, columns->x___DROP_TABLE_t____ + start, sum, x___DROP_TABLE_t_____curve);
+    pwlc_numeric_rows(m, columns->select + start, sum, select_curve);
+    pwlc_numeric_rows(m, columns->def + start, sum, def_curve);
+    pwlc_numeric_rows(m, columns->a_b + start, sum, a_b_curve);
+    pwlc_numeric_rows(m, columns->a_b_2 + start, sum, a_b_2_curve);
+    pwlc_category_rows(m, columns->x___x___ + start, sum, x___x____table);
+    pwlc_numeric_rows(m, columns->x_1st + start, sum, x_1st_curve);
+    pwlc_numeric_rows(m, columns->na_ve + start, sum, na_ve_curve);
+}
+
+/* score of rows 0 .. n-1 of the columns, written to out[0 .. n-1]. */
 void score_batch(size_t n, const struct score_columns *columns, double *out)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        struct score_input row;
-        row.x___DROP_TABLE_t____ = columns->x___DROP_TABLE_t____[i];
-        row.select = columns->select[i];
-        row.def = columns->def[i];
-        row.a_b = columns->a_b[i];
-        row.a_b_2 = columns->a_b_2[i];
-        row.x___x___ = columns->x___x___[i];
-        row.x_1st = columns->x_1st[i];
-        row.na_ve = columns->na_ve[i];
-        out[i] = score(&row);
-    }
+    size_t start;
+    for (start = 0; start < n; start += PWLC_BLOCK)
+        score_rows(columns, start, pwlc_block(n - start), out + start);
 }

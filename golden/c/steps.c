@@ -32,7 +32,7 @@ enum pwlc_edge_side { PWLC_UPPER, PWLC_LOWER }; /* the bin a value on an edge fa
 /* How many of the n sorted edges (every stride-th double) lie below x. A binary search:
    over many edges it branches (the CPU runs ahead); over the last few it selects instead,
    so a handful of knots costs no mispredicted branch. */
-static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
+static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
 {
     size_t base = 0, half; /* edges[0 .. base) lie below x; edges[base + n ..) do not */
     if (n == 0)
@@ -54,13 +54,45 @@ static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, 
     return base + PWLC_BELOW(edges[base * stride], x, at_edge);
 }
 
-/* `first` below the first edge, then the value paired with each {edge, value} above it. */
+/* `first` below the first edge, then the value paired with each {edge, value} above it.
+   (Not marked inline: inlined into the batch's loops it compiled to branches, slower.) */
 static double pwlc_step(double x, double first, const double steps[][2], size_t n, enum pwlc_edge_side at_edge,
                         double missing)
 {
     size_t k = pwlc_rank(x, &steps[0][0], n, 2, at_edge);
     double y = k == 0 ? first : steps[k - 1][1];
     return isnan(x) ? missing : y;
+}
+
+/* The batch scores a block of at most PWLC_BLOCK rows at a time, one term after the other,
+   so that the block's sums stay in the cache and each term's loop runs over one column. */
+#define PWLC_BLOCK 256
+
+static inline size_t pwlc_block(size_t rows)
+{
+    return rows < PWLC_BLOCK ? rows : PWLC_BLOCK;
+}
+
+static inline void pwlc_zero_rows(size_t m, double *sum)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] = 0.0;
+}
+
+static inline void pwlc_constant_rows(size_t m, double *sum, double value)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += value;
+}
+
+/* Adds term(x[i]) to sum[i] for each of the m rows. */
+static inline void pwlc_numeric_rows(size_t m, const double *x, double *sum, double (*term)(double))
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += term(x[i]);
 }
 
 /* --- end of pwlc runtime --- */
@@ -111,7 +143,7 @@ double raw_score(const struct raw_score_input *row)
         + months_since_default_step(row->months_since_default);
 }
 
-/* --- pwlc batch interface (not read back) --- */
+/* --- pwlc batch interface: the terms again, a block of rows at a time --- */
 
 /* One array of n values per input, for raw_score_batch. */
 struct raw_score_columns {
@@ -122,14 +154,22 @@ struct raw_score_columns {
 
 void raw_score_batch(size_t n, const struct raw_score_columns *columns, double *out);
 
+/* The terms of raw_score again, in the same order, each added to the m rows from row
+   `start` of the columns. When pwlc reads this file back it checks that this list is
+   raw_score's: after editing the terms of raw_score, edit this list too or regenerate. */
+static void raw_score_rows(const struct raw_score_columns *columns, size_t start, size_t m, double *sum)
+{
+    pwlc_zero_rows(m, sum);
+    pwlc_constant_rows(m, sum, 12.5);
+    pwlc_numeric_rows(m, columns->income + start, sum, income_step);
+    pwlc_numeric_rows(m, columns->debt_ratio + start, sum, debt_ratio_step);
+    pwlc_numeric_rows(m, columns->months_since_default + start, sum, months_since_default_step);
+}
+
+/* raw_score of rows 0 .. n-1 of the columns, written to out[0 .. n-1]. */
 void raw_score_batch(size_t n, const struct raw_score_columns *columns, double *out)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        struct raw_score_input row;
-        row.income = columns->income[i];
-        row.debt_ratio = columns->debt_ratio[i];
-        row.months_since_default = columns->months_since_default[i];
-        out[i] = raw_score(&row);
-    }
+    size_t start;
+    for (start = 0; start < n; start += PWLC_BLOCK)
+        raw_score_rows(columns, start, pwlc_block(n - start), out + start);
 }

@@ -18,6 +18,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /* --- pwlc runtime (not read back) --- */
@@ -30,8 +31,8 @@ struct pwlc_entry {
 };
 
 /* The value of a category (compared byte for byte), `unseen` if absent, `missing` for NULL. */
-static double pwlc_table(const char *category, const struct pwlc_entry *entries, size_t n, double unseen,
-                         double missing)
+static inline double pwlc_table(const char *category, const struct pwlc_entry *entries, size_t n, double unseen,
+                                double missing)
 {
     size_t i;
     if (category == NULL)
@@ -40,6 +41,40 @@ static double pwlc_table(const char *category, const struct pwlc_entry *entries,
         if (strcmp(category, entries[i].category) == 0)
             return entries[i].value;
     return unseen;
+}
+
+/* The batch scores a block of at most PWLC_BLOCK rows at a time, one term after the other,
+   so that the block's sums stay in the cache and each term's loop runs over one column. */
+#define PWLC_BLOCK 256
+
+static inline size_t pwlc_block(size_t rows)
+{
+    return rows < PWLC_BLOCK ? rows : PWLC_BLOCK;
+}
+
+static inline void pwlc_zero_rows(size_t m, double *sum)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] = 0.0;
+}
+
+/* Adds term(category[i]) to sum[i] for each of the m rows. A category's value is kept by
+   the string's address, so a column that repeats a few strings calls the term (and
+   compares strings) about once per string and block, not once per row. */
+static inline void pwlc_category_rows(size_t m, const char *const *category, double *sum, double (*term)(const char *))
+{
+    const char *seen[16] = {NULL};
+    double value[16] = {0.0};
+    size_t i, slot;
+    for (i = 0; i < m; i++) {
+        slot = (size_t)((uintptr_t)category[i] / sizeof(double) % 16);
+        if (category[i] == NULL || seen[slot] != category[i]) {
+            seen[slot] = category[i];
+            value[slot] = term(category[i]);
+        }
+        sum[i] += value[slot];
+    }
 }
 
 /* --- end of pwlc runtime --- */
@@ -90,7 +125,7 @@ double score(const struct score_input *row)
         + class_table(row->class);
 }
 
-/* --- pwlc batch interface (not read back) --- */
+/* --- pwlc batch interface: the terms again, a block of rows at a time --- */
 
 /* One array of n values per input, for score_batch. */
 struct score_columns {
@@ -101,14 +136,21 @@ struct score_columns {
 
 void score_batch(size_t n, const struct score_columns *columns, double *out);
 
+/* The terms of score again, in the same order, each added to the m rows from row
+   `start` of the columns. When pwlc reads this file back it checks that this list is
+   score's: after editing the terms of score, edit this list too or regenerate. */
+static void score_rows(const struct score_columns *columns, size_t start, size_t m, double *sum)
+{
+    pwlc_zero_rows(m, sum);
+    pwlc_category_rows(m, columns->state_code + start, sum, state_code_table);
+    pwlc_category_rows(m, columns->grade + start, sum, grade_table);
+    pwlc_category_rows(m, columns->class + start, sum, class_table);
+}
+
+/* score of rows 0 .. n-1 of the columns, written to out[0 .. n-1]. */
 void score_batch(size_t n, const struct score_columns *columns, double *out)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        struct score_input row;
-        row.state_code = columns->state_code[i];
-        row.grade = columns->grade[i];
-        row.class = columns->class[i];
-        out[i] = score(&row);
-    }
+    size_t start;
+    for (start = 0; start < n; start += PWLC_BLOCK)
+        score_rows(columns, start, pwlc_block(n - start), out + start);
 }

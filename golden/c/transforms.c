@@ -30,7 +30,7 @@ enum pwlc_edge_side { PWLC_UPPER, PWLC_LOWER }; /* the bin a value on an edge fa
 enum pwlc_transform { PWLC_IDENTITY, PWLC_LOG, PWLC_LOG1P, PWLC_SYMLOG1P };
 
 /* The scale a curve is linear in; knots are always written in raw units. */
-static double pwlc_transform(enum pwlc_transform fx, double x)
+static inline double pwlc_transform(enum pwlc_transform fx, double x)
 {
     switch (fx) {
     case PWLC_LOG:
@@ -50,7 +50,7 @@ static double pwlc_transform(enum pwlc_transform fx, double x)
 /* How many of the n sorted edges (every stride-th double) lie below x. A binary search:
    over many edges it branches (the CPU runs ahead); over the last few it selects instead,
    so a handful of knots costs no mispredicted branch. */
-static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
+static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
 {
     size_t base = 0, half; /* edges[0 .. base) lie below x; edges[base + n ..) do not */
     if (n == 0)
@@ -73,7 +73,7 @@ static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, 
 }
 
 /* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
-static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
 {
     size_t lo;
     double t, t0, t1;
@@ -83,14 +83,45 @@ static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_
         return knots[0][1];
     if (x >= knots[n - 1][0])
         return knots[n - 1][1];
-    lo = pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER); /* the inner knots at or below x */
+    lo = n > 2 ? pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER) : 0; /* the inner knots at or below x */
     t = pwlc_transform(fx, x);
     t0 = pwlc_transform(fx, knots[lo][0]);
     t1 = pwlc_transform(fx, knots[lo + 1][0]);
     return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
 }
 
-static double pwlc_exp(double score)
+/* The batch scores a block of at most PWLC_BLOCK rows at a time, one term after the other,
+   so that the block's sums stay in the cache and each term's loop runs over one column. */
+#define PWLC_BLOCK 256
+
+static inline size_t pwlc_block(size_t rows)
+{
+    return rows < PWLC_BLOCK ? rows : PWLC_BLOCK;
+}
+
+static inline void pwlc_zero_rows(size_t m, double *sum)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] = 0.0;
+}
+
+static inline void pwlc_constant_rows(size_t m, double *sum, double value)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += value;
+}
+
+/* Adds term(x[i]) to sum[i] for each of the m rows. */
+static inline void pwlc_numeric_rows(size_t m, const double *x, double *sum, double (*term)(double))
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += term(x[i]);
+}
+
+static inline double pwlc_exp(double score)
 {
     return exp(score);
 }
@@ -167,7 +198,7 @@ double expected_count_prediction(const struct expected_count_input *row)
     return pwlc_exp(expected_count(row));
 }
 
-/* --- pwlc batch interface (not read back) --- */
+/* --- pwlc batch interface: the terms again, a block of rows at a time --- */
 
 /* One array of n values per input, for expected_count_batch. */
 struct expected_count_columns {
@@ -180,16 +211,23 @@ struct expected_count_columns {
 
 void expected_count_batch(size_t n, const struct expected_count_columns *columns, double *out);
 
+/* The terms of expected_count again, in the same order, each added to the m rows from row
+   `start` of the columns. When pwlc reads this file back it checks that this list is
+   expected_count's: after editing the terms of expected_count, edit this list too or regenerate. */
+static void expected_count_rows(const struct expected_count_columns *columns, size_t start, size_t m, double *sum)
+{
+    pwlc_zero_rows(m, sum);
+    pwlc_constant_rows(m, sum, 0.125);
+    pwlc_numeric_rows(m, columns->dose + start, sum, dose_curve);
+    pwlc_numeric_rows(m, columns->balance + start, sum, balance_curve);
+    pwlc_numeric_rows(m, columns->delta + start, sum, delta_curve);
+    pwlc_numeric_rows(m, columns->flat + start, sum, flat_curve);
+}
+
+/* expected_count of rows 0 .. n-1 of the columns, written to out[0 .. n-1]. */
 void expected_count_batch(size_t n, const struct expected_count_columns *columns, double *out)
 {
-    size_t i;
-    for (i = 0; i < n; i++) {
-        struct expected_count_input row;
-        row.dose = columns->dose[i];
-        row.balance = columns->balance[i];
-        row.delta = columns->delta[i];
-        row.flat = columns->flat[i];
-        row.unused = columns->unused[i];
-        out[i] = expected_count(&row);
-    }
+    size_t start;
+    for (start = 0; start < n; start += PWLC_BLOCK)
+        expected_count_rows(columns, start, pwlc_block(n - start), out + start);
 }

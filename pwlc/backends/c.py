@@ -4,7 +4,7 @@ The emitted file has, in order: a header comment (the model's description, how t
 the file back, the ABI), the runtime helpers the terms call (between two marker comments,
 not read back), the input struct and the input names, one small static function per term
 with its knots as `static const` arrays, the scoring function (one term a line), the
-link function, and the batch interface (after a marker, not read back). For example:
+link function, and the batch interface. For example:
 
     /* curve on "age" */
     static double age_curve(double x)
@@ -13,14 +13,22 @@ link function, and the batch interface (after a marker, not read back). For exam
         return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
     }
 
+The batch (`NAME_batch`) scores column arrays a block of rows at a time, term after term:
+`NAME_rows` lists the scoring function's terms again, each as a runtime loop around the
+same term function (no number is repeated), so each loop runs over one column and the
+compiler can specialise the term inside it. The one thing repeated is the term list, and
+the reader refuses a file where the two lists differ (`BATCH_MISMATCH`): an edit to the
+scoring function cannot silently miss the batch.
+
 ABI: a numeric input is a `double`, NaN when missing; a categorical input is a
 NUL-terminated UTF-8 string compared byte for byte with the categories, NULL when missing.
-No allocation, no global state. The reader parses the model part with `grammars/c.lark`;
-it never compiles or runs the file.
+No allocation, no global state. The reader parses everything but the runtime with
+`grammars/c.lark`; it never compiles or runs the file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
@@ -55,13 +63,15 @@ HEADER_SUFFIX = ".h"
 
 RUNTIME_START = "/* --- pwlc runtime (not read back) --- */"
 RUNTIME_END = "/* --- end of pwlc runtime --- */"
-BATCH_START = "/* --- pwlc batch interface (not read back) --- */"
+BATCH_START = "/* --- pwlc batch interface: the terms again, a block of rows at a time --- */"
 # Tolerant of reformatting: any spacing and dashes around the marker words.
 _MARKER = {
     "runtime": re.compile(r"/\*[\s-]*pwlc runtime \(not read back\)[\s-]*\*/"),
     "end": re.compile(r"/\*[\s-]*end of pwlc runtime[\s-]*\*/"),
-    "batch": re.compile(r"/\*[\s-]*pwlc batch interface \(not read back\)[\s-]*\*/"),
+    # files from before the batch was read back: it called the scoring function per row
+    "old batch": re.compile(r"/\*[\s-]*pwlc batch interface \(not read back\)[\s-]*\*/"),
 }
+BATCH_MISMATCH = "the batch function's terms differ from score's: edit both or regenerate"
 
 _LINK_FUNCTIONS = {"logistic": ("probability", "pwlc_logistic"), "exp": ("prediction", "pwlc_exp")}
 _TRANSFORM_CONSTANTS = {"identity": "PWLC_IDENTITY", "log": "PWLC_LOG", "log1p": "PWLC_LOG1P", "symlog1p": "PWLC_SYMLOG1P"}
@@ -71,10 +81,20 @@ _C_KEYWORDS = {
     "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
     "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while", "_Bool",
     "_Complex", "_Imaginary", "NULL", "NAN", "INFINITY", "isnan", "log", "log1p", "exp", "strcmp", "size_t",
-    "row", "columns", "out", "n", "i", "x", "a", "b", "category",
+    "row", "columns", "out", "n", "i", "x", "a", "b", "category", "m", "sum", "start", "term", "uintptr_t",
 }
 
 # --- the runtime: each helper with the helpers it needs ------------------------------
+
+# The batch's helper for a grid is named by the kinds of its two columns: d (numbers), s (strings).
+_COLUMN_TYPES = {"d": "const double *", "s": "const char *const *"}
+_VALUE_TYPES = {"d": "double", "s": "const char *"}
+_GRID_ROWS_NOTE = {
+    "dd": "two numeric columns",
+    "ds": "a numeric column, then a categorical one",
+    "sd": "a categorical column, then a numeric one",
+    "ss": "two categorical columns",
+}
 
 _RUNTIME: dict[str, tuple[tuple[str, ...], str]] = {
     "count": ((), "#define PWLC_COUNT(array) (sizeof(array) / sizeof((array)[0]))"),
@@ -83,7 +103,7 @@ _RUNTIME: dict[str, tuple[tuple[str, ...], str]] = {
 enum pwlc_transform { PWLC_IDENTITY, PWLC_LOG, PWLC_LOG1P, PWLC_SYMLOG1P };
 
 /* The scale a curve is linear in; knots are always written in raw units. */
-static double pwlc_transform(enum pwlc_transform fx, double x)
+static inline double pwlc_transform(enum pwlc_transform fx, double x)
 {
     switch (fx) {
     case PWLC_LOG:
@@ -103,7 +123,7 @@ static double pwlc_transform(enum pwlc_transform fx, double x)
 /* How many of the n sorted edges (every stride-th double) lie below x. A binary search:
    over many edges it branches (the CPU runs ahead); over the last few it selects instead,
    so a handful of knots costs no mispredicted branch. */
-static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
+static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
 {
     size_t base = 0, half; /* edges[0 .. base) lie below x; edges[base + n ..) do not */
     if (n == 0)
@@ -126,7 +146,7 @@ static size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, 
 }"""),
     "curve": (("count", "transform", "rank"), """\
 /* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
-static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
 {
     size_t lo;
     double t, t0, t1;
@@ -136,14 +156,15 @@ static double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_
         return knots[0][1];
     if (x >= knots[n - 1][0])
         return knots[n - 1][1];
-    lo = pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER); /* the inner knots at or below x */
+    lo = n > 2 ? pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER) : 0; /* the inner knots at or below x */
     t = pwlc_transform(fx, x);
     t0 = pwlc_transform(fx, knots[lo][0]);
     t1 = pwlc_transform(fx, knots[lo + 1][0]);
     return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
 }"""),
     "step": (("count", "rank"), """\
-/* `first` below the first edge, then the value paired with each {edge, value} above it. */
+/* `first` below the first edge, then the value paired with each {edge, value} above it.
+   (Not marked inline: inlined into the batch's loops it compiled to branches, slower.) */
 static double pwlc_step(double x, double first, const double steps[][2], size_t n, enum pwlc_edge_side at_edge,
                         double missing)
 {
@@ -154,8 +175,8 @@ static double pwlc_step(double x, double first, const double steps[][2], size_t 
     "entry": ((), "struct pwlc_entry {\n    const char *category;\n    double value;\n};"),
     "table": (("count", "entry"), """\
 /* The value of a category (compared byte for byte), `unseen` if absent, `missing` for NULL. */
-static double pwlc_table(const char *category, const struct pwlc_entry *entries, size_t n, double unseen,
-                         double missing)
+static inline double pwlc_table(const char *category, const struct pwlc_entry *entries, size_t n, double unseen,
+                                double missing)
 {
     size_t i;
     if (category == NULL)
@@ -173,7 +194,7 @@ struct pwlc_cell {
     int missing;
 };"""),
     "step_cell": (("cell", "rank", "count"), """\
-static struct pwlc_cell pwlc_step_cell(double x, const double *edges, size_t n, enum pwlc_edge_side at_edge)
+static inline struct pwlc_cell pwlc_step_cell(double x, const double *edges, size_t n, enum pwlc_edge_side at_edge)
 {
     struct pwlc_cell cell = {0, 0, 0.0, 0};
     cell.missing = isnan(x);
@@ -183,7 +204,7 @@ static struct pwlc_cell pwlc_step_cell(double x, const double *edges, size_t n, 
 }"""),
     "knot_cell": (("cell", "rank", "count"), """\
 /* Clamped to the end knots; weight is how far x is from knot lower towards knot upper. */
-static struct pwlc_cell pwlc_knot_cell(double x, const double *knots, size_t n)
+static inline struct pwlc_cell pwlc_knot_cell(double x, const double *knots, size_t n)
 {
     struct pwlc_cell cell = {0, 0, 0.0, 0};
     double clamped = x < knots[0] ? knots[0] : x > knots[n - 1] ? knots[n - 1] : x;
@@ -198,7 +219,7 @@ static struct pwlc_cell pwlc_knot_cell(double x, const double *knots, size_t n)
 }"""),
     "category_cell": (("cell", "count"), """\
 /* A category's cell, or the last cell (after the n listed) for an unseen category. */
-static struct pwlc_cell pwlc_category_cell(const char *category, const char *const *categories, size_t n)
+static inline struct pwlc_cell pwlc_category_cell(const char *category, const char *const *categories, size_t n)
 {
     struct pwlc_cell cell = {0, 0, 0.0, 0};
     cell.missing = category == NULL;
@@ -211,7 +232,7 @@ static struct pwlc_cell pwlc_category_cell(const char *category, const char *con
 }"""),
     "grid": (("cell",), """\
 /* Linear between two cells of a grid row (or column): line[lower] towards line[upper]. */
-static double pwlc_along(const double *line, struct pwlc_cell cell)
+static inline double pwlc_along(const double *line, struct pwlc_cell cell)
 {
     return line[cell.lower] + (line[cell.upper] - line[cell.lower]) * cell.weight;
 }
@@ -219,8 +240,8 @@ static double pwlc_along(const double *line, struct pwlc_cell cell)
 /* Bilinear between the cells: along b within rows a.lower and a.upper, then along a.
    Only a missing: the row missing_a along b; only b missing: the column missing_b along
    a; both missing (or that row or column NULL): `missing`. */
-static double pwlc_grid(struct pwlc_cell a, struct pwlc_cell b, size_t columns, const double values[][columns],
-                        double missing, const double *missing_a, const double *missing_b)
+static inline double pwlc_grid(struct pwlc_cell a, struct pwlc_cell b, size_t columns, const double values[][columns],
+                               double missing, const double *missing_a, const double *missing_b)
 {
     double row0, row1;
     if (a.missing && !b.missing && missing_a != NULL)
@@ -233,8 +254,70 @@ static double pwlc_grid(struct pwlc_cell a, struct pwlc_cell b, size_t columns, 
     row1 = pwlc_along(values[a.upper], b);
     return row0 + (row1 - row0) * a.weight;
 }"""),
-    "pwlc_logistic": ((), "static double pwlc_logistic(double score)\n{\n    return 1.0 / (1.0 + exp(-score));\n}"),
-    "pwlc_exp": ((), "static double pwlc_exp(double score)\n{\n    return exp(score);\n}"),
+    "rows": ((), """\
+/* The batch scores a block of at most PWLC_BLOCK rows at a time, one term after the other,
+   so that the block's sums stay in the cache and each term's loop runs over one column. */
+#define PWLC_BLOCK 256
+
+static inline size_t pwlc_block(size_t rows)
+{
+    return rows < PWLC_BLOCK ? rows : PWLC_BLOCK;
+}
+
+static inline void pwlc_zero_rows(size_t m, double *sum)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] = 0.0;
+}"""),
+    "constant_rows": (("rows",), """\
+static inline void pwlc_constant_rows(size_t m, double *sum, double value)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += value;
+}"""),
+    "numeric_rows": (("rows",), """\
+/* Adds term(x[i]) to sum[i] for each of the m rows. */
+static inline void pwlc_numeric_rows(size_t m, const double *x, double *sum, double (*term)(double))
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += term(x[i]);
+}"""),
+    "category_rows": (("rows",), """\
+/* Adds term(category[i]) to sum[i] for each of the m rows. A category's value is kept by
+   the string's address, so a column that repeats a few strings calls the term (and
+   compares strings) about once per string and block, not once per row. */
+static inline void pwlc_category_rows(size_t m, const char *const *category, double *sum, double (*term)(const char *))
+{
+    const char *seen[16] = {NULL};
+    double value[16] = {0.0};
+    size_t i, slot;
+    for (i = 0; i < m; i++) {
+        slot = (size_t)((uintptr_t)category[i] / sizeof(double) % 16);
+        if (category[i] == NULL || seen[slot] != category[i]) {
+            seen[slot] = category[i];
+            value[slot] = term(category[i]);
+        }
+        sum[i] += value[slot];
+    }
+}"""),
+    **{
+        f"grid_{a}{b}_rows": (("rows",), f"""\
+/* Adds term(a[i], b[i]) to sum[i] for each of the m rows ({_GRID_ROWS_NOTE[a + b]}). */
+static inline void pwlc_grid_{a}{b}_rows(size_t m, {_COLUMN_TYPES[a]}a, {_COLUMN_TYPES[b]}b, double *sum,
+                                     double (*term)({_VALUE_TYPES[a]}, {_VALUE_TYPES[b]}))
+{{
+    size_t i;
+    for (i = 0; i < m; i++)
+        sum[i] += term(a[i], b[i]);
+}}""")
+        for a in "ds"
+        for b in "ds"
+    },
+    "pwlc_logistic": ((), "static inline double pwlc_logistic(double score)\n{\n    return 1.0 / (1.0 + exp(-score));\n}"),
+    "pwlc_exp": ((), "static inline double pwlc_exp(double score)\n{\n    return exp(score);\n}"),
 }
 
 
@@ -273,7 +356,7 @@ def c_names(model: Model) -> _Names:
     fields: dict[str, str] = {}
     for declared in model.inputs:
         fields[declared.name] = identifier(declared.name, set(fields.values()), _C_KEYWORDS)
-    taken = {model.name, f"{model.name}_input", f"{model.name}_input_names", f"{model.name}_batch"}
+    taken = {model.name, f"{model.name}_input", f"{model.name}_input_names", f"{model.name}_batch", f"{model.name}_rows"}
     taken |= {f"{model.name}_{function}" for function, _ in _LINK_FUNCTIONS.values()}
     functions: list[str] = []
     for term in model.terms:
@@ -302,18 +385,16 @@ def emit(model: Model, dialect: str | None = None) -> str:
     functions = [_term_function(term, name, needed) for term, name in zip(model.terms, names.functions) if name]
     if model.link in _LINK_FUNCTIONS:
         needed.add(_LINK_FUNCTIONS[model.link][1])
+    batch = _batch_section(names, needed)
     runtime = runtime_source(needed)
-    parts = [
-        _header_comment(model, names),
-        "#include <math.h>\n#include <stddef.h>\n#include <string.h>",
-    ]
+    includes = ["math.h", "stddef.h", *(["stdint.h"] if "category_rows" in needed else []), "string.h"]
+    parts = [_header_comment(model, names), "\n".join(f"#include <{header}>" for header in includes)]
     if runtime:
         parts.append(f"{RUNTIME_START}\n\n{runtime}\n\n{RUNTIME_END}")
     parts += [_input_struct(names), _input_names(names), _prototypes(names), *functions, _score_function(names)]
     if model.link in _LINK_FUNCTIONS:
         parts.append(_link_function(names))
-    batch_prototype = f"void {model.name}_batch(size_t n, const struct {model.name}_columns *columns, double *out);"
-    parts.append(f"{BATCH_START}\n\n{_columns_struct(names)}\n\n{batch_prototype}\n\n{_batch_function(names)}")
+    parts.append(batch)
     return "\n\n".join(parts) + "\n"
 
 
@@ -464,17 +545,44 @@ def _link_function(names: _Names) -> str:
     ])
 
 
-def _batch_function(names: _Names) -> str:
+def _batch_section(names: _Names, needed: set[str]) -> str:
+    """The batch interface: the column struct, `NAME_rows` (score's terms again, each added
+    to a block of rows by a runtime loop around the same term function) and `NAME_batch`."""
     model = names.model
-    lines = [f"void {model.name}_batch(size_t n, const struct {model.name}_columns *columns, double *out)", "{", "    size_t i;"]
-    if not model.inputs:
-        lines.append("    (void)columns;")
-    lines += ["    for (i = 0; i < n; i++) {", f"        struct {names.struct} row;"]
-    lines += [f"        row.{field} = columns->{field}[i];" for field in names.fields.values()]
-    if not model.inputs:
-        lines.append("        row.unused = 0;")
-    lines += [f"        out[i] = {model.name}(&row);", "    }", "}"]
-    return "\n".join(lines)
+    rows, block = f"{model.name}_rows", f"struct {model.name}_columns"
+    needed.add("rows")
+    lines = [
+        f"/* The terms of {model.name} again, in the same order, each added to the m rows from row",
+        "   `start` of the columns. When pwlc reads this file back it checks that this list is",
+        f"   {model.name}'s: after editing the terms of {model.name}, edit this list too or regenerate. */",
+        f"static void {rows}(const {block} *columns, size_t start, size_t m, double *sum)",
+        "{",
+    ]
+    if not any(_features(term) for term in model.terms if not isinstance(term, Constant)):
+        lines += ["    (void)columns;", "    (void)start;"]
+    lines.append("    pwlc_zero_rows(m, sum);")
+    for term, function in zip(model.terms, names.functions):
+        if isinstance(term, Constant):
+            needed.add("constant_rows")
+            lines.append(f"    pwlc_constant_rows(m, sum, {float_literal(term.value)});")
+            continue
+        kinds = "".join("s" if model.input(f).kind == "categorical" else "d" for f in _features(term))
+        helper = {"d": "numeric_rows", "s": "category_rows"}.get(kinds, f"grid_{kinds}_rows")
+        needed.add(helper)
+        columns = ", ".join(f"columns->{names.fields[f]} + start" for f in _features(term))
+        lines.append(f"    pwlc_{helper}(m, {columns}, sum, {function});")
+    lines.append("}")
+    batch = [
+        f"/* {model.name} of rows 0 .. n-1 of the columns, written to out[0 .. n-1]. */",
+        f"void {model.name}_batch(size_t n, const {block} *columns, double *out)",
+        "{",
+        "    size_t start;",
+        "    for (start = 0; start < n; start += PWLC_BLOCK)",
+        f"        {rows}(columns, start, pwlc_block(n - start), out + start);",
+        "}",
+    ]
+    prototype = f"void {model.name}_batch(size_t n, const {block} *columns, double *out);"
+    return "\n\n".join([BATCH_START, _columns_struct(names), prototype, "\n".join(lines), "\n".join(batch)])
 
 
 def _term_function(term: Term, name: str, needed: set[str]) -> str:
@@ -650,7 +758,8 @@ def read(text: str, filename: str = "<string>", dialect: str | None = None) -> M
 
 
 def _model_part(text: str) -> str:
-    """`text` with the runtime and batch sections blanked out (newlines kept for positions)."""
+    """`text` with the runtime section (and the batch section of a file from before the batch
+    was read back) blanked out, newlines kept for positions."""
 
     def blank(match_start: int, match_end: int, current: str) -> str:
         return current[:match_start] + re.sub(r"[^\n]", " ", current[match_start:match_end]) + current[match_end:]
@@ -658,9 +767,9 @@ def _model_part(text: str) -> str:
     start, end = _MARKER["runtime"].search(text), _MARKER["end"].search(text)
     if start and end and end.end() > start.start():
         text = blank(start.start(), end.end(), text)
-    batch = _MARKER["batch"].search(text)
-    if batch:
-        text = blank(batch.start(), len(text), text)
+    old_batch = _MARKER["old batch"].search(text)
+    if old_batch:
+        text = blank(old_batch.start(), len(text), text)
     return text
 
 
@@ -682,11 +791,12 @@ def _doc(text: str) -> str:
 class _Function:
     name: str
     exported: bool
-    params: list[tuple[str, str]]  # (kind, name): kind is "double", "string" or "row"
+    params: list[tuple[str, str]]  # (kind, name): kind is "double", "string", "row", "size" or "sums"
     arrays: dict[str, tuple[Any, Tree]]
-    result: Any
+    result: Any  # what a `double` function returns; None for a `void` function
     node: Tree
     row_struct: str = ""
+    calls: list[_Call] = dataclasses.field(default_factory=list)  # a `void` function's call statements
 
 
 @dataclass
@@ -726,7 +836,7 @@ class _Reader(TreeReader):
             elif node.data == "function_def":
                 function = self.function(node)
                 functions[function.name] = function
-                if function.exported:
+                if function.exported and function.result is not None:
                     exported.append(function)
         scorers = [f for f in exported if not _is_link(f)]
         if len(scorers) != 1:
@@ -739,7 +849,10 @@ class _Reader(TreeReader):
         inputs = self.inputs(score, structs, globals_)
         kinds = {i.name: i.kind for i in inputs}
         fields = self.field_names
-        terms = [self.term(summand, functions, fields, kinds) for summand in self.summands(score.result, score.node)]
+        summands = self.summands(score.result, score.node)
+        terms = [self.term(summand, functions, fields, kinds) for summand in summands]
+        if f"{score.name}_rows" in functions:
+            self.check_batch(functions[f"{score.name}_rows"], summands)
         link = "identity"
         for function in exported:
             if function is score:
@@ -751,6 +864,21 @@ class _Reader(TreeReader):
                 raise self.fail("only one link function may follow the scoring function", function.node)
             link = "logistic" if call.name == "pwlc_logistic" else "exp"
         return Model(tuple(inputs), tuple(terms), link, score.name, doc, span=self.span(score.node))  # type: ignore[arg-type]
+
+    def check_batch(self, rows: _Function, summands: list[tuple[Any, Tree | Token]]) -> None:
+        """Refuse a file whose batch (`NAME_rows`) adds up other terms than the scoring function."""
+        calls = list(rows.calls)
+        if not calls or calls[0].name != "pwlc_zero_rows":
+            raise self.fail(f"{rows.name} must start with pwlc_zero_rows(m, sum)", calls[0].node if calls else rows.node)
+        calls = calls[1:]
+        for k, (value, _) in enumerate(summands):
+            want = ("constant", value) if isinstance(value, float) else (value.name, tuple(a.field for a in value.args if isinstance(a, _Ref)))
+            if k >= len(calls):
+                raise self.fail(f"{BATCH_MISMATCH} ({rows.name} has {len(calls)} terms, score has {len(summands)})", rows.node)
+            if _batch_term(calls[k]) != want:
+                raise self.fail(f"{BATCH_MISMATCH} (term {k + 1})", calls[k].node)
+        if len(calls) > len(summands):
+            raise self.fail(f"{BATCH_MISMATCH} ({rows.name} has {len(calls)} terms, score has {len(summands)})", calls[len(summands)].node)
 
     # -- declarations --
 
@@ -797,20 +925,25 @@ class _Reader(TreeReader):
         exported = not (isinstance(children[0], Token) and children[0].type == "STATIC")
         if not exported:
             children = children[1:]
-        name = str(children[0])
+        returns_double = children[0].data == "double_result"
+        name = str(children[1])
         params: list[tuple[str, str]] = []
         arrays: dict[str, tuple[Any, Tree]] = {}
         strings: dict[str, str] = {}
         result: Any = None
+        calls: list[_Call] = []
         row_struct = ""
         flat: list[Tree] = []
-        for child in children[1:]:
+        for child in children[2:]:
             flat += child.children if child.data == "params" else [child]
         for child in flat:
-            if child.data in ("double_param", "string_param", "row_param"):
+            if child.data in ("double_param", "string_param", "row_param", "size_param", "sums_param"):
                 params.append((child.data.removesuffix("_param"), str(child.children[-1])))
                 if child.data == "row_param":
                     row_struct = str(child.children[0])
+            elif child.data == "call_stmt":
+                callee, *args = child.children
+                calls.append(_Call(str(callee), [self.value(a) for a in args], child))
             elif child.data == "array_decl":
                 array_name, value = self.array(child, {**self.strings, **strings})
                 arrays[array_name] = (value, child)
@@ -820,9 +953,11 @@ class _Reader(TreeReader):
                 if result is not None:
                     raise self.fail("a function may return only once", child)
                 result = self.value(child.children[0])
-        if result is None:
+        if returns_double and result is None:
             raise self.fail(f"function {name} has no return statement", node)
-        function = _Function(name, exported, params, arrays, result, node, row_struct)
+        if not returns_double and result is not None:
+            raise self.fail(f"function {name} returns void: it cannot return a value", node)
+        function = _Function(name, exported, params, arrays, result, node, row_struct, calls)
         if exported and _is_link(function) and len(result.args) != 1:
             raise self.fail(f"{result.name} takes one argument", result.node)
         return function
@@ -931,6 +1066,24 @@ def _with_strings(value: Any, strings: Mapping[str, str]) -> Any:
     if isinstance(value, _Ref) and value.field is None and value.name in strings:
         return strings[value.name]
     return value
+
+
+def _batch_term(call: _Call) -> tuple[Any, ...] | None:
+    """What a statement of the batch adds: ("constant", value) for `pwlc_constant_rows(m,
+    sum, VALUE)`, (function, fields) for `pwlc_KIND_rows(m, columns->FIELD + start, ...,
+    sum, FUNCTION)`; None for anything else."""
+    args = call.args
+    if call.name == "pwlc_constant_rows":
+        return ("constant", args[2]) if len(args) == 3 and isinstance(args[2], float) else None
+    if not (call.name.startswith("pwlc_") and call.name.endswith("_rows") and len(args) >= 4 and isinstance(args[-1], _Ref)):
+        return None
+    fields = []
+    for column in args[1:-2]:
+        parts = column[1] if isinstance(column, tuple) and column[0] == "sum" else []
+        if not (len(parts) == 2 and isinstance(parts[0][0], _Ref) and parts[0][0].name == "columns" and parts[0][0].field):
+            return None
+        fields.append(parts[0][0].field)
+    return (args[-1].name, tuple(fields))
 
 
 def _is_null(value: Any) -> bool:
