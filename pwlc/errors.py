@@ -9,7 +9,21 @@ The CLI prints `str(error)` and exits 1; it never shows a traceback for these.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
+
+
+@lru_cache(maxsize=4)
+def _line_starts(text: str) -> list[int]:
+    """The offset where each line of `text` starts: a reader positions every node it
+    builds, and counting newlines from the top each time is quadratic in a big file."""
+    starts = [0]
+    position = text.find("\n")
+    while position >= 0:
+        starts.append(position + 1)
+        position = text.find("\n", position + 1)
+    return starts
 
 
 @dataclass(frozen=True)
@@ -24,8 +38,9 @@ class Span:
     @classmethod
     def at(cls, text: str, file: str, offset: int) -> Span:
         """The span of character `offset` in `text`."""
-        line = text.count("\n", 0, offset) + 1
-        start = text.rfind("\n", 0, offset) + 1
+        starts = _line_starts(text)
+        line = bisect_right(starts, offset)
+        start = starts[line - 1]
         end = text.find("\n", offset)
         return cls(file, line, offset - start + 1, text[start : end if end >= 0 else len(text)])
 

@@ -37,7 +37,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from pwlc.backends.common import SUM_STAGE, identifier, quoted, sum_stages, trailer_lines
@@ -70,6 +70,7 @@ _TEXT_TYPES = {"TEXT", "VARCHAR", "CHAR", "NVARCHAR", "NCHAR", "STRING", "BPCHAR
 Expr = Any
 
 
+@cache
 def _exp() -> Any:
     from sqlglot import exp
 
