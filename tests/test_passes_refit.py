@@ -15,7 +15,7 @@ from pwlc.errors import DataError, PwlcError, UnsupportedError
 from pwlc.ir import Constant, Curve, Input, Model, Step, Table, verify
 from pwlc.passes import optimize
 from pwlc.passes.context import PassData, output_values, with_output_values
-from pwlc.passes.refit import Layout, Refit, sufficient_statistics
+from pwlc.passes.refit import Layout, Refit, choose_form, sufficient_statistics
 from pwlc.semantics import evaluate, prepare_columns
 from pwlc.testing import edge_grid, grid_as_arrays
 
@@ -237,6 +237,7 @@ def test_unidentified_values_stay_put(problem: tuple[Model, dict]) -> None:
         ("refit{loss=logistic}", {}, PwlcError, "loss=logistic needs target=labels"),
         ("refit{target=labels,label=y}", {"y": 2.0}, DataError, "0 or 1"),
         ("refit{max_iter=0}", {}, PwlcError, "max_iter >= 1"),
+        ("refit{form=sparse}", {}, PwlcError, "form must be .dense., .factored. or .auto."),
         ("refit{weight=w}", {"w": -1.0}, DataError, "weight column 'w' must hold finite numbers >= 0"),
     ],
 )
@@ -254,3 +255,93 @@ def test_refit_needs_data(problem: tuple[Model, dict]) -> None:
         optimize(problem[0], "refit", teacher=[1.0, 2.0])
     with pytest.raises(DataError, match="teacher scores have 2 values for 3000 rows"):
         optimize(problem[0], "refit", problem[1], teacher=[1.0, 2.0])
+
+
+# --- the two formulations: G = X^T W X (dense) and X itself (factored) ---------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    ["", "weight=w", "monotone=age:-;priors:+", "smooth=0.1", "target=labels,label=y", "target=labels,label=y,weight=w,monotone=age:-;priors:+"],
+)
+def test_dense_and_factored_forms_give_the_same_fit(problem: tuple[Model, dict], options: str) -> None:
+    truth, data = problem
+    rng = np.random.default_rng(6)
+    labels = (rng.uniform(size=len(data["age"])) < evaluate(truth, data)).astype(float)
+    extra = {"y": labels, "w": rng.uniform(0.5, 2.0, len(labels))}
+    teacher = evaluate(truth, data, output="score") + 0.5 * np.sin(np.asarray(data["age"]))
+    start = perturbed(truth)
+    fits = {}
+    for form in ("dense", "factored"):
+        pipeline = "refit{" + ",".join(filter(None, [options, f"form={form}"])) + "}"
+        fits[form] = optimize(start, pipeline, {**data, **extra}, teacher=teacher)
+    dense, factored = (Layout(fits[form][0]).theta0 for form in ("dense", "factored"))
+    np.testing.assert_allclose(factored, dense, atol=1e-5)
+    notes = [fits[form][1].passes[0].note.split(" (")[0] for form in ("dense", "factored")]
+    assert notes[0] == notes[1], "the same loss before and after, computed from G or from X"
+
+
+def wide_model(curves: int, knots: int = 10) -> Model:
+    """Many curves on few inputs (three a feature, knots shifted): many more values than rows."""
+    inputs = tuple(Input(f"x{i}") for i in range((curves + 2) // 3))
+    terms = [Curve(f"x{t // 3}", tuple(float(k + t % 3) for k in range(knots)), tuple(float((7 * t + 3 * k) % 11 - 5) for k in range(knots))) for t in range(curves)]
+    return verify(Model(inputs, (Constant(0.25), *terms)))
+
+
+def test_factored_fit_with_more_values_than_rows_matches_the_ridge_solution() -> None:
+    """p > rows: the ridge decides the fit; numpy's solve of the normal equations on the
+    reference design, with the scale taken as the mean diagonal of G, agrees."""
+    model = wide_model(30)  # 301 values
+    rng = np.random.default_rng(8)
+    data = {i.name: rng.uniform(-1.0, 13.0, 40) for i in model.inputs}
+    target = evaluate(model, data, output="score") + rng.normal(0, 1.0, 40)
+    ridge = 1e-3
+    assert choose_form(Layout(model), 40) == "factored"
+    fitted = Refit(ridge=ridge).run(model, PassData.from_data(model, data, target))
+    design = reference_design(model, data)
+    theta0 = Layout(model).theta0
+    gram = design.T @ design / 40
+    scale = np.mean(np.diag(gram))
+    expected = np.linalg.solve(gram + ridge * scale * np.eye(len(theta0)), design.T @ target / 40 + ridge * scale * theta0)
+    np.testing.assert_allclose(Layout(fitted).theta0, expected, atol=1e-5)
+
+
+def test_auto_form_picks_factored_for_few_rows_and_many_values(problem: tuple[Model, dict]) -> None:
+    wide = Layout(wide_model(300))  # 3,001 values, 601 nonzeros a row
+    assert choose_form(wide, 256) == "factored"
+    assert choose_form(wide, 100_000) == "dense"  # 60M nonzeros, G has 9M entries
+    assert choose_form(Layout(problem[0]), 3000) == "dense"  # 15 values
+    assert choose_form(Layout(problem[0]), 3000, "factored") == "factored"
+
+
+def test_factored_form_never_builds_a_values_by_values_matrix() -> None:
+    import importlib
+    import tracemalloc
+
+    importlib.import_module("cvxpy")  # before tracing: importing it is not part of the fit
+    model = wide_model(600)  # 6,001 values: G would be 288 MB
+    rng = np.random.default_rng(9)
+    data = {i.name: rng.uniform(-1.0, 13.0, 64) for i in model.inputs}
+    context = PassData.from_data(model, data, evaluate(model, data, output="score") + rng.normal(0, 0.1, 64))
+    tracemalloc.start()
+    try:
+        Refit(monotone="x0:+", smooth=0.01).run(model, context)  # numpy, scipy and cvxpy's Python side
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50e6, f"{peak / 1e6:.0f} MB traced"
+
+
+def test_over_the_memory_budget_refit_refuses_and_names_a_sample_that_fits(problem: tuple[Model, dict], monkeypatch: pytest.MonkeyPatch) -> None:
+    import pwlc.passes.refit as refit
+
+    truth, data = problem
+    teacher = evaluate(truth, data, output="score")
+    monkeypatch.setattr(refit, "MEMORY_BUDGET", 10_000)  # G of 15 values is 1,800 bytes: dense fits
+    optimize(truth, "refit", data, teacher=teacher)
+    monkeypatch.setattr(refit, "MEMORY_BUDGET", 1_000)  # neither G nor X of 3,000 rows fits
+    with pytest.raises(PwlcError, match=r"over the budget of .* GiB; fit on a sample with max_rows=(\d+)") as error:
+        optimize(truth, "refit", data, teacher=teacher)
+    rows = int(error.value.args[0].rsplit("max_rows=", 1)[1].split()[0])
+    _, report = optimize(truth, f"refit{{max_rows={rows}}}", data, teacher=teacher)
+    assert f"fitted on a sample of {rows} of 3000 rows" in report.passes[0].note

@@ -11,20 +11,29 @@ the scores of the model `optimize` started from: after lossy passes this pulls t
 back toward the original); `target=labels` fits the column `label` of the data, with
 logistic loss for a logistic link and squared loss otherwise.
 
-Scaling, without a row-sized cvxpy problem, by sufficient statistics over all rows:
-- squared loss: G = X^T W X (p x p) and X^T W y, accumulated over chunks of `chunk` rows
-  (memory O(p^2 + chunk * p) for any row count); one p-variable cvxpy QP in G;
-- logistic loss: Newton's method (IRLS), each step a p-variable cvxpy QP in the Hessian
-  X^T diag(w p (1-p)) X and gradient, both accumulated over chunks, with step halving when
+Two formulations of the same problem, chosen by size (`form=auto`, or `dense`/`factored`):
+- dense (many rows, few values: the nonzeros of X outnumber the p^2 entries of G), by
+  sufficient statistics over all rows: G = X^T W X (p x p) and X^T W y, accumulated over
+  chunks of `chunk` rows (memory O(p^2 + chunk * p) for any row count); one p-variable
+  cvxpy QP in G, so no row-sized cvxpy problem;
+- factored (few rows, many values): G is never formed; cvxpy gets X itself as a sparse
+  matrix, minimise |r|^2 subject to r = sqrt(W / total) (X theta - y), so the solver sees
+  a sparse objective (P = I on r) and a sparse constraint (memory O(nnz(X))).
+- squared loss: one such QP; logistic loss: Newton's method (IRLS), each step such a QP in
+  the Hessian X^T diag(w p (1-p)) X / total (dense: accumulated over chunks; factored: as
+  the rows of X scaled by sqrt(w p (1-p) / total)) and gradient, with step halving when
   the penalised loss does not decrease; stops when it improves by less than 1e-10
   (relative) or after `max_iter` steps. Exact on every row; no exponential cone needed.
 - `max_rows` (0: all rows) optionally fits on a uniform sample of that many rows instead
-  (weights scaled up to the full count, the sample fixed by `seed`), for speed.
+  (weights scaled up to the full count, the sample fixed by `seed`), for speed. When both
+  G (8 p^2 bytes) and X (12 bytes a nonzero) would exceed MEMORY_BUDGET, refit refuses
+  and names the `max_rows` that fits, rather than run out of memory.
 
 Rows with a missing score (a term without a `missing` value, its input missing) are left
 out. A small ridge `ridge * ||theta - theta_0||^2` (scaled by the mean diagonal of G) keeps
 values that no row identifies (an unseen category's default, a missing value that never
-occurs) where they were, and splits level between intercept and terms as before.
+occurs) where they were, and splits level between intercept and terms as before. The
+scale is computed from the column sums of squares of X in the factored form.
 Options: `weight` (a column of row weights), `monotone` ("age:+;priors_count:-": increasing/decreasing knot and step values on
 those features), `smooth` (penalty on squared second differences of each curve's and
 step's values), `solver` (auto: CLARABEL, then OSQP/SCS/HIGHS, whichever cvxpy has).
@@ -33,7 +42,7 @@ step's values), `solver` (auto: CLARABEL, then OSQP/SCS/HIGHS, whichever cvxpy h
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -51,9 +60,52 @@ _QP_SOLVERS = ("CLARABEL", "OSQP", "SCS", "HIGHS")
 _QUIET: dict[str, dict[str, Any]] = {"HIGHS": {"log_to_console": False, "output_flag": False}, "OSQP": {"polishing": False}}
 
 
-def _ridge_scale(quadratic: NDArray[np.float64]) -> float:
-    """The ridge is relative to the mean curvature, so `ridge` is unit-free."""
-    return max(float(np.mean(np.diag(quadratic))), 1e-12)
+# What one formulation may hold: G (8 p^2 bytes, dense) or X (12 bytes a nonzero: value and
+# int32 column, factored). cvxpy's canonicalization and CLARABEL's KKT system copy it many
+# times: measured peaks of 15x G (14.7 GB for G of 0.97 GB) and ~17x X (3.7 GB for X of
+# 214 MB), so this keeps a refit near 6-7 GB at most (benchmarks/results/passes.md).
+MEMORY_BUDGET = 400 << 20
+
+
+def _ridge_scale(diagonal: NDArray[np.float64]) -> float:
+    """The ridge is relative to the mean curvature (the diagonal of the quadratic), so
+    `ridge` is unit-free."""
+    return max(float(np.mean(diagonal)), 1e-12)
+
+
+@dataclass(frozen=True)
+class DenseQuadratic:
+    """theta^T A theta - 2 c^T theta + k, with A (p x p) dense."""
+
+    matrix: NDArray[np.float64]
+    linear: NDArray[np.float64]
+    constant: float = 0.0
+
+    def ridge_scale(self) -> float:
+        return _ridge_scale(np.diag(self.matrix))
+
+    def value(self, theta: NDArray[np.float64]) -> float:
+        return float(theta @ self.matrix @ theta - 2 * self.linear @ theta) + self.constant
+
+
+@dataclass(frozen=True)
+class FactoredQuadratic:
+    """|F theta - f|^2 - 2 d^T theta: A = F^T F and c = F^T f + d in the terms of
+    `DenseQuadratic`, kept as the sparse F (rows x p) instead of the dense A."""
+
+    factor: Any  # scipy.sparse CSR matrix
+    offset: NDArray[np.float64]
+    linear: NDArray[np.float64]
+
+    def ridge_scale(self) -> float:
+        return _ridge_scale(np.asarray(self.factor.power(2).sum(axis=0)).ravel())
+
+    def value(self, theta: NDArray[np.float64]) -> float:
+        residual = self.factor @ theta - self.offset
+        return float(residual @ residual - 2 * self.linear @ theta)
+
+
+Quadratic = DenseQuadratic | FactoredQuadratic
 
 
 @register
@@ -74,6 +126,7 @@ class Refit(Pass):
     chunk: int = 100_000  # rows per chunk of sufficient statistics
     max_iter: int = 30  # logistic loss: Newton steps at most
     seed: int = 0
+    form: str = "auto"  # "dense" (G = X^T W X), "factored" (X itself), or auto: the smaller
     directions: dict[str, int] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -89,6 +142,8 @@ class Refit(Pass):
                 raise PwlcError(f"{option} must be a finite number >= 0, got {value!r}")
         if self.max_rows < 0 or self.chunk < 1 or self.max_iter < 1:
             raise PwlcError("max_rows must be >= 0, chunk and max_iter >= 1")
+        if self.form not in ("auto", "dense", "factored"):
+            raise PwlcError(f"form must be 'dense', 'factored' or 'auto', got {self.form!r}")
         object.__setattr__(self, "directions", parse_monotone(self.monotone))
 
     def run(self, model: Model, data: PassData | None) -> Model:
@@ -104,17 +159,40 @@ class Refit(Pass):
         loss = self._loss(model)
         target, weight = self._target(data)
         data, target, weight, sampled = self._sample(data, target, weight)
-        start = layout.theta0
+        form = choose_form(layout, data.rows, self.form)
         if loss == "squared":
-            gram, moment, total_weight, yy = sufficient_statistics(layout, data, target, weight, self.chunk)
-            theta = self._solve_quadratic(layout, gram / total_weight, moment / total_weight, _ridge_scale(gram / total_weight))
-            before = float(start @ gram @ start - 2 * moment @ start + yy) / total_weight
-            after = float(theta @ gram @ theta - 2 * moment @ theta + yy) / total_weight
+            quadratic = squared_loss(layout, data, target, weight, self.chunk, form)  # the mean squared error
+            theta = self._solve_quadratic(layout, quadratic, quadratic.ridge_scale())
+            before, after = quadratic.value(layout.theta0), quadratic.value(theta)
             note = f"RMS to {self.target}: {math.sqrt(max(before, 0.0)):.4g} -> {math.sqrt(max(after, 0.0)):.4g}"
         else:
-            theta, loss_before, loss_after, steps = self._newton(layout, data, target, weight)
+            if np.any(np.isfinite(target) & (target != 0) & (target != 1)):
+                raise DataError("refit: logistic loss needs labels that are 0 or 1")
+            statistics = self._logistic_statistics(layout, data, target, weight, form)
+            theta, loss_before, loss_after, steps = self._newton(layout, statistics)
             note = f"log loss: {loss_before:.4g} -> {loss_after:.4g} ({steps} Newton steps)"
         return layout.model_with(theta), note + sampled
+
+    def _logistic_statistics(
+        self, layout: Layout, data: PassData, labels: NDArray[np.float64], weight: NDArray[np.float64], form: str
+    ) -> Callable[[NDArray[np.float64]], tuple[float, Quadratic]]:
+        """theta -> (mean log loss, its second-order model halved: A = H / 2, c = (H theta - g) / 2)."""
+        if form == "dense":
+
+            def dense(theta: NDArray[np.float64]) -> tuple[float, Quadratic]:
+                loss, hessian, gradient = logistic_statistics(layout, data, labels, weight, theta, self.chunk)
+                return loss, DenseQuadratic(hessian / 2, (hessian @ theta - gradient) / 2)
+
+            return dense
+        design, y, w = design_rows(layout, data, labels, weight, self.chunk, "a label")
+        total = float(w.sum())
+
+        def factored(theta: NDArray[np.float64]) -> tuple[float, Quadratic]:
+            loss, curvature, gradient = logistic_rows(design, y, w, theta)
+            factor = rows_scaled(design, np.sqrt(curvature / (2 * total)))  # F^T F = H / 2
+            return loss / total, FactoredQuadratic(factor, factor @ theta, -gradient / (2 * total))
+
+        return factored
 
     def _sample(self, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64]) -> tuple[PassData, NDArray[np.float64], NDArray[np.float64], str]:
         """A uniform sample of `max_rows` rows (weights scaled to the full count), if asked."""
@@ -146,16 +224,14 @@ class Refit(Pass):
             raise DataError(f"weight column {self.weight!r} must hold finite numbers >= 0")
         return target, weight
 
-    def _newton(self, layout: Layout, data: PassData, labels: NDArray[np.float64], weight: NDArray[np.float64]) -> tuple[NDArray[np.float64], float, float, int]:
+    def _newton(self, layout: Layout, statistics: Callable[[NDArray[np.float64]], tuple[float, Quadratic]]) -> tuple[NDArray[np.float64], float, float, int]:
         """Minimise the penalised mean log loss by Newton steps, each a QP (see the module doc).
 
         Returns (theta, loss before, loss after, steps taken)."""
-        if np.any(np.isfinite(labels) & (labels != 0) & (labels != 1)):
-            raise DataError("refit: logistic loss needs labels that are 0 or 1")
         theta = layout.theta0
-        loss, hessian, gradient = logistic_statistics(layout, data, labels, weight, theta, self.chunk)
+        loss, quadratic = statistics(theta)
         first_loss = loss
-        scale = _ridge_scale(hessian / 2)
+        scale = quadratic.ridge_scale()
         objective = loss + self._penalty(layout, theta, scale)
         # theta0 may break the monotone constraints: never step back toward it.
         feasible = not self.directions or bool(np.all(layout.monotone_matrix(self.directions) @ theta >= -1e-12))
@@ -163,9 +239,9 @@ class Refit(Pass):
         while steps < self.max_iter:
             steps += 1
             # The loss near theta is loss + g.(t - theta) + (t - theta)^T H (t - theta) / 2.
-            candidate = self._solve_quadratic(layout, hessian / 2, (hessian @ theta - gradient) / 2, scale)
+            candidate = self._solve_quadratic(layout, quadratic, scale)
             for _ in range(30):
-                new_loss, new_hessian, new_gradient = logistic_statistics(layout, data, labels, weight, candidate, self.chunk)
+                new_loss, new_quadratic = statistics(candidate)
                 new_objective = new_loss + self._penalty(layout, candidate, scale)
                 if new_objective <= objective or not feasible:
                     break
@@ -173,7 +249,7 @@ class Refit(Pass):
             improved = objective - new_objective
             if improved < 0 and feasible:  # no step helps: theta is as good as the solver can tell
                 break
-            theta, loss, hessian, gradient, objective, feasible = candidate, new_loss, new_hessian, new_gradient, new_objective, True
+            theta, loss, quadratic, objective, feasible = candidate, new_loss, new_quadratic, new_objective, True
             if 0 <= improved <= 1e-10 * max(1.0, abs(objective)):
                 break
         return theta, first_loss, loss, steps
@@ -181,22 +257,30 @@ class Refit(Pass):
     def _penalty(self, layout: Layout, theta: NDArray[np.float64], scale: float) -> float:
         """The ridge and smoothness terms of the objective, as `_solve_quadratic` adds them."""
         ridge = self.ridge * scale * float(np.sum((theta - layout.theta0) ** 2))
-        smoothing = layout.second_differences()
-        return ridge + (self.smooth * float(np.sum((smoothing @ theta) ** 2)) if smoothing.shape[0] else 0.0)
+        return ridge + (self.smooth * float(np.sum((layout.second_differences() @ theta) ** 2)) if self.smooth > 0 else 0.0)
 
-    def _solve_quadratic(self, layout: Layout, quadratic: NDArray[np.float64], linear: NDArray[np.float64], scale: float) -> NDArray[np.float64]:
+    def _solve_quadratic(self, layout: Layout, quadratic: Quadratic, scale: float) -> NDArray[np.float64]:
         """argmin theta^T A theta - 2 c^T theta + ridge * scale * |theta - theta0|^2
         + smooth * |second differences|^2, under the monotone constraints (a cvxpy QP)."""
         import cvxpy as cp
 
         theta = cp.Variable(layout.size)
-        regularised = quadratic + (self.ridge * scale) * np.eye(layout.size)
-        shifted = linear + (self.ridge * scale) * layout.theta0
-        objective = cp.quad_form(theta, cp.psd_wrap((regularised + regularised.T) / 2)) - 2 * shifted @ theta
-        smoothing = layout.second_differences()
-        if self.smooth > 0 and smoothing.shape[0]:
+        ridge = self.ridge * scale
+        shifted = quadratic.linear + ridge * layout.theta0  # the ridge's linear part
+        constraints: list[Any] = []
+        if isinstance(quadratic, DenseQuadratic):
+            regularised = (quadratic.matrix + quadratic.matrix.T) / 2
+            regularised.flat[:: layout.size + 1] += ridge
+            objective = cp.quad_form(theta, cp.psd_wrap(regularised)) - 2 * shifted @ theta
+        else:  # |r|^2 with r = F theta - f: the solver sees P = I on r and F as it is, sparse
+            residual = cp.Variable(quadratic.factor.shape[0])
+            objective = cp.sum_squares(residual) + ridge * cp.sum_squares(theta) - 2 * shifted @ theta
+            constraints.append(residual == quadratic.factor @ theta - quadratic.offset)
+        smoothing = layout.second_differences() if self.smooth > 0 else None
+        if smoothing is not None and smoothing.shape[0]:
             objective = objective + self.smooth * cp.sum_squares(smoothing @ theta)
-        constraints = [layout.monotone_matrix(self.directions) @ theta >= 0] if self.directions else []
+        if self.directions:
+            constraints.append(layout.monotone_matrix(self.directions) @ theta >= 0)
         solver = self._solver(_QP_SOLVERS, cp.installed_solvers())
         if solver == "SCS" and not constraints:
             constraints = [cp.sum(theta) <= 1e30]  # SCS refuses a problem without any constraint
@@ -218,6 +302,22 @@ class Refit(Pass):
             if name in installed:
                 return name
         raise UnsupportedError(f"refit: none of the solvers {', '.join(preferred)} is installed")
+
+
+def choose_form(layout: Layout, rows: int, form: str = "auto") -> str:
+    """The formulation for `rows` rows: `form`, or with auto the one that holds less (G has
+    p^2 entries, X about rows * nonzeros_per_row); refuses one over MEMORY_BUDGET."""
+    per_row = nonzeros_per_row(layout)
+    size = {"dense": 8 * layout.size**2, "factored": 12 * rows * per_row}
+    chosen = form if form != "auto" else min(size, key=lambda name: size[name])
+    if size[chosen] > MEMORY_BUDGET:
+        fits = MEMORY_BUDGET // (12 * per_row)
+        raise PwlcError(
+            f"refit: {layout.size:,} values on {rows:,} rows need {size['dense'] / 2**30:.3g} GiB for G (form=dense) or "
+            f"{size['factored'] / 2**30:.3g} GiB for X (form=factored), over the budget of {MEMORY_BUDGET / 2**30:.3g} GiB"
+            + (f"; fit on a sample with max_rows={fits} (or fewer)" if fits >= 1 else "")
+        )
+    return chosen
 
 
 def parse_monotone(text: str) -> dict[str, int]:
@@ -292,24 +392,28 @@ class Layout:
         """(term, first column, count) for the ordered values of each curve and step."""
         return [(t, o, len(t.ys) if isinstance(t, Curve) else len(t.values)) for t, o in zip(self.terms, self.offsets) if isinstance(t, (Curve, Step))]
 
-    def second_differences(self) -> NDArray[np.float64]:
-        rows = []
-        for _, first, count in self._ordered_blocks():
-            for i in range(first + 1, first + count - 1):
-                row = np.zeros(self.size)
-                row[[i - 1, i, i + 1]] = (1.0, -2.0, 1.0)
-                rows.append(row)
-        return np.array(rows).reshape(len(rows), self.size)
+    def second_differences(self) -> Any:
+        """One sparse row per inner value of each curve and step: its second difference."""
+        rows = [((i - 1, i, i + 1), (1.0, -2.0, 1.0)) for _, first, count in self._ordered_blocks() for i in range(first + 1, first + count - 1)]
+        return sparse_rows(rows, self.size)
 
-    def monotone_matrix(self, directions: dict[str, int]) -> NDArray[np.float64]:
+    def monotone_matrix(self, directions: dict[str, int]) -> Any:
+        """One sparse row per neighbouring pair of values on a monotone feature: >= 0 when in order."""
         rows = []
         for term, first, count in self._ordered_blocks():
             sign = directions.get(term.feature, 0)  # type: ignore[union-attr]
-            for i in range(first, first + count - 1) if sign else ():
-                row = np.zeros(self.size)
-                row[[i, i + 1]] = (-sign, sign)
-                rows.append(row)
-        return np.array(rows).reshape(len(rows), self.size)
+            rows += [((i, i + 1), (-float(sign), float(sign))) for i in range(first, first + count - 1)] if sign else []
+        return sparse_rows(rows, self.size)
+
+
+def sparse_rows(rows: Sequence[tuple[tuple[int, ...], tuple[float, ...]]], size: int) -> Any:
+    """A CSR matrix with one row per (columns, values) pair (never p-dense: p may be 100k)."""
+    from scipy import sparse
+
+    row_ids = [k for k, (columns, _) in enumerate(rows) for _ in columns]
+    column_ids = [j for columns, _ in rows for j in columns]
+    values = [v for _, row_values in rows for v in row_values]
+    return sparse.csr_matrix((values, (row_ids, column_ids)), shape=(len(rows), size))
 
 
 def term_design(term: Term, columns: dict[str, Column], count: int) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[np.bool_]]:
@@ -392,19 +496,22 @@ def _slices(rows: int, chunk: int) -> list[slice]:
     return [slice(start, min(start + chunk, rows)) for start in range(0, rows, chunk)]
 
 
+def nonzeros_per_row(layout: Layout) -> int:
+    """Nonzeros of a row of X at most (a grid's missing row or column has fewer)."""
+    return 1 + sum(4 if isinstance(t, Grid) else 2 if isinstance(t, Curve) else 1 for t in layout.terms)
+
+
 def use_dense(layout: Layout) -> bool:
     """Whether chunks of the design should be dense: a dense BLAS product `A.T @ A` does
     rows * p^2 / 2 multiply-adds, a sparse one rows * nnz^2 scattered ones (nnz per row
     about twice the number of curves), each about 50 times slower."""
-    nonzeros_per_row = 1 + sum(4 if isinstance(t, Grid) else 2 if isinstance(t, Curve) else 1 for t in layout.terms)
-    return layout.size * layout.size / 2 < 50 * nonzeros_per_row**2
+    return layout.size * layout.size / 2 < 50 * nonzeros_per_row(layout) ** 2
 
 
 def design_chunks(layout: Layout, data: PassData, chunk: int, dense: bool) -> Iterator[tuple[Any, NDArray[np.bool_], slice]]:
-    """(design, rows with a score, row slice) for consecutive chunks of the data; a dense
-    chunk holds at most 64 MB."""
-    if dense:
-        chunk = max(1, min(chunk, 8_000_000 // layout.size))
+    """(design, rows with a score, row slice) for consecutive chunks of the data; a chunk
+    holds at most 8M entries (dense) or nonzeros (sparse: ~200 MB of triples while built)."""
+    chunk = max(1, min(chunk, 8_000_000 // (layout.size if dense else nonzeros_per_row(layout))))
     for rows in _slices(data.rows, chunk):
         design, keep = layout.dense_design(data.columns, rows) if dense else layout.design(data.columns, rows)
         yield design, keep, rows
@@ -439,6 +546,55 @@ def sufficient_statistics(
     return gram, moment, total, yy
 
 
+def design_rows(
+    layout: Layout, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], chunk: int, what: str
+) -> tuple[Any, NDArray[np.float64], NDArray[np.float64]]:
+    """The sparse design (CSR) of the rows with a score and a finite target, their targets
+    and weights; built over chunks of rows, so only X itself is ever whole."""
+    from scipy import sparse
+
+    designs, targets, weights = [], [], []
+    for design, keep, rows in design_chunks(layout, data, chunk, dense=False):
+        keep &= np.isfinite(target[rows])
+        designs.append(design[keep])
+        targets.append(target[rows][keep])
+        weights.append(weight[rows][keep])
+    w = np.concatenate(weights) if weights else np.zeros(0)
+    if not w.sum() > 0:
+        raise DataError(f"refit: no row of the data has both a score and {what}")
+    design = sparse.vstack(designs, format="csr")
+    design.eliminate_zeros()  # a curve's weight 0 at clamped rows: the solver need not see it
+    return design, np.concatenate(targets), w
+
+
+def rows_scaled(design: Any, factors: NDArray[np.float64]) -> Any:
+    """diag(factors) @ design for a CSR design, sharing its index arrays."""
+    from scipy import sparse
+
+    return sparse.csr_matrix((design.data * np.repeat(factors, np.diff(design.indptr)), design.indices, design.indptr), shape=design.shape)
+
+
+def squared_loss(
+    layout: Layout, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], chunk: int, form: str
+) -> Quadratic:
+    """The weighted mean squared error of X theta against the target, as a quadratic in theta."""
+    if form == "dense":
+        gram, moment, total, yy = sufficient_statistics(layout, data, target, weight, chunk)
+        return DenseQuadratic(gram / total, moment / total, yy / total)
+    design, y, w = design_rows(layout, data, target, weight, chunk, "a finite target")
+    root = np.sqrt(w / w.sum())
+    return FactoredQuadratic(rows_scaled(design, root), root * y, np.zeros(layout.size))
+
+
+def logistic_rows(design: Any, y: NDArray[np.float64], w: NDArray[np.float64], theta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """For some rows: the weighted sum of their log loss at theta, their curvature weights
+    w p (1 - p) (the Hessian is X^T diag(these) X) and the gradient X^T w (p - y)."""
+    scores = design @ theta
+    probability = 0.5 * (1.0 + np.tanh(scores / 2))  # 1 / (1 + exp(-s)) without overflow
+    loss = float(w @ (np.logaddexp(0.0, scores) - y * scores))
+    return loss, w * probability * (1 - probability), design.T @ (w * (probability - y))
+
+
 def logistic_statistics(
     layout: Layout, data: PassData, labels: NDArray[np.float64], weight: NDArray[np.float64], theta: NDArray[np.float64], chunk: int
 ) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
@@ -450,11 +606,10 @@ def logistic_statistics(
     for design, keep, rows in design_chunks(layout, data, chunk, use_dense(layout)):
         keep &= np.isfinite(labels[rows])
         design, y, w = design[keep], labels[rows][keep], weight[rows][keep]
-        scores = design @ theta
-        probability = 0.5 * (1.0 + np.tanh(scores / 2))  # 1 / (1 + exp(-s)) without overflow
-        loss += float(w @ (np.logaddexp(0.0, scores) - y * scores))
-        hessian += weighted_gram(design, w * probability * (1 - probability))
-        gradient += design.T @ (w * (probability - y))
+        chunk_loss, curvature, chunk_gradient = logistic_rows(design, y, w, theta)
+        loss += chunk_loss
+        hessian += weighted_gram(design, curvature)
+        gradient += chunk_gradient
         total += float(w.sum())
     if total == 0:
         raise DataError("refit: no row of the data has both a score and a label")
