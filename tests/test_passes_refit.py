@@ -337,9 +337,10 @@ def test_over_the_memory_budget_refit_refuses_and_names_a_sample_that_fits(probl
 
     truth, data = problem
     teacher = evaluate(truth, data, output="score")
-    monkeypatch.setattr(refit, "MEMORY_BUDGET", 10_000)  # G of 15 values is 1,800 bytes: dense fits
+    monkeypatch.setattr(refit, "PEAK_BYTES", {"dense": 100, "factored": 100})
+    monkeypatch.setattr(refit, "MEMORY_BUDGET", 30_000)  # G of 15 values: 22,500 bytes fits
     optimize(truth, "refit", data, teacher=teacher)
-    monkeypatch.setattr(refit, "MEMORY_BUDGET", 1_000)  # neither G nor X of 3,000 rows fits
+    monkeypatch.setattr(refit, "MEMORY_BUDGET", 20_000)  # and X of 3,000 rows x 5 nonzeros does not
     with pytest.raises(PwlcError, match=r"over the budget of .* GiB; fit on a sample with max_rows=(\d+)") as error:
         optimize(truth, "refit", data, teacher=teacher)
     rows = int(error.value.args[0].rsplit("max_rows=", 1)[1].split()[0])

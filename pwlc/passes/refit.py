@@ -26,8 +26,9 @@ Two formulations of the same problem, chosen by size (`form=auto`, or `dense`/`f
   (relative) or after `max_iter` steps. Exact on every row; no exponential cone needed.
 - `max_rows` (0: all rows) optionally fits on a uniform sample of that many rows instead
   (weights scaled up to the full count, the sample fixed by `seed`), for speed. When both
-  G (8 p^2 bytes) and X (12 bytes a nonzero) would exceed MEMORY_BUDGET, refit refuses
-  and names the `max_rows` that fits, rather than run out of memory.
+  forms would take more than MEMORY_BUDGET (6 GiB, estimated from the size of G or X by
+  PEAK_BYTES), refit refuses and names the `max_rows` that fits, rather than run out of
+  memory.
 
 Rows with a missing score (a term without a `missing` value, its input missing) are left
 out. A small ridge `ridge * ||theta - theta_0||^2` (scaled by the mean diagonal of G) keeps
@@ -60,11 +61,12 @@ _QP_SOLVERS = ("CLARABEL", "OSQP", "SCS", "HIGHS")
 _QUIET: dict[str, dict[str, Any]] = {"HIGHS": {"log_to_console": False, "output_flag": False}, "OSQP": {"polishing": False}}
 
 
-# What one formulation may hold: G (8 p^2 bytes, dense) or X (12 bytes a nonzero: value and
-# int32 column, factored). cvxpy's canonicalization and CLARABEL's KKT system copy it many
-# times: measured peaks of 15x G (14.7 GB for G of 0.97 GB) and ~17x X (3.7 GB for X of
-# 214 MB), so this keeps a refit near 6-7 GB at most (benchmarks/results/passes.md).
-MEMORY_BUDGET = 400 << 20
+# The peak memory of a refit, in bytes per entry of G (form=dense) or per nonzero of X
+# (form=factored): cvxpy's canonicalization and CLARABEL's KKT system copy either many times
+# over. Measured (benchmarks/results/passes.md): 5.4 GB for G of 6,001^2 entries (20x its 8
+# bytes an entry), 6.1 GB for X of 31M nonzeros.
+PEAK_BYTES = {"dense": 160, "factored": 200}
+MEMORY_BUDGET = 6 << 30  # the estimated peak a refit may reach; over it, refit refuses
 
 
 def _ridge_scale(diagonal: NDArray[np.float64]) -> float:
@@ -305,16 +307,16 @@ class Refit(Pass):
 
 
 def choose_form(layout: Layout, rows: int, form: str = "auto") -> str:
-    """The formulation for `rows` rows: `form`, or with auto the one that holds less (G has
-    p^2 entries, X about rows * nonzeros_per_row); refuses one over MEMORY_BUDGET."""
+    """The formulation for `rows` rows: `form`, or with auto the one that takes less memory
+    (G has p^2 entries, X about rows * nonzeros_per_row); refuses one over MEMORY_BUDGET."""
     per_row = nonzeros_per_row(layout)
-    size = {"dense": 8 * layout.size**2, "factored": 12 * rows * per_row}
-    chosen = form if form != "auto" else min(size, key=lambda name: size[name])
-    if size[chosen] > MEMORY_BUDGET:
-        fits = MEMORY_BUDGET // (12 * per_row)
+    peak = {"dense": PEAK_BYTES["dense"] * layout.size**2, "factored": PEAK_BYTES["factored"] * rows * per_row}
+    chosen = form if form != "auto" else min(peak, key=lambda name: peak[name])
+    if peak[chosen] > MEMORY_BUDGET:
+        fits = MEMORY_BUDGET // (PEAK_BYTES["factored"] * per_row)
         raise PwlcError(
-            f"refit: {layout.size:,} values on {rows:,} rows need {size['dense'] / 2**30:.3g} GiB for G (form=dense) or "
-            f"{size['factored'] / 2**30:.3g} GiB for X (form=factored), over the budget of {MEMORY_BUDGET / 2**30:.3g} GiB"
+            f"refit: {layout.size:,} values on {rows:,} rows would take about {peak['dense'] / 2**30:.3g} GiB with G (form=dense) "
+            f"or {peak['factored'] / 2**30:.3g} GiB with X (form=factored), over the budget of {MEMORY_BUDGET / 2**30:.3g} GiB"
             + (f"; fit on a sample with max_rows={fits} (or fewer)" if fits >= 1 else "")
         )
     return chosen
