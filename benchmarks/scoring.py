@@ -9,9 +9,13 @@ distilled (3 segments per curve) then optimized with -O2. For each compiled mode
 
 - Python scalar loop: the emitted function called once per row (on a subset);
 - Python batch: the same function called once with numpy arrays;
-- C: compiled with gcc -O2, `NAME_batch` called through ctypes on column arrays;
+- C: compiled with gcc -O2, `NAME_batch` called through ctypes on column arrays; next to
+  it, in the same library, a plain C loop calling `NAME(&row)` once per row (what
+  `NAME_batch` was before it scored a block of rows term by term), for the ratio;
 - SQL: the emitted query in DuckDB (on a table already loaded) and SQLite (on a subset);
-- the memory-bandwidth bound: numpy reading the same 20 columns once (summing them).
+- the memory-bandwidth bound: numpy reading the same 20 columns once (summing them);
+- the cost of the C library's log1p per call, and how many log/log1p calls the emitted C
+  makes per row, so the table says how much of the C time the transforms take.
 
 Every engine's scores are checked against the reference evaluator on the first rows.
 
@@ -48,6 +52,7 @@ CATEGORICAL = ("homeownership", "verified_income", "loan_purpose")
 TARGET = "interest_rate"
 CHECK_ROWS = 20_000  # rows on which every engine is compared with the reference evaluator
 BEST_OF = 3  # each fast timing is the best of this many runs
+C_BEST_OF = 7  # the C timings (0.1-0.5 s each) are the best of more runs: the machine is shared
 
 
 def load(rows: int) -> tuple[Any, np.ndarray, Any]:
@@ -87,13 +92,17 @@ def train_lightgbm(X: Any, y: np.ndarray) -> tuple[Any, Callable[[Any], Any]]:
     return model, lambda data: model.predict(frame(data))
 
 
-def best_time(run: Callable[[], Any], repeats: int = BEST_OF) -> tuple[float, Any]:
-    """The fastest of `repeats` runs (seconds) and the last result."""
+def best_time(run: Callable[[], Any], repeats: int = BEST_OF, clock: Callable[[], float] = time.perf_counter) -> tuple[float, Any]:
+    """The fastest of `repeats` runs (seconds on `clock`) and the last result.
+
+    Wall-clock time by default. What runs on this thread only (the bandwidth bound and the
+    C library) is timed on this thread's CPU clock: the machine is shared, and time the
+    scheduler gives to other processes would otherwise count against it."""
     best, result = math.inf, None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         result = run()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best, result
 
 
@@ -101,7 +110,7 @@ def bandwidth_bound(data: Any) -> float:
     """Seconds for numpy to read every input column once (categoricals as int32 codes)."""
     columns = [data[name].to_numpy(dtype=np.float64) for name in NUMERIC]
     columns += [data[name].astype("category").cat.codes.to_numpy() for name in CATEGORICAL]
-    seconds, _ = best_time(lambda: sum(float(column.sum()) for column in columns), 5)
+    seconds, _ = best_time(lambda: sum(float(column.sum()) for column in columns), 7, time.thread_time)
     return seconds
 
 
@@ -128,11 +137,22 @@ class Emitted:
         arguments = {i.name: self.numeric.get(i.name, self.categorical.get(i.name)) for i in self.model.inputs}
         return np.asarray(self.python(**arguments), dtype=np.float64)
 
-    def c_batch(self) -> Callable[[], np.ndarray]:
-        """A closure scoring every row through NAME_batch (compiling and loading once)."""
+    def c_row_loop(self, backend: Any = c_backend) -> str:
+        """C source of `NAME_row_loop`: the same columns, scored by calling NAME once per row."""
+        name, names = self.model.name, backend.c_names(self.model)
+        copies = "".join(f"        row.{field} = columns->{field}[i];\n" for field in names.fields.values())
+        signature = f"void {name}_row_loop(size_t n, const struct {name}_columns *columns, double *out)"
+        return (
+            f"\n{signature};\n{signature}\n{{\n    size_t i;\n    for (i = 0; i < n; i++) {{\n"
+            f"        struct {names.struct} row;\n{copies}        out[i] = {name}(&row);\n    }}\n}}\n"
+        )
+
+    def c_batch(self, function: str = "batch", backend: Any = c_backend) -> Callable[[], np.ndarray]:
+        """A closure scoring every row through NAME_batch (or NAME_row_loop), compiling and
+        loading once. `backend` prints the C (another commit's, for --c-baseline)."""
         from engines import columns_struct, compile_c  # tests/ is put on sys.path in main()
 
-        library = ctypes.CDLL(str(compile_c(c_backend.emit(self.model))[0]))
+        library = ctypes.CDLL(str(compile_c(backend.emit(self.model) + self.c_row_loop(backend))[0]))
         names = c_backend.c_names(self.model)
         struct = columns_struct(self.model)
         keep_alive: list[Any] = []
@@ -154,7 +174,7 @@ class Emitted:
         instance = struct(**fields)
         n = len(self.data)
         out = np.empty(n, dtype=np.float64)
-        batch = getattr(library, f"{self.model.name}_batch")
+        batch = getattr(library, f"{self.model.name}_{function}")
         batch.argtypes = [ctypes.c_size_t, ctypes.POINTER(struct), ctypes.POINTER(ctypes.c_double)]
         batch.restype = None
         self._c = (library, keep_alive, instance)
@@ -201,6 +221,68 @@ class Emitted:
         return run
 
 
+LOG1P_SOURCE = """#include <math.h>
+#include <stddef.h>
+double sum_log1p(size_t n, const double *x);
+double sum_log1p(size_t n, const double *x)
+{
+    double sum = 0.0;
+    size_t i;
+    for (i = 0; i < n; i++)
+        sum += log1p(x[i]);
+    return sum;
+}
+"""
+
+
+def log1p_seconds(data: Any) -> float:
+    """CPU seconds per call of the C library's log1p, on the data's positive values (gcc -O2)."""
+    from engines import compile_c
+
+    library = ctypes.CDLL(str(compile_c(LOG1P_SOURCE)[0]))
+    library.sum_log1p.argtypes = [ctypes.c_size_t, ctypes.POINTER(ctypes.c_double)]
+    library.sum_log1p.restype = ctypes.c_double
+    x = np.concatenate([data[name].to_numpy(dtype=np.float64) for name in NUMERIC])
+    x = np.ascontiguousarray(x[np.isfinite(x) & (x > 0)][:1_000_000])
+    seconds, _ = best_time(lambda: library.sum_log1p(len(x), x.ctypes.data_as(ctypes.POINTER(ctypes.c_double))), C_BEST_OF, time.thread_time)
+    return seconds / len(x)
+
+
+def log_calls_per_row(model: Model, data: Any) -> float:
+    """How many log/log1p calls the emitted C makes per row: three (x and the two knots of
+    its segment) for each row strictly between the end knots of a curve with fx != identity."""
+    from pwlc.ir import Curve
+
+    calls = 0.0
+    for term in model.terms:
+        if isinstance(term, Curve) and term.fx != "identity":
+            x = data[term.feature].to_numpy(dtype=np.float64)
+            calls += 3 * float(np.mean((x > term.xs[0]) & (x < term.xs[-1])))
+    return calls
+
+
+def backend_at(commit: str) -> Any:
+    """pwlc/backends/c.py as it was at `commit` (git show), loaded as a module beside the
+    current one; it imports the rest of pwlc from the working tree."""
+    import importlib.util
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    sha = subprocess.run(["git", "rev-parse", commit], capture_output=True, text=True, check=True).stdout.strip()
+    text = subprocess.run(["git", "show", f"{sha}:pwlc/backends/c.py"], capture_output=True, text=True, check=True).stdout
+    path = Path(tempfile.mkdtemp(prefix="pwlc-baseline-")) / "c_baseline.py"
+    path.write_text(text, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"c_baseline_{sha[:7]}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    module.commit = sha
+    return module
+
+
 def size(model: Model) -> str:
     from pwlc.ir import Curve, Step, Table
 
@@ -227,8 +309,13 @@ def measure(label: str, model: Model, data: Any, teacher_rate: float, bound_rate
     record(f"python scalar ({args.scalar_rows:,} rows)", seconds, args.scalar_rows, scores)
     seconds, scores = best_time(emitted.python_batch)
     record("python batch (numpy)", seconds, rows, scores)
-    seconds, scores = best_time(emitted.c_batch())
+    seconds, scores = best_time(emitted.c_batch(), C_BEST_OF, time.thread_time)
     record("C gcc -O2, NAME_batch", seconds, rows, scores)
+    seconds, scores = best_time(emitted.c_batch("row_loop"), C_BEST_OF, time.thread_time)
+    record("C gcc -O2, NAME per row", seconds, rows, scores)
+    if args.c_baseline is not None:
+        seconds, scores = best_time(emitted.c_batch(backend=args.c_baseline), C_BEST_OF, time.thread_time)
+        record(f"C gcc -O2, NAME_batch at {args.c_baseline.commit[:7]}", seconds, rows, scores)
     seconds, scores = best_time(emitted.duckdb())
     record("SQL DuckDB", seconds, rows, scores)
     seconds, scores = best_time(emitted.sqlite(args.sqlite_rows), 1)
@@ -238,6 +325,19 @@ def measure(label: str, model: Model, data: Any, teacher_rate: float, bound_rate
     print(f"  {'engine':<34}{'rows/s':>14}{'× teacher':>11}{'% of bound':>12}{'max |Δ| vs evaluator':>22}")
     for engine, rate, error in results:
         print(f"  {engine:<34}{rate:>14,.0f}{rate / teacher_rate:>11.1f}{100 * rate / bound_rate:>11.1f}%{error:>22.1e}")
+    rates = {engine: rate for engine, rate, _ in results}
+    print(f"  C: NAME_batch / NAME per row = {rates['C gcc -O2, NAME_batch'] / rates['C gcc -O2, NAME per row']:.2f}x")
+    if args.c_baseline is not None:
+        before = rates[f"C gcc -O2, NAME_batch at {args.c_baseline.commit[:7]}"]
+        print(f"  C: NAME_batch now / at {args.c_baseline.commit[:7]} = {rates['C gcc -O2, NAME_batch'] / before:.2f}x")
+    calls = log_calls_per_row(model, data)
+    if calls:
+        log_time = calls * args.log1p_seconds
+        print(
+            f"  C: {calls:.1f} log/log1p calls per row x {args.log1p_seconds * 1e9:.1f} ns = {log_time * 1e9:.0f} ns of "
+            f"{1e9 / rates['C gcc -O2, NAME_batch']:.0f} ns per row; the logs alone cap it at "
+            f"{1 / log_time:,.0f} rows/s ({100 / log_time / bound_rate:.0f}% of bound)"
+        )
     return results
 
 
@@ -251,7 +351,9 @@ def main() -> None:
     parser.add_argument("--scalar-rows", type=int, default=20_000, help="rows for the Python scalar loop")
     parser.add_argument("--sqlite-rows", type=int, default=100_000, help="rows for SQLite")
     parser.add_argument("--teachers", default="ebm,lightgbm")
+    parser.add_argument("--c-baseline", metavar="COMMIT", help="also time NAME_batch as the C backend of this git commit printed it")
     args = parser.parse_args()
+    args.c_baseline = None if args.c_baseline is None else backend_at(args.c_baseline)
     warnings.filterwarnings("ignore", category=UserWarning)
 
     X, y, data = load(args.rows)
@@ -259,6 +361,9 @@ def main() -> None:
     bound_rate = len(data) / bound
     print(f"Lending Club: {len(NUMERIC)} numeric + {len(CATEGORICAL)} categorical features; trained on {len(X):,} rows, scored on {len(data):,}")
     print(f"memory-bandwidth bound (numpy sums the 20 columns once): {bound * 1e3:.1f} ms = {bound_rate:,.0f} rows/s")
+    print("(the bound and the C rows: best CPU time of this thread; the others: best wall time)")
+    args.log1p_seconds = log1p_seconds(data)
+    print(f"the C library's log1p: {args.log1p_seconds * 1e9:.1f} ns per call (gcc -O2, CPU time)")
     trainers = {"ebm": ("EBM", train_ebm), "lightgbm": ("LightGBM additive", train_lightgbm)}
     for key in args.teachers.split(","):
         title, train = trainers[key]

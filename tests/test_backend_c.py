@@ -280,11 +280,11 @@ def test_hand_edited_file_reads_back() -> None:
 @pytest.mark.parametrize(
     ("edit", "message", "where"),
     [
-        (lambda t: t.replace("PWLC_COUNT(knots)", "3", 1), "count 3 does not match the 4 items of knots", "return pwlc_curve"),
+        (lambda t: t.replace("PWLC_COUNT(age_curve_knots)", "3", 1), "count 3 does not match the 4 items of age_curve_knots", "return pwlc_curve"),
         (lambda t: t.replace("+ age_curve(row->age)", "+ age_curv(row->age)", 1), "expected a number or a call of a term function", "age_curv(row"),
-        (lambda t: t.replace("{18.0, 0.61}", "{18.0}", 1), "each row of knots needs 2 values", "{18.0}"),
+        (lambda t: t.replace("{18.0, 0.61}", "{18.0}", 1), "each row of age_curve_knots needs 2 values", "{18.0}"),
         (lambda t: t.replace("PWLC_IDENTITY, NAN)", "PWLC_SQRT, NAN)", 1), "expected one of PWLC_IDENTITY", "return pwlc_curve"),
-        (lambda t: t.replace("knots[][2] =", "knots[][2 =", 1), "unexpected '='", "knots[][2 ="),
+        (lambda t: t.replace("age_curve_knots[][2] =", "age_curve_knots[][2 =", 1), "unexpected '='", "knots[][2 ="),
         (lambda t: t.replace('"Female"', '"Fe\\qmale"', 1), "unknown escape \\q", '"Fe'),
     ],
     ids=["count", "unknown-function", "short-pair", "transform", "syntax", "escape"],
@@ -311,12 +311,25 @@ def test_reader_errors_point_at_the_mistake(edit, message: str, where: str) -> N
     [
         (lambda t: t.replace("        + sex_table(row->sex)\n", "", 1), "(term 5)", "pwlc_category_rows(m, columns->sex"),
         (lambda t: t.replace("    return -0.35\n", "    return -0.3\n", 1), "(term 1)", "pwlc_constant_rows(m, sum, -0.35)"),
-        (lambda t: t.replace("sum, age_curve);", "sum, priors_count_curve);", 1), "(term 2)", "columns->age + start, sum, priors_count_curve);"),
+        (lambda t: t.replace("sum, sex_table);", "sum, c_charge_degree_table);", 1), "(term 5)", "columns->sex + start, sum, c_charge_degree_table);"),
+        (lambda t: t.replace("PWLC_LOG1P, NAN);", "PWLC_LOG, NAN);", 1), "(term 4)", "columns->length_of_stay + start"),
+        (lambda t: t.replace(" " * 20 + "age_curve_knots, PWLC_COUNT(age_curve_knots)", " " * 20 + "priors_count_curve_knots, PWLC_COUNT(priors_count_curve_knots)", 1), "(term 2)", "columns->age + start"),
+        (lambda t: t.replace("PWLC_IDENTITY, 0.0);", "PWLC_IDENTITY, 0.5);", 2).replace("PWLC_IDENTITY, 0.5);", "PWLC_IDENTITY, 0.0);", 1), "(term 3)", "columns->priors_count + start"),
         (lambda t: t.replace("    pwlc_category_rows(m, columns->c_charge_degree + start, sum, c_charge_degree_table);\n", "", 1), "score_rows has 5 terms, score has 6", "static void score_rows"),
         (lambda t: t.replace("    pwlc_zero_rows(m, sum);\n", "    pwlc_zero_rows(m, sum);\n    pwlc_constant_rows(m, sum, 1.0);\n", 1), "(term 1)", "pwlc_constant_rows(m, sum, 1.0)"),
         (lambda t: t.replace("        + c_charge_degree_table(row->c_charge_degree);\n", ";\n", 1).replace("+ sex_table(row->sex)\n;", "+ sex_table(row->sex);"), "score_rows has 6 terms, score has 5", "c_charge_degree + start"),
     ],
-    ids=["term-deleted-from-score-only", "constant-edited-in-score-only", "batch-calls-another-term", "batch-lost-a-term", "batch-gained-a-term", "score-lost-its-last-term"],
+    ids=[
+        "term-deleted-from-score-only",
+        "constant-edited-in-score-only",
+        "batch-calls-another-term",
+        "fx-edited-in-score-only",
+        "batch-curve-reads-other-knots",
+        "missing-edited-in-batch-only",
+        "batch-lost-a-term",
+        "batch-gained-a-term",
+        "score-lost-its-last-term",
+    ],
 )
 def test_batch_that_differs_from_score_is_refused(edit, detail: str, where: str) -> None:  # type: ignore[no-untyped-def]
     text = edit(c.emit(pwlc.read(GOLDEN / "recidivism.pwl")))

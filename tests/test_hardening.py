@@ -566,7 +566,7 @@ def test_cli_unsupported_model_file_exit_1_without_traceback(tmp_path: Path) -> 
 
 # --- found by `python -m tests.fuzzing --cases 100000` (seed 0) --------------------------------
 
-KNOT_ARRAY = "    static const double knots[][2] = {{0.0, -0.1}, {30.0, 0.3}, {400.0, 0.52}};"
+KNOT_ARRAY = "static const double length_of_stay_curve_knots[][2] = {{0.0, -0.1}, {30.0, 0.3}, {400.0, 0.52}};"
 
 
 def test_c_reader_rejects_a_non_integer_array_size() -> None:

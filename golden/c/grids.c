@@ -72,11 +72,13 @@ static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t s
     return base + PWLC_BELOW(edges[base * stride], x, at_edge);
 }
 
-/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
-static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN.
+   t, when not NULL, holds the knots' transforms (the batch computes them once per block). */
+static inline double pwlc_interpolate(double x, const double knots[][2], size_t n, enum pwlc_transform fx,
+                                      double missing, const double *t)
 {
     size_t lo;
-    double t, t0, t1;
+    double t0, t1;
     if (isnan(x))
         return missing;
     if (x <= knots[0][0])
@@ -84,10 +86,14 @@ static inline double pwlc_curve(double x, const double knots[][2], size_t n, enu
     if (x >= knots[n - 1][0])
         return knots[n - 1][1];
     lo = n > 2 ? pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER) : 0; /* the inner knots at or below x */
-    t = pwlc_transform(fx, x);
-    t0 = pwlc_transform(fx, knots[lo][0]);
-    t1 = pwlc_transform(fx, knots[lo + 1][0]);
-    return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
+    t0 = t != NULL ? t[lo] : pwlc_transform(fx, knots[lo][0]);
+    t1 = t != NULL ? t[lo + 1] : pwlc_transform(fx, knots[lo + 1][0]);
+    return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((pwlc_transform(fx, x) - t0) / (t1 - t0));
+}
+
+static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+{
+    return pwlc_interpolate(x, knots, n, fx, missing, NULL);
 }
 
 /* Where an input falls on one axis of a grid: between cells lower and upper, at `weight`. */
@@ -181,12 +187,19 @@ static inline void pwlc_constant_rows(size_t m, double *sum, double value)
         sum[i] += value;
 }
 
-/* Adds term(x[i]) to sum[i] for each of the m rows. */
-static inline void pwlc_numeric_rows(size_t m, const double *x, double *sum, double (*term)(double))
+/* Adds the curve's value at x[i] to sum[i] for each of the m rows. The transforms of up to
+   32 knots are computed once for the block: a log or log1p costs as much as the rest of a
+   curve, and pwlc_curve computes two for the knots of each row. */
+static inline void pwlc_curve_rows(size_t m, const double *x, double *sum, const double knots[][2], size_t n,
+                                   enum pwlc_transform fx, double missing)
 {
+    double t[32] = {0.0};
     size_t i;
+    int transformed = fx != PWLC_IDENTITY && n <= PWLC_COUNT(t);
+    for (i = 0; transformed && i < n; i++)
+        t[i] = pwlc_transform(fx, knots[i][0]);
     for (i = 0; i < m; i++)
-        sum[i] += term(x[i]);
+        sum[i] += pwlc_interpolate(x[i], knots, n, fx, missing, transformed ? t : NULL);
 }
 
 /* Adds term(a[i], b[i]) to sum[i] for each of the m rows (two numeric columns). */
@@ -229,10 +242,11 @@ double score(const struct score_input *row);
 double score_probability(const struct score_input *row);
 
 /* curve on "age" */
+static const double age_curve_knots[][2] = {{20.0, -0.5}, {60.0, 0.5}};
+
 static double age_curve(double x)
 {
-    static const double knots[][2] = {{20.0, -0.5}, {60.0, 0.5}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+    return pwlc_curve(x, age_curve_knots, PWLC_COUNT(age_curve_knots), PWLC_IDENTITY, NAN);
 }
 
 /* grid on "age" x "income" */
@@ -309,7 +323,8 @@ static void score_rows(const struct score_columns *columns, size_t start, size_t
 {
     pwlc_zero_rows(m, sum);
     pwlc_constant_rows(m, sum, -1.0);
-    pwlc_numeric_rows(m, columns->age + start, sum, age_curve);
+    pwlc_curve_rows(m, columns->age + start, sum,
+                    age_curve_knots, PWLC_COUNT(age_curve_knots), PWLC_IDENTITY, NAN);
     pwlc_grid_dd_rows(m, columns->age + start, columns->income + start, sum, age_income_grid);
     pwlc_grid_sd_rows(m, columns->region + start, columns->age + start, sum, region_age_grid);
     pwlc_grid_dd_rows(m, columns->hours + start, columns->income + start, sum, hours_income_grid);

@@ -72,11 +72,13 @@ static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t s
     return base + PWLC_BELOW(edges[base * stride], x, at_edge);
 }
 
-/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
-static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN.
+   t, when not NULL, holds the knots' transforms (the batch computes them once per block). */
+static inline double pwlc_interpolate(double x, const double knots[][2], size_t n, enum pwlc_transform fx,
+                                      double missing, const double *t)
 {
     size_t lo;
-    double t, t0, t1;
+    double t0, t1;
     if (isnan(x))
         return missing;
     if (x <= knots[0][0])
@@ -84,10 +86,14 @@ static inline double pwlc_curve(double x, const double knots[][2], size_t n, enu
     if (x >= knots[n - 1][0])
         return knots[n - 1][1];
     lo = n > 2 ? pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER) : 0; /* the inner knots at or below x */
-    t = pwlc_transform(fx, x);
-    t0 = pwlc_transform(fx, knots[lo][0]);
-    t1 = pwlc_transform(fx, knots[lo + 1][0]);
-    return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
+    t0 = t != NULL ? t[lo] : pwlc_transform(fx, knots[lo][0]);
+    t1 = t != NULL ? t[lo + 1] : pwlc_transform(fx, knots[lo + 1][0]);
+    return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((pwlc_transform(fx, x) - t0) / (t1 - t0));
+}
+
+static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+{
+    return pwlc_interpolate(x, knots, n, fx, missing, NULL);
 }
 
 struct pwlc_entry {
@@ -131,12 +137,19 @@ static inline void pwlc_constant_rows(size_t m, double *sum, double value)
         sum[i] += value;
 }
 
-/* Adds term(x[i]) to sum[i] for each of the m rows. */
-static inline void pwlc_numeric_rows(size_t m, const double *x, double *sum, double (*term)(double))
+/* Adds the curve's value at x[i] to sum[i] for each of the m rows. The transforms of up to
+   32 knots are computed once for the block: a log or log1p costs as much as the rest of a
+   curve, and pwlc_curve computes two for the knots of each row. */
+static inline void pwlc_curve_rows(size_t m, const double *x, double *sum, const double knots[][2], size_t n,
+                                   enum pwlc_transform fx, double missing)
 {
+    double t[32] = {0.0};
     size_t i;
+    int transformed = fx != PWLC_IDENTITY && n <= PWLC_COUNT(t);
+    for (i = 0; transformed && i < n; i++)
+        t[i] = pwlc_transform(fx, knots[i][0]);
     for (i = 0; i < m; i++)
-        sum[i] += term(x[i]);
+        sum[i] += pwlc_interpolate(x[i], knots, n, fx, missing, transformed ? t : NULL);
 }
 
 /* Adds term(category[i]) to sum[i] for each of the m rows. A category's value is kept by
@@ -187,38 +200,44 @@ const char *const score_input_names[] = {
 double score(const struct score_input *row);
 
 /* curve on "x\"; DROP TABLE t; --" */
+static const double x___DROP_TABLE_t_____curve_knots[][2] = {{0.0, 1.0}, {1.0, 2.0}};
+
 static double x___DROP_TABLE_t_____curve(double x)
 {
-    static const double knots[][2] = {{0.0, 1.0}, {1.0, 2.0}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+    return pwlc_curve(x,
+                      x___DROP_TABLE_t_____curve_knots, PWLC_COUNT(x___DROP_TABLE_t_____curve_knots), PWLC_IDENTITY, NAN);
 }
 
 /* curve on "select" */
+static const double select_curve_knots[][2] = {{-1.0, 0.5}, {1.0, -0.5}};
+
 static double select_curve(double x)
 {
-    static const double knots[][2] = {{-1.0, 0.5}, {1.0, -0.5}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+    return pwlc_curve(x, select_curve_knots, PWLC_COUNT(select_curve_knots), PWLC_IDENTITY, NAN);
 }
 
 /* curve on "def" */
+static const double def_curve_knots[][2] = {{0.0, 0.0}, {10.0, 1.0}};
+
 static double def_curve(double x)
 {
-    static const double knots[][2] = {{0.0, 0.0}, {10.0, 1.0}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, 0.0);
+    return pwlc_curve(x, def_curve_knots, PWLC_COUNT(def_curve_knots), PWLC_IDENTITY, 0.0);
 }
 
 /* curve on "a b" */
+static const double a_b_curve_knots[][2] = {{0.0, 1.0}, {2.0, 3.0}};
+
 static double a_b_curve(double x)
 {
-    static const double knots[][2] = {{0.0, 1.0}, {2.0, 3.0}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+    return pwlc_curve(x, a_b_curve_knots, PWLC_COUNT(a_b_curve_knots), PWLC_IDENTITY, NAN);
 }
 
 /* curve on "a_b" */
+static const double a_b_2_curve_knots[][2] = {{0.0, -1.0}, {2.0, -3.0}};
+
 static double a_b_2_curve(double x)
 {
-    static const double knots[][2] = {{0.0, -1.0}, {2.0, -3.0}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+    return pwlc_curve(x, a_b_2_curve_knots, PWLC_COUNT(a_b_2_curve_knots), PWLC_IDENTITY, NAN);
 }
 
 /* table on "* / x / *" */
@@ -229,17 +248,19 @@ static double x___x____table(const char *category)
 }
 
 /* curve on "1st" */
+static const double x_1st_curve_knots[][2] = {{0.0, 0.5}, {1.0, 0.25}};
+
 static double x_1st_curve(double x)
 {
-    static const double knots[][2] = {{0.0, 0.5}, {1.0, 0.25}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+    return pwlc_curve(x, x_1st_curve_knots, PWLC_COUNT(x_1st_curve_knots), PWLC_IDENTITY, NAN);
 }
 
 /* curve on "naïve" */
+static const double na_ve_curve_knots[][2] = {{0.0, 0.0}, {1.0, 1.0}};
+
 static double na_ve_curve(double x)
 {
-    static const double knots[][2] = {{0.0, 0.0}, {1.0, 1.0}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+    return pwlc_curve(x, na_ve_curve_knots, PWLC_COUNT(na_ve_curve_knots), PWLC_IDENTITY, NAN);
 }
 
 /* The prediction: the sum of one term a line. */
@@ -279,14 +300,21 @@ static void score_rows(const struct score_columns *columns, size_t start, size_t
 {
     pwlc_zero_rows(m, sum);
     pwlc_constant_rows(m, sum, 0.0);
-    pwlc_numeric_rows(m, columns->x___DROP_TABLE_t____ + start, sum, x___DROP_TABLE_t_____curve);
-    pwlc_numeric_rows(m, columns->select + start, sum, select_curve);
-    pwlc_numeric_rows(m, columns->def + start, sum, def_curve);
-    pwlc_numeric_rows(m, columns->a_b + start, sum, a_b_curve);
-    pwlc_numeric_rows(m, columns->a_b_2 + start, sum, a_b_2_curve);
+    pwlc_curve_rows(m, columns->x___DROP_TABLE_t____ + start, sum,
+                    x___DROP_TABLE_t_____curve_knots, PWLC_COUNT(x___DROP_TABLE_t_____curve_knots), PWLC_IDENTITY, NAN);
+    pwlc_curve_rows(m, columns->select + start, sum,
+                    select_curve_knots, PWLC_COUNT(select_curve_knots), PWLC_IDENTITY, NAN);
+    pwlc_curve_rows(m, columns->def + start, sum,
+                    def_curve_knots, PWLC_COUNT(def_curve_knots), PWLC_IDENTITY, 0.0);
+    pwlc_curve_rows(m, columns->a_b + start, sum,
+                    a_b_curve_knots, PWLC_COUNT(a_b_curve_knots), PWLC_IDENTITY, NAN);
+    pwlc_curve_rows(m, columns->a_b_2 + start, sum,
+                    a_b_2_curve_knots, PWLC_COUNT(a_b_2_curve_knots), PWLC_IDENTITY, NAN);
     pwlc_category_rows(m, columns->x___x___ + start, sum, x___x____table);
-    pwlc_numeric_rows(m, columns->x_1st + start, sum, x_1st_curve);
-    pwlc_numeric_rows(m, columns->na_ve + start, sum, na_ve_curve);
+    pwlc_curve_rows(m, columns->x_1st + start, sum,
+                    x_1st_curve_knots, PWLC_COUNT(x_1st_curve_knots), PWLC_IDENTITY, NAN);
+    pwlc_curve_rows(m, columns->na_ve + start, sum,
+                    na_ve_curve_knots, PWLC_COUNT(na_ve_curve_knots), PWLC_IDENTITY, NAN);
 }
 
 /* score of rows 0 .. n-1 of the columns, written to out[0 .. n-1]. */

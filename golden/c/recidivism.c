@@ -73,11 +73,13 @@ static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t s
     return base + PWLC_BELOW(edges[base * stride], x, at_edge);
 }
 
-/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
-static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN.
+   t, when not NULL, holds the knots' transforms (the batch computes them once per block). */
+static inline double pwlc_interpolate(double x, const double knots[][2], size_t n, enum pwlc_transform fx,
+                                      double missing, const double *t)
 {
     size_t lo;
-    double t, t0, t1;
+    double t0, t1;
     if (isnan(x))
         return missing;
     if (x <= knots[0][0])
@@ -85,10 +87,14 @@ static inline double pwlc_curve(double x, const double knots[][2], size_t n, enu
     if (x >= knots[n - 1][0])
         return knots[n - 1][1];
     lo = n > 2 ? pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER) : 0; /* the inner knots at or below x */
-    t = pwlc_transform(fx, x);
-    t0 = pwlc_transform(fx, knots[lo][0]);
-    t1 = pwlc_transform(fx, knots[lo + 1][0]);
-    return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
+    t0 = t != NULL ? t[lo] : pwlc_transform(fx, knots[lo][0]);
+    t1 = t != NULL ? t[lo + 1] : pwlc_transform(fx, knots[lo + 1][0]);
+    return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((pwlc_transform(fx, x) - t0) / (t1 - t0));
+}
+
+static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+{
+    return pwlc_interpolate(x, knots, n, fx, missing, NULL);
 }
 
 struct pwlc_entry {
@@ -132,12 +138,19 @@ static inline void pwlc_constant_rows(size_t m, double *sum, double value)
         sum[i] += value;
 }
 
-/* Adds term(x[i]) to sum[i] for each of the m rows. */
-static inline void pwlc_numeric_rows(size_t m, const double *x, double *sum, double (*term)(double))
+/* Adds the curve's value at x[i] to sum[i] for each of the m rows. The transforms of up to
+   32 knots are computed once for the block: a log or log1p costs as much as the rest of a
+   curve, and pwlc_curve computes two for the knots of each row. */
+static inline void pwlc_curve_rows(size_t m, const double *x, double *sum, const double knots[][2], size_t n,
+                                   enum pwlc_transform fx, double missing)
 {
+    double t[32] = {0.0};
     size_t i;
+    int transformed = fx != PWLC_IDENTITY && n <= PWLC_COUNT(t);
+    for (i = 0; transformed && i < n; i++)
+        t[i] = pwlc_transform(fx, knots[i][0]);
     for (i = 0; i < m; i++)
-        sum[i] += term(x[i]);
+        sum[i] += pwlc_interpolate(x[i], knots, n, fx, missing, transformed ? t : NULL);
 }
 
 /* Adds term(category[i]) to sum[i] for each of the m rows. A category's value is kept by
@@ -188,24 +201,29 @@ double score(const struct score_input *row);
 double score_probability(const struct score_input *row);
 
 /* curve on "age" */
+static const double age_curve_knots[][2] = {{18.0, 0.61}, {25.0, 0.2}, {46.0, -0.45}, {70.0, -0.6}};
+
 static double age_curve(double x)
 {
-    static const double knots[][2] = {{18.0, 0.61}, {25.0, 0.2}, {46.0, -0.45}, {70.0, -0.6}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+    return pwlc_curve(x, age_curve_knots, PWLC_COUNT(age_curve_knots), PWLC_IDENTITY, NAN);
 }
 
 /* curve on "priors_count" */
+static const double priors_count_curve_knots[][2] = {{0.0, -0.4}, {3.0, 0.15}, {15.0, 0.9}};
+
 static double priors_count_curve(double x)
 {
-    static const double knots[][2] = {{0.0, -0.4}, {3.0, 0.15}, {15.0, 0.9}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, 0.0);
+    return pwlc_curve(x,
+                      priors_count_curve_knots, PWLC_COUNT(priors_count_curve_knots), PWLC_IDENTITY, 0.0);
 }
 
 /* curve on "length_of_stay" (fx = log1p) */
+static const double length_of_stay_curve_knots[][2] = {{0.0, -0.1}, {30.0, 0.3}, {400.0, 0.52}};
+
 static double length_of_stay_curve(double x)
 {
-    static const double knots[][2] = {{0.0, -0.1}, {30.0, 0.3}, {400.0, 0.52}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_LOG1P, NAN);
+    return pwlc_curve(x,
+                      length_of_stay_curve_knots, PWLC_COUNT(length_of_stay_curve_knots), PWLC_LOG1P, NAN);
 }
 
 /* table on "sex" */
@@ -259,9 +277,12 @@ static void score_rows(const struct score_columns *columns, size_t start, size_t
 {
     pwlc_zero_rows(m, sum);
     pwlc_constant_rows(m, sum, -0.35);
-    pwlc_numeric_rows(m, columns->age + start, sum, age_curve);
-    pwlc_numeric_rows(m, columns->priors_count + start, sum, priors_count_curve);
-    pwlc_numeric_rows(m, columns->length_of_stay + start, sum, length_of_stay_curve);
+    pwlc_curve_rows(m, columns->age + start, sum,
+                    age_curve_knots, PWLC_COUNT(age_curve_knots), PWLC_IDENTITY, NAN);
+    pwlc_curve_rows(m, columns->priors_count + start, sum,
+                    priors_count_curve_knots, PWLC_COUNT(priors_count_curve_knots), PWLC_IDENTITY, 0.0);
+    pwlc_curve_rows(m, columns->length_of_stay + start, sum,
+                    length_of_stay_curve_knots, PWLC_COUNT(length_of_stay_curve_knots), PWLC_LOG1P, NAN);
     pwlc_category_rows(m, columns->sex + start, sum, sex_table);
     pwlc_category_rows(m, columns->c_charge_degree + start, sum, c_charge_degree_table);
 }

@@ -72,11 +72,13 @@ static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t s
     return base + PWLC_BELOW(edges[base * stride], x, at_edge);
 }
 
-/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
-static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN.
+   t, when not NULL, holds the knots' transforms (the batch computes them once per block). */
+static inline double pwlc_interpolate(double x, const double knots[][2], size_t n, enum pwlc_transform fx,
+                                      double missing, const double *t)
 {
     size_t lo;
-    double t, t0, t1;
+    double t0, t1;
     if (isnan(x))
         return missing;
     if (x <= knots[0][0])
@@ -84,10 +86,14 @@ static inline double pwlc_curve(double x, const double knots[][2], size_t n, enu
     if (x >= knots[n - 1][0])
         return knots[n - 1][1];
     lo = n > 2 ? pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER) : 0; /* the inner knots at or below x */
-    t = pwlc_transform(fx, x);
-    t0 = pwlc_transform(fx, knots[lo][0]);
-    t1 = pwlc_transform(fx, knots[lo + 1][0]);
-    return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
+    t0 = t != NULL ? t[lo] : pwlc_transform(fx, knots[lo][0]);
+    t1 = t != NULL ? t[lo + 1] : pwlc_transform(fx, knots[lo + 1][0]);
+    return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((pwlc_transform(fx, x) - t0) / (t1 - t0));
+}
+
+static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+{
+    return pwlc_interpolate(x, knots, n, fx, missing, NULL);
 }
 
 /* The batch scores a block of at most PWLC_BLOCK rows at a time, one term after the other,
@@ -113,12 +119,19 @@ static inline void pwlc_constant_rows(size_t m, double *sum, double value)
         sum[i] += value;
 }
 
-/* Adds term(x[i]) to sum[i] for each of the m rows. */
-static inline void pwlc_numeric_rows(size_t m, const double *x, double *sum, double (*term)(double))
+/* Adds the curve's value at x[i] to sum[i] for each of the m rows. The transforms of up to
+   32 knots are computed once for the block: a log or log1p costs as much as the rest of a
+   curve, and pwlc_curve computes two for the knots of each row. */
+static inline void pwlc_curve_rows(size_t m, const double *x, double *sum, const double knots[][2], size_t n,
+                                   enum pwlc_transform fx, double missing)
 {
+    double t[32] = {0.0};
     size_t i;
+    int transformed = fx != PWLC_IDENTITY && n <= PWLC_COUNT(t);
+    for (i = 0; transformed && i < n; i++)
+        t[i] = pwlc_transform(fx, knots[i][0]);
     for (i = 0; i < m; i++)
-        sum[i] += term(x[i]);
+        sum[i] += pwlc_interpolate(x[i], knots, n, fx, missing, transformed ? t : NULL);
 }
 
 static inline double pwlc_exp(double score)
@@ -144,42 +157,46 @@ double expected_count(const struct expected_count_input *row);
 double expected_count_prediction(const struct expected_count_input *row);
 
 /* curve on "dose" (fx = log) */
+static const double dose_curve_knots[][2] = {{0.001, -2.5}, {0.5, 0.0}, {10.0, 1.25}, {1000.0, 2.0}};
+
 static double dose_curve(double x)
 {
-    static const double knots[][2] = {{0.001, -2.5}, {0.5, 0.0}, {10.0, 1.25}, {1000.0, 2.0}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_LOG, NAN);
+    return pwlc_curve(x, dose_curve_knots, PWLC_COUNT(dose_curve_knots), PWLC_LOG, NAN);
 }
 
 /* curve on "balance" (fx = log1p) */
+static const double balance_curve_knots[][2] = {
+    {-0.5, 1.0},
+    {0.0, 0.0},
+    {99.0, -1.0},
+    {1000000.0, -3.5},
+};
+
 static double balance_curve(double x)
 {
-    static const double knots[][2] = {
-        {-0.5, 1.0},
-        {0.0, 0.0},
-        {99.0, -1.0},
-        {1000000.0, -3.5},
-    };
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_LOG1P, 0.0);
+    return pwlc_curve(x, balance_curve_knots, PWLC_COUNT(balance_curve_knots), PWLC_LOG1P, 0.0);
 }
 
 /* curve on "delta" (fx = symlog1p) */
+static const double delta_curve_knots[][2] = {
+    {-1000.0, -2.0},
+    {-1.0, -0.5},
+    {0.0, 0.0},
+    {2.5, 0.75},
+    {50000.0, 1.5},
+};
+
 static double delta_curve(double x)
 {
-    static const double knots[][2] = {
-        {-1000.0, -2.0},
-        {-1.0, -0.5},
-        {0.0, 0.0},
-        {2.5, 0.75},
-        {50000.0, 1.5},
-    };
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_SYMLOG1P, NAN);
+    return pwlc_curve(x, delta_curve_knots, PWLC_COUNT(delta_curve_knots), PWLC_SYMLOG1P, NAN);
 }
 
 /* curve on "flat" */
+static const double flat_curve_knots[][2] = {{3.5, 0.0625}};
+
 static double flat_curve(double x)
 {
-    static const double knots[][2] = {{3.5, 0.0625}};
-    return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, -0.25);
+    return pwlc_curve(x, flat_curve_knots, PWLC_COUNT(flat_curve_knots), PWLC_IDENTITY, -0.25);
 }
 
 /* The log of the prediction: the sum of one term a line. */
@@ -218,10 +235,14 @@ static void expected_count_rows(const struct expected_count_columns *columns, si
 {
     pwlc_zero_rows(m, sum);
     pwlc_constant_rows(m, sum, 0.125);
-    pwlc_numeric_rows(m, columns->dose + start, sum, dose_curve);
-    pwlc_numeric_rows(m, columns->balance + start, sum, balance_curve);
-    pwlc_numeric_rows(m, columns->delta + start, sum, delta_curve);
-    pwlc_numeric_rows(m, columns->flat + start, sum, flat_curve);
+    pwlc_curve_rows(m, columns->dose + start, sum,
+                    dose_curve_knots, PWLC_COUNT(dose_curve_knots), PWLC_LOG, NAN);
+    pwlc_curve_rows(m, columns->balance + start, sum,
+                    balance_curve_knots, PWLC_COUNT(balance_curve_knots), PWLC_LOG1P, 0.0);
+    pwlc_curve_rows(m, columns->delta + start, sum,
+                    delta_curve_knots, PWLC_COUNT(delta_curve_knots), PWLC_SYMLOG1P, NAN);
+    pwlc_curve_rows(m, columns->flat + start, sum,
+                    flat_curve_knots, PWLC_COUNT(flat_curve_knots), PWLC_IDENTITY, -0.25);
 }
 
 /* expected_count of rows 0 .. n-1 of the columns, written to out[0 .. n-1]. */

@@ -3,22 +3,25 @@
 The emitted file has, in order: a header comment (the model's description, how to read
 the file back, the ABI), the runtime helpers the terms call (between two marker comments,
 not read back), the input struct and the input names, one small static function per term
-with its knots as `static const` arrays, the scoring function (one term a line), the
-link function, and the batch interface. For example:
+with its numbers in `static const` arrays (a curve's knots at file scope, named after its
+function, as the batch reads them too), the scoring function (one term a line), the link
+function, and the batch interface. For example:
 
     /* curve on "age" */
+    static const double age_curve_knots[][2] = {{18.0, 0.61}, {25.0, 0.2}, {46.0, -0.45}};
+
     static double age_curve(double x)
     {
-        static const double knots[][2] = {{18.0, 0.61}, {25.0, 0.2}, {46.0, -0.45}};
-        return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, NAN);
+        return pwlc_curve(x, age_curve_knots, PWLC_COUNT(age_curve_knots), PWLC_IDENTITY, NAN);
     }
 
 The batch (`NAME_batch`) scores column arrays a block of rows at a time, term after term:
-`NAME_rows` lists the scoring function's terms again, each as a runtime loop around the
-same term function (no number is repeated), so each loop runs over one column and the
-compiler can specialise the term inside it. The one thing repeated is the term list, and
-the reader refuses a file where the two lists differ (`BATCH_MISMATCH`): an edit to the
-scoring function cannot silently miss the batch.
+`NAME_rows` lists the scoring function's terms again, each as a runtime loop over one
+column around the same term function (a curve: around the same knot array, so that the
+knots' log transforms are computed once per block, not twice per row). No knot or value is
+repeated; what is (the term list, a curve's fx and missing value) the reader compares with
+the scoring function, and it refuses a file where they differ (`BATCH_MISMATCH`): an edit
+to the scoring function cannot silently miss the batch.
 
 ABI: a numeric input is a `double`, NaN when missing; a categorical input is a
 NUL-terminated UTF-8 string compared byte for byte with the categories, NULL when missing.
@@ -145,11 +148,13 @@ static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t s
     return base + PWLC_BELOW(edges[base * stride], x, at_edge);
 }"""),
     "curve": (("count", "transform", "rank"), """\
-/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
-static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN.
+   t, when not NULL, holds the knots' transforms (the batch computes them once per block). */
+static inline double pwlc_interpolate(double x, const double knots[][2], size_t n, enum pwlc_transform fx,
+                                      double missing, const double *t)
 {
     size_t lo;
-    double t, t0, t1;
+    double t0, t1;
     if (isnan(x))
         return missing;
     if (x <= knots[0][0])
@@ -157,10 +162,14 @@ static inline double pwlc_curve(double x, const double knots[][2], size_t n, enu
     if (x >= knots[n - 1][0])
         return knots[n - 1][1];
     lo = n > 2 ? pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER) : 0; /* the inner knots at or below x */
-    t = pwlc_transform(fx, x);
-    t0 = pwlc_transform(fx, knots[lo][0]);
-    t1 = pwlc_transform(fx, knots[lo + 1][0]);
-    return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((t - t0) / (t1 - t0));
+    t0 = t != NULL ? t[lo] : pwlc_transform(fx, knots[lo][0]);
+    t1 = t != NULL ? t[lo + 1] : pwlc_transform(fx, knots[lo + 1][0]);
+    return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((pwlc_transform(fx, x) - t0) / (t1 - t0));
+}
+
+static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+{
+    return pwlc_interpolate(x, knots, n, fx, missing, NULL);
 }"""),
     "step": (("count", "rank"), """\
 /* `first` below the first edge, then the value paired with each {edge, value} above it.
@@ -284,6 +293,21 @@ static inline void pwlc_numeric_rows(size_t m, const double *x, double *sum, dou
     size_t i;
     for (i = 0; i < m; i++)
         sum[i] += term(x[i]);
+}"""),
+    "curve_rows": (("rows", "curve", "count"), """\
+/* Adds the curve's value at x[i] to sum[i] for each of the m rows. The transforms of up to
+   32 knots are computed once for the block: a log or log1p costs as much as the rest of a
+   curve, and pwlc_curve computes two for the knots of each row. */
+static inline void pwlc_curve_rows(size_t m, const double *x, double *sum, const double knots[][2], size_t n,
+                                   enum pwlc_transform fx, double missing)
+{
+    double t[32] = {0.0};
+    size_t i;
+    int transformed = fx != PWLC_IDENTITY && n <= PWLC_COUNT(t);
+    for (i = 0; transformed && i < n; i++)
+        t[i] = pwlc_transform(fx, knots[i][0]);
+    for (i = 0; i < m; i++)
+        sum[i] += pwlc_interpolate(x[i], knots, n, fx, missing, transformed ? t : NULL);
 }"""),
     "category_rows": (("rows",), """\
 /* Adds term(category[i]) to sum[i] for each of the m rows. A category's value is kept by
@@ -566,10 +590,14 @@ def _batch_section(names: _Names, needed: set[str]) -> str:
             needed.add("constant_rows")
             lines.append(f"    pwlc_constant_rows(m, sum, {float_literal(term.value)});")
             continue
+        columns = ", ".join(f"columns->{names.fields[f]} + start" for f in _features(term))
+        if isinstance(term, Curve):
+            needed.add("curve_rows")
+            lines.append(_wrapped("    pwlc_curve_rows(", f"m, {columns}, sum,", _curve_arguments(term, function) + ");"))
+            continue
         kinds = "".join("s" if model.input(f).kind == "categorical" else "d" for f in _features(term))
         helper = {"d": "numeric_rows", "s": "category_rows"}.get(kinds, f"grid_{kinds}_rows")
         needed.add(helper)
-        columns = ", ".join(f"columns->{names.fields[f]} + start" for f in _features(term))
         lines.append(f"    pwlc_{helper}(m, {columns}, sum, {function});")
     lines.append("}")
     batch = [
@@ -594,8 +622,10 @@ def _term_function(term: Term, name: str, needed: set[str]) -> str:
         needed.add("curve")
         comment = f"curve on {_note(quoted(term.feature))}" + ("" if term.fx == "identity" else f" (fx = {term.fx})")
         params = "double x"
-        arrays.append(_array("double", "knots[][2]", [_braced([float_literal(x), float_literal(y)], 0) for x, y in term.knots]))
-        call = f"pwlc_curve(x, knots, PWLC_COUNT(knots), {_TRANSFORM_CONSTANTS[term.fx]}, {missing})"
+        # at file scope: the batch passes the same knots to pwlc_curve_rows
+        knots = _array("double", f"{name}_knots[][2]", [_braced([float_literal(x), float_literal(y)], 0) for x, y in term.knots]).replace("\n    ", "\n")
+        call = _wrapped("    return pwlc_curve(", "x,", _curve_arguments(term, name) + ");")
+        return f"/* {comment} */\n{knots}\n\nstatic double {name}({params})\n{{\n{call}\n}}"
     elif isinstance(term, Step):
         needed.add("step")
         comment = f"step on {_note(quoted(term.feature))}: the first value, then {{edge, value above it}}"
@@ -642,6 +672,18 @@ def _term_function(term: Term, name: str, needed: set[str]) -> str:
         raise UnsupportedError(f"the C backend cannot print a {type(term).__name__}")
     body = "".join(f"    {array}\n" for array in [*(a.replace("\n", "\n    ") for a in strings.arrays), *arrays])
     return f"/* {comment} */\nstatic double {name}({params})\n{{\n{body}    return {call};\n}}"
+
+
+def _wrapped(opening: str, head: str, tail: str, width: int = 100) -> str:
+    """`opening head tail` on one line when it fits, else tail on a line of its own under head."""
+    line = f"{opening}{head} {tail}"
+    return line if len(line) <= width else f"{opening}{head}\n{' ' * len(opening)}{tail}"
+
+
+def _curve_arguments(curve: Curve, function: str) -> str:
+    """What pwlc_curve (and the batch's pwlc_curve_rows) take after the input."""
+    missing = "NAN" if curve.missing is None else float_literal(curve.missing)
+    return f"{function}_knots, PWLC_COUNT({function}_knots), {_TRANSFORM_CONSTANTS[curve.fx]}, {missing}"
 
 
 def _one_per(axis: Axis) -> str:
@@ -818,11 +860,13 @@ class _Ref:
 class _Reader(TreeReader):
     row_struct = ""
     field_names: dict[str, str] = {}
+    globals: dict[str, tuple[Any, Tree]] = {}
 
     def file(self, tree: Tree, doc: str) -> Model:
         self.strings: dict[str, str] = {}  # the global char arrays: name -> text
         structs: dict[str, list[tuple[str, str, Tree]]] = {}
         globals_: dict[str, tuple[Any, Tree]] = {}
+        self.globals = globals_  # file-scope arrays, which term functions may use too
         functions: dict[str, _Function] = {}
         exported: list[_Function] = []
         for node in tree.children:
@@ -852,7 +896,7 @@ class _Reader(TreeReader):
         summands = self.summands(score.result, score.node)
         terms = [self.term(summand, functions, fields, kinds) for summand in summands]
         if f"{score.name}_rows" in functions:
-            self.check_batch(functions[f"{score.name}_rows"], summands)
+            self.check_batch(functions[f"{score.name}_rows"], summands, terms, kinds)
         link = "identity"
         for function in exported:
             if function is score:
@@ -865,20 +909,34 @@ class _Reader(TreeReader):
             link = "logistic" if call.name == "pwlc_logistic" else "exp"
         return Model(tuple(inputs), tuple(terms), link, score.name, doc, span=self.span(score.node))  # type: ignore[arg-type]
 
-    def check_batch(self, rows: _Function, summands: list[tuple[Any, Tree | Token]]) -> None:
+    def check_batch(self, rows: _Function, summands: list[tuple[Any, Tree | Token]], terms: list[Term], kinds: Mapping[str, str]) -> None:
         """Refuse a file whose batch (`NAME_rows`) adds up other terms than the scoring function."""
         calls = list(rows.calls)
         if not calls or calls[0].name != "pwlc_zero_rows":
             raise self.fail(f"{rows.name} must start with pwlc_zero_rows(m, sum)", calls[0].node if calls else rows.node)
         calls = calls[1:]
-        for k, (value, _) in enumerate(summands):
-            want = ("constant", value) if isinstance(value, float) else (value.name, tuple(a.field for a in value.args if isinstance(a, _Ref)))
+        for k, ((value, _), term) in enumerate(zip(summands, terms)):
             if k >= len(calls):
                 raise self.fail(f"{BATCH_MISMATCH} ({rows.name} has {len(calls)} terms, score has {len(summands)})", rows.node)
-            if _batch_term(calls[k]) != want:
+            if calls[k].name == "pwlc_curve_rows":  # the curve's own arguments: read them as a curve
+                same = self.batch_curve(calls[k], kinds) == term
+            else:
+                want = ("constant", value) if isinstance(value, float) else (value.name, tuple(a.field for a in value.args if isinstance(a, _Ref)))
+                same = _batch_term(calls[k]) == want
+            if not same:
                 raise self.fail(f"{BATCH_MISMATCH} (term {k + 1})", calls[k].node)
         if len(calls) > len(summands):
             raise self.fail(f"{BATCH_MISMATCH} ({rows.name} has {len(calls)} terms, score has {len(summands)})", calls[len(summands)].node)
+
+    def batch_curve(self, call: _Call, kinds: Mapping[str, str]) -> Term | None:
+        """The curve a `pwlc_curve_rows(m, columns->FIELD + start, sum, KNOTS, COUNT, FX,
+        MISSING)` statement adds (None when it is not that shape)."""
+        field = _column_field(call.args[1]) if len(call.args) == 7 else None
+        if field is None or field not in self.field_names:
+            return None
+        x = _Ref("x", call.node)
+        function = _Function(call.name, False, [("double", "x")], {}, _Call("pwlc_curve", [x, *call.args[3:]], call.node), call.node)
+        return _TermReader(self, function, [self.field_names[field]], kinds).term()
 
     # -- declarations --
 
@@ -1077,13 +1135,18 @@ def _batch_term(call: _Call) -> tuple[Any, ...] | None:
         return ("constant", args[2]) if len(args) == 3 and isinstance(args[2], float) else None
     if not (call.name.startswith("pwlc_") and call.name.endswith("_rows") and len(args) >= 4 and isinstance(args[-1], _Ref)):
         return None
-    fields = []
-    for column in args[1:-2]:
-        parts = column[1] if isinstance(column, tuple) and column[0] == "sum" else []
-        if not (len(parts) == 2 and isinstance(parts[0][0], _Ref) and parts[0][0].name == "columns" and parts[0][0].field):
-            return None
-        fields.append(parts[0][0].field)
+    fields = [_column_field(column) for column in args[1:-2]]
+    if None in fields:
+        return None
     return (args[-1].name, tuple(fields))
+
+
+def _column_field(value: Any) -> str | None:
+    """FIELD, for the batch's `columns->FIELD + start`; None for anything else."""
+    parts = value[1] if isinstance(value, tuple) and value[0] == "sum" else []
+    if len(parts) == 2 and isinstance(parts[0][0], _Ref) and parts[0][0].name == "columns" and parts[0][0].field:
+        return parts[0][0].field
+    return None
 
 
 def _is_null(value: Any) -> bool:
@@ -1170,10 +1233,11 @@ class _TermReader:
             if count is not None and count != 0.0:
                 raise self.fail(f"NULL {what} must have count 0", call.node)
             return []
-        if not (isinstance(ref, _Ref) and ref.field is None and ref.name in self.function.arrays):
+        arrays = {**self.reader.globals, **self.function.arrays}
+        if not (isinstance(ref, _Ref) and ref.field is None and ref.name in arrays):
             where = ref.node if isinstance(ref, _Ref) else call.node
-            raise self.fail(f"expected the name of a static const array of {what} declared in this function", where)
-        values, node = self.function.arrays[ref.name]
+            raise self.fail(f"expected the name of a static const array of {what} (in this function or at file scope)", where)
+        values, node = arrays[ref.name]
         if count is None:
             return values  # type: ignore[no-any-return]
         if isinstance(count, float):
