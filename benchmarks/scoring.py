@@ -249,15 +249,17 @@ def log1p_seconds(data: Any) -> float:
 
 
 def log_calls_per_row(model: Model, data: Any) -> float:
-    """How many log/log1p calls the emitted C makes per row: three (x and the two knots of
-    its segment) for each row strictly between the end knots of a curve with fx != identity."""
+    """How many log/log1p calls NAME_batch makes per row, for the curves with fx !=
+    identity: one for each row strictly between the end knots (three, x and the two knots
+    of its segment, for a curve of more than 32 knots), and the knots once per block."""
     from pwlc.ir import Curve
 
     calls = 0.0
     for term in model.terms:
         if isinstance(term, Curve) and term.fx != "identity":
             x = data[term.feature].to_numpy(dtype=np.float64)
-            calls += 3 * float(np.mean((x > term.xs[0]) & (x < term.xs[-1])))
+            per_inside_row = 1 if len(term.xs) <= 32 else 3
+            calls += per_inside_row * float(np.mean((x > term.xs[0]) & (x < term.xs[-1]))) + len(term.xs) / 256
     return calls
 
 
