@@ -116,6 +116,13 @@ def test_grid_missing_row_and_column_score_like_the_evaluator(compiler: str) -> 
     assert mismatches(engines.run_c(MISSING_LINES, rows, compiler), expected) == []
 
 
+def test_grid_written_before_missing_rows_reads_back() -> None:
+    """A file printed before grids had missing_a/missing_b calls pwlc_grid with 5 arguments."""
+    model = pwlc.read(GOLDEN / "grids.pwl")
+    old = c.emit(model).replace(", NULL, NULL);", ");")
+    assert old != c.emit(model) and c.read(old) == model
+
+
 def test_hand_edited_missing_row_reads_back() -> None:
     text = c.emit(MISSING_LINES).replace("missing_a[] = {0.7, -0.7};", "missing_a[] = {0.75, -0.7}; /* was 0.7 */", 1)
     model = pwlc.read(text, format="c")

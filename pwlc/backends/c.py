@@ -1176,9 +1176,11 @@ class _TermReader:
         expected = {"pwlc_curve": 5, "pwlc_step": 6, "pwlc_table": 5, "pwlc_grid": 7}
         if not isinstance(call, _Call) or call.name not in expected:
             raise self.fail("expected `return pwlc_curve(...)`, pwlc_step, pwlc_table or pwlc_grid", self.function.node)
-        if len(call.args) != expected[call.name]:
-            raise self.fail(f"{call.name} takes {expected[call.name]} arguments, given {len(call.args)}", call.node)
         args = call.args
+        if call.name == "pwlc_grid" and len(args) == 5:  # written before grids had a missing row and column
+            args = [*args, _Ref("NULL", call.node), _Ref("NULL", call.node)]
+        if len(args) != expected[call.name]:
+            raise self.fail(f"{call.name} takes {expected[call.name]} arguments, given {len(call.args)}", call.node)
         if call.name == "pwlc_curve":
             feature = self.input(args[0], "numeric", call)
             knots = self.pairs(args[1], args[2], call, "knots")
