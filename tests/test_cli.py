@@ -157,3 +157,12 @@ def test_a_pwlc_bug_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("PWLC_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         cli.main(["compile", str(RECIDIVISM), "-t", "python"])
+
+
+def test_sql_that_sqlglot_cannot_parse_is_one_message(tmp_path: Path) -> None:
+    """sqlglot logs its own warning before falling back; the user sees pwlc's message only."""
+    bad = tmp_path / "bad.sql"
+    bad.write_text("-- Dialect: bigquery\nEND\n  SELECT\n    CAST(`age` AS FLOAT64) AS `age`\n")
+    done = pwlc_cli("compile", str(bad), "-t", "pwl")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [f"{bad}:1:1: expected a SELECT query", "    -- Dialect: bigquery", "    ^"]

@@ -33,9 +33,11 @@ the places it appears) is reported at its line and column.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
@@ -465,7 +467,8 @@ def query_options(text: str, dialect: str | None = None) -> QueryOptions:
     exp = _exp()
     declared = re.search(r"^--\s*Dialect:\s*(\w+)", text, flags=re.MULTILINE)
     dialect = dialect or (declared.group(1) if declared else DEFAULT_DIALECT)
-    statement = sqlglot.parse_one(text, read=dialect)
+    with _sqlglot_quiet():
+        statement = sqlglot.parse_one(text, read=dialect)
     ctes = {cte.alias for cte in statement.find_all(exp.CTE)}
     tables = [t for t in statement.find_all(exp.Table) if t.name not in ctes]
     table = ".".join(part.name for part in tables[0].parts) if tables else "input"
@@ -483,7 +486,8 @@ def read(text: str, filename: str = "<string>", dialect: str | None = None) -> M
     declared = re.search(r"^--\s*Dialect:\s*(\w+)", text, flags=re.MULTILINE)
     dialect = dialect or (declared.group(1) if declared else DEFAULT_DIALECT)
     try:
-        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+        with _sqlglot_quiet():
+            statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
     except SqlglotParseError as exc:
         error = exc.errors[0] if exc.errors else {}
         line, col = int(error.get("line") or 1), int(error.get("col") or 1)
@@ -497,6 +501,18 @@ def read(text: str, filename: str = "<string>", dialect: str | None = None) -> M
     if len(statements) != 1:
         raise ParseError(f"expected one SELECT statement, found {len(statements)}", Span.of_line(text, filename, 1, 1))
     return _Reader(text, filename, dialect).query(statements[0])
+
+
+@contextmanager
+def _sqlglot_quiet() -> Iterator[None]:
+    """sqlglot logs a warning for text it cannot parse; pwlc reports that itself, once."""
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _strip(node: Expr) -> Expr:
