@@ -98,6 +98,7 @@ EXTRA_NAMES = {
     "sqlite": [EMPTY, LONG, BIDI],
     "duckdb": [LONG, NUL, BIDI],
     "postgres": [LONG, BIDI],
+    "spark": [LONG, NUL, BIDI],
 }
 # Categories are string literals, not identifiers: the empty string is fine everywhere.
 EXTRA_CATEGORIES = {
@@ -106,6 +107,7 @@ EXTRA_CATEGORIES = {
     "sqlite": [EMPTY, LONG, BIDI],
     "duckdb": [EMPTY, LONG, NUL, BIDI],
     "postgres": [EMPTY, LONG, BIDI],
+    "spark": [EMPTY, LONG, NUL, BIDI],
 }
 CANARY = ("t", "intact")
 
@@ -154,6 +156,16 @@ def test_hostile_names_in_python() -> None:
     assert callable(namespace[model.name])
     columns = edge_grid(model)
     check_scores(engines.run_python(model, columns), model, columns, "python")
+
+
+def test_hostile_names_on_spark() -> None:
+    """Spark SQL quotes with backticks: the same names score right there too."""
+    reason = engines.unavailable("spark")
+    if reason is not None:
+        require_engine("spark", reason)
+    model = model_for("spark")
+    columns = engines.engine_data("spark", model, edge_grid(model))
+    check_scores(engines.run_sql(model, columns, "spark"), model, columns, "spark")
 
 
 @pytest.mark.parametrize("compiler", ["gcc", "clang"])
