@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from pwlc import metrics
+from pwlc.errors import DataError
 from pwlc.ir import CategoryAxis, Constant, Curve, Grid, KnotAxis, Model, Step, StepAxis, Table, Term, term_features
 from pwlc.semantics import apply_link, evaluate_terms, prepare_columns, term_values
 
@@ -114,12 +115,27 @@ def _summary(model: Model, student_terms: np.ndarray, teacher: Model | None, tea
         diff = diff[~np.isnan(diff)]
         out.append(("score vs teacher (RMS / max)", f"{np.sqrt(np.mean(diff**2)):.4g} / {np.max(np.abs(diff)):.4g}", ""))
     if labels is not None:
-        y = np.asarray(labels, dtype=np.float64)
+        y = _checked_labels(labels, model.link, queries)
         for name, metric in _metrics(model.link, queries):
             student_metric = metric(y, student_score)
             teacher_metric = metric(y, teacher_score) if teacher_score is not None else None
             out.append((name, f"{student_metric:.4f}", "" if teacher_metric is None else f"{teacher_metric:.4f}"))
     return out
+
+
+def _checked_labels(labels: Any, link: str, queries: Any) -> np.ndarray:
+    """The labels as numbers, or a `DataError` saying what is wrong with them."""
+    try:
+        y = np.asarray(labels, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError("the labels must be numbers (0/1 for a classifier, relevance grades for a ranker)") from None
+    known = y[~np.isnan(y)]
+    if known.size == 0:
+        raise DataError("the labels are all missing")
+    if link == "logistic" and queries is None and not np.all((known == 0) | (known == 1)):
+        odd = sorted({float(v) for v in known[(known != 0) & (known != 1)]})[:3]
+        raise DataError(f"a logistic model's labels must be 0 or 1, found {', '.join(f'{v:g}' for v in odd)}")
+    return y
 
 
 def _metrics(link: str, queries: Any) -> list[tuple[str, Callable[[np.ndarray, np.ndarray], float]]]:

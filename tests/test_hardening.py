@@ -565,6 +565,33 @@ def test_cli_data_mistake_is_one_line_and_exit_1(
     assert len(errors) == 1 and (str(data) in errors[0] or "'age'" in errors[0]), errors
 
 
+LABEL_MISTAKES = {
+    "words": (["yes", "no"], "the labels must be numbers"),
+    "not 0/1": ([0.0, 1.0, 2.0], "a logistic model's labels must be 0 or 1, found 2"),
+    "all missing": ([math.nan], "the labels are all missing"),
+    "refit, words": (["yes", "no"], "label column 'y' holds non-numbers"),
+    "refit, not 0/1": ([0.0, 1.0, 2.0], "refit: logistic loss needs labels that are 0 or 1"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(LABEL_MISTAKES))
+def test_cli_labels_of_the_wrong_kind_are_one_line_and_exit_1(mistake: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pwlc.cli import main
+
+    values, message = LABEL_MISTAKES[mistake]
+    data = recidivism_data()
+    data["y"] = [values[k % len(values)] for k in range(len(data))]
+    path = tmp_path / "data.csv"
+    data.to_csv(path, index=False)
+    if mistake.startswith("refit"):
+        argv = ["compile", str(RECIDIVISM), "-p", "refit{target=labels,label=y}", "--data", str(path)]
+    else:
+        argv = ["report", str(RECIDIVISM), "--data", str(path), "--labels", "y", "-o", str(tmp_path / "r.html")]
+    assert main(argv) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(errors) == 1 and message in errors[0], errors
+
+
 def test_cli_unsupported_model_file_exit_1_without_traceback(tmp_path: Path) -> None:
     """Through the real entry point: status 1, one line naming what pwlc reads."""
     model = tmp_path / "forest.txt"
