@@ -85,8 +85,7 @@ def distill(
     returns probabilities). `feature_names`: names for a model trained on a bare array
     (default: the columns of `X`). `progress(done, total, what)` is called after each term.
     """
-    options = _Options(segments, tol, mono, fx, pair_knots, refit, link)
-    return _distill(model_or_ir, X, options, feature_names, progress, measure=False).model
+    return _distill(model_or_ir, X, feature_names, progress, measure=False, segments=segments, tol=tol, mono=mono, fx=fx, pair_knots=pair_knots, refit=refit, link=link).model
 
 
 def distill_report(
@@ -104,29 +103,26 @@ def distill_report(
     progress: Progress | None = None,
 ) -> Distillation:
     """`distill`, with the error each term introduced on `X`."""
-    options = _Options(segments, tol, mono, fx, pair_knots, refit, link)
-    return _distill(model_or_ir, X, options, feature_names, progress, measure=True)
-
-
-@dataclass(frozen=True)
-class _Options:
-    segments: int | None
-    tol: float | None
-    mono: str
-    fx: str
-    pair_knots: int
-    refit: bool
-    link: LinkKind
+    return _distill(model_or_ir, X, feature_names, progress, measure=True, segments=segments, tol=tol, mono=mono, fx=fx, pair_knots=pair_knots, refit=refit, link=link)
 
 
 def _distill(
-    model_or_ir: Any, X: Any, options: _Options, feature_names: Sequence[str] | None, progress: Progress | None, *, measure: bool
+    model_or_ir: Any,
+    X: Any,
+    feature_names: Sequence[str] | None,
+    progress: Progress | None,
+    *,
+    measure: bool,
+    segments: int | None,
+    tol: float | None,
+    mono: str,
+    fx: str,
+    pair_knots: int,
+    refit: bool,
+    link: LinkKind,
 ) -> Distillation:
     """The work of `distill_report`; the per-term errors (a pass over every row per term)
     only when `measure`."""
-    segments, tol, mono, fx, pair_knots, refit, link = (
-        options.segments, options.tol, options.mono, options.fx, options.pair_knots, options.refit, options.link
-    )
     if segments is not None and segments < 1:
         raise UnsupportedError(f"segments must be at least 1, not {segments}")
     if tol is not None and not tol > 0:
@@ -239,8 +235,8 @@ def _distill_curve(shape: Shape, name: str, x: FloatArray, fit_options: dict[str
 
 
 def _distill_pair(shape: Shape, columns: dict[str, Column], rows: int, pair_knots: int) -> Grid:
-    grid = shape.term if isinstance(shape.term, Grid) else shape.cells
-    if grid is None:
+    grid = shape.term
+    if not isinstance(grid, Grid):
         raise UnsupportedError(f"{shape.description}: a pair needs a grid of cells")
     a, b = columns[grid.a.feature], columns[grid.b.feature]
     axes = (_knot_axis(grid.a, a, pair_knots), _knot_axis(grid.b, b, pair_knots))
@@ -257,7 +253,7 @@ def _distill_pair(shape: Shape, columns: dict[str, Column], rows: int, pair_knot
     values = tuple(tuple(float(solution[i * axes[1].size + j]) for j in range(axes[1].size)) for i in range(axes[0].size))
     missing_a = _distill_missing_line(grid.missing_a, grid.b, axes[1], b)
     missing_b = _distill_missing_line(grid.missing_b, grid.a, axes[0], a)
-    return Grid(axes[0], axes[1], values, _pair_missing(shape, grid, target, _missing(a) | _missing(b)), missing_a, missing_b)
+    return Grid(axes[0], axes[1], values, grid.missing, missing_a, missing_b)
 
 
 def _distill_missing_line(line: tuple[float, ...] | None, old: Any, new: Any, other: Column) -> tuple[float, ...] | None:
@@ -278,15 +274,6 @@ def _line_values(axis: Any, line: tuple[float, ...], column: Column) -> FloatArr
     """A grid row read along `axis` (rule 5) at the values in `column`."""
     row = Grid(StepAxis("", (), "upper"), axis, (line,))
     return grid_values(row, np.zeros(len(column)), column)
-
-
-def _pair_missing(shape: Shape, grid: Grid, target: FloatArray, missing_rows: np.ndarray) -> float | None:
-    """The exact missing value when the teacher has one; else the teacher's mean over
-    the data's rows with a missing input (0 when there are none)."""
-    if shape.term is not None:
-        return grid.missing
-    values = target[missing_rows & np.isfinite(target)]
-    return float(values.mean()) if values.size else 0.0
 
 
 def _knot_axis(axis: Any, column: Column, knots: int) -> Any:

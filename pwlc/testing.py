@@ -69,7 +69,7 @@ def edge_grid(model: Model) -> dict[str, list]:
     }
     # A grid's missing row (column) is read along the other axis: walk that axis with the
     # row's input missing.
-    kinds = {declared.name: declared.kind for declared in model.inputs}
+    missing = {declared.name: None if declared.kind == "categorical" else math.nan for declared in model.inputs}
     for term in model.terms:
         if not isinstance(term, Grid):
             continue
@@ -77,8 +77,10 @@ def edge_grid(model: Model) -> dict[str, list]:
             if line is None:
                 continue
             for k, value in enumerate(probes[along.feature]):
+                row = {name: column[k % rows] for name, column in columns.items()}
+                row.update({absent.feature: missing[absent.feature], along.feature: value})
                 for name, column in columns.items():
-                    column.append(value if name == along.feature else (None if kinds[name] == "categorical" else math.nan) if name == absent.feature else column[k % rows])
+                    column.append(row[name])
     return columns
 
 
@@ -125,4 +127,5 @@ def xgboost_leaves(model: Any, X: Any) -> tuple[np.float32, NDArray[np.float32]]
     leaf_values = np.empty(leaf_ids.shape, dtype=np.float32)
     for t, tree in enumerate(trees):
         leaf_values[:, t] = np.asarray(tree["split_conditions"], dtype=np.float32)[leaf_ids[:, t]]
-    return np.float32(link_and_base_margin(booster)[1]), leaf_values
+    learner = json.loads(booster.save_config())["learner"]
+    return np.float32(link_and_base_margin(learner)[1]), leaf_values

@@ -845,15 +845,9 @@ class _Reader:
                     continue
                 grid = [[math.nan] * axis_b.size for _ in range(axis_a.size)]
                 for cell_a, value_a in zip(cells_a, a_values):
-                    case_b = _strip(value_a)
-                    if isinstance(case_b, exp.Case) and case_b.this is None:
-                        values_b = [i.args["true"] for i in case_b.args.get("ifs") or []] + [case_b.args.get("default")]
-                    else:
-                        values_b = [value_a]
-                    for cell_b, value in zip(cells_b, values_b):
-                        number = _leftmost_number(value) if value is not None else None
-                        if number is not None:
-                            grid[cell_a.lower][cell_b.lower] = number
+                    for j, number in enumerate(_line_values(value_a, cells_b)):
+                        if not math.isnan(number):
+                            grid[cell_a.lower][j] = number
                 missing_a, missing_b = (_line_values(lines[name], cells) if name in lines else None for name, cells in ((a, cells_b), (b, cells_a)))
                 numbers = [v for row in grid for v in row] + list(missing_a or ()) + list(missing_b or ())
                 if all(math.isfinite(v) for v in numbers):
@@ -893,8 +887,9 @@ def _only_missing(condition: Expr) -> str | None:
 
 
 def _line_values(line: Expr, cells: list[_Cell]) -> tuple[float, ...]:
-    """A grid's missing row (column): the value at the lower end of each cell of the other
-    axis (NaN where none can be read; the printed-again comparison reports it)."""
+    """A row of a grid (or its missing row or column) read from its CASE over the other
+    axis: the value at the lower end of each cell (NaN where none can be read; the
+    printed-again comparison reports it)."""
     exp = _exp()
     case = _strip(line)
     values = [i.args["true"] for i in case.args.get("ifs") or []] + [case.args.get("default")] if isinstance(case, exp.Case) and case.this is None else [line]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from pwlc.errors import UnsupportedError
-from pwlc.ir import LINKS, Constant, Grid, Input, LinkKind, Model, Table, Term, term_features, verify
+from pwlc.ir import LINKS, Constant, Input, LinkKind, Model, Table, Term, term_features, verify
 from pwlc.semantics import Column, FloatArray, prepare_columns, term_values
 
 # A shape's contribution for each row, from the prepared columns (see semantics.prepare_columns):
@@ -35,9 +35,8 @@ class Shape:
     """One term of a teacher: `term` when it is exactly an IR term, else `function`.
 
     `missing` is the contribution when the input is missing (None when the teacher has no
-    defined value there); `description` names the term in messages ("term 3 (age)").
-    A pair without an exact term gives its `cells` (a `Grid` exact where both inputs are
-    present) and why it is not exact (`inexact`).
+    defined value there); `description` names the term in messages ("term 3 (age)");
+    `inexact` says why a `function` has no exact term.
     """
 
     features: tuple[str, ...]
@@ -45,7 +44,6 @@ class Shape:
     term: Term | None = None
     function: ShapeFunction | None = None
     missing: float | None = None
-    cells: Grid | None = None
     inexact: str = "is not piecewise constant or linear"
 
     def values(self, columns: Mapping[str, Column], rows: int) -> FloatArray:

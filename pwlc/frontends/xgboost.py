@@ -45,7 +45,7 @@ def teacher(model: Any) -> Additive:
     learner = config["learner"]
     if learner["gradient_booster"]["name"] != "gbtree":
         raise UnsupportedError(f"XGBoost booster {learner['gradient_booster']['name']!r}: pwlc handles tree boosters (gbtree)")
-    link, intercept = link_and_base_margin(booster)
+    link, intercept = link_and_base_margin(learner)
     names = list(booster.feature_names or [f"f{j}" for j in range(booster.num_features())])
     trees = [json.loads(text) for text in booster.get_dump(dump_format="json")]
     by_feature: dict[str, list[Node]] = defaultdict(list)
@@ -72,9 +72,9 @@ def _float32(value: float | str) -> float:
     return float(np.float32(value))
 
 
-def link_and_base_margin(booster: Any) -> tuple[LinkKind, float]:
-    """The link, and the base margin XGBoost starts each row's sum from (a float32)."""
-    learner = json.loads(booster.save_config())["learner"]
+def link_and_base_margin(learner: Mapping[str, Any]) -> tuple[LinkKind, float]:
+    """The link, and the base margin XGBoost starts each row's sum from (a float32), from
+    the "learner" part of the booster's `save_config()`."""
     objective = learner["objective"]["name"]
     # the margin is computed from the decimal in double, then stored as a float32
     base_score = float(str(learner["learner_model_param"]["base_score"]).strip("[]"))
