@@ -44,26 +44,18 @@ static inline double pwlc_transform(enum pwlc_transform fx, double x)
     }
 }
 
-/* Whether an edge counts as below x: an edge equal to x does when at_edge is PWLC_UPPER. */
-#define PWLC_BELOW(edge, x, at_edge) ((edge) < (x) || ((at_edge) == PWLC_UPPER && (edge) == (x)))
+/* Whether an edge counts as below x: an edge equal to x does when at_edge is PWLC_UPPER.
+   One comparison either way, so that a search compiles to selects, not branches. */
+#define PWLC_BELOW(edge, x, at_edge) ((at_edge) == PWLC_UPPER ? (edge) <= (x) : (edge) < (x))
 
-/* How many of the n sorted edges (every stride-th double) lie below x. A binary search:
-   over many edges it branches (the CPU runs ahead); over the last few it selects instead,
-   so a handful of knots costs no mispredicted branch. */
+/* How many of the n sorted edges (every stride-th double) lie below x. A binary search
+   without branches: each level selects the half to keep, so no level is a mispredicted
+   jump and the searches of consecutive rows overlap in the CPU. */
 static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
 {
     size_t base = 0, half; /* edges[0 .. base) lie below x; edges[base + n ..) do not */
     if (n == 0)
         return 0;
-    while (n > 8) {
-        half = n / 2;
-        if (PWLC_BELOW(edges[(base + half - 1) * stride], x, at_edge)) {
-            base += half;
-            n -= half;
-        } else {
-            n = half;
-        }
-    }
     while (n > 1) {
         half = n / 2;
         base = PWLC_BELOW(edges[(base + half - 1) * stride], x, at_edge) ? base + half : base;
