@@ -177,7 +177,7 @@ class Emitted:
         batch = getattr(library, f"{self.model.name}_{function}")
         batch.argtypes = [ctypes.c_size_t, ctypes.POINTER(struct), ctypes.POINTER(ctypes.c_double)]
         batch.restype = None
-        self._c = (library, keep_alive, instance)
+        self._c = (library, keep_alive, instance)  # what the C reads lives as long as this object
 
         def run() -> np.ndarray:
             batch(n, ctypes.byref(instance), out.ctypes.data_as(ctypes.POINTER(ctypes.c_double)))

@@ -1,0 +1,149 @@
+"""The floor under issue 8's "emitted C >= 25% of the memory-bandwidth bound" (issue 8).
+
+scoring.py measures whole models; this measures what one term of each kind costs in the
+emitted C, on the same data (Lending Club, 1,000,000 rows), the same compiler and flags
+(gcc -O2), the same batch (`NAME_batch`, a block of 256 rows term by term), side by side
+with the bound in one run:
+
+- the bound: numpy reading the 20 input columns once (as scoring.py);
+- "read and add": hand-written C that only adds each of the 17 numeric columns to the
+  block's sums, the least a term over a column can cost in a scalar loop;
+- one model per kind of term, one term on each of the 17 numeric columns (or the 3
+  categorical ones for tables), emitted by pwlc: steps of 1, 20 and 250 edges at the
+  column's quantiles, curves of 4 knots on a linear and a log1p scale, tables.
+
+Each row is ns per row and term (CPU time of this thread, best of 7), what 20 such terms
+would cost, and the % of the bound that allows; the last lines compare each kind with
+the time a term may take if a 20-term model is to reach 25% of the bound.
+
+    .venv/bin/python benchmarks/scoring_floor.py             # 1M rows, ~1 min
+    .venv/bin/python benchmarks/scoring_floor.py --rows 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from scoring import C_BEST_OF, CATEGORICAL, NUMERIC, Emitted, bandwidth_bound, best_time, load  # noqa: E402
+
+from pwlc.ir import Curve, Input, Model, Step, Table, Term  # noqa: E402
+
+READ_AND_ADD = """#include <stddef.h>
+void read_and_add(size_t n, size_t columns, const double *const *x, double *out);
+void read_and_add(size_t n, size_t columns, const double *const *x, double *out)
+{
+    double sum[256];
+    size_t start, m, i, j;
+    for (start = 0; start < n; start += m) {
+        m = n - start < 256 ? n - start : 256;
+        for (i = 0; i < m; i++)
+            sum[i] = 0.0;
+        for (j = 0; j < columns; j++)
+            for (i = 0; i < m; i++)
+                sum[i] += x[j][start + i];
+        for (i = 0; i < m; i++)
+            out[start + i] = sum[i];
+    }
+}
+"""
+
+
+def quantiles(x: np.ndarray, count: int) -> tuple[float, ...]:
+    """`count` distinct edges at the column's quantiles (fewer if the column has fewer values)."""
+    finite = x[np.isfinite(x)]
+    return tuple(float(v) for v in np.unique(np.quantile(finite, np.linspace(0.0, 1.0, count + 2)[1:-1])))
+
+
+def step(x: np.ndarray, name: str, count: int) -> Term:
+    edges = quantiles(x, count)
+    return Step(name, edges, tuple(float(i) for i in range(len(edges) + 1)), missing=-1.0)
+
+
+def curve(x: np.ndarray, name: str, fx: str) -> Term:
+    knots = quantiles(x, 4)
+    return Curve(name, knots, tuple(float(i % 3) for i in range(len(knots))), fx, missing=-1.0)  # type: ignore[arg-type]
+
+
+def table(values: np.ndarray, name: str) -> Term:
+    return Table(name, tuple((str(v), float(i)) for i, v in enumerate(sorted(set(values.tolist())))), missing=-1.0)
+
+
+def kind_models(data: Any) -> dict[str, tuple[Model, int]]:
+    """A model per kind of term: the term on every numeric column (tables: categorical)."""
+    inputs = tuple(Input(n) for n in NUMERIC) + tuple(Input(n, "categorical") for n in CATEGORICAL)
+    numeric = {n: data[n].to_numpy(dtype=np.float64) for n in NUMERIC}
+    makers: dict[str, Callable[[np.ndarray, str], Term]] = {
+        "step, 1 edge": lambda x, n: step(x, n, 1),
+        "step, 20 edges": lambda x, n: step(x, n, 20),
+        "step, 250 edges": lambda x, n: step(x, n, 250),
+        "curve, 4 knots": lambda x, n: curve(x, n, "identity"),
+        "curve, 4 knots, fx = log1p": lambda x, n: curve(x, n, "log1p"),
+    }
+    models = {label: (Model(inputs, tuple(make(numeric[n], n) for n in NUMERIC)), len(NUMERIC)) for label, make in makers.items()}
+    tables = tuple(table(data[n].to_numpy(dtype=object), n) for n in CATEGORICAL)
+    models["table (categories by address)"] = (Model(inputs, tables), len(CATEGORICAL))
+    return models
+
+
+def read_and_add_seconds(data: Any) -> float:
+    from engines import compile_c
+
+    library = ctypes.CDLL(str(compile_c(READ_AND_ADD)[0]))
+    columns = [np.ascontiguousarray(data[n].to_numpy(dtype=np.float64)) for n in NUMERIC]
+    pointers = (ctypes.POINTER(ctypes.c_double) * len(columns))(*(c.ctypes.data_as(ctypes.POINTER(ctypes.c_double)) for c in columns))
+    out = np.empty(len(data), dtype=np.float64)
+    library.read_and_add.argtypes = [ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p, ctypes.POINTER(ctypes.c_double)]
+    library.read_and_add.restype = None
+    run = lambda: library.read_and_add(len(data), len(columns), pointers, out.ctypes.data_as(ctypes.POINTER(ctypes.c_double)))  # noqa: E731
+    seconds, _ = best_time(run, C_BEST_OF, time.thread_time)
+    expected = np.zeros(len(data))
+    for column in columns:
+        expected += column
+    assert np.array_equal(out, expected, equal_nan=True), "read_and_add summed the columns wrongly"
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=UserWarning)
+    _, _, data = load(args.rows)
+    rows = len(data)
+    bound_ns = bandwidth_bound(data) / rows * 1e9
+    target_ns = 4 * bound_ns
+    print(f"Lending Club, {rows:,} rows; gcc -O2; ns per row (CPU time of this thread, best of {C_BEST_OF})")
+    print(f"memory-bandwidth bound (numpy sums the 20 columns once): {bound_ns:.2f} ns per row")
+    print(f"25% of the bound: {target_ns:.1f} ns per row for a whole model\n")
+
+    costs: dict[str, float] = {}
+    read = read_and_add_seconds(data) / rows * 1e9 / len(NUMERIC)
+    costs["read and add"] = read
+    print(f"  {'kind (one term per column)':<34}{'ns per row and term':>20}{'20 such terms':>16}{'% of bound':>12}")
+    print(f"  {'read and add (hand-written C)':<34}{read:>20.2f}{20 * read:>13.1f} ns{100 * bound_ns / (20 * read):>11.0f}%")
+    for label, (model, terms) in kind_models(data).items():
+        emitted = Emitted(model, data)  # holds the columns the C reads: alive while timing
+        seconds, _ = best_time(emitted.c_batch(), C_BEST_OF, time.thread_time)
+        per_term = seconds / rows * 1e9 / terms
+        costs[label] = per_term
+        print(f"  {label:<34}{per_term:>20.2f}{20 * per_term:>13.1f} ns{100 * bound_ns / (20 * per_term):>11.0f}%")
+
+    budget = target_ns / 20
+    print(f"\n25% of the bound leaves {budget:.2f} ns per row for each of 20 terms; each kind costs, in budgets:")
+    for label, cost in costs.items():
+        print(f"  {label:<34}{cost / budget:>6.1f}x")
+
+if __name__ == "__main__":
+    main()
