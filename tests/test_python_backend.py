@@ -190,3 +190,17 @@ def test_reading_never_runs_the_file(tmp_path: Path) -> None:
     message = str(pytest.raises(pwlc.PwlcError, pwlc.read, path).value)
     assert message.startswith(f"{path}:2:")
     assert not canary.exists()
+
+
+def test_batch_table_looks_each_value_up_as_a_single_call_does() -> None:
+    """The batch looks each distinct value up once, telling values apart by type too:
+    True == 1 in Python, yet they are the categories "True" and "1"."""
+    table = pwlc.ir.Table("c", (("1", 1.0), ("True", 2.0), ("a", 3.0)), default=-1.0, missing=-2.0)
+    model = pwlc.Model((pwlc.ir.Input("c", "categorical"),), (table,))
+    module = load_emitted(pwlc.emit(model, "python"))
+    values = [True, 1, 1.0, "1", "True", None, float("nan"), "a", "b", np.str_("a"), False, 0, "a", None]
+    expected = [2.0, 1.0, 1.0, 1.0, 2.0, -2.0, -2.0, 3.0, -1.0, 3.0, -1.0, -1.0, 3.0, -2.0]
+    assert [module.score(v) for v in values] == expected
+    assert module.score(np.array(values, dtype=object)).tolist() == expected
+    assert module.score(values).tolist() == expected  # a list is a batch too
+    assert evaluate(model, {"c": values}).tolist() == expected

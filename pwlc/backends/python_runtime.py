@@ -100,12 +100,11 @@ def table(x, values, default=0.0, missing=None):
     if _is_batch(x):
         import numpy as np
 
-        x = np.asarray(x, dtype=object)
-        try:  # look each distinct category up once
-            distinct, where = np.unique(x, return_inverse=True)
-        except TypeError:  # None among strings cannot be sorted
-            distinct, where = x, np.arange(len(x))
-        found = [table(v, values, default, missing) for v in distinct]
+        # Look each distinct value up once: number them in order of appearance (by type
+        # too, as True == 1 but they are the categories "True" and "1").
+        seen = {}
+        where = np.fromiter((seen.setdefault((v.__class__, v), len(seen)) for v in x), dtype=np.intp, count=len(x))
+        found = [table(v, values, default, missing) for _, v in seen]
         return np.array(found, dtype=float)[where]
     key = _category(x)
     if key is None:
