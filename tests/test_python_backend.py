@@ -204,3 +204,17 @@ def test_batch_table_looks_each_value_up_as_a_single_call_does() -> None:
     assert module.score(np.array(values, dtype=object)).tolist() == expected
     assert module.score(values).tolist() == expected  # a list is a batch too
     assert evaluate(model, {"c": values}).tolist() == expected
+
+
+def test_batch_grids_agree_with_the_evaluator_row_by_row_and_broadcast_a_single_value() -> None:
+    model = pwlc.read(GOLDEN_MODELS[[p.stem for p in GOLDEN_MODELS].index("grids")])
+    module = load_emitted(pwlc.emit(model, "python"))
+    rng = np.random.default_rng(0)
+    rows = 5000
+    on_edges = np.array([0, 20, 30, 40, 45.5, 50000, 80, 100000, 1e6, -np.inf, np.inf])
+    columns = {i.name: rng.choice(on_edges, rows) * rng.choice([1, 0.5, -1], rows) for i in model.inputs if i.kind == "numeric"}
+    columns = {name: np.where(rng.uniform(size=rows) < 0.1, np.nan, x) for name, x in columns.items()}
+    columns["region"] = rng.choice(np.array(["north", "south", "east", None], dtype=object), rows)
+    assert mismatches(module.score(**columns), evaluate(model, columns, output="score")) == []
+    one_region = {**columns, "region": "south"}  # a single value for one input, arrays for the rest
+    assert mismatches(module.score(**one_region), evaluate(model, {**columns, "region": ["south"] * rows}, output="score")) == []

@@ -116,6 +116,21 @@ def _category(x):
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
+def _distinct(x):
+    """The distinct values of a batch in order of appearance, and the index of each row's.
+    Values are told apart by type too: True == 1, yet they are the categories "True" and "1".
+    """
+    import numpy as np
+
+    seen = {}
+    where = np.fromiter(
+        (seen.setdefault((v.__class__, v), len(seen)) for v in x),
+        dtype=np.intp,
+        count=len(x),
+    )
+    return [v for _, v in seen], where
+
+
 def steps(edges, at_edge="upper"):
     """A grid axis cut at `edges` (a value on an edge goes to the `at_edge` side)."""
     return ("steps", edges, at_edge)
@@ -156,16 +171,8 @@ def grid(a, b, rows, cols, values, missing=None, missing_a=None, missing_b=None)
     bilinear between knots (along `b` first, then `a`). When only `a` is missing, the row
     `missing_a` is read along `cols` (only `b`: the column `missing_b` along `rows`);
     `missing` when both are, or when that row or column is not given."""
-    if _is_batch(a):
-        import numpy as np
-
-        return np.array(
-            [
-                grid(u, v, rows, cols, values, missing, missing_a, missing_b)
-                for u, v in zip(a, b)
-            ],
-            dtype=float,
-        )
+    if _is_batch(a) or _is_batch(b):
+        return _grid_batch(a, b, rows, cols, values, missing, missing_a, missing_b)
     a_missing, b_missing = _category(a) is None, _category(b) is None
     if a_missing and not b_missing and missing_a is not None:
         return _along(missing_a, *_cells(cols, b))
@@ -178,6 +185,64 @@ def grid(a, b, rows, cols, values, missing=None, missing_a=None, missing_b=None)
     row0 = _along(values[i0], j0, j1, wb)
     row1 = _along(values[i1], j0, j1, wb)
     return row0 + (row1 - row0) * wa
+
+
+def _grid_batch(a, b, rows, cols, values, missing, missing_a, missing_b):
+    """grid for arrays: the same arithmetic, on every row at once."""
+    import numpy as np
+
+    i0, i1, wa, a_missing = _cells_batch(rows, a)
+    j0, j1, wb, b_missing = _cells_batch(cols, b)
+    values = np.asarray(values, dtype=float)
+    row0 = values[i0, j0] + (values[i0, j1] - values[i0, j0]) * wb
+    row1 = values[i1, j0] + (values[i1, j1] - values[i1, j0]) * wb
+    out = np.where(
+        a_missing | b_missing, _when_missing(missing), row0 + (row1 - row0) * wa
+    )
+    if missing_a is not None:
+        out = np.where(
+            a_missing & ~b_missing,
+            _along(np.asarray(missing_a, dtype=float), j0, j1, wb),
+            out,
+        )
+    if missing_b is not None:
+        out = np.where(
+            b_missing & ~a_missing,
+            _along(np.asarray(missing_b, dtype=float), i0, i1, wa),
+            out,
+        )
+    return out
+
+
+def _cells_batch(axis, x):
+    """_cells of each value of a batch, as arrays (lower, upper, weight), and which are missing."""
+    import numpy as np
+
+    kind, points = axis[0], axis[1]
+    if kind == "categories":
+        distinct, where = _distinct(np.atleast_1d(np.asarray(x, dtype=object)))
+        cell = np.array([_cells(axis, v)[0] for v in distinct], dtype=np.intp)[where]
+        missing = np.array([_category(v) is None for v in distinct], dtype=bool)[where]
+        return cell, cell, np.zeros(len(cell)), missing
+    x = np.atleast_1d(np.asarray(x, dtype=float))
+    points = np.asarray(points, dtype=float)
+    if kind == "steps":
+        cell = np.searchsorted(
+            points, x, side="right" if axis[2] == "upper" else "left"
+        )
+        return cell, cell, np.zeros(len(x)), np.isnan(x)
+    # knots: clamped to the end knots, as _cells does one value at a time
+    inside = (x > points[0]) & (x < points[-1])
+    lower = np.where(
+        x >= points[-1],
+        len(points) - 1,
+        np.maximum(np.searchsorted(points, x, side="right") - 1, 0),
+    )
+    upper = np.where(inside, lower + 1, lower)
+    span = np.where(
+        inside, points[upper] - points[lower], 1.0
+    )  # 1.0: no division by zero outside
+    return lower, upper, np.where(inside, (x - points[lower]) / span, 0.0), np.isnan(x)
 
 
 def _along(line, lower, upper, weight):

@@ -111,21 +111,30 @@ def _category(x):
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
+def _distinct(x):
+    """The distinct values of a batch in order of appearance, and the index of each row's.
+    Values are told apart by type too: True == 1, yet they are the categories "True" and "1".
+    """
+    import numpy as np
+
+    seen = {}
+    where = np.fromiter(
+        (seen.setdefault((v.__class__, v), len(seen)) for v in x),
+        dtype=np.intp,
+        count=len(x),
+    )
+    return [v for _, v in seen], where
+
+
 def table(x, values, default=0.0, missing=None):
     """`values[category]`, `default` for a category not listed, `missing` for None/NaN."""
     if _is_batch(x):
         import numpy as np
 
-        # Look each distinct value up once: number them in order of appearance (by type
-        # too, as True == 1 but they are the categories "True" and "1").
-        seen = {}
-        where = np.fromiter(
-            (seen.setdefault((v.__class__, v), len(seen)) for v in x),
-            dtype=np.intp,
-            count=len(x),
-        )
-        found = [table(v, values, default, missing) for _, v in seen]
-        return np.array(found, dtype=float)[where]
+        distinct, where = _distinct(x)  # look each distinct value up once
+        return np.array(
+            [table(v, values, default, missing) for v in distinct], dtype=float
+        )[where]
     key = _category(x)
     if key is None:
         return _when_missing(missing)

@@ -64,8 +64,8 @@ _AXIS_HELPERS = {StepAxis: "steps", KnotAxis: "knots", CategoryAxis: "categories
 _RUNTIME_NEEDS = {
     "curve": ["_TRANSFORMS", "_is_batch", "_when_missing", "_curve_batch"],
     "step": ["_is_batch", "_when_missing"],
-    "table": ["_is_batch", "_when_missing", "_category"],
-    "grid": ["_is_batch", "_when_missing", "_category", "_cells", "_along"],
+    "table": ["_is_batch", "_when_missing", "_category", "_distinct"],
+    "grid": ["_is_batch", "_when_missing", "_category", "_distinct", "_cells", "_cells_batch", "_grid_batch", "_along"],
     "logistic": ["_is_batch"],
     "exp": ["_is_batch"],
 }
