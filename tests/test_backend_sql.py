@@ -242,6 +242,61 @@ def test_empty_step_keeps_its_edge_side_in_a_comment() -> None:
     assert sql.read(text) == model
 
 
+def test_long_step_is_grouped_and_any_grouping_reads_back() -> None:
+    """Over 16 edges a step is written as groups of about sqrt(cells) branches, each a CASE
+    behind the edge that ends it; written in line, or an edge moved within its group by
+    hand, it reads the same way."""
+    model = pwlc.read(GOLDEN / "long_steps.pwl")
+    age = next(t for t in model.terms if isinstance(t, Step) and t.feature == "age")
+    text = sql.emit(model, "duckdb")
+    assert text.count("THEN CASE") == 5 + 4  # 31 cells: 5 groups of 6, then the last; 21 cells: 4 groups of 5, then the last
+    assert sql.read(text) == model
+    ungrouped = _ungroup(text)
+    assert "THEN CASE" not in ungrouped and sql.read(ungrouped) == model
+    moved = sql.read(text.replace('"age" < 20.5 THEN', '"age" < 20.0 THEN'))
+    assert next(t for t in moved.terms if isinstance(t, Step) and t.feature == "age").edges == (18.5, 20.0, *age.edges[2:])
+
+
+def test_group_edge_beyond_its_group_is_refused(tmp_path: Path) -> None:
+    text = sql.emit(pwlc.read(GOLDEN / "long_steps.pwl"), "duckdb")
+    bad = text.replace('"age" < 26.5 THEN (-0.346)', '"age" < 32.0 THEN (-0.346)')  # past the group's end, 28.5
+    assert bad != text
+    path = tmp_path / "long.sql"
+    path.write_text(bad)
+    with pytest.raises(pwlc.PwlcError) as caught:
+        pwlc.read(path)
+    assert "edges must be strictly increasing (32.0 then 28.5)" in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:{bad.splitlines().index('    + CASE') + 2}:")  # the step's CASE
+
+
+def _ungroup(text: str) -> str:
+    """A query with each grouped step written in line, as one branch per cell."""
+    out: list[str] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.endswith("THEN CASE"):
+            condition = line[: -len(" CASE")]
+            body = []
+            i += 1
+            while not lines[i].strip().startswith("END"):
+                body.append(lines[i].strip())
+                i += 1
+            indent = line[: len(line) - len(line.lstrip())]
+            out += [indent + b for b in body[:-1]] + [f"{condition} {body[-1][len('ELSE '):]}"]
+        elif line.strip() == "ELSE CASE":
+            indent = line[: len(line) - len(line.lstrip())]
+            i += 1
+            while not lines[i].strip().startswith("END"):
+                out.append(indent + lines[i].strip())
+                i += 1
+        else:
+            out.append(line)
+        i += 1
+    return "\n".join(out) + "\n"
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_random_models_round_trip(model: Model) -> None:
