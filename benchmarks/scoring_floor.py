@@ -13,8 +13,10 @@ with the bound in one run:
   column's quantiles, curves of 4 knots on a linear and a log1p scale, tables.
 
 Each row is ns per row and term (CPU time of this thread, best of 7), what 20 such terms
-would cost, and the % of the bound that allows; the last lines compare each kind with
-the time a term may take if a 20-term model is to reach 25% of the bound.
+would cost, and the % of the bound that allows; then each kind against the time a term
+may take if a 20-term model is to reach 25% of the bound. Last, the same kinds as SQL on
+DuckDB, against the time a term may take if the query is to beat the EBM teacher's
+`predict` 5x (issue 8's DuckDB target).
 
     .venv/bin/python benchmarks/scoring_floor.py             # 1M rows, ~1 min
     .venv/bin/python benchmarks/scoring_floor.py --rows 200000
@@ -31,14 +33,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from scoring import C_BEST_OF, CATEGORICAL, NUMERIC, Emitted, bandwidth_bound, best_time, load  # noqa: E402
+from scoring import BEST_OF, C_BEST_OF, CATEGORICAL, NUMERIC, Emitted, bandwidth_bound, best_time, load, train_ebm  # noqa: E402
 
-from pwlc.ir import Curve, Input, Model, Step, Table, Term  # noqa: E402
+from pwlc.ir import Constant, Curve, Input, Model, Step, Table, Term  # noqa: E402
 
 READ_AND_ADD = """#include <stddef.h>
 void read_and_add(size_t n, size_t columns, const double *const *x, double *out);
@@ -93,7 +96,7 @@ def kind_models(data: Any) -> dict[str, tuple[Model, int]]:
     }
     models = {label: (Model(inputs, tuple(make(numeric[n], n) for n in NUMERIC)), len(NUMERIC)) for label, make in makers.items()}
     tables = tuple(table(data[n].to_numpy(dtype=object), n) for n in CATEGORICAL)
-    models["table (categories by address)"] = (Model(inputs, tables), len(CATEGORICAL))
+    models["table (3 to 12 categories)"] = (Model(inputs, tables), len(CATEGORICAL))
     return models
 
 
@@ -120,7 +123,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
-    _, _, data = load(args.rows)
+    X, y, data = load(args.rows)
     rows = len(data)
     bound_ns = bandwidth_bound(data) / rows * 1e9
     target_ns = 4 * bound_ns
@@ -144,6 +147,27 @@ def main() -> None:
     print(f"\n25% of the bound leaves {budget:.2f} ns per row for each of 20 terms; each kind costs, in budgets:")
     for label, cost in costs.items():
         print(f"  {label:<34}{cost / budget:>6.1f}x")
+    duckdb_floor(X, y, data)
+
+
+def duckdb_floor(X: Any, y: np.ndarray, data: Any) -> None:
+    """The same kinds as SQL on DuckDB (wall time, DuckDB's threads), against the time a
+    term may take if the query is to score 5x faster than the EBM teacher's `predict`."""
+    rows = len(data)
+    _, predict = train_ebm(X, y)
+    teacher, _ = best_time(lambda: predict(data))
+    inputs = tuple(Input(n) for n in NUMERIC) + tuple(Input(n, "categorical") for n in CATEGORICAL)
+    nothing, _ = best_time(Emitted(Model(inputs, (Constant(0.0),)), data).duckdb())  # scan, fetch, order
+    target = teacher / 5
+    budget = (target - nothing) / rows * 1e9 / 20
+    print(f"\nDuckDB {duckdb.__version__}, wall time, best of {BEST_OF}. EBM predict (scoring.py's teacher): {rows / teacher:,.0f} rows/s;")
+    print(f"5x that is {target / rows * 1e9:.0f} ns per row; a query with no term (scan, fetch, order) takes {nothing / rows * 1e9:.0f} ns,")
+    print(f"which leaves {budget:.2f} ns per row for each of 20 terms.")
+    print(f"  {'kind (one term per column)':<34}{'ns per row and term':>20}{'in budgets':>12}")
+    for label, (model, terms) in kind_models(data).items():
+        seconds, _ = best_time(Emitted(model, data).duckdb())
+        per_term = (seconds - nothing) / rows * 1e9 / terms
+        print(f"  {label:<34}{per_term:>20.2f}{per_term / budget:>11.1f}x")
 
 if __name__ == "__main__":
     main()
