@@ -5,6 +5,7 @@ Compiled by pwlc. Edit the numbers freely, then read this file back with
 one value per input, or with numpy arrays to score a batch.
 """
 
+import bisect
 import math
 
 
@@ -59,9 +60,9 @@ def step(x, first, steps, at_edge="upper", missing=None):
         return out
     if x is None or x != x:
         return _when_missing(missing)
-    value = first
-    for edge, after in steps:
-        if x < edge or (x == edge and at_edge == "lower"):
-            break
-        value = after
-    return value
+    # How many edges lie below x, by binary search: (x, inf) sorts after every (edge, value)
+    # with edge == x, so those count as below ("upper"); (x, -inf) sorts before them.
+    below = bisect.bisect_left(
+        steps, (x, math.inf if at_edge == "upper" else -math.inf)
+    )
+    return first if below == 0 else steps[below - 1][1]

@@ -69,7 +69,7 @@ _RUNTIME_NEEDS = {
     "logistic": ["_is_batch"],
     "exp": ["_is_batch"],
 }
-_RESERVED = {"math", "np", "numpy", "INPUT_NAMES", *_RUNTIME_NEEDS, *_AXIS_HELPERS.values(), "probability", "prediction"}
+_RESERVED = {"bisect", "math", "np", "numpy", "INPUT_NAMES", *_RUNTIME_NEEDS, *_AXIS_HELPERS.values(), "probability", "prediction"}
 
 
 # --- printer ------------------------------------------------------------------------
@@ -90,6 +90,8 @@ def emit(model: Model, dialect: str | None = None) -> str:
     what = "The log-odds" if model.link == "logistic" else "The log of the prediction" if model.link == "exp" else "The prediction"
     # A long sum is added up in stages, in order (rule 6): see common.SUM_STAGE.
     summands = [_term(term, params, used) for term in model.terms]
+    if "step" in used:  # the runtime's step searches its edges with bisect
+        lines[2:3] = ["import bisect", "import math"]
     stages = sum_stages(summands)
     total = identifier("total", {*params.values(), model.name}, _RESERVED)
     lines += [f"def {model.name}({signature}) -> float:", f'    """{what}: the sum of one term per line."""']

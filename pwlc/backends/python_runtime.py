@@ -7,6 +7,7 @@ the tests check it against, row by row and on batches.
 """
 
 # ruff: noqa: E731  (the transforms read best as a table of lambdas)
+import bisect
 import math
 
 _TRANSFORMS = {
@@ -76,12 +77,10 @@ def step(x, first, steps, at_edge="upper", missing=None):
         return out
     if x is None or x != x:
         return _when_missing(missing)
-    value = first
-    for edge, after in steps:
-        if x < edge or (x == edge and at_edge == "lower"):
-            break
-        value = after
-    return value
+    # How many edges lie below x, by binary search: (x, inf) sorts after every (edge, value)
+    # with edge == x, so those count as below ("upper"); (x, -inf) sorts before them.
+    below = bisect.bisect_left(steps, (x, math.inf if at_edge == "upper" else -math.inf))
+    return first if below == 0 else steps[below - 1][1]
 
 
 def _category(x):
