@@ -168,6 +168,53 @@ def duckdb_floor(X: Any, y: np.ndarray, data: Any) -> None:
         seconds, _ = best_time(Emitted(model, data).duckdb())
         per_term = (seconds - nothing) / rows * 1e9 / terms
         print(f"  {label:<34}{per_term:>20.2f}{per_term / budget:>11.1f}x")
+    duckdb_forms(data, budget)
+
+
+def duckdb_forms(data: Any, budget: float) -> None:
+    """Other ways to write one table and one log1p curve in DuckDB, next to pwlc's CASE."""
+    from pwlc.backends import sql
+
+    connection = duckdb.connect()
+    connection.register("frame", data.assign(row_id=np.arange(len(data))))
+    numeric = ", ".join(f"CASE WHEN isnan({n}) THEN NULL ELSE {n} END AS {n}" for n in NUMERIC)
+    connection.execute(f"CREATE TABLE input AS SELECT row_id, {numeric}, {', '.join(CATEGORICAL)} FROM frame")
+
+    def ns_per_row(expression: str, source: str = "input") -> float:
+        query = f"SELECT row_id, {expression} AS s FROM {source}"
+        seconds, _ = best_time(lambda: connection.execute(query).fetchnumpy())
+        return seconds / len(data) * 1e9
+
+    nothing = ns_per_row("0.0")
+    purpose = data["loan_purpose"].to_numpy(dtype=object)
+    entries = table(purpose, "loan_purpose").entries  # type: ignore[attr-defined]
+    keys, values = ", ".join(f"'{k}'" for k, _ in entries), ", ".join(repr(v) for _, v in entries)
+    c = '"loan_purpose"'
+    tables = {
+        "pwlc's CASE (one WHEN per entry)": sql.term_expression(table(purpose, "loan_purpose")).sql(dialect="duckdb"),
+        "simple CASE c WHEN 'k' THEN ...": f"CASE {c} " + " ".join(f"WHEN '{k}' THEN {v!r}" for k, v in entries) + " ELSE 0.0 END",
+        "MAP lookup": f"COALESCE(MAP {{{', '.join(f'{k!r}: {v!r}' for k, v in entries)}}}[{c}], 0.0)",
+        "list_position in a list": f"COALESCE([{values}][list_position([{keys}], {c})], 0.0)",
+    }
+    x = data["annual_income"].to_numpy(dtype=np.float64)
+    log_curve = curve(x, "annual_income", "log1p")
+    pwlc_curve = sql.term_expression(log_curve).sql(dialect="duckdb")
+    log1p_x = sql._log1p(sql._column("annual_income")).sql(dialect="duckdb")
+    assert log1p_x in pwlc_curve
+    curves = {
+        "pwlc's CASE (one WHEN per segment)": (pwlc_curve, "input"),
+        "log1p(x) once, in a subquery": (pwlc_curve.replace(log1p_x, '"t"'), f'(SELECT row_id, "annual_income", {log1p_x} AS "t" FROM input)'),
+        "the log1p alone (no CASE)": (log1p_x, "input"),
+    }
+    print("\nDuckDB, other exact forms of one term (ns per row above a query with no term):")
+    print(f"  {'table of loan_purpose (12 entries)':<44}{'ns per row':>12}{'in budgets':>12}")
+    for label, expression in tables.items():
+        cost = ns_per_row(expression) - nothing
+        print(f"  {label:<44}{cost:>12.2f}{cost / budget:>11.1f}x")
+    print(f"  {'curve of annual_income (fx = log1p, 4 knots)':<44}{'ns per row':>12}{'in budgets':>12}")
+    for label, (expression, source) in curves.items():
+        cost = ns_per_row(expression, source) - nothing
+        print(f"  {label:<44}{cost:>12.2f}{cost / budget:>11.1f}x")
 
 if __name__ == "__main__":
     main()
