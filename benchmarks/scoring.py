@@ -114,6 +114,19 @@ def bandwidth_bound(data: Any) -> float:
     return seconds
 
 
+def duckdb_with_input(data: Any) -> Any:
+    """A DuckDB connection holding `data` as table "input" (NaN loaded as NULL), with row_id."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.register("frame", data.assign(row_id=np.arange(len(data))))
+    # NaN in a DataFrame float column must be SQL NULL (pwlc's missing value).
+    numeric = ", ".join(f"CASE WHEN isnan({n}) THEN NULL ELSE {n} END AS {n}" for n in NUMERIC)
+    connection.execute(f"CREATE TABLE input AS SELECT row_id, {numeric}, {', '.join(CATEGORICAL)} FROM frame")
+    connection.unregister("frame")
+    return connection
+
+
 class Emitted:
     """One compiled model, runnable in each engine on the same data."""
 
@@ -186,15 +199,7 @@ class Emitted:
         return run
 
     def duckdb(self) -> Callable[[], np.ndarray]:
-        import duckdb
-
-        connection = duckdb.connect()
-        frame = self.data.assign(row_id=np.arange(len(self.data)))
-        connection.register("frame", frame)
-        # NaN in a DataFrame float column must be SQL NULL (pwlc's missing value).
-        numeric = ", ".join(f"CASE WHEN isnan({n}) THEN NULL ELSE {n} END AS {n}" for n in NUMERIC)
-        connection.execute(f"CREATE TABLE input AS SELECT row_id, {numeric}, {', '.join(CATEGORICAL)} FROM frame")
-        connection.unregister("frame")
+        connection = duckdb_with_input(self.data)
         query = pwlc.emit(self.model, "sql:duckdb", keys=["row_id"])
 
         def run() -> np.ndarray:

@@ -39,7 +39,18 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from scoring import BEST_OF, C_BEST_OF, CATEGORICAL, NUMERIC, Emitted, bandwidth_bound, best_time, load, train_ebm  # noqa: E402
+from scoring import (  # noqa: E402
+    BEST_OF,
+    C_BEST_OF,
+    CATEGORICAL,
+    NUMERIC,
+    Emitted,
+    bandwidth_bound,
+    best_time,
+    duckdb_with_input,
+    load,
+    train_ebm,
+)
 
 from pwlc.ir import Constant, Curve, Input, Model, Step, Table, Term  # noqa: E402
 
@@ -175,10 +186,7 @@ def duckdb_forms(data: Any, budget: float) -> None:
     """Other ways to write one table and one log1p curve in DuckDB, next to pwlc's CASE."""
     from pwlc.backends import sql
 
-    connection = duckdb.connect()
-    connection.register("frame", data.assign(row_id=np.arange(len(data))))
-    numeric = ", ".join(f"CASE WHEN isnan({n}) THEN NULL ELSE {n} END AS {n}" for n in NUMERIC)
-    connection.execute(f"CREATE TABLE input AS SELECT row_id, {numeric}, {', '.join(CATEGORICAL)} FROM frame")
+    connection = duckdb_with_input(data)
 
     def ns_per_row(expression: str, source: str = "input") -> float:
         query = f"SELECT row_id, {expression} AS s FROM {source}"
