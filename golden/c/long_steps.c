@@ -48,7 +48,7 @@ static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t s
 
 /* `first` below the first edge, then the value paired with each {edge, value} above it. */
 static inline double pwlc_step(double x, double first, const double steps[][2], size_t n, enum pwlc_edge_side at_edge,
-                        double missing)
+                               double missing)
 {
     size_t k = pwlc_rank(x, &steps[0][0], n, 2, at_edge);
     double y = k == 0 ? first : steps[k - 1][1];

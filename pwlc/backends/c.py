@@ -166,7 +166,7 @@ static inline double pwlc_curve(double x, const double knots[][2], size_t n, enu
     "step": (("count", "rank"), """\
 /* `first` below the first edge, then the value paired with each {edge, value} above it. */
 static inline double pwlc_step(double x, double first, const double steps[][2], size_t n, enum pwlc_edge_side at_edge,
-                        double missing)
+                               double missing)
 {
     size_t k = pwlc_rank(x, &steps[0][0], n, 2, at_edge);
     double y = k == 0 ? first : steps[k - 1][1];

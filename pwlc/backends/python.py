@@ -80,8 +80,10 @@ def emit(model: Model, dialect: str | None = None) -> str:
     import black
 
     params = parameter_names(model)
-    used: list[str] = []
-    lines = [f'"""{_docstring(model)}"""', "", "import math", ""]
+    used: list[str] = []  # the runtime functions the terms call, filled in by _term
+    summands = [_term(term, params, used) for term in model.terms]
+    imports = ["import bisect"] if "step" in used else []  # the runtime's step searches with bisect
+    lines = [f'"""{_docstring(model)}"""', "", *imports, "import math", ""]
     renamed = {params[i.name]: i.name for i in model.inputs if params[i.name] != i.name}
     if renamed:
         lines += ["# Inputs whose names are not Python identifiers: parameter -> input name.", f"INPUT_NAMES = {_dict_literal(renamed)}", ""]
@@ -89,9 +91,6 @@ def emit(model: Model, dialect: str | None = None) -> str:
     arguments = ", ".join(params[i.name] for i in model.inputs)
     what = "The log-odds" if model.link == "logistic" else "The log of the prediction" if model.link == "exp" else "The prediction"
     # A long sum is added up in stages, in order (rule 6): see common.SUM_STAGE.
-    summands = [_term(term, params, used) for term in model.terms]
-    if "step" in used:  # the runtime's step searches its edges with bisect
-        lines[2:3] = ["import bisect", "import math"]
     stages = sum_stages(summands)
     total = identifier("total", {*params.values(), model.name}, _RESERVED)
     lines += [f"def {model.name}({signature}) -> float:", f'    """{what}: the sum of one term per line."""']
