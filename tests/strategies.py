@@ -32,9 +32,16 @@ def curves(draw: st.DrawFn, feature: str) -> Curve:
 
 
 @st.composite
-def steps(draw: st.DrawFn, feature: str) -> Step:
-    edges = draw(increasing(min_size=0))
+def steps(draw: st.DrawFn, feature: str, min_edges: int = 0, max_edges: int = 6) -> Step:
+    edges = draw(increasing(min_size=min_edges, max_size=max_edges))
     return Step(feature, edges, tuple(draw(values) for _ in range(len(edges) + 1)), draw(st.sampled_from(["upper", "lower"])), draw(missing))
+
+
+@st.composite
+def long_step_models(draw: st.DrawFn) -> Model:
+    """A model of one step long enough for SQL to write it in groups, and a constant."""
+    step = draw(steps("x", min_edges=17, max_edges=150))
+    return verify(Model((Input("x"),), (Constant(draw(values)), step)))
 
 
 @st.composite

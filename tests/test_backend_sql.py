@@ -21,7 +21,7 @@ from pwlc.semantics import evaluate, evaluate_terms
 from pwlc.testing import edge_grid, mismatches
 from tests import engines
 from tests.conftest import require_engine
-from tests.strategies import models
+from tests.strategies import long_step_models, models
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "models"
 MODELS = sorted(GOLDEN.glob("*.pwl"))
@@ -267,6 +267,17 @@ def test_group_edge_beyond_its_group_is_refused(tmp_path: Path) -> None:
         pwlc.read(path)
     assert "edges must be strictly increasing (32.0 then 28.5)" in str(caught.value)
     assert str(caught.value).startswith(f"{path}:{bad.splitlines().index('    + CASE') + 2}:")  # the step's CASE
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(long_step_models())
+def test_random_long_steps_read_back_in_every_dialect_and_score_like_the_evaluator(model: Model) -> None:
+    for dialect in DIALECTS:
+        assert sql.read(sql.emit(model, dialect), dialect=dialect) == model, dialect
+    grid = edge_grid(model)
+    for engine in ("duckdb", "sqlite") if engines.sqlite_reads_exactly(model) else ("duckdb",):
+        got = engines.run_sql(model, grid, engine)
+        assert mismatches(got, evaluate(model, grid, output="score")) == [], engines.emit_sql(model, engine)
 
 
 def _ungroup(text: str) -> str:
