@@ -106,6 +106,13 @@ def best_time(run: Callable[[], Any], repeats: int = BEST_OF, clock: Callable[[]
     return best, result
 
 
+def one_row_seconds(predict: Callable[[Any], Any], data: Any, calls: int = 200) -> float:
+    """Seconds per call of `predict` on a one-row frame (the frames are cut beforehand)."""
+    rows = [data.iloc[[i]] for i in range(calls)]
+    seconds, _ = best_time(lambda: [predict(row) for row in rows])
+    return seconds / calls
+
+
 def bandwidth_bound(data: Any) -> float:
     """Seconds for numpy to read every input column once (categoricals as int32 codes)."""
     columns = [data[name].to_numpy(dtype=np.float64) for name in NUMERIC]
@@ -333,6 +340,8 @@ def measure(label: str, model: Model, data: Any, teacher_rate: float, bound_rate
     for engine, rate, error in results:
         print(f"  {engine:<34}{rate:>14,.0f}{rate / teacher_rate:>11.1f}{100 * rate / bound_rate:>11.1f}%{error:>22.1e}")
     rates = {engine: rate for engine, rate, _ in results}
+    call = 1 / rates[f"python scalar ({args.scalar_rows:,} rows)"]
+    print(f"  python, one row a call: {call * 1e6:.1f} µs, {args.teacher_call / call:,.0f}x faster than the teacher's predict on one row")
     print(f"  C: NAME_batch / NAME per row = {rates['C gcc -O2, NAME_batch'] / rates['C gcc -O2, NAME per row']:.2f}x")
     if args.c_baseline is not None:
         before = rates[f"C gcc -O2, NAME_batch at {args.c_baseline.commit[:7]}"]
@@ -380,6 +389,8 @@ def main() -> None:
         seconds, teacher_scores = best_time(partial(predict, data))  # best of 3, like the engines
         teacher_rate = len(data) / seconds
         print(f"  teacher predict: {teacher_rate:,.0f} rows/s ({100 * teacher_rate / bound_rate:.2f}% of bound)")
+        args.teacher_call = one_row_seconds(predict, data)
+        print(f"  teacher predict, one row a call (as a service scores a request): {args.teacher_call * 1e6:,.0f} µs a call")
         exact = pwlc.lower(teacher)
         lowering_error = float(np.max(np.abs(pwlc.evaluate(exact, data.iloc[:CHECK_ROWS], output="score") - teacher_scores[:CHECK_ROWS])))
         print(f"  exact lowering: max |score - teacher predict| on {CHECK_ROWS:,} rows = {lowering_error:.1e}")
