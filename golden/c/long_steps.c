@@ -30,14 +30,18 @@ enum pwlc_edge_side { PWLC_UPPER, PWLC_LOWER }; /* the bin a value on an edge fa
    One comparison either way, so that a search compiles to selects, not branches. */
 #define PWLC_BELOW(edge, x, at_edge) ((at_edge) == PWLC_UPPER ? (edge) <= (x) : (edge) < (x))
 
-/* How many of the n sorted edges (every stride-th double) lie below x. A binary search
-   without branches: each level selects the half to keep, so no level is a mispredicted
-   jump and the searches of consecutive rows overlap in the CPU. */
+/* How many of the n sorted edges (every stride-th double) lie below x, with no branch on
+   x: up to 16 edges by counting them (the comparisons do not wait on each other); more by
+   a binary search whose every level selects the half to keep, so that no level is a
+   mispredicted jump and the searches of consecutive rows overlap in the CPU. */
 static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
 {
-    size_t base = 0, half; /* edges[0 .. base) lie below x; edges[base + n ..) do not */
-    if (n == 0)
-        return 0;
+    size_t base = 0, half, i; /* edges[0 .. base) lie below x; edges[base + n ..) do not */
+    if (n <= 16) {
+        for (i = 0; i < n; i++)
+            base += PWLC_BELOW(edges[i * stride], x, at_edge);
+        return base;
+    }
     while (n > 1) {
         half = n / 2;
         base = PWLC_BELOW(edges[(base + half - 1) * stride], x, at_edge) ? base + half : base;
