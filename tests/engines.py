@@ -69,8 +69,14 @@ def row_count(columns: Columns) -> int:
 
 def run_python(model: Model, columns: Columns) -> np.ndarray:
     """The emitted Python module, exec'd here and called once per row."""
+    return run_python_source(python_backend.emit(model), model, columns)
+
+
+def run_python_source(source: str, model: Model, columns: Columns) -> np.ndarray:
+    """Python `source` (an emitted module, maybe edited by hand) exec'd here; its function
+    `model.name` called once per row with the model's inputs, in declaration order."""
     namespace: dict[str, Any] = {}
-    exec(compile(python_backend.emit(model), f"<{model.name}.py>", "exec"), namespace)
+    exec(compile(source, f"<{model.name}.py>", "exec"), namespace)
     function = namespace[model.name]
     out = []
     for i in range(row_count(columns)):
@@ -121,7 +127,14 @@ def columns_struct(model: Model) -> type[ctypes.Structure]:
 
 def run_c(model: Model, columns: Columns, compiler: str = "gcc") -> np.ndarray:
     """Score through `NAME_batch(n, &columns, out)` of the compiled model."""
-    library, _ = load_c(model, compiler)
+    return run_c_source(c_backend.emit(model), model, columns, compiler)
+
+
+def run_c_source(source: str, model: Model, columns: Columns, compiler: str = "gcc") -> np.ndarray:
+    """C `source` (emitted, maybe edited by hand) compiled, then scored through its
+    `NAME_batch(n, &columns, out)`; the columns struct is laid out as pwlc writes it for
+    `model` (one field per input, in declaration order)."""
+    library = ctypes.CDLL(str(compile_c(source, compiler)[0]))
     n = row_count(columns)
     arrays: dict[str, Any] = {}
     for declared in model.inputs:
@@ -232,7 +245,14 @@ def emit_sql(model: Model, engine: str) -> str:
 def run_sql(model: Model, columns: Columns, engine: str, integer_columns: bool = False, output: str = "score") -> np.ndarray:
     """Load the columns into a fresh table on `engine`, run the emitted query, return the
     score column (or, with output="prediction", the link applied to it) in row order."""
-    query = emit_sql(model, engine)
+    return run_sql_source(emit_sql(model, engine), model, columns, engine, integer_columns, output)
+
+
+def run_sql_source(
+    query: str, model: Model, columns: Columns, engine: str, integer_columns: bool = False, output: str = "score"
+) -> np.ndarray:
+    """Run SQL `query` (emitted with table TABLE and key KEY, maybe edited by hand) on a
+    fresh table of the columns; the score (or prediction) column, in row order."""
     integers = _integer_inputs(model, columns) if integer_columns else set()
     rows = _rows(model, columns, integers)
     runner: Callable[..., list[tuple[Any, ...]]] = {
