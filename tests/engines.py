@@ -47,6 +47,7 @@ POSTGRES_DSN = os.environ.get(
 SQL_ENGINES = ("sqlite", "duckdb", "postgres", "spark")
 # The sqlglot dialect each engine reads.
 DIALECTS = {"sqlite": "sqlite", "duckdb": "duckdb", "postgres": "postgres", "spark": "spark"}
+PREDICTION_COLUMNS = {"logistic": "probability", "exp": "prediction"}
 # The table the harness creates, and the key column carried through to order the rows.
 TABLE = "input"
 KEY = "row_id"
@@ -253,19 +254,44 @@ def run_sql_source(
 ) -> np.ndarray:
     """Run SQL `query` (emitted with table TABLE and key KEY, maybe edited by hand) on a
     fresh table of the columns; the score (or prediction) column, in row order."""
+    result = run_sql_query(query, model, columns, engine, integer_columns)[1]
+    # the query's columns: the key, the score, then the prediction (with a link)
+    index = 2 if output == "prediction" and model.link != "identity" else 1
+    by_key = {int(row[0]): row[index] for row in result}
+    return _results([by_key[i] for i in range(row_count(columns))])
+
+
+def run_sql_query(
+    query: str, model: Model, columns: Columns, engine: str, integer_columns: bool = False
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run SQL `query` on a fresh table TABLE of the columns (key KEY = the row's index):
+    the names of the result's columns and its rows, as the engine returns them."""
     integers = _integer_inputs(model, columns) if integer_columns else set()
     rows = _rows(model, columns, integers)
-    runner: Callable[..., list[tuple[Any, ...]]] = {
+    runner: Callable[..., tuple[list[str], list[tuple[Any, ...]]]] = {
         "sqlite": _run_sqlite,
         "duckdb": _run_duckdb,
         "postgres": _run_postgres,
         "spark": _run_spark,
     }[engine]
-    result = runner(model, query, rows, integers)
-    # the query's columns: the key, the score, then the prediction (with a link)
-    index = 2 if output == "prediction" and model.link != "identity" else 1
-    by_key = {int(row[0]): row[index] for row in result}
-    return _results([by_key[i] for i in range(len(rows))])
+    return runner(model, query, rows, integers)
+
+
+def sql_outputs(model: Model, names: list[str], rows: list[tuple[Any, ...]], expected_rows: int) -> dict[str, np.ndarray]:
+    """The score column (named like the model) and the link's column ("probability",
+    "prediction") of a query's result, by column name, in key order. Raises ValueError
+    when a column is absent or a row is missing, repeated or unknown."""
+    wanted = {"score": model.name}
+    if model.link != "identity":
+        wanted[PREDICTION_COLUMNS[model.link]] = PREDICTION_COLUMNS[model.link]
+    for column in [KEY, *wanted.values()]:
+        if names.count(column) != 1:
+            raise ValueError(f"the result has {names.count(column)} columns named {column!r} (columns: {names})")
+    keys = [row[names.index(KEY)] for row in rows]
+    if sorted(keys) != list(range(expected_rows)):
+        raise ValueError(f"the result has {len(rows)} rows with keys {sorted(keys)[:8]}..., expected one row per key 0..{expected_rows - 1}")
+    order = np.argsort(np.array(keys, dtype=np.int64))
+    return {label: _results([rows[i][names.index(column)] for i in order]) for label, column in wanted.items()}
 
 
 def _create_table(model: Model, engine: str, integers: set[str]) -> tuple[str, str]:
@@ -278,7 +304,7 @@ def _create_table(model: Model, engine: str, integers: set[str]) -> tuple[str, s
     return f"CREATE TABLE {table} ({', '.join(definitions)})", f"INSERT INTO {table} VALUES ({marks})"
 
 
-def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
+def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
     import sqlite3
 
     connection = sqlite3.connect(":memory:")
@@ -287,7 +313,9 @@ def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers:
         create, insert = _create_table(model, "sqlite", integers)
         connection.execute(create)
         connection.executemany(insert, rows)
-        return list(connection.execute(query))
+        cursor = connection.execute(query)
+        result = list(cursor)
+        return [d[0] for d in cursor.description or ()], result
     finally:
         connection.close()
 
@@ -348,7 +376,7 @@ def _exp_or_inf(x: float) -> float:
         return math.inf
 
 
-def _run_duckdb(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
+def _run_duckdb(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
     import duckdb
 
     connection = duckdb.connect(":memory:")
@@ -356,7 +384,8 @@ def _run_duckdb(model: Model, query: str, rows: list[tuple[Any, ...]], integers:
         create, insert = _create_table(model, "duckdb", integers)
         connection.execute(create)
         connection.executemany(insert, rows)
-        return connection.execute(query).fetchall()
+        result = connection.execute(query).fetchall()
+        return [d[0] for d in connection.description or ()], result
     finally:
         connection.close()
 
@@ -368,14 +397,14 @@ def _postgres_connection() -> Any:
     return psycopg.connect(POSTGRES_DSN, autocommit=True)
 
 
-def _run_postgres(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
+def _run_postgres(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
     connection = _postgres_connection()
     create, insert = _create_table(model, "postgres", integers)
     with connection.transaction(force_rollback=True), connection.cursor() as cursor:
         cursor.execute(create.replace("CREATE TABLE", "CREATE TEMPORARY TABLE", 1))
         cursor.executemany(insert, rows)
         cursor.execute(query.encode("utf-8"))
-        return cursor.fetchall()
+        return [d.name for d in cursor.description or ()], cursor.fetchall()
 
 
 @cache
@@ -393,7 +422,7 @@ def spark_session() -> Any:
     )
 
 
-def _run_spark(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
+def _run_spark(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
     from pyspark.sql import types as T
 
     fields = [T.StructField(KEY, T.LongType())]
@@ -403,7 +432,8 @@ def _run_spark(model: Model, query: str, rows: list[tuple[Any, ...]], integers: 
     ]
     session = spark_session()
     session.createDataFrame(rows, T.StructType(fields)).createOrReplaceTempView(TABLE)
-    return [tuple(row) for row in session.sql(query.rstrip().rstrip(";")).collect()]
+    frame = session.sql(query.rstrip().rstrip(";"))
+    return list(frame.columns), [tuple(row) for row in frame.collect()]
 
 
 # --- availability -----------------------------------------------------------------------
