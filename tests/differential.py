@@ -20,7 +20,8 @@ ulp either way:
   +1 ulp (27 combinations), through rule 1's formula in its order; the term's range is the
   smallest and largest result. If a combination makes `t1 - t0` zero or negative (knots
   whose transforms are a few ulps apart), that engine may honestly divide by zero: the
-  term's range is then unbounded;
+  term's range is then unbounded, and NaN (0/0, or an engine's NULL for x/0) is accepted
+  in that row too;
 - the score: the terms' lower ends summed in rule 6's order, and their upper ends (a
   rounded addition never decreases when an operand increases, so the true sum of any
   choice within the ranges lies between the two);
@@ -62,6 +63,7 @@ class Expected:
     prediction: FloatArray
     prediction_low: FloatArray
     prediction_high: FloatArray
+    nan_allowed: NDArray[np.bool_]  # rows where a transform one ulp off may divide by zero
 
     def take(self, rows: NDArray[np.bool_]) -> Expected:
         return Expected(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
@@ -74,13 +76,14 @@ def expected(model: Model, columns: Columns) -> Expected:
     for k, term in enumerate(model.terms):
         if isinstance(term, Curve) and term.fx != "identity":
             low[:, k], high[:, k] = _curve_range(term, np.asarray(_numeric(columns[term.feature]), dtype=np.float64), terms[:, k])
+    nan_allowed = np.isinf(low).any(axis=1) | np.isinf(high).any(axis=1)  # only an unbounded term is infinite
     score, score_low, score_high = (_ordered_sum(t) for t in (terms, low, high))
     # an overflowing sum (inf + -inf) can make a bound NaN where the score is not
     score_low = np.where(np.isnan(score_low) & ~np.isnan(score), -np.inf, score_low)
     score_high = np.where(np.isnan(score_high) & ~np.isnan(score), np.inf, score_high)
     prediction = apply_link(model.link, score)
     prediction_low, prediction_high = _link_range(model.link, score_low, score_high)
-    return Expected(score, score_low, score_high, prediction, prediction_low, prediction_high)
+    return Expected(score, score_low, score_high, prediction, prediction_low, prediction_high, nan_allowed)
 
 
 def _numeric(values: list[Any]) -> list[float]:
@@ -151,13 +154,16 @@ def _ordered_bits(x: FloatArray) -> NDArray[np.uint64]:
     return np.where(bits & sign, ~bits, bits | sign)
 
 
-def ulps_outside(got: FloatArray, value: FloatArray, low: FloatArray, high: FloatArray) -> FloatArray:
+def ulps_outside(got: FloatArray, value: FloatArray, low: FloatArray, high: FloatArray, nan_allowed: NDArray[np.bool_] | None = None) -> FloatArray:
     """How many ulps each result lies outside [low, high]: 0 inside; inf where one of got and
-    the expected value is NaN and the other is not, or where an infinity is not matched."""
+    the expected value is NaN and the other is not (but for a NaN where `nan_allowed`), or
+    where an infinity is not matched."""
     got = np.asarray(got, dtype=np.float64)
     out = np.zeros(len(got), dtype=np.float64)
     got_nan, want_nan = np.isnan(got), np.isnan(value)
     out[got_nan != want_nan] = np.inf
+    if nan_allowed is not None:
+        out[got_nan & nan_allowed] = 0.0
     both = ~got_nan & ~want_nan
     with np.errstate(invalid="ignore"):
         below, above = both & (got < low), both & (got > high)

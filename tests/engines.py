@@ -25,7 +25,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -294,6 +295,20 @@ def sql_outputs(model: Model, names: list[str], rows: list[tuple[Any, ...]], exp
     return {label: _results([rows[i][names.index(column)] for i in order]) for label, column in wanted.items()}
 
 
+class TableError(Exception):
+    """The engine cannot hold the input table: its columns (the model's input names, e.g.
+    two equal but for case in SQLite and DuckDB) or its rows. Not the emitted query's fault,
+    but a model that an engine cannot be given inputs for."""
+
+
+@contextmanager
+def _loading() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - any engine's error while loading
+        raise TableError(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}") from exc
+
+
 def _create_table(model: Model, engine: str, integers: set[str]) -> tuple[str, str]:
     printer = sql_backend._Printer(DIALECTS[engine])
     key_type = _sql_type(engine, "numeric", True)
@@ -311,8 +326,9 @@ def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers:
     try:
         _ensure_math_functions(connection)
         create, insert = _create_table(model, "sqlite", integers)
-        connection.execute(create)
-        connection.executemany(insert, rows)
+        with _loading():
+            connection.execute(create)
+            connection.executemany(insert, rows)
         cursor = connection.execute(query)
         result = list(cursor)
         return [d[0] for d in cursor.description or ()], result
@@ -382,8 +398,9 @@ def _run_duckdb(model: Model, query: str, rows: list[tuple[Any, ...]], integers:
     connection = duckdb.connect(":memory:")
     try:
         create, insert = _create_table(model, "duckdb", integers)
-        connection.execute(create)
-        connection.executemany(insert, rows)
+        with _loading():
+            connection.execute(create)
+            connection.executemany(insert, rows)
         result = connection.execute(query).fetchall()
         return [d[0] for d in connection.description or ()], result
     finally:
@@ -401,8 +418,9 @@ def _run_postgres(model: Model, query: str, rows: list[tuple[Any, ...]], integer
     connection = _postgres_connection()
     create, insert = _create_table(model, "postgres", integers)
     with connection.transaction(force_rollback=True), connection.cursor() as cursor:
-        cursor.execute(create.replace("CREATE TABLE", "CREATE TEMPORARY TABLE", 1))
-        cursor.executemany(insert, rows)
+        with _loading():
+            cursor.execute(create.replace("CREATE TABLE", "CREATE TEMPORARY TABLE", 1))
+            cursor.executemany(insert, rows)
         cursor.execute(query.encode("utf-8"))
         return [d.name for d in cursor.description or ()], cursor.fetchall()
 
@@ -431,7 +449,8 @@ def _run_spark(model: Model, query: str, rows: list[tuple[Any, ...]], integers: 
         for i in model.inputs
     ]
     session = spark_session()
-    session.createDataFrame(rows, T.StructType(fields)).createOrReplaceTempView(TABLE)
+    with _loading():
+        session.createDataFrame(rows, T.StructType(fields)).createOrReplaceTempView(TABLE)
     frame = session.sql(query.rstrip().rstrip(";"))
     return list(frame.columns), [tuple(row) for row in frame.collect()]
 
