@@ -96,8 +96,13 @@ def _engine_order(label: str) -> tuple[int, str]:
 
 
 def _group(label: str) -> str:
-    """Read-back failures of the SQL dialects are shown (and shrunk) once for all of them."""
-    return "read sql" if label.startswith("read sql:") else label
+    """A class seen on several paths of one language (C's compilers, flags and row/batch
+    functions; Python's row and batch calls; the SQL dialects' read-backs) is shown, and
+    shrunk, once, with the paths it was seen on."""
+    for family in ("c ", "python", "read sql:"):
+        if label.startswith(family):
+            return family
+    return label
 
 
 def classes_text(run: Run, engines: list[FuzzEngine], seed: int, budget: float) -> list[str]:

@@ -114,6 +114,9 @@ def _candidates(model: Model) -> Iterator[Model]:
     for k, term in enumerate(terms):
         for simpler in _simpler_numbers(term):
             yield replace(model, terms=tuple(terms[:k] + [simpler] + terms[k + 1 :]))
+    for k, term in enumerate(terms):
+        for simpler in _simpler_categories(term):
+            yield replace(model, terms=tuple(terms[:k] + [simpler] + terms[k + 1 :]))
 
 
 def _renamed(model: Model, old: str, new: str) -> Model:
@@ -216,6 +219,26 @@ def _simpler_numbers(term: Term) -> Iterator[Term]:
             for j, value in enumerate(row):
                 for v in _short_numbers(value)[:3]:
                     yield replace(term, values=term.values[:i] + (row[:j] + (v,) + row[j + 1 :],) + term.values[i + 1 :])
+
+
+def _shorter(text: str) -> list[str]:
+    """`text` with one character less (the others kept), or plain."""
+    out = [text[:i] + text[i + 1 :] for i in range(min(len(text), 12))]
+    return out + [c for c in ("a", "b") if c != text]
+
+
+def _simpler_categories(term: Term) -> Iterator[Term]:
+    if isinstance(term, Table):
+        for k, (key, value) in enumerate(term.entries):
+            for new in _shorter(key):
+                yield replace(term, entries=term.entries[:k] + ((new, value),) + term.entries[k + 1 :])
+    elif isinstance(term, Grid):
+        for side in ("a", "b"):
+            axis = getattr(term, side)
+            if isinstance(axis, CategoryAxis):
+                for k, category in enumerate(axis.categories):
+                    for new in _shorter(category):
+                        yield replace(term, **{side: replace(axis, categories=axis.categories[:k] + (new,) + axis.categories[k + 1 :])})
 
 
 def reproducer(model: Model) -> str:

@@ -1,0 +1,138 @@
+"""`python -m tests.edit_fuzz --edits 10000 [--seed S] [--languages python,c,sql]`
+
+For each language, `--edits` random edits of its seed files, each judged by
+`tests.edit_fuzz.check`. Prints per language and per operator: edits, refused, accepted
+and matching, mismatching (silent misreads), accepted but invalid, refusals without a
+position and internal errors; then every failure class with its smallest reproducer (a
+diff against the emitted file). `--markdown FILE` writes the same as markdown
+(benchmarks/results/handedit.md is built from it). Exit status 1 when anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from tests.edit_fuzz import FAILURES, OUTCOMES, Seed, Verdict, check, make_edit, seeds
+
+
+@dataclass(frozen=True)
+class Example:
+    seed: Seed
+    operators: tuple[str, ...]
+    text: str
+    verdict: Verdict
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (len(self.seed.text), len(diff(self.seed.text, self.text)))
+
+
+@dataclass
+class Tally:
+    """Counts per language and per operator, and the smallest example of each class."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    by_operator: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    classes: dict[tuple[str, str, str, str], tuple[int, Example]] = field(default_factory=dict)
+    left_out: tuple[tuple[Seed, Verdict], ...] = ()
+
+    def add(self, lang: str, example: Example) -> None:
+        outcome = example.verdict.outcome
+        self.counts[lang][outcome] += 1
+        for name in set(example.operators):
+            self.by_operator[(lang, name)][outcome] += 1
+        if outcome in FAILURES:
+            key = (lang, outcome, "+".join(sorted(set(o.split(".")[0] for o in example.operators))), example.verdict.path)
+            count, best = self.classes.get(key, (0, example))
+            self.classes[key] = (count + 1, example if example.size < best.size else best)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.classes)
+
+
+def diff(before: str, after: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(), after.splitlines(), "emitted", "edited", n=1, lineterm="")
+    return "\n".join(list(lines)[2:])
+
+
+def fuzz(lang: str, edits: int, seed: int, tally: Tally, progress: bool = True) -> None:
+    pool, left_out = seeds(lang)
+    tally.left_out += left_out
+    start = time.perf_counter()
+    for i in range(edits):
+        rng = random.Random(f"{seed}:{lang}:{i}")
+        chosen = rng.choice(pool)
+        made = make_edit(chosen, rng)
+        if made is None:
+            continue
+        operators, text = made
+        tally.add(lang, Example(chosen, tuple(operators), text, check(chosen.target, text, rng.randrange(2**32))))
+        if progress and (i + 1) % 500 == 0:
+            failing = sum(tally.counts[lang][o] for o in FAILURES)
+            print(f"  {lang}: {i + 1} edits, {failing} failures, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+
+
+def tables(tally: Tally) -> list[str]:
+    head = "| {} | edits | refused | accepted, matching | mismatching | accepted but invalid | refusal without position | internal error |"
+    rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
+    lines = [head.format("language"), rule]
+    for lang, counts in tally.counts.items():
+        lines.append(f"| {lang} | {sum(counts.values())} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |")
+    lines += ["", head.format("language: operator"), rule]
+    for (lang, name), counts in sorted(tally.by_operator.items()):
+        lines.append(f"| {lang}: {name} | {sum(counts.values())} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |")
+    return lines
+
+
+def classes(tally: Tally) -> list[str]:
+    lines = []
+    for (lang, outcome, kinds, path), (count, example) in sorted(tally.classes.items()):
+        lines += [
+            f"### {lang}: {outcome} after {kinds} edits ({path}; {count} edits)",
+            "",
+            f"Seed: {example.seed.name} as {example.seed.target}; operators: {', '.join(example.operators)}.",
+            "",
+            "```diff",
+            diff(example.seed.text, example.text)[:3000],
+            "```",
+            "",
+            f"{example.verdict.detail[:1500]}",
+            "",
+        ]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--edits", type=int, default=300, help="edits per language")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--languages", default="python,c,sql")
+    parser.add_argument("--markdown", help="also write the tables and the classes to this file")
+    args = parser.parse_args(argv)
+    tally = Tally()
+    start = time.perf_counter()
+    for lang in args.languages.split(","):
+        fuzz(lang.strip(), args.edits, args.seed, tally)
+    seconds = time.perf_counter() - start
+    command = "python -m tests.edit_fuzz " + " ".join(argv if argv is not None else sys.argv[1:])
+    head = [f"`{command}`: {sum(sum(c.values()) for c in tally.counts.values())} edits in {seconds:.0f} s.", ""]
+    body = tables(tally) + ["", "## Failure classes (the smallest reproducer of each)", ""] + classes(tally)
+    if tally.left_out:
+        body += ["## Seeds left out: the unedited file already disagrees with the evaluator (a backend bug)", ""]
+        body += [f"- {seed.name} as {seed.target}: {verdict.outcome} ({verdict.path}): {verdict.detail[:300]}" for seed, verdict in tally.left_out]
+    print("\n".join(head + body))
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as out:
+            out.write("\n".join(head + body) + "\n")
+    return 1 if tally.failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
