@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pwlc.ir import Curve, Model
-from pwlc.semantics import apply_link, evaluate_terms, transform
+from pwlc.semantics import apply_link, category_key, evaluate_terms, transform
 from pwlc.testing import edge_grid
 
 FloatArray = NDArray[np.float64]
@@ -182,16 +182,19 @@ SPECIAL_NUMBERS = [
 ]
 
 
-def random_columns(model: Model, rng: random.Random, rows: int) -> Columns:
+def random_columns(model: Model, rng: random.Random, rows: int, typed_categories: bool = False) -> Columns:
     """`rows` random rows: near the model's knots and edges (a few ulps off, between two),
     special numbers (NaN, ±inf, ±0, subnormals, the largest doubles), random bit patterns
-    and magnitudes; categories, their case, prefix and "3"/"3.0" twins, unseen ones, None."""
+    and magnitudes; categories, their case, prefix and "3"/"3.0" twins, unseen ones, None.
+    With `typed_categories`, some categories are Python values that are not strings (3,
+    3.0, True, numpy's bool and integers), as a DataFrame column may hold them: Python can
+    be given those, the other engines take `as_text` of them."""
     probes = edge_grid(model)
     out: Columns = {}
     for declared in model.inputs:
         seen = [v for v in probes[declared.name] if v is not None]
         if declared.kind == "categorical":
-            out[declared.name] = [_random_category(seen, rng) for _ in range(rows)]
+            out[declared.name] = [_random_category(seen, rng, typed_categories) for _ in range(rows)]
         else:
             points = sorted({float(v) for v in seen if math.isfinite(v)})
             out[declared.name] = [_random_number(points, rng) for _ in range(rows)]
@@ -219,8 +222,10 @@ def _random_number(points: list[float], rng: random.Random) -> float | None:
     return point
 
 
-def _random_category(seen: list[str], rng: random.Random) -> str | None:
-    kind = rng.randrange(6)
+def _random_category(seen: list[str], rng: random.Random, typed: bool) -> Any:
+    kind = rng.randrange(7 if typed else 6)
+    if kind == 6:
+        return rng.choice([3, 3.0, 3.5, -0.0, True, False, np.bool_(True), np.int64(3), np.float64(3.0), math.nan])
     if kind == 0 or not seen:
         return rng.choice([None, "", "<unseen>", "\x00", "ü", "3", "3.0", "NULL", "'"])
     category = rng.choice(seen)
@@ -229,6 +234,12 @@ def _random_category(seen: list[str], rng: random.Random) -> str | None:
         twins += [category.split("\x00")[0], str(float(category)) if category.isascii() and category.isdigit() else category]
         return rng.choice(twins)
     return category
+
+
+def as_text(model: Model, columns: Columns) -> Columns:
+    """Categorical columns with every value as the category it names (`category_key`):
+    what a C string or an SQL text column holds."""
+    return {name: [category_key(v) for v in values] if model.input(name).kind == "categorical" else values for name, values in columns.items()}
 
 
 def nul_free(model: Model, columns: Columns) -> NDArray[np.bool_]:

@@ -126,6 +126,7 @@ class Verdict:
     outcome: str
     path: str = ""
     detail: str = ""
+    line: int = 0  # a refusal's line
 
 
 def check(target: str, text: str, rows_seed: int, random_rows: int = RANDOM_ROWS) -> Verdict:
@@ -135,7 +136,7 @@ def check(target: str, text: str, rows_seed: int, random_rows: int = RANDOM_ROWS
     except pwlc.PwlcError as error:
         if error.span is None or not error.span.source_line:
             return Verdict("refusal without position", "read", f"{type(error).__name__}: {error}")
-        return Verdict("refused", "read", f"{type(error).__name__}: {str(error).splitlines()[0]}")
+        return Verdict("refused", "read", f"{type(error).__name__}: {error}", error.span.line)
     except Exception as error:  # noqa: BLE001 - anything but pwlc's own error is a bug
         return Verdict("internal error", "read", f"{type(error).__name__}: {error}")
     from pwlc.testing import edge_grid

@@ -40,6 +40,7 @@ class Tally:
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     by_operator: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     classes: dict[tuple[str, str, str, str], tuple[int, Example]] = field(default_factory=dict)
+    refused_away: dict[tuple[str, str], tuple[int, Example]] = field(default_factory=dict)
     left_out: tuple[tuple[Seed, Verdict], ...] = ()
 
     def add(self, lang: str, example: Example) -> None:
@@ -47,6 +48,10 @@ class Tally:
         self.counts[lang][outcome] += 1
         for name in set(example.operators):
             self.by_operator[(lang, name)][outcome] += 1
+        if outcome == "refused" and not near_the_edit(example):
+            key = (lang, example.operators[-1])
+            count, best = self.refused_away.get(key, (0, example))
+            self.refused_away[key] = (count + 1, example if example.size < best.size else best)
         if outcome in FAILURES:
             key = (lang, outcome, "+".join(sorted(set(o.split(".")[0] for o in example.operators))), example.verdict.path)
             count, best = self.classes.get(key, (0, example))
@@ -55,6 +60,22 @@ class Tally:
     @property
     def failed(self) -> bool:
         return bool(self.classes)
+
+
+def edited_lines(before: str, after: str) -> set[int]:
+    """The (1-based) lines of `after` that an edit changed, and those next to a deletion."""
+    out: set[int] = set()
+    matcher = difflib.SequenceMatcher(None, before.splitlines(), after.splitlines(), autojunk=False)
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            out.update(range(j1 + 1, max(j2, j1 + 1) + 1))
+    return out
+
+
+def near_the_edit(example: Example) -> bool:
+    """Whether a refusal points at an edited line (or the one before or after it)."""
+    lines = edited_lines(example.seed.text, example.text)
+    return any(abs(example.verdict.line - line) <= 1 for line in lines)
 
 
 def diff(before: str, after: str) -> str:
@@ -84,7 +105,9 @@ def tables(tally: Tally) -> list[str]:
     rule = "|---|---:|---:|---:|---:|---:|---:|---:|"
     lines = [head.format("language"), rule]
     for lang, counts in tally.counts.items():
-        lines.append(f"| {lang} | {sum(counts.values())} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |")
+        away = sum(n for (language, _), (n, _) in tally.refused_away.items() if language == lang)
+        cells = [f"{counts[o]}" + (f" ({away} away from the edit)" if o == "refused" and away else "") for o in OUTCOMES]
+        lines.append(f"| {lang} | {sum(counts.values())} | " + " | ".join(cells) + " |")
     lines += ["", head.format("language: operator"), rule]
     for (lang, name), counts in sorted(tally.by_operator.items()):
         lines.append(f"| {lang}: {name} | {sum(counts.values())} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |")
@@ -109,6 +132,15 @@ def classes(tally: Tally) -> list[str]:
     return lines
 
 
+def refusals_away(tally: Tally) -> list[str]:
+    """Refusals whose caret is not on the edited lines (not failures: a few point, rightly,
+    at the place an edit contradicts; shown so that the others can be moved)."""
+    lines = []
+    for (lang, name), (count, example) in sorted(tally.refused_away.items()):
+        lines += [f"### {lang}: {name} ({count} refusals away from the edit)", "", "```diff", diff(example.seed.text, example.text)[:1500], "```", "", "```", example.verdict.detail[:800], "```", ""]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=300, help="edits per language")
@@ -124,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m tests.edit_fuzz " + " ".join(argv if argv is not None else sys.argv[1:])
     head = [f"`{command}`: {sum(sum(c.values()) for c in tally.counts.values())} edits in {seconds:.0f} s.", ""]
     body = tables(tally) + ["", "## Failure classes (the smallest reproducer of each)", ""] + classes(tally)
+    if tally.refused_away:
+        body += ["## Refusals whose caret is away from the edit (not counted as failures)", ""] + refusals_away(tally)
     if tally.left_out:
         body += ["## Seeds left out: the unedited file already disagrees with the evaluator (a backend bug)", ""]
         body += [f"- {seed.name} as {seed.target}: {verdict.outcome} ({verdict.path}): {verdict.detail[:300]}" for seed, verdict in tally.left_out]

@@ -102,6 +102,8 @@ def _candidates(model: Model) -> Iterator[Model]:
         yield replace(model, link="identity")
     if model.doc:
         yield replace(model, doc="")
+        half = len(model.doc) // 2
+        yield from (replace(model, doc=doc) for doc in (model.doc[:half], model.doc[half:], *_shorter(model.doc)[:-2]) if doc)
     if model.name != "score":
         yield replace(model, name="score")
     for k, term in enumerate(terms):
