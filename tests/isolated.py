@@ -181,7 +181,8 @@ def _compile(source: str, config: CConfig, stem: str) -> Path:
     result = subprocess.run([config.compiler, *config.flags, "-c", "-o", str(obj), str(c_file)], capture_output=True, text=True, errors="replace")
     c_file.unlink()
     if result.returncode != 0:
-        errors = [line.split(": ", 1)[1] for line in result.stderr.splitlines() if ": error: " in line or ": warning: " in line]
+        lines = result.stderr.splitlines()
+        errors = [line.split(": ", 1)[1] for line in lines if ": error: " in line] or [line.split(": ", 1)[1] for line in lines if ": warning: " in line]
         raise EngineError(f"does not compile: {errors[0] if errors else 'error'}\n{config.label}:\n{_first_lines(result.stderr)}")
     return obj
 

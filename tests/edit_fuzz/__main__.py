@@ -39,7 +39,7 @@ class Tally:
 
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     by_operator: dict[tuple[str, str], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    classes: dict[tuple[str, str, str, str], tuple[int, Example]] = field(default_factory=dict)
+    classes: dict[tuple[str, str, str], tuple[int, Example]] = field(default_factory=dict)
     refused_away: dict[tuple[str, str], tuple[int, Example]] = field(default_factory=dict)
     left_out: tuple[tuple[Seed, Verdict], ...] = ()
 
@@ -53,7 +53,8 @@ class Tally:
             count, best = self.refused_away.get(key, (0, example))
             self.refused_away[key] = (count + 1, example if example.size < best.size else best)
         if outcome in FAILURES:
-            key = (lang, outcome, "+".join(sorted(set(o.split(".")[0] for o in example.operators))), example.verdict.path)
+            # a class per single operator; edits of two operators form one class of their own
+            key = (lang, outcome, example.operators[0] if len(example.operators) == 1 else "two operators stacked")
             count, best = self.classes.get(key, (0, example))
             self.classes[key] = (count + 1, example if example.size < best.size else best)
 
@@ -116,11 +117,11 @@ def tables(tally: Tally) -> list[str]:
 
 def classes(tally: Tally) -> list[str]:
     lines = []
-    for (lang, outcome, kinds, path), (count, example) in sorted(tally.classes.items()):
+    for (lang, outcome, name), (count, example) in sorted(tally.classes.items()):
         lines += [
-            f"### {lang}: {outcome} after {kinds} edits ({path}; {count} edits)",
+            f"### {lang}: {outcome} after {name} ({count} edits)",
             "",
-            f"Seed: {example.seed.name} as {example.seed.target}; operators: {', '.join(example.operators)}.",
+            f"Seed: {example.seed.name} as {example.seed.target}; operators: {', '.join(example.operators)}; seen on {example.verdict.path}.",
             "",
             "```diff",
             diff(example.seed.text, example.text)[:3000],
