@@ -251,6 +251,15 @@ def escaped_forms(body: str, lang: str, rng: random.Random) -> list[str]:
     return forms
 
 
+@operator("literal.unterminated")
+def literal_unterminated(edit: Edit) -> str | None:
+    """A string literal's closing quote deleted (the refusal must point at it, not at 1:1)."""
+    token = edit.pick("string", "model")
+    if token is None or len(token.text) < 2:
+        return None
+    return replace(edit.text, token.end - 1, token.end, "")
+
+
 # --- reformatting ----------------------------------------------------------------------------
 
 
