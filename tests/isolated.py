@@ -153,6 +153,7 @@ class CConfig:
         return f"{self.compiler} {' '.join(f for f in self.flags if not f.startswith('-W') and f != '-pedantic')}"
 
 
+COMPILE_SECONDS = 300  # a compiler that takes longer is stuck (the machine may be busy)
 STRICT = ("-Wall", "-Wextra", "-Werror", "-pedantic")
 # What the model fuzz builds emitted C with (issue 15): ISO C99 at -O2 and at -O3 for this
 # machine (where clang fuses multiply-adds unless told not to), and GNU mode (where gcc does).
@@ -178,8 +179,14 @@ def _compile(source: str, config: CConfig, stem: str) -> Path:
     folder = _work_dir()
     c_file, obj = folder / f"{stem}.c", folder / f"{stem}.o"
     c_file.write_text(source, encoding="utf-8", errors="surrogatepass")
-    result = subprocess.run([config.compiler, *config.flags, "-c", "-o", str(obj), str(c_file)], capture_output=True, text=True, errors="replace")
-    c_file.unlink()
+    try:
+        result = subprocess.run(
+            [config.compiler, *config.flags, "-c", "-o", str(obj), str(c_file)], capture_output=True, text=True, errors="replace", timeout=COMPILE_SECONDS
+        )
+    except subprocess.TimeoutExpired:
+        raise EngineError(f"does not compile: {config.label} ran longer than {COMPILE_SECONDS} s") from None
+    finally:
+        c_file.unlink()
     if result.returncode != 0:
         lines = result.stderr.splitlines()
         errors = [line.split(": ", 1)[1] for line in lines if ": error: " in line] or [line.split(": ", 1)[1] for line in lines if ": warning: " in line]
@@ -330,7 +337,8 @@ def run_c_program(source: str, model: Model, columns: Columns, config: CConfig, 
         renames = [f"--redefine-sym={name}=pwlc_fuzz_{k}" for k, name in enumerate(_exported(model))]
         subprocess.run(["objcopy", *renames, str(obj)], check=True, capture_output=True)
         linked = subprocess.run(
-            [config.compiler, "-o", str(exe), str(_driver_object(model, config.compiler)), str(obj), "-lm"], capture_output=True, text=True, errors="replace"
+            [config.compiler, "-o", str(exe), str(_driver_object(model, config.compiler)), str(obj), "-lm"],
+            capture_output=True, text=True, errors="replace", timeout=COMPILE_SECONDS,
         )
         if linked.returncode != 0:
             raise EngineError(f"{config.label}: the file does not link with {model.name}'s header:\n{_first_lines(linked.stderr)}")
