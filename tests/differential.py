@@ -149,9 +149,10 @@ def ulps_between(a: FloatArray, b: FloatArray) -> FloatArray:
 
 def _ordered_bits(x: FloatArray) -> NDArray[np.uint64]:
     """Doubles mapped to unsigned integers in the same order (adjacent doubles differ by 1)."""
-    bits = (np.asarray(x, dtype=np.float64) + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    bits = np.asarray(x, dtype=np.float64).view(np.uint64)
     sign = np.uint64(1 << 63)
-    return np.where(bits & sign, ~bits, bits | sign)
+    magnitude = bits & ~sign
+    return np.where(bits & sign, sign - magnitude, sign + magnitude)  # -0.0 and 0.0 meet at 2**63
 
 
 def ulps_outside(got: FloatArray, value: FloatArray, low: FloatArray, high: FloatArray, nan_allowed: NDArray[np.bool_] | None = None) -> FloatArray:
