@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--engines", help="comma-separated: python, c (or gcc, clang), sqlite, duckdb, postgres, spark, read; all by default")
-    parser.add_argument("--shrink-budget", type=float, default=60.0, help="seconds spent shrinking each failure class (0: no shrinking)")
+    parser.add_argument("--shrink-budget", type=float, default=20.0, help="seconds spent shrinking each failure class (0: no shrinking)")
     parser.add_argument("--markdown", help="also write the table and the classes to this file")
     args = parser.parse_args(argv)
     from tests.strategies import draw_examples, wide_models
