@@ -280,11 +280,13 @@ def run_sql_query(
 
 def sql_outputs(model: Model, names: list[str], rows: list[tuple[Any, ...]], expected_rows: int) -> dict[str, np.ndarray]:
     """The score column (named like the model) and the link's column ("probability",
-    "prediction") of a query's result, by column name, in key order. Raises ValueError
-    when a column is absent or a row is missing, repeated or unknown."""
+    "prediction") of a query's result, by column name, in key order. The link's column
+    may have been renamed (the model does not name it): then it is the last column. Raises
+    ValueError when a column is absent or a row is missing, repeated or unknown."""
     wanted = {"score": model.name}
     if model.link != "identity":
-        wanted[PREDICTION_COLUMNS[model.link]] = PREDICTION_COLUMNS[model.link]
+        link = PREDICTION_COLUMNS[model.link]
+        wanted[link] = link if link in names or names[-1:] in ([KEY], [model.name]) else names[-1]
     for column in [KEY, *wanted.values()]:
         if names.count(column) != 1:
             raise ValueError(f"the result has {names.count(column)} columns named {column!r} (columns: {names})")
