@@ -189,7 +189,26 @@ def check_model(model: Model, engines: list[FuzzEngine], targets: list[str], ind
     for target in targets:
         if index % EVERY.get(target, 1) == 0:
             _read_back(model, target, report)
+    report.failures = [_flag_specific(f, report.failures) for f in report.failures]
     return report
+
+
+def _flag_specific(failure: Failure, failures: list[Failure]) -> Failure:
+    """A C failure under other flags that the same compiler's -O2 build does not show is
+    its own class ("... not at -O2"): the flags (FP contraction) cause it, not the code."""
+    match = re.fullmatch(r"c (\w+) (.+?)( row| batch)?", failure.label)
+    if match is None or match.group(2) == "O2":
+        return failure
+    baseline = f"c {match.group(1)} O2{match.group(3) or ''}"
+    if any(f.label == baseline and f.kind == failure.kind for f in failures):
+        return failure
+    return Failure(failure.label, f"{failure.kind} (not at -O2)", failure.detail)
+
+
+def baseline_engine(label: str) -> str | None:
+    """For a C path under other flags, the -O2 engine of the same compiler."""
+    match = re.fullmatch(r"c (\w+) .*", label)
+    return f"c {match.group(1)} O2" if match else None
 
 
 def _run_engine(engine: FuzzEngine, model: Model, all_columns: Columns, want: Any, report: ModelReport) -> None:

@@ -16,7 +16,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pwlc.ir import Model
-from tests.model_fuzz import Failure, FuzzEngine, ModelReport, Outcome, check_model, readable_targets, select_engines
+from tests.model_fuzz import (
+    Failure,
+    FuzzEngine,
+    ModelReport,
+    Outcome,
+    baseline_engine,
+    check_model,
+    readable_targets,
+    select_engines,
+)
 from tests.model_fuzz.shrink import reproducer, shrink
 
 REPRODUCERS_TRIED = 3  # models of a class to shrink, the smallest result kept
@@ -60,7 +69,8 @@ def fuzz(models: list[Model], engines: list[FuzzEngine], targets: list[str], see
 def shrunk_reproducer(key: tuple[str, str], examples: list[tuple[int, Model, Failure]], engines: list[FuzzEngine], seed: int, budget: float) -> tuple[Model, Failure]:
     """The smallest of the class's example models after shrinking, and its failure."""
     label, kind = key
-    engine = [e for e in engines if label == e.name or label.startswith(e.name + " ")]
+    baseline = baseline_engine(label)  # "not at -O2" is judged against that build
+    engine = [e for e in engines if label == e.name or label.startswith(e.name + " ") or e.name == baseline]
     targets = [label[len("read ") :]] if label.startswith("read ") else []
     best: tuple[Model, Failure] | None = None
     for index, model, failure in examples:
