@@ -13,6 +13,12 @@ engine returns NULL/NaN. Engines:
   emitted query run as is.
 
 `unavailable(name)` says why an engine cannot run here (None when it can).
+
+tests/isolated.py has the runners that execute code in another process (what the fuzzers
+use): Python in a worker subprocess, row by row and batched; C compiled with any flags
+(`MODEL_FLAGS`: -O2, -O3 -march=native, GNU mode) and run through its single-row, batch
+and link functions by a driver. `run_sql_query` / `sql_outputs` here give a query's result
+by column name.
 """
 
 from __future__ import annotations
