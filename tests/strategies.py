@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -260,19 +261,29 @@ def wide_models(draw: st.DrawFn, max_terms: int = 7) -> Model:
     return verify(Model(inputs, tuple(terms), link, draw(model_names), draw(docs)))  # type: ignore[arg-type]
 
 
-def draw_examples(strategy: st.SearchStrategy[Any], count: int, seed: int) -> list[Any]:
+def draw_examples(strategy: st.SearchStrategy[Any], count: int, seed: int, each: Callable[[Any], None] | None = None) -> list[Any]:
     """`count` values of `strategy`, the same ones for the same seed: hypothesis's own
-    generation, outside a test (for the long runs, which want every draw, not a failure)."""
+    generation, outside a test (for the long runs, which want every draw, not a failure).
+    With `each`, every value is handed to it as it is drawn (and none is kept): a long run
+    then starts at once and holds one model at a time. `each` must not raise."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as seeded
 
     found: list[Any] = []
+    taken = 0
 
     @settings(max_examples=count, database=None, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
     @seeded(seed)
     @given(strategy)
     def collect(value: Any) -> None:
-        found.append(value)
+        nonlocal taken
+        if taken == count:
+            return
+        taken += 1
+        if each is None:
+            found.append(value)
+        else:
+            each(value)
 
     collect()
-    return found[:count]
+    return found

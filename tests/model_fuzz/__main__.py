@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pwlc.ir import Model
@@ -55,14 +56,26 @@ class Run:
         return any(kind != "refused" for _, kind in self.counts)
 
 
-def fuzz(models: list[Model], engines: list[FuzzEngine], targets: list[str], seed: int, progress: bool = True) -> Run:
+CHECKPOINT = 250  # models between two writes of the table so far (--markdown)
+
+
+def fuzz(count: int, engines: list[FuzzEngine], targets: list[str], seed: int, checkpoint: Callable[[Run], None] | None = None) -> Run:
+    """Draw `count` models (seeded) and check each as it is drawn."""
+    from tests.strategies import draw_examples, wide_models
+
     run = Run()
     start = time.perf_counter()
-    for index, model in enumerate(models):
+
+    def check(model: Model) -> None:
+        index = run.models
         run.add(index, model, check_model(model, engines, targets, index, seed))
-        if progress and (index + 1) % 100 == 0:
+        if run.models % 100 == 0:
             failing = sum(n for (_, kind), n in run.counts.items() if kind != "refused")
-            print(f"  {index + 1} models, {failing} failures in {len(run.counts)} classes, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+            print(f"  {run.models} models, {failing} failures in {len(run.counts)} classes, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+        if checkpoint is not None and run.models % CHECKPOINT == 0:
+            checkpoint(run)
+
+    draw_examples(wide_models(), count, seed, each=check)
     return run
 
 
@@ -140,25 +153,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shrink-budget", type=float, default=20.0, help="seconds spent shrinking each failure class (0: no shrinking)")
     parser.add_argument("--markdown", help="also write the table and the classes to this file")
     args = parser.parse_args(argv)
-    from tests.strategies import draw_examples, wide_models
-
     engines = select_engines(args.engines)
     skipped = {e.name: reason for e in engines if (reason := e.unavailable()) is not None}
     engines = [e for e in engines if e.name not in skipped]
     targets = readable_targets() if not args.engines or "read" in args.engines.split(",") else []
-    start = time.perf_counter()
-    models = draw_examples(wide_models(), args.models, args.seed)
-    print(f"{len(models)} models drawn (seed {args.seed}) in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    run = fuzz(models, engines, targets, args.seed)
-    seconds = time.perf_counter() - start
     command = "python -m tests.model_fuzz " + " ".join(argv if argv is not None else sys.argv[1:])
-    head = [f"`{command}`: {run.models} models in {seconds:.0f} s."]
-    head += [f"Skipped {name}: {reason}." for name, reason in skipped.items()]
-    body = table(run) + ["", "## Failure classes", ""] + classes_text(run, engines, args.seed, args.shrink_budget)
-    print("\n".join(head + [""] + body))
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as out:
-            out.write("\n".join(head + [""] + body) + "\n")
+    start = time.perf_counter()
+
+    def head(run: Run, done: str) -> list[str]:
+        lines = [f"`{command}`: {run.models} models in {time.perf_counter() - start:.0f} s{done}."]
+        return lines + [f"Skipped {name}: {reason}." for name, reason in skipped.items()] + [""]
+
+    def write(lines: list[str]) -> None:
+        if args.markdown:
+            with open(args.markdown, "w", encoding="utf-8") as out:
+                out.write("\n".join(lines) + "\n")
+
+    run = fuzz(args.models, engines, targets, args.seed, checkpoint=lambda run: write(head(run, " so far (running)") + table(run)))
+    lines = head(run, "") + table(run) + ["", "## Failure classes", ""] + classes_text(run, engines, args.seed, args.shrink_budget)
+    print("\n".join(lines))
+    write(lines)
     return 1 if run.failed else 0
 
 
