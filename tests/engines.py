@@ -284,21 +284,25 @@ def run_sql_query(
     return runner(model, query, rows, integers)
 
 
+class ResultShapeError(ValueError):
+    """A query's result lacks the score column or some rows, or repeats them."""
+
+
 def sql_outputs(model: Model, names: list[str], rows: list[tuple[Any, ...]], expected_rows: int) -> dict[str, np.ndarray]:
     """The score column (named like the model) and the link's column ("probability",
     "prediction") of a query's result, by column name, in key order. The link's column
     may have been renamed (the model does not name it): then it is the last column. Raises
-    ValueError when a column is absent or a row is missing, repeated or unknown."""
+    ResultShapeError when a column is absent or a row is missing, repeated or unknown."""
     wanted = {"score": model.name}
     if model.link != "identity":
         link = PREDICTION_COLUMNS[model.link]
         wanted[link] = link if link in names or names[-1:] in ([KEY], [model.name]) else names[-1]
     for column in [KEY, *wanted.values()]:
         if names.count(column) != 1:
-            raise ValueError(f"the result has {names.count(column)} columns named {column!r} (columns: {names})")
+            raise ResultShapeError(f"the result has {names.count(column)} columns named {column!r} (columns: {names})")
     keys = [row[names.index(KEY)] for row in rows]
     if sorted(keys) != list(range(expected_rows)):
-        raise ValueError(f"the result has {len(rows)} rows with keys {sorted(keys)[:8]}..., expected one row per key 0..{expected_rows - 1}")
+        raise ResultShapeError(f"the result has {len(rows)} rows with keys {sorted(keys)[:8]}..., expected one row per key 0..{expected_rows - 1}")
     order = np.argsort(np.array(keys, dtype=np.int64))
     return {label: _results([rows[i][names.index(column)] for i in order]) for label, column in wanted.items()}
 

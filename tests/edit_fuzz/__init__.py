@@ -146,7 +146,7 @@ def check(target: str, text: str, rows_seed: int, random_rows: int = RANDOM_ROWS
 
 
 def _run(target: str, text: str, model: Model, columns: Columns) -> Verdict:
-    from tests.engines import TableError, run_sql_query, sql_outputs
+    from tests.engines import ResultShapeError, TableError, run_sql_query, sql_outputs
     from tests.isolated import EDIT_FLAGS, CConfig, EngineError, python_worker, row_count, run_c_program
 
     runs: list[tuple[str, Columns]] = []
@@ -168,7 +168,7 @@ def _run(target: str, text: str, model: Model, columns: Columns) -> Verdict:
                 results = {output: values for output, values in sql_outputs(model, names, rows, row_count(data)).items()}
         except (EngineError, TableError) as error:
             return Verdict("invalid", engine, str(error).strip())
-        except ValueError as error:  # the query's result lacks the score or some rows
+        except ResultShapeError as error:  # the query's result lacks the score or some rows
             return Verdict("mismatch", engine, str(error))
         except Exception as error:  # noqa: BLE001 - the engine refused the query (or crashed on it)
             return Verdict("invalid", engine, f"{type(error).__name__}: {str(error).strip()[:500]}")
