@@ -100,11 +100,14 @@ class PythonWorker:
             data += chunk
         return data
 
-    def run(self, source: str, model: Model, columns: Columns, *, batch: bool = True, timeout: float = 60.0) -> dict[str, FloatArray]:
+    def run(
+        self, source: str, model: Model, columns: Columns, *, batch: bool = True, timeout: float = 60.0
+    ) -> tuple[dict[str, FloatArray], dict[str, str]]:
         """The module's `model.name` (and link function) on every row, called with one value
         per input in the model's order; with `batch`, also once on the whole columns (numpy
-        arrays, lists for categorical inputs). Keys: "row score", "batch score", "row
-        probability", ... Raises EngineError when the module cannot run or a call raises."""
+        arrays, lists for categorical inputs). Returns the results by path ("row score",
+        "batch score", "row probability", ...) and, apart, the error of each path where a
+        call raised. Raises EngineError when the module cannot run at all."""
         functions = [(model.name, "score")]
         if model.link in LINK_FUNCTIONS:
             functions.append((LINK_FUNCTIONS[model.link], LINK_FUNCTIONS[model.link]))
@@ -121,11 +124,13 @@ class PythonWorker:
         if reply["error"] is not None:
             raise EngineError(reply["error"])
         out: dict[str, FloatArray] = {}
+        errors: dict[str, str] = {}
         for path, result in reply["results"].items():
             if result["error"] is not None:
-                raise EngineError(f"{path}: {result['error']}" + (f" (and {result['errors'] - 1} more rows)" if result["errors"] > 1 else ""))
-            out[path] = np.array(result["values"], dtype=np.float64)
-        return out
+                errors[path] = result["error"] + (f" (and {result['errors'] - 1} more rows)" if result["errors"] > 1 else "")
+            else:
+                out[path] = np.array(result["values"], dtype=np.float64)
+        return out, errors
 
 
 @cache

@@ -265,7 +265,8 @@ def draw_examples(strategy: st.SearchStrategy[Any], count: int, seed: int, each:
     """`count` values of `strategy`, the same ones for the same seed: hypothesis's own
     generation, outside a test (for the long runs, which want every draw, not a failure).
     With `each`, every value is handed to it as it is drawn (and none is kept): a long run
-    then starts at once and holds one model at a time. `each` must not raise."""
+    then starts at once and holds one model at a time. `each` may raise `StopDrawing` to
+    end the draws early; any other exception propagates."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as seeded
 
@@ -285,5 +286,12 @@ def draw_examples(strategy: st.SearchStrategy[Any], count: int, seed: int, each:
         else:
             each(value)
 
-    collect()
+    try:
+        collect()
+    except StopDrawing:
+        pass
     return found
+
+
+class StopDrawing(Exception):
+    """Raised by `draw_examples`'s `each` to stop drawing (a long run out of time)."""

@@ -160,7 +160,10 @@ def _run(target: str, text: str, model: Model, columns: Columns) -> Verdict:
     for engine, data in runs:
         try:
             if engine == "python":
-                results = python_worker().run(text, model, data, timeout=30)
+                results, errors = python_worker().run(text, model, data, timeout=30)
+                if errors:
+                    path, error = next(iter(errors.items()))
+                    return Verdict("invalid", f"python {path}", error)
             elif engine.startswith("c "):
                 results = run_c_program(text, model, data, CConfig(engine[2:], EDIT_FLAGS), timeout=30)
             else:

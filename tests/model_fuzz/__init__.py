@@ -50,6 +50,7 @@ from tests.differential import (
 RANDOM_ROWS = 48
 EVERY = {"spark": 20, "O3 native": 2, "gnu O3 native": 2, "sql:spark": 4, "sql:bigquery": 4, "sql:snowflake": 4, "sql:postgres": 2}
 Outputs = dict[tuple[str, str], FloatArray]  # (mode, output) -> one value per row; output "score" or the link's
+Errors = dict[str, str]  # mode -> what its calls raised (the other modes' results still count)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class FuzzEngine:
 
     name: str
     family: str  # what --engines selects: python, c, gcc, clang, sqlite, duckdb, postgres, spark
-    run: Callable[[Model, Columns], Outputs]
+    run: Callable[[Model, Columns], tuple[Outputs, Errors]]
     nul_free: bool = False  # takes only categories without NUL (C strings, PostgreSQL text)
     every: int = 1
 
@@ -69,29 +70,32 @@ class FuzzEngine:
         return unavailable(self.family if self.family in ("gcc", "clang", "sqlite", "duckdb", "postgres", "spark") else "python")
 
 
-def _python(model: Model, columns: Columns) -> Outputs:
-    from tests.isolated import python_worker
-
-    results = python_worker().run(pwlc.emit(model, "python"), model, columns)
+def _by_mode(results: dict[str, FloatArray]) -> Outputs:
     return {tuple(path.split(" ", 1)): values for path, values in results.items()}  # type: ignore[misc]
 
 
-def _c(compiler: str, flags: tuple[str, ...]) -> Callable[[Model, Columns], Outputs]:
-    def run(model: Model, columns: Columns) -> Outputs:
+def _python(model: Model, columns: Columns) -> tuple[Outputs, Errors]:
+    from tests.isolated import python_worker
+
+    results, errors = python_worker().run(pwlc.emit(model, "python"), model, columns)
+    return _by_mode(results), {path.split(" ", 1)[0]: error for path, error in errors.items()}
+
+
+def _c(compiler: str, flags: tuple[str, ...]) -> Callable[[Model, Columns], tuple[Outputs, Errors]]:
+    def run(model: Model, columns: Columns) -> tuple[Outputs, Errors]:
         from tests.isolated import CConfig, run_c_program
 
-        results = run_c_program(pwlc.emit(model, "c"), model, columns, CConfig(compiler, flags))
-        return {tuple(path.split(" ", 1)): values for path, values in results.items()}  # type: ignore[misc]
+        return _by_mode(run_c_program(pwlc.emit(model, "c"), model, columns, CConfig(compiler, flags))), {}
 
     return run
 
 
-def _sql(engine: str) -> Callable[[Model, Columns], Outputs]:
-    def run(model: Model, columns: Columns) -> Outputs:
+def _sql(engine: str) -> Callable[[Model, Columns], tuple[Outputs, Errors]]:
+    def run(model: Model, columns: Columns) -> tuple[Outputs, Errors]:
         from tests.engines import emit_sql, row_count, run_sql_query, sql_outputs
 
         names, rows = run_sql_query(emit_sql(model, engine), model, columns, engine)
-        return {("", output): values for output, values in sql_outputs(model, names, rows, row_count(columns)).items()}
+        return {("", output): values for output, values in sql_outputs(model, names, rows, row_count(columns)).items()}, {}
 
     return run
 
@@ -217,7 +221,7 @@ def _run_engine(engine: FuzzEngine, model: Model, all_columns: Columns, want: An
     keep = nul_free(model, all_columns) if engine.nul_free else np.ones(len(want.score), dtype=bool)
     columns, want = take_rows(all_columns, keep), want.take(keep)
     try:
-        results = engine.run(model, columns)
+        results, errors = engine.run(model, columns)
     except pwlc.PwlcError as refusal:
         outcome = report.outcomes.setdefault(engine.name, Outcome())
         outcome.models, outcome.refusals = 1, 1
@@ -228,6 +232,11 @@ def _run_engine(engine: FuzzEngine, model: Model, all_columns: Columns, want: An
         outcome.models, outcome.crashes = 1, 1
         report.failures.append(Failure(engine.name, f"crash: {crash_class(error)}", _one_line(error)))
         return
+    for mode, error in errors.items():
+        label = f"{engine.name} {mode}"
+        outcome = report.outcomes.setdefault(label, Outcome())
+        outcome.models, outcome.crashes = 1, 1
+        report.failures.append(Failure(label, f"crash: {_message_class(error)}", error[:300]))
     modes = sorted({mode for mode, _ in results})
     for mode in modes:
         label = f"{engine.name} {mode}".strip()
@@ -329,7 +338,12 @@ def crash_class(error: BaseException) -> str:
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
     if type(error).__name__ == "TableError" and message.count(": ") > 1:
         message = message.rsplit(": ", 1)[0]  # the rest names the column
-    message = re.sub(r"(/[\w.\-]+)+", "FILE", message)
+    return _message_class(f"{type(error).__name__}: {message}")
+
+
+def _message_class(message: str) -> str:
+    message = re.sub(r"(/[\w.\-]+)+", "FILE", message.strip().splitlines()[0] if message.strip() else "")
+    message = re.sub(r"<[^>]*\.py>", "<MODULE>", message)
     message = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", message)
     message = re.sub(r"\d+(\.\d+)?(e[-+]?\d+)?", "N", message)
-    return f"{type(error).__name__}: {message[:90]}"
+    return message[:110]

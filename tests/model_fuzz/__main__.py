@@ -10,6 +10,7 @@ anything failed.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections import Counter
@@ -59,14 +60,19 @@ class Run:
 CHECKPOINT = 250  # models between two writes of the table so far (--markdown)
 
 
-def fuzz(count: int, engines: list[FuzzEngine], targets: list[str], seed: int, checkpoint: Callable[[Run], None] | None = None) -> Run:
-    """Draw `count` models (seeded) and check each as it is drawn."""
-    from tests.strategies import draw_examples, wide_models
+def fuzz(
+    count: int, engines: list[FuzzEngine], targets: list[str], seed: int, checkpoint: Callable[[Run], None] | None = None, hours: float = math.inf
+) -> Run:
+    """Draw `count` models (seeded) and check each as it is drawn; stop drawing after
+    `hours` (the table then says how many models were run)."""
+    from tests.strategies import StopDrawing, draw_examples, wide_models
 
     run = Run()
     start = time.perf_counter()
 
     def check(model: Model) -> None:
+        if time.perf_counter() - start > hours * 3600:
+            raise StopDrawing
         index = run.models
         run.add(index, model, check_model(model, engines, targets, index, seed))
         if run.models % 100 == 0:
@@ -128,6 +134,12 @@ def _group(label: str) -> str:
     return label
 
 
+def class_list(run: Run) -> list[str]:
+    """Each failure class, how many models show it, and its first instance (unshrunk)."""
+    keys = sorted((k for k in run.counts if k[1] != "refused"), key=lambda k: (_engine_order(k[0]), k[1]))
+    return [f"- {label}: {kind} ({run.counts[(label, kind)]} models): {run.classes[(label, kind)][0][2].detail[:200]}" for label, kind in keys]
+
+
 def classes_text(run: Run, engines: list[FuzzEngine], seed: int, budget: float) -> list[str]:
     lines = []
     groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -151,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--engines", help="comma-separated: python, c (or gcc, clang), sqlite, duckdb, postgres, spark, read; all by default")
     parser.add_argument("--shrink-budget", type=float, default=20.0, help="seconds spent shrinking each failure class (0: no shrinking)")
-    parser.add_argument("--markdown", help="also write the table and the classes to this file")
+    parser.add_argument("--markdown", help="also write the table and the classes to this file (the table so far every 250 models)")
+    parser.add_argument("--hours", type=float, default=math.inf, help="stop drawing models after this long (then shrink and report)")
     args = parser.parse_args(argv)
     engines = select_engines(args.engines)
     skipped = {e.name: reason for e in engines if (reason := e.unavailable()) is not None}
@@ -169,7 +182,10 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.markdown, "w", encoding="utf-8") as out:
                 out.write("\n".join(lines) + "\n")
 
-    run = fuzz(args.models, engines, targets, args.seed, checkpoint=lambda run: write(head(run, " so far (running)") + table(run)))
+    def checkpoint(run: Run) -> None:
+        write(head(run, " so far (running)") + table(run) + ["", "## Failure classes so far (not shrunk)", ""] + class_list(run))
+
+    run = fuzz(args.models, engines, targets, args.seed, checkpoint, args.hours)
     lines = head(run, "") + table(run) + ["", "## Failure classes", ""] + classes_text(run, engines, args.seed, args.shrink_budget)
     print("\n".join(lines))
     write(lines)
