@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
 
     compile_ = verbs.add_parser("compile", help="print a model (.pwl, or emitted .py/.c/.sql) for a target")
     compile_.add_argument("input", help="a .pwl file or a file pwlc emitted (and you edited)")
-    compile_.add_argument("-t", "--target", default="python", help="pwl, python, c or sql:DIALECT (default: python)")
+    compile_.add_argument("-t", "--target", help="pwl, python, c or sql:DIALECT (default: from the suffix of -o, else python)")
     compile_.add_argument("-f", "--from", dest="source_format", help="format of IN when its suffix does not say (e.g. sql:postgres)")
     compile_.add_argument("-o", "--output", help="file to write (default: standard output)")
     _add_sql_options(compile_)
@@ -118,9 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _compile(args: argparse.Namespace) -> int:
     from pwlc.api import read
 
+    target = _output_target(args.target, args.output, "python")
+    if args.pipeline_data and not (args.pipeline or args.level):
+        raise PwlcError("--data is what -O2/-O3 or -p passes measure their error on: give one of them, or drop --data")
     model = read(Path(args.input), format=args.source_format)
     model = _optimise(model, args)
-    _write(model, args.target, args.output, _sql_options(args, args.target))
+    _write(model, target, args.output, _sql_options(args, target))
     return 0
 
 
@@ -129,6 +132,7 @@ def _distill(args: argparse.Namespace) -> int:
     from pwlc.datasets import load_table
     from pwlc.distill import distill_report
 
+    target = _output_target(args.target, args.output, "pwl")
     teacher = _load_teacher(Path(args.model), args.allow_pickle)
     data = load_table(Path(args.data))
     with _progress("distilling") as report:
@@ -137,7 +141,6 @@ def _distill(args: argparse.Namespace) -> int:
     for error in distilled.errors:
         print(f"{error.description[:40]:<40} {error.rms:>10.4g} {error.max:>10.4g}", file=sys.stderr)
     model = _optimise(distilled.model, args, default_data=data)
-    target = args.target or _target_for(args.output) or "pwl"
     _write(model, target, args.output, _sql_options(args, target))
     return 0
 
@@ -159,6 +162,8 @@ def _load_teacher(path: Path, allow_pickle: bool) -> Any:
 def _sql_options(args: argparse.Namespace, target: str) -> dict[str, Any]:
     if not target.startswith("sql"):
         return {}
+    if not args.table.strip():
+        raise PwlcError("--table must name the table the query reads")
     return {"table": args.table, "keys": tuple(k for k in args.keys.split(",") if k)}
 
 
@@ -184,13 +189,13 @@ def _report(args: argparse.Namespace) -> int:
             extra[option] = data[column].to_numpy()
     with _progress("plotting") as report:
         text = build_report(model, data, teacher=teacher, progress=report, **extra)
-    Path(args.output).write_text(text, encoding="utf-8")
+    write_files({Path(args.output): text})
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 
 def _fmt(args: argparse.Namespace) -> int:
-    from pwlc.api import emit, read
+    from pwlc.api import emit, read, read_source
     from pwlc.backends import SUFFIXES
 
     changed = []
@@ -199,7 +204,7 @@ def _fmt(args: argparse.Namespace) -> int:
         target = SUFFIXES.get(path.suffix.lower())
         if target is None:
             raise PwlcError(f"{path}: pwlc formats .pwl and emitted {', '.join(s for s in SUFFIXES if s != '.pwl')} files")
-        text = path.read_text(encoding="utf-8")
+        text = read_source(path)
         options: dict[str, Any] = {}
         if target == "sql":  # keep the dialect, table and keys the file was printed with
             from pwlc.backends.sql import query_options
@@ -212,7 +217,7 @@ def _fmt(args: argparse.Namespace) -> int:
         if formatted != text:
             changed.append(path)
             if not args.check:
-                path.write_text(formatted, encoding="utf-8")
+                write_files({path: formatted})
     for path in changed:
         print(f"{'would reformat' if args.check else 'reformatted'} {path}", file=sys.stderr)
     return 1 if args.check and changed else 0
@@ -240,22 +245,32 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _refuse_to_drop_comments(text: str, formatted: str, path: Path, target: str) -> None:
     """The IR keeps no comments, so re-printing would lose a person's notes: say where."""
-    from pwlc.backends.python import RUNTIME_MARKER
+    kept = {line.strip() for line in formatted.splitlines()}
+    for span, comment in _comments(text, path, target):
+        if comment.rstrip() not in kept:
+            raise PwlcError("fmt would drop this comment (a model keeps no comments); put the note in the model's doc string", span)
+
+
+def _comments(text: str, path: Path, target: str) -> list[tuple[Any, str]]:
+    """The comments of a .pwl or Python file (above the runtime), with where they start."""
     from pwlc.errors import Span
+
+    if target == "pwl":
+        from pwlc.backends import pwl
+
+        return pwl.comments(text, str(path))
+    if target != "python":
+        return []
+    from pwlc.backends.python import RUNTIME_MARKER
     from pwlc.grammar import parser
 
-    grammar = {"pwl": "pwl.lark", "python": "python.lark"}.get(target)
-    if grammar is None:
-        return
-    marker = text.find(RUNTIME_MARKER) if target == "python" else -1
+    marker = text.find(RUNTIME_MARKER)
     source = text if marker < 0 else text[:marker]
-    kept = set(formatted.splitlines())
-    for token in parser(grammar).lex(source, dont_ignore=True):
-        if token.type.endswith("COMMENT") and str(token).rstrip() not in {line.strip() for line in kept}:
-            raise PwlcError(
-                "fmt would drop this comment (a model keeps no comments); put the note in the model's doc string",
-                Span.of_line(text, str(path), token.line or 1, token.column or 1),
-            )
+    return [
+        (Span.of_line(text, str(path), token.line or 1, token.column or 1), str(token))
+        for token in parser("python.lark").lex(source, dont_ignore=True)
+        if token.type.endswith("COMMENT")
+    ]
 
 
 def _optimise(model: Any, args: argparse.Namespace, default_data: Any = None) -> Any:
@@ -275,13 +290,29 @@ def _optimise(model: Any, args: argparse.Namespace, default_data: Any = None) ->
     return result
 
 
-def _target_for(output: str | None) -> str | None:
+def _output_target(target: str | None, output: str | None, default: str) -> str:
+    """The target: `-t`, else the one the suffix of `-o` names, else `default`. A `-t`
+    whose backend writes another suffix than `-o` has is a mistake (`-t python -o m.pwl`)."""
+    from pwlc.backends import SUFFIXES, parse_target
+
+    named = SUFFIXES.get(Path(output).suffix.lower()) if output else None
+    if target is None:
+        return named or default
+    name, _ = parse_target(target)
+    if named is not None and named != name:
+        raise PwlcError(f"-t {target} writes {name} but -o {output} names a {Path(output or '').suffix} file ({named}); drop -t to write {named}, or give -o a {_suffix(name)} name")
+    return target
+
+
+def _suffix(backend_name: str) -> str:
     from pwlc.backends import SUFFIXES
 
-    return SUFFIXES.get(Path(output).suffix.lower()) if output else None
+    return next(suffix for suffix, name in SUFFIXES.items() if name == backend_name)
 
 
 def _write(model: Any, target: str, output: str | None, options: dict[str, Any] | None = None) -> None:
+    """Print `model` for `target` to `output` (standard output when None). A C target also
+    writes the header beside the source: both files or neither."""
     from pwlc.api import emit
     from pwlc.backends import backend, parse_target
 
@@ -290,12 +321,54 @@ def _write(model: Any, target: str, output: str | None, options: dict[str, Any] 
         sys.stdout.write(text)
         return
     path = Path(output)
-    path.write_text(text, encoding="utf-8")
-    name, _ = parse_target(target)
-    module = backend(name)
+    files = {path: text}
+    module = backend(parse_target(target)[0])
     if hasattr(module, "emit_header"):  # C: the header with the documented ABI goes beside the source
-        path.with_suffix(".h").write_text(module.emit_header(model), encoding="utf-8")
-    print(f"wrote {path}", file=sys.stderr)
+        files[path.with_suffix(".h")] = module.emit_header(model)
+    write_files(files)
+    print(f"wrote {', '.join(map(str, files))}", file=sys.stderr)
+
+
+def write_files(files: dict[Path, str]) -> None:
+    """Write every file or none: each goes to a temporary file in its own folder first and
+    is renamed into place once all are written (a failure leaves the old files as they
+    were, and no empty or partial file). Errors name the path."""
+    import tempfile
+
+    temporary: dict[Path, Path] = {}
+    try:
+        for path, text in files.items():
+            folder = path.parent
+            if path.is_dir():
+                raise PwlcError(f"{path}: is a folder; give -o a file name")
+            if not folder.is_dir():
+                missing = "is not a folder" if folder.exists() else "does not exist; create it first"
+                raise PwlcError(f"{path}: cannot write it: {str(folder)!r} {missing}")
+            try:
+                with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False) as handle:
+                    temporary[path] = Path(handle.name)
+                    handle.write(text)
+                os.chmod(handle.name, _mode_for(path))
+            except OSError as exc:
+                raise PwlcError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+        for path, written in temporary.items():
+            try:
+                os.replace(written, path)
+            except OSError as exc:
+                raise PwlcError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+    finally:
+        for written in temporary.values():
+            written.unlink(missing_ok=True)
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions of the file being replaced, or those a new file gets (umask)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _optional(reference: str) -> Any:

@@ -233,8 +233,10 @@ def verify(model: Model) -> Model:
     """
     _check(model.link in LINKS, f"unknown link {model.link!r}", model.span)
     _check(model.name.isidentifier(), f"function name {model.name!r} is not an identifier", model.span)
+    _unicode(model.doc, "the description", model.span)
     kinds: dict[str, str] = {}
     for declared in model.inputs:
+        _unicode(declared.name, "input name", declared.span or model.span)
         _check(declared.kind in INPUT_KINDS, f"input {declared.name!r}: unknown kind {declared.kind!r}", declared.span or model.span)
         _check(declared.name not in kinds, f"input {declared.name!r} is declared twice", declared.span or model.span)
         kinds[declared.name] = declared.kind
@@ -299,6 +301,8 @@ def _verify_term(term: Term, span: Span | None) -> None:
         where = f"table on {term.feature!r}"
         keys = [key for key, _ in term.entries]
         _check(all(isinstance(k, str) for k in keys), f"{where}: categories must be strings", span)
+        for key in keys:
+            _unicode(key, f"{where}: category", span)
         _check(len(set(keys)) == len(keys), f"{where}: a category appears twice", span)
         _value([v for _, v in term.entries], f"{where}: value", span)
         _value([term.default], f"{where}: default", span)
@@ -332,6 +336,8 @@ def _verify_axis(axis: Axis, where: str, span: Span | None) -> None:
         _increasing(axis.knots, f"{where}: knots", span)
     elif isinstance(axis, CategoryAxis):
         _check(len(set(axis.categories)) == len(axis.categories), f"{where}: a category appears twice", span)
+        for category in axis.categories:
+            _unicode(category, f"{where}: category", span)
     else:
         raise VerifyError(f"{where}: unknown axis {type(axis).__name__}", span)
 
@@ -339,6 +345,20 @@ def _verify_axis(axis: Axis, where: str, span: Span | None) -> None:
 def _check(ok: bool, message: str, span: Span | None) -> None:
     if not ok:
         raise VerifyError(message, span)
+
+
+def _unicode(text: str, what: str, span: Span | None) -> None:
+    """Text is Unicode: no lone surrogate (which no UTF-8 file can hold)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise VerifyError(
+            f"{what} {text!r} holds a lone surrogate ({text[exc.start]!r}): that is not Unicode text and no file can"
+            " hold it; remove it (a model's text is saved as UTF-8)",
+            span,
+        ) from None
+    except AttributeError:
+        raise VerifyError(f"{what} {text!r} is not a string", span) from None
 
 
 def _finite(values: Iterable[float], what: str, span: Span | None) -> None:

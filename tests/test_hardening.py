@@ -28,7 +28,7 @@ from pwlc.backends import pwl as pwl_backend
 from pwlc.backends import python as python_backend
 from pwlc.backends import sql as sql_backend
 from pwlc.errors import DataError, PwlcError, UnsupportedError
-from pwlc.ir import MAX_VALUE, CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, Step, StepAxis, Table, verify
+from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, Step, StepAxis, Table, verify
 from pwlc.semantics import evaluate
 from pwlc.testing import edge_grid, mismatches
 from tests import engines
@@ -309,8 +309,8 @@ EDGE_MODELS = {
     "subnormal_knots": Model((Input("x"),), (Curve("x", (-SUBNORMAL, 0.0, SUBNORMAL), (1.0, 2.0, 3.0)),)),
     "huge_knots": Model((Input("x"),), (Curve("x", (-1e308, 1e308), (-1.0, 1.0)),)),  # the span overflows to inf
     "max_knots": Model((Input("x"),), (Curve("x", (-DOUBLE_MAX, 0.0, DOUBLE_MAX), (1.0, -1.0, 1.0)),)),
-    "huge_values": Model(  # at the edge of the range a value may hold (rule 8 of pwlc.semantics)
-        (Input("x"), Input("y")), (Constant(MAX_VALUE), Curve("x", (0.0, 1.0), (MAX_VALUE, -MAX_VALUE)), Step("y", (0.0,), (MAX_VALUE, -MAX_VALUE)))
+    "huge_values": Model(  # at the edge of the range a value may hold, 2**1022 (rule 8 of pwlc.semantics)
+        (Input("x"), Input("y")), (Constant(2.0**1022), Curve("x", (0.0, 1.0), (2.0**1022, -(2.0**1022))), Step("y", (0.0,), (2.0**1022, -(2.0**1022))))
     ),
     "signed_zero_edges": Model(
         (Input("x"), Input("y")), (Step("x", (-0.0,), (1.0, 2.0), at_edge="upper"), Step("y", (0.0,), (3.0, 4.0), at_edge="lower"))
