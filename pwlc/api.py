@@ -25,7 +25,7 @@ def read(source: str | os.PathLike[str], format: str | None = None) -> Model:
     if format is None:
         suffix = Path(filename).suffix.lower()
         if filename != "<string>" and suffix not in SUFFIXES:
-            raise UnsupportedError(f"{filename}: cannot tell the format from suffix {suffix!r}; pass format= (one of {', '.join(sorted(BACKENDS))})")
+            raise UnsupportedError(f"{filename}: cannot tell the format from suffix {suffix!r}: pwlc reads {', '.join(SUFFIXES)} files (or pass format=, one of {', '.join(sorted(BACKENDS))})")
         format = SUFFIXES.get(suffix, "pwl")
     name, dialect = parse_target(format)
     return verify(backend(name).read(text, filename, dialect))

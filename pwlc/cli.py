@@ -4,11 +4,14 @@
     pwlc distill MODEL --data DATA [--segments N | --tol T] [-o OUT]
     pwlc report IN --data DATA [--teacher MODEL] [--labels COL] [-o report.html]
     pwlc fmt FILE... [--check]
+    pwlc diff OLD NEW [--data DATA] [--tol T] [--json]
+    pwlc check FILE --against MODEL [--data DATA] [--tol T] [--json]
     pwlc list
     pwlc demo
 
 A user mistake prints `file:line:col: message` with the source line and a caret, and
-exits with status 1; pwlc never shows a traceback for one.
+exits with status 1 (2 for `diff` and `check`, whose 1 means "the scores moved"); pwlc
+never shows a traceback for one.
 """
 
 from __future__ import annotations
@@ -68,6 +71,19 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
     fmt.set_defaults(run=_fmt)
 
+    diff = verbs.add_parser("diff", help="what changed between two models (any formats pwlc reads), term by term, and how far it moves the scores")
+    diff.add_argument("old", help="the model before (.pwl, or an emitted .py/.c/.sql)")
+    diff.add_argument("new", help="the model after (any format pwlc reads, not necessarily the same)")
+    _add_comparison_options(diff)
+    diff.set_defaults(run=_diff)
+
+    check = verbs.add_parser("check", help="does a deployed file still compute what a model computes (exit 1 when not, within --tol)")
+    check.add_argument("file", help="the deployed file (.pwl, .py, .c or .sql)")
+    check.add_argument("--against", required=True, help="the trained model (EBM JSON, LightGBM text, XGBoost JSON, a pickle with --allow-pickle) or another pwlc file")
+    check.add_argument("--allow-pickle", action="store_true", help="allow loading a pickled model (this runs code stored in the file)")
+    _add_comparison_options(check)
+    check.set_defaults(run=_check)
+
     list_ = verbs.add_parser("list", help="list targets, frontends and passes")
     list_.set_defaults(run=_list)
 
@@ -80,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
 def _add_sql_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--table", default="input", help="SQL targets: the table the query reads (default: input)")
     command.add_argument("--keys", default="", help="SQL targets: comma-separated columns carried through to the output, e.g. id,date")
+
+
+def _add_comparison_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--data", help="CSV or Parquet rows to measure the score change on (default: both models' edge grids)")
+    command.add_argument("--tol", type=float, default=0.0, help="the largest score change that passes (default 0: any change fails); exit 1 above it")
+    command.add_argument("--json", action="store_true", help="print the comparison as JSON, for tools")
 
 
 def _add_pipeline_options(command: argparse.ArgumentParser, data_option: bool = True) -> None:
@@ -99,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except PwlcError as error:
         print(error, file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader of our output went away (`pwlc diff ... | head`)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (so that exiting does not complain again)
         return 1
     except OSError as error:
         print(f"pwlc: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
@@ -221,6 +246,49 @@ def _fmt(args: argparse.Namespace) -> int:
     for path in changed:
         print(f"{'would reformat' if args.check else 'reformatted'} {path}", file=sys.stderr)
     return 1 if args.check and changed else 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    """Exit 0 when the score change is within --tol, 1 above it, 2 on an error."""
+    from pwlc.diff import load
+
+    return _comparing(args, lambda: (load(Path(args.old)), args.old), lambda: (load(Path(args.new)), args.new), terms=True)
+
+
+def _check(args: argparse.Namespace) -> int:
+    """`diff` of a deployed file against the model it should compute, with its worst rows."""
+    from pwlc.diff import load, load_reference
+
+    def reference() -> tuple[Any, str]:
+        model, how = load_reference(Path(args.against), allow_pickle=args.allow_pickle)
+        return model, args.against if how == "a pwlc model" else f"{args.against} ({how})"
+
+    return _comparing(args, reference, lambda: (load(Path(args.file)), args.file), terms=False)
+
+
+def _comparing(args: argparse.Namespace, old: Callable[[], tuple[Any, str]], new: Callable[[], tuple[Any, str]], *, terms: bool) -> int:
+    """Compare two models as `diff` and `check` do; any mistake is exit status 2 (1 means
+    "the scores moved more than --tol"). Nothing is written."""
+    import json
+
+    from pwlc.diff import compare, read_data
+    from pwlc.diff.report import report, write
+
+    try:
+        if not args.tol >= 0:
+            raise PwlcError(f"--tol must be a number >= 0, not {args.tol}")
+        old_model, old_label = old()
+        new_model, new_label = new()
+        data = None if args.data is None else read_data(args.data, old_model, new_model)
+        comparison = compare(old_model, new_model, data, labels=(old_label, new_label), data_label=args.data or "")
+    except (PwlcError, OSError) as error:
+        print(error if isinstance(error, PwlcError) else f"pwlc: {error.strerror or error}: {error.filename or ''}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(comparison.to_json(args.tol), indent=2, ensure_ascii=False))
+    else:
+        write(report(comparison, args.tol, terms=terms, worst_rows=not terms), sys.stdout)
+    return 0 if comparison.within(args.tol) else 1
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -173,3 +173,19 @@ def xgboost_leaves(model: Any, X: Any) -> tuple[np.float32, NDArray[np.float32]]
         leaf_values[:, t] = np.asarray(tree["split_conditions"], dtype=np.float32)[leaf_ids[:, t]]
     learner = json.loads(booster.save_config())["learner"]
     return np.float32(link_and_base_margin(learner)[1]), leaf_values
+
+
+def assert_models_close(a: Any, b: Any, data: Any = None, tol: float = 0.0) -> None:
+    """Fail (AssertionError) when the score of model `b` moves more than `tol` from model
+    `a`'s, on the rows of `data` (a DataFrame or mapping of columns) or, without data, on
+    both models' edge grids; the message is their `pwlc diff`. `a` and `b` are models or
+    files pwlc reads (.pwl, .py, .c, .sql): a regression test for a model kept as code.
+
+        assert_models_close("model.pwl", "deployed/risk.sql", tol=1e-9)
+    """
+    from pwlc.diff import compare, load
+
+    labels = tuple(str(m) if not hasattr(m, "terms") else "a" if m is a else "b" for m in (a, b))
+    comparison = compare(load(a), load(b), data, labels=(labels[0], labels[1]))
+    if not comparison.within(tol):
+        raise AssertionError("\n".join([f"{labels[1]} differs from {labels[0]}:", *comparison.lines(tol, worst_rows=True)]))
