@@ -19,7 +19,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -172,16 +173,25 @@ def _distill(args: argparse.Namespace) -> int:
 
 def _load_teacher(path: Path, allow_pickle: bool) -> Any:
     """Load a trained model; the pickle warning is one line, not a Python warning."""
-    import warnings
-
     from pwlc.frontends import load_model
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = load_model(path, allow_pickle=allow_pickle)
-    for warning in caught:
-        print(f"pwlc: warning: {warning.message}", file=sys.stderr)
-    return model
+    with _warnings_as_lines():
+        return load_model(path, allow_pickle=allow_pickle)
+
+
+@contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Python warnings raised inside (the pickle warning) print as `pwlc: warning: ...`."""
+    import warnings
+
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:  # type: ignore[assignment]
+            warnings.simplefilter("always")
+            yield
+    finally:
+        for warning in caught:
+            print(f"pwlc: warning: {warning.message}", file=sys.stderr)
 
 
 def _sql_options(args: argparse.Namespace, target: str) -> dict[str, Any]:
@@ -260,7 +270,8 @@ def _check(args: argparse.Namespace) -> int:
     from pwlc.diff import load, load_reference
 
     def reference() -> tuple[Any, str]:
-        model, how = load_reference(Path(args.against), allow_pickle=args.allow_pickle)
+        with _warnings_as_lines():
+            model, how = load_reference(Path(args.against), allow_pickle=args.allow_pickle)
         return model, args.against if how == "a pwlc model" else f"{args.against} ({how})"
 
     return _comparing(args, reference, lambda: (load(Path(args.file)), args.file), terms=False)

@@ -369,6 +369,8 @@ def _finite(values: Iterable[float], what: str, span: Span | None) -> None:
 def _value(values: Iterable[float], what: str, span: Span | None) -> None:
     """Finite, and at most MAX_VALUE in magnitude."""
     for v in values:
+        if isinstance(v, (int, float)) and -MAX_VALUE <= v <= MAX_VALUE:  # (NaN compares false)
+            continue
         _finite([v], what, span)
         _check(
             abs(v) <= MAX_VALUE,

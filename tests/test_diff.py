@@ -287,6 +287,31 @@ def test_check_against_a_trained_model_prints_the_worst_rows(tmp_path: Path) -> 
     worst = int(np.argmax(change))
     assert lines[1].startswith(f"  row {worst}: x={x[worst]:.3g}: ")
     assert pwlc_cli("check", str(distilled), "--against", str(teacher), "--data", str(rows), "--tol", f"{change.max() * 1.01}").returncode == 0
+    import joblib
+
+    joblib.dump(booster, tmp_path / "teacher.pkl")
+    refused = pwlc_cli("check", str(lowered), "--against", str(tmp_path / "teacher.pkl"))
+    assert refused.returncode == 2 and "--allow-pickle" in refused.stderr
+    done = pwlc_cli("check", str(lowered), "--against", str(tmp_path / "teacher.pkl"), "--allow-pickle")
+    assert done.returncode == 0 and done.stderr == f"pwlc: warning: loading {tmp_path / 'teacher.pkl'} as a pickle runs code stored in it\n"
+
+
+def test_check_against_an_xgboost_json_model(tmp_path: Path) -> None:
+    xgboost = pytest.importorskip("xgboost")
+    rng = np.random.default_rng(6)
+    X = rng.uniform(0, 10, (300, 2))
+    model = xgboost.XGBRegressor(n_estimators=15, max_depth=1, base_score=0.5).fit(X, X[:, 0] - np.sqrt(X[:, 1]))
+    teacher = tmp_path / "teacher.json"
+    model.save_model(str(teacher))
+    exact = pwlc.lower(model)
+    deployed = emitted(exact, "c", tmp_path, "deployed")
+    done = pwlc_cli("check", str(deployed), "--against", str(teacher))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].endswith("(both models' edge grids): within tol 0") and "score change max 0, RMS 0" in done.stdout
+    edited = tmp_path / "edited.pwl"
+    edited.write_text(pwlc.emit(replace(exact, terms=exact.terms[1:]), "pwl"))  # a term lost
+    done = pwlc_cli("check", str(edited), "--against", str(teacher), "--tol", "1e-9")
+    assert done.returncode == 1 and "above tol 1e-09" in done.stdout.splitlines()[-1]
 
 
 # --- for users' tests -------------------------------------------------------------------

@@ -103,8 +103,15 @@ def load(source: str | os.PathLike[str] | Model) -> Model:
     if isinstance(source, Model):
         return source
     from pwlc.api import read
+    from pwlc.backends import SUFFIXES
 
-    return read(Path(source))
+    path = Path(source)
+    if path.suffix.lower() not in SUFFIXES:
+        raise PwlcError(
+            f"{path}: a model file is {', '.join(SUFFIXES)}; to compare a file with a trained model, use"
+            f" `pwlc check FILE --against {path}`"
+        )
+    return read(path)
 
 
 def load_reference(source: str | os.PathLike[str] | Model, allow_pickle: bool = False) -> tuple[Model, str]:
