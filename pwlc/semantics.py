@@ -302,6 +302,7 @@ def evaluate(model: Model, data: Any, *, output: str = "prediction") -> FloatArr
         raise ValueError("output must be 'score' or 'prediction'")
     contributions = evaluate_terms(model, data)
     score = np.zeros(contributions.shape[0], dtype=np.float64)
-    for k in range(contributions.shape[1]):  # rule 6: in order, left to right
-        score = score + contributions[:, k]
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum may reach ±inf (rule 8), or inf - inf
+        for k in range(contributions.shape[1]):  # rule 6: in order, left to right
+            score = score + contributions[:, k]
     return score if output == "score" else apply_link(model.link, score)

@@ -79,9 +79,10 @@ def line_terms(left: FloatArray, right: FloatArray, sums: FloatArray) -> tuple[F
     """`Moments.segment` from the points' summed moments (w, wt, wt^2, wy, wty, wy^2)."""
     weight, wt, wtt, wy, wty, wyy = sums
     width = right - left
-    su = (wt - left * weight) / width  # sum w u, with u = (t - left) / width
-    suu = (wtt - 2 * left * wt + left * left * weight) / (width * width)
-    syu = (wty - left * wy) / width
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # (knots closer than the doubles resolve: NaN)
+        su = (wt - left * weight) / width  # sum w u, with u = (t - left) / width
+        suu = (wtt - 2 * left * wt + left * left * weight) / (width * width)
+        syu = (wty - left * wy) / width
     return weight - 2 * su + suu, su - suu, suu, wy - syu, syu, wyy
 
 

@@ -113,8 +113,9 @@ class PassData:
         key = ("score", model.terms)
         if key not in self._cache:
             score = np.zeros(self.rows)
-            for term in model.terms:
-                score = score + self.term_values(term)
+            with np.errstate(over="ignore", invalid="ignore"):  # as the evaluator: a sum may reach ±inf
+                for term in model.terms:
+                    score = score + self.term_values(term)
             scores = [k for k in self._cache if k[0] == "score"]
             for old in scores[: max(0, len(scores) - 1)]:  # keep this one and the latest before it
                 del self._cache[old]

@@ -125,7 +125,9 @@ def centre_of(term: Term, data: PassData | None) -> float:
         values = data.term_values(term)
         finite = values[np.isfinite(values)]
         if finite.size:
-            return float(np.mean(finite))
+            with np.errstate(over="ignore"):
+                mean = float(np.mean(finite))
+            return mean if math.isfinite(mean) else 2 * float(np.mean(finite / 2))  # values near ±2**1022
     spread = output_values(term)
     if term.missing is not None:  # type: ignore[union-attr]
         spread = spread[:-1]
