@@ -97,10 +97,14 @@ def test_grammars_ship_in_the_wheel(tmp_path: Path) -> None:
     wheel = next(tmp_path.glob("pwlc-*.whl"))
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
-    assert (unpacked / "pwlc" / "grammars" / "pwl.lark").is_file()
-    code = f"import sys; sys.path.insert(0, {str(unpacked)!r}); import pwlc; assert pwlc.__file__.startswith({str(unpacked)!r}); print(pwlc.read({GOOD!r}, format='pwl').link)"
+    for part in ("grammars/pwl.lark", "backends/pwl/reader.py", "diff/report.py"):
+        assert (unpacked / "pwlc" / part).is_file(), part
+    code = (
+        f"import sys; sys.path.insert(0, {str(unpacked)!r}); import pwlc, pwlc.diff; assert pwlc.__file__.startswith({str(unpacked)!r});"
+        f" model = pwlc.read({GOOD!r}, format='pwl'); print(model.link, pwlc.diff.compare(model, model).changed)"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=tmp_path)
-    assert out.stdout.strip() == "logistic"
+    assert out.stdout.strip() == "logistic False"
 
 
 @settings(max_examples=80, deadline=None)
