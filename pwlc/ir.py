@@ -229,7 +229,11 @@ def term_features(term: Term) -> tuple[str, ...]:
 def verify(model: Model) -> Model:
     """Check that `model` is well formed; return it unchanged or raise `VerifyError`.
 
-    The error points at the offending node's source position when it was read from text.
+    Besides shapes, kinds and order: every value within ±MAX_VALUE (rule 8 of
+    `pwlc.semantics`), a curve's knots strictly increasing once transformed (rule 2), and
+    every name, category and the description Unicode text (no lone surrogate: no file can
+    hold one). The error points at the offending node's source position when it was read
+    from text.
     """
     _check(model.link in LINKS, f"unknown link {model.link!r}", model.span)
     _check(model.name.isidentifier(), f"function name {model.name!r} is not an identifier", model.span)

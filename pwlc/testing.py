@@ -156,8 +156,8 @@ def xgboost_leaves(model: Any, X: Any) -> tuple[np.float32, NDArray[np.float32]]
 
     This is how pwlc shows its XGBoost lowering exact: the lowered model's score equals the
     float64 sum of these leaves, and adding them in float32, tree after tree as XGBoost
-    does, gives `predict(output_margin=True)` bit for bit. `X` must be finite or NaN
-    (XGBoost's DMatrix refuses ±inf).
+    does, gives `predict(output_margin=True)` bit for bit. `X` must be NaN or within
+    float32's range (XGBoost's DMatrix refuses ±inf and values like 1e308).
     """
     import json
 
