@@ -303,3 +303,16 @@ def test_the_reader_accepts_the_language_of_the_grammar() -> None:
                 continue
             reader = False
         assert grammar_accepts(text) == reader, text
+
+
+def test_a_mistake_deep_in_a_long_line_shows_a_window_of_it() -> None:
+    """A million-knot curve on one line: the message shows ~500 characters around the
+    mistake (marked … where cut), with the caret under it, not the whole line."""
+    knots = ", ".join(f"{i}: {i % 3}" for i in range(20_000))
+    text = "input x : numeric\ncurve x { " + knots.replace("10000: 1", "10000 1") + " }\n"
+    where, message = error(text)
+    column = text.split("\n")[1].index("10000 1") + 7
+    assert where == f"2:{column}"
+    _, shown, caret = message.splitlines()
+    assert shown.startswith("    …") and shown.endswith("…") and len(shown) < 520
+    assert shown[caret.index("^")] == "1" and shown[caret.index("^") - 6 : caret.index("^")] == "10000 "
