@@ -18,6 +18,7 @@ from typing import Any
 
 from pwlc.errors import PwlcError, UnsupportedError
 from pwlc.frontends.additive import Additive, Shape
+from pwlc.frontends.sklearn import MODELS as SKLEARN_MODELS
 from pwlc.ir import Model, verify
 
 # (top-level package, class name) -> frontend module. None as class name: any class.
@@ -32,9 +33,8 @@ FRONTENDS: dict[tuple[str, str], str] = {
     ("xgboost", "XGBRegressor"): "xgboost",
     ("xgboost", "XGBRanker"): "xgboost",
     ("xgboost", "Booster"): "xgboost",
-    ("pygam", "LinearGAM"): "pygam",
-    ("pygam", "LogisticGAM"): "pygam",
-    ("sklearn", "Pipeline"): "sklearn",
+    **{("pygam", kind): "pygam" for kind in ("GAM", "LinearGAM", "LogisticGAM", "PoissonGAM", "GammaGAM", "InvGaussGAM", "ExpectileGAM")},
+    **{("sklearn", kind): "sklearn" for kind in SKLEARN_MODELS},
     ("pwlc", "Named"): "pygam",  # a pygam model with feature names (pwlc.frontends.pygam.Named)
 }
 
