@@ -21,7 +21,9 @@ from pwlc.frontends.additive import Additive, Shape
 from pwlc.frontends.sklearn import MODELS as SKLEARN_MODELS
 from pwlc.ir import Model, verify
 
-# (top-level package, class name) -> frontend module. None as class name: any class.
+STATSMODELS_RESULTS = ("RegressionResultsWrapper", "RegressionResults", "OLSResults", "GLMResultsWrapper", "GLMResults", "GLMGamResultsWrapper", "GLMGamResults")
+
+# (top-level package, class name) -> frontend module.
 FRONTENDS: dict[tuple[str, str], str] = {
     ("interpret", "ExplainableBoostingClassifier"): "ebm",
     ("interpret", "ExplainableBoostingRegressor"): "ebm",
@@ -35,7 +37,10 @@ FRONTENDS: dict[tuple[str, str], str] = {
     ("xgboost", "Booster"): "xgboost",
     **{("pygam", kind): "pygam" for kind in ("GAM", "LinearGAM", "LogisticGAM", "PoissonGAM", "GammaGAM", "InvGaussGAM", "ExpectileGAM")},
     **{("sklearn", kind): "sklearn" for kind in SKLEARN_MODELS},
+    **{("catboost", kind): "catboost" for kind in ("CatBoost", "CatBoostClassifier", "CatBoostRegressor", "CatBoostRanker")},
+    **{("statsmodels", kind): "statsmodels" for kind in STATSMODELS_RESULTS},
     ("pwlc", "Named"): "pygam",  # a pygam model with feature names (pwlc.frontends.pygam.Named)
+    ("pwlc", "WithCategories"): "catboost",  # a CatBoost model with its categories (pwlc.frontends.catboost.with_categories)
 }
 
 __all__ = ["Additive", "Shape", "load_model", "lower", "supported", "teacher"]
