@@ -107,7 +107,7 @@ def load_model(path: str | os.PathLike[str], *, allow_pickle: bool = False) -> A
         try:
             return joblib.load(path)
         except Exception as exc:  # a broken or foreign pickle can raise anything
-            raise UnsupportedError(f"{path}: cannot load the pickle ({type(exc).__name__}: {exc})") from None
+            raise UnsupportedError(f"{path}: cannot load the pickle ({type(exc).__name__}: {exc}); save it again with joblib.dump(model, path) where the same library versions are installed") from None
     text = path.read_text(encoding="utf-8", errors="replace")
     if suffix == ".json":
         if '"learner"' in text[:4096]:
@@ -121,4 +121,7 @@ def load_model(path: str | os.PathLike[str], *, allow_pickle: bool = False) -> A
         from pwlc.frontends import lightgbm
 
         return lightgbm.load(text)
-    raise UnsupportedError(f"{path}: not a model pwlc can read (EBM .json, LightGBM model .txt, or a pickle with allow_pickle=True)")
+    raise UnsupportedError(
+        f"{path}: not a model pwlc can read; save it as an EBM JSON export (json.dump(ebm.to_jsonable(), file)), a LightGBM model text "
+        "(booster.save_model('model.txt')), an XGBoost JSON model (model.save_model('model.json')), or a pickle/joblib file (with allow_pickle=True)"
+    )

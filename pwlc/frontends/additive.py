@@ -85,7 +85,7 @@ class Additive:
 
     def __post_init__(self) -> None:
         if self.link not in LINKS:
-            raise UnsupportedError(f"unknown link {self.link!r} (known: {', '.join(LINKS)})")
+            raise UnsupportedError(f"unknown link {self.link!r}; use one of {', '.join(LINKS)}")
 
     def lower(self) -> Model:
         """The exact IR, or `UnsupportedError` naming the first shape that has no exact form."""
@@ -177,8 +177,8 @@ def _table_from_function(name: str, function: Callable[[Any], Any], values: Sequ
         try:
             contribution = float(np.asarray(function(np.array([value], dtype=object))).ravel()[0])
         except Exception as exc:  # the user's function: report which category broke it
-            raise UnsupportedError(f"the function for {name!r} failed on category {key!r}: {type(exc).__name__}: {exc}") from None
+            raise UnsupportedError(f"the function for {name!r} failed on category {key!r} ({type(exc).__name__}: {exc}); make it accept every listed category") from None
         if not math.isfinite(contribution):
-            raise UnsupportedError(f"the function for {name!r} gives {contribution} for category {key!r}")
+            raise UnsupportedError(f"the function for {name!r} gives {contribution} for category {key!r}; give it a finite value there")
         entries.append((key, contribution))
     return Table(name, tuple(entries), default=0.0, missing=0.0)

@@ -81,7 +81,7 @@ def teacher(model: Any) -> Additive:
         for j in features:
             inputs.setdefault(names[j], Input(names[j], "categorical" if term_kind == "FactorTerm" else "numeric"))
             if inputs[names[j]].kind != ("categorical" if term_kind == "FactorTerm" else "numeric"):
-                raise UnsupportedError(f"{description}: feature {names[j]!r} is a factor in one term and a number in another; pwlc needs one kind per input")
+                raise UnsupportedError(f"{description}: feature {names[j]!r} is a factor in one term and a number in another; pwlc needs one kind per input: refit with one kind for it")
         shapes.append(_shape(gam, i, term, features, [names[j] for j in features], description, contribution))
     return Additive(tuple(inputs.values()), tuple(shapes), intercept, link, f"a pygam {kind} ({len(shapes)} terms)")
 

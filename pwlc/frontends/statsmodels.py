@@ -9,12 +9,12 @@ times the fitted parameters.
 - a categorical term (`C(race)`, a string column; any contrast coding): a `Table` of each
   level's contribution (patsy refuses unseen levels and missing values: the table gives 0
   and no value);
-- `bs(x, degree=1)` / `degree=0`: a `Curve` through the knots / a `Step` at them (patsy
-  refuses x outside the outer knots; pwlc's term holds the end value there);
+- `bs(x, degree=0)`: a `Step` at the knots (patsy refuses x beyond the outer knots: the
+  step holds its end values there; a missing value gives what patsy gives it);
 - a plain numeric variable: `slope * x`, an `Affine` (unbounded: refused until the IR has a
   linear term; `pwlc.distill` fits it);
-- other transforms (`np.log(x)`, cubic `bs`, `cr`, ...) and `GLMGam` smooths: exact
-  functions for `pwlc.distill`.
+- other transforms (`np.log(x)`, `bs` of degree >= 1, which patsy extrapolates beyond its
+  outer knots, `cr`, ...) and `GLMGam` smooths: exact functions for `pwlc.distill`.
 
 Without a formula, each column of `exog` is linear (a constant column is the intercept).
 """
@@ -31,11 +31,11 @@ from pwlc.errors import UnsupportedError
 from pwlc.frontends import advice
 from pwlc.frontends.additive import Additive, Affine, Shape, ShapeFunction
 from pwlc.frontends.steps import merged_step
-from pwlc.ir import Curve, Input, InputKind, LinkKind, Table
+from pwlc.ir import Input, InputKind, LinkKind, Table
 from pwlc.semantics import Column, FloatArray, category_key
 
 LINKS: dict[str, LinkKind] = {"Identity": "identity", "Logit": "logistic", "Log": "exp"}
-LINEAR_INSTEAD = f"{advice.DISTILL} (exact inside the range of X), or put the variable in a bs(x, degree=1) term for an exact lowering"
+LINEAR_INSTEAD = f"{advice.DISTILL} (exact inside the range of X), or bin the variable (bs(x, degree=0, df=...)) for an exact lowering"
 
 
 def teacher(results: Any) -> Additive:
@@ -114,6 +114,14 @@ class _Term:
     frame: Any  # the model's data: a valid row for every other variable
     params: FloatArray
 
+    def missing(self) -> float | None:
+        """The contribution of a missing value, None where patsy refuses it or gives NaN."""
+        try:
+            value = float(self.contribution([np.nan])[0])
+        except Exception:  # patsy raises its own errors on values it cannot encode
+            return None
+        return None if np.isnan(value) else value
+
     def contribution(self, values: Sequence[Any]) -> FloatArray:
         import pandas as pd
         import patsy
@@ -161,23 +169,20 @@ def _formula_shape(term: _Term, factors: list[Any], design: Any) -> Shape:
     if term.codes == (name,) and len(term.columns) == 1:
         return _affine_shape(name, float(term.params[term.columns[0]]), description)
     splines = [t for f in factors for t in design.factor_infos[f].state.get("transforms", {}).values() if type(t).__name__ == "BS"]
-    knots, counts = np.unique(np.asarray(splines[0]._all_knots if splines else (), dtype=np.float64), return_counts=True)
-    if len(factors) == 1 and len(splines) == 1 and splines[0]._degree <= 1 and (counts[1:-1] == 1).all():  # a repeated inner knot is a jump
-        inside = _clipped(term, knots[0], knots[-1])
-        if splines[0]._degree == 1:
-            return Shape((name,), description, term=Curve(name, tuple(float(k) for k in knots), tuple(float(v) for v in term.contribution(list(knots)))))
-        return Shape((name,), description, term=merged_step(name, knots[1:-1], "upper", inside, None))
+    missing = term.missing()
+    if len(factors) == 1 and len(splines) == 1 and splines[0]._degree == 0:
+        knots = np.unique(np.asarray(splines[0]._all_knots, dtype=np.float64))
+        # patsy refuses x beyond the outer knots: there the step holds its end values
+        step = merged_step(name, knots[1:-1], "upper", lambda x: term.contribution(list(np.clip(x, knots[0], knots[-1]))), missing)
+        return Shape((name,), description, term=step, missing=missing)
     return Shape(
         (name,),
         description,
-        function=_present_only(name, lambda x: term.contribution(list(x))),
-        inexact="is a transform of the variable that is not piecewise constant or linear",
-        instead=f"write it as bs({name}, degree=1, ...) for an exact lowering, or {advice.DISTILL}",
+        function=_present_only(name, lambda x: term.contribution(list(x)), missing),
+        missing=missing,
+        inexact="is a transform of the variable that is not piecewise constant (patsy extrapolates splines beyond their outer knots)",
+        instead=f"write it as bs({name}, degree=0, df=...) for an exact lowering, or {advice.DISTILL}",
     )
-
-
-def _clipped(term: _Term, low: float, high: float) -> Any:
-    return lambda x: term.contribution(list(np.clip(x, low, high)))
 
 
 def _smooth_shapes(model: Any, params: FloatArray) -> list[Shape]:
@@ -197,7 +202,7 @@ def _smooth_shapes(model: Any, params: FloatArray) -> list[Shape]:
             Shape(
                 (name,),
                 f"GLMGam smooth of {name!r} ({type(smoother).__name__}, degree {getattr(smoother, 'degree', '?')})",
-                function=_present_only(name, contribution),
+                function=_present_only(name, contribution, None),
                 inexact="is a smooth spline (statsmodels evaluates it only inside its outer knots)",
                 instead=advice.DISTILL,
             )
@@ -205,12 +210,12 @@ def _smooth_shapes(model: Any, params: FloatArray) -> list[Shape]:
     return shapes
 
 
-def _present_only(name: str, function: Any) -> ShapeFunction:
-    """A shape function that gives NaN for missing inputs (statsmodels refuses them)."""
+def _present_only(name: str, function: Any, missing: float | None) -> ShapeFunction:
+    """`function` on the present inputs, `missing` (None: NaN) on the missing ones."""
 
     def contribution(columns: Mapping[str, Column]) -> FloatArray:
         x = np.asarray(columns[name], dtype=np.float64)
-        out = np.full(x.shape, np.nan)
+        out = np.full(x.shape, np.nan if missing is None else missing)
         present = ~np.isnan(x)
         if present.any():
             out[present] = function(x[present])

@@ -47,7 +47,7 @@ def load(path: Path) -> Any:
     try:
         booster.load_model(str(path))
     except xgboost.core.XGBoostError as exc:
-        raise UnsupportedError(f"{path}: not an XGBoost model ({str(exc).splitlines()[0]})") from None
+        raise UnsupportedError(f"{path}: not an XGBoost model ({str(exc).splitlines()[0]}); save one with model.save_model('model.json')") from None
     return booster
 
 

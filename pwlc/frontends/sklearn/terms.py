@@ -77,11 +77,13 @@ class Group:
         return np.asarray(transformed[:, list(self.outputs)] @ self.coef[list(self.outputs)], dtype=np.float64)
 
     def at(self, value: Any) -> float | None:
-        """The contribution at one value, None where the pipeline refuses it."""
+        """The contribution at one value, None where the pipeline refuses it (or passes a
+        NaN on, as the scalers do)."""
         try:
-            return float(self.contribution([value])[0])
+            result = float(self.contribution([value])[0])
         except ValueError:
             return None
+        return None if math.isnan(result) else result
 
 
 def shape(group: Group) -> Shape:
@@ -124,7 +126,7 @@ def _function(group: Group) -> Callable[[Mapping[str, Column]], FloatArray]:
         x = np.asarray(columns[group.name], dtype=np.float64)
         out = np.full(x.shape, np.nan)
         present = ~np.isnan(x)
-        out[present] = group.contribution(x[present])
+        out[present] = group.contribution(_inside(group, x[present]))
         if (~present).any():
             missing = group.at(math.nan)
             out[~present] = np.nan if missing is None else missing
@@ -201,13 +203,17 @@ def _linear(group: Group) -> Shape:
 
 
 def _affine(group: Group) -> Affine:
-    """offset + slope * x: the scalers' maps composed, times the column's coefficient."""
-    offset, slope = 0.0, 1.0
-    for step, j in group.prefix:
-        a, b = _step_affine(step, j)
-        offset, slope = a + b * offset, b * slope
-    coefficient = float(sum(group.coef[k] for k, f in zip(group.outputs, group.features) if not f.indicator))
-    return Affine(coefficient * offset, coefficient * slope)
+    """offset + slope * x for a present x: each feature's scalers composed, times its
+    coefficient (a missing-value indicator is 0 before its scalers)."""
+    offset, slope = 0.0, 0.0
+    for k, feature in zip(group.outputs, group.features):
+        a, b = 0.0, 1.0
+        for step, j in feature.prefix:
+            step_a, step_b = _step_affine(step, j)
+            a, b = step_a + step_b * a, step_b * b
+        offset += float(group.coef[k]) * a
+        slope += 0.0 if feature.indicator else float(group.coef[k]) * b
+    return Affine(offset, slope)
 
 
 def _step_affine(step: Any, j: int) -> tuple[float, float]:

@@ -110,8 +110,8 @@ def _imputer(step: Any, features: list[Feature], model: Any) -> list[Feature]:
         if f.encoder is not None:
             raise refuse("a SimpleImputer after an encoder", model)
         out.append(replace(f, prefix=(*f.prefix, (step, j))))
-    if step.add_indicator:
-        out += [replace(features[j], indicator=True) for j in step.indicator_.features_]
+    if step.add_indicator:  # 1 where the column is missing: steps after this one scale it
+        out += [Feature(features[j].column, indicator=True) for j in step.indicator_.features_]
     return out
 
 
