@@ -113,7 +113,18 @@ def _shape(gam: Any, i: int, term: Any, features: list[int], names: list[str], d
         why = "is a periodic spline"
     else:
         why = f"is a spline of order {orders} that pygam extrapolates linearly beyond its edge knots"
+    if len(names) == 2:  # pwlc.distill fits pairs on grids of cells only: this one goes through predictions
+        instead = f"refit it with spline_order=0 for an exact step grid, or {_black_box(gam)}"
+        return Shape(tuple(names), description, function=contribution, inexact=why, instead=instead)
     return Shape(tuple(names), description, function=contribution, inexact=why, instead=f"refit it with spline_order=0 for an exact step, or {advice.DISTILL}")
+
+
+def _black_box(gam: Any) -> str:
+    """How to distill a pygam model through its predictions (it takes arrays)."""
+    link = LINKS[str(gam.link)]
+    call = "model.predict_proba(X.to_numpy())" if hasattr(gam, "predict_proba") and link == "logistic" else "model.predict(X.to_numpy())"
+    suffix = f", link={link!r}" if link != "identity" else ""
+    return f"distill the GAM as a black box: pwlc.distill(lambda X: {call}, X{suffix})"
 
 
 def _is_step(term: Any) -> bool:
