@@ -112,7 +112,7 @@ def shape(group: Group) -> Shape:
     if extrapolation in ("constant", "error") and degree == 1:
         return Shape((name,), description, term=_curve(group, base, missing), missing=missing)
     if extrapolation == "periodic":
-        why = "is periodic, so it repeats without end"
+        why = "is periodic (it repeats without end)"
     elif degree == 1:
         why = f"is linear beyond its end knots (extrapolation={extrapolation!r}) where a pwlc curve is flat"
     else:

@@ -213,14 +213,9 @@ def elementwise(prefix: Sequence[tuple[Any, int]]) -> Callable[[FloatArray], Flo
 
     def forward(x: FloatArray) -> FloatArray:
         for step, j in prefix:
-            width = int(step.n_features_in_)
-            batch: Any = np.tile(np.asarray(x, dtype=np.float64)[:, None], (1, width))
-            if hasattr(step, "feature_names_in_"):
-                import pandas as pd
-
-                batch = pd.DataFrame(batch, columns=step.feature_names_in_)
+            batch = np.tile(np.asarray(x, dtype=np.float64)[:, None], (1, int(step.n_features_in_)))
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+                warnings.simplefilter("ignore")  # an array where the step was fitted on a DataFrame: same columns, in order
                 x = np.asarray(step.transform(batch), dtype=np.float64)[:, j]
         return x
 
