@@ -138,6 +138,7 @@ def test_other_splines_are_refused_with_what_to_do_and_their_shapes_are_exact(co
         dict(handle_unknown="ignore"),
         dict(handle_unknown="error"),
         dict(handle_unknown="infrequent_if_exist", min_frequency=80),
+        dict(handle_unknown="warn", min_frequency=80),
         dict(handle_unknown="ignore", max_categories=3, drop="if_binary"),
         dict(drop="first", handle_unknown="ignore"),
     ],
@@ -208,6 +209,8 @@ def test_passthrough_and_scaled_columns_are_refused_with_their_coefficients(comp
 
 
 def test_missing_indicators_join_the_column_term(compas_nan):
+    """The imputer's indicator column, binned with the others, lands in the age term's
+    missing value; the pipeline outputs DataFrames between steps (set_output)."""
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import make_pipeline
@@ -215,7 +218,9 @@ def test_missing_indicators_join_the_column_term(compas_nan):
 
     X, y = compas_nan
     X = X[["age", "priors_count"]]
-    pipeline = make_pipeline(SimpleImputer(add_indicator=True), KBinsDiscretizer(n_bins=4, quantile_method="averaged_inverted_cdf"), Ridge()).fit(X, y + X["age"].isna())
+    pipeline = make_pipeline(SimpleImputer(add_indicator=True), KBinsDiscretizer(n_bins=4, encode="onehot-dense", quantile_method="averaged_inverted_cdf"), Ridge())
+    pipeline.set_output(transform="pandas")
+    pipeline.fit(X, y + X["age"].isna())
     lowered = assert_pipeline_exact(pipeline, X)
     assert sum(getattr(t, "feature", None) == "age" for t in lowered.terms) == 1
 
