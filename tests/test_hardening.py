@@ -600,7 +600,10 @@ def test_cli_unsupported_model_file_exit_1_without_traceback(tmp_path: Path) -> 
     done = subprocess.run([sys.executable, "-m", "pwlc", "distill", str(model), "--data", str(data)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines() == [f"{model}: not a model pwlc can read (EBM .json, LightGBM model .txt, or a pickle with allow_pickle=True)"]
+    assert done.stderr.strip().splitlines() == [
+        f"{model}: not a model pwlc can read; save it as an EBM JSON export (json.dump(ebm.to_jsonable(), file)), a LightGBM model text "
+        "(booster.save_model('model.txt')), an XGBoost JSON model (model.save_model('model.json')), or a pickle/joblib file (with allow_pickle=True)"
+    ]
 
 
 # --- found by `python -m tests.fuzzing --cases 100000` (seed 0) --------------------------------
