@@ -163,7 +163,9 @@ def test_lightgbm_linear_trees_are_refused_and_distilled_from_their_exact_shapes
             lower(candidate)
         shapes = teacher(candidate)
         frame = probes(pwlc.Model(shapes.inputs, ()), X, tiny=True)
-        frame = frame[np.isfinite(frame.fillna(0.0).to_numpy()).all(axis=1)]
+        # a line at ±1e308 overflows, and where leaves' infinities of both signs meet the
+        # order of the additions decides between inf and NaN: compare below that range
+        frame = frame[(np.abs(frame.fillna(0.0).to_numpy()) < 1e300).all(axis=1)]
         gap = np.abs(shapes.score(frame) - model.predict(frame, raw_score=True))
         assert gap.max() <= 1e-9
     student = pwlc.distill(model, X, segments=4)
