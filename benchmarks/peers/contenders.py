@@ -13,7 +13,17 @@ import numpy as np
 
 import pwlc
 
-from .inputs import PwlcColumns, compile_c, pwlc_c_batch, run_duckdb, run_sqlite, sqlite_table, text_size
+from .inputs import (
+    PwlcColumns,
+    compile_c,
+    only,
+    pwlc_c_batch,
+    result_columns,
+    run_duckdb,
+    run_sqlite,
+    sqlite_table,
+    text_size,
+)
 from .timing import Contender, Output, timed
 from .venvs import Worker
 
@@ -79,10 +89,12 @@ def pwlc_python_rows(label: str, model: pwlc.Model, data: Any, grid: Any, rows: 
 
 
 def duckdb_sql(label: str, tool: str, query: str, column: str, output: Output, connections: tuple[Any, Any], rows: int, headline: bool = False) -> Contender:
-    """Any SQL text over table "input", run on the data's and the grid's DuckDB connections."""
+    """Any SQL text over table "input", run on the data's and the grid's DuckDB connections
+    (fetching only the compared column: see `only`)."""
     data_connection, grid_connection = connections
-    run = partial(run_duckdb, data_connection, query, column)
-    return Contender(label, tool, output, rows, lambda: timed(run), partial(run_duckdb, grid_connection, query, column), text_size(query), headline=headline)
+    fetched = only(query, column, result_columns(grid_connection, query))
+    run = partial(run_duckdb, data_connection, fetched, column)
+    return Contender(label, tool, output, rows, lambda: timed(run), partial(run_duckdb, grid_connection, fetched, column), text_size(query), headline=headline)
 
 
 def pwlc_sqlite(label: str, model: pwlc.Model, data: Any, grid: Any, numeric: tuple[str, ...], rows: int) -> Contender:

@@ -114,10 +114,24 @@ def output_column(connection: Any, query: str, classifier: bool) -> str:
     (a column naming a probability and ending in 1), else the last column."""
     names = [d[0] for d in connection.execute(query).description]
     if classifier:
-        found = [n for n in names if "prob" in n.lower() and n.rstrip("\"'").endswith("1")]
+        found = [n for n in names if "prob" in n.lower()]
+        found.sort(key=lambda n: not n.rstrip("\"'").endswith("1"))
         if found:
             return found[0]
     return names[-1]
+
+
+def only(query: str, column: str, names: list[str]) -> str:
+    """The query reduced to its `column` (and row_id when it has one): what is compared is
+    all that is fetched, whatever else a tool's query returns (ml2sql's `SELECT *` returns
+    every input and every term)."""
+    body = query.strip().rstrip(";")
+    keep = ['"row_id"'] if "row_id" in names else []
+    return f'SELECT {", ".join(keep + [chr(34) + column + chr(34)])} FROM (\n{body}\n) AS scored'
+
+
+def result_columns(connection: Any, query: str) -> list[str]:
+    return [d[0] for d in connection.execute(query).description]
 
 
 def run_sqlite(connection: sqlite3.Connection, query: str) -> np.ndarray:

@@ -25,7 +25,7 @@ REQUIREMENTS = {
     "m2cgen": ["m2cgen==0.10.0", "lightgbm=={lightgbm}", "scikit-learn"],
     "ebm2onnx": ["ebm2onnx==3.3.1", "onnxruntime", "interpret-core=={interpret-core}", "scikit-learn=={scikit-learn}", "pandas", "pyarrow"],
     "orbital": ["orbital==0.6.0", "scikit-learn=={scikit-learn}", "pandas", "pyarrow"],
-    "ml2sql": ["ml2sql==0.1.10", "pyarrow"],
+    "ml2sql": ["ml2sql==0.1.10", "pyarrow<18"],  # pyarrow 18+ needs numpy 2; ml2sql pins numpy 1.24
 }
 THREADS = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
 

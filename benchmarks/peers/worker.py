@@ -213,6 +213,7 @@ def ebm_from_attributes(path: str) -> Any:
     ebm.term_features_ = [tuple(t) for t in state["term_features"]]
     ebm.intercept_ = np.asarray(state["intercept"], dtype=np.float64) if state["classifier"] else float(state["intercept"])
     ebm.feature_names_in_ = np.asarray(state["attributes"]["feature_names_in_"], dtype=object)
+    ebm.feature_names = list(ebm.feature_names_in_)  # interpret 0.6's name, which ml2sql reads
     if state["classifier"]:
         ebm.classes_ = np.asarray(state["classes"])
     for name in ("bin_weights_", "standard_deviations_"):
@@ -227,9 +228,6 @@ def ebm_from_attributes(path: str) -> Any:
 def ml2sql_generate(spec: dict[str, Any], out: Path) -> dict:
     """ml2sql's SQL for the EBM rebuilt in its interpret version; the rebuilt EBM's own
     scores on every input are saved too (they show whether the hand-over is exact)."""
-    import io
-    from contextlib import redirect_stdout
-
     from ml2sql.utils.output_scripts import ebm_as_code
 
     ebm = ebm_from_attributes(spec["model"])
@@ -239,11 +237,12 @@ def ml2sql_generate(spec: dict[str, Any], out: Path) -> dict:
         scores = ebm.predict_proba(frame)[:, 1] if spec["classifier"] else ebm.predict(frame)
         np.save(out / f"ml2sql-ebm-{name}.npy", np.asarray(scores, dtype=np.float64))
         checks[name] = str(out / f"ml2sql-ebm-{name}.npy")
-    buffer = io.StringIO()
-    with redirect_stdout(buffer):
-        ebm_as_code.save_model_and_extras(ebm, "model", True, str(out / "ml2sql-model"), "duckdb")
-    return {"rebuilt_scores": checks, "versions": version("ml2sql", "interpret-core", "interpret", "numpy", "scikit-learn", "duckdb"),
-            "printed": buffer.getvalue()[-2000:]}  # fmt: skip
+    # ml2sql's own defaults (utils/create_config.py): split into CTEs, scores to 15 decimals.
+    ebm_as_code.save_model_and_extras(ebm, str(out / "ml2sql-model"), {"sql_split": True, "sql_decimals": 15})
+    sql = (out / "ml2sql-model" / "model" / "ebm_in_sql.sql").read_text().replace("<source_table>", "input")
+    (out / "ml2sql.sql").write_text(sql)
+    return {"sql": str(out / "ml2sql.sql"), "rebuilt_scores": checks,
+            "versions": version("ml2sql", "interpret-core", "interpret", "numpy", "scikit-learn", "duckdb")}  # fmt: skip
 
 
 def orbital_generate(spec: dict[str, Any], out: Path) -> dict:
