@@ -95,6 +95,17 @@ def header(args: argparse.Namespace, load_before: tuple[float, ...]) -> list[str
     ]
 
 
+def explain_slower(group: Group) -> None:
+    """For each pwlc DuckDB query that a peer beats, where its time goes (peers/profile.py)."""
+    for contender in group.contenders:
+        faster = [c.label for c in group.contenders if c.tool != "pwlc" and c.rate() > contender.rate()]
+        if contender.profile is None or not faster:
+            continue
+        print(f"  profiling {contender.label} (slower than {', '.join(faster)}) ...", flush=True)
+        lines = contender.profile()
+        group.notes.append(f"Why {contender.label} is behind {', '.join(faster)}: " + " ".join(lines))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows scored (default 1M)")
@@ -126,6 +137,7 @@ def main() -> None:
         finally:
             for worker in group.workers:
                 worker.stop()
+        explain_slower(group)
         lines += report.section(group, args.rounds)
         lines_now = lines + [f"Load average (1, 5, 15 min) after the last row: {', '.join(f'{x:.2f}' for x in os.getloadavg())}.", ""]
         args.out.write_text("\n".join(lines_now), encoding="utf-8")

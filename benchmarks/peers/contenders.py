@@ -24,6 +24,7 @@ from .inputs import (
     sqlite_table,
     text_size,
 )
+from .profile import duckdb_profile
 from .timing import Contender, Output, timed
 from .venvs import Worker
 
@@ -105,7 +106,9 @@ def pwlc_sqlite(label: str, model: pwlc.Model, data: Any, grid: Any, numeric: tu
 
 def pwlc_duckdb(label: str, model: pwlc.Model, connections: tuple[Any, Any], rows: int, headline: bool = True) -> Contender:
     query = pwlc.emit(model, "sql:duckdb", keys=["row_id"])
-    return duckdb_sql(label, "pwlc", query, model.name, "score", connections, rows, headline)
+    contender = duckdb_sql(label, "pwlc", query, model.name, "score", connections, rows, headline)
+    contender.profile = partial(duckdb_profile, model, connections[0], rows)
+    return contender
 
 
 def in_process(label: str, tool: str, output: Output, rows: int, score: Callable[[Any], Any], data: Any, grid: Any, note: str = "") -> Contender:

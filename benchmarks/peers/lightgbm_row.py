@@ -17,9 +17,10 @@ from .timing import Contender, Failure, Group, Reference, error_message, timed
 from .venvs import Worker, generate
 
 
-def train(data: Data) -> tuple[Any, Any]:
+def train(data: Data, codes: bool = False) -> tuple[Any, Any]:
     """The teacher (categorical inputs as LightGBM's native categorical features, as a user
-    with a pandas frame gets them) and the function that gives it a frame in its form."""
+    with a pandas frame gets them) and the function that gives it a frame in its form.
+    `codes=True`: the sibling trained on the category codes as plain numbers."""
     import lightgbm
 
     categories = {name: sorted(data.X[name].unique()) for name in data.categorical}
@@ -33,7 +34,12 @@ def train(data: Data) -> tuple[Any, Any]:
     constraints = [[j] for j in range(data.X.shape[1])]
     kind = lightgbm.LGBMClassifier if data.classification else lightgbm.LGBMRegressor
     model = kind(n_estimators=300, learning_rate=0.05, num_leaves=8, interaction_constraints=constraints, verbose=-1, random_state=0)
-    model.fit(frame(data.X), data.y)
+    if codes:
+        import pandas as pd
+
+        model.fit(pd.DataFrame(matrix(frame(data.X)), columns=list(data.X.columns)), data.y)
+    else:
+        model.fit(frame(data.X), data.y)
     return model, frame
 
 
@@ -98,28 +104,66 @@ def build(data: Data, work: Path, args: Any) -> Group:
     group.attempt("lleaves", lambda: make.remote("lleaves (n_jobs=1)", "lleaves", "score", n, worker("lleaves", "lleaves", full)))
     gtil = {"data": work / "data-gtil.npy", "grid": work / "grid.npy"}
     group.attempt("treelite GTIL", lambda: make.remote(f"treelite GTIL (nthread=1; {gtil_rows:,} rows)", "treelite GTIL", "score", gtil_rows, worker("gtil", "treelite", gtil)))
-    m2cgen = _m2cgen(group, model_path, work)
-    if m2cgen:
-        for label, build_contender in _m2cgen_contenders(m2cgen, data_matrix, grid_matrix, work, scalar):
-            group.attempt(label, build_contender)
+    _m2cgen(group, data, frame, model_path, (data_matrix, grid_matrix), work, scalar)
     return group
 
 
-def _m2cgen(group: Group, model_path: Path, work: Path) -> dict[str, Any]:
+def _m2cgen(group: Group, data: Data, frame: Any, model_path: Path, matrices: tuple[np.ndarray, np.ndarray], work: Path, scalar: int) -> None:
+    """m2cgen's C and Python of the teacher; where m2cgen refuses it (it reads no native
+    categorical split), of a sibling: the same configuration trained on the category codes
+    as numbers, with pwlc's C of that sibling beside it for the ratio."""
+    sources, refusal = _m2cgen_sources(group, model_path, work / "m2cgen")
+    if refusal is None:
+        for label, build_contender in _m2cgen_contenders(sources, *matrices, work, scalar, None, ""):
+            group.attempt(label, build_contender)
+        return
+    group.failures.append(Failure("m2cgen C and Python, on the teacher", refusal))
+    sibling = train(data, codes=True)[0]
+    sibling_path = work / "lightgbm-codes.txt"
+    sibling.booster_.save_model(str(sibling_path))
+    sources, refusal = _m2cgen_sources(group, sibling_path, work / "m2cgen-codes")
+    if refusal is not None:
+        group.failures.append(Failure("m2cgen C and Python, on the sibling trained on category codes", refusal))
+        return
+    predict = partial(sibling.booster_.predict, raw_score=True, num_threads=1)
+    reference = Reference(predict(matrices[0]), None, predict(matrices[1]), None)
+    names = list(data.X.columns)
+    import pandas as pd
+
+    data_codes, grid_codes = (pd.DataFrame(m, columns=names) for m in matrices)
+    group.notes.append(
+        "m2cgen refuses the teacher (native categorical splits), so its rows score a sibling: the same "
+        "configuration trained on the category codes as numbers (numeric splits only), compared with that "
+        "sibling's LightGBM raw score; `pwlc C batch, sibling` is pwlc's C of the same sibling."
+    )
+    label = "pwlc C batch, sibling on codes (gcc -O2)"
+    group.attempt(label, lambda: _with_reference(make.pwlc_c(label, pwlc.lower(sibling), data_codes, grid_codes, work / "c-codes"), reference))
+    for label, build_contender in _m2cgen_contenders(sources, *matrices, work, scalar, reference, ", sibling on codes"):
+        group.attempt(label, build_contender)
+
+
+def _with_reference(contender: Contender, reference: Reference) -> Contender:
+    contender.reference = reference
+    return contender
+
+
+def _m2cgen_sources(group: Group, model_path: Path, out: Path) -> tuple[dict[str, str], str | None]:
+    """m2cgen's C and Python sources of a model, or its refusal (the exact error)."""
     try:
-        answer = generate("m2cgen", {"peer": "m2cgen", "model": str(model_path), "inputs": {}, "out": str(work / "m2cgen")})
+        answer = generate("m2cgen", {"peer": "m2cgen", "model": str(model_path), "inputs": {}, "out": str(out)})
     except Exception as exc:
-        group.failures.append(Failure("m2cgen", error_message(exc)))
-        return {}
+        return {}, error_message(exc)
     group.versions["m2cgen"] = make.versions_text(answer["versions"])
     sources = answer["sources"]
-    for language in ("c", "python"):
-        if isinstance(sources[language], dict):
-            group.failures.append(Failure(f"m2cgen {language}", sources[language]["error"]))
-    return {k: Path(v).read_text() for k, v in sources.items() if isinstance(v, str)}
+    errors = [sources[language]["error"] for language in ("c", "python") if isinstance(sources[language], dict)]
+    if errors:
+        return {}, errors[0]
+    return {k: Path(v).read_text() for k, v in sources.items()}, None
 
 
-def _m2cgen_contenders(sources: dict[str, str], data_matrix: np.ndarray, grid_matrix: np.ndarray, work: Path, scalar: int) -> list[tuple[str, Any]]:
+def _m2cgen_contenders(
+    sources: dict[str, str], data_matrix: np.ndarray, grid_matrix: np.ndarray, work: Path, scalar: int, reference: Reference | None, which: str
+) -> list[tuple[str, Any]]:
     built = []
     if "c" in sources:
 
@@ -127,7 +171,8 @@ def _m2cgen_contenders(sources: dict[str, str], data_matrix: np.ndarray, grid_ma
             library = compile_c(sources["c"] + ROW_LOOP, work / "m2cgen-c", "m2cgen")
             run, run_grid = row_function_batch(library, data_matrix), row_function_batch(library, grid_matrix)
             size = text_size(sources["c"])
-            return Contender("m2cgen C (gcc -O2, a loop over rows)", "m2cgen", "score", len(data_matrix), lambda: timed(run), run_grid, size, keep=library)
+            label = f"m2cgen C{which} (gcc -O2, a loop over rows)"
+            return Contender(label, "m2cgen", "score", len(data_matrix), lambda: timed(run), run_grid, size, keep=library, reference=reference)
 
         built.append(("m2cgen C", c))
     if "python" in sources:
@@ -136,7 +181,9 @@ def _m2cgen_contenders(sources: dict[str, str], data_matrix: np.ndarray, grid_ma
             namespace: dict[str, Any] = {}
             exec(compile(sources["python"], "<m2cgen.py>", "exec"), namespace)
             data_rows, grid_rows = data_matrix[:scalar].tolist(), grid_matrix.tolist()
-            return make.one_row_a_call(f"m2cgen Python, one row a call ({scalar:,} rows)", "m2cgen", namespace["score"], data_rows, grid_rows, text_size(sources["python"]), False)
+            label = f"m2cgen Python{which}, one row a call ({scalar:,} rows)"
+            contender = make.one_row_a_call(label, "m2cgen", namespace["score"], data_rows, grid_rows, text_size(sources["python"]), False)
+            return _with_reference(contender, reference) if reference is not None else contender
 
         built.append(("m2cgen Python", python))
     return built

@@ -34,7 +34,7 @@ def table(group: Group) -> list[str]:
     for c in group.contenders:
         cells = [c.label, f"{c.rows:,}", _rate(c.rate("cpu")), _rate(c.rate("wall"))]
         cells += ["—" if h is c else _ratio(h.rate("cpu") / c.rate("cpu")) for h in headlines]
-        reference = group.reference
+        reference = c.reference or group.reference
         assert c.scores is not None
         bad, biggest = off_rows(c.scores, reference.on_data(c.output))
         cells += [c.output, _count(bad, len(c.scores)), _delta(biggest)]

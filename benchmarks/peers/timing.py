@@ -42,6 +42,8 @@ class Contender:
     note: str = ""
     headline: bool = False  # a pwlc contender that gets a "pwlc ÷ peer" column
     keep: Any = None  # what `run` needs alive (a loaded library, column arrays)
+    profile: Callable[[], list[str]] | None = None  # where the time goes, when a peer is faster
+    reference: Reference | None = None  # when not the group's teacher (m2cgen's sibling model)
     cpu: list[float] = field(default_factory=list)
     wall: list[float] = field(default_factory=list)
     scores: np.ndarray | None = None
