@@ -27,8 +27,10 @@ def operator_seconds(connection: Any, query: str) -> dict[str, float]:
         connection.execute(query).fetchnumpy()
     finally:
         connection.execute("PRAGMA disable_profiling")
-    totals: dict[str, float] = {}
-    stack = list(json.loads(output.read_text()).get("operator", []))
+    profile = json.loads(output.read_text())
+    # binding, optimizing and planning the query: the part that does not grow with the rows
+    totals = {"planning": sum(float(profile.get(k, {}).get("total_time", 0.0)) for k in ("planner", "optimizer", "physical_planner"))}
+    stack = list(profile.get("operator", []))
     while stack:
         node = stack.pop()
         totals[node["type"]] = totals.get(node["type"], 0.0) + float(node.get("timing", 0.0))
