@@ -15,7 +15,7 @@ import pwlc
 
 from . import contenders as make
 from .inputs import Data, duckdb_table, grid_frame, output_column
-from .timing import Group, Reference
+from .timing import Group, Output, Reference
 from .venvs import Worker, generate
 
 PAIRS = {"COMPAS": 3, "Lending Club": 5}
@@ -130,7 +130,7 @@ def _ml2sql(group: Group, work: Path, files: dict[str, str], classifier: bool, c
         "against the teacher."
     )
     query = Path(answer["sql"]).read_text()
-    output = "probability" if classifier else "score"
+    output: Output = "probability" if classifier else "score"
     return make.duckdb_sql("ml2sql SQL, DuckDB", "ml2sql", query, output_column(connections[1], query, classifier), output, connections, n)
 
 

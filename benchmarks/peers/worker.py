@@ -101,6 +101,7 @@ def lleaves_peer(spec: dict[str, Any], out: Path) -> tuple[Scorer, Callable[[Any
 
     model = lleaves.Model(model_file=spec["model"])
     model.compile(raw_score=True)  # no cache file: lleaves never checks one is stale
+    code: dict[str, Any]
     try:  # the LLVM IR lleaves generates (before optimisation), for its size
         import llvmlite.ir
         from lleaves.compiler.ast import parse_to_ast
