@@ -58,6 +58,18 @@ GROUPS: dict[str, tuple[Callable[[int], inputs.Data], Callable[..., Group]]] = {
 }
 
 
+# What follows this line in the results file is written by hand (the reading of a run) and
+# kept when the script rewrites the measured part above it.
+KEPT = "<!-- Written by hand below this line; benchmarks/peers.py keeps it when it rewrites the tables above. -->"
+
+
+def write(path: Path, lines: list[str]) -> None:
+    kept = ""
+    if path.exists() and KEPT in path.read_text(encoding="utf-8"):
+        kept = path.read_text(encoding="utf-8").split(KEPT, 1)[1]
+    path.write_text("\n".join(lines) + "\n" + KEPT + kept, encoding="utf-8")
+
+
 def versions() -> str:
     from importlib import metadata
 
@@ -140,7 +152,7 @@ def main() -> None:
         explain_slower(group)
         lines += report.section(group, args.rounds)
         lines_now = lines + [f"Load average (1, 5, 15 min) after the last row: {', '.join(f'{x:.2f}' for x in os.getloadavg())}.", ""]
-        args.out.write_text("\n".join(lines_now), encoding="utf-8")
+        write(args.out, lines_now)
         print("\n".join(report.section(group, args.rounds)), flush=True)
     print(f"wrote {args.out}")
 
