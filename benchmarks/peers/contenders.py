@@ -105,7 +105,9 @@ def pwlc_sqlite(label: str, model: pwlc.Model, data: Any, grid: Any, numeric: tu
 
 
 def pwlc_duckdb(label: str, model: pwlc.Model, connections: tuple[Any, Any], rows: int, headline: bool = True) -> Contender:
-    query = pwlc.emit(model, "sql:duckdb", keys=["row_id"])
+    # no key column: the peers' queries carry none, and DuckDB keeps the rows in order with one
+    # thread (a row out of order would show in the exactness columns)
+    query = pwlc.emit(model, "sql:duckdb")
     contender = duckdb_sql(label, "pwlc", query, model.name, "score", connections, rows, headline)
     contender.profile = partial(duckdb_profile, model, connections[0], rows)
     return contender
