@@ -181,9 +181,13 @@ def m2cgen_generate(spec: dict[str, Any], out: Path) -> dict:
     import m2cgen
 
     # m2cgen takes the scikit-learn wrappers, not a Booster: the booster goes in a regressor's
-    # shell, so that the code returns the raw score (a classifier's would apply the sigmoid).
+    # shell, so that the code returns the raw score (a classifier's would apply the sigmoid);
+    # a classifier's objective line says "regression" for m2cgen's regressor (the trees and
+    # so the raw score are unchanged).
+    text = Path(spec["model"]).read_text()
+    text = "\n".join("objective=regression" if line.startswith("objective=") else line for line in text.split("\n"))
     shell = lightgbm.LGBMRegressor()
-    shell._Booster = lightgbm.Booster(model_file=spec["model"])
+    shell._Booster = lightgbm.Booster(model_str=text)
     shell.fitted_ = True
     sources = {}
     for language, export in (("c", m2cgen.export_to_c), ("python", m2cgen.export_to_python)):
