@@ -87,6 +87,8 @@ def header(args: argparse.Namespace, load_before: tuple[float, ...]) -> list[str
         "",
         command,
         "",
+        "(`--rows 20000` for a quick run; `--only ebm-compas,linear-compas` for some rows; `make peers ARGS=...`.)",
+        "",
         f"Run on {date.today().isoformat()} at commit {commit}, {os.cpu_count()} cores shared with other work; "
         f"load average (1, 5, 15 min) {', '.join(f'{x:.2f}' for x in load_before)} at the start. "
         f"pwlc's environment: Python {sys.version.split()[0]}, {versions()}.",
