@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/peers.py                  # 1M rows, 3 rounds (~25 min; the peers' envs once: ~10 min more)
     .venv/bin/python benchmarks/peers.py --rows 20000     # a quick run
     .venv/bin/python benchmarks/peers.py --only ebm-compas,linear-compas
+    .venv/bin/python benchmarks/peers.py --sql-forms      # other DuckDB forms of pwlc's slow terms, timed
 
 Writes benchmarks/results/peers.md (`--out` to write elsewhere).
 
@@ -129,7 +130,15 @@ def main() -> None:
     parser.add_argument("--scalar-rows", type=int, default=20_000, help="rows for Python one-row-a-call loops")
     parser.add_argument("--sqlite-rows", type=int, default=200_000, help="rows for SQLite")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "peers.md")
+    parser.add_argument("--sql-forms", action="store_true", help="only print other DuckDB forms of pwlc's slow terms, timed (peers/sql_forms.py)")
     args = parser.parse_args()
+    if args.sql_forms:
+        from peers import sql_forms
+
+        rows = min(args.rows, 200_000)
+        print(f"DuckDB, threads=1, CPU time, median of 3, {rows:,} rows:")
+        print("\n".join(sql_forms.measure(inputs.compas(rows), inputs.lending_club(rows))))
+        return
     chosen = args.only.split(",")
     unknown = [g for g in chosen if g not in GROUPS]
     if unknown:
