@@ -283,7 +283,8 @@ def _verify_term(term: Term, span: Span | None) -> None:
         where = f"curve on {term.feature!r}"
         _check(len(term.xs) >= 1, f"{where}: needs at least one knot", span)
         _check(len(term.xs) == len(term.ys), f"{where}: {len(term.xs)} knot positions but {len(term.ys)} values", span)
-        _finite(term.xs, f"{where}: knot position", span)
+        # identity interpolates in raw units (rule 9); a transform's knots are only compared raw
+        (_position if term.fx == "identity" else _finite)(term.xs, f"{where}: knot position", span)
         _value(term.ys, f"{where}: knot value", span)
         _increasing(term.xs, f"{where}: knot positions", span)
         _check(term.fx in TRANSFORMS, f"{where}: unknown transform {term.fx!r}", span)
@@ -336,7 +337,7 @@ def _verify_axis(axis: Axis, where: str, span: Span | None) -> None:
         _check(axis.at_edge in EDGE_SIDES, f"{where}: at_edge must be 'upper' or 'lower'", span)
     elif isinstance(axis, KnotAxis):
         _check(len(axis.knots) >= 1, f"{where}: an axis needs at least one knot", span)
-        _finite(axis.knots, f"{where}: knot", span)
+        _position(axis.knots, f"{where}: knot", span)
         _increasing(axis.knots, f"{where}: knots", span)
     elif isinstance(axis, CategoryAxis):
         _check(len(set(axis.categories)) == len(axis.categories), f"{where}: a category appears twice", span)
@@ -380,6 +381,22 @@ def _value(values: Iterable[float], what: str, span: Span | None) -> None:
             abs(v) <= MAX_VALUE,
             f"{what} {v!r} is too large: pwlc keeps every value within ±2**1022 (about ±4.49e307) so that the"
             " difference of two values is a finite number; scale the model's values down",
+            span,
+        )
+
+
+def _position(values: Iterable[float], what: str, span: Span | None) -> None:
+    """A knot interpolated from: finite and within ±MAX_VALUE, so `x - x0` and `x1 - x0`
+    stay finite (rule 9). Step edges are only compared, and may be any finite double."""
+    for v in values:
+        if isinstance(v, (int, float)) and -MAX_VALUE <= v <= MAX_VALUE:
+            continue
+        _finite([v], what, span)
+        _check(
+            False,
+            f"{what} {v!r} is too large: a knot is interpolated from, so pwlc keeps it within ±2**1022 (about"
+            " ±4.49e307) where the distance between two knots is a finite number; move the knot inside that range"
+            " (the curve is flat beyond its end knots anyway)",
             span,
         )
 

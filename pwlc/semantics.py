@@ -31,6 +31,10 @@ Every backend and every pass is tested against this module. The rules:
    finite double and rules 1 and 5 never overflow: every engine computes the same finite
    interpolation (`verify` refuses larger values). The sum of many terms may still reach
    ±inf, in every engine alike.
+9. **Knots interpolated in raw units are bounded too.** The knots of a curve with
+   fx = identity and of a knot axis are within ±2**1022, so the distances `x - x0` and
+   `x1 - x0` of rules 1 and 5 are finite once x is clamped (a transformed curve subtracts
+   transforms, which are small). Step edges are only compared: any finite double.
 """
 
 from __future__ import annotations

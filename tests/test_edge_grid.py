@@ -72,7 +72,7 @@ def test_every_kind_of_term_is_probed_at_each_of_its_boundaries() -> None:
         Model(
             (Input("x"), Input("y"), Input("c", "categorical"), Input("z")),
             (
-                Curve("x", (-1e308, 0.0, 5e-324, 1e308), (1.0, 2.0, 3.0, 4.0), missing=0.0),
+                Curve("x", (-(2.0**1022), 0.0, 5e-324, 2.0**1022), (1.0, 2.0, 3.0, 4.0), missing=0.0),
                 Step("y", (-2.5, 0.0, 7.0), (0.0, 1.0, 2.0, 3.0), "lower"),
                 Table("c", (("a", 1.0), ("", 2.0), ("3", 3.0)), default=-1.0),
                 Grid(KnotAxis("z", (0.0, 1.0, 4.0)), CategoryAxis("c", ("a", "b")), ((1.0, 2.0, 0.0), (3.0, 4.0, 0.0), (5.0, 6.0, 0.0)), missing_a=(1.0, 2.0, 3.0)),

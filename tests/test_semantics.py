@@ -255,3 +255,23 @@ def test_every_valid_curve_evaluates_to_a_finite_number_wherever_its_input_is(fx
     grid = edge_grid(model)
     present = [v for v in grid["x"] if not math.isnan(v)]
     assert np.isfinite(evaluate(model, {"x": present})).all()
+
+
+def test_knots_are_within_2_to_the_1022_and_edges_may_be_any_double() -> None:
+    """Rule 9: a knot is interpolated from, so the distance between two is finite; an edge
+    is only compared."""
+    from pwlc import VerifyError, verify
+
+    widest = Curve("x", (-BIG, BIG), (-1.0, 1.0))
+    verify(one_term_model(widest))
+    assert score(widest, [0.0, 2e307, -2e307, 1e308, -inf]) == [0.0, -1.0 + 2.0 * ((2e307 + BIG) / (2 * BIG)), -1.0 + 2.0 * ((-2e307 + BIG) / (2 * BIG)), 1.0, -1.0]
+    axis = Grid(KnotAxis("a", (-BIG, BIG)), StepAxis("b", ()), ((-1.0,), (1.0,)))
+    verify(one_term_model(axis))
+    assert score(axis, {"a": [0.0, 1e308], "b": [0.0, 0.0]}) == [0.0, 1.0]
+    for outside in (TOO_BIG, -TOO_BIG, 1e308):
+        for term in (Curve("x", tuple(sorted((0.0, outside))), (0.0, 1.0)), Grid(KnotAxis("a", tuple(sorted((0.0, outside)))), StepAxis("b", ()), ((0.0,), (1.0,)))):
+            with pytest.raises(VerifyError, match=r"too large: a knot is interpolated from"):
+                verify(one_term_model(term))
+    edges = Step("x", (-1.7e308, 1.7e308), (0.0, 1.0, 2.0))
+    verify(one_term_model(edges))
+    assert score(edges, [-inf, 0.0, 1.7e308]) == [0.0, 1.0, 2.0]
