@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -142,6 +143,11 @@ wide_positions = st.one_of(
     st.integers(-1000, 1000).map(float),
     st.sampled_from([0.0, 0.1, 0.5, 1.0, -1.0, 1e-300, -1e-300, 1e300, -1e300, 0.30000000000000004, 1.0000000000000002]),
 )
+# Beyond every draw above: where rule 9 draws the line for a knot interpolated from
+# (identity curves, knot axes: within ±2**1022), and the largest doubles, which a step edge
+# or a transformed curve's knot may be.
+_bound_positions = st.sampled_from([MAX_VALUE, -MAX_VALUE, math.nextafter(MAX_VALUE, 0.0), -math.nextafter(MAX_VALUE, 0.0)])
+_huge_positions = st.sampled_from([sys.float_info.max, -sys.float_info.max, 1e308, -1e308, MAX_VALUE * 1.5, -MAX_VALUE * 1.5])
 wide_values = st.one_of(
     wide_positions,
     st.floats(-MAX_VALUE, MAX_VALUE, allow_nan=False, allow_infinity=False, width=64),
@@ -172,14 +178,20 @@ def input_names(draw: st.DrawFn, min_size: int = 1, max_size: int = 5) -> list[s
 
 
 @st.composite
-def wide_knots(draw: st.DrawFn, fx: str = "identity", min_size: int = 1, max_size: int = 8) -> tuple[float, ...]:
+def wide_knots(draw: st.DrawFn, fx: str = "identity", min_size: int = 1, max_size: int = 8, interpolated: bool = True) -> tuple[float, ...]:
     """Strictly increasing positions inside fx's domain whose transforms (as numpy computes
-    them on the array) increase strictly too; some of them one ulp apart."""
+    them on the array) increase strictly too; some of them one ulp apart. Knots an identity
+    curve or a knot axis interpolates from (`interpolated`) stay within ±2**1022 (rule 9);
+    step edges and a transformed curve's knots may be any finite double."""
     low = _KNOT_DOMAIN.get(fx, -math.inf)
-    points = draw(st.lists(wide_positions, min_size=min_size, max_size=max_size))
+    raw = interpolated and fx == "identity"
+    extremes = _bound_positions if raw else st.one_of(_bound_positions, _huge_positions)
+    rarely = st.integers(0, 29).flatmap(lambda k: extremes if k == 17 else wide_positions)  # hypothesis favours 0 and the bounds
+    points = draw(st.lists(rarely, min_size=min_size, max_size=max_size))
     if points and draw(st.booleans()):
         points += ulp_cluster(draw(st.sampled_from(points)), draw(st.integers(1, 3)))
-    candidates = sorted({p + 0.0 for p in points if p > low})  # + 0.0: -0.0 and 0.0 are one knot
+    bound = MAX_VALUE if raw else sys.float_info.max
+    candidates = sorted({p + 0.0 for p in points if low < p <= bound and p >= -bound})  # + 0.0: -0.0 and 0.0 are one knot
     kept = strictly_transformed(fx, candidates)
     if len(kept) < min_size:  # the domain ate the draw: fall back to knots that always work
         kept = strictly_transformed(fx, sorted(set(kept) | {1.0, 2.0, 3.0, 4.0}))[:max(min_size, 1)]
@@ -209,7 +221,7 @@ def wide_curves(draw: st.DrawFn, feature: str) -> Curve:
 @st.composite
 def wide_steps(draw: st.DrawFn, feature: str) -> Step:
     long = draw(st.integers(0, 5)) == 0
-    edges = draw(wide_knots(min_size=17, max_size=40) if long else wide_knots(min_size=0, max_size=8))
+    edges = draw(wide_knots(min_size=17, max_size=40, interpolated=False) if long else wide_knots(min_size=0, max_size=8, interpolated=False))
     values = tuple(draw(wide_values) for _ in range(len(edges) + 1))
     return Step(feature, edges, values, draw(st.sampled_from(["upper", "lower"])), draw(wide_missing))
 
@@ -225,7 +237,7 @@ def wide_axes(draw: st.DrawFn, feature: str, kind: str) -> StepAxis | KnotAxis |
     if kind == "categorical":
         return CategoryAxis(feature, tuple(draw(st.lists(odd_strings, max_size=3, unique=True))))
     if draw(st.booleans()):
-        return StepAxis(feature, draw(wide_knots(min_size=0, max_size=4)), draw(st.sampled_from(["upper", "lower"])))
+        return StepAxis(feature, draw(wide_knots(min_size=0, max_size=4, interpolated=False)), draw(st.sampled_from(["upper", "lower"])))
     return KnotAxis(feature, draw(wide_knots(max_size=4)))
 
 
