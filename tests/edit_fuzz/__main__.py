@@ -16,6 +16,7 @@ import random
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tests.edit_fuzz import FAILURES, OUTCOMES, Seed, Verdict, check, make_edit, seeds
@@ -84,21 +85,27 @@ def diff(before: str, after: str) -> str:
     return "\n".join(list(lines)[2:])
 
 
-def fuzz(lang: str, edits: int, seed: int, tally: Tally, progress: bool = True) -> None:
-    pool, left_out = seeds(lang)
-    tally.left_out += left_out
-    start = time.perf_counter()
+def examples(lang: str, edits: int, seed: int) -> Iterator[Example]:
+    """The run's edits of one language, judged, in order: the i-th is drawn from
+    (seed, lang, i) alone, so the first n of a long run are a short run's n."""
+    pool = seeds(lang)[0]
     for i in range(edits):
         rng = random.Random(f"{seed}:{lang}:{i}")
         chosen = rng.choice(pool)
         made = make_edit(chosen, rng)
-        if made is None:
-            continue
-        operators, text = made
-        tally.add(lang, Example(chosen, tuple(operators), text, check(chosen.target, text, rng.randrange(2**32))))
-        if progress and (i + 1) % 500 == 0:
+        if made is not None:
+            operators, text = made
+            yield Example(chosen, tuple(operators), text, check(chosen.target, text, rng.randrange(2**32)))
+
+
+def fuzz(lang: str, edits: int, seed: int, tally: Tally, progress: bool = True) -> None:
+    tally.left_out += seeds(lang)[1]
+    start = time.perf_counter()
+    for done, example in enumerate(examples(lang, edits, seed), 1):
+        tally.add(lang, example)
+        if progress and done % 500 == 0:
             failing = sum(tally.counts[lang][o] for o in FAILURES)
-            print(f"  {lang}: {i + 1} edits, {failing} failures, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+            print(f"  {lang}: {done} edits, {failing} failures, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
 
 
 def tables(tally: Tally) -> list[str]:
