@@ -106,10 +106,20 @@ def _numbers(value: object) -> list[float]:
 
 # --- the classes ------------------------------------------------------------------------
 
+def named_main(model: Model) -> bool:
+    return model.name == "main"
+
+
 _PY = "python-backend"
 _SQL = "sql-backend"
+_C = "c-backend"
 
 KNOWN: list[KnownClass] = [
+    KnownClass(
+        "A2", _C, "a model named `main` is emitted as a C function `main` returning double, which no compiler accepts",
+        "c", r"c (gcc|clang) .*", r"crash: EngineError: does not compile: error: ('…' must return|return type of)", Model(inputs=(), terms=(), name="main"),
+        named_main,
+    ),
     KnownClass(
         "A3/A4", _PY, "a model named like a keyword, a builtin or a runtime name gives a broken module (or black fails inside emit)",
         "python", r"python( row| batch)?", r"crash", Model(inputs=(Input("a"), Input("b", "categorical")), terms=(Table("b", (), 1.0),), name="table"),
