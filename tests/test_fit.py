@@ -146,6 +146,52 @@ def test_auto_mono_keeps_monotone_trend_and_free_hill() -> None:
     assert hill.mono == "none"
 
 
+def region_rms(curve: Curve, x: np.ndarray, y: np.ndarray, w: np.ndarray, regions: int = 20) -> np.ndarray:
+    """RMS error of a curve in each populated region: `regions` bins of equal data weight
+    along x (rows with one x value fall in the bin holding the middle of their weight)."""
+    values, group = np.unique(x, return_inverse=True)
+    weight = np.bincount(group, w)
+    cumulative = np.cumsum(weight)
+    bin_of_value = np.minimum(((cumulative - weight / 2) / cumulative[-1] * regions).astype(int), regions - 1)
+    bins = bin_of_value[group]
+    sse = np.bincount(bins, w * (y - curve_values(curve, x)) ** 2, regions)
+    total = np.bincount(bins, w, regions)
+    return np.sqrt(sse[total > 0] / total[total > 0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    tail_share=st.floats(0.002, 0.05),
+    turn=st.floats(0.3, 2.0),
+    noise=st.sampled_from([0.0, 0.02, 0.1]),
+)
+def test_auto_mono_never_buys_its_loss_in_one_populated_region(seed: int, tail_share: float, turn: float, noise: float) -> None:
+    """A falling curve that turns up on a rare tail: mono="auto" may keep it monotone only
+    if no region of 5% of the data gets worse by more than the free fit's RMS error."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    tail = max(1, int(tail_share * n))
+    x = np.round(np.r_[rng.uniform(18, 60, n - tail), rng.uniform(60, 90, tail)])  # repeated values, like ages
+    truth = Curve("x", (18.0, 25.0, 40.0, 60.0, 75.0, 90.0), (1.0, 0.4, 0.0, -0.4, -0.5, -0.5 + turn))
+    y = curve_values(truth, x) + noise * rng.standard_normal(n)
+    w = rng.uniform(0.5, 2.0, n)
+    auto = fit(x, y, w, segments=5)
+    free = fit(x, y, w, segments=5, mono="none")
+    allowed = free.rms + 1e-9 * np.std(y)
+    assert np.all(region_rms(auto.curve, x, y, w) - region_rms(free.curve, x, y, w) <= allowed)
+    if noise == 0.0:  # the teacher is a 5-segment curve: auto keeps it exactly
+        assert auto.mono == "none" and auto.rms < 1e-6
+
+
+def test_auto_mono_still_takes_a_constraint_that_costs_only_noise() -> None:
+    rng = np.random.default_rng(8)
+    x = rng.uniform(0, 10, 4000)
+    y = 0.3 * x + 0.05 * np.sin(3 * x) + 0.3 * rng.standard_normal(4000)  # a wiggle under the noise
+    result = fit(x, y, segments=5)
+    assert result.mono == "increasing"
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_box_qp_matches_scipy(seed: int) -> None:
     from scipy.optimize import lsq_linear
@@ -287,7 +333,7 @@ def test_sample_holds_distinct_rows() -> None:
 
 
 def test_transform_of_a_large_input_is_ranked_on_a_subset() -> None:
-    from pwlc.fit.fitter import SCREEN_POINTS
+    from pwlc.fit.problem import SCREEN_POINTS
 
     rng = np.random.default_rng(22)
     x = rng.lognormal(0, 1.5, 5 * SCREEN_POINTS)
