@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import pwlc
 from pwlc.errors import DataError, UnsupportedError
-from pwlc.fit import condense, fit, fit_curve
+from pwlc.fit import condense, fit, fit_curve, fit_path
 from pwlc.fit.solve import box_qp
 from pwlc.ir import Curve
 from pwlc.semantics import curve_values
@@ -180,8 +180,8 @@ def test_auto_mono_never_buys_its_loss_in_one_populated_region(seed: int, tail_s
     free = fit(x, y, w, segments=5, mono="none")
     allowed = free.rms + 1e-9 * np.std(y)
     assert np.all(region_rms(auto.curve, x, y, w) - region_rms(free.curve, x, y, w) <= allowed)
-    if noise == 0.0:  # the teacher is a 5-segment curve: auto keeps it exactly
-        assert auto.mono == "none" and auto.rms < 1e-6
+    if noise == 0.0:  # the teacher is a 5-segment curve: auto keeps its turn
+        assert auto.mono == "none" and auto.rms <= free.rms * (1 + 1e-9)
 
 
 def test_auto_mono_still_takes_a_constraint_that_costs_only_noise() -> None:
@@ -404,23 +404,49 @@ def test_segment_count_by_bic_on_noisy_data() -> None:
     assert fit(x, y, fx="identity", mono="none").segments == 3
 
 
-def test_user_mistakes_raise_pwlc_errors() -> None:
-    with pytest.raises(DataError, match="same length"):
-        fit_curve([1, 2, 3], [1, 2])
-    with pytest.raises(DataError, match="non-finite"):
-        fit_curve([1, 2, 3], [1, np.nan, 2])
-    with pytest.raises(DataError, match="non-negative"):
-        fit_curve([1, 2, 3], [1, 2, 3], [1, -1, 1])
-    with pytest.raises(UnsupportedError, match="mono"):
-        fit_curve([1, 2, 3], [1, 2, 3], mono="up")
-    with pytest.raises(UnsupportedError, match="fx"):
-        fit_curve([1, 2, 3], [1, 2, 3], fx="sqrt")
-    with pytest.raises(UnsupportedError, match="segments"):
-        fit_curve([1, 2, 3], [1, 2, 3], segments=0)
-    with pytest.raises(UnsupportedError, match="every x > 0"):
-        fit_curve([-1.0, 2.0, 3.0], [1, 2, 3], fx="log")
-    with pytest.raises(DataError, match="non-numbers"):
-        fit_curve(["a", "b"], [1, 2])
+@pytest.mark.parametrize("seed", range(3))
+def test_path_has_every_count_and_the_search_only_improves_on_it(seed: int) -> None:
+    """fit_path's quick curve at each count has that many segments, its reported error is
+    the evaluator's, and the full search at that count is never worse."""
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.gamma(2.0, 10.0, 1500))
+    y = np.sin(x / 8) + np.floor(x / 15) * 0.3 + 0.05 * rng.standard_normal(1500)
+    w = rng.uniform(0.5, 2, 1500)
+    path = fit_path(x, y, w, max_segments=7, fx="identity", mono="none")
+    assert [p.segments for p in path] == list(range(1, 8))
+    for count, quick in enumerate(path, start=1):
+        assert quick.sse == pytest.approx(sse_of(quick.curve, x, y, w), rel=1e-9)
+        assert fit(x, y, w, segments=count, fx="identity", mono="none").sse <= quick.sse * (1 + 1e-9)
+    # 4 distinct x: at most 3 segments (the last interpolates them)
+    few = fit_path([0.0, 1.0, 2.0, 5.0], [0.0, 2.0, 1.0, 3.0], max_segments=6, mono="none")
+    assert [p.segments for p in few] == [1, 2, 3] and few[-1].sse < 1e-20
+    assert len(fit_path([1.0, 1.0], [2.0, 4.0])) == 1
+
+
+MISTAKES = [
+    # (call, what is wrong, what to do instead)
+    (lambda: fit_curve([1, 2, 3], [1, 2]), "same length", "one y and one w per x"),
+    (lambda: fit_curve([1, 2, 3], [1, np.nan, 2]), "non-finite", "drop those rows"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], [1, -1, 1]), "non-negative", "give 0 to leave a row out"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], [0, 0, 0]), "zero weight", "positive weight"),
+    (lambda: fit_curve(np.ones((2, 2)), np.ones((2, 2))), "one-dimensional", "one value per row"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], mono="up"), "mono must be one of", "auto, none, increasing"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], fx="sqrt"), "fx must be", "identity, log"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], segments=0), "segments must be a positive integer", "not 0"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], candidates=1), "candidates must be at least 2", "got 1"),
+    (lambda: fit_curve([-1.0, 2.0, 3.0], [1, 2, 3], fx="log"), "every x > 0", "use fx='symlog1p'"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], slope=(1.0, 0.0)), "are empty", "lower bound first"),
+    (lambda: fit_curve([0, 1, 2, 3], [0, 1, 2, 3], segments=2, mono="increasing", slope=(None, -1.0)), "no curve satisfies", "widen the bounds"),
+    (lambda: fit_curve(["a", "b"], [1, 2]), "non-numbers", "lookup table"),
+]
+
+
+@pytest.mark.parametrize("call, wrong, advice", MISTAKES)
+def test_user_mistakes_say_what_is_wrong_and_what_to_do(call, wrong: str, advice: str) -> None:
+    with pytest.raises((DataError, UnsupportedError)) as caught:
+        call()
+    message = str(caught.value)
+    assert wrong in message and advice in message and "\n" not in message
 
 
 def test_exported_from_pwlc() -> None:

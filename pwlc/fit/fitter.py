@@ -96,11 +96,15 @@ def _check_options(
     if tol is not None and not tol >= 0:
         raise UnsupportedError(f"fit: tol must be a non-negative number, not {tol!r}")
     if candidates < 2 or max_segments < 1:
-        raise UnsupportedError("fit: candidates must be at least 2 and max_segments at least 1")
+        raise UnsupportedError(
+            f"fit: candidates must be at least 2 and max_segments at least 1 (got {candidates} and {max_segments})"
+        )
     if slope is not None:
         low, high = slope
         if low is not None and high is not None and low > high:
-            raise UnsupportedError(f"fit: slope bounds ({low}, {high}) are empty")
+            raise UnsupportedError(
+                f"fit: slope bounds ({low}, {high}) are empty; give the lower bound first (or None for no bound)"
+            )
 
 
 def _fit_in_transform(
@@ -144,19 +148,15 @@ def _fit_in_transform(
 
 
 def _path_in_transform(problem: Problem, shape: Shape, top: int) -> list[Trial]:
-    """The best curve in one transform for each count of segments 1..top (fewer when the
-    points allow fewer, or the dynamic program finds no finite curve beyond some count)."""
+    """The dynamic program's best knots among the candidates in one transform for each
+    count of segments 1..top, values solved exactly (no knot refinement). Fewer when the
+    points allow fewer, or the dynamic program finds no finite curve beyond some count."""
     size = len(problem.t)
-    top = min(top, size - 1)
-    candidates, starts = problem.search(top)
-    cost = problem.cost(shape)
-    trials = []
-    for count in range(1, len(starts) + 1):
-        if count + 1 >= size:
-            trials.append(problem.finish(problem.t.copy(), shape))  # interpolation
-        else:
-            trials.append(problem.search_knots(shape, starts[count - 1], candidates, cost))
-    return trials
+    _, starts = problem.search(min(top, size - 1))
+    return [
+        problem.finish(problem.t.copy() if count + 1 >= size else starts[count - 1], shape)
+        for count in range(1, len(starts) + 1)
+    ]
 
 
 def _constant(points: Points, feature: str) -> CurveFit:
@@ -252,13 +252,16 @@ def fit_path(
     max_points: int = 100_000,
     seed: int = 0,
 ) -> list[CurveFit]:
-    """The best curve for each segment count 1..max_segments: element k has k + 1 segments.
+    """A quick curve for each segment count 1..max_segments: element k has k + 1 segments.
 
-    Fewer when the data allows fewer (n distinct x give at most n - 1 segments; one fit
-    when there is at most one). Each count gets the transform with the lowest error for
-    that count among those the screen keeps (see `fit_curve`), and for mono="auto" its own
-    shape decision. Options as for `fit_curve`; used to spend segments where they lower
-    the error most (`pwlc.distill`)."""
+    Each count's knots are the dynamic program's best among the candidate knots (no
+    refinement over all data positions: `fit(segments=k)` does that, for an error a little
+    lower), with values solved exactly. Fewer fits when the data allows fewer segments
+    (n distinct x give at most n - 1; one fit when there is at most one). Each count gets
+    the transform with the lowest error for that count among those the screen keeps (see
+    `fit_curve`), and for mono="auto" its own shape decision. Options as for `fit_curve`.
+    Used to decide where segments buy the most (`pwlc.distill`) at the cost of about one
+    refined fit."""
     _check_options(None, None, mono, fx, slope, candidates, max_segments)
     points = prepare(x, y, w, max_points=max_points, seed=seed)
     if len(points.x) <= 1:
