@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from pwlc.distill.black_box import has_predictions, is_black_box, partial_dependence, scorer
-from pwlc.distill.budget import AVERAGE_SEGMENTS, MAX_SEGMENTS, NEGLIGIBLE, allocate
+from pwlc.distill.budget import AVERAGE_SEGMENTS, MAX_SEGMENTS, MIN_GAIN, NEGLIGIBLE, allocate
 from pwlc.distill.pairs import distill_pair
 from pwlc.errors import DataError, UnsupportedError
 from pwlc.frontends import teacher as as_teacher
@@ -310,26 +310,29 @@ def _distill_curve(shape: Shape, name: str, x: FloatArray, fit_options: dict[str
 
 
 def _spend_segments(terms: Sequence[Term | _Choices]) -> list[Term]:
-    """Each curve fitted at the count `budget.allocate` gives it from the quick fits, then
-    with fewer segments while the full search stays exact (a quick fit can miss the exact
-    knots of a teacher that is itself piecewise linear). If the summed error is above that
-    of AVERAGE_SEGMENTS for every curve (the quick errors misjudged), that instead."""
+    """Each curve fitted at the count `budget.allocate` gives it from the quick fits (a
+    budget of what AVERAGE_SEGMENTS for every curve would use), then with fewer segments
+    while the full search stays exact (a quick fit can miss the exact knots of a teacher
+    that is itself piecewise linear). Kept when it is as close to the teacher with fewer
+    segments, or clearly closer (`budget.MIN_GAIN`); else AVERAGE_SEGMENTS for every curve."""
     choices = [term for term in terms if isinstance(term, _Choices)]
-    counts = allocate([c.errors for c in choices], AVERAGE_SEGMENTS * len(choices))
-    negligible = NEGLIGIBLE * sum(c.errors[0] for c in choices)  # rounding, for a curve fitted exactly
+    even = [min(AVERAGE_SEGMENTS, len(c.errors)) for c in choices]
+    counts = allocate([c.errors for c in choices], sum(even))
+    negligible = NEGLIGIBLE * sum(c.errors[0] for c in choices) * len(choices)  # rounding, for curves fitted exactly
     fits = []
-    for choice, count in zip(choices, counts):
-        fitted = choice.fit(count)
-        while count > 1 and fitted[1] <= negligible:
-            fewer = choice.fit(count - 1)
+    for k, choice in enumerate(choices):
+        fitted = choice.fit(counts[k])
+        while counts[k] > 1 and fitted[1] <= negligible:
+            fewer = choice.fit(counts[k] - 1)
             if fewer[1] > negligible:
                 break
-            fitted, count = fewer, count - 1
+            fitted, counts[k] = fewer, counts[k] - 1
         fits.append(fitted)
-    even = [min(AVERAGE_SEGMENTS, len(c.errors)) for c in choices]
     if counts != even:
         uniform = [c.fit(count) for c, count in zip(choices, even)]
-        if sum(sse for _, sse in uniform) < sum(sse for _, sse in fits) - negligible * len(choices):
+        error, even_error = sum(sse for _, sse in fits), sum(sse for _, sse in uniform)
+        smaller = sum(counts) < sum(even) and error <= even_error + negligible
+        if not smaller and error > (1 - MIN_GAIN) * even_error + negligible:
             fits = uniform
     curves = iter(curve for curve, _ in fits)
     return [next(curves) if isinstance(term, _Choices) else term for term in terms]

@@ -338,8 +338,10 @@ def fit_curve(x: Any, y: Any, w: Any = None, **options: Any) -> Curve:
         max_segments, so give tol there. Under a shape constraint the count is chosen on the
         dynamic program's knots before the knot search.
       tol: weighted RMS error target for segments=None, in y units.
-      mono: "auto" (monotone when that loses <= 1% of the explained sum of squares),
-        "increasing", "decreasing", "none" or "bitonic" (one turn, up-down or down-up).
+      mono: "auto" (monotone when that loses <= 1% of the explained sum of squares and
+        raises no populated region's RMS error by more than the free curve's RMS error; a
+        populated region is one of 20 bins of equal weight along x), "increasing",
+        "decreasing", "none" or "bitonic" (one turn, up-down or down-up).
       slope: (low, high) bounds on dy / d fx(x); either may be None.
       fx: "auto" (every transform defined on the data is tried, a quick search ranks them
         and those within 5% of the best get the full one; the lowest error wins,
