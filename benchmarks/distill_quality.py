@@ -106,7 +106,10 @@ def segments_section(task: Task, out: list[str], verdicts: list[str]) -> None:
         else:
             mean, low, high = interval(list(np.array(default.metric) - np.array(runs[best_fixed].metric)))
             how = "t interval over folds"
-        noise = "within noise" if low <= 0.0 <= high or better * mean > 0 else "**outside noise**"
+        if low <= 0.0 <= high:
+            noise = "within noise"
+        else:
+            noise = "better beyond noise" if better * mean > 0 else "**worse beyond noise**"
         verdicts.append(
             f"- **{task.name}, {teacher_name}**: RMS to the teacher {np.mean(default.rms):.4f} against {np.mean(runs[closest_fixed].rms):.4f} "
             f"for the closest fixed count ({label(closest_fixed)}); the default is at least as close as every fixed count in "

@@ -171,7 +171,8 @@ def distill_mistakes(X, ebm):
     )
     untabled = Additive((pwlc.Input("sex", "categorical"),), (Shape(("sex",), "sex shape", function=lambda columns: np.zeros(len(columns["sex"]))),))
     return [
-        (lambda: pwlc.distill(ebm, X, segments=0), "segments must be at least 1", "leave it out"),
+        (lambda: pwlc.distill(ebm, X, segments=0), "segments must be a whole number of at least 1", "leave it out"),
+        (lambda: pwlc.distill(ebm, X, segments=2.5), "not 2.5", "leave it out"),
         (lambda: pwlc.distill(ebm, X, tol=-1.0), "tol must be positive", "largest RMS error"),
         (lambda: pwlc.distill(ebm, X, segments=2, tol=0.1), "not both", "tol chooses"),
         (lambda: pwlc.distill(ebm, X, pair_knots=1), "pair_knots must be at least 2", "two knots"),
@@ -443,6 +444,7 @@ def category_frame(compas_data, rows: int = 2000):
     X["priors_count"] = X["priors_count"].astype("Int64")
     X.loc[X.index[::50], "priors_count"] = pd.NA
     X.loc[X.index[::70], "race"] = np.nan
+    X["young"] = X["age"] < 25  # a boolean is the category "True"/"False"
     return X
 
 
@@ -457,7 +459,8 @@ def test_black_box_sees_the_frames_dtypes_including_pandas_categories(compas_dat
     checking = DtypeCheckingClassifier(boosted, X.dtypes.to_dict())
     student = pwlc.distill(checking, X, segments=3)
     assert checking.frames > len(X.columns)
-    assert {t.feature for t in student.terms if isinstance(t, pwlc.Table)} == set(compas_data.categorical)
+    tables = {t.feature: t for t in student.terms if isinstance(t, pwlc.Table)}
+    assert set(tables) == {*compas_data.categorical, "young"} and set(tables["young"].lookup()) == {"True", "False"}
     race = next(t for t in student.terms if isinstance(t, pwlc.Table) and t.feature == "race")
     assert set(race.lookup()) == set(X["race"].dropna().unique()) and race.missing is not None
     teacher_auc = auc(y, boosted.decision_function(X))

@@ -182,7 +182,7 @@ def _distill(
 
 def _check_options(segments: int | None, tol: float | None, pair_knots: int) -> None:
     if segments is not None and (int(segments) != segments or segments < 1):
-        raise UnsupportedError(f"segments must be at least 1, not {segments}; leave it out to let pwlc choose per curve")
+        raise UnsupportedError(f"segments must be a whole number of at least 1, not {segments}; leave it out to let pwlc choose per curve")
     if tol is not None and not tol > 0:
         raise UnsupportedError(f"tol must be positive, not {tol}; it is the largest RMS error a curve may add, in score units")
     if segments is not None and tol is not None:
@@ -199,7 +199,7 @@ def _frontend_teacher(model: Any, names: Sequence[str]) -> Additive:
     except UnsupportedError as exc:
         if has_predictions(model) and "black_box=True" not in str(exc):
             raise UnsupportedError(
-                f"{exc}; or distill its predictions (partial dependence, approximate): pwlc.distill(model, X, black_box=True)"
+                f"{exc}; or distill its predictions instead (partial dependence, approximate): pwlc.distill(model, X, black_box=True)"
             ) from None
         raise
 
