@@ -309,8 +309,8 @@ EDGE_MODELS = {
     "subnormal_knots": Model((Input("x"),), (Curve("x", (-SUBNORMAL, 0.0, SUBNORMAL), (1.0, 2.0, 3.0)),)),
     "huge_knots": Model((Input("x"),), (Curve("x", (-1e308, 1e308), (-1.0, 1.0)),)),  # the span overflows to inf
     "max_knots": Model((Input("x"),), (Curve("x", (-DOUBLE_MAX, 0.0, DOUBLE_MAX), (1.0, -1.0, 1.0)),)),
-    "huge_values": Model(
-        (Input("x"), Input("y")), (Constant(1e308), Curve("x", (0.0, 1.0), (1e308, -1e308)), Step("y", (0.0,), (1e308, -1e308)))
+    "huge_values": Model(  # at the edge of the range a value may hold, 2**1022 (rule 8 of pwlc.semantics)
+        (Input("x"), Input("y")), (Constant(2.0**1022), Curve("x", (0.0, 1.0), (2.0**1022, -(2.0**1022))), Step("y", (0.0,), (2.0**1022, -(2.0**1022))))
     ),
     "signed_zero_edges": Model(
         (Input("x"), Input("y")), (Step("x", (-0.0,), (1.0, 2.0), at_edge="upper"), Step("y", (0.0,), (3.0, 4.0), at_edge="lower"))
@@ -606,7 +606,10 @@ def test_cli_unsupported_model_file_exit_1_without_traceback(tmp_path: Path) -> 
     done = subprocess.run([sys.executable, "-m", "pwlc", "distill", str(model), "--data", str(data)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines() == [f"{model}: not a model pwlc can read (EBM .json, LightGBM model .txt, or a pickle with allow_pickle=True)"]
+    assert done.stderr.strip().splitlines() == [
+        f"{model}: not a model pwlc can read; save it as an EBM JSON export (json.dump(ebm.to_jsonable(), file)), a LightGBM model text "
+        "(booster.save_model('model.txt')), an XGBoost JSON model (model.save_model('model.json')), or a pickle/joblib file (with allow_pickle=True)"
+    ]
 
 
 # --- found by `python -m tests.fuzzing --cases 100000` (seed 0) --------------------------------

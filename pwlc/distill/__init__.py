@@ -17,7 +17,8 @@ Each term of the teacher (see `pwlc.frontends.teacher`) becomes:
 - pair -> a small bilinear `Grid` (`pwlc.distill.pairs`: knots at data quantiles on numeric
   axes, categories kept; cells fitted to the teacher's pair on `X`, kept within the
   teacher's own range for the pair);
-- the intercept and link are carried over.
+- the intercept and link are carried over (an intercept beyond the range one value may
+  hold, the teacher's constants summed, as several constants).
 
 A model pwlc has no frontend for (a classifier or regressor object, or a function of a
 frame) is distilled through its predictions (`pwlc.distill.black_box`: partial
@@ -29,6 +30,7 @@ Lossy: `distill_report` returns the error each term introduced (RMS and max on `
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,7 +43,7 @@ from pwlc.distill.pairs import distill_pair
 from pwlc.errors import DataError, UnsupportedError
 from pwlc.frontends import teacher as as_teacher
 from pwlc.frontends.additive import Additive, Shape
-from pwlc.ir import Constant, Curve, LinkKind, Model, Table, Term, verify
+from pwlc.ir import MAX_VALUE, Constant, Curve, LinkKind, Model, Table, Term, verify
 from pwlc.semantics import Column, FloatArray
 
 Progress = Callable[[int, int, str], None]
@@ -172,7 +174,7 @@ def _distill(
             progress(done, len(teacher.shapes), shape.description)
     chosen = _spend_segments(terms)
     errors = tuple(_term_error(shape, term, columns, rows) for shape, term in zip(teacher.shapes, chosen)) if measure else ()
-    intercept: list[Term] = [Constant(teacher.intercept)] if teacher.intercept != 0.0 else []
+    intercept = _intercept(teacher.intercept)
     doc = f"Distilled by pwlc ({_size_text(segments, tol)}) from {teacher.doc}."
     student = verify(Model(teacher.inputs, (*intercept, *chosen), teacher.link, teacher.name, doc))
     if refit:
@@ -202,6 +204,23 @@ def _frontend_teacher(model: Any, names: Sequence[str]) -> Additive:
                 f"{exc}; or distill its predictions instead (partial dependence, approximate): pwlc.distill(model, X, black_box=True)"
             ) from None
         raise
+
+
+def _intercept(value: float) -> list[Term]:
+    """The teacher's intercept as constant terms: none for 0; beyond the range one value may
+    hold (the teacher's constants summed), parts of ±MAX_VALUE and the rest, which add up to
+    it exactly (MAX_VALUE is a multiple of the ulp of any larger double: each step is exact)."""
+    if not math.isfinite(value):
+        raise UnsupportedError(
+            f"the teacher's constants sum to {value}, beyond the doubles; pwlc keeps every value within ±2**1022: "
+            "scale the model's values down"
+        )
+    parts: list[Term] = []
+    while abs(value) > MAX_VALUE:
+        part = math.copysign(MAX_VALUE, value)
+        parts.append(Constant(part))
+        value -= part
+    return parts + ([Constant(value)] if value != 0.0 else [])
 
 
 def _size_text(segments: int | None, tol: float | None) -> str:

@@ -9,7 +9,9 @@ where least squares alone extrapolates freely: 148 off on a Lending Club pair):
   knot, or its category) with the weight of PRIOR_ROWS rows, so a cell without data is
   the teacher's value there;
 - every value is bounded by the teacher's own range for the term, so the student's
-  value anywhere (it interpolates its cells) stays within what the teacher can give.
+  value anywhere (it interpolates its cells) stays within what the teacher can give
+  (and within the IR's range, `pwlc.ir.MAX_VALUE`); a huge teacher is solved in units of
+  a power of two, so that no sum of squares overflows.
 
 A teacher grid's missing row (column), the values used when one input is missing, is
 moved to the new axis the same way.
@@ -17,14 +19,16 @@ moved to the new axis the same way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from pwlc.errors import DataError, UnsupportedError
+from pwlc.fit.data import HUGE_Y
 from pwlc.frontends.additive import Shape
-from pwlc.ir import Axis, CategoryAxis, Grid, KnotAxis, StepAxis
+from pwlc.ir import MAX_VALUE, Axis, CategoryAxis, Grid, KnotAxis, StepAxis
 from pwlc.semantics import Column, FloatArray, grid_values
 
 # How many rows' weight the teacher's value at a cell's anchor has in that cell's fit.
@@ -61,7 +65,7 @@ def distill_pair(shape: Shape, kinds: Mapping[str, str], columns: Mapping[str, C
     mesh_b = [anchors_b[j] for _ in range(axes[0].size) for j in range(axes[1].size)]
     prior = _teacher_at(shape, name_a, name_b, mesh_a, mesh_b)
     low, high = _teacher_range(teacher, target[present], prior)
-    prior = np.clip(np.where(np.isfinite(prior), prior, (low + high) / 2), low, high)
+    prior = np.clip(np.where(np.isfinite(prior), prior, low / 2 + high / 2), low, high)
     # The grid is linear in its cell values: one basis column per cell, from the evaluator.
     basis = np.empty((len(rows_a), axes[0].size * axes[1].size))
     for k in range(basis.shape[1]):
@@ -112,7 +116,8 @@ def _teacher_at(shape: Shape, name_a: str, name_b: str, a: Sequence[Any], b: Seq
 
 def _teacher_range(teacher: Grid | None, on_data: FloatArray, at_anchors: FloatArray) -> tuple[float, float]:
     """The values the teacher's term takes: every value of its grid (missing rows included),
-    or for a function, its values on the data and at the student's anchors."""
+    or for a function, its values on the data and at the student's anchors; within the
+    IR's range (`MAX_VALUE`)."""
     if teacher is not None:
         values = [v for row in teacher.values for v in row]
         for line in (teacher.missing_a, teacher.missing_b):
@@ -122,20 +127,25 @@ def _teacher_range(teacher: Grid | None, on_data: FloatArray, at_anchors: FloatA
         values = [*on_data, *at_anchors]
     finite = np.asarray(values, dtype=np.float64)
     finite = finite[np.isfinite(finite)]
-    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    if not finite.size:
+        return 0.0, 0.0
+    return max(float(finite.min()), -MAX_VALUE), min(float(finite.max()), MAX_VALUE)
 
 
 def _bounded_fit(basis: FloatArray, target: FloatArray, prior: FloatArray, low: float, high: float) -> FloatArray:
     """argmin |basis v - target|^2 + PRIOR_ROWS |v - prior|^2 with low <= v <= high (a
-    small box-constrained QP on the normal equations: one unknown per cell)."""
+    small box-constrained QP on the normal equations: one unknown per cell). Solved in
+    units of a power of two (exact) when the values are huge, so that nothing overflows."""
     if not high > low:
         return np.full(len(prior), low)
     from pwlc.fit.solve import box_qp
 
+    largest = max(-low, high, float(np.max(np.abs(target), initial=0.0)))
+    unit = 2.0 ** math.frexp(largest)[1] if largest > HUGE_Y else 1.0
     hessian = basis.T @ basis + PRIOR_ROWS * np.eye(len(prior))
-    g = basis.T @ target + PRIOR_ROWS * prior
-    bounds = np.full(len(prior), low), np.full(len(prior), high)
-    return np.clip(box_qp(hessian, g, *bounds), low, high)
+    g = basis.T @ (target / unit) + PRIOR_ROWS * (prior / unit)
+    bounds = np.full(len(prior), low / unit), np.full(len(prior), high / unit)
+    return np.clip(box_qp(hessian, g, *bounds) * unit, low, high)
 
 
 def _cells(values: FloatArray, width: int) -> tuple[tuple[float, ...], ...]:

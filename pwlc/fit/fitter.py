@@ -25,7 +25,7 @@ from pwlc.errors import UnsupportedError
 from pwlc.fit.data import Points, prepare, wdot
 from pwlc.fit.problem import SAMPLED_CANDIDATES, Normalised, Problem, Trial, contenders
 from pwlc.fit.solve import SHAPES, Shape
-from pwlc.ir import TRANSFORMS, Curve
+from pwlc.ir import MAX_VALUE, TRANSFORMS, Curve
 from pwlc.semantics import FloatArray, curve_values, transform
 
 MONO_OPTIONS = ("auto", *SHAPES)
@@ -114,13 +114,14 @@ def _fit_in_transform(
     Returns the curve and a rank comparable across transforms (lower is better, SSE breaks
     ties): 0 for a fixed count, the count reaching tol, or the BIC."""
     points = problem.points
-    size = len(problem.t)
+    size = len(problem.positions)
     if segments is not None and segments + 1 >= size:
-        return problem.finish(problem.t.copy(), shape), 0.0  # a knot on every point: interpolation
+        return problem.finish(problem.positions.copy(), shape), 0.0  # a knot on every position: interpolation
     candidates, starts = problem.search(segments if segments is not None else min(max_segments, size - 1))
     cost = problem.cost(shape)
     if segments is not None:
-        return problem.search_knots(shape, starts[segments - 1], candidates, cost), 0.0
+        # (The dynamic program stops early when no more knots fit between distinct positions.)
+        return problem.search_knots(shape, starts[min(segments, len(starts)) - 1], candidates, cost), 0.0
     counts = list(range(1, len(starts) + 1))
     weight = points.total_weight
     floor = 1e-12 * max(sst / weight, 1e-300)
@@ -151,10 +152,10 @@ def _path_in_transform(problem: Problem, shape: Shape, top: int) -> list[Trial]:
     """The dynamic program's best knots among the candidates in one transform for each
     count of segments 1..top, values solved exactly (no knot refinement). Fewer when the
     points allow fewer, or the dynamic program finds no finite curve beyond some count."""
-    size = len(problem.t)
+    size = len(problem.positions)
     _, starts = problem.search(min(top, size - 1))
     return [
-        problem.finish(problem.t.copy() if count + 1 >= size else starts[count - 1], shape)
+        problem.finish(problem.positions.copy() if count + 1 >= size else starts[count - 1], shape)
         for count in range(1, len(starts) + 1)
     ]
 
@@ -163,8 +164,8 @@ def _constant(points: Points, feature: str) -> CurveFit:
     """The fit when at most one distinct x is finite: a constant (every x clamps to one knot)."""
     at = float(points.x[0]) if len(points.x) else 0.0
     value = float(points.y[0]) if len(points.x) else (points.missing if points.missing is not None else 0.0)
-    curve = Curve(feature, (at,), (value,), "identity", points.missing)
-    return CurveFit(curve, points.within_ss, points.total_weight, "none", points.sampled)
+    curve = _in_units(Curve(feature, (at,), (value,), "identity", points.missing), points.unit)
+    return CurveFit(curve, points.within_ss * points.unit * points.unit, points.total_weight, "none", points.sampled)
 
 
 def _problems(points: Points, fx: str, candidates: int, top: int) -> tuple[list[Problem], float]:
@@ -183,21 +184,28 @@ def _problems(points: Points, fx: str, candidates: int, top: int) -> tuple[list[
     problems = contenders(data, names, candidates, top)
     if not problems:
         raise UnsupportedError(
-            f"fit: transform {fx!r} cannot separate these x values (they are too close for it in floating point); "
-            "use fx='identity' or fx='auto'"
+            f"fit: fx={fx!r} maps every x to the same value (or beyond the doubles); use fx='auto' or 'identity'"
         )
     return problems, sst
 
 
 def _result(trial: Trial, points: Points, feature: str) -> CurveFit:
-    """The trial as a `CurveFit`, its error measured with the evaluator."""
+    """The trial as a `CurveFit` in y's units, its error measured with the evaluator."""
     curve = Curve(feature, trial.curve.xs, trial.curve.ys, trial.curve.fx, points.missing)
     if points.sampled:  # exact from the moments, to rounding far below the sampling error
         sse = trial.sse
     else:
         residual = points.y - curve_values(curve, points.x)
         sse = wdot(points.w, residual * residual) + points.within_ss
-    return CurveFit(curve, sse, points.total_weight, trial.mono, points.sampled)
+    return CurveFit(_in_units(curve, points.unit), sse * points.unit * points.unit, points.total_weight, trial.mono, points.sampled)
+
+
+def _in_units(curve: Curve, unit: float) -> Curve:
+    """A curve fitted to y / unit, for y; values a least-squares fit overshoots beyond the
+    IR's range (`pwlc.ir.MAX_VALUE`) are held at its end."""
+    ys = np.clip(np.asarray(curve.ys) * unit, -MAX_VALUE, MAX_VALUE)
+    missing = None if curve.missing is None else min(max(curve.missing * unit, -MAX_VALUE), MAX_VALUE)
+    return Curve(curve.feature, curve.xs, tuple(map(float, ys)), curve.fx, missing)
 
 
 def fit(

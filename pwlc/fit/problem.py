@@ -99,24 +99,29 @@ class Problem:
         points = data.points
         self.points, self.fx = points, fx
         raw_t = transform(fx, points.x)
-        self.valid = bool(np.all(np.isfinite(raw_t)) and np.all(raw_t[1:] > raw_t[:-1]))
+        # Points whose transforms coincide (1e17 and 1e17 + 16 under log1p) share a position:
+        # no curve in this transform tells them apart, and knots go on distinct positions only.
+        with np.errstate(over="ignore"):
+            span = float(raw_t[-1] - raw_t[0])
+        self.valid = bool(np.all(np.isfinite(raw_t)) and np.all(raw_t[1:] >= raw_t[:-1]) and 0 < span < math.inf)
         if not self.valid:
             return
-        self.t_offset, self.t_scale = float(raw_t[0]), float(raw_t[-1] - raw_t[0])
+        self.t_offset, self.t_scale = float(raw_t[0]), span
         self.t = (raw_t - self.t_offset) / self.t_scale
+        self.positions = np.unique(self.t)  # where knots can be
         self.w, self.y, self.y_mean, self.y_scale = data.w, data.y, data.y_mean, data.y_scale
         self.moments = Moments(self.t, self.y, self.w, data.moments)
         if data.moments is None:
             data.moments = self.moments
         self.cumulative_w = self.moments.prefix[0, 1:]  # running sum of w: weight quantiles
-        self.candidates = self.t[quantile_indices(self.cumulative_w, candidates)]
+        self.candidates = np.unique(self.t[quantile_indices(self.cumulative_w, candidates)])
         self._search: tuple[FloatArray, list[FloatArray]] | None = None
         self._condensed: tuple[FloatArray, Condensed] | None = None
 
     def search(self, top: int) -> tuple[FloatArray, list[FloatArray]]:
         """Candidates and the dynamic program's knot sets for 1..top segments (cached)."""
         if self._search is None or len(self._search[1]) < top:
-            candidates = self.t if top + 1 > len(self.candidates) else self.candidates
+            candidates = self.positions if top + 1 > len(self.candidates) else self.candidates
             self._search = (candidates, dynamic_program(self.moments, candidates, top, BEAM))
         return self._search
 
@@ -124,7 +129,7 @@ class Problem:
         """The error of a quick dynamic program for `top` segments (`count` candidates, one
         quadratic per knot), in units of the y variance, the same in every transform: a
         cheap ranking of transforms."""
-        coarse = self.t[quantile_indices(self.cumulative_w, max(count, top + 1))]
+        coarse = np.unique(self.t[quantile_indices(self.cumulative_w, max(count, top + 1))])
         knots = dynamic_program(self.moments, coarse, top, 1)[-1]
         return float(free_cost(self.moments)(knots[None, :])[0])
 
@@ -217,8 +222,9 @@ class Problem:
         on_point = self.t[index] == knots
         raw = inverse_transform(self.fx, knots * self.t_scale + self.t_offset)
         xs = np.where(on_point, self.points.x[index], np.clip(raw, self.points.x[0], self.points.x[-1]))
+        # Knots apart in x, in fx(x) as the evaluator computes it, and once normalised.
         t = transform(self.fx, xs)
-        keep = np.r_[True, (np.diff(xs) > 0) & (np.diff(t) > 0)]
+        keep = np.r_[True, (np.diff(xs) > 0) & (np.diff(t) > 0) & (np.diff((t - self.t_offset) / self.t_scale) > 0)]
         return xs[keep]
 
 
@@ -288,10 +294,12 @@ def valid(data: Normalised, names: list[str], candidates: int) -> list[Problem]:
 def within(problems: list[Problem], error: Callable[[Problem], float], share: float) -> list[Problem]:
     """The problems whose error is within `share` of the smallest, in their order."""
     errors = [error(problem) for problem in problems]
+    # Errors are sums of squares: below zero is rounding; NaN (knots the doubles cannot resolve) ranks last.
+    errors = [max(e, 0.0) if math.isfinite(e) else math.inf for e in errors]
     return [problem for problem, e in zip(problems, errors) if e <= min(errors, default=0.0) * (1 + share) + EXACT]
 
 
 def evenly_spaced(points: Points, size: int) -> Normalised:
     """`size` points evenly spaced in x order: enough to rank transforms on a huge input."""
     keep = np.linspace(0, len(points.x) - 1, size).astype(np.intp)
-    return Normalised(Points(points.x[keep], points.y[keep], points.w[keep], 0.0, 0.0, None, points.sampled))
+    return Normalised(Points(points.x[keep], points.y[keep], points.w[keep], 0.0, 0.0, None, points.sampled, points.unit))
