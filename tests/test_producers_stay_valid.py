@@ -119,6 +119,19 @@ def test_the_fitter_refuses_targets_beyond_the_range_and_fits_those_at_its_edge(
     assert max(map(abs, curve.ys)) > M / 2
 
 
+def test_the_fitter_stops_polishing_where_the_curvature_is_beyond_the_doubles() -> None:
+    """Data points 1e-283 apart once normalised (x from -1e17 to 1e300) give the polish a
+    curvature so large that its damping is lost to rounding and the matrix is singular:
+    the polish stops there (was: numpy's LinAlgError)."""
+    near = sorted({x for cluster in CLUSTERS for x in cluster})
+    x = np.r_[np.random.default_rng(0).choice(near, 58), 5.0]
+    for xs, ys, segments, fx in [((-1e17, 0.0), (M, math.nextafter(M, 0.0)), 5, "identity"), ((3.0, 10.0), (M, -M), 3, "auto")]:
+        y = pwlc.semantics.curve_values(Curve("x", xs, ys), x)
+        result = fit(x, y, segments=segments, fx=fx)
+        assert_valid(Model((Input("x"),), (result.curve,)))
+        assert np.abs(pwlc.semantics.curve_values(result.curve, x) - y).max() <= 1e-9 * M  # (its sse overflows)
+
+
 # --- distill --------------------------------------------------------------------------
 
 

@@ -203,7 +203,8 @@ def _result(trial: Trial, points: Points, feature: str) -> CurveFit:
 def _in_units(curve: Curve, unit: float) -> Curve:
     """A curve fitted to y / unit, for y; values a least-squares fit overshoots beyond the
     IR's range (`pwlc.ir.MAX_VALUE`) are held at its end."""
-    ys = np.clip(np.asarray(curve.ys) * unit, -MAX_VALUE, MAX_VALUE)
+    with np.errstate(over="ignore"):  # (an overshoot beyond the doubles is clipped too)
+        ys = np.clip(np.asarray(curve.ys) * unit, -MAX_VALUE, MAX_VALUE)
     missing = None if curve.missing is None else min(max(curve.missing * unit, -MAX_VALUE), MAX_VALUE)
     return Curve(curve.feature, curve.xs, tuple(map(float, ys)), curve.fx, missing)
 
