@@ -136,11 +136,11 @@ def test_the_fitter_stops_polishing_where_the_curvature_is_beyond_the_doubles() 
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(adversarial_models(), st.sampled_from(["auto", "log1p", "identity"]))
-def test_distill_of_an_adversarial_teacher_is_valid(teacher: Model, fx: str) -> None:
+@given(adversarial_models(), st.sampled_from(["auto", "log1p", "identity"]), st.sampled_from([3, None]))
+def test_distill_of_an_adversarial_teacher_is_valid(teacher: Model, fx: str, segments: int | None) -> None:
     frame = pd.DataFrame(rows_near(teacher))
     try:
-        student = pwlc.distill(teacher, frame, segments=3, fx=fx)
+        student = pwlc.distill(teacher, frame, segments=segments, fx=fx)  # None: the budget's allocation
     except (pwlc.UnsupportedError, pwlc.DataError) as refusal:  # a forced transform on x < -1, a shape beyond the range
         assert "fx=" in str(refusal) or "±2**1022" in str(refusal)
         return
@@ -164,6 +164,17 @@ def test_distill_keeps_an_intercept_beyond_the_range_as_parts_that_sum_to_it() -
         total += term.value if isinstance(term, Constant) else 0.0
     assert total == 3 * M
     assert np.array_equal(pwlc.evaluate(student, data), pwlc.evaluate(teacher, data))
+
+
+def test_distill_spends_default_segments_evenly_when_the_errors_are_beyond_the_doubles() -> None:
+    """Curves swinging between ±2**1022: their sums of squares overflow, so the budget cannot
+    compare them (it gave a curve 0 segments) and every curve gets the default count."""
+    teacher = verify(Model((Input("x"), Input("y")), (Curve("x", (0.0, 0.5, 1.0), (M, -M, M)), Curve("y", (0.0, 0.3, 1.0), (-M, M, M / 2)))))
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"x": rng.uniform(0, 1, 300), "y": rng.uniform(0, 1, 300)})
+    student = pwlc.distill(teacher, data)
+    assert_valid(student)
+    assert student.terms == pwlc.distill(teacher, data, segments=5).terms
 
 
 # --- passes ---------------------------------------------------------------------------

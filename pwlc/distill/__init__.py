@@ -333,9 +333,13 @@ def _spend_segments(terms: Sequence[Term | _Choices]) -> list[Term]:
     budget of what AVERAGE_SEGMENTS for every curve would use), then with fewer segments
     while the full search stays exact (a quick fit can miss the exact knots of a teacher
     that is itself piecewise linear). Kept when it is as close to the teacher with fewer
-    segments, or clearly closer (`budget.MIN_GAIN`); else AVERAGE_SEGMENTS for every curve."""
+    segments, or clearly closer (`budget.MIN_GAIN`); else AVERAGE_SEGMENTS for every curve,
+    as when a sum of squares is beyond the doubles (a teacher near ±2**1022): its errors
+    cannot be compared."""
     choices = [term for term in terms if isinstance(term, _Choices)]
     even = [min(AVERAGE_SEGMENTS, len(c.errors)) for c in choices]
+    if not all(math.isfinite(error) for c in choices for error in c.errors):
+        return _with_curves(terms, [c.fit(count)[0] for c, count in zip(choices, even)])
     counts = allocate([c.errors for c in choices], sum(even))
     negligible = NEGLIGIBLE * sum(c.errors[0] for c in choices) * len(choices)  # rounding, for curves fitted exactly
     fits = []
@@ -353,8 +357,13 @@ def _spend_segments(terms: Sequence[Term | _Choices]) -> list[Term]:
         smaller = sum(counts) < sum(even) and error <= even_error + negligible
         if not smaller and error > (1 - MIN_GAIN) * even_error + negligible:
             fits = uniform
-    curves = iter(curve for curve, _ in fits)
-    return [next(curves) if isinstance(term, _Choices) else term for term in terms]
+    return _with_curves(terms, [curve for curve, _ in fits])
+
+
+def _with_curves(terms: Sequence[Term | _Choices], curves: Sequence[Curve]) -> list[Term]:
+    """The terms with each `_Choices` replaced by its curve, in order."""
+    chosen = iter(curves)
+    return [next(chosen) if isinstance(term, _Choices) else term for term in terms]
 
 
 def _term_error(shape: Shape, term: Term, columns: dict[str, Column], rows: int) -> TermError:
