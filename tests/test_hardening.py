@@ -494,7 +494,8 @@ def test_unsupported_model_type_lists_what_is_supported() -> None:
         message = str(caught.value)
         assert ("Forest" in message or "Unknown" in message) and "\n" not in message
         assert all(name in message for name in supported())
-    # A model with predictions but no frontend is distilled through them (it predicts 0).
+        assert message.endswith("through its predictions: pwlc.distill(model, X)")
+    # A model with predictions but no frontend is distilled through them (it predicts 0), as advised.
     student = pwlc.distill(Forest(), recidivism_data())
     assert np.all(pwlc.evaluate(student, recidivism_data()) == 0.0)
 
