@@ -39,11 +39,12 @@ def same_as(tokens: Tokens, first: int, last: int, expected: str, what: str, par
         found = tokens.text(i)
         if kind == NAME and text in parameters and tokens.kinds[i] == NAME:
             if renamed.setdefault(text, found) != found:
-                raise tokens.fail(f"parameter {text!r} is called {renamed[text]!r} above but {found!r} here", i)
+                raise tokens.fail(f"{what} differs from what pwlc writes: expected `{renamed[text]}` (the parameter), found `{found}`", i)
             if found != text and (found in C_RESERVED or found.startswith(("pwlc_", "PWLC_")) or any(found == t for _, t in want)):
                 raise tokens.fail(f"{found!r} cannot name a parameter here: it is reserved or names something else", i)
             continue
         if (tokens.kinds[i], found) != (kind, text):
+            text = renamed.get(text, text)
             raise tokens.fail(f"{what} differs from what pwlc writes: expected `{text}`, found `{found[:60]}`; {_ADVICE}", i)
     if first + len(want) < last:
         raise tokens.fail(f"{what} goes on past what pwlc writes; {_ADVICE}", first + len(want))

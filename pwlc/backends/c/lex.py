@@ -136,8 +136,11 @@ def tokenize(original: str, filename: str) -> Tokens:
             )
     tokens = Tokens(source)
     _scan(source, tokens)
+    comments = [(source.original_offset(c.start), source.original_offset(c.end)) for c in tokens.comments]
+    comments.sort()
     for at in trigraphs:
-        if not _in_comment(tokens, source, at):
+        k = bisect_right(comments, (at, len(original))) - 1
+        if not (k >= 0 and comments[k][0] <= at < comments[k][1]):
             raise source.fail_at_original(
                 f"`{original[at : at + 3]}` is a trigraph: {TRIGRAPHS[original[at + 2]]!r} under -std=c99, itself in GNU C; write `?\\?` for `??` in a string",
                 at,
@@ -146,13 +149,6 @@ def tokenize(original: str, filename: str) -> Tokens:
 
 
 TRIGRAPHS = {"=": "#", "(": "[", ")": "]", "<": "{", ">": "}", "!": "|", "'": "^", "-": "~", "/": "\\"}
-
-
-def _in_comment(tokens: Tokens, source: CSource, original_offset: int) -> bool:
-    for comment in tokens.comments:
-        if source.original_offset(comment.start) <= original_offset < source.original_offset(comment.end):
-            return True
-    return False
 
 
 def _scan(source: CSource, tokens: Tokens) -> None:

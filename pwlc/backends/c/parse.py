@@ -91,7 +91,8 @@ class Unary:
 
 @dataclass(slots=True)
 class Binary:
-    at: int  # the operator
+    at: int  # where the left operand starts
+    op_at: int  # the operator
     op: str
     left: Expr
     right: Expr
@@ -111,7 +112,8 @@ Init = Expr | Braced
 class Param:
     words: str  # the type, e.g. "const char *"
     name: str | None
-    at: int
+    at: int  # where its type starts
+    name_at: int = -1  # where its name is
 
 
 @dataclass
@@ -229,9 +231,10 @@ class Parser:
         self.expect("{")
         fields = []
         while not self.at("}"):
-            words, start = self.words(), self.i
+            start = self.i
+            words = self.words()
             name, at = self.name("the name of a field")
-            fields.append(Param(words, name, at if words else start))
+            fields.append(Param(words, name, start, at))
             self.expect(";", " after a field")
         self.expect("}")
         self.expect(";", " after the struct")
@@ -291,10 +294,10 @@ class Parser:
             words = self.words()
             if not words:
                 raise self.fail(f"expected a parameter's type, found {self.found()}")
-            name = None
+            name, name_at = None, self.i
             if self.kind() == NAME:
-                name = self.name()[0]
-            params.append(Param(words, name, start))
+                name, name_at = self.name()
+            params.append(Param(words, name, start, name_at))
             if self.at(")"):
                 self.i += 1
                 return params
@@ -352,7 +355,7 @@ class Parser:
         start = self.i
         self.i += 1
         if self.at("}"):
-            raise self.fail("empty braces `{}` are not C99; list at least one value")
+            raise self.fail("empty braces `{}` are not C99; list at least one value", start)
         self.enter(start)
         items: list[Init] = []
         texts, kinds, n = self.texts, self.kinds, self.n
@@ -390,7 +393,7 @@ class Parser:
         while self.at("+", "-"):
             op_at = self.i
             self.i += 1
-            left = Binary(op_at, self.text(op_at), left, self.product())
+            left = Binary(left.at, op_at, self.text(op_at), left, self.product())
         return left
 
     def product(self) -> Expr:
@@ -398,7 +401,7 @@ class Parser:
         while self.at("*", "/"):
             op_at = self.i
             self.i += 1
-            left = Binary(op_at, self.text(op_at), left, self.unary())
+            left = Binary(left.at, op_at, self.text(op_at), left, self.unary())
         return left
 
     def unary(self) -> Expr:

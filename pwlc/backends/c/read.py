@@ -18,6 +18,7 @@ from typing import Any
 from pwlc.backends.c import printer
 from pwlc.backends.c.check import check_runtime, same_as
 from pwlc.backends.c.lex import NAME, Comment, Tokens, tokenize
+from pwlc.backends.c.literals import binary
 from pwlc.backends.c.names import C_RESERVED, CNames, c_names, description
 from pwlc.backends.c.parse import (
     Arrow,
@@ -107,6 +108,8 @@ class _FileReader:
         return starts[0].before, ends[0].before
 
     def declare(self, item: Struct | Declaration) -> None:
+        name, at = (item.tag, item.tag_at) if isinstance(item, Struct) else (item.name, item.name_at)
+        self.own_name(name, at)
         if isinstance(item, Struct):
             if item.tag in self.structs:
                 raise self.fail(f"struct {item.tag} is defined twice", item.tag_at)
@@ -118,6 +121,11 @@ class _FileReader:
         if not item.is_function and item.dims == []:
             raise self.fail(f"{item.name} is a single value; pwlc writes numbers in arrays and calls, not in variables", item.name_at)
         table[item.name] = item
+
+    def own_name(self, name: str, at: int) -> None:
+        """Refuse to declare a name of the runtime or of the headers it includes."""
+        if name.startswith(("pwlc_", "PWLC_")) or name in C_RESERVED:
+            raise self.fail(f"{name!r} is a name of pwlc's runtime, of C or of its headers; choose another", at)
 
     def before(self, used: Struct | Declaration, user: int, what: str) -> None:
         """Refuse a use (at token `user`) of something declared further down (C would)."""
@@ -251,8 +259,6 @@ class _FileReader:
             leading.append((op, summand))
         if len(leading) < 2:
             return
-        from pwlc.backends.c.literals import binary
-
         value = self.values.constant(leading[0][1])
         total = self.values.double(leading[0][1])
         for op, summand in leading[1:]:
@@ -270,9 +276,11 @@ class _FileReader:
             if arg.field not in fields:
                 raise self.fail(f"struct {user.params[0].words.split()[2]} has no field {arg.field!r}", arg.at)  # type: ignore[index]
             features.append(fields[arg.field])
-        return self.term_of(call.name, call.at, features, user, terms)
+        return self.term_of(call.name, call.at, features, user, terms, [arg.at for arg in call.args])
 
-    def term_of(self, function_name: str, at: int, features: list[str], user: Declaration, terms: TermReader) -> Term:
+    def term_of(self, function_name: str, at: int, features: list[str], user: Declaration, terms: TermReader, args: list[int] | None = None) -> Term:
+        """The term of a call of term function `function_name` on `features` (passed at
+        tokens `args`, or all at `at`)."""
         function = self.functions.get(function_name)
         if function is None or function.words != "static double":
             what = "is not defined" if function is None else "is not a term function (`static double F(double x) {...}`)"
@@ -280,15 +288,20 @@ class _FileReader:
         self.before(function, user.first, function_name)
         self.used.add(function_name)
         params: dict[str, tuple[str, str]] = {}
-        for param, feature in zip(function.params or [], features):
+        for k, (param, feature) in enumerate(zip(function.params or [], features)):
             if param.name is None or param.words not in _FIELD_KINDS:
                 raise self.fail("a term function's parameters are `double x` or `const char *category`", param.at)
+            self.own_name(param.name, param.name_at)
+            if _FIELD_KINDS[param.words] != terms.kinds[feature]:
+                raise self.fail(f"{function_name} takes a {param.words} here; {feature!r} is {terms.kinds[feature]}", args[k] if args else at)
             params[param.name] = (param.words, feature)
         if len(function.params or []) != len(features):
             raise self.fail(f"{function_name} takes {len(function.params or [])} input(s), given {len(features)}", at)
         statements = self.parser.statements(function.body)  # type: ignore[arg-type]
         locals_ = {s.name: s for s in statements if isinstance(s, Declaration)}
         for statement in statements:
+            if isinstance(statement, Declaration):
+                self.own_name(statement.name, statement.name_at)
             if isinstance(statement, Declaration) and (statement.is_function or statement.name in params or list(locals_.values()).count(statement) != 1):
                 raise self.fail(f"{statement.name}: a term function declares its arrays, once each (no functions, no parameter names)", statement.name_at)
             if isinstance(statement, Declaration) and statement.dims == []:
@@ -321,7 +334,7 @@ class _FileReader:
         if param is None or param.name is None:
             raise self.fail(f"{function.name}'s parameter needs a name", function.name_at)
         if param.name in C_RESERVED or param.name in self.functions or param.name in self.arrays or param.name.startswith(("pwlc_", "PWLC_")):
-            raise self.fail(f"{param.name!r} cannot name the parameter: it is reserved or names a function or array", param.at)
+            raise self.fail(f"{param.name!r} cannot name the parameter: it is reserved or names a function or array", param.name_at)
         return param.name
 
     # -- the batch, the link and the interface --
@@ -417,6 +430,9 @@ class _FileReader:
             self.before(score, function.first, name)
             same_as(self.tokens, function.first, function.last, printer.link_function(names), link, ("row",))
         for prototype in self.prototypes.values():
+            for struct in (self.structs[f"{name}_input"], columns):
+                if struct.tag in self.tokens.source.text[self.tokens.offset(prototype.first) : self.tokens.offset(prototype.last)]:
+                    self.before(struct, prototype.first, f"struct {struct.tag}")
             if prototype.name not in expected:
                 raise self.fail(f"a prototype pwlc does not write: {prototype.name} (pwlc declares {', '.join(expected)})", prototype.name_at)
             same_as(self.tokens, prototype.first, prototype.last, expected[prototype.name], f"the prototype of {prototype.name}", ("row", "n", "columns", "out"))

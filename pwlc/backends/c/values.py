@@ -84,7 +84,7 @@ class Values:
             try:
                 value = literals.binary(operation.op, value, right)
             except LiteralError as exc:
-                raise self.fail(str(exc), operation) from None
+                raise self.fail(str(exc), operation.op_at) from None
         return value
 
     def leaf(self, node: Expr) -> Value:
