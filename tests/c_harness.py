@@ -111,15 +111,15 @@ def check_runs_as_read(text: str, compilers: Sequence[str] = COMPILERS, flags: S
 
 def check_refused(text: str, where: str, message: str, original: str = "", filename: str = "edited.c") -> PwlcError:
     """Reading `text` must fail with `message` in the error, the caret where `where` starts
-    (its first place from the first difference with `original` on), and the error printed
-    as `file:line:col: message`, the line, a caret."""
+    (its first place from the line of the first difference with `original` on), and the
+    error printed as `file:line:col: message`, the line, a caret."""
     try:
         verify(c.read(text, filename))
     except PwlcError as error:
         assert message in error.message, error.message
         assert error.span is not None, error.message
         differs = next((k for k, (a, b) in enumerate(zip(text, original)) if a != b), min(len(text), len(original)))
-        offset = text.index(where, max(0, differs - len(where)))
+        offset = text.index(where, max(0, text.rfind("\n", 0, differs) + 1 - len(where)))
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         assert (error.span.line, error.span.column) == (line, column), f"caret at {error.span.line}:{error.span.column}, wanted {line}:{column}\n{error}"

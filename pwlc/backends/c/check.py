@@ -60,10 +60,11 @@ def _piece_tokens() -> dict[str, tuple[tuple[int, str], ...]]:
     return {name: token_list(piece.text) for name, piece in pieces().items()}
 
 
-def check_runtime(tokens: Tokens, first: int, last: int, used: set[str]) -> None:
+def check_runtime(tokens: Tokens, first: int, last: int, used: set[str], end_marker: int) -> None:
     """Refuse a runtime section (tokens first .. last-1) that is not the prelude and a
     selection of runtime.h's pieces in order, or that lacks a piece defining a name in
-    `used`. An empty section is accepted: it is how a file asks to have it written back."""
+    `used` (refused at `end_marker`, an offset). An empty section is accepted: it is how a
+    file asks to have it written back."""
     if first == last:
         return
     found = [(tokens.kinds[i], tokens.text(i)) for i in range(first, last)]
@@ -77,16 +78,19 @@ def check_runtime(tokens: Tokens, first: int, last: int, used: set[str]) -> None
         elif name == "prelude":
             break
     if position < len(found) or "prelude" not in present:
-        differs = position + max(_common_prefix(found[position:], want) for name, want in expected.items() if name not in present)
-        raise tokens.fail(f"the runtime section differs from pwlc's at `{found[differs][1][:60] if differs < len(found) else 'the end'}`; {REGENERATE}", first + differs)
+        differs = first + position + max(_common_prefix(found[position:], want) for name, want in expected.items() if name not in present)
+        if differs == last:
+            raise tokens.source.fail(f"the runtime section ends before pwlc's does; {REGENERATE}", end_marker)
+        written = tokens.source.text[tokens.starts[differs] : tokens.ends[differs]]
+        raise tokens.fail(f"the runtime section differs from what pwlc writes from here on (`{written[:60]}`); {REGENERATE}", differs)
     for name in present:
         for need in pieces()[name].needs:
             if need not in present:
-                raise tokens.fail(f"the runtime's {name} needs its {need}, which is missing; {REGENERATE}", last)
+                raise tokens.source.fail(f"the runtime's {name} needs its {need}, which is missing; {REGENERATE}", end_marker)
     for name in sorted(used):
         piece = piece_defining(name)
         if piece is not None and piece not in present:
-            raise tokens.fail(f"the runtime section lacks {name}, which this file uses; {REGENERATE}", last)
+            raise tokens.source.fail(f"the runtime section lacks {name}, which this file uses; {REGENERATE}", end_marker)
 
 
 def _common_prefix(a: list[tuple[int, str]], b: tuple[tuple[int, str], ...]) -> int:

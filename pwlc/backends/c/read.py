@@ -70,7 +70,7 @@ class _FileReader:
     # -- the file --
 
     def model(self) -> Model:
-        start, end = self.runtime_section()
+        start, end, end_marker = self.runtime_section()
         items = self.parser.items(end, len(self.tokens))
         if start > 0:
             raise self.fail("pwlc writes nothing above its runtime section but the header comment; move this below it", 0)
@@ -89,11 +89,11 @@ class _FileReader:
         self.check_interface(names)
         self.check_used(name)
         used = {self.tokens.text(i) for i in range(end, len(self.tokens)) if self.tokens.kinds[i] == NAME and self.tokens.text(i).startswith(("pwlc_", "PWLC_"))}
-        check_runtime(self.tokens, start, end, used)
+        check_runtime(self.tokens, start, end, used, end_marker)
         return model
 
-    def runtime_section(self) -> tuple[int, int]:
-        """The tokens between the runtime markers (start, end)."""
+    def runtime_section(self) -> tuple[int, int, int]:
+        """The tokens between the runtime markers (start, end), and where the end marker is."""
         starts = [c for c in self.tokens.comments if START_MARKER.fullmatch(c.text)]
         ends = [c for c in self.tokens.comments if END_MARKER.fullmatch(c.text)]
         where = (starts + ends + [Comment(0, 0, "", 0)])[0]
@@ -105,7 +105,7 @@ class _FileReader:
             )
         if ends[0].start < starts[0].start:
             raise self.tokens.source.fail("the end of the runtime section comes before its start", ends[0].start)
-        return starts[0].before, ends[0].before
+        return starts[0].before, ends[0].before, ends[0].start
 
     def declare(self, item: Struct | Declaration) -> None:
         name, at = (item.tag, item.tag_at) if isinstance(item, Struct) else (item.name, item.name_at)
