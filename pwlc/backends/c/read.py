@@ -12,6 +12,7 @@ other declaration, or one used before it is declared or never used, is refused.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -83,9 +84,10 @@ class _FileReader:
         terms = TermReader(self.values, kinds)
         summands = self.summands(score, fields, terms)
         link = self.link(name)
+        names = c_names(Model(tuple(inputs), (), link, name))
+        if not self.batch(names, summands, fields, terms):
+            summands = []  # `return 0.0;` with a batch that adds nothing: no terms
         model = Model(tuple(inputs), tuple(t for t, _ in summands), link, name, self.doc(), span=self.tokens.source.span(self.tokens.offset(score.name_at)))
-        names = c_names(Model(model.inputs, (), link, name))
-        self.batch(names, summands, fields, terms)
         self.check_interface(names)
         self.check_used(name)
         used = {self.tokens.text(i) for i in range(end, len(self.tokens)) if self.tokens.kinds[i] == NAME and self.tokens.text(i).startswith(("pwlc_", "PWLC_"))}
@@ -183,7 +185,11 @@ class _FileReader:
         if listed.words != "const char * const" or listed.dims is None or len(listed.dims) != 1 or listed.init is None:
             raise self.fail(f"write the names as pwlc does: `const char *const {name}_input_names[] = {{...}};`", listed.first)
         lengths = [None if size is None else self.values.count(size) for _, size in listed.dims]
-        names = self.values.initialize(CType("array", POINTER, lengths[0]), listed.init, self.file_strings(listed))
+        self.values.nul_ok = True  # the input names list is read exactly, a NUL included (C callers see the name end there)
+        try:
+            names = self.values.initialize(CType("array", POINTER, lengths[0]), listed.init, self.file_strings(listed))
+        finally:
+            self.values.nul_ok = False
         if not names or names[-1] is not None or None in names[:-1]:
             raise self.fail(f"{name}_input_names lists one name per input, then NULL (and no other NULL)", listed.name_at)
         texts = [self.name_text(data, listed.name_at) for data in names[:-1]]
@@ -339,8 +345,9 @@ class _FileReader:
 
     # -- the batch, the link and the interface --
 
-    def batch(self, names: CNames, summands: list[tuple[Term, int]], fields: dict[str, str], terms: TermReader) -> None:
-        """Refuse a file whose `NAME_rows` adds other terms than the scoring function."""
+    def batch(self, names: CNames, summands: list[tuple[Term, int]], fields: dict[str, str], terms: TermReader) -> bool:
+        """Refuse a file whose `NAME_rows` adds other terms than the scoring function.
+        False for a model with no terms: score returns 0.0 and the batch adds nothing."""
         name = names.model.name
         rows = self.functions.get(f"{name}_rows")
         if rows is None or rows.body is None:
@@ -362,6 +369,8 @@ class _FileReader:
         zero = calls[0] if calls else None
         if not (zero and zero.name == "pwlc_zero_rows" and _names(zero.args) == [m, total]):
             raise self.fail(f"{name}_rows starts with pwlc_zero_rows({m}, {total})", zero.at if zero else rows.name_at)
+        if len(calls) == 1 and len(summands) == 1 and summands[0][0] == Constant(0.0) and math.copysign(1.0, summands[0][0].value) > 0:  # type: ignore[union-attr]
+            return False
         scope = Scope({p: ("", "") for p in (columns, start, m, total)}, {}, self.file_array)
         for k, call in enumerate(calls[1:]):
             if k >= len(summands):
@@ -371,6 +380,7 @@ class _FileReader:
                 raise self.fail(f"{BATCH_MISMATCH} (term {k + 1})", call.at)
         if len(calls) - 1 < len(summands):
             raise self.fail(f"{BATCH_MISMATCH} ({name}_rows has {len(calls) - 1} terms, {name} has {len(summands)})", rows.name_at)
+        return True
 
     def batch_term(self, call: Call, params: tuple[str, ...], fields: dict[str, str], scope: Scope, rows: Declaration, terms: TermReader) -> Term:
         """The term one statement of the batch adds."""

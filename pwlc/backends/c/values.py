@@ -65,6 +65,7 @@ class Values:
 
     def __init__(self, tokens: Tokens):
         self.tokens = tokens
+        self.nul_ok = False  # whether a string may hold a NUL (only an input name may)
 
     def fail(self, message: str, node: Init | int) -> ParseError:
         return self.tokens.fail(message, node if isinstance(node, int) else node.at)
@@ -223,7 +224,10 @@ class Values:
             return self.double(expr)
         if ctype.kind == "pointer":
             if isinstance(expr, String):
-                return self.string(expr)
+                data = self.string(expr)
+                if b"\0" in data and not self.nul_ok:
+                    raise self.fail("a string here holds a NUL, where C ends it; delete the NUL", expr)
+                return data
             if self.is_null(expr):
                 return None
             text = strings(expr) if strings is not None and isinstance(expr, Name) else None
