@@ -67,8 +67,8 @@ def probes(model: Model, seed: int = 0, n: int = 200) -> dict[str, list[Any]]:
 def run_rows(text: str, model: Model, columns: dict[str, list[Any]], compiler: str, flags: Sequence[str] = ()) -> dict[str, np.ndarray]:
     """The file compiled, then scored by `NAME_batch`, by `NAME(&row)` one row at a time and
     (with a link) by the link function: one array per function."""
-    out = {"batch": engines.run_c_source(text, model, columns, compiler, flags)}
     library = ctypes.CDLL(str(engines.compile_c(text, compiler, flags)[0]))
+    out = {"batch": engines.run_c_batch(library, model, columns)}
     names = c.c_names(model)
     fields: list[tuple[str, Any]] = [(names.fields[i.name], ctypes.c_char_p if i.kind == "categorical" else ctypes.c_double) for i in model.inputs]
     row_type = type("Row", (ctypes.Structure,), {"_fields_": fields or [("unused", ctypes.c_char)]})

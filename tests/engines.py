@@ -135,7 +135,11 @@ def run_c_source(source: str, model: Model, columns: Columns, compiler: str = "g
     """C `source` (emitted, maybe edited by hand) compiled, then scored through its
     `NAME_batch(n, &columns, out)`; the columns struct is laid out as pwlc writes it for
     `model` (one field per input, in declaration order)."""
-    library = ctypes.CDLL(str(compile_c(source, compiler, flags)[0]))
+    return run_c_batch(ctypes.CDLL(str(compile_c(source, compiler, flags)[0])), model, columns)
+
+
+def run_c_batch(library: ctypes.CDLL, model: Model, columns: Columns) -> np.ndarray:
+    """Score the columns through `NAME_batch` of a loaded C library."""
     n = row_count(columns)
     arrays: dict[str, Any] = {}
     for declared in model.inputs:

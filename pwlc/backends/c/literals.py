@@ -69,14 +69,24 @@ def number(text: str) -> Value:
         whole, fraction, exponent, suffix = hexadecimal.groups()
         mantissa = int((whole or "") + (fraction or ""), 16)
         power = int(exponent) - 4 * len(fraction or "")
-        rough = math.inf if mantissa and power > 2000 else 0.0 if power < -2000 else float(mantissa * Fraction(2) ** power)
-        return _floating(lambda: mantissa * Fraction(2) ** power, rough, suffix, text)
+        return _floating(lambda: mantissa * Fraction(2) ** power, _rough(mantissa, power), suffix, text)
     integer = _INTEGER.fullmatch(text)
     if integer:
         return _integer(integer.group(1), integer.group(2).lower(), text)
     if re.fullmatch(r"0[0-9]+", text):
         raise LiteralError(f"{text} is not a C number: a leading 0 makes it octal, and octal has no 8 or 9; write {text.lstrip('0')}")
     raise LiteralError(f"{text} is not a C number (write digits, a point and an exponent, like 1000.0 or 1e3)")
+
+
+def _rough(mantissa: int, power: int) -> float:
+    """mantissa * 2**power as a double, inf or 0.0 when far out of range."""
+    magnitude = mantissa.bit_length() + power
+    if not mantissa or magnitude < -1100:
+        return 0.0
+    try:
+        return float(mantissa * Fraction(2) ** power) if magnitude <= 1100 else math.inf
+    except OverflowError:
+        return math.inf
 
 
 def _floating(exact: Callable[[], Fraction], rough: float, suffix: str, text: str) -> Value:
