@@ -10,6 +10,7 @@ be PWLC_COUNT of that array or the number of its items; a missing value is NAN o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from pwlc.errors import ParseError, Span
 from pwlc.ir import Axis, CategoryAxis, Curve, Grid, KnotAxis, Step, StepAxis, Table, Term
 
 _KINDS = {"double": "numeric", "const char *": "categorical"}
+MAX_ITEMS = 2**24  # values in one array (a 16 MiB file holds fewer)
 _ARITY = {"pwlc_curve": 5, "pwlc_step": 6, "pwlc_table": 5, "pwlc_grid": 7}
 
 
@@ -241,6 +243,8 @@ class TermReader:
             if length < 1:
                 raise self.fail("an array holds at least one item", size)
             lengths.append(length)
+            if math.prod(n or 1 for n in lengths) > MAX_ITEMS:
+                raise self.fail(f"an array of more than {MAX_ITEMS:,} values; pwlc reads no bigger one", size)
         ctype = array_type(words.removeprefix("static const "), lengths)
         if ctype is None or not lengths:
             raise self.fail(f"pwlc does not write arrays of `{words.removeprefix('static const ')}`", declaration.first)
