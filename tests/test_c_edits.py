@@ -371,3 +371,11 @@ def test_a_step_edited_by_hand() -> None:
     edge, value = (part.strip() for part in first.split(","))
     model = check_runs_as_read(STEPS.replace(f"{{{first}}}", f"{{{edge}, {value} + 1.0}}", 1))
     assert model != pwlc.read(GOLDEN / "steps.pwl")
+
+
+def test_a_parameter_nothing_reads_is_refused_as_c_warns_of_it() -> None:
+    """(void)row; and (void)columns; are what keep -Wextra quiet when no term reads an input."""
+    text = c.emit(Model((Input("x"),), (Constant(1.5),)))
+    check_refused(text.replace("    (void)row; /* no term reads an input */\n", ""), "row)\n{\n    return 1.5", "parameter row of score is not used", text)
+    check_refused(text.replace("    (void)columns;\n", ""), "columns, size_t start", "parameter columns of score_rows is not used", text)
+    assert check_runs_as_read(text.replace("    (void)row; /* no term reads an input */\n", "    (void)row;\n    (void)row;\n"), flags=()) == Model((Input("x"),), (Constant(1.5),))

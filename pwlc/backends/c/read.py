@@ -28,6 +28,7 @@ from pwlc.backends.c.parse import (
     CallStatement,
     Declaration,
     Expr,
+    Index,
     Name,
     Parser,
     Return,
@@ -237,7 +238,8 @@ class _FileReader:
         expression (a subtracted one negated). A run of constants before the first term is
         added in its own C type (`1u - 2u` wraps), so it must come to what the terms add."""
         row = self.parameter(score)
-        result = self.body(score, {row})
+        result, voided = self.body(score, {row})
+        self.check_parameters_used(score, voided, [result])
         spine: list[tuple[str, Expr]] = []
         node = result
         while isinstance(node, Binary) and node.op in "+-":
@@ -313,15 +315,16 @@ class _FileReader:
             if isinstance(statement, Declaration) and statement.dims == []:
                 raise self.fail(f"{statement.name} is a single value; write the number where it is used", statement.name_at)
         scope = Scope(params, locals_, self.file_array)
-        result = self.body(function, set(params), statements)
+        result, _ = self.body(function, set(params), statements)
         term = terms.term(result, scope, function.name_at)
         for name in [*params, *locals_]:
             if name not in scope.used:
                 raise self.fail(f"{name} is not used by {function_name}; delete it", locals_[name].name_at if name in locals_ else function.name_at)
         return term
 
-    def body(self, function: Declaration, params: set[str], statements: list[Any] | None = None) -> Expr:
-        """What a function returns; it may also hold `(void)PARAMETER;` (and its arrays)."""
+    def body(self, function: Declaration, params: set[str], statements: list[Any] | None = None) -> tuple[Expr, set[str]]:
+        """What a function returns, and the parameters its `(void)PARAMETER;` statements
+        name (it holds those, its arrays and one `return`)."""
         statements = self.parser.statements(function.body) if statements is None else statements  # type: ignore[arg-type]
         returns = [s for s in statements if isinstance(s, Return)]
         for statement in statements:
@@ -332,7 +335,14 @@ class _FileReader:
         if len(returns) != 1 or statements[-1] is not returns[0]:
             where = returns[1].at if len(returns) > 1 else function.name_at
             raise self.fail(f"{function.name} ends with its one `return`", where)
-        return returns[0].value
+        return returns[0].value, {s.name for s in statements if isinstance(s, VoidCast)}
+
+    def check_parameters_used(self, function: Declaration, voided: set[str], expressions: list[Expr]) -> None:
+        """Refuse a parameter nothing reads: C warns of it (-Wunused-parameter, in -Wextra)."""
+        for param in function.params or []:
+            if param.name not in voided and not any(_mentions(e, str(param.name)) for e in expressions):
+                raise self.fail(f"parameter {param.name} of {function.name} is not used, which C warns of; write `(void){param.name};` "
+                                "in the function, as pwlc does", param.name_at)
 
     def parameter(self, function: Declaration) -> str:
         """The name of a function's one parameter, checked not to hide a name it needs."""
@@ -360,12 +370,15 @@ class _FileReader:
         self.used.add(rows.name)
         columns, start, m, total = (str(p.name) for p in rows.params or [])  # named: same_as checked the head
         calls = []
+        voided = set()
         for statement in self.parser.statements(rows.body):
             if isinstance(statement, VoidCast) and statement.name in (columns, start, m, total):
+                voided.add(statement.name)
                 continue
             if not isinstance(statement, CallStatement):
                 raise self.fail(f"{name}_rows holds one runtime call a term (and `(void)PARAMETER;`)", statement.first if isinstance(statement, Declaration) else statement.at)
             calls.append(statement.call)
+        self.check_parameters_used(rows, voided, [arg for call in calls for arg in call.args])
         zero = calls[0] if calls else None
         if not (zero and zero.name == "pwlc_zero_rows" and _names(zero.args) == [m, total]):
             raise self.fail(f"{name}_rows starts with pwlc_zero_rows({m}, {total})", zero.at if zero else rows.name_at)
@@ -466,6 +479,24 @@ class _FileReader:
 
 def _names(args: list[Expr]) -> list[str | None]:
     return [a.name if isinstance(a, Name) else None for a in args]
+
+
+def _mentions(node: Expr, name: str) -> bool:
+    """Whether an expression reads the variable `name`."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, Name) and current.name == name:
+            return True
+        if isinstance(current, Binary):
+            todo += [current.left, current.right]
+        elif isinstance(current, Unary):
+            todo.append(current.operand)
+        elif isinstance(current, Call):
+            todo += current.args
+        elif isinstance(current, (Arrow, Index)):
+            todo.append(current.base)
+    return False
 
 
 def _has_call(node: Expr) -> bool:
