@@ -377,5 +377,5 @@ def test_a_parameter_nothing_reads_is_refused_as_c_warns_of_it() -> None:
     """(void)row; and (void)columns; are what keep -Wextra quiet when no term reads an input."""
     text = c.emit(Model((Input("x"),), (Constant(1.5),)))
     check_refused(text.replace("    (void)row; /* no term reads an input */\n", ""), "row)\n{\n    return 1.5", "parameter row of score is not used", text)
-    check_refused(text.replace("    (void)columns;\n", ""), "columns, size_t start", "parameter columns of score_rows is not used", text)
+    check_refused(text.replace("    (void)columns;\n", ""), "columns, size_t start", "parameter columns of score_rows is not used")
     assert check_runs_as_read(text.replace("    (void)row; /* no term reads an input */\n", "    (void)row;\n    (void)row;\n"), flags=()) == Model((Input("x"),), (Constant(1.5),))
