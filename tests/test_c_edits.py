@@ -379,3 +379,9 @@ def test_a_parameter_nothing_reads_is_refused_as_c_warns_of_it() -> None:
     check_refused(text.replace("    (void)row; /* no term reads an input */\n", ""), "row)\n{\n    return 1.5", "parameter row of score is not used", text)
     check_refused(text.replace("    (void)columns;\n", ""), "columns, size_t start", "parameter columns of score_rows is not used")
     assert check_runs_as_read(text.replace("    (void)row; /* no term reads an input */\n", "    (void)row;\n    (void)row;\n"), flags=()) == Model((Input("x"),), (Constant(1.5),))
+
+
+@pytest.mark.parametrize("convert", [lambda t: t.replace("\n", "\r\n"), lambda t: "\ufeff" + t, lambda t: t.replace("\n", "\n\f").replace("    ", "\t")], ids=["crlf", "bom", "tabs-and-form-feeds"])
+def test_line_ends_a_byte_order_mark_and_white_space_read_as_c_reads_them(convert) -> None:  # type: ignore[no-untyped-def]
+    model = pwlc.read(GOLDEN / "grids.pwl")
+    assert check_runs_as_read(convert(c.emit(model)), flags=("-Wno-error",)) == model

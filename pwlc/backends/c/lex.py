@@ -40,12 +40,13 @@ _TOKEN = re.compile(
     |("(?:[^"\\\r\n]|\\.)*")
     |('(?:[^'\\\r\n]|\\.)*')
     |(["'])
+    |(\Z)
     |(.)
     )""",
     re.VERBOSE,
 )
 # the groups of _TOKEN, in order
-_NEWLINE, _COMMENT, _OPEN_COMMENT, _NUMBER, _NAME, _PUNCT, _STRING, _CHAR, _OPEN_QUOTE, _OTHER = range(1, 11)
+_NEWLINE, _COMMENT, _OPEN_COMMENT, _NUMBER, _NAME, _PUNCT, _STRING, _CHAR, _OPEN_QUOTE, _END, _OTHER = range(1, 12)
 _CODES = {_NUMBER: NUMBER, _NAME: NAME, _PUNCT: PUNCT, _STRING: STRING, _CHAR: CHAR}
 DIGRAPHS = {"<:": "[", ":>": "]", "<%": "{", "%>": "}", "%:": "#", "%:%:": "##"}
 
@@ -164,6 +165,8 @@ def _scan(source: CSource, tokens: Tokens) -> None:
             if group == _NEWLINE:
                 line_start = True
                 continue
+            if group == _END:  # white space at the end of the file
+                break
             start = match.start(group)  # type: ignore[arg-type]
             if group == _COMMENT:
                 tokens.comments.append(Comment(start, match.end(), match.group(group), len(kinds)))  # type: ignore[arg-type]
@@ -210,10 +213,11 @@ def _directive(source: CSource, tokens: Tokens, start: int) -> int:
     name_end = -1
     while pos < len(text):
         match = _TOKEN.match(text, pos)
-        if match is None:  # white space at the end of the file
+        assert match is not None  # `other` or the end matches
+        group = match.lastindex
+        if group == _END:
             pos = len(text)
             break
-        group = match.lastindex
         at = match.start(group)  # type: ignore[arg-type]
         if group == _NEWLINE:
             pos = at

@@ -145,7 +145,7 @@ class _FileReader:
             if not comment.text.startswith("/*"):
                 continue
             lines = re.split(r"\r\n|\r|\n", comment.text[2:-2])
-            lines = [lines[0].removeprefix(" ")] + [re.sub(r"^[ \t]*\*", "", line).removeprefix(" ") for line in lines[1:]]
+            lines = [lines[0].removeprefix(" ")] + [re.sub(r"^[ \t\f\v]*\*", "", line).removeprefix(" ") for line in lines[1:]]
             if trailer in lines:
                 body = lines[: lines.index(trailer)]
                 if body and body[-1] == "":
