@@ -105,7 +105,11 @@ def test_comments_anywhere() -> None:
     assert check_runs_as_read(text) == RECIDIVISM
 
 
-@pytest.mark.parametrize("style", ["LLVM", "GNU", "Mozilla", "WebKit", "{BasedOnStyle: Google, ColumnLimit: 40, IndentWidth: 3}"])
+@pytest.mark.parametrize(
+    "style",
+    ["LLVM", "GNU", "Mozilla", "WebKit", "Microsoft", "{BasedOnStyle: Google, ColumnLimit: 40, IndentWidth: 3}",
+     "{BasedOnStyle: LLVM, IndentPPDirectives: AfterHash, UseTab: Always}", "{BasedOnStyle: GNU, SpaceBeforeParens: Always}"],
+)
 def test_clang_formatted_files_compile_and_score_as_read(style: str) -> None:
     require_compiler("clang-format")
     for path in (GOLDEN / "recidivism.pwl", GOLDEN / "grids.pwl", GOLDEN / "tables.pwl"):
