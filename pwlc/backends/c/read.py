@@ -188,7 +188,7 @@ class _FileReader:
         lengths = [None if size is None else self.values.count(size) for _, size in listed.dims]
         self.values.nul_ok = True  # the input names list is read exactly, a NUL included (C callers see the name end there)
         try:
-            names = self.values.initialize(CType("array", POINTER, lengths[0]), listed.init, self.file_strings(listed))
+            names = self.values.initialize(CType("array", POINTER, lengths[0]), listed.init, self.file_strings())
         finally:
             self.values.nul_ok = False
         if not names or names[-1] is not None or None in names[:-1]:
@@ -208,18 +208,9 @@ class _FileReader:
         except UnicodeDecodeError:
             raise self.fail("an input name here is not valid UTF-8", at) from None
 
-    def file_strings(self, user: Declaration) -> Any:
-        scope = Scope({}, {}, self.file_array)
-        reader = TermReader(self.values, {})
-        resolve = reader.strings(scope)
-
-        def text(name: Name) -> bytes | None:
-            found = resolve(name)
-            if found is not None:
-                self.before(self.arrays[name.name], user.first, name.name)
-            return found
-
-        return text
+    def file_strings(self) -> Any:
+        """The text of a file-scope char array named where a string is expected."""
+        return TermReader(self.values, {}).strings(Scope({}, {}, self.file_array))
 
     def file_array(self, name: str, at: int) -> Declaration | None:
         declaration = self.arrays.get(name)
