@@ -35,6 +35,18 @@ def test_the_runtime_compiles_alone(compiler: str, std: str) -> None:
     assert done.returncode == 0 and done.stderr == "", done.stderr
 
 
+def test_the_static_analyzer_finds_nothing(tmp_path: Path) -> None:
+    """clang's static analyzer (its lint) on the runtime alone and on each golden file."""
+    require_compiler("clang")
+    files = [runtime_file()]
+    for path in sorted(GOLDEN.glob("*.pwl")):
+        files.append(tmp_path / f"{path.stem}.c")
+        files[-1].write_text(c.emit(pwlc.read(path)), encoding="utf-8")
+    for file in files:
+        done = subprocess.run(["clang", "--analyze", "-std=c99", "-x", "c", str(file), "-o", "/dev/null"], capture_output=True, text=True)
+        assert done.returncode == 0 and done.stderr == "", f"{file.name}: {done.stderr}"
+
+
 def test_the_runtime_keeps_its_layout() -> None:
     require_compiler("clang-format")
     done = subprocess.run(["clang-format", "--dry-run", "--Werror", "--style=file", str(runtime_file())], capture_output=True, text=True)

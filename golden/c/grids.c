@@ -95,9 +95,10 @@ PWLC_HELPER double pwlc_interpolate(double x, const double knots[][2], size_t n,
         return missing;
     if (x <= knots[0][0])
         return knots[0][1];
-    if (x >= knots[n - 1][0])
+    if (x >= knots[n - 1][0] || n < 2) /* one knot: x was on one side of it (told to the static analyzer) */
         return knots[n - 1][1];
-    lo = n > 2 ? pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER) : 0; /* the inner knots at or below x */
+    /* the inner knots at or below x; the knots seen as one array of doubles, x every second */
+    lo = n > 2 ? pwlc_rank(x, (const double *)knots + 2, n - 2, 2, PWLC_UPPER) : 0;
     t0 = t != NULL ? t[lo] : pwlc_transform(fx, knots[lo][0]);
     t1 = t != NULL ? t[lo + 1] : pwlc_transform(fx, knots[lo + 1][0]);
     return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((pwlc_transform(fx, x) - t0) / (t1 - t0));

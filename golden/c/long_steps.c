@@ -70,7 +70,7 @@ PWLC_HELPER size_t pwlc_rank(double x, const double *edges, size_t n, size_t str
 PWLC_HELPER double pwlc_step(double x, double first, const double steps[][2], size_t n, enum pwlc_edge_side at_edge,
                              double missing)
 {
-    size_t k = pwlc_rank(x, &steps[0][0], n, 2, at_edge);
+    size_t k = n > 0 ? pwlc_rank(x, (const double *)steps, n, 2, at_edge) : 0; /* the edges: every second double */
     double y = k == 0 ? first : steps[k - 1][1];
     return isnan(x) ? missing : y;
 }
