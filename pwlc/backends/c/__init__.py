@@ -1,6 +1,6 @@
 """The C backend: one self-contained C99 file (plus an optional header), and its reader.
 
-- emit.py: the printer; runtime.h (copied by runtime.py): the helpers the terms call;
+- printer.py: the printer; runtime.h (copied by runtime.py): the helpers the terms call;
 - names.py: every user text made into a safe identifier, string literal or comment;
 - lex.py, parse.py, literals.py, values.py: C as gcc and clang read it (translation
   phases, tokens, constants, initializers);
