@@ -144,6 +144,20 @@ def test_the_regenerate_workflow_the_refusal_describes(tmp_path: Path) -> None:
     assert check_runs_as_read(regenerated, flags=()) == model
 
 
+def test_a_file_with_its_includes_above_the_runtime_is_told_how_to_upgrade(tmp_path: Path) -> None:
+    """pwlc before the runtime held the includes wrote them above it."""
+    includes = "#include <math.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n"
+    old = TEXT.replace(includes, "").replace(c.RUNTIME_START, includes + "\n" + c.RUNTIME_START)
+    error = check_refused(old, "#include <math.h>", "pwlc writes its #include lines inside the runtime section now; delete these, then delete the lines between", "")
+    assert "pwlc compile FILE.c -t c -o FILE.c" in error.message
+    upgraded = old.replace(includes + "\n", "")
+    start, end = upgraded.index(c.RUNTIME_START) + len(c.RUNTIME_START), upgraded.index(c.RUNTIME_END)
+    path = tmp_path / "old.c"
+    path.write_text(upgraded[:start] + "\n" + upgraded[end:], encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "pwlc", "compile", str(path), "-t", "c", "-o", str(path)], check=True, capture_output=True)
+    assert path.read_text(encoding="utf-8") == TEXT
+
+
 def test_the_runtime_ships_in_the_wheel(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
     wheel = next(tmp_path.glob("pwlc-*.whl"))

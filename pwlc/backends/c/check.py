@@ -14,10 +14,8 @@ from pwlc.backends.c.lex import NAME, Tokens, tokenize
 from pwlc.backends.c.names import C_RESERVED
 from pwlc.backends.c.runtime import RUNTIME_END, RUNTIME_START, piece_defining, pieces
 
-REGENERATE = (
-    "pwlc does not read the runtime, so an edit there would go unseen. To get pwlc's runtime back, delete the lines "
-    f"between `{RUNTIME_START}` and `{RUNTIME_END}` (keep those two) and run `pwlc compile FILE.c -t c -o FILE.c`"
-)
+UPGRADE = f"delete the lines between `{RUNTIME_START}` and `{RUNTIME_END}` (keep those two) and run `pwlc compile FILE.c -t c -o FILE.c`"
+REGENERATE = f"pwlc does not read the runtime, so an edit there would go unseen. To get pwlc's runtime back, {UPGRADE}"
 
 
 @cache

@@ -17,8 +17,8 @@ import re
 from typing import Any
 
 from pwlc.backends.c import printer
-from pwlc.backends.c.check import check_runtime, same_as
-from pwlc.backends.c.lex import NAME, Comment, Tokens, tokenize
+from pwlc.backends.c.check import UPGRADE, check_runtime, same_as
+from pwlc.backends.c.lex import DIRECTIVE, NAME, Comment, Tokens, tokenize
 from pwlc.backends.c.literals import binary
 from pwlc.backends.c.names import C_RESERVED, CNames, c_names, description
 from pwlc.backends.c.parse import (
@@ -75,7 +75,9 @@ class _FileReader:
         start, end, end_marker = self.runtime_section()
         items = self.parser.items(end, len(self.tokens))
         if start > 0:
-            raise self.fail("pwlc writes nothing above its runtime section but the header comment; move this below it", 0)
+            if self.tokens.kinds[0] == DIRECTIVE:  # a file from a pwlc that wrote its includes here
+                raise self.fail(f"pwlc writes its #include lines inside the runtime section now; delete these, then {UPGRADE}", 0)
+            raise self.fail("pwlc writes nothing between the header comment and its runtime section; move this below it", 0)
         for item in items:
             self.declare(item)
         score = self.scoring_function()
