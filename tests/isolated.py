@@ -19,6 +19,7 @@ import hashlib
 import math
 import os
 import pickle
+import re
 import select
 import struct
 import subprocess
@@ -212,7 +213,11 @@ def _driver_source(model: Model) -> str:
     from pwlc.backends import c as c_backend
 
     names = c_backend.c_names(model)
-    renames = [f"#define {name} pwlc_fuzz_{k}" for k, name in enumerate(_exported(model))]
+    # The header's declarations of the exported names, renamed as in the object file (a
+    # macro would also rename a struct field that shares the model's name).
+    header = c_backend.emit_header(model)
+    for k, name in enumerate(_exported(model)):
+        header = re.sub(rf"^((?:extern )?[\w *]*?\b){re.escape(name)}(?=[(\[])", rf"\g<1>pwlc_fuzz_{k}", header, flags=re.M)
     read_inputs, set_columns, set_row = [], [], []
     for k, declared in enumerate(model.inputs):
         field = names.fields[declared.name]
@@ -227,9 +232,7 @@ def _driver_source(model: Model) -> str:
         "#include <stdio.h>",
         "#include <stdlib.h>",
         "#include <string.h>",
-        *renames,
-        c_backend.emit_header(model),
-        *(f"#undef {name}" for name in _exported(model)),
+        header,
         DRIVER_RUNTIME,
         "int main(void)",
         "{",

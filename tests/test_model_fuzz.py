@@ -80,6 +80,18 @@ def test_every_readable_target_reads_its_output_back_to_the_same_model() -> None
     quick_fuzz(40, [], readable_targets())
 
 
+def test_the_c_driver_takes_a_model_named_like_its_input() -> None:
+    """The runner's driver renames the model's exported functions in their declarations
+    only: a struct field of the same name stays (a macro renamed it: 'struct input_columns
+    has no member named input', a harness failure the long run showed)."""
+    from pwlc.ir import Curve, Input
+
+    model = Model(inputs=(Input("input"), Input("score_batch")), terms=(Curve("input", (0.0, 1.0), (1.0, 2.0)),), link="logistic", name="input")
+    report = check_model(model, engines("c"), [], 0)
+    assert not report.failures
+    assert all(report.outcomes[f"{e.name} {mode}"].rows > 0 for e in engines("c") for mode in ("row", "batch"))
+
+
 class StillFails(AssertionError):
     """The known class's reproducer still fails as the class says (the strict xfail)."""
 

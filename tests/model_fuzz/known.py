@@ -106,8 +106,16 @@ def _numbers(value: object) -> list[float]:
 
 # --- the classes ------------------------------------------------------------------------
 
-def named_main(model: Model) -> bool:
-    return model.name == "main"
+# C library functions gcc and clang know as builtins, which the C backend does not reserve
+C_LIBRARY = {
+    "abort", "abs", "atoi", "atol", "bsearch", "calloc", "exit", "fprintf", "fputs", "free", "fwrite", "getchar", "labs",
+    "malloc", "memchr", "memcmp", "memcpy", "memmove", "memset", "printf", "putchar", "puts", "qsort", "realloc",
+    "snprintf", "sprintf", "strcat", "strchr", "strcpy", "strlen", "strncmp", "strncpy", "strstr", "tolower", "toupper",
+}
+
+
+def named_main_or_libc(model: Model) -> bool:
+    return model.name == "main" or model.name in C_LIBRARY
 
 
 _PY = "python-backend"
@@ -118,7 +126,12 @@ KNOWN: list[KnownClass] = [
     KnownClass(
         "A2", _C, "a model named `main` is emitted as a C function `main` returning double, which no compiler accepts",
         "c", r"c (gcc|clang) .*", r"crash: EngineError: does not compile: error: ('…' must return|return type of)", Model(inputs=(), terms=(), name="main"),
-        named_main,
+        named_main_or_libc,
+    ),
+    KnownClass(
+        "A2b", _C, "a model named like a C library function (printf, malloc, abs) redeclares it: an error under -Werror, and the library's symbol shadowed",
+        "c", r"c (gcc|clang) .*", r"crash: EngineError: does not compile: error: (conflicting types for built-in|incompatible redeclaration of library)",
+        Model(inputs=(Input("a"),), terms=(Curve("a", (0.0, 1.0), (1.0, 2.0)),), name="printf"), named_main_or_libc,
     ),
     KnownClass(
         "A3/A4", _PY, "a model named like a keyword, a builtin or a runtime name gives a broken module (or black fails inside emit)",
