@@ -17,9 +17,9 @@ import pytest
 from pwlc.ir import Model
 from tests.conftest import require_engine
 from tests.model_fuzz import Failure, FuzzEngine, all_engines, check_model, readable_targets
+from tests.model_fuzz.draw import models
 from tests.model_fuzz.known import KNOWN, KnownClass, known_class
 from tests.model_fuzz.shrink import reproducer, shrink
-from tests.strategies import draw_examples, wide_models
 
 SEED = 0
 SHRINK_SECONDS = 20.0
@@ -38,7 +38,7 @@ def engines(*families: str) -> list[FuzzEngine]:
 
 def quick_fuzz(count: int, chosen: list[FuzzEngine], targets: list[str] = []) -> None:  # noqa: B006 - never mutated
     unknown: list[tuple[int, Model, Failure]] = []
-    for index, model in enumerate(draw_examples(wide_models(), count, SEED)):
+    for index, model in enumerate(models(count, SEED)):
         for failure in check_model(model, chosen, targets, index, SEED).failures:
             if failure.kind != "refused" and known_class(failure, model) is None:
                 unknown.append((index, model, failure))

@@ -65,14 +65,13 @@ def fuzz(
 ) -> Run:
     """Draw `count` models (seeded) and check each as it is drawn; stop drawing after
     `hours` (the table then says how many models were run)."""
-    from tests.strategies import StopDrawing, draw_examples, wide_models
+    from tests.model_fuzz.draw import models
 
     run = Run()
     start = time.perf_counter()
-
-    def check(model: Model) -> None:
+    for model in models(count, seed):
         if time.perf_counter() - start > hours * 3600:
-            raise StopDrawing
+            break
         index = run.models
         run.add(index, model, check_model(model, engines, targets, index, seed))
         if run.models % 100 == 0:
@@ -80,8 +79,6 @@ def fuzz(
             print(f"  {run.models} models, {failing} failures in {len(run.counts)} classes, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
         if checkpoint is not None and run.models % CHECKPOINT == 0:
             checkpoint(run)
-
-    draw_examples(wide_models(), count, seed, each=check)
     return run
 
 

@@ -114,6 +114,10 @@ C_LIBRARY = {
 }
 
 
+def named_true_or_false(model: Model) -> bool:
+    return model.name.lower() in ("true", "false")
+
+
 def named_main_or_libc(model: Model) -> bool:
     return model.name == "main" or model.name in C_LIBRARY
 
@@ -176,6 +180,11 @@ KNOWN: list[KnownClass] = [
         "A8", _SQL, "a NUL in a category, an input name or the doc: the query cannot hold it",
         "sqlite", r"sqlite|duckdb|postgres", r"crash",
         Model(inputs=(Input("a", "categorical"),), terms=(Table("a", (("\x00", -1.0),), 0.0),)), holds_nul,
+    ),
+    KnownClass(
+        "A13", _SQL, "SQLite names the result column of a bare `\"true\"` or `\"false\"` with its quotes: a model named true has no score column",
+        "sqlite", r"sqlite", r"crash: ResultShapeError: the result has N columns named",
+        Model(inputs=(Input("a"),), terms=(Curve("a", (0.0, 1.0), (1.0, 2.0)),), link="exp", name="true"), named_true_or_false,
     ),
     KnownClass(
         "A9", _SQL, "DuckDB and PostgreSQL type number literals as DECIMAL/NUMERIC (exact decimal arithmetic, not doubles)",
