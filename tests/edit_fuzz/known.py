@@ -49,8 +49,15 @@ class KnownEdit:
 
 _PY = "python-backend"
 _SQL = "sql-backend"
+_C = "c-backend"
 
 KNOWN: list[KnownEdit] = [
+    KnownEdit(
+        "B-c10", _C, "the batch function renamed where it is defined: refused at a line past the end of the file, with no source line to show",
+        "c", r"decl\.function_rename", r"refusal without position", r"read",
+        "minimal", "c", "void score_batch(size_t n, const struct score_columns *columns, double *out)\n{",
+        "void score_batch_v2(size_t n, const struct score_columns *columns, double *out)\n{",
+    ),
     KnownEdit(
         "B-py1", _PY, "parameters of `score` and `probability` reordered alike while `probability` still calls `score` by position",
         "python", r"signature\.reorder", r"mismatch|invalid", r"python .*",
