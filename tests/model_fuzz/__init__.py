@@ -3,8 +3,9 @@ compared with the reference evaluator in ulps, and read back from every readable
 
     python -m tests.model_fuzz --models 5000 [--seed S] [--engines python,c,sqlite,...]
 
-Models come from `tests.strategies.wide_models` (hypothesis; `draw_examples` for the long
-run). Each is scored on its edge grid (`pwlc.testing.edge_grid`) plus random rows
+Models come from `tests.strategies.wide_models`, drawn in a child process
+(`tests.model_fuzz.draw`) so that a seed's i-th model is the same in every run. Each is
+scored on its edge grid (`pwlc.testing.edge_grid`) plus random rows
 (`tests.differential.random_columns`) by:
 
 - python: the emitted module in a worker subprocess, one row a call and as numpy batches;
