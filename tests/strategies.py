@@ -32,7 +32,7 @@ def increasing(min_size: int = 1, max_size: int = 6, low: float = -1e5) -> st.Se
 def curves(draw: st.DrawFn, feature: str) -> Curve:
     fx = draw(st.sampled_from(["identity", "log", "log1p", "symlog1p"]))
     low = {"log": 1e-3, "log1p": -0.999}.get(fx, -1e5)
-    xs = draw(increasing(low=low))
+    xs = tuple(strictly_transformed(fx, list(draw(increasing(low=low)))))  # verify: transforms strictly increase
     ys = tuple(draw(values) for _ in xs)
     return Curve(feature, xs, ys, fx, draw(missing))  # type: ignore[arg-type]
 
