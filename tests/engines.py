@@ -35,6 +35,7 @@ import numpy as np
 from pwlc.backends import c as c_backend
 from pwlc.backends import python as python_backend
 from pwlc.backends import sql as sql_backend
+from pwlc.backends.sql.printer import quote
 from pwlc.ir import Model
 
 Columns = dict[str, list[Any]]
@@ -269,12 +270,12 @@ def run_sql_source(
 
 
 def _create_table(model: Model, engine: str, integers: set[str]) -> tuple[str, str]:
-    printer = sql_backend._Printer(DIALECTS[engine])
+    dialect = DIALECTS[engine]
     key_type = _sql_type(engine, "numeric", True)
-    definitions = [f"{printer.identifier(KEY)} {key_type}"]
-    definitions += [f"{printer.identifier(i.name)} {_sql_type(engine, i.kind, i.name in integers)}" for i in model.inputs]
+    definitions = [f"{quote(KEY, dialect)} {key_type}"]
+    definitions += [f"{quote(i.name, dialect)} {_sql_type(engine, i.kind, i.name in integers)}" for i in model.inputs]
     marks = ", ".join(["%s" if engine == "postgres" else "?"] * (len(model.inputs) + 1))
-    table = printer.identifier(TABLE)
+    table = quote(TABLE, dialect)
     return f"CREATE TABLE {table} ({', '.join(definitions)})", f"INSERT INTO {table} VALUES ({marks})"
 
 

@@ -170,7 +170,10 @@ from inputs
 
 
 def test_hand_edited_query_reads_back() -> None:
-    model = sql.read(HAND_EDITED, "risk.sql")
+    """In SQLite a number with a point is a double (in DuckDB an exact DECIMAL: refused)."""
+    with pytest.raises(ParseError, match="exact decimals"):
+        sql.read(HAND_EDITED, "risk.sql", dialect="duckdb")
+    model = sql.read(HAND_EDITED, "risk.sql", dialect="sqlite")
     assert model.name == "risk" and model.link == "identity" and model.doc == "Risk score, edited by hand."
     assert model.inputs == (Input("age"), Input("sex", "categorical"))
     assert model.terms == (
@@ -183,10 +186,10 @@ def test_hand_edited_query_reads_back() -> None:
 
 def test_plain_link_formula_reads_back() -> None:
     """The link may be written without the guarded ends pwlc prints."""
-    text = """WITH s AS (SELECT 0.5 + CASE WHEN "a" IS NULL THEN 0 ELSE 1 END AS "score" FROM t)
-        SELECT "score", 1.0 / (1.0 + EXP(-"score")) AS "probability" FROM s"""
+    text = """WITH s AS (SELECT 0.5e0 + CASE WHEN "a" IS NULL THEN 0e0 ELSE 1e0 END AS "score" FROM t)
+        SELECT "score", 1.0e0 / (1.0e0 + EXP(-"score")) AS "probability" FROM s"""
     assert sql.read(text).link == "logistic"
-    assert sql.read(text.replace('1.0 / (1.0 + EXP(-"score"))', 'EXP("score")')).link == "exp"
+    assert sql.read(text.replace('1.0e0 / (1.0e0 + EXP(-"score"))', 'EXP("score")').replace('"probability"', '"prediction"')).link == "exp"
 
 
 def test_query_without_inputs_cte_infers_the_inputs() -> None:
@@ -205,11 +208,11 @@ def test_query_without_inputs_cte_infers_the_inputs() -> None:
     ("edit", "message", "where"),
     [
         # a knot value appears in two branches: changing one of them is caught where it is
-        (lambda t: t.replace("(0.2 - 0.61)", "(0.3 - 0.61)", 1), "has `0.2` here", "(0.3 - 0.61)"),
+        (lambda t: t.replace("(0.2e0 - 0.61e0)", "(0.3e0 - 0.61e0)", 1), "has `0.2e0` here", "(0.3e0 - 0.61e0)"),
         (lambda t: t.replace('WHEN "sex" IS NULL', 'WHEN "sex" = NULL', 1), "must start with", '"sex" = NULL'),
-        (lambda t: t.replace("ELSE 0.01", "", 1), "needs an ELSE", "c_charge_degree"),
-        (lambda t: t.replace('WHEN "age" <= 18.0', 'WHEN "age" <= 18.0 +', 1), "not valid duckdb SQL", "18.0 +"),
-        (lambda t: t.replace("- (-0.45)", "* 2", 1), "does not fit the curve read from this CASE", "* 2"),
+        (lambda t: t.replace("ELSE 0.01e0", "", 1), "needs an ELSE", "c_charge_degree"),
+        (lambda t: t.replace('WHEN "age" <= 18.0e0', 'WHEN "age" <= 18.0e0 +', 1), "not valid duckdb SQL", "18.0e0 +"),
+        (lambda t: t.replace("- (-0.45e0)", "* 2", 1), "does not fit the curve read from this CASE", "* 2"),
     ],
     ids=["knot-changed-once", "not-a-null-check", "no-else", "syntax", "operator"],
 )
@@ -228,8 +231,8 @@ def test_knot_moved_everywhere_reads_back() -> None:
     """Moving a knot means changing it in every place it appears; a knot's log1p may stay
     written `LN(1.0 + k)` even where pwlc would print the longer exact form."""
     model = pwlc.read(GOLDEN / "recidivism.pwl")
-    text = sql.emit(model).replace("30.0", "0.3")
-    assert "LN(1.0 + 0.3)" in text
+    text = sql.emit(model).replace("30.0e0", "0.3e0")
+    assert "LN(1.0e0 + 0.3e0)" in text
     moved = sql.read(text)
     curve = next(t for t in moved.terms if isinstance(t, Curve) and t.feature == "length_of_stay")
     assert curve.xs == (0.0, 0.3, 400.0) and curve.fx == "log1p"
@@ -253,20 +256,20 @@ def test_long_step_is_grouped_and_any_grouping_reads_back() -> None:
     assert sql.read(text) == model
     ungrouped = _ungroup(text)
     assert "THEN CASE" not in ungrouped and sql.read(ungrouped) == model
-    moved = sql.read(text.replace('"age" < 20.5 THEN', '"age" < 20.0 THEN'))
+    moved = sql.read(text.replace('"age" < 20.5e0 THEN', '"age" < 20.0e0 THEN'))
     assert next(t for t in moved.terms if isinstance(t, Step) and t.feature == "age").edges == (18.5, 20.0, *age.edges[2:])
 
 
 def test_group_edge_beyond_its_group_is_refused(tmp_path: Path) -> None:
     text = sql.emit(pwlc.read(GOLDEN / "long_steps.pwl"), "duckdb")
-    bad = text.replace('"age" < 26.5 THEN (-0.346)', '"age" < 32.0 THEN (-0.346)')  # past the group's end, 28.5
+    bad = text.replace('"age" < 26.5e0 THEN (-0.346e0)', '"age" < 32.0e0 THEN (-0.346e0)')  # past the group's end, 28.5
     assert bad != text
     path = tmp_path / "long.sql"
     path.write_text(bad)
     with pytest.raises(pwlc.PwlcError) as caught:
         pwlc.read(path)
     assert "edges must be strictly increasing (32.0 then 28.5)" in str(caught.value)
-    assert str(caught.value).startswith(f"{path}:{bad.splitlines().index('    + CASE') + 2}:")  # the step's CASE
+    assert str(caught.value).startswith(f"{path}:{bad.splitlines().index('    + CASE') + 1}:7:")  # the step's CASE
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -27,6 +27,7 @@ from pwlc.backends import c as c_backend
 from pwlc.backends import pwl as pwl_backend
 from pwlc.backends import python as python_backend
 from pwlc.backends import sql as sql_backend
+from pwlc.backends.sql.printer import quote
 from pwlc.errors import DataError, PwlcError, UnsupportedError
 from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, Step, StepAxis, Table, verify
 from pwlc.semantics import evaluate
@@ -192,7 +193,7 @@ def run_with_canary(engine: str, model: Model, columns: engines.Columns) -> np.n
     query = engines.emit_sql(model, engine)
     rows = engines._rows(model, columns, set())
     create, insert = engines._create_table(model, engine, set())
-    table = sql_backend._Printer(engines.DIALECTS[engine]).identifier(engines.TABLE)
+    table = quote(engines.TABLE, engines.DIALECTS[engine])
     connection: Any
     if engine == "sqlite":
         connection = sqlite3.connect(":memory:")
