@@ -61,7 +61,7 @@ def main() -> None:
             continue
         kind = "c" if engine in ("gcc", "clang") else engine
         model = model_for(kind)
-        columns = engines.engine_data(engine, model, edge_grid(model)) if engine not in ("python", "gcc", "clang") else edge_grid(model)
+        columns = edge_grid(model)
         bad = mismatches(score(engine, model, columns), pwlc.evaluate(model, columns, output="score"))
         canary = {"python": "exec'd: no statement ran but the definitions", "gcc": "-Werror -pedantic: compiles clean"}.get(kind if kind != "c" else "gcc", "one statement per call" if engine == "spark" else "canary table intact")
         print(f"{engine:<10}{len(HOSTILE) + len(EXTRA_NAMES[kind]):>6}{len(HOSTILE) + len(EXTRA_CATEGORIES[kind]):>11}{engines.row_count(columns):>6}{len(bad):>11}  {canary}")

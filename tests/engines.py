@@ -23,7 +23,6 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -211,32 +210,6 @@ def integer_valued(model: Model, columns: Columns) -> Columns:
         else:
             out[declared.name] = [None if _missing(v) or not math.isfinite(v) else float(round(v)) for v in values]
     return out
-
-
-def engine_data(engine: str, model: Model, columns: Columns) -> Columns:
-    """The probes `engine` is given; compare it with the evaluator on these same columns.
-
-    PostgreSQL raises "value out of range: underflow" when float8 arithmetic rounds a
-    nonzero result to zero, which the ±1 ulp probes around a knot at 0.0 (±5e-324) do in
-    `(x - 0.0) / span`. For PostgreSQL those subnormal probes become the smallest normal
-    double of the same sign (still strictly between the knot and its neighbours).
-    Every other engine gets the columns unchanged.
-    """
-    if engine != "postgres":
-        return columns
-    out: Columns = {}
-    for declared in model.inputs:
-        values = columns[declared.name]
-        if declared.kind == "numeric":
-            values = [_normal(v) for v in values]
-        out[declared.name] = values
-    return out
-
-
-def _normal(value: Any) -> Any:
-    if _missing(value) or value == 0.0 or not math.isfinite(value) or abs(value) >= sys.float_info.min:
-        return value
-    return math.copysign(sys.float_info.min, value)
 
 
 def emit_sql(model: Model, engine: str) -> str:
@@ -467,7 +440,6 @@ def summary(model_paths: Sequence[Path]) -> list[tuple[str, int, int, int, int, 
             columns = edge_grid(model)
             if label.endswith("INTEGER"):
                 columns = integer_valued(model, columns)
-            columns = engine_data(engine, model, columns)
             if label.startswith("c/"):
                 notes += load_c(model, engine)[1]
             got, expected = run(model, columns), evaluate(model, columns, output="score")

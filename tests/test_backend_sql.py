@@ -41,9 +41,8 @@ def engine(request: pytest.FixtureRequest) -> str:
 
 
 def _check(model: Model, columns: dict, engine: str, integer_columns: bool = False) -> int:
-    data = engines.engine_data(engine, model, columns)
-    got = engines.run_sql(model, data, engine, integer_columns=integer_columns)
-    expected = evaluate(model, data, output="score")
+    got = engines.run_sql(model, columns, engine, integer_columns=integer_columns)
+    expected = evaluate(model, columns, output="score")
     bad = mismatches(got, expected)
     assert not bad, f"{engine}: rows {bad} differ: {got[bad]} vs {expected[bad]}\n{engines.emit_sql(model, engine)}"
     return len(got)

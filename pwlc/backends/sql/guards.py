@@ -84,7 +84,7 @@ _SAFE_SUM = 2.0**1023
 def check_strict(model: Model, dialect: str) -> None:
     """Refuse what PostgreSQL would stop on whatever the input: a sum of terms that can
     overflow, and knots so far apart that their difference overflows."""
-    bound = math.fsum(_largest(term) for term in model.terms)
+    bound = sum(_largest(term) for term in model.terms)  # inf when it overflows: refused
     if bound >= _SAFE_SUM:
         raise UnsupportedError(
             f"{dialect} stops a query where a sum overflows, and the terms of this model can add up to {bound:.3g}:"
