@@ -572,7 +572,7 @@ class _Reader:
         return model, QueryOptions(self.dialect, self.table or "input", keys, extras)
 
     def terms(self, score: _Column, kinds: Mapping[str, str], link: str | None) -> list[Term]:
-        if len(score.summands) == 1 and _no_terms(score.summands[0][0], self.dialect):
+        if len(score.summands) == 1 and _no_terms(score.summands[0][0], score.node, self.dialect):
             return []
         running = None
         for node, _ in score.summands:
@@ -619,9 +619,11 @@ def final_inputs(score: _Column) -> list[_Column]:
     return found
 
 
-def _no_terms(node: Expr, dialect: str) -> bool:
-    """`0.0 /* no terms */`: the score of a model without terms."""
-    return number(node, dialect) == 0.0 and any("no terms" in comment for sub in node.walk() for comment in sub.comments or [])
+def _no_terms(node: Expr, projection: Expr, dialect: str) -> bool:
+    """`0.0 /* no terms */`: the score of a model without terms (sqlglot attaches the
+    comment to the number or to the column it names)."""
+    comments = [comment for sub in node.walk() for comment in sub.comments or []] + list(projection.comments or [])
+    return number(node, dialect) == 0.0 and any(comment.strip() == "no terms" for comment in comments)
 
 
 def _features(term: Term) -> tuple[str, ...]:
