@@ -39,11 +39,14 @@ SCORES_CTE = "scores"
 PREDICTION_COLUMNS = {"logistic": "probability", "exp": "prediction"}
 
 
-def emit(model: Model, dialect: str | None = None, *, table: str = "input", keys: Sequence[str] = (), extras: Sequence[str] = ()) -> str:
+def emit(
+    model: Model, dialect: str | None = None, *, table: str = "input", keys: Sequence[str] = (), extras: Sequence[str] = (), score_alias: str | None = None
+) -> str:
     """Print `model` as one query over `table`, carrying the `keys` columns through.
 
-    `dialect` is any dialect sqlglot knows (default duckdb). `extras` are further output
-    columns of the final SELECT, as SQL text (what `query_options` found in a read file).
+    `dialect` is any dialect sqlglot knows (default duckdb). `extras` (further output
+    columns of the final SELECT, as SQL text) and `score_alias` (the score's name in the
+    result) are what `query_options` found in a read file.
     """
     dialect = dialect or DEFAULT_DIALECT
     check_dialect(dialect)
@@ -98,7 +101,8 @@ def emit(model: Model, dialect: str | None = None, *, table: str = "input", keys
         name = printer.identifier(fresh(SCORES_CTE, ctes))
         parts.append(f"{name} AS (\n{scoring}\n)")
         link = printer.render(link_expression(model.link, model.name, p), 2)
-        final = [*key_list, score, f"{link} AS {printer.identifier(prediction)}", *extras]
+        shown = f"{score} AS {printer.identifier(score_alias)}" if score_alias else score
+        final = [*key_list, shown, f"{link} AS {printer.identifier(prediction)}", *extras]
         query = f"SELECT\n{_listing(final, 2)}\nFROM {name}"
     else:
         query = f"SELECT\n{keys_text}{total}\n    AS {score}{extra_text}\nFROM {source}"

@@ -147,6 +147,8 @@ class TermReader:
         if last is None:
             raise Refusal("the ELSE value of a term must be a number", default)
         if kind == "categorical" or (conditions and all(isinstance(c, exp.EQ) for c in conditions)):
+            if kind == "numeric":
+                raise Refusal(f'"{feature}" is cast to a number, and a table compares it with text: cast it to text in the inputs step', conditions[0])
             return self.table_candidates(feature, conditions, values, last, missing)
         bounds: list[float] = []
         for condition in conditions:

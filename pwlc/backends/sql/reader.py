@@ -96,6 +96,7 @@ class QueryOptions:
     table: str
     keys: tuple[str, ...]
     extras: tuple[str, ...] = ()
+    score_alias: str | None = None  # the score's name in the result, when renamed there
 
 
 def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model:
@@ -121,6 +122,7 @@ class _Column:
     link: str | None = None
     of: _Column | None = None  # the score a prediction applies the link to
     identity: object = field(default_factory=object)  # the same column under another name
+    origin: str = ""  # a score: the name it was computed under (the model's name)
 
 
 class _Scope:
@@ -175,17 +177,15 @@ class _Reader:
         positions names and literals), moved back over the keyword and parentheses that
         open the node (`CASE WHEN (`, `LN(`, `CAST(`); or the nearest positioned ancestor's."""
         exp = sqlglot_exp()
-        while node is not None:
-            starts = [int(sub._meta["start"]) for sub in node.walk() if getattr(sub, "_meta", None) and "start" in sub._meta]
-            if starts:
-                offset = min(starts)
-                break
-            node = node.parent
-        else:
-            return 0
+        if node._meta and "start" in node._meta:
+            return int(node._meta["start"])  # sqlglot positions functions at their name
+        starts = [int(sub._meta["start"]) for sub in node.walk() if getattr(sub, "_meta", None) and "start" in sub._meta]
+        if not starts:
+            return self.unpositioned(node)
+        offset = min(starts)
         opening = {exp.Case: ("CASE", {"(", "WHEN"}), exp.If: ("WHEN", {"("}), exp.Cast: ("CAST", {"("}), exp.Paren: ("(", set()), exp.Neg: ("-", {"("})}
         keyword, passed = next((rule for kind, rule in opening.items() if isinstance(node, kind)), (None, set()))
-        if keyword is None and isinstance(node, exp.Func):
+        if keyword is None and isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Connector)):
             keyword, passed = "", {"("}  # a function: its name, before the parenthesis
         if keyword is None:
             return offset
@@ -199,15 +199,32 @@ class _Reader:
             index -= 1
         return offset
 
+    def unpositioned(self, node: Expr) -> int:
+        """Where a node sqlglot did not position starts (a NULL, a `*`): the token after the
+        end of the sibling before it, or its parent's position."""
+        parent = node.parent
+        if parent is None:
+            return 0
+        siblings = list(parent.iter_expressions())
+        at = next((k for k, child in enumerate(siblings) if child is node), 0)
+        before = siblings[:at]
+        ends = [int(sub._meta["end"]) for sibling in before for sub in sibling.walk() if getattr(sub, "_meta", None) and "end" in sub._meta]
+        if not ends:
+            return self.position(parent)
+        index = bisect_left(self.starts, max(ends) + 1)
+        while index < len(self.tokens) and self.tokens[index].text in (",", "("):
+            index += 1
+        return int(self.tokens[index].start) if index < len(self.tokens) else self.position(parent)
+
     def span(self, node: Expr) -> Span:
         return Span.at(self.text, self.filename, self.position(node))
 
-    def keyword_before(self, node: Expr, *words: str) -> int:
-        """The offset of the last keyword token among `words` before `node` (the WHERE of a
-        WHERE clause), or the node's own offset."""
+    def keyword_before(self, node: Expr, word: str) -> int:
+        """The offset of the last token `word` (or starting with it: GROUP BY) before
+        `node`: the WHERE of a WHERE clause. The node's own offset if there is none."""
         offset = self.position(node)
         for index in range(bisect_left(self.starts, offset) - 1, -1, -1):
-            if self.tokens[index].text.upper() in words:
+            if self.tokens[index].text.upper().split()[0] == word:
                 return int(self.tokens[index].start)
         return offset
 
@@ -241,9 +258,7 @@ class _Reader:
             self.tokens = tokenizer.tokenize(self.text)
             self.starts = [token.start for token in self.tokens]
         except TokenError:
-            offset = self.tokens_end(tokenizer.tokens)
-            what = {"'": "string", '"': "quoted name", "`": "quoted name", "/": "comment"}.get(self.text[offset : offset + 1], "token")
-            raise self.fail(f"not valid {self.dialect} SQL{named}: this {what} does not end", offset) from None
+            raise self.unterminated(tokenizer.tokens, named) from None
         self.check_depth()
         try:
             with _sqlglot_quiet(), _deep_enough():
@@ -257,6 +272,19 @@ class _Reader:
             offset = self.position(statements[1]) if len(statements) > 1 else 0
             raise self.fail(f"expected one SELECT statement, found {len(statements)}", offset)
         return statements[0]
+
+    def unterminated(self, tokens: list[Any], named: str) -> ParseError:
+        """The error for text that does not tokenize: at the token that does not end, or,
+        when a string before it runs over a line end (a quote deleted there made it take
+        the next one), at that string."""
+        offset = self.tokens_end(tokens)
+        what = {"'": "string", '"': "quoted name", "`": "quoted name", "/": "comment"}.get(self.text[offset : offset + 1], "token")
+        for token in tokens:
+            quote = self.text[token.start : token.start + 1]
+            if quote in ("'", '"', "`") and "\n" in self.text[token.start : token.end + 1]:
+                line = self.text.count("\n", 0, token.end) + 1
+                return self.fail(f"not valid {self.dialect} SQL{named}: this text in quotes runs to line {line}, where a quote is left unmatched: is its closing {quote} missing?", token.start)
+        return self.fail(f"not valid {self.dialect} SQL{named}: this {what} does not end", offset)
 
     def tokens_end(self, tokens: list[Any]) -> int:
         """Where the token after `tokens` starts (past spaces and whole comments)."""
@@ -291,7 +319,9 @@ class _Reader:
     def query(self, statement: Expr) -> tuple[Model, QueryOptions]:
         exp = sqlglot_exp()
         if isinstance(statement, (exp.Union, exp.Intersect, exp.Except)):
-            raise Refusal(f"a {type(statement).__name__.upper()} combines the rows of two queries: pwlc reads one SELECT; combine the results outside it", statement)
+            word = type(statement).__name__.upper()
+            offset = self.keyword_before(statement.expression, word)
+            raise ParseError(f"a {word} combines the rows of two queries: pwlc reads one SELECT; combine the results outside it", Span.at(self.text, self.filename, offset))
         if not isinstance(statement, exp.Select):
             raise Refusal("expected a SELECT query", statement)
         steps: dict[str, tuple[str, _Scope, Expr]] = {}  # CTE key -> (name, columns, its alias node)
@@ -328,7 +358,10 @@ class _Reader:
             if value in (None, False, []) or key in ("expressions", "from_") or (key == "with_" and final):
                 continue
             clause = _CLAUSES.get(key, key.upper())
-            offset = self.keyword_before(value[0] if isinstance(value, list) else value, *clause.split()[:1])
+            node = value[0] if isinstance(value, list) else value
+            if not any(getattr(sub, "_meta", None) for sub in node.walk()):  # DISTINCT: before the first column
+                node = select.expressions[0]
+            offset = self.keyword_before(node, clause.split()[0])
             raise ParseError(
                 f"pwlc does not read a {clause} here: it changes which rows are scored or what they hold."
                 " Remove it, and apply it to the table before the query or to the query's result",
@@ -342,7 +375,7 @@ class _Reader:
             raise Refusal("a step needs FROM: the table, or an earlier step", select)
         table = found.this
         if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
-            raise Refusal("pwlc reads FROM a table or an earlier step by its name (write a subquery as a CTE)", table)
+            raise ParseError("pwlc reads FROM a table or an earlier step by its name: write a subquery as a CTE", Span.at(self.text, self.filename, self.keyword_before(table, "SELECT")))
         if table.args.get("alias") is not None:
             raise Refusal("pwlc reads FROM a table or step without an alias: remove it", table.args["alias"])
         for part in ("joins", "laterals", "pivots", "sample", "hints", "version", "when", "changes", "partition"):
@@ -366,6 +399,7 @@ class _Reader:
         source = self.source(select, steps, used)
         out = _Scope("the step before" if not final else "the last step", self.dialect)
         computed = False  # whether this step computed its score already
+        casts = any(isinstance(strip(p.this), exp.Cast) and isinstance(strip(p.this.this), exp.Column) for p in select.expressions if isinstance(p, exp.Alias))
         for projection in select.expressions:
             name = projection.alias if isinstance(projection, exp.Alias) else None
             value = strip(projection.this) if isinstance(projection, exp.Alias) else projection
@@ -379,6 +413,12 @@ class _Reader:
                 out.add(_Column(f"<column {len(out.columns) + 1}>", "extra", self.checked_extra(projection, source)), projection)
             elif isinstance(value, exp.Cast) and isinstance(strip(value.this), exp.Column):
                 out.add(self.input_column(value, name, source), projection)
+            elif casts or (not final and not _sum_like(value)):
+                raise Refusal(
+                    "pwlc reads an input as CAST(\"x\" AS DOUBLE) AS \"x\" (or a text type), not computed another way:"
+                    " compute it in the table before the query (a missing input takes the term's own `WHEN \"x\" IS NULL` value)",
+                    value,
+                )
             else:
                 computed = self.computed(projection, value, name, source, out, final, computed)
         return out
@@ -418,7 +458,7 @@ class _Reader:
         continued = self.continued(value, scores) if scores else None
         if not computed and (continued is not None or not scores):
             summands = [(node, source) for node in self.summand_nodes(value)[1 if continued is not None else 0 :]]
-            out.add(_Column(name, "score", projection, summands=(continued or []) + summands), projection)
+            out.add(_Column(name, "score", projection, summands=(continued or []) + summands, origin=name), projection)
             return True
         if not final:
             raise Refusal("a step computes one sum of terms; compute other columns in the last SELECT", projection)
@@ -477,11 +517,12 @@ class _Reader:
         named = {column_key(column, self.dialect): link for link, column in PREDICTION_COLUMNS.items()}
         reserved = named.get(column_key(name, self.dialect))
         columns = list(value.find_all(exp.Column))
-        if not columns or any(source.find(c).identity is not score.identity for c in columns):
+        scores = {column_key(score.name, self.dialect)}
+        if not isinstance(value, (exp.Case, exp.Div, exp.Exp)) or not columns or any(identifier_key(c, self.dialect) not in scores or c.table for c in columns):
             if reserved:
                 raise Refusal(f"the link column must apply the link to the score {score.name!r} alone", value)
             return None
-        value = value.copy()
+        original, value = value, value.copy()
         for column in value.find_all(exp.Column):
             column.set("this", exp.Identifier(this=score.name, quoted=True))
         best = None
@@ -490,7 +531,7 @@ class _Reader:
                 found = mismatch(value, link_expression(link, score.name, Printing(self.dialect), guarded), self.dialect)
                 if found is None:
                     if name != PREDICTION_COLUMNS[link]:
-                        raise Refusal(f"pwlc names the link column {PREDICTION_COLUMNS[link]!r}: rename it outside the query", value)
+                        raise Refusal(f"pwlc names the link column {PREDICTION_COLUMNS[link]!r}: rename it outside the query", original)
                     return link
                 best = best or found
         if reserved and best is not None:
@@ -528,14 +569,14 @@ class _Reader:
         """An extra output column: its names must exist, and it must keep one row a row."""
         exp = sqlglot_exp()
         for node in projection.walk():
-            if isinstance(node, exp.Column):
-                source.find(node)
-            elif isinstance(node, (exp.Select, exp.Subquery)):
-                raise Refusal("pwlc does not read a subquery in the result: compute it outside the query", node)
-            elif isinstance(node, exp.AggFunc) and not isinstance(node.parent, exp.Window):
+            if isinstance(node, (exp.Select, exp.Subquery)):
+                raise ParseError("pwlc does not read a subquery in the result: compute it outside the query", Span.at(self.text, self.filename, self.keyword_before(node, "SELECT")))
+            if isinstance(node, exp.AggFunc) and not isinstance(node.parent, exp.Window):
                 raise Refusal("an aggregate makes one row of many: compute it outside the query", node)
-            elif isinstance(node, (exp.Explode, exp.Unnest, exp.Anonymous)):
+            if isinstance(node, (exp.Explode, exp.Unnest, exp.Anonymous)):
                 raise Refusal("pwlc cannot tell that this function keeps one row a row: compute it outside the query", node)
+        for node in projection.find_all(exp.Column):
+            source.find(node)
         return projection
 
     # -- the model --
@@ -550,8 +591,8 @@ class _Reader:
             raise Refusal("only one link column may follow the score", predictions[1].node)
         if predictions and (predictions[0].of is None or predictions[0].of.identity is not score.identity):
             raise Refusal(f"the link column must apply the link to the score {score.name!r}", predictions[0].node)
-        if not score.name.isidentifier():
-            raise Refusal(f"the score column {score.name!r} must be an identifier (it names the model)", score.node)
+        if not score.origin.isidentifier():
+            raise Refusal(f"the score column {score.origin!r} must be an identifier (it names the model)", score.node)
         inputs: list[Input] = []
         for column in final_inputs(score):
             if column.input is not None and column.input not in inputs:
@@ -568,8 +609,9 @@ class _Reader:
         keys = tuple(c.name for c in final.columns.values() if c.kind == "raw")
         extras = tuple(c.node.sql(dialect=self.dialect) for c in final.columns.values() if c.kind in ("extra", "input") and c is not score)
         link = predictions[0].link if predictions else "identity"
-        model = Model(tuple(inputs), tuple(terms), link, score.name, self.header.doc, span=self.span(score.node))  # type: ignore[arg-type]
-        return model, QueryOptions(self.dialect, self.table or "input", keys, extras)
+        model = Model(tuple(inputs), tuple(terms), link, score.origin, self.header.doc, span=self.span(score.node))  # type: ignore[arg-type]
+        alias = score.name if score.name != score.origin else None
+        return model, QueryOptions(self.dialect, self.table or "input", keys, extras, alias)
 
     def terms(self, score: _Column, kinds: Mapping[str, str], link: str | None) -> list[Term]:
         if len(score.summands) == 1 and _no_terms(score.summands[0][0], score.node, self.dialect):
@@ -608,6 +650,17 @@ class _Reader:
         if self.tokens[index].token_type.name == "CASE" and self.tokens[index].comments:
             return " ".join(c.strip() for c in self.tokens[index].comments)
         return None
+
+
+def _sum_like(node: Expr) -> bool:
+    """Whether `node` can be a sum of terms: additions of CASEs, columns and numbers."""
+    exp = sqlglot_exp()
+    node = strip(node)
+    if isinstance(node, (exp.Add, exp.Sub)):
+        return _sum_like(node.this) and _sum_like(node.expression)
+    if isinstance(node, (exp.Mul, exp.Div)):  # only within a number, e.g. SQLite's (w / 2^1000)
+        return all(isinstance(strip(side), (exp.Literal, exp.Neg, exp.Cast)) for side in (node.this, node.expression))
+    return isinstance(node, (exp.Case, exp.Column, exp.Neg, exp.Cast, exp.Literal))
 
 
 def final_inputs(score: _Column) -> list[_Column]:
