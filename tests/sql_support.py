@@ -23,6 +23,7 @@ from pwlc.backends.sql import guards
 from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, Step, StepAxis, Table, verify
 from pwlc.semantics import evaluate
 from pwlc.testing import edge_grid
+from tests import engines
 from tests.engines import Columns
 
 EXP_FINITE_UP_TO = 709.782712893384
@@ -153,6 +154,8 @@ def rows(model: Model, seed: int = 0, count: int = 24) -> Columns:
             low, high = (min(present), max(present)) if present else (-1.0, 1.0)
             extra = [float(v) for v in rng.uniform(low, high, count)] if math.isfinite(high - low) else [float(v) for v in rng.normal(0, 1, count)]
         columns[declared.name] = columns[declared.name] + extra
+    if not columns:
+        return columns
     length = max(len(v) for v in columns.values())
     return {name: (column * (length // len(column) + 1))[:length] for name, column in columns.items()}
 
@@ -166,7 +169,7 @@ def postgres_stops(model: Model, columns: Columns) -> list[int]:
     (the one underflow pwlc's SQL does not guard; README, "The emitted C and SQL"). The
     arithmetic is the SQL's, guards included."""
     stops = []
-    for row in range(len(next(iter(columns.values())))):
+    for row in range(engines.row_count(columns)):
         for term in model.terms:
             if isinstance(term, Grid) and isinstance(term.a, KnotAxis) and isinstance(term.b, KnotAxis) and _bilinear_stops(term, columns[term.a.feature][row], columns[term.b.feature][row]):
                 stops.append(row)

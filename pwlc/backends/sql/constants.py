@@ -20,8 +20,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
-from pwlc.backends.sql.dialects import Expr, literal_is_double, sqlglot_exp, sqlite_literal, sqlite_reads_exactly
+from pwlc.backends.sql.dialects import Expr, literal_is_double, printed_value, sqlglot_exp, sqlite_literal, sqlite_reads_exactly
 
 
 class Refusal(Exception):
@@ -50,11 +51,26 @@ def strip(node: Expr) -> Expr:
     return node
 
 
+_MEMO = "pwlc_constant"  # a node's value, kept on it: the reader asks for it more than once
+
+
 def constant(node: Expr, dialect: str) -> Value | None:
     """The value of a constant expression, None when `node` is not one (it reads a column,
     calls a function...). Raises `Refusal` where the engine's arithmetic cannot be read."""
-    exp = sqlglot_exp()
     node = strip(node)
+    printed = printed_value(node)
+    if printed is not None:  # a number pwlc built
+        return Value(printed)
+    meta = node._meta
+    if meta and _MEMO in meta:
+        return meta[_MEMO]  # type: ignore[no-any-return]
+    found = _constant(node, dialect)
+    node.meta[_MEMO] = found
+    return found
+
+
+def _constant(node: Expr, dialect: str) -> Value | None:
+    exp = sqlglot_exp()
     if isinstance(node, exp.Neg):
         inner = constant(node.this, dialect)
         if inner is None:
@@ -78,24 +94,31 @@ def constant(node: Expr, dialect: str) -> Value | None:
 
 
 def _literal(node: Expr, dialect: str) -> Value:
-    text = str(node.this)
+    found, problem = _literal_text(str(node.this), dialect)
+    if problem is not None:
+        raise Refusal(problem, node)
+    return found  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=65536)
+def _literal_text(text: str, dialect: str) -> tuple[Value | None, str | None]:
+    """A number literal's value, or why it cannot be read (cached: knots repeat)."""
     try:
-        exact = Fraction(text)
+        double = float(text)
     except ValueError:
-        raise Refusal(f"`{text}` is not a number pwlc reads", node) from None
-    double = float(exact) if abs(exact) < Fraction(2) ** 1024 else math.inf
+        return None, f"`{text}` is not a number pwlc reads"
     if not math.isfinite(double):
-        raise Refusal(f"`{text}` is beyond the largest double", node)
+        return None, f"`{text}` is beyond the largest double"
     if literal_is_double(text, dialect):
         if dialect == "sqlite" and not sqlite_reads_exactly(text):
             better = sqlite_literal(abs(double))
             hint = f"write `{better}`" if better else "write it as pwlc does (a quotient by 2^1000)"
-            raise Refusal(f"SQLite before 3.43 reads `{text}` as a neighbouring double: {hint}", node)
-        return Value(double)
+            return None, f"SQLite before 3.43 reads `{text}` as a neighbouring double: {hint}"
+        return Value(double), None
     digits = len(text.lower().partition("e")[0].replace(".", "").replace("-", "").strip("0"))
     if digits > 17:
-        raise Refusal(f"`{text}` has more than 17 digits: the engine may round it to a double differently; write at most 17", node)
-    return Value(double, exact)
+        return None, f"`{text}` has more than 17 digits: the engine may round it to a double differently; write at most 17"
+    return Value(double, Fraction(text)), None
 
 
 def _arithmetic(node: Expr, left: Value, right: Value, dialect: str) -> Value:

@@ -183,6 +183,7 @@ def sqlite_literal(value: float) -> str | None:
     return None
 
 
+@cache
 def sqlite_reads_exactly(text: str) -> bool:
     """Whether every SQLite turns decimal `text` into the double nearest to it.
 

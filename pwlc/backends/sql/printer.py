@@ -23,6 +23,7 @@ refused: user text cannot leave its identifier or string.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from pwlc.backends.common import SUM_STAGE, sum_stages
@@ -158,7 +159,10 @@ def _categories(model: Model) -> list[tuple[str, str]]:
 def check_transforms(model: Model) -> None:
     """Refuse a curve whose knots the SQL's transform cannot tell apart (numpy's can)."""
     for term in model.terms:
-        if isinstance(term, Curve) and term.fx != "identity":
+        if not isinstance(term, Curve) or term.fx == "identity":
+            continue
+        low = {"log": 0.0, "log1p": -1.0}.get(term.fx, -math.inf)
+        if term.xs[0] > low and all(x < y for x, y in zip(term.xs, term.xs[1:])):  # (verify reports the others)
             values = [guards.sql_transform(term.fx, x) for x in term.xs]
             for (left, right), (t_left, t_right) in zip(zip(term.xs, term.xs[1:]), zip(values, values[1:])):
                 if not t_left < t_right:

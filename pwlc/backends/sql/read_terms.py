@@ -127,6 +127,10 @@ class TermReader:
         """A copy of `case` with IN lists written as one branch per value and every column
         named as its input is declared."""
         exp = sqlglot_exp()
+        nodes = list(case.walk())
+        renamed = any(isinstance(n, exp.Column) and (self.resolve(n) != n.name or not n.this.args.get("quoted")) for n in nodes)
+        if not renamed and not any(isinstance(n, exp.In) for n in nodes):
+            return case  # already in normal form: no copy
         case = case.copy()
         for node in list(case.walk()):
             if isinstance(node, exp.Column):
