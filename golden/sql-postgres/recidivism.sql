@@ -38,7 +38,7 @@ WITH "inputs" AS (
           WHEN "length_of_stay" IS NULL THEN NULL
           WHEN "length_of_stay" <= 0.0::float8 THEN (-0.1::float8)
           WHEN "length_of_stay" < 30.0::float8 THEN (-0.1::float8) + (0.3::float8 - (-0.1::float8)) * (CASE WHEN "length_of_stay" <= 2.5e-323::float8 THEN 0.0::float8 ELSE ((LN(1.0::float8 + "length_of_stay") - ((1.0::float8 + "length_of_stay") - 1.0::float8 - "length_of_stay") / (1.0::float8 + "length_of_stay")) - LN(1.0::float8 + 0.0::float8)) / (LN(1.0::float8 + 30.0::float8) - LN(1.0::float8 + 0.0::float8)) END)
-          WHEN "length_of_stay" < 400.0::float8 THEN 0.3::float8 + (0.52::float8 - 0.3::float8) * (CASE WHEN "length_of_stay" <= 30.000000000000007::float8 THEN 0.0::float8 ELSE ((LN(1.0::float8 + "length_of_stay") - ((1.0::float8 + "length_of_stay") - 1.0::float8 - "length_of_stay") / (1.0::float8 + "length_of_stay")) - LN(1.0::float8 + 30.0::float8)) / (LN(1.0::float8 + 400.0::float8) - LN(1.0::float8 + 30.0::float8)) END)
+          WHEN "length_of_stay" < 400.0::float8 THEN 0.3::float8 + (0.52::float8 - 0.3::float8) * (((LN(1.0::float8 + "length_of_stay") - ((1.0::float8 + "length_of_stay") - 1.0::float8 - "length_of_stay") / (1.0::float8 + "length_of_stay")) - LN(1.0::float8 + 30.0::float8)) / (LN(1.0::float8 + 400.0::float8) - LN(1.0::float8 + 30.0::float8)))
           ELSE 0.52::float8
         END
       + CASE

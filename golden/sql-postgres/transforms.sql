@@ -22,9 +22,9 @@ WITH "inputs" AS (
       + CASE
           WHEN "dose" IS NULL THEN NULL
           WHEN "dose" <= 0.001::float8 THEN (-2.5::float8)
-          WHEN "dose" < 0.5::float8 THEN (-2.5::float8) + (0.0::float8 - (-2.5::float8)) * (CASE WHEN "dose" <= 0.0010000000000000007::float8 THEN 0.0::float8 ELSE (LN("dose") - LN(0.001::float8)) / (LN(0.5::float8) - LN(0.001::float8)) END)
+          WHEN "dose" < 0.5::float8 THEN (-2.5::float8) + (0.0::float8 - (-2.5::float8)) * ((LN("dose") - LN(0.001::float8)) / (LN(0.5::float8) - LN(0.001::float8)))
           WHEN "dose" < 10.0::float8 THEN 0.0::float8 + (1.25::float8 - 0.0::float8) * ((LN("dose") - LN(0.5::float8)) / (LN(10.0::float8) - LN(0.5::float8)))
-          WHEN "dose" < 1000.0::float8 THEN 1.25::float8 + (2.0::float8 - 1.25::float8) * (CASE WHEN "dose" <= 10.000000000000004::float8 THEN 0.0::float8 ELSE (LN("dose") - LN(10.0::float8)) / (LN(1000.0::float8) - LN(10.0::float8)) END)
+          WHEN "dose" < 1000.0::float8 THEN 1.25::float8 + (2.0::float8 - 1.25::float8) * ((LN("dose") - LN(10.0::float8)) / (LN(1000.0::float8) - LN(10.0::float8)))
           ELSE 2.0::float8
         END
       + CASE
@@ -32,16 +32,16 @@ WITH "inputs" AS (
           WHEN "balance" <= (-0.5::float8) THEN 1.0::float8
           WHEN "balance" < 0.0::float8 THEN 1.0::float8 + (0.0::float8 - 1.0::float8) * (((LN(1.0::float8 + "balance") - ((1.0::float8 + "balance") - 1.0::float8 - "balance") / (1.0::float8 + "balance")) - LN(1.0::float8 + (-0.5::float8))) / (LN(1.0::float8 + 0.0::float8) - LN(1.0::float8 + (-0.5::float8))))
           WHEN "balance" < 99.0::float8 THEN 0.0::float8 + ((-1.0::float8) - 0.0::float8) * (CASE WHEN "balance" <= 1e-323::float8 THEN 0.0::float8 ELSE ((LN(1.0::float8 + "balance") - ((1.0::float8 + "balance") - 1.0::float8 - "balance") / (1.0::float8 + "balance")) - LN(1.0::float8 + 0.0::float8)) / (LN(1.0::float8 + 99.0::float8) - LN(1.0::float8 + 0.0::float8)) END)
-          WHEN "balance" < 1000000.0::float8 THEN (-1.0::float8) + ((-3.5::float8) - (-1.0::float8)) * (CASE WHEN "balance" <= 99.00000000000009::float8 THEN 0.0::float8 ELSE ((LN(1.0::float8 + "balance") - ((1.0::float8 + "balance") - 1.0::float8 - "balance") / (1.0::float8 + "balance")) - LN(1.0::float8 + 99.0::float8)) / (LN(1.0::float8 + 1000000.0::float8) - LN(1.0::float8 + 99.0::float8)) END)
+          WHEN "balance" < 1000000.0::float8 THEN (-1.0::float8) + ((-3.5::float8) - (-1.0::float8)) * (((LN(1.0::float8 + "balance") - ((1.0::float8 + "balance") - 1.0::float8 - "balance") / (1.0::float8 + "balance")) - LN(1.0::float8 + 99.0::float8)) / (LN(1.0::float8 + 1000000.0::float8) - LN(1.0::float8 + 99.0::float8)))
           ELSE (-3.5::float8)
         END
       + CASE
           WHEN "delta" IS NULL THEN NULL
           WHEN "delta" <= (-1000.0::float8) THEN (-2.0::float8)
-          WHEN "delta" < (-1.0::float8) THEN (-2.0::float8) + ((-0.5::float8) - (-2.0::float8)) * (CASE WHEN "delta" <= (-999.9999999999994::float8) THEN 0.0::float8 ELSE ((-(LN(1.0::float8 + (-"delta")) - ((1.0::float8 + (-"delta")) - 1.0::float8 - (-"delta")) / (1.0::float8 + (-"delta")))) - (-LN(1.0::float8 + 1000.0::float8))) / ((-LN(1.0::float8 + 1.0::float8)) - (-LN(1.0::float8 + 1000.0::float8))) END)
+          WHEN "delta" < (-1.0::float8) THEN (-2.0::float8) + ((-0.5::float8) - (-2.0::float8)) * (((-(LN(1.0::float8 + (-"delta")) - ((1.0::float8 + (-"delta")) - 1.0::float8 - (-"delta")) / (1.0::float8 + (-"delta")))) - (-LN(1.0::float8 + 1000.0::float8))) / ((-LN(1.0::float8 + 1.0::float8)) - (-LN(1.0::float8 + 1000.0::float8))))
           WHEN "delta" < 0.0::float8 THEN (-0.5::float8) + (0.0::float8 - (-0.5::float8)) * (((-(LN(1.0::float8 + (-"delta")) - ((1.0::float8 + (-"delta")) - 1.0::float8 - (-"delta")) / (1.0::float8 + (-"delta")))) - (-LN(1.0::float8 + 1.0::float8))) / (LN(1.0::float8 + 0.0::float8) - (-LN(1.0::float8 + 1.0::float8))))
           WHEN "delta" < 2.5::float8 THEN 0.0::float8 + (0.75::float8 - 0.0::float8) * (((LN(1.0::float8 + "delta") - ((1.0::float8 + "delta") - 1.0::float8 - "delta") / (1.0::float8 + "delta")) - LN(1.0::float8 + 0.0::float8)) / (LN(1.0::float8 + 2.5::float8) - LN(1.0::float8 + 0.0::float8)))
-          WHEN "delta" < 50000.0::float8 THEN 0.75::float8 + (1.5::float8 - 0.75::float8) * (CASE WHEN "delta" <= 2.5000000000000004::float8 THEN 0.0::float8 ELSE ((LN(1.0::float8 + "delta") - ((1.0::float8 + "delta") - 1.0::float8 - "delta") / (1.0::float8 + "delta")) - LN(1.0::float8 + 2.5::float8)) / (LN(1.0::float8 + 50000.0::float8) - LN(1.0::float8 + 2.5::float8)) END)
+          WHEN "delta" < 50000.0::float8 THEN 0.75::float8 + (1.5::float8 - 0.75::float8) * (((LN(1.0::float8 + "delta") - ((1.0::float8 + "delta") - 1.0::float8 - "delta") / (1.0::float8 + "delta")) - LN(1.0::float8 + 2.5::float8)) / (LN(1.0::float8 + 50000.0::float8) - LN(1.0::float8 + 2.5::float8)))
           ELSE 1.5::float8
         END
       + CASE /* fx = identity */

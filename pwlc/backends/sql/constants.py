@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from pwlc.backends.sql.dialects import Expr, literal_is_double, printed_value, sqlglot_exp, sqlite_literal, sqlite_reads_exactly
+from pwlc.backends.sql.dialects import (
+    Expr,
+    literal_is_double,
+    printed_value,
+    sqlglot_exp,
+    sqlite_literal,
+    sqlite_reads_exactly,
+)
 
 
 class Refusal(Exception):

@@ -20,10 +20,15 @@ from pwlc.errors import UnsupportedError
 from pwlc.ir import Constant, Curve, Grid, KnotAxis, Model, Step, Table, Term
 
 
+def _ln(x: float) -> float:
+    """`LN` as the engine computes it (NaN off its domain, where engines disagree)."""
+    return math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
+
+
 def sql_log1p(x: float) -> float:
     """The SQL's log1p (`terms.log1p`) in Python doubles."""
     u = 1.0 + x
-    return math.log(u) - ((u - 1.0) - x) / u
+    return _ln(u) - ((u - 1.0) - x) / u
 
 
 def sql_transform(fx: str, x: float) -> float:
@@ -31,9 +36,9 @@ def sql_transform(fx: str, x: float) -> float:
     if fx == "identity":
         return x
     if fx == "log":
-        return math.log(x)
+        return _ln(x)
     if fx == "log1p":
-        return math.log(1.0 + x) if (1.0 + x) - 1.0 == x else sql_log1p(x)
+        return _ln(1.0 + x) if (1.0 + x) - 1.0 == x else sql_log1p(x)
     if fx == "symlog1p":
         return sql_transform("log1p", x) if x >= 0 else -sql_transform("log1p", -x)
     raise ValueError(fx)
@@ -51,30 +56,37 @@ def _from_ordinal(n: int) -> float:
 
 
 def weight_limit(fx: str, low: float, high: float, difference: float | None) -> float | None:
-    """The largest input in (low, high) at which PostgreSQL would stop on the weight of
-    this segment (it rounds to 0 from a nonzero numerator, or `difference` times it rounds
-    to 0), None when no input does. `difference` None: only the weight itself."""
+    """The largest input in (low, high) up to which the weight of this segment is 0 or
+    makes `difference` times it 0, when PostgreSQL would stop on one of those inputs (a
+    nonzero numerator divided to 0, or a nonzero product rounded to 0); None when none
+    would. `difference` None: only the weight itself."""
     t0, t1 = sql_transform(fx, low), sql_transform(fx, high)
     span = t1 - t0
+    if not (math.isfinite(span) and span > 0):
+        return None  # not a segment pwlc prints (the reader compares it, then refuses it)
 
-    def stops_or_zero(x: float) -> bool:
-        weight = (sql_transform(fx, x) - t0) / span
+    def numerator(x: float) -> float:
+        return sql_transform(fx, x) - t0
+
+    def zero(x: float) -> bool:  # grows false with x
+        weight = numerator(x) / span
         return weight == 0.0 or (difference is not None and difference != 0.0 and difference * weight == 0.0)
 
     first = math.nextafter(low, math.inf)
-    if first >= high or not stops_or_zero(first):
+    if first >= high or not zero(first):
         return None
-    # stops_or_zero is true on a run starting at `first` (the weight grows with x)
     good, bad = _ordinal(math.nextafter(high, -math.inf)), _ordinal(first)
-    if stops_or_zero(_from_ordinal(good)):
-        return _from_ordinal(good)
+    if zero(_from_ordinal(good)):
+        bad = good
     while good - bad > 1:
         middle = (good + bad) // 2
-        if stops_or_zero(_from_ordinal(middle)):
+        if zero(_from_ordinal(middle)):
             bad = middle
         else:
             good = middle
-    return _from_ordinal(bad)
+    limit = _from_ordinal(bad)
+    # below the limit the numerator only grows: if it is 0 there, nothing rounded to 0
+    return limit if numerator(limit) != 0.0 else None
 
 
 # Terms adding up to this much cannot overflow, partial sums included.

@@ -24,6 +24,7 @@ failing token starts.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from bisect import bisect_left
@@ -234,6 +235,10 @@ class _Reader:
     # -- parsing --
 
     def read(self) -> tuple[Model, QueryOptions]:
+        with _without_gc():
+            return self._read()
+
+    def _read(self) -> tuple[Model, QueryOptions]:
         statement = self.parse()
         try:
             with _deep_enough():
@@ -593,10 +598,7 @@ class _Reader:
             raise Refusal(f"the link column must apply the link to the score {score.name!r}", predictions[0].node)
         if not score.origin.isidentifier():
             raise Refusal(f"the score column {score.origin!r} must be an identifier (it names the model)", score.node)
-        inputs: list[Input] = []
-        for column in final_inputs(score):
-            if column.input is not None and column.input not in inputs:
-                inputs.append(column.input)
+        inputs = [column.input for column in final_inputs(score) if column.input is not None]
         kinds = {i.name: i.kind for i in inputs}
         terms = self.terms(score, kinds, link=predictions[0].link if predictions else None)
         declared = {i.name for i in inputs}
@@ -664,12 +666,14 @@ def _sum_like(node: Expr) -> bool:
 
 
 def final_inputs(score: _Column) -> list[_Column]:
-    found: list[_Column] = []
-    for _, scope in score.summands:
+    """The input columns of the steps the score's terms are read in, in order."""
+    scopes = list({id(scope): scope for _, scope in score.summands}.values())
+    found: dict[int, _Column] = {}
+    for scope in scopes:
         for column in scope.columns.values():
-            if column.kind == "input" and column not in found:
-                found.append(column)
-    return found
+            if column.kind == "input":
+                found.setdefault(id(column.identity), column)
+    return list(found.values())
 
 
 def _no_terms(node: Expr, projection: Expr, dialect: str) -> bool:
@@ -718,6 +722,20 @@ def _sqlglot_quiet() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+@contextmanager
+def _without_gc() -> Iterator[None]:
+    """No cyclic garbage collection while reading: sqlglot's trees are millions of linked
+    objects, and each collection would walk them all again (reading grew faster than the
+    text); they are collected afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @contextmanager
