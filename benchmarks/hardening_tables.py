@@ -77,14 +77,12 @@ def main() -> None:
         for engine in EDGE_ENGINES:
             if engines.unavailable(engine) is not None:
                 cells.append("n/a")
-            elif engine == "sqlite" and not engines.sqlite_reads_exactly(model):
-                cells.append("old lib")
             else:
                 got = engines.run_python(model, columns) if engine == "python" else engines.run_c(model, columns, engine) if engine in ("gcc", "clang") else engines.run_sql(model, columns, engine)
                 cells.append(str(len(mismatches(got, expected))))
         print(f"{name:<20}" + "".join(f"{cell:>9}" for cell in cells) + f"{engines.row_count(columns):>9}")
-    print("(cells: rows that differ from the evaluator; PostgreSQL raises on float8 overflow/underflow")
-    print(" where IEEE gives inf or a subnormal, so its edge runs are the golden models' in `python -m tests.engines`)")
+    print("(cells: rows that differ from the evaluator; PostgreSQL stops a query where a sum or knot span")
+    print(" overflows, so pwlc refuses those models for it: tests/test_sql_numbers.py)")
 
 
 if __name__ == "__main__":

@@ -266,41 +266,6 @@ def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers:
         connection.close()
 
 
-def sqlite_reads_exactly(model: Model) -> bool:
-    """Whether this SQLite turns every number of the model, printed as pwlc prints it, back
-    into the same double. SQLite before 3.43 rounds some decimal literals with extreme
-    exponents (about 0.5% of random doubles, none in everyday ranges) to a neighbour,
-    which moves an edge by an ulp; such models cannot be checked to the ulp on it."""
-    import sqlite3
-
-    from pwlc.numbers import float_literal
-
-    numbers = sorted({abs(v) for v in _numbers(model)})
-    connection = sqlite3.connect(":memory:")
-    try:
-        return all(connection.execute(f"SELECT {float_literal(v)}").fetchone()[0] == v for v in numbers)
-    finally:
-        connection.close()
-
-
-def _numbers(model: Model) -> list[float]:
-    found: list[float] = []
-    for term in model.terms:
-        for value in vars(term).values():
-            found += _flatten(value)
-    return found
-
-
-def _flatten(value: Any) -> list[float]:
-    if isinstance(value, float):
-        return [value]
-    if isinstance(value, tuple):
-        return [v for item in value for v in _flatten(item)]
-    if hasattr(value, "__dataclass_fields__"):
-        return [v for item in vars(value).values() for v in _flatten(item)]
-    return []
-
-
 def _ensure_math_functions(connection: Any) -> None:
     """SQLite has LN and EXP only when built with SQLITE_ENABLE_MATH_FUNCTIONS (Python's
     bundled SQLite >= 3.35 usually is). Where this build lacks them, the harness registers

@@ -359,8 +359,6 @@ def test_extreme_doubles_score_like_the_evaluator(name: str, engine: str) -> Non
             require_engine("gcc", reason)
         got = engines.run_c(model, columns)
     else:
-        if engine == "sqlite" and not engines.sqlite_reads_exactly(model):
-            pytest.skip("this SQLite (< 3.43) misreads an extreme literal of the model by an ulp")
         got = engines.run_sql(model, columns, engine)
     check_scores(got, model, columns, engine)
 

@@ -13,6 +13,21 @@ expected there.
 Before matching, a CASE is put in the form pwlc prints: `WHEN x IN ('a', 'b') THEN v` is
 `WHEN x = 'a' THEN v WHEN x = 'b' THEN v` (the same rows take the same branch), and each
 column is named as its input is declared (the engine may ignore case in names).
+
+The nodes a term may hold, and what the reader takes each to mean (anything else differs
+from every candidate, so it is refused):
+- CASE WHEN: the first branch whose condition is true; a NULL condition is not true. The
+  first branch is `x IS NULL`, so later comparisons never see a NULL input.
+- `<`, `<=` between a double input and a double: IEEE comparison (a NaN is loaded as NULL).
+- `=` between a text input and a string literal: code points, trailing spaces included, in
+  SQLite, DuckDB, PostgreSQL (deterministic collation) and Spark; MySQL and SQL Server
+  compare otherwise (README). IN (...) as above; a NULL in the list is refused.
+- `+ - * /` with a double operand: IEEE doubles (`/` never by zero: knots differ, and a
+  curve whose SQL transform ties two knots is refused); between two exact numbers: see
+  `constants` (a division refused). `-x`: negation. Parentheses: grouping only.
+- `LN`, `EXP`: the engine's libm. `CAST(... AS <8-byte double>)`: a number, or a no-op
+  around a double (sqlglot writes one when it transpiles a division).
+- Strings as the dialect unescapes them (sqlglot); columns as the dialect looks them up.
 """
 
 from __future__ import annotations

@@ -235,13 +235,10 @@ class _Reader:
     # -- parsing --
 
     def read(self) -> tuple[Model, QueryOptions]:
-        with _without_gc():
-            return self._read()
-
-    def _read(self) -> tuple[Model, QueryOptions]:
-        statement = self.parse()
+        with _collection_paused():
+            statement = self.parse()
         try:
-            with _deep_enough():
+            with _deep_enough(), _frozen():
                 return self.query(statement)
         except Refusal as refusal:
             raise ParseError(refusal.message, self.span(refusal.node)) from None
@@ -725,10 +722,9 @@ def _sqlglot_quiet() -> Iterator[None]:
 
 
 @contextmanager
-def _without_gc() -> Iterator[None]:
-    """No cyclic garbage collection while reading: sqlglot's trees are millions of linked
-    objects, and each collection would walk them all again (reading grew faster than the
-    text); they are collected afterwards."""
+def _collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while sqlglot builds the tree: each one would walk the
+    tree built so far (what parsing drops, refcounting frees)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -736,6 +732,18 @@ def _without_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def _frozen() -> Iterator[None]:
+    """The parsed tree (millions of linked objects, alive while reading) out of the cyclic
+    garbage collector's sight: each full collection would walk it again, and reading grew
+    faster than the text. What reading builds and drops is still collected."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager
