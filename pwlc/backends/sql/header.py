@@ -74,23 +74,45 @@ class Header:
     dialect: str | None
 
 
+_BLOCK = re.compile(r"/\*(.*?)\*/", re.S)
+
+
+def _leading_comments(text: str) -> tuple[list[str], bool]:
+    """The text of each comment that starts `text` (after blank space), one line each, and
+    whether they were `/* */` comments: sqlglot's pretty printer turns each `--` line into
+    `/* line */` (blank ones dropped, `*/` in a line written `* /`)."""
+    lines: list[str] = []
+    block = False
+    rest = text.lstrip(" \t\r\n\ufeff")
+    while True:
+        if rest.startswith("--"):
+            line, _, rest = rest.partition("\n")
+            line = line.removesuffix("\r")
+            lines.append(line[3:] if line.startswith("-- ") else line[2:])
+        elif (found := _BLOCK.match(rest)) and "\n" not in found.group(1):
+            lines.append(found.group(1).strip(" "))
+            block, rest = True, rest[found.end() :]
+        else:
+            return lines, block
+        rest = rest.lstrip(" \t\r\n") if block else rest
+
+
 def read_header(text: str) -> Header:
-    """The description and dialect named by the `--` lines that start `text` (after blank
+    """The description and dialect named by the comment lines that start `text` (after blank
     lines). The description is everything above pwlc's own paragraph; a query without that
     paragraph has none."""
-    lines: list[str] = []
-    for line in text.lstrip(" \t\r\n\ufeff").split("\n"):
-        line = line.removesuffix("\r")
-        if not line.startswith("--"):
-            break
-        lines.append(line[3:] if line.startswith("-- ") else line[2:])
+    lines, block = _leading_comments(text)
     first, second = trailer_lines(SUFFIX)
     # the last place pwlc's paragraph stands (a description may quote it)
-    found = [i for i in range(len(lines) - 1) if lines[i] == first and lines[i + 1] == second and (i == 0 or lines[i - 1] == "")]
+    found = [
+        i
+        for i in range(len(lines) - 1)
+        if lines[i] == first and lines[i + 1] == second and (i == 0 or block or lines[i - 1] == "")
+    ]
     if not found:  # a hand-written header: no description, maybe a dialect
         named = [m.group(1) for line in lines if (m := DIALECT_LINE.match(line))]
         return Header("", named[0] if named else None)
     start = found[-1]
-    doc = "\n".join(unescape(line) for line in lines[: max(start - 1, 0)])
+    doc = "\n".join(unescape(line) for line in lines[: start if block else max(start - 1, 0)])
     named = [m.group(1) for line in lines[start + 2 :] if (m := DIALECT_LINE.match(line))]
     return Header(doc, named[0] if named else None)
