@@ -80,9 +80,11 @@ def refused(text: str, where: str, message: str) -> ParseError:
         ('CAST("age" AS DOUBLE)', 'CAST("age" AS INTEGER)', 'CAST("age" AS INTEGER)', "not to INTEGER"),
         ('CAST("age" AS DOUBLE)', 'CAST("age" AS FLOAT)', 'CAST("age" AS FLOAT)', "not to FLOAT"),
         ('CAST("age" AS DOUBLE)', 'CAST("age" AS REAL)', 'CAST("age" AS REAL)', "not to REAL"),
+        ('CAST("age" AS DOUBLE)', 'CAST("age" AS DECIMAL)', 'CAST("age" AS DECIMAL)', "not to DECIMAL"),
+        ('CAST("age" AS DOUBLE)', 'CAST("age" AS NUMERIC(10, 2))', 'CAST("age" AS NUMERIC', "not to NUMERIC(10, 2)"),
         ('CAST("sex" AS TEXT)', 'CAST("sex" AS DOUBLE)', '"sex" = \'Female\'', "cast to a number, and a table compares it with text"),
     ],
-    ids=["coalesce", "least", "upper", "case", "swapped", "integer", "float", "real", "category-as-double"],
+    ids=["coalesce", "least", "upper", "case", "swapped", "integer", "float", "real", "decimal", "numeric", "category-as-double"],
 )
 def test_inputs_step_reads_casts_only(before: str, after: str, where: str, message: str) -> None:
     text = emitted()

@@ -49,7 +49,10 @@ class Source:
         exp = sqlglot_exp()
         if node._meta and "start" in node._meta:
             return int(node._meta["start"])  # sqlglot positions functions at their name
-        starts = [int(sub._meta["start"]) for sub in node.walk() if getattr(sub, "_meta", None) and "start" in sub._meta]
+        # a type's parameters can be sqlglot's own (DuckDB's DECIMAL is DECIMAL(18, 3)),
+        # positioned in a text of its own: never where the node is
+        typed = node.walk(prune=lambda sub: isinstance(sub, exp.DataType))
+        starts = [int(sub._meta["start"]) for sub in typed if getattr(sub, "_meta", None) and "start" in sub._meta]
         if not starts:
             return self.unpositioned(node)
         offset = min(starts)
