@@ -231,8 +231,9 @@ def test_transpiled_to_another_dialect_is_read_as_that_dialect_runs_it() -> None
         ('WHEN "age" < 25.0e0 THEN', 'WHEN "age" < 25.0e0 AND "sex" = \'Male\' THEN', '"age" < 25.0e0 AND', "expected a comparison"),
         ('(("age" - 18.0e0)', '(("agee" - 18.0e0)', '"agee"', "no column 'agee'"),
         ("EXP(-\"score\")", "EXP(\"score\")", 'EXP("score")', "does not read as the logistic link"),
+        ("THEN 0.61e0", "THEN 0.6_1e0", "0.6_1e0", "`_` in a number"),
     ],
-    ids=["lte", "unterminated", "unterminated-2", "knot-once", "condition", "unknown-column", "link"],
+    ids=["lte", "unterminated", "unterminated-2", "knot-once", "condition", "unknown-column", "link", "underscore"],
 )
 def test_refusals_point_at_the_edit(before: str, after: str, where: str, message: str) -> None:
     text = emitted()

@@ -122,7 +122,7 @@ class Source:
             self.starts = [token.start for token in self.tokens]
         except TokenError:
             raise self.unterminated(tokenizer.tokens, named) from None
-        self.check_depth()
+        self.check_tokens()
         try:
             with _sqlglot_quiet(), deep_enough():
                 statements = [s for s in found.parser().parse(self.tokens, self.text) if s is not None]
@@ -164,12 +164,16 @@ class Source:
                 break
         return offset
 
-    def check_depth(self) -> None:
+    def check_tokens(self) -> None:
+        """Refuse nesting deeper than MAX_DEPTH, and a number with `_` in it (sqlglot drops
+        the `_`, but SQLite before 3.46 and Spark do not read `1_000` as a number)."""
         from sqlglot.tokens import TokenType
 
         opening, closing = {TokenType.L_PAREN, TokenType.CASE}, {TokenType.R_PAREN, TokenType.END}
         depth = 0
         for token in self.tokens:
+            if token.token_type == TokenType.NUMBER and "_" in self.text[token.start : token.end + 1]:
+                raise self.fail("engines disagree on `_` in a number (SQLite before 3.46 refuses it): write the number without it", token.start)
             if token.token_type in opening:
                 depth += 1
                 if depth > MAX_DEPTH:
