@@ -139,12 +139,19 @@ def test_every_dialect_reads_back(path: Path, dialect: str) -> None:
 
 
 def test_reformatted_query_reads_the_same() -> None:
-    """sqlglot's own pretty printer (another layout, the header in `/* */`) reads the same."""
+    """sqlglot's own pretty printer (another layout, the header in `/* */`) reads the same;
+    DuckDB's grid matrix is not PostgreSQL's form, and is refused at it."""
     import sqlglot
 
     model = pwlc.read(GOLDEN / "grids.pwl")
+    bilinear = Model(model.inputs, tuple(t for t in model.terms if "LIST_EXTRACT" not in sql.emit(Model(model.inputs, (t,)), "duckdb")), model.link, doc=model.doc)
+    assert len(bilinear.terms) == 3  # the constant, the curve and the grid of two knot axes
+    text = sqlglot.transpile(sql.emit(bilinear, "duckdb"), read="duckdb", write="postgres", pretty=True)[0]
+    assert sql.read(text, dialect="postgres") == bilinear
     text = sqlglot.transpile(sql.emit(model, "duckdb"), read="duckdb", write="postgres", pretty=True)[0]
-    assert sql.read(text, dialect="postgres") == model
+    with pytest.raises(ParseError, match="LIST_EXTRACT matrix is DuckDB's form") as caught:
+        sql.read(text, dialect="postgres")
+    assert caught.value.span is not None and text.splitlines()[caught.value.span.line - 1][caught.value.span.column - 1 :].startswith("LIST_EXTRACT(")
 
 
 HAND_EDITED = """

@@ -34,18 +34,24 @@ WITH "inputs" AS (
               ELSE 0.35e0
             END
           WHEN "age" IS NULL OR "income" IS NULL THEN 0.0e0
-          WHEN "age" < 30.0e0 THEN CASE
-              WHEN "income" <= 50000.0e0 THEN 0.1e0
-              ELSE (-0.1e0)
-            END
-          WHEN "age" < 45.5e0 THEN CASE
-              WHEN "income" <= 50000.0e0 THEN 0.2e0
-              ELSE (-0.2e0)
-            END
-          ELSE CASE
-              WHEN "income" <= 50000.0e0 THEN 0.3e0
-              ELSE (-0.3e0)
-            END
+          ELSE LIST_EXTRACT(
+              LIST_EXTRACT(
+                [
+                  [0.1e0, (-0.1e0)],
+                  [0.2e0, (-0.2e0)],
+                  [0.3e0, (-0.3e0)]
+                ],
+                CASE
+                  WHEN "age" < 30.0e0 THEN 1
+                  WHEN "age" < 45.5e0 THEN 2
+                  ELSE 3
+                END
+              ),
+              CASE
+                WHEN "income" <= 50000.0e0 THEN 1
+                ELSE 2
+              END
+            )
         END
       + CASE
           WHEN "region" IS NULL AND NOT "age" IS NULL THEN CASE
@@ -53,18 +59,24 @@ WITH "inputs" AS (
               ELSE 8.0e0
             END
           WHEN "region" IS NULL OR "age" IS NULL THEN NULL
-          WHEN "region" = 'north' THEN CASE
-              WHEN "age" < 40.0e0 THEN 1.0e0
-              ELSE 2.0e0
-            END
-          WHEN "region" = 'south' THEN CASE
-              WHEN "age" < 40.0e0 THEN 3.0e0
-              ELSE 4.0e0
-            END
-          ELSE CASE
-              WHEN "age" < 40.0e0 THEN (-5.0e0)
-              ELSE (-6.0e0)
-            END
+          ELSE LIST_EXTRACT(
+              LIST_EXTRACT(
+                [
+                  [1.0e0, 2.0e0],
+                  [3.0e0, 4.0e0],
+                  [(-5.0e0), (-6.0e0)]
+                ],
+                CASE
+                  WHEN "region" = 'north' THEN 1
+                  WHEN "region" = 'south' THEN 2
+                  ELSE 3
+                END
+              ),
+              CASE
+                WHEN "age" < 40.0e0 THEN 1
+                ELSE 2
+              END
+            )
         END
       + CASE
           WHEN "hours" IS NULL OR "income" IS NULL THEN 0.5e0

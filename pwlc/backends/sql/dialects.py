@@ -54,6 +54,7 @@ class Rules:
     strict_floats: bool = False  # overflow, underflow to zero and x/0 stop the query
     holds_nul: bool = False  # a quoted name or string may hold NUL (PostgreSQL and SQLite refuse it)
     tested: bool = False  # pwlc runs its output on this engine in its tests
+    lists: bool = False  # LIST_EXTRACT([...], i): a grid is printed as a matrix indexed by bins (terms.py)
 
 
 def _names(*names: str) -> frozenset[str]:
@@ -64,7 +65,7 @@ _RULES = {
     rules.name: rules
     for rules in (
         Rules("sqlite", "plain", "ascii", "same", _names("REAL", "DOUBLE", "DOUBLE PRECISION", "FLOAT"), _names("TEXT", "VARCHAR", "CLOB"), tested=True),
-        Rules("duckdb", "exponent", "ascii", "same", _names("DOUBLE", "FLOAT8", "DOUBLE PRECISION"), _names("TEXT", "VARCHAR", "STRING"), holds_nul=True, tested=True),
+        Rules("duckdb", "exponent", "ascii", "same", _names("DOUBLE", "FLOAT8", "DOUBLE PRECISION"), _names("TEXT", "VARCHAR", "STRING"), holds_nul=True, tested=True, lists=True),
         Rules("postgres", "cast", "exact", "lower", _names("DOUBLE PRECISION", "FLOAT8", "FLOAT"), _names("TEXT", "VARCHAR"), strict_floats=True, tested=True),
         Rules("spark", "exponent", "unicode", "same", _names("DOUBLE"), _names("STRING"), holds_nul=True, tested=True),
         Rules("databricks", "exponent", "unicode", "same", _names("DOUBLE"), _names("STRING")),

@@ -198,11 +198,18 @@ class _Printer:
         return render_sql(node, self.dialect)
 
     def render(self, node: Expr, indent: int) -> str:
-        """`node` as text; a CASE gets one WHEN a line, nested CASEs indented further."""
+        """`node` as text; a CASE gets one WHEN a line, nested CASEs indented further; a
+        grid's matrix one row a line, and the function around it one argument a line."""
         exp = sqlglot_exp()
+        pad = " " * (indent + 2)
+        if isinstance(node, exp.Anonymous) and any(isinstance(arg, (exp.Case, exp.Array)) for arg in node.expressions):
+            arguments = ",\n".join(pad + self.render(arg, indent + 2) for arg in node.expressions)
+            return f"{node.name}(\n{arguments}\n{' ' * indent})"
+        if isinstance(node, exp.Array) and node.expressions and all(isinstance(row, exp.Array) for row in node.expressions):
+            rows = ",\n".join(pad + self.sql(row) for row in node.expressions)
+            return f"[\n{rows}\n{' ' * indent}]"
         if not isinstance(node, exp.Case) or node.this is not None:
             return self.sql(node)
-        pad = " " * (indent + 2)
         lines = ["CASE" + "".join(f" /*{comment}*/" for comment in node.comments or [])]
         for branch in node.args.get("ifs") or []:
             value = self.render(branch.args["true"], indent + 4)

@@ -38,7 +38,17 @@ from dataclasses import replace
 
 from pwlc.backends.sql.constants import Refusal, decimal_arithmetic, is_double, leftmost_number, number, strip
 from pwlc.backends.sql.dialects import Expr, sqlglot_exp
-from pwlc.backends.sql.terms import LOG1P_KNOT, Cell, Printing, axis_cells, hidden_options, log1p_forms, term_expression
+from pwlc.backends.sql.terms import (
+    BINS,
+    LIST_EXTRACT,
+    LOG1P_KNOT,
+    Cell,
+    Printing,
+    axis_cells,
+    hidden_options,
+    log1p_forms,
+    term_expression,
+)
 from pwlc.errors import Span
 from pwlc.ir import TRANSFORMS, Axis, CategoryAxis, Constant, Curve, Grid, KnotAxis, Step, StepAxis, Table, Term
 
@@ -126,16 +136,21 @@ class TermReader:
 
     def first_mismatch(self, case: Expr, candidate: Term) -> Mismatch | None:
         """Where `case` differs from `candidate` as pwlc prints it (with or without
-        PostgreSQL's guards on weights); None when it does not."""
+        PostgreSQL's guards on weights; a grid as a matrix or as nested CASEs, the form
+        the text has first); None when it does not."""
+        printings = [Printing(self.dialect)]
+        if printings[0].strict:
+            printings.append(Printing(self.dialect, guarded=False))
+        if isinstance(candidate, Grid) and printings[0].matrices:
+            nested = Printing(self.dialect, matrix=False)
+            printings = [printings[0], nested] if matrix_parts(case.args.get("default")) else [nested, printings[0]]
         first: Mismatch | None = None
-        for printing in (Printing(self.dialect), Printing(self.dialect, guarded=False)):
+        for printing in printings:
             built = term_expression(candidate, printing)
             found = step_mismatch(case, built, self.dialect) if isinstance(candidate, Step) else mismatch(case, built, self.dialect)
             if found is None:
                 return None
             first = first or found
-            if not printing.strict:
-                break
         return first
 
     def normal_form(self, case: Expr) -> Expr:
@@ -206,6 +221,11 @@ class TermReader:
         self, a: str, b: str, kinds: Mapping[str, str], branches: list[tuple[Expr, Expr]], default: Expr, missing: float | None, lines: Mapping[str, Expr]
     ) -> list[Term]:
         exp = sqlglot_exp()
+        parts = matrix_parts(default) if not branches else None
+        if parts is not None and not Printing(self.dialect).matrices:
+            raise Refusal(f"a grid as a LIST_EXTRACT matrix is DuckDB's form: {self.dialect} reads the nested CASE pwlc writes for it", default)
+        if parts is not None:
+            return self.matrix_candidates(a, b, kinds, *parts, missing, lines)
         a_values = [v for _, v in branches] + [default]
         inner = strip(a_values[0])
         # an axis with one cell has no CASE over it
@@ -225,6 +245,36 @@ class TermReader:
                 numbers = [v for row in grid for v in row] + list(missing_a or ()) + list(missing_b or ())
                 if all(math.isfinite(v) for v in numbers):
                     candidates.append(Grid(axis_a, axis_b, tuple(tuple(row) for row in grid), missing, missing_a, missing_b))
+        return candidates
+
+    def matrix_candidates(
+        self, a: str, b: str, kinds: Mapping[str, str], rows: Expr, bin_a: Expr, bin_b: Expr, missing: float | None, lines: Mapping[str, Expr]
+    ) -> list[Term]:
+        """The grids a matrix indexed by two bin numbers can be (see terms.matrix_expression)."""
+        exp = sqlglot_exp()
+        grid = []
+        for row in rows.expressions:
+            if not isinstance(row, exp.Array):
+                raise Refusal("each row of a grid's matrix is a list of numbers: [v1, v2, ...]", row)
+            values = [self.number(v) for v in row.expressions]
+            grid.append(tuple(math.nan if v is None else v for v in values))
+        candidates: list[Term] = []
+        for axis_a in self.axis_candidates(a, kinds.get(a), bin_conditions(bin_a)):
+            if isinstance(axis_a, KnotAxis):
+                continue
+            if axis_a.size != len(grid):
+                raise Refusal(f"this matrix has {len(grid)} rows, and the bins of {a!r} below it number {axis_a.size}: give each bin a row", rows)
+            for axis_b in self.axis_candidates(b, kinds.get(b), bin_conditions(bin_b)):
+                if isinstance(axis_b, KnotAxis):
+                    continue
+                for row, values in zip(rows.expressions, grid):
+                    if len(values) != axis_b.size:
+                        raise Refusal(f"this row has {len(values)} values, and the bins of {b!r} number {axis_b.size}: give each bin a value", row)
+                cells_a, cells_b = axis_cells(axis_a, Printing(self.dialect)), axis_cells(axis_b, Printing(self.dialect))
+                missing_a, missing_b = (self.line_values(lines[name], cells) if name in lines else None for name, cells in ((a, cells_b), (b, cells_a)))
+                numbers = [v for row in grid for v in row] + list(missing_a or ()) + list(missing_b or ())
+                if all(math.isfinite(v) for v in numbers):
+                    candidates.append(Grid(axis_a, axis_b, tuple(grid), missing, missing_a, missing_b))
         return candidates
 
     def axis_candidates(self, feature: str, kind: str | None, conditions: list[Expr]) -> list[Axis]:
@@ -259,6 +309,33 @@ class TermReader:
         return tuple(out)
 
 
+def matrix_parts(node: Expr | None) -> tuple[Expr, Expr, Expr] | None:
+    """The matrix and the two bin CASEs of `LIST_EXTRACT(LIST_EXTRACT([[...]], a), b)`."""
+    exp = sqlglot_exp()
+
+    def extract(node: Expr | None) -> tuple[Expr, Expr] | None:
+        node = strip(node) if node is not None else None
+        if isinstance(node, exp.Anonymous) and node.name.upper() == LIST_EXTRACT and len(node.expressions) == 2:
+            return strip(node.expressions[0]), node.expressions[1]
+        return None
+
+    outer = extract(node)
+    inner = extract(outer[0]) if outer is not None else None
+    if outer is None or inner is None or not isinstance(inner[0], exp.Array):
+        return None
+    return inner[0], inner[1], outer[1]
+
+
+def bin_conditions(node: Expr) -> list[Expr]:
+    """The conditions of a bin CASE (grouped or not) in order; none for a single bin."""
+    exp = sqlglot_exp()
+    case = strip(node)
+    if not isinstance(case, exp.Case) or case.this is not None or not case.args.get("ifs") or case.args.get("default") is None:
+        return []
+    branches, _ = in_line([(branch.this, branch.args["true"]) for branch in case.args["ifs"]], case.args.get("default"))
+    return [condition for condition, _ in branches]
+
+
 def _expanded(branch: Expr) -> list[Expr]:
     """`WHEN x IN (a, b) THEN v` as `WHEN x = a THEN v`, `WHEN x = b THEN v`."""
     exp = sqlglot_exp()
@@ -285,11 +362,13 @@ def _only_missing(condition: Expr) -> str | None:
     return None
 
 
-def mismatch(parsed: Expr, built: Expr, dialect: str) -> Mismatch | None:
+def mismatch(parsed: Expr, built: Expr, dialect: str, bins: bool = True) -> Mismatch | None:
     """The first node of `parsed` that differs from `built`, with the node it should have
     been (None when they match). Parentheses do not matter (the tree holds the order of
     operations); numbers match when the engine computes the same double from them."""
     exp = sqlglot_exp()
+    if bins and built._meta and built.meta.get(BINS):
+        return bins_mismatch(parsed, built, dialect)
     knot = built.meta.get(LOG1P_KNOT) if built._meta else None
     if knot is not None:  # a knot's log1p: either spelling will do
         forms = log1p_forms(knot, Printing(dialect))
@@ -369,11 +448,29 @@ def step_mismatch(parsed: Expr, built: Expr, dialect: str) -> Mismatch | None:
         branches, default = in_line([(branch.this, branch.args["true"]) for branch in rest], strip(case).args["default"])
         return [(first.this, first.args["true"]), *branches], default
 
-    (parsed_branches, parsed_default), (built_branches, built_default) = flat(parsed), flat(built)
+    return _in_line_mismatch(parsed, *flat(parsed), *flat(built), dialect)
+
+
+def bins_mismatch(parsed: Expr, built: Expr, dialect: str) -> Mismatch | None:
+    """`mismatch` for a grid axis's bin CASE (terms.bin_expression), however it is grouped."""
+    exp = sqlglot_exp()
+    case = strip(parsed)
+    if not isinstance(built, exp.Case) or not isinstance(case, exp.Case) or case.this is not None or not case.args.get("ifs") or case.args.get("default") is None:
+        return mismatch(parsed, built, dialect, bins=False)
+
+    def flat(case: Expr) -> tuple[list[tuple[Expr, Expr]], Expr]:
+        return in_line([(branch.this, branch.args["true"]) for branch in case.args["ifs"]], case.args["default"])
+
+    return _in_line_mismatch(parsed, *flat(case), *flat(built), dialect)
+
+
+def _in_line_mismatch(
+    parsed: Expr, parsed_branches: list[tuple[Expr, Expr]], parsed_default: Expr, built_branches: list[tuple[Expr, Expr]], built_default: Expr, dialect: str
+) -> Mismatch | None:
     for (parsed_condition, parsed_value), (built_condition, built_value) in zip(parsed_branches, built_branches):
         found = mismatch(parsed_condition, built_condition, dialect) or mismatch(parsed_value, built_value, dialect)
         if found is not None:
             return found
     if len(parsed_branches) != len(built_branches):
-        return (parsed_branches[len(built_branches)][0] if len(parsed_branches) > len(built_branches) else parsed), built
+        return (parsed_branches[len(built_branches)][0] if len(parsed_branches) > len(built_branches) else parsed), built_default
     return mismatch(parsed_default, built_default, dialect)
