@@ -125,6 +125,8 @@ class TermReader:
         assert best is not None
         where, wanted = best
         hint = " (a number that appears more than once must change everywhere)" if self.number(where) is not None else ""
+        if isinstance(wanted, sqlglot_exp().Literal) and wanted.is_int:
+            hint = " (the bins of a grid's axis are numbered 1, 2, ... in order)"
         if decimal_arithmetic(where, self.dialect):
             hint = " (the engine computes this in exact decimals, not in doubles as the model does: write the numbers as pwlc does)"
         raise Refusal(f"this does not fit the {kind} read from this CASE, which has `{self.sql(wanted)}` here{hint}", where)
@@ -256,8 +258,13 @@ class TermReader:
         for row in rows.expressions:
             if not isinstance(row, exp.Array):
                 raise Refusal("each row of a grid's matrix is a list of numbers: [v1, v2, ...]", row)
-            values = [self.number(v) for v in row.expressions]
-            grid.append(tuple(math.nan if v is None else v for v in values))
+            cells = []
+            for item in row.expressions:
+                value = self.number(item)
+                if value is None:
+                    raise Refusal("each cell of a grid's matrix is a number", item)
+                cells.append(value)
+            grid.append(tuple(cells))
         candidates: list[Term] = []
         for axis_a in self.axis_candidates(a, kinds.get(a), bin_conditions(bin_a)):
             if isinstance(axis_a, KnotAxis):
@@ -267,9 +274,9 @@ class TermReader:
             for axis_b in self.axis_candidates(b, kinds.get(b), bin_conditions(bin_b)):
                 if isinstance(axis_b, KnotAxis):
                     continue
-                for row, values in zip(rows.expressions, grid):
-                    if len(values) != axis_b.size:
-                        raise Refusal(f"this row has {len(values)} values, and the bins of {b!r} number {axis_b.size}: give each bin a value", row)
+                for row, cells in zip(rows.expressions, grid):
+                    if len(cells) != axis_b.size:
+                        raise Refusal(f"this row has {len(cells)} values, and the bins of {b!r} number {axis_b.size}: give each bin a value", row)
                 cells_a, cells_b = axis_cells(axis_a, Printing(self.dialect)), axis_cells(axis_b, Printing(self.dialect))
                 missing_a, missing_b = (self.line_values(lines[name], cells) if name in lines else None for name, cells in ((a, cells_b), (b, cells_a)))
                 numbers = [v for row in grid for v in row] + list(missing_a or ()) + list(missing_b or ())

@@ -49,6 +49,10 @@ class Source:
         exp = sqlglot_exp()
         if node._meta and "start" in node._meta:
             return int(node._meta["start"])  # sqlglot positions functions at their name
+        if isinstance(node, exp.Array) and node.expressions:  # the `[` before its first item
+            index = bisect_left(self.starts, self.position(node.expressions[0]))
+            if index > 0 and self.tokens[index - 1].text == "[":
+                return int(self.tokens[index - 1].start)
         # a type's parameters can be sqlglot's own (DuckDB's DECIMAL is DECIMAL(18, 3)),
         # positioned in a text of its own: never where the node is
         typed = node.walk(prune=lambda sub: isinstance(sub, exp.DataType))

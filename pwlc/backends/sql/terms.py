@@ -321,8 +321,9 @@ def _grid_expression(term: Grid, p: Printing) -> Expr:
         if line is not None:
             only = exp.And(this=exp.Is(this=absent.copy(), expression=exp.Null()), expression=exp.Not(this=exp.Is(this=present.copy(), expression=exp.Null())))
             lines.append((only, _case(*cells_case(cells, partial(along, line)))))
+    branches: list[tuple[Expr, Expr]] = []
     if p.matrices and not isinstance(term.a, KnotAxis) and not isinstance(term.b, KnotAxis):
-        branches, default = [], matrix_expression(term, p)
+        default = matrix_expression(term, p)
     else:
         branches, default = cells_case(a_cells, inner)
     return _case([*lines, (either_missing, _missing(term.missing, p)), *branches], default)
