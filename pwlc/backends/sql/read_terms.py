@@ -254,7 +254,7 @@ class TermReader:
     ) -> list[Term]:
         """The grids a matrix indexed by two bin numbers can be (see terms.matrix_expression)."""
         exp = sqlglot_exp()
-        grid = []
+        grid: list[tuple[float, ...]] = []
         for row in rows.expressions:
             if not isinstance(row, exp.Array):
                 raise Refusal("each row of a grid's matrix is a list of numbers: [v1, v2, ...]", row)
@@ -274,9 +274,9 @@ class TermReader:
             for axis_b in self.axis_candidates(b, kinds.get(b), bin_conditions(bin_b)):
                 if isinstance(axis_b, KnotAxis):
                     continue
-                for row, cells in zip(rows.expressions, grid):
-                    if len(cells) != axis_b.size:
-                        raise Refusal(f"this row has {len(cells)} values, and the bins of {b!r} number {axis_b.size}: give each bin a value", row)
+                for row, line in zip(rows.expressions, grid):
+                    if len(line) != axis_b.size:
+                        raise Refusal(f"this row has {len(line)} values, and the bins of {b!r} number {axis_b.size}: give each bin a value", row)
                 cells_a, cells_b = axis_cells(axis_a, Printing(self.dialect)), axis_cells(axis_b, Printing(self.dialect))
                 missing_a, missing_b = (self.line_values(lines[name], cells) if name in lines else None for name, cells in ((a, cells_b), (b, cells_a)))
                 numbers = [v for row in grid for v in row] + list(missing_a or ()) + list(missing_b or ())
