@@ -241,6 +241,20 @@ def test_refusals_point_at_the_edit(before: str, after: str, where: str, message
     refused(text.replace(before, after, 1), where, message)
 
 
+@pytest.mark.parametrize(("dialect", "accepted"), [("sqlite", False), ("duckdb", True), ("postgres", True)])
+def test_a_colon_cast_reads_only_where_the_engine_has_one(dialect: str, accepted: bool) -> None:
+    """sqlglot reads `x::DOUBLE` in every dialect; SQLite stops on it ("unrecognized token"),
+    so it is refused there at the `::`; DuckDB and PostgreSQL run it as a cast."""
+    knot = {"sqlite": "18.0", "duckdb": "18.0e0", "postgres": "18.0::float8"}[dialect]
+    text = emitted(RECIDIVISM, dialect)
+    edited = text.replace(f'("age" - {knot})', '("age" - 18.0::DOUBLE PRECISION)', 1)
+    assert edited != text
+    if accepted:
+        assert run_as_read(edited, dialect) == RECIDIVISM
+    else:
+        refused(edited, "::DOUBLE", "sqlite has no `x::type` cast")
+
+
 # --- 6. nesting and size -------------------------------------------------------------------------
 
 

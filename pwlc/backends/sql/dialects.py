@@ -55,6 +55,7 @@ class Rules:
     holds_nul: bool = False  # a quoted name or string may hold NUL (PostgreSQL and SQLite refuse it)
     tested: bool = False  # pwlc runs its output on this engine in its tests
     lists: bool = False  # LIST_EXTRACT([...], i): a grid is printed as a matrix indexed by bins (terms.py)
+    colon_casts: bool = False  # the engine reads `x::type` (sqlglot parses it in every dialect)
 
 
 def _names(*names: str) -> frozenset[str]:
@@ -65,13 +66,13 @@ _RULES = {
     rules.name: rules
     for rules in (
         Rules("sqlite", "plain", "ascii", "same", _names("REAL", "DOUBLE", "DOUBLE PRECISION", "FLOAT"), _names("TEXT", "VARCHAR", "CLOB"), tested=True),
-        Rules("duckdb", "exponent", "ascii", "same", _names("DOUBLE", "FLOAT8", "DOUBLE PRECISION"), _names("TEXT", "VARCHAR", "STRING"), holds_nul=True, tested=True, lists=True),
-        Rules("postgres", "cast", "exact", "lower", _names("DOUBLE PRECISION", "FLOAT8", "FLOAT"), _names("TEXT", "VARCHAR"), strict_floats=True, tested=True),
-        Rules("spark", "exponent", "unicode", "same", _names("DOUBLE"), _names("STRING"), holds_nul=True, tested=True),
-        Rules("databricks", "exponent", "unicode", "same", _names("DOUBLE"), _names("STRING")),
+        Rules("duckdb", "exponent", "ascii", "same", _names("DOUBLE", "FLOAT8", "DOUBLE PRECISION"), _names("TEXT", "VARCHAR", "STRING"), holds_nul=True, tested=True, lists=True, colon_casts=True),
+        Rules("postgres", "cast", "exact", "lower", _names("DOUBLE PRECISION", "FLOAT8", "FLOAT"), _names("TEXT", "VARCHAR"), strict_floats=True, tested=True, colon_casts=True),
+        Rules("spark", "exponent", "unicode", "same", _names("DOUBLE"), _names("STRING"), holds_nul=True, tested=True, colon_casts=True),
+        Rules("databricks", "exponent", "unicode", "same", _names("DOUBLE"), _names("STRING"), colon_casts=True),
         Rules("bigquery", "plain", "unicode", "same", _names("FLOAT64"), _names("STRING")),
-        Rules("snowflake", "exponent", "exact", "upper", _names("DOUBLE", "DOUBLE PRECISION", "FLOAT", "FLOAT8"), _names("VARCHAR", "TEXT", "STRING")),
-        Rules("redshift", "cast", "unicode", "same", _names("DOUBLE PRECISION", "FLOAT8"), _names("VARCHAR(MAX)"), strict_floats=True),
+        Rules("snowflake", "exponent", "exact", "upper", _names("DOUBLE", "DOUBLE PRECISION", "FLOAT", "FLOAT8"), _names("VARCHAR", "TEXT", "STRING"), colon_casts=True),
+        Rules("redshift", "cast", "unicode", "same", _names("DOUBLE PRECISION", "FLOAT8"), _names("VARCHAR(MAX)"), strict_floats=True, colon_casts=True),
         Rules("oracle", "exponent", "exact", "upper", _names("DOUBLE PRECISION"), _names("CLOB")),
         Rules("mysql", "exponent", "unicode", "same", _names("DOUBLE"), _names("CHAR")),
     )

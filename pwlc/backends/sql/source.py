@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pwlc.backends.sql.dialects import Expr, sqlglot_exp
+from pwlc.backends.sql.dialects import Expr, rules, sqlglot_exp
 from pwlc.backends.sql.header import read_header
 from pwlc.backends.sql.printer import DEFAULT_DIALECT
 from pwlc.errors import ParseError, Span, UnsupportedError
@@ -169,8 +169,9 @@ class Source:
         return offset
 
     def check_tokens(self) -> None:
-        """Refuse nesting deeper than MAX_DEPTH, and a number with `_` in it (sqlglot drops
-        the `_`, but SQLite before 3.46 and Spark do not read `1_000` as a number)."""
+        """Refuse nesting deeper than MAX_DEPTH, a number with `_` in it (sqlglot drops the
+        `_`, but SQLite before 3.46 and Spark do not read `1_000` as a number), and a `::`
+        cast where the engine has none."""
         from sqlglot.tokens import TokenType
 
         opening, closing = {TokenType.L_PAREN, TokenType.CASE}, {TokenType.R_PAREN, TokenType.END}
@@ -178,6 +179,8 @@ class Source:
         for token in self.tokens:
             if token.token_type == TokenType.NUMBER and "_" in self.text[token.start : token.end + 1]:
                 raise self.fail("engines disagree on `_` in a number (SQLite before 3.46 refuses it): write the number without it", token.start)
+            if token.token_type == TokenType.DCOLON and not rules(self.dialect).colon_casts:
+                raise self.fail(f"{self.dialect} has no `x::type` cast (sqlglot reads one, the engine does not): write CAST(x AS type)", token.start)
             if token.token_type in opening:
                 depth += 1
                 if depth > MAX_DEPTH:
