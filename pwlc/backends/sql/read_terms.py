@@ -72,6 +72,7 @@ class TermReader:
 
     def term(self, node: Expr, kinds: Mapping[str, str]) -> Term:
         exp = sqlglot_exp()
+        _check_constructs(node)
         value = self.number(node)
         if value is not None:
             return Constant(value, span=self.span(node))
@@ -314,6 +315,31 @@ class TermReader:
             if found is not None:
                 out[cell.lower] = found
         return tuple(out)
+
+
+_CONSTRUCTS = (
+    "Add Sub Mul Div Neg Paren Literal Null Column Identifier Case If Is Not And Or In"
+    " LT LTE GT GTE EQ NEQ Ln Exp Cast TryCast DataType DataTypeParam Var Array Anonymous"
+).split()
+
+
+def _check_constructs(node: Expr) -> None:
+    """Refuse, at it, the first construct no term pwlc prints holds (a function, a
+    subquery...): no candidate could match it, and the caret belongs there."""
+    exp = sqlglot_exp()
+    allowed = {getattr(exp, name) for name in _CONSTRUCTS}
+    for sub in node.walk(bfs=False):
+        if type(sub) in allowed and not (isinstance(sub, exp.Anonymous) and sub.name.upper() != LIST_EXTRACT):
+            continue
+        if isinstance(sub, (exp.Subquery, exp.Select)):
+            name = "a subquery"
+        else:
+            name = f"{sub.sql_name() if not isinstance(sub, exp.Anonymous) else sub.name}(...)" if isinstance(sub, exp.Func) else sub.key.upper()
+        raise Refusal(
+            f"pwlc does not read {name} in a term: a term is a number, or a CASE of comparisons, numbers and"
+            " pwlc's arithmetic (+ - * /, LN, EXP); write the number it computes instead",
+            sub,
+        )
 
 
 def matrix_parts(node: Expr | None) -> tuple[Expr, Expr, Expr] | None:

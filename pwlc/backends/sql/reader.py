@@ -301,7 +301,8 @@ class _Reader(Source):
         (last step only) an extra. Returns whether the step has computed its score."""
         scores = source.scores()
         if final and scores:
-            link = self.link(value, name, scores[-1], source)
+            alias = projection.args.get("alias") if isinstance(projection, sqlglot_exp().Alias) else None
+            link = self.link(value, name, scores[-1], source, alias or value)
             if link is not None:
                 out.add(_Column(name, "prediction", projection, link=link, of=scores[-1]), projection)
                 return computed
@@ -335,7 +336,7 @@ class _Reader(Source):
             )
         return _Column(name, "input", cast, Input(name, kind, span=self.span(cast)))  # type: ignore[arg-type]
 
-    def link(self, value: Expr, name: str, score: _Column, source: _Scope) -> str | None:
+    def link(self, value: Expr, name: str, score: _Column, source: _Scope, alias: Expr) -> str | None:
         """The link `value` applies to `score`, as pwlc prints it or without the guarded
         ends; None when it is not a link. A column named like pwlc's link column must be
         one exactly: it is refused where it differs."""
@@ -348,7 +349,7 @@ class _Reader(Source):
             if reserved:
                 raise Refusal(f"the link column must apply the link to the score {score.name!r} alone", value)
             return None
-        original, value = value, value.copy()
+        value = value.copy()
         for column in value.find_all(exp.Column):
             column.set("this", exp.Identifier(this=score.name, quoted=True))
         best = None
@@ -357,7 +358,7 @@ class _Reader(Source):
                 found = mismatch(value, link_expression(link, score.name, Printing(self.dialect), guarded), self.dialect)
                 if found is None:
                     if name != PREDICTION_COLUMNS[link]:
-                        raise Refusal(f"pwlc names the link column {PREDICTION_COLUMNS[link]!r}: rename it outside the query", original)
+                        raise Refusal(f"pwlc names the link column {PREDICTION_COLUMNS[link]!r}: rename it outside the query", alias)
                     return link
                 best = best or found
         if reserved and best is not None:
