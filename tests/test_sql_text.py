@@ -5,6 +5,7 @@ descriptions and models without terms come back exactly, in every dialect.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 
@@ -20,6 +21,7 @@ from pwlc.semantics import evaluate
 from pwlc.testing import edge_grid, mismatches
 from tests import engines
 from tests.conftest import require_engine
+from tests.sql_support import same
 
 DIALECTS = ["duckdb", "sqlite", "postgres", "spark", "bigquery", "snowflake", "mysql", "tsql", "trino", "redshift", "databricks", "oracle"]
 # Characters that end a line or a comment somewhere, quotes of every dialect, escapes.
@@ -146,6 +148,29 @@ def test_nul_is_refused_where_the_engine_refuses_it(dialect: str) -> None:
     model = verify(Model((Input("a\x00b"),), (Curve("a\x00b", (0.0, 1.0), (0.0, 1.0)),)))
     with pytest.raises(UnsupportedError, match="NUL"):
         sql.emit(model, dialect)
+
+
+@pytest.mark.parametrize(
+    ("name", "refused_by", "message"),
+    [
+        ("", ["duckdb", "postgres", "spark", "snowflake"], "no empty quoted name"),
+        ("TRUE", ["sqlite"], 'SQLite reads a column "TRUE" or "FALSE" as a boolean'),
+        ("a.b", ["bigquery"], "BigQuery reads a `.` in a quoted name as a path"),
+    ],
+    ids=["empty", "true", "dot"],
+)
+def test_names_an_engine_cannot_hold_are_refused_for_it_and_run_elsewhere(name: str, refused_by: list[str], message: str) -> None:
+    """The README's list of names refused per dialect: each refused with its reason where
+    the engine cannot hold it, and scored like the evaluator where it can (SQLite, DuckDB)."""
+    model = verify(Model((Input(name),), (Curve(name, (0.0, 1.0), (0.0, 1.0)),)))
+    for dialect in refused_by:
+        with pytest.raises(UnsupportedError, match=re.escape(message)):
+            sql.emit(model, dialect)
+    for engine in ("sqlite", "duckdb"):
+        if engine in refused_by or engines.unavailable(engine) is not None:
+            continue
+        columns = edge_grid(model)
+        assert same(engines.run_sql(model, columns, engine), evaluate(model, columns, output="score")).all()
 
 
 def _run(engine: str, text: str, table: str, key: str, model: Model, columns: engines.Columns) -> np.ndarray:
