@@ -273,8 +273,9 @@ def test_group_edge_beyond_its_group_is_refused(tmp_path: Path) -> None:
     path.write_text(bad)
     with pytest.raises(pwlc.PwlcError) as caught:
         pwlc.read(path)
-    assert "edges must be strictly increasing (32.0 then 28.5)" in str(caught.value)
-    assert str(caught.value).startswith(f"{path}:{bad.splitlines().index('    + CASE') + 1}:7:")  # the step's CASE
+    assert "must increase from branch to branch: 32.0 then 28.5" in str(caught.value)
+    line = next(i for i, text in enumerate(bad.splitlines(), 1) if '"age" < 32.0e0' in text)
+    assert str(caught.value).startswith(f"{path}:{line}:")  # the edited branch
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -233,9 +233,10 @@ def test_transpiled_to_another_dialect_is_read_as_that_dialect_runs_it() -> None
         ("EXP(-\"score\")", "EXP(\"score\")", 'EXP("score")', "does not read as the logistic link"),
         ("THEN 0.61e0", "THEN 0.6_1e0", "0.6_1e0", "`_` in a number"),
         ("THEN 0.61e0", "THEN ROUND(0.61e0, 3)", "ROUND", "pwlc does not read ROUND(...) in a term"),
+        ('WHEN "age" < 25.0e0 THEN', 'WHEN "age" < 50.0e0 THEN', '"age" < 46.0e0', "must increase from branch to branch: 50.0 then 46.0"),
         ("THEN 0.61e0", "THEN COALESCE(\"age\", 0.61e0)", "COALESCE", "pwlc does not read COALESCE(...) in a term"),
     ],
-    ids=["lte", "unterminated", "unterminated-2", "knot-once", "condition", "unknown-column", "link", "underscore", "function", "coalesce"],
+    ids=["lte", "unterminated", "unterminated-2", "knot-once", "condition", "unknown-column", "link", "underscore", "function", "knot-past-the-next", "coalesce"],
 )
 def test_refusals_point_at_the_edit(before: str, after: str, where: str, message: str) -> None:
     text = emitted()

@@ -193,6 +193,7 @@ class TermReader:
             if bound is None:
                 raise Refusal(f'expected a comparison of "{feature}" with a number here', condition)
             bounds.append(bound)
+        _check_increasing(feature, bounds, conditions)
         candidates: list[Term] = []
         if values and values[0] is not None and (len(values) == 1 or any(v is None for v in values[1:])):
             ys = [values[0]] + [leftmost_number(v, self.dialect) for _, v in branches[2:]] + ([last] if len(bounds) > 1 else [])
@@ -296,6 +297,7 @@ class TermReader:
         bounds = [self.number(c.expression) if isinstance(c, (exp.LT, exp.LTE)) else None for c in conditions]
         if None in bounds:
             return []
+        _check_increasing(feature, bounds, conditions)  # type: ignore[arg-type]
         found: list[Axis] = [StepAxis(feature, tuple(bounds), side) for side in ("upper", "lower")]  # type: ignore[arg-type,misc]
         if bounds:
             found.append(KnotAxis(feature, tuple(bounds)))  # type: ignore[arg-type]
@@ -315,6 +317,21 @@ class TermReader:
             if found is not None:
                 out[cell.lower] = found
         return tuple(out)
+
+
+def _check_increasing(feature: str, bounds: list[float], conditions: list[Expr]) -> None:
+    """Refuse, at a branch, edges or knots that do not go up (verify would, at the term): at
+    the later of two out of order, unless only leaving out the earlier puts them in order."""
+    for i in range(1, len(bounds)):
+        if bounds[i] > bounds[i - 1]:
+            continue
+        earlier_fits = i + 1 < len(bounds) and not bounds[i + 1] > bounds[i - 1] and (i < 2 or bounds[i] > bounds[i - 2])
+        at = i - 1 if earlier_fits else i
+        raise Refusal(
+            f"the edges (knots) of {feature!r} must increase from branch to branch: {bounds[i - 1]!r} then {bounds[i]!r}."
+            " Keep them in order; to remove one, delete its branch",
+            conditions[at],
+        )
 
 
 _CONSTRUCTS = (
