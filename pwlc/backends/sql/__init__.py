@@ -3,7 +3,7 @@ dialect sqlglot knows comes for free; and the reader, which parses SQL with sqlg
 reads it back as the engine runs it, or refuses it at the construct it cannot read.
 
 - `dialects.py`: what each dialect makes of pwlc's text (double literals, names, types);
-- `terms.py`: one term (a number or a CASE) and the link, as sqlglot expressions;
+- `terms.py`: one term (a number, a CASE; DuckDB's grid matrix) and the link, as sqlglot expressions;
 - `guards.py`: where PostgreSQL would stop a query, and the guards that keep it going;
 - `header.py`: the `--` lines on top (description, dialect), escaped so text stays in them;
 - `printer.py`: the query around the terms (`emit`);
