@@ -240,21 +240,23 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _refuse_to_drop_comments(text: str, formatted: str, path: Path, target: str) -> None:
     """The IR keeps no comments, so re-printing would lose a person's notes: say where."""
-    from pwlc.backends.python import RUNTIME_MARKER
     from pwlc.errors import Span
     from pwlc.grammar import parser
 
-    grammar = {"pwl": "pwl.lark", "python": "python.lark"}.get(target)
-    if grammar is None:
+    if target == "python":
+        from pwlc.backends.python import comments
+
+        found = comments(text, str(path))  # those above the runtime, which fmt rewrites
+    elif target == "pwl":
+        found = [(t.line or 1, t.column or 1, str(t)) for t in parser("pwl.lark").lex(text, dont_ignore=True) if t.type.endswith("COMMENT")]
+    else:
         return
-    marker = text.find(RUNTIME_MARKER) if target == "python" else -1
-    source = text if marker < 0 else text[:marker]
-    kept = set(formatted.splitlines())
-    for token in parser(grammar).lex(source, dont_ignore=True):
-        if token.type.endswith("COMMENT") and str(token).rstrip() not in {line.strip() for line in kept}:
+    kept = {line.strip() for line in formatted.splitlines()}
+    for line, column, comment in found:
+        if comment.rstrip() not in kept:
             raise PwlcError(
                 "fmt would drop this comment (a model keeps no comments); put the note in the model's doc string",
-                Span.of_line(text, str(path), token.line or 1, token.column or 1),
+                Span.of_line(text, str(path), line, column),
             )
 
 

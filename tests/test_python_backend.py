@@ -136,9 +136,11 @@ def test_edit_added_constant_term_and_trailing_commas(recidivism: tuple[pwlc.Mod
     assert result.terms[2:] == model.terms[1:]
 
 
-def test_edit_of_the_runtime_is_not_read(recidivism: tuple[pwlc.Model, str]) -> None:
-    model, text = recidivism
-    assert pwlc.read(text + "\nthis is not python at all ((\n", format="python") == model
+def test_an_edit_of_the_runtime_is_refused_where_it_is(recidivism: tuple[pwlc.Model, str]) -> None:
+    _, text = recidivism
+    message = error_of(text + "\nthis is not python at all ((\n")
+    assert "the runtime below the marker was edited" in message and "pwlc fmt FILE.py" in message
+    assert message.startswith(f"<string>:{text.count(chr(10)) + 2}:")
 
 
 # --- mistakes -----------------------------------------------------------------------
@@ -165,12 +167,13 @@ def test_error_points_at_the_mistake_with_a_caret(recidivism: tuple[pwlc.Model, 
     [
         (("(25, 0.2)", "(17, 0.2)"), "knot positions must be strictly increasing"),
         (("fx=\"log1p\"", "fx=\"sqrt\""), "fx must be one of"),
-        (("curve(age,", "curve(agee,"), "must read one of the parameters"),
-        (("curve(age,", "spline(age,"), "expected a number or a call of curve, step, table or grid"),
+        (("curve(age,", "curve(agee,"), "reads one of the inputs, the parameters of this function"),
+        (("curve(age,", "spline(age,"), "pwlc's terms are calls of curve, step, table, grid; spline() is none of them"),
         (("default=0)", "default=0, colour=1)"), "has no argument 'colour'"),
         (("\"Male\": 0.05", "\"Male\": 0.05, \"Male\": 1"), "appears twice"),
-        (("(18, 0.61)", "(18, 1e999)"), "too large for a double"),
-        (("-0.35", "- curve(age, [(0, 1)])"), "cannot be subtracted"),
+        (("(18, 0.61)", "(18, 1e999)"), "this is inf in Python; pwlc needs a finite number"),
+        (("-0.35", "- curve(age, [(0, 1)])"), "a term cannot be negated"),
+        (("(70, -0.6)])", "(70, -0.6)])\n        - curve(age, [(0, 1)])"), "cannot be subtracted"),
     ],
 )
 def test_invalid_edits_get_one_positioned_message(recidivism: tuple[pwlc.Model, str], edit: tuple[str, str], says: str) -> None:

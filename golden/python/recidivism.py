@@ -37,7 +37,7 @@ def probability(
     return logistic(score(age, priors_count, length_of_stay, sex, c_charge_degree))
 
 
-# --- pwlc runtime: how the terms above are computed (not read back by pwlc) ---
+# --- pwlc runtime: checked, not read; if deleted, `pwlc fmt FILE.py` rewrites it ---
 
 _TRANSFORMS = {
     "identity": lambda v: v,
@@ -72,7 +72,16 @@ def curve(x, knots, fx="identity", missing=None):
     f = _TRANSFORMS[fx]
     for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
         if x < x1:
-            return y0 + (y1 - y0) * ((f(x) - f(x0)) / (f(x1) - f(x0)))
+            return y0 + (y1 - y0) * _divide(f(x) - f(x0), f(x1) - f(x0))
+
+
+def _divide(a, b):
+    """a / b as IEEE 754 (and numpy) divides: where b is 0, nan or an infinity, not an error."""
+    if b:
+        return a / b
+    if a != a or not a:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
 def _curve_batch(x, knots, fx, missing):
@@ -96,14 +105,23 @@ def _curve_batch(x, knots, fx, missing):
 
 
 def _category(x):
-    """Categories are strings; 3 and 3.0 name category "3"; None and NaN are missing."""
+    """Categories are strings: a bool (numpy's too) is "True"/"False", 3 and 3.0 are "3",
+    other floats their repr, anything else str(x); None, NaN and pandas.NA are missing.
+    """
     if x is None or isinstance(x, str):
         return x
-    if isinstance(x, bool):
-        return str(x)
-    if x != x:
+    kind = getattr(getattr(x, "dtype", None), "kind", "")  # numpy scalars
+    if isinstance(x, bool) or kind == "b":
+        return str(bool(x))
+    if isinstance(x, int) or kind in ("i", "u"):
+        return str(int(x))
+    if isinstance(x, float) or kind == "f":
+        if x != x:
+            return None
+        return str(int(x)) if x.is_integer() else repr(float(x))
+    if type(x).__name__ == "NAType":
         return None
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
+    return str(x)
 
 
 def _distinct(x):

@@ -37,7 +37,7 @@ def prediction(
     return exp(expected_count(dose, balance, delta, flat, unused))
 
 
-# --- pwlc runtime: how the terms above are computed (not read back by pwlc) ---
+# --- pwlc runtime: checked, not read; if deleted, `pwlc fmt FILE.py` rewrites it ---
 
 _TRANSFORMS = {
     "identity": lambda v: v,
@@ -72,7 +72,16 @@ def curve(x, knots, fx="identity", missing=None):
     f = _TRANSFORMS[fx]
     for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
         if x < x1:
-            return y0 + (y1 - y0) * ((f(x) - f(x0)) / (f(x1) - f(x0)))
+            return y0 + (y1 - y0) * _divide(f(x) - f(x0), f(x1) - f(x0))
+
+
+def _divide(a, b):
+    """a / b as IEEE 754 (and numpy) divides: where b is 0, nan or an infinity, not an error."""
+    if b:
+        return a / b
+    if a != a or not a:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
 def _curve_batch(x, knots, fx, missing):

@@ -1,9 +1,11 @@
 """The functions emitted Python modules call: copied, as source, into every emitted file.
 
-The Python backend copies only the functions a model uses (with what they need), so
-emitted code runs with nothing but the standard library; numpy is imported only when a
-term is given arrays (a batch). Each function mirrors a rule of `pwlc.semantics`, which
-the tests check it against, row by row and on batches.
+The Python backend copies the top-level definitions a model uses (with those they call,
+found in this file's own syntax tree), so emitted code runs with nothing but the standard
+library; numpy is imported only when a term is given arrays (a batch). Each function
+mirrors a rule of `pwlc.semantics`, which the tests check it against, row by row and on
+batches. The reader checks that the copy in an edited file is still exactly this code.
+Its signatures (parameters, defaults) are what the reader binds a call's arguments to.
 """
 
 # ruff: noqa: E731  (the transforms read best as a table of lambdas)
@@ -39,7 +41,16 @@ def curve(x, knots, fx="identity", missing=None):
     f = _TRANSFORMS[fx]
     for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
         if x < x1:
-            return y0 + (y1 - y0) * ((f(x) - f(x0)) / (f(x1) - f(x0)))
+            return y0 + (y1 - y0) * _divide(f(x) - f(x0), f(x1) - f(x0))
+
+
+def _divide(a, b):
+    """a / b as IEEE 754 (and numpy) divides: where b is 0, nan or an infinity, not an error."""
+    if b:
+        return a / b
+    if a != a or not a:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
 def _curve_batch(x, knots, fx, missing):
@@ -77,21 +88,34 @@ def step(x, first, steps, at_edge="upper", missing=None):
         return out
     if x is None or x != x:
         return _when_missing(missing)
-    # How many edges lie below x, by binary search: (x, inf) sorts after every (edge, value)
-    # with edge == x, so those count as below ("upper"); (x, -inf) sorts before them.
-    below = bisect.bisect_left(steps, (x, math.inf if at_edge == "upper" else -math.inf))
+    # How many edges lie below x, by binary search on the edges: an edge equal to x counts
+    # as below it when at_edge="upper" (bisect_right) and as above it otherwise.
+    search = bisect.bisect_right if at_edge == "upper" else bisect.bisect_left
+    below = search(steps, x, key=_edge)
     return first if below == 0 else steps[below - 1][1]
 
 
+def _edge(step):
+    return step[0]
+
+
 def _category(x):
-    """Categories are strings; 3 and 3.0 name category "3"; None and NaN are missing."""
+    """Categories are strings: a bool (numpy's too) is "True"/"False", 3 and 3.0 are "3",
+    other floats their repr, anything else str(x); None, NaN and pandas.NA are missing."""
     if x is None or isinstance(x, str):
         return x
-    if isinstance(x, bool):
-        return str(x)
-    if x != x:
+    kind = getattr(getattr(x, "dtype", None), "kind", "")  # numpy scalars
+    if isinstance(x, bool) or kind == "b":
+        return str(bool(x))
+    if isinstance(x, int) or kind in ("i", "u"):
+        return str(int(x))
+    if isinstance(x, float) or kind == "f":
+        if x != x:
+            return None
+        return str(int(x)) if x.is_integer() else repr(float(x))
+    if type(x).__name__ == "NAType":
         return None
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
+    return str(x)
 
 
 def _distinct(x):
