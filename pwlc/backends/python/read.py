@@ -46,6 +46,7 @@ from pwlc.ir import Input, Model, Term
 
 # PEP 263: a coding declaration in the first two lines changes how Python decodes the file.
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.ASCII)
+_BLANK = re.compile(r"^[ \t\f]*(?:#|$)")
 _REGENERATE = "delete everything from the `# --- pwlc runtime` line to the end and run `pwlc fmt FILE.py` to write it again"
 
 
@@ -78,6 +79,8 @@ def python_text(text: str, filename: str) -> str:
         found = _CODING.match(line)
         if found and found.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
             raise ParseError(f"Python would decode this file as {found.group(1)}, pwlc reads UTF-8: remove the coding line", Span(filename, number, 1, line))
+        if not _BLANK.match(line):
+            break  # Python looks for the declaration on line 2 only after a blank or comment line
     return text
 
 
@@ -172,7 +175,7 @@ class _Reader:
         if len(scoring) > 1:
             raise self.fail("a second scoring function: pwlc reads one model a file (and one function of terms)", scoring[1].name)
         if len(links) > 1:
-            raise self.fail("a second link function: a model has one link (logistic or exp)", links[1].name)
+            raise self.fail("a second link function: a model has one link (logistic or exp); remove one", links[1].name)
         for function in functions:
             problem = function_name_problem(function.name.id, link=function in links)
             if problem is not None:
@@ -187,7 +190,7 @@ class _Reader:
         for parameter in function.parameters:
             name = parameter.name
             if name in seen:
-                raise self.fail(f"parameter `{name}` appears twice (Python refuses the function)", parameter)
+                raise self.fail(f"parameter `{name}` appears twice (Python refuses the function): remove one", parameter)
             if name in body_names() or name == function.name.id or name == "__debug__":
                 raise self.fail(f"a parameter named `{name}` would hide what the function calls by that name; rename the parameter", parameter)
             if not name.isascii():
@@ -206,7 +209,9 @@ class _Reader:
         """"numeric" for float (or int), "categorical" for str, either `| None` or Optional."""
         kinds = {"float": "numeric", "int": "numeric", "str": "categorical"}
         node = annotation
-        if isinstance(node, Subscript) and isinstance(node.value, Name) and node.value.id in self.typing:
+        if isinstance(node, Subscript) and isinstance(node.value, Name) and node.value.id in TYPING_NAMES:
+            if node.value.id not in self.typing:
+                raise self.fail(f"`{node.value.id}` is not defined in this file: add `from typing import {node.value.id}` at the top", node)
             node = node.index
         elif isinstance(node, Chain) and all(op == "|" for op, _, _ in node.rest):
             named = [n for n in [node.first, *(item for _, item, _ in node.rest)] if not (isinstance(n, Name) and n.id == "None")]
@@ -215,31 +220,32 @@ class _Reader:
             return "numeric"
         if isinstance(node, Name) and node.id in kinds:
             return kinds[node.id]
-        raise self.fail(f"{what} is annotated `float` (a number) or `str` (a category), or either `| None` (`Optional[...]` with `from typing import Optional`)", annotation or node)
+        raise self.fail(f"annotate {what} `float` (a number) or `str` (a category), either maybe `| None` (or `Optional[...]`)", annotation or node)
 
     def sum(self, function: Function, reader: TermReader) -> list[Term]:
         """The terms of the returned sum. A sum in stages (`total = (...)`, `total =
         (total + ...)`, ..., `return (total + ...)`) goes on from the total so far."""
-        total: str | None = None
+        total: Name | None = None
         terms: list[Term] = []
         steps: list[tuple[Name | None, Expr]] = [(a.target, a.value) for a in function.assigns] + [(None, function.result)]
         for target, expression in steps:
             summands = reader.summands(expression)
             if total is not None:
                 first = summands[0][1]
-                if not (isinstance(first, Name) and first.id == total):
-                    raise self.fail(f"this sum must start from `{total}`, the total so far (Python adds in order)", first)
+                if not (isinstance(first, Name) and first.id == total.id):
+                    raise self.fail(
+                        f"`{total.id}` is set here, but the next sum does not start from it (Python would drop it): start that sum with `{total.id} + ...`, or remove this line",
+                        total,
+                    )
                 summands = summands[1:]
             elif _is_empty_sum(expression) and target is None:
                 return []
             for sign, node in summands:
                 terms.append(reader.term(sign, node))
             if target is not None:
-                if total is not None and target.id != total:
-                    raise self.fail(f"expected `{total} = ...`: a sum in stages keeps one total", target)
                 if target.id in reader.inputs or target.id in body_names() or target.id == function.name.id:
                     raise self.fail(f"`{target.id}` has a meaning here already: the total needs a name of its own", target)
-                total = target.id
+                total = target
         return terms
 
     # -- the link function --
@@ -271,8 +277,10 @@ class _Reader:
             raise self.fail(f"`{scoring.name.id}` takes {len(names)} inputs; this argument is extra", call.args[len(names)])
         bound: dict[str, Node] = dict(zip(names, call.args))
         for keyword in call.keywords:
-            if keyword.name not in names or keyword.name in bound:
-                raise self.fail(f"`{scoring.name.id}` {'has no parameter' if keyword.name not in names else 'gets twice the parameter'} {keyword.name!r}", keyword)
+            if keyword.name not in names:
+                raise self.fail(f"`{scoring.name.id}` has no parameter {keyword.name!r}: pass it its own inputs ({', '.join(names)})", keyword)
+            if keyword.name in bound:
+                raise self.fail(f"`{scoring.name.id}` gets {keyword.name!r} twice (Python refuses the call): pass each input once", keyword)
             bound[keyword.name] = keyword.value
         for name in names:
             if name not in bound:

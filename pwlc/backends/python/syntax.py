@@ -22,7 +22,6 @@ import ast
 import keyword
 import tokenize
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pwlc.backends.python.names import RUNTIME_MARKER, RUNTIME_MARKER_LINE
@@ -35,6 +34,8 @@ from pwlc.errors import ParseError
 # (about ten Python frames a level) stays far from Python's recursion limit.
 MAX_DEPTH = 50
 MAX_CHAIN = 1000
+# The binary operators read, by how tightly they bind (Python's order).
+_PRECEDENCE = {"|": 0, "+": 1, "-": 1, "*": 2, "/": 2}
 
 _ADVICE = {
     "if": "pwlc reads one sum of terms: write a condition as a step() or table() term",
@@ -203,7 +204,7 @@ class _Parser:
         opened = self.tokens.open_bracket()
         if opened is not None and token.start[1] == 0 and token.start[0] > opened[0]:
             # a statement's start inside brackets: Python says the bracket is not closed
-            return self.tokens.error("this bracket is never closed", *opened)
+            return self.tokens.error("this bracket is never closed: close it", *opened)
         if token.type == tokenize.NEWLINE or token.type == tokenize.ENDMARKER:
             return self.fail(f"the line ends here; expected {expected}", token)
         if token.type in (tokenize.INDENT, tokenize.DEDENT):
@@ -215,17 +216,18 @@ class _Parser:
         return self.fail(f"unexpected {written}; expected {expected}", token)
 
     def at(self, *strings: str) -> bool:
-        token = self.tokens.peek()
-        return token.type in (tokenize.OP, tokenize.NAME) and token.string in strings
+        """Whether the next token is one of these operators or names (a string or number
+        token's text never equals one)."""
+        return self.tokens.next.string in strings
 
     def expect(self, string: str) -> tokenize.TokenInfo:
         if not self.at(string):
-            raise self.unexpected(self.tokens.peek(), repr(string))
+            raise self.unexpected(self.tokens.next, repr(string))
         return self.tokens.take()
 
     def expect_type(self, kind: int, expected: str) -> tokenize.TokenInfo:
-        if self.tokens.peek().type != kind:
-            raise self.unexpected(self.tokens.peek(), expected)
+        if self.tokens.next.type != kind:
+            raise self.unexpected(self.tokens.next, expected)
         return self.tokens.take()
 
     def name(self) -> Name:
@@ -248,7 +250,7 @@ class _Parser:
         docstring = None
         statements: list[Import | Assign | Function] = []
         while True:
-            token = self.tokens.peek()
+            token = self.tokens.next
             marker = self.runtime_marker(self.end, token)
             if marker is not None:
                 return Module(docstring, statements, marker, self.comments_before(marker))
@@ -337,29 +339,29 @@ class _Parser:
         return ".".join(parts)
 
     def imported_name(self) -> Name:
-        token = self.tokens.peek()
+        token = self.tokens.next
         name = Name(token.start[0], token.start[1] + 1, self.dotted())
         if self.at("as"):
-            raise self.fail("pwlc reads imports without `as`: the runtime needs the modules under their own names", self.tokens.peek())
+            raise self.fail("pwlc reads imports without `as`: the runtime needs the modules under their own names", self.tokens.next)
         return name
 
     def function(self) -> Function:
         start = self.tokens.take()
-        if self.tokens.peek().string in definitions():
-            raise self.unmarked_runtime(start, self.tokens.peek().string)
+        if self.tokens.next.string in definitions():
+            raise self.unmarked_runtime(start, self.tokens.next.string)
         name = self.name()
         self.expect("(")
         parameters: list[Parameter] = []
         while not self.at(")"):
             if self.at("*", "**", "/"):
-                raise self.fail("pwlc reads plain parameters only, one per input (no *, ** or /)", self.tokens.peek())
+                raise self.fail("pwlc reads plain parameters only, one per input (no *, ** or /)", self.tokens.next)
             parameter = self.name()
             annotation = None
             if self.at(":"):
                 self.tokens.take()
                 annotation = self.expression()
             if self.at("="):
-                raise self.fail("an input has no default value in pwlc: remove `= ...` (every call passes every input)", self.tokens.peek())
+                raise self.fail("an input has no default value in pwlc: remove `= ...` (every call passes every input)", self.tokens.next)
             parameters.append(Parameter(parameter.line, parameter.column, parameter.id, annotation))
             if not self.at(")"):
                 self.expect(",")
@@ -369,7 +371,7 @@ class _Parser:
             self.tokens.take()
             returns = self.expression()
         self.expect(":")
-        indented = self.tokens.peek().type == tokenize.NEWLINE
+        indented = self.tokens.next.type == tokenize.NEWLINE
         if indented:
             self.tokens.take()
             self.expect_type(tokenize.INDENT, "the indented body of the function")
@@ -380,7 +382,7 @@ class _Parser:
         docstring = None
         assigns: list[Assign] = []
         while True:
-            token = self.tokens.peek()
+            token = self.tokens.next
             if token.type == tokenize.DEDENT:
                 raise self.tokens.error(f"`{function.id}` ends without returning the sum of its terms", function.line, function.column)
             if indented:
@@ -395,7 +397,7 @@ class _Parser:
             elif token.type == tokenize.NAME and not keyword.iskeyword(token.string):
                 target = self.name()
                 if not self.at("="):
-                    raise self.unexpected(self.tokens.peek(), "'=' (pwlc reads `total = ...` and `return ...` in a function)")
+                    raise self.unexpected(self.tokens.next, "'=' (pwlc reads `total = ...` and `return ...` in a function)")
                 self.tokens.take()
                 value = self.expression()
                 self.end_of_statement()
@@ -403,9 +405,9 @@ class _Parser:
             else:
                 raise self.unexpected(token, "`return` and the sum of the terms")
             if not indented:
-                raise self.unexpected(self.tokens.peek(), "`return` on the same line")
+                raise self.unexpected(self.tokens.next, "`return` on the same line")
         if indented:
-            after = self.tokens.peek()
+            after = self.tokens.next
             if after.type != tokenize.DEDENT:
                 raise self.unexpected(after, "the end of the function (nothing after its `return` is run)")
             self.tokens.take()
@@ -413,26 +415,28 @@ class _Parser:
 
     # -- expressions --
 
-    def expression(self) -> Expr:
-        return self.chain(("|",), self.sum)
-
-    def sum(self) -> Expr:
-        return self.chain(("+", "-"), self.product)
-
-    def product(self) -> Expr:
-        return self.chain(("*", "/"), self.unary)
-
-    def chain(self, operators: tuple[str, ...], operand: Callable[[], Expr]) -> Expr:
-        first = operand()
-        rest: list[tuple[str, Expr, Node]] = []
-        while self.tokens.peek().type == tokenize.OP and self.tokens.peek().string in operators:
-            token = self.tokens.take()
-            if len(rest) >= MAX_CHAIN:
-                raise self.fail(f"more than {MAX_CHAIN} operations in one expression (Python may not compile it): add up in stages, `total = total + ...`", token)
-            rest.append((token.string, operand(), Node(token.start[0], token.start[1] + 1)))
-        return Chain(first.line, first.column, first, rest) if rest else first
+    def expression(self, level: int = 0) -> Expr:
+        """An expression of binary operators binding as tight as `level` or tighter (0:
+        `|`, 1: `+ -`, 2: `* /`), by precedence climbing; each run of operators of one
+        precedence is one flat `Chain`, evaluated left to right as Python does."""
+        left = self.unary()
+        while True:
+            token = self.tokens.next
+            found = _PRECEDENCE.get(token.string) if token.type == tokenize.OP else None
+            if found is None or found < level:
+                return left
+            rest: list[tuple[str, Expr, Node]] = []
+            while token.type == tokenize.OP and _PRECEDENCE.get(token.string) == found:
+                self.tokens.take()
+                if len(rest) >= MAX_CHAIN:
+                    raise self.fail(f"more than {MAX_CHAIN} operations in one expression (Python may not compile it): add up in stages, `total = total + ...`", token)
+                rest.append((token.string, self.expression(found + 1), Node(token.start[0], token.start[1] + 1)))
+                token = self.tokens.next
+            left = Chain(left.line, left.column, left, rest)
 
     def unary(self) -> Expr:
+        if self.tokens.next.type == tokenize.NUMBER:  # the common case, quickly
+            return self.primary()
         signs: list[tokenize.TokenInfo] = []
         while self.at("+", "-", "~"):
             token = self.tokens.take()
@@ -450,12 +454,11 @@ class _Parser:
         value = self.atom()
         while self.at("(", "[", "."):
             token = self.tokens.take()
-            line, column = token.start[0], token.start[1] + 1
             if token.string == ".":
-                value = Attribute(line, column, value, self.name().id)
+                value = Attribute(value.line, value.column, value, self.name().id)
             elif token.string == "[":
                 self.enter(token)
-                value = Subscript(line, column, value, self.expression())
+                value = Subscript(value.line, value.column, value, self.expression())
                 self.expect("]")
                 self.depth -= 1
             else:
@@ -469,13 +472,13 @@ class _Parser:
         args: list[Expr] = []
         keywords: list[Keyword] = []
         while not self.at(")"):
-            token = self.tokens.peek()
+            token = self.tokens.next
             if self.at("*", "**"):
                 raise self.fail("pwlc reads arguments written out, not unpacked with * or **", token)
             value = self.expression()
             if self.at("="):
                 if not (isinstance(value, Name) and (value.line, value.column) == (token.start[0], token.start[1] + 1)):
-                    raise self.fail("Python reads `name=` only after a bare name", self.tokens.peek())
+                    raise self.fail("Python reads `name=` only after a bare name", self.tokens.next)
                 self.tokens.take()
                 keywords.append(Keyword(value.line, value.column, value.id, self.expression()))
             elif keywords:
@@ -488,13 +491,13 @@ class _Parser:
         return args, keywords
 
     def expect_separator(self, closing: str) -> None:
-        token = self.tokens.peek()
-        if token.type == tokenize.NAME and token.string in ("for", "if", "async"):
+        token = self.tokens.next
+        if token.type == tokenize.NAME and token.string in ("for", "async"):
             raise self.fail("pwlc does not read comprehensions: write the items out", token)
         self.expect(",")
 
     def atom(self) -> Expr:
-        token = self.tokens.peek()
+        token = self.tokens.next
         line, column = token.start[0], token.start[1] + 1
         if token.type == tokenize.NUMBER:
             self.tokens.take()
@@ -519,11 +522,11 @@ class _Parser:
         trailing_comma = False
         while not self.at(closing):
             if opening.string == "{" and self.at("**"):
-                raise self.fail("pwlc reads dict entries written out, not unpacked with **", self.tokens.peek())
+                raise self.fail("pwlc reads dict entries written out, not unpacked with **", self.tokens.next)
             items.append(self.expression())
             if opening.string == "{":
                 if not self.at(":"):
-                    raise self.unexpected(self.tokens.peek(), "':' (pwlc reads dicts, not sets)")
+                    raise self.unexpected(self.tokens.next, "':' (pwlc reads dicts, not sets)")
                 self.tokens.take()
                 items.append(self.expression())
             trailing_comma = False
@@ -532,14 +535,15 @@ class _Parser:
                 trailing_comma = True
         self.tokens.take()
         if opening.string == "(" and len(items) == 1 and not trailing_comma:
+            items[0].line, items[0].column = line, column  # a message about it points at "("
             return items[0]  # parentheses around one expression group it, nothing more
         return Display(line, column, {"(": "tuple", "[": "list", "{": "dict"}[opening.string], items)
 
     def strings(self) -> Text:
         """Adjacent string literals, joined as Python joins them."""
-        first = self.tokens.peek()
+        first = self.tokens.next
         parts = []
-        while self.tokens.peek().type == tokenize.STRING:
+        while self.tokens.next.type == tokenize.STRING:
             token = self.tokens.take()
             prefix = token.string[: len(token.string) - len(token.string.lstrip("rRbBuUfF"))].lower()
             if "f" in prefix or "b" in prefix:
@@ -555,13 +559,15 @@ class _Parser:
 
     def number(self, token: tokenize.TokenInfo) -> int | float:
         text = token.string
-        after = self.tokens.peek()
+        after = self.tokens.next
         if after.start == token.end and after.type in (tokenize.NAME, tokenize.NUMBER):
             raise self.fail(f"Python cannot read the number {text + after.string!r}", token)
         if text[-1] in "jJ":
             raise self.fail("pwlc reads real numbers, not imaginary ones", token)
         try:
-            if text[:2].lower() not in ("0x", "0o", "0b") and any(c in text for c in ".eE"):
+            if text.isdigit():  # tokenize never gives "01" as one token: Python refuses it
+                return int(text)
+            if text[:2].lower() not in ("0x", "0o", "0b") and ("." in text or "e" in text or "E" in text):
                 return float(text)
             return int(text, 0)
         except ValueError as error:

@@ -53,7 +53,7 @@ Argument = Expr | Default
 
 # Why a term inside something else is refused: Python would compute that something first.
 _GROUPED = {
-    "Unary": "a term cannot be negated: add it, with its values negated",
+    "Unary": "a term cannot stand behind a sign: add it as `+ curve(...)`, with its values negated for a minus",
     "*": "a term cannot be multiplied or divided: scale its values instead",
     "/": "a term cannot be multiplied or divided: scale its values instead",
     "Chain": "parentheses group these terms, so Python adds them first; pwlc adds terms one at a time, in order: remove the parentheses",
@@ -67,7 +67,7 @@ class TermReader:
         self.span = span
         self.inputs = inputs  # parameter name -> input name
         self.used: list[str] = []  # the runtime functions the terms call
-        self.integers: float | None = 0.0  # how far the sum's ints may add up; None after a float
+        self.integers: int | None = 0  # how far the sum's ints may add up (exactly); None after a float
 
     def fail(self, message: str, node: Node) -> ParseError:
         return ParseError(message, self.span(node))
@@ -86,7 +86,7 @@ class TermReader:
                 raise self.fail(f"a {node.function.id}() term cannot be subtracted: add it, with its values negated", node)
             term, returned = self.call_term(node.function.id, node)
         elif isinstance(node, Call):
-            raise self.fail(f"pwlc's terms are calls of {', '.join(TERM_HELPERS)}; {_called(node)}() is none of them", node)
+            raise self.fail(f"{_called(node)}() is not a pwlc term: write terms as calls of {', '.join(TERM_HELPERS)}", node)
         elif _mentions_a_call(node):
             raise self.fail(_GROUPED.get(type(node).__name__ if not isinstance(node, Chain) else node.rest[0][0], _GROUPED["Chain"]), node)
         else:
@@ -175,7 +175,7 @@ class TermReader:
             if keyword.name not in names:
                 raise self.fail(f"{helper}() has no argument {keyword.name!r} (it takes {', '.join(names)})", keyword)
             if keyword.name in bound:
-                raise self.fail(f"{helper}() gets {keyword.name!r} twice (Python refuses the call)", keyword)
+                raise self.fail(f"{helper}() gets {keyword.name!r} twice (Python refuses the call): keep one", keyword)
             bound[keyword.name] = keyword.value
         for parameter in parameters:
             if parameter.name not in bound:
@@ -196,7 +196,7 @@ class TermReader:
         for item in self.items(node, f"{what} (a list of (x, y) pairs)"):
             pair = self.items(item, f"each of the {what}, an (x, y) pair")
             if len(pair) != 2:
-                raise self.fail(f"each of the {what} is a pair (x, y) of two numbers", item)
+                raise self.fail(f"write each of the {what} as a pair (x, y) of two numbers", item)
             out.append((self.real(pair[0], what), self.real(pair[1], what)))
         return out
 
@@ -284,9 +284,9 @@ class TermReader:
                 return left * right
             return left / right
         except ZeroDivisionError:
-            raise self.fail("division by zero (Python raises ZeroDivisionError)", where) from None
+            raise self.fail("division by zero (Python raises ZeroDivisionError): write the value you mean", where) from None
         except OverflowError:
-            raise self.fail("the result is too large for a double (Python raises OverflowError)", where) from None
+            raise self.fail("the result is too large for a double (Python raises OverflowError): write the value you mean", where) from None
 
 
 def _mentions_a_call(node: Expr) -> bool:
