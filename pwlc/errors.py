@@ -28,12 +28,14 @@ def _line_starts(text: str) -> list[int]:
 
 @dataclass(frozen=True)
 class Span:
-    """A position in a source file (1-based line and column) and the text of that line."""
+    """A position in a source file (1-based line and column) and the text of that line
+    (of a very long line, a window of it: `source_start` is the column it starts at)."""
 
     file: str
     line: int
     column: int
     source_line: str = ""
+    source_start: int = 1
 
     @classmethod
     def at(cls, text: str, file: str, offset: int) -> Span:
@@ -87,7 +89,7 @@ class PwlcError(Exception):
         text = f"{self.span}: {self.message}"
         if self.span.source_line:
             # Tabs keep their width so the caret lines up under the right character.
-            prefix = "".join(c if c == "\t" else " " for c in self.span.source_line[: self.span.column - 1])
+            prefix = "".join(c if c == "\t" else " " for c in self.span.source_line[: self.span.column - self.span.source_start])
             text += f"\n    {self.span.source_line}\n    {prefix}^"
         return text
 

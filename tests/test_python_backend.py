@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import pwlc
-from pwlc.backends.python import parameter_names
 from pwlc.semantics import evaluate
-from pwlc.testing import edge_grid, mismatches
+from pwlc.testing import mismatches
+from tests.python_runs import assert_agrees
 from tests.strategies import models
 
 GOLDEN_MODELS = sorted((Path(__file__).resolve().parent.parent / "golden" / "models").glob("*.pwl"))
@@ -32,30 +32,10 @@ def load_emitted(source: str) -> types.ModuleType:
     return module
 
 
-def run_scalar(model: pwlc.Model, module: types.ModuleType, grid: dict[str, list], function: str) -> list[float]:
-    params = parameter_names(model)
-    rows = len(next(iter(grid.values()))) if grid else 1
-    call = getattr(module, function)
-    return [call(**{params[name]: column[i] for name, column in grid.items()}) for i in range(rows)]
-
-
-def check_agrees(model: pwlc.Model) -> None:
-    module = load_emitted(pwlc.emit(model, "python"))
-    grid = edge_grid(model)
-    for output, function in [("score", model.name), ("prediction", {"logistic": "probability", "exp": "prediction"}.get(model.link, model.name))]:
-        expected = evaluate(model, grid, output=output) if grid else evaluate(model, {"_": [0]}, output=output)
-        scalar = run_scalar(model, module, grid, function)
-        assert mismatches(scalar, expected) == [], f"scalar {function} disagrees"
-        if grid:
-            params = parameter_names(model)
-            columns = {params[i.name]: (np.array(grid[i.name], dtype=object) if i.kind == "categorical" else np.array(grid[i.name], dtype=float)) for i in model.inputs}
-            batch = np.broadcast_to(getattr(module, function)(**columns), expected.shape)
-            assert mismatches(batch, expected) == [], f"batch {function} disagrees"
-
-
 @pytest.mark.parametrize("path", GOLDEN_MODELS, ids=[p.stem for p in GOLDEN_MODELS])
 def test_golden_model_agrees_with_evaluator_on_edge_grid(path: Path) -> None:
-    check_agrees(pwlc.read(path))
+    model = pwlc.read(path)
+    assert_agrees(pwlc.emit(model, "python"), model)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -63,7 +43,7 @@ def test_golden_model_agrees_with_evaluator_on_edge_grid(path: Path) -> None:
 def test_random_models_round_trip_and_agree(model: pwlc.Model) -> None:
     emitted = pwlc.emit(model, "python")
     assert pwlc.read(emitted, format="python") == model
-    check_agrees(model)
+    assert_agrees(emitted, model)
 
 
 def test_emitted_module_needs_nothing_but_the_standard_library(tmp_path: Path) -> None:

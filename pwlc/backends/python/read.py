@@ -40,7 +40,7 @@ from pwlc.backends.python.syntax import (
     parse_module,
 )
 from pwlc.backends.python.terms import TermReader
-from pwlc.backends.python.tokens import span
+from pwlc.backends.python.tokens import Lines
 from pwlc.errors import ParseError, Span
 from pwlc.ir import Input, Model, Term
 
@@ -70,15 +70,16 @@ def python_text(text: str, filename: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     for offset, problem in (
-        (text.find("\0"), "a NUL character: Python refuses a source file that holds one"),
-        (_first_surrogate(text), "a lone surrogate, which is not text a file can hold"),
+        (text.find("\0"), "a NUL character: Python refuses a source file that holds one; remove it"),
+        (_first_surrogate(text), "a lone surrogate, which is not text a file can hold; remove it"),
     ):
         if offset >= 0:
-            raise ParseError(problem, Span.at(text, filename, offset))
+            where = Lines(text, filename).span(text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset))
+            raise ParseError(problem, where)
     for number, line in enumerate(text.split("\n", 2)[:2], 1):
         found = _CODING.match(line)
         if found and found.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
-            raise ParseError(f"Python would decode this file as {found.group(1)}, pwlc reads UTF-8: remove the coding line", Span(filename, number, 1, line))
+            raise ParseError(f"Python would decode this file as {found.group(1)}, pwlc reads UTF-8: remove the coding line", Lines(text, filename).span(number, 1))
         if not _BLANK.match(line):
             break  # Python looks for the declaration on line 2 only after a blank or comment line
     return text
@@ -93,11 +94,12 @@ class _Reader:
     def __init__(self, text: str, filename: str):
         self.text = text
         self.filename = filename
+        self.lines = Lines(text, filename)
         self.typing: set[str] = set()  # the names imported from typing
         self.renamed_keys: dict[str, Text] = {}  # INPUT_NAMES's keys, where they are written
 
     def span(self, node: Node) -> Span:
-        return span(self.text, self.filename, node.line, node.column)
+        return self.lines.span(node.line, node.column)
 
     def fail(self, message: str, node: Node) -> ParseError:
         return ParseError(message, self.span(node))
@@ -171,7 +173,7 @@ class _Reader:
         links = [f for f in functions if _link_call(f) is not None]
         scoring = [f for f in functions if f not in links]
         if not scoring:
-            raise ParseError("no scoring function found (expected `def score(...): return ...`)", Span(self.filename, 1, 1, self.text.split("\n", 1)[0]))
+            raise ParseError("no scoring function found (expected `def score(...): return ...`)", self.lines.span(1, 1))
         if len(scoring) > 1:
             raise self.fail("a second scoring function: pwlc reads one model a file (and one function of terms)", scoring[1].name)
         if len(links) > 1:
@@ -304,11 +306,11 @@ class _Reader:
         if difference is not None:
             raise ParseError(
                 f"the runtime below the marker was edited: {difference.message}. pwlc checks the runtime, it does not read it: change the terms above instead, or {_REGENERATE}",
-                span(self.text, self.filename, module.runtime_line + difference.line, difference.column),
+                self.lines.span(module.runtime_line + difference.line, difference.column),
             )
         for module_name in needed_modules(closure(defined)):
             if module_name not in imported:
-                raise ParseError(f"the runtime below needs `import {module_name}` at the top of the file", span(self.text, self.filename, module.runtime_line, 1))
+                raise ParseError(f"the runtime below needs `import {module_name}` at the top of the file", self.lines.span(module.runtime_line, 1))
 
 
 def _line_start(text: str, line: int) -> int:

@@ -7,6 +7,7 @@ tokenizer cannot read turned into a positioned ParseError, worded as Python woul
 from __future__ import annotations
 
 import io
+import re
 import tokenize
 import unicodedata
 
@@ -26,7 +27,7 @@ class Tokens:
         self.next = self._read()  # the token after the last one taken (one token of lookahead)
 
     def error(self, message: str, line: int, column: int) -> ParseError:
-        return ParseError(message, span(self.text, self.filename, line, column))
+        return ParseError(message, Lines(self.text, self.filename).span(line, column))
 
     def open_bracket(self) -> tuple[int, int] | None:
         """Where the innermost bracket still open was opened, if any."""
@@ -75,13 +76,28 @@ class Tokens:
                 return token
 
 
-def span(text: str, filename: str, line: int, column: int) -> Span:
-    """The span of `line`:`column` in `text` (lines end at "\\n" only, as Python counts)."""
-    start = 0
-    for _ in range(line - 1):
-        found = text.find("\n", start)
-        if found < 0:
-            break
-        start = found + 1
-    end = text.find("\n", start)
-    return Span(filename, line, column, text[start : end if end >= 0 else len(text)])
+class Lines:
+    """Where each line of a text starts (lines end at "\\n" only, as Python counts), found
+    once: a reader makes a span for every term it reads."""
+
+    # A longer line is shown as a window around the column (a file may be one huge line).
+    LONGEST = 2_000
+    WINDOW = 100
+
+    def __init__(self, text: str, filename: str):
+        self.text = text
+        self.filename = filename
+        self._starts: list[int] | None = None
+
+    def span(self, line: int, column: int) -> Span:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        start = self._starts[min(line, len(self._starts)) - 1]
+        end = self.text.find("\n", start)
+        end = len(self.text) if end < 0 else end
+        if end - start <= self.LONGEST:
+            return Span(self.filename, line, column, self.text[start:end])
+        first = max(start, start + column - 1 - self.WINDOW)
+        last = min(end, start + column - 1 + self.WINDOW)
+        shown = ("…" if first > start else "") + self.text[first:last] + ("…" if last < end else "")
+        return Span(self.filename, line, column, shown, first - start + (0 if first > start else 1))

@@ -1,0 +1,81 @@
+"""The emitted runtime computes what the evaluator computes, row by row and on numpy
+arrays, where the evaluator returns a value (issue 15): IEEE division instead of
+ZeroDivisionError, numpy booleans as the categories "True"/"False"."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pwlc.backends.python import emit, runtime
+from pwlc.ir import CategoryAxis, Curve, Grid, Input, Model, StepAxis, Table, verify
+from pwlc.semantics import category_key, evaluate
+from tests.python_runs import assert_agrees, run
+from tests.strategies import models
+
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 2.5, -3.0, 5e-324, -5e-324, 1e308, -1e308, math.inf, -math.inf, math.nan]
+
+
+@pytest.mark.parametrize("a", SPECIAL)
+@pytest.mark.parametrize("b", SPECIAL)
+def test_division_is_ieee_division_as_numpy_does_it(a: float, b: float) -> None:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.float64(a) / np.float64(b)
+    got = runtime._divide(a, b)
+    assert (math.isnan(got) and math.isnan(expected)) or (got == expected and math.copysign(1, got) == math.copysign(1, expected))
+
+
+def test_a_curve_whose_knots_have_one_transformed_value_gives_nan_not_an_error() -> None:
+    """Knots a few ulps apart near 1e300 have the same log: the evaluator (and C) divide
+    0 by 0 and give NaN there; the runtime used to raise ZeroDivisionError."""
+    a = 1e300
+    b = a * (1 + 1e-14)
+    assert math.log(a) == math.log(b) and b > a
+    model = Model((Input("x"),), (Curve("x", (a, b), (0.0, 1.0), "log"),))  # not verified: verify may refuse it
+    columns = {"x": [a, (a + b) / 2, math.nextafter(a, math.inf), b, 0.5, math.nan, math.inf]}
+    with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0 is the point here
+        got = run(emit(model), model, columns)
+        expected = evaluate(model, columns, output="score")
+    assert np.isnan(expected[1]) and np.isnan(got["score"][1])
+    for path in ("score", "score (batch)"):
+        assert ((got[path] == expected) | (np.isnan(got[path]) & np.isnan(expected))).all(), path
+
+
+BOOLS = [True, False, np.True_, np.False_, np.bool_(True), 1, 0, np.int64(1), np.uint8(0), 1.0, np.float32(0.0), np.float64(2.5), "True", "1", None, math.nan, np.float64("nan")]
+
+
+def test_numpy_booleans_are_the_categories_true_and_false_row_by_row_and_in_batches() -> None:
+    for value in BOOLS:
+        assert runtime._category(value) == category_key(value), repr(value)
+    table = Table("c", (("True", 1.0), ("False", 2.0), ("1", 3.0), ("0", 4.0), ("2.5", 5.0)), default=-1.0, missing=-2.0)
+    grid = Grid(CategoryAxis("c", ("True", "False", "1")), StepAxis("x", (0.5,)), ((1.0, 2.0), (3.0, 4.0), (5.0, 6.0), (7.0, 8.0)), missing=-3.0)
+    model = verify(Model((Input("c", "categorical"), Input("x")), (table, grid)))
+    columns = {"c": BOOLS, "x": [0.0, 1.0] * (len(BOOLS) // 2) + [0.0] * (len(BOOLS) % 2)}
+    assert_agrees(emit(model), model, columns)
+    got = run(emit(model), model, {"c": [np.True_, np.False_], "x": [0.0, 0.0]})
+    assert got["score"].tolist() == got["score (batch)"].tolist() == [1.0 + 1.0, 2.0 + 3.0]
+    batch = run(emit(model), model, {"c": list(np.array([True, False, True])), "x": [1.0, 1.0, 1.0]})
+    assert batch["score (batch)"].tolist() == [1.0 + 2.0, 2.0 + 4.0, 1.0 + 2.0]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models(), st.integers(0, 2**32 - 1))
+def test_random_models_agree_exactly_row_by_row_and_in_batches(model: Model, seed: int) -> None:
+    """Scalar calls and numpy batches, on every edge ±1 ulp and random rows."""
+    from tests.python_runs import probes
+
+    assert_agrees(emit(model), model, probes(model, rows=30, seed=seed))
+
+
+@pytest.mark.parametrize("score", [-1000.0, -745.2, -709.79, -709.78, -100.0, -0.0, 0.0, 36.8, 709.78, 709.79, 1000.0, math.inf, -math.inf])
+def test_the_links_agree_with_the_evaluator_where_exp_overflows(score: float) -> None:
+    for link in ("logistic", "exp"):
+        with np.errstate(over="ignore"):
+            expected = 1.0 / (1.0 + np.exp(-score)) if link == "logistic" else np.exp(score)
+        got = getattr(runtime, link)(score)
+        assert got == expected or abs(got - expected) <= 4 * math.ulp(expected), (link, score, got, expected)
+        assert getattr(runtime, link)(np.array([score]))[0] == expected
