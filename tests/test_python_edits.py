@@ -202,7 +202,7 @@ def test_runtime_definitions_of_a_deleted_term_may_stay_and_missing_ones_are_nam
 
 
 def test_the_marker_reworded_moved_or_deleted_is_refused_where_it_should_be() -> None:
-    assert_refused_at(TEXT.replace("# --- pwlc runtime:", "# --- runtime:"), "# --- runtime:", "expected the runtime marker line here")
+    assert_refused_at(TEXT.replace("# --- pwlc runtime:", "# --- runtime:"), "# --- runtime:", "expected the runtime marker here")
     deleted = TEXT.replace(MARKER_LINE + "\n", "")
     assert_refused_at(deleted, "_TRANSFORMS = {", "belongs to pwlc's runtime")
     indented = TEXT.replace("    return (\n", f"    return (\n{MARKER_LINE}\n", 1)
@@ -256,6 +256,7 @@ REFUSED = [
     (("    age: float,\n", "    *age: float,\n"), "*age", "plain parameters only"),
     (("    age: float,\n", "    age: list,\n"), "list", "annotate an input `float` (a number) or `str`"),
     (("    age: float,\n", "    age: Optional[float],\n"), "Optional[float]", "add `from typing import Optional`"),
+    ((") -> float:\n    \"\"\"logistic", ") -> Foo:\n    \"\"\"logistic"), "Foo", "annotate the result `float`"),
     (("    age: float,\n", "    age: float,\n    curve: float,\n"), "curve: float", "would hide what the function calls"),
     (("    age: float,\n", "    age: float,\n    age: float,\n"), "age: float,\n    priors", "appears twice", ),
     (("+ curve(age,", "+ curve(*[age],"), "*[age]", "not unpacked"),
@@ -298,6 +299,13 @@ def test_a_construct_pwlc_does_not_read_is_refused_at_it_with_advice(edit: tuple
     assert says in message, message
     offset = text.index(at, text.index(new) if new in text else 0)
     assert (line, column) == (text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)), f"{message} at {line}:{column}, not at {at!r}"
+
+
+def test_an_annotation_needs_its_import_above_the_function_as_python_evaluates_it_there() -> None:
+    below = TEXT.replace("    age: float,\n", "    age: Optional[float],\n", 1).replace(MARKER_LINE, "from typing import Optional\n\n\n" + MARKER_LINE)
+    assert_refused_at(below, "Optional[float]", "add `from typing import Optional`")
+    above = below.replace("from typing import Optional\n\n\n", "").replace("import math\n", "from typing import Optional\nimport math\n")
+    assert read(above) == RECIDIVISM
 
 
 def test_a_function_defined_twice_and_a_second_model_are_refused() -> None:

@@ -95,7 +95,7 @@ class _Reader:
         self.text = text
         self.filename = filename
         self.lines = Lines(text, filename)
-        self.typing: set[str] = set()  # the names imported from typing
+        self.typing: dict[int, set[str]] = {}  # for each function (by id), the typing names imported above it
         self.renamed_keys: dict[str, Text] = {}  # INPUT_NAMES's keys, where they are written
 
     def span(self, node: Node) -> Span:
@@ -118,6 +118,8 @@ class _Reader:
             elif isinstance(statement, Function):
                 names = [statement.name]
                 functions.append(statement)
+                # annotations are evaluated when `def` runs: only names imported above it exist
+                self.typing[id(statement)] = imported & set(TYPING_NAMES)
             else:
                 names = [statement.target]
                 renamed = self.input_names(statement)
@@ -126,7 +128,6 @@ class _Reader:
                     raise self.fail(f"`{name.id}` is bound twice (Python keeps only the last one; pwlc reads one of each)", name)
                 bound[name.id] = name
         scoring, link_function = self.classify(functions)
-        self.typing = imported & set(TYPING_NAMES)
         inputs = self.parameters(scoring, renamed)
         reader = TermReader(self.span, {p.name: i.name for p, i in zip(scoring.parameters, inputs)})
         terms = self.sum(scoring, reader)
@@ -198,22 +199,26 @@ class _Reader:
             if not name.isascii():
                 raise self.fail("pwlc writes parameter names in ASCII (Python normalizes others); put the input's name in INPUT_NAMES", parameter)
             seen.add(name)
-            kind = self.kind(parameter.annotation, "an input")
+            kind = self.kind(parameter.annotation, "an input", function)
             inputs.append(Input(renamed.get(name, name), kind, span=self.span(parameter)))  # type: ignore[arg-type]
         unknown = [key for key in renamed if key not in seen]
         if unknown:
             raise self.fail(f"{INPUT_NAMES} names `{unknown[0]}`, which is not a parameter of `{function.name.id}`", self.renamed_keys[unknown[0]])
-        if function.returns is not None and self.kind(function.returns, "the result") != "numeric":
-            raise self.fail("a scoring function returns a float", function.returns)
+        self.returns_a_number(function)
         return inputs
 
-    def kind(self, annotation: Expr | None, what: str) -> str:
-        """"numeric" for float (or int), "categorical" for str, either `| None` or Optional."""
+    def returns_a_number(self, function: Function) -> None:
+        if function.returns is not None and self.kind(function.returns, "the result", function) != "numeric":
+            raise self.fail(f"`{function.name.id}` returns a number: annotate it `float`", function.returns)
+
+    def kind(self, annotation: Expr | None, what: str, function: Function) -> str:
+        """"numeric" for float (or int), "categorical" for str, either `| None` or Optional
+        (imported from typing above the function, which evaluates its annotations)."""
         kinds = {"float": "numeric", "int": "numeric", "str": "categorical"}
         node = annotation
         if isinstance(node, Subscript) and isinstance(node.value, Name) and node.value.id in TYPING_NAMES:
-            if node.value.id not in self.typing:
-                raise self.fail(f"`{node.value.id}` is not defined in this file: add `from typing import {node.value.id}` at the top", node)
+            if node.value.id not in self.typing[id(function)]:
+                raise self.fail(f"`{node.value.id}` is not defined where this function is: add `from typing import {node.value.id}` at the top", node)
             node = node.index
         elif isinstance(node, Chain) and all(op == "|" for op, _, _ in node.rest):
             named = [n for n in [node.first, *(item for _, item, _ in node.rest)] if not (isinstance(n, Name) and n.id == "None")]
@@ -255,11 +260,10 @@ class _Reader:
     def link(self, function: Function, scoring: Function) -> str:
         outer = _link_call(function)
         assert outer is not None
-        if function.assigns:
-            raise self.fail(f"pwlc reads `return logistic({scoring.name.id}(...))` here, nothing more", function.assigns[0])
         expected = [p.name for p in scoring.parameters]
+        self.returns_a_number(function)
         for k, parameter in enumerate(function.parameters):
-            self.kind(parameter.annotation, "an input")
+            self.kind(parameter.annotation, "an input", function)
             if k >= len(expected) or parameter.name != expected[k]:
                 raise self.fail(f"`{function.name.id}` takes the inputs of `{scoring.name.id}`, in the same order: ({', '.join(expected)})", parameter)
         if len(function.parameters) != len(expected):

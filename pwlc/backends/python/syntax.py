@@ -8,12 +8,15 @@ Every node keeps its position. Binary operators of one precedence are kept as a 
 nesting deeper than CPython itself compiles is refused, so nothing here recurses deeply.
 
     module     := [docstring] (import | NAME "=" expr | def)* [runtime marker ...]
+    import     := "import" NAME ("," NAME)* | "from" NAME "import" NAME ("," NAME)*
     def        := "def" NAME "(" [NAME [":" expr] ("," ...)*] ")" ["->" expr] ":" body
     body       := [docstring] (NAME "=" expr)* "return" expr
     expr       := sum ("|" sum)*          sum := product (("+" | "-") product)*
     product    := unary (("*" | "/") unary)*        unary := ("+" | "-")* primary
     primary    := atom ("(" args ")" | "[" expr "]" | "." NAME)*
     atom       := NUMBER | STRING+ | NAME | "(" ... ")" | "[" ... "]" | "{" key: value, ... "}"
+
+What the nodes mean (and which are refused there) is `read.py`'s and `terms.py`'s business.
 """
 
 from __future__ import annotations
@@ -285,7 +288,7 @@ class _Parser:
         if token.line[: token.start[1]].strip(" "):
             raise self.fail("indent with spaces only (Python reads tabs and form feeds in an indentation its own way)", token)
         if token.type == tokenize.INDENT:
-            raise self.fail("unexpected indentation", token)
+            raise self.fail("unexpected indentation: indent only the body of a function", token)
 
     def docstring(self) -> Text:
         text = self.strings()
@@ -295,11 +298,10 @@ class _Parser:
     def unmarked_runtime(self, token: tokenize.TokenInfo, name: str) -> ParseError:
         """A runtime definition above (or without) the marker: the marker line was
         reworded or deleted. The caret goes on the comment that should be it, if any."""
-        expected = f"`{RUNTIME_MARKER_LINE}`"
         for line, column, _ in reversed(self.tokens.comments):
             if column == 1 and self.end < line < token.start[0]:
-                return self.tokens.error(f"expected the runtime marker line here, exactly {expected}: pwlc checks the runtime below it", line, column)
-        return self.fail(f"`{name}` belongs to pwlc's runtime, which follows the marker line {expected}: put that line back above it", token)
+                return self.tokens.error(f"expected the runtime marker here (pwlc checks the runtime below it); write this line exactly: {RUNTIME_MARKER_LINE}", line, column)
+        return self.fail(f"`{name}` belongs to pwlc's runtime, which must follow its marker line; put this line back above it: {RUNTIME_MARKER_LINE}", token)
 
     def statement(self, token: tokenize.TokenInfo) -> Import | Assign | Function:
         if token.type == tokenize.NAME and token.string in definitions():
@@ -319,9 +321,9 @@ class _Parser:
         raise self.unexpected(token, "an import, a function definition or INPUT_NAMES = {...}")
 
     def import_statement(self) -> Import:
-        keyword = self.tokens.take()
+        first = self.tokens.take()
         module = None
-        if keyword.string == "from":
+        if first.string == "from":
             module = self.dotted()
             self.expect("import")
         names = [self.imported_name()]
@@ -329,7 +331,7 @@ class _Parser:
             self.tokens.take()
             names.append(self.imported_name())
         self.end_of_statement()
-        return Import(keyword.start[0], keyword.start[1] + 1, module, names)
+        return Import(first.start[0], first.start[1] + 1, module, names)
 
     def dotted(self) -> str:
         parts = [self.name().id]
