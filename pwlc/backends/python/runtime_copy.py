@@ -43,10 +43,12 @@ def definitions() -> dict[str, Definition]:
             nodes[node.name] = node
         elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             nodes[node.targets[0].id] = node
+    lines = text.split("\n")
     found = {}
     for name, node in nodes.items():
         referred = _free_names(node)
-        found[name] = Definition(ast.get_source_segment(text, node) or "", frozenset(referred & set(nodes) - {name}), frozenset(referred & set(imported)))
+        source = "\n".join(lines[node.lineno - 1 : node.end_lineno])  # whole lines: each starts one
+        found[name] = Definition(source, frozenset(referred & set(nodes) - {name}), frozenset(referred & set(imported)))
     return found
 
 
