@@ -36,8 +36,8 @@ from pwlc.ir import (
 )
 
 Real = int | float
-# Larger ints are refused before any arithmetic: no model needs them, and Python's big-int
-# arithmetic on them would grow without bound.
+# Larger ints are refused as soon as arithmetic makes one: no model needs them, and Python's
+# big-int arithmetic on them would grow without bound.
 _HUGE = 2**1100
 
 
@@ -266,6 +266,8 @@ class TermReader:
             value = self.arithmetic(node.first, what)
             for op, operand, where in node.rest:
                 value = self.apply(op, value, self.arithmetic(operand, what), where)
+                if isinstance(value, int) and abs(value) > _HUGE:
+                    raise self.fail(f"{what}: this integer is far too large for a double", where)
         elif isinstance(node, Name) and node.id in ("True", "False"):
             raise self.fail(f"{what}: write the number ({int(node.id == 'True')}), not a bool", node)
         else:
