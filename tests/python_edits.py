@@ -291,20 +291,28 @@ def edit(text: str, rng: random.Random, count: int = 3) -> tuple[str, list[str]]
 
 
 def main() -> None:
+    """The long run: `python -m tests.python_edits --edits 10000`. Half the files are the
+    golden models' emitted files, half random valid models'; prints the counts."""
+    import time
+    import warnings
+    from pathlib import Path
+
     import pwlc
+    from pwlc.backends.python import emit
     from tests.python_runs import compare
+    from tests.strategies import models
 
     parser = argparse.ArgumentParser(description="Random hand edits of emitted Python: read, run, compare.")
     parser.add_argument("--edits", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    from pathlib import Path
-
+    warnings.filterwarnings("ignore")  # hypothesis's example() outside a test; numpy's 0/0
     rng = random.Random(args.seed)
-    seeds = [pwlc.emit(pwlc.read(p), "python") for p in sorted((Path(__file__).resolve().parent.parent / "golden" / "models").glob("*.pwl"))]
+    golden = [emit(pwlc.read(p)) for p in sorted((Path(__file__).resolve().parent.parent / "golden" / "models").glob("*.pwl"))]
     counts = {"accepted": 0, "refused": 0, "mismatching": 0}
+    start = time.perf_counter()
     for _ in range(args.edits):
-        text, done = edit(rng.choice(seeds), rng)
+        text, done = edit(rng.choice(golden) if rng.random() < 0.5 else emit(models().example()), rng)
         try:
             model = pwlc.read(text, format="python")
         except pwlc.PwlcError:
@@ -314,8 +322,8 @@ def main() -> None:
         problems = {path: rows for path, rows in compare(text, model).items() if rows}
         if problems:
             counts["mismatching"] += 1
-            print("MISMATCH", done, problems)
-    print(counts)
+            print("MISMATCH after", done, problems, "\n" + text)
+    print(f"{args.edits} edited files in {time.perf_counter() - start:.0f} s: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 if __name__ == "__main__":
