@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint services clean
+.PHONY: install demo test lint services clean peers
 
 # The virtualenv with pwlc (editable) and everything its tests use.
 $(STAMP): pyproject.toml
@@ -35,5 +35,10 @@ lint: install
 	$(VENV)/bin/ruff check pwlc tests benchmarks
 	$(VENV)/bin/mypy
 
+# pwlc against the tools users would pick instead (writes benchmarks/results/peers.md); the
+# peers' own virtualenvs are created under .venv-peers/ on first use. ARGS="--rows 20000" for a quick run.
+peers: install
+	$(PY) benchmarks/peers.py $(ARGS)
+
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-peers demo-out .pytest_cache .mypy_cache .ruff_cache

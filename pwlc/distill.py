@@ -33,7 +33,21 @@ import numpy as np
 from pwlc.errors import DataError, UnsupportedError
 from pwlc.frontends import teacher as as_teacher
 from pwlc.frontends.additive import Additive, Shape
-from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, LinkKind, Model, StepAxis, Table, Term, verify
+from pwlc.ir import (
+    MAX_VALUE,
+    CategoryAxis,
+    Constant,
+    Curve,
+    Grid,
+    Input,
+    KnotAxis,
+    LinkKind,
+    Model,
+    StepAxis,
+    Table,
+    Term,
+    verify,
+)
 from pwlc.semantics import Column, FloatArray, grid_values
 
 Progress = Callable[[int, int, str], None]
@@ -138,7 +152,7 @@ def _distill(
     else:
         teacher = as_teacher(_named(model_or_ir, feature_names or [str(c) for c in frame.columns]))
     columns, rows = teacher.columns(frame)
-    terms: list[Term] = [Constant(teacher.intercept)] if teacher.intercept != 0.0 else []
+    terms: list[Term] = _intercept(teacher.intercept)
     errors = []
     kinds = {declared.name: declared.kind for declared in teacher.inputs}
     for done, shape in enumerate(teacher.shapes, start=1):
@@ -153,6 +167,16 @@ def _distill(
     if refit:
         student = _refit(student, frame, teacher.score(frame) if target is None else target)
     return Distillation(student, tuple(errors))
+
+
+def _intercept(value: float) -> list[Term]:
+    """The teacher's intercept as constant terms: none for 0, two halves (exact) when it
+    is beyond the range one value may hold (the teacher's constants summed)."""
+    if value == 0.0:
+        return []
+    if abs(value) > MAX_VALUE and math.isfinite(value):
+        return [Constant(value / 2), Constant(value / 2)]
+    return [Constant(value)]
 
 
 def _size_text(segments: int | None, tol: float | None) -> str:
@@ -249,7 +273,7 @@ def _distill_pair(shape: Shape, columns: dict[str, Column], rows: int, pair_knot
     for k, (i, j) in enumerate(cells):
         unit = tuple(tuple(1.0 if (r, c) == (i, j) else 0.0 for c in range(axes[1].size)) for r in range(axes[0].size))
         basis[:, k] = grid_values(Grid(axes[0], axes[1], unit), rows_a, rows_b)
-    solution = np.linalg.lstsq(basis, target[present], rcond=None)[0] if basis.size else np.zeros(len(cells))
+    solution = _least_squares(basis, target[present]) if basis.size else np.zeros(len(cells))
     values = tuple(tuple(float(solution[i * axes[1].size + j]) for j in range(axes[1].size)) for i in range(axes[0].size))
     missing_a = _distill_missing_line(grid.missing_a, grid.b, axes[1], b)
     missing_b = _distill_missing_line(grid.missing_b, grid.a, axes[0], a)
@@ -267,7 +291,16 @@ def _distill_missing_line(line: tuple[float, ...] | None, old: Any, new: Any, ot
     x = _select(other, present)
     target = _line_values(old, line, x)
     basis = np.column_stack([_line_values(new, tuple(unit), x) for unit in np.eye(new.size)])
-    return tuple(float(v) for v in np.linalg.lstsq(basis, target, rcond=None)[0])
+    return tuple(float(v) for v in _least_squares(basis, target))
+
+
+def _least_squares(basis: FloatArray, target: FloatArray) -> FloatArray:
+    """Least-squares values, within the IR's range (`MAX_VALUE`): a huge target is solved in
+    units of a power of two (exact) so that nothing overflows, and an overshoot is clipped."""
+    largest = float(np.max(np.abs(target), initial=0.0))
+    unit = 2.0 ** math.frexp(largest)[1] if largest > 2.0**500 else 1.0
+    solution = np.linalg.lstsq(basis, target / unit, rcond=None)[0]
+    return np.clip(solution * unit, -MAX_VALUE, MAX_VALUE)
 
 
 def _line_values(axis: Any, line: tuple[float, ...], column: Column) -> FloatArray:

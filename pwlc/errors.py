@@ -9,16 +9,22 @@ The CLI prints `str(error)` and exits 1; it never shows a traceback for these.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+# A line longer than this is shown as a window of this many characters around the
+# position, so that a message (and every node's span) stays small in a huge one-line file.
+SHOWN = 500
+
 
 @lru_cache(maxsize=4)
-def _line_starts(text: str) -> list[int]:
-    """The offset where each line of `text` starts: a reader positions every node it
-    builds, and counting newlines from the top each time is quadratic in a big file."""
-    starts = [0]
+def _line_starts(text: str) -> array[int]:
+    """The offset where each line of `text` starts ("\n" ends a line, as in every reader):
+    a reader positions every node it builds, and counting newlines from the top each time
+    is quadratic in a big file."""
+    starts = array("q", [0])
     position = text.find("\n")
     while position >= 0:
         starts.append(position + 1)
@@ -28,29 +34,43 @@ def _line_starts(text: str) -> list[int]:
 
 @dataclass(frozen=True)
 class Span:
-    """A position in a source file (1-based line and column) and the text of that line
-    (of a very long line, a window of it: `source_start` is the column it starts at)."""
+    """A position in a source file (1-based line and column) and the text of that line.
+
+    `source_line` is the whole line, or for a line longer than SHOWN characters a window
+    of it that starts at column `shown_from` (with "…" at its end when the line goes on).
+    """
 
     file: str
     line: int
     column: int
     source_line: str = ""
-    source_start: int = 1
+    shown_from: int = 1
 
     @classmethod
     def at(cls, text: str, file: str, offset: int) -> Span:
         """The span of character `offset` in `text`."""
         starts = _line_starts(text)
         line = bisect_right(starts, offset)
-        start = starts[line - 1]
-        end = text.find("\n", offset)
-        return cls(file, line, offset - start + 1, text[start : end if end >= 0 else len(text)])
+        return cls.in_line(text, file, line, starts[line - 1], offset)
 
     @classmethod
     def of_line(cls, text: str, file: str, line: int, column: int) -> Span:
-        lines = text.splitlines()
-        source = lines[line - 1] if 0 < line <= len(lines) else ""
-        return cls(file, line, column, source)
+        """The span of a 1-based line and column of `text`."""
+        starts = _line_starts(text)
+        if not 0 < line <= len(starts):
+            return cls(file, line, column)
+        return cls.in_line(text, file, line, starts[line - 1], starts[line - 1] + column - 1)
+
+    @classmethod
+    def in_line(cls, text: str, file: str, line: int, line_start: int, offset: int) -> Span:
+        """The span of `offset`, on line number `line` that starts at offset `line_start`
+        (for a reader that counts lines as it goes); reads at most SHOWN characters."""
+        column = offset - line_start + 1
+        first = max(line_start, offset - SHOWN // 2) if offset - line_start >= SHOWN else line_start
+        end = text.find("\n", first, first + SHOWN + 1)
+        cut = end < 0 and first + SHOWN < len(text)
+        shown = text[first : first + SHOWN] + "…" if cut else text[first : len(text) if end < 0 else end]
+        return cls(file, line, column, shown, first - line_start + 1)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
@@ -62,13 +82,9 @@ class Source:
     def __init__(self, text: str, file: str):
         self.text = text
         self.file = file
-        self._lines: list[str] | None = None
 
     def span(self, line: int, column: int) -> Span:
-        if self._lines is None:
-            self._lines = self.text.splitlines()
-        source = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
-        return Span(self.file, line, column, source)
+        return Span.of_line(self.text, self.file, line, column)
 
     def span_at(self, offset: int) -> Span:
         """The span of character `offset`."""
@@ -87,10 +103,13 @@ class PwlcError(Exception):
         if self.span is None:
             return self.message
         text = f"{self.span}: {self.message}"
-        if self.span.source_line:
-            # Tabs keep their width so the caret lines up under the right character.
-            prefix = "".join(c if c == "\t" else " " for c in self.span.source_line[: self.span.column - self.span.source_start])
-            text += f"\n    {self.span.source_line}\n    {prefix}^"
+        shown = self.span.source_line
+        if shown:
+            # A window of a long line is marked at each cut end; tabs keep their width so
+            # the caret lines up under the right character.
+            lead = "…" if self.span.shown_from > 1 else ""
+            caret = "".join(c if c == "\t" else " " for c in lead + shown[: self.span.column - self.span.shown_from])
+            text += f"\n    {lead}{shown}\n    {caret}^"
         return text
 
 

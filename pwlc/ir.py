@@ -23,6 +23,10 @@ LinkKind = Literal["identity", "logistic", "exp"]
 InputKind = Literal["numeric", "categorical"]
 
 TRANSFORMS: tuple[str, ...] = get_args(Transform)
+# The largest magnitude of a term value (a knot value, step or table value, default,
+# missing value, grid cell, constant): the difference of any two values is then a finite
+# double, so interpolating never overflows (`verify`, rule 8 of `pwlc.semantics`).
+MAX_VALUE = 2.0**1022
 EDGE_SIDES: tuple[str, ...] = get_args(EdgeSide)
 LINKS: tuple[str, ...] = get_args(LinkKind)
 INPUT_KINDS: tuple[str, ...] = get_args(InputKind)
@@ -198,7 +202,16 @@ class Model:
     @property
     def intercept(self) -> float:
         """The sum of the constant terms."""
-        return math.fsum(t.value for t in self.terms if isinstance(t, Constant))
+        return exact_sum(t.value for t in self.terms if isinstance(t, Constant))
+
+
+def exact_sum(values: Iterable[float]) -> float:
+    """`math.fsum`, but ±inf (not OverflowError) when the exact sum is beyond the doubles."""
+    values = list(values)
+    try:
+        return math.fsum(values)
+    except OverflowError:
+        return sum(values)
 
 
 def term_features(term: Term) -> tuple[str, ...]:
@@ -216,12 +229,18 @@ def term_features(term: Term) -> tuple[str, ...]:
 def verify(model: Model) -> Model:
     """Check that `model` is well formed; return it unchanged or raise `VerifyError`.
 
-    The error points at the offending node's source position when it was read from text.
+    Besides shapes, kinds and order: every value within ±MAX_VALUE (rule 8 of
+    `pwlc.semantics`), a curve's knots strictly increasing once transformed (rule 2), and
+    every name, category and the description Unicode text (no lone surrogate: no file can
+    hold one). The error points at the offending node's source position when it was read
+    from text.
     """
     _check(model.link in LINKS, f"unknown link {model.link!r}", model.span)
     _check(model.name.isidentifier(), f"function name {model.name!r} is not an identifier", model.span)
+    _unicode(model.doc, "the description", model.span)
     kinds: dict[str, str] = {}
     for declared in model.inputs:
+        _unicode(declared.name, "input name", declared.span or model.span)
         _check(declared.kind in INPUT_KINDS, f"input {declared.name!r}: unknown kind {declared.kind!r}", declared.span or model.span)
         _check(declared.name not in kinds, f"input {declared.name!r} is declared twice", declared.span or model.span)
         kinds[declared.name] = declared.kind
@@ -243,38 +262,56 @@ def _wanted_kinds(term: Term) -> tuple[str | None, ...]:
     return ("numeric",)
 
 
+def verify_term(term: Term, span: Span | None = None) -> None:
+    """Check one term on its own (not which inputs it reads); raise `VerifyError`."""
+    _verify_term(term, span or term.span)
+
+
+def is_valid_term(term: Term) -> bool:
+    """Whether `term` on its own passes `verify` (for passes choosing between candidates)."""
+    try:
+        _verify_term(term, None)
+    except VerifyError:
+        return False
+    return True
+
+
 def _verify_term(term: Term, span: Span | None) -> None:
     if isinstance(term, Constant):
-        _finite([term.value], "constant", span)
+        _value([term.value], "constant", span)
     elif isinstance(term, Curve):
         where = f"curve on {term.feature!r}"
         _check(len(term.xs) >= 1, f"{where}: needs at least one knot", span)
         _check(len(term.xs) == len(term.ys), f"{where}: {len(term.xs)} knot positions but {len(term.ys)} values", span)
-        _finite(term.xs, f"{where}: knot position", span)
-        _finite(term.ys, f"{where}: knot value", span)
+        # identity interpolates in raw units (rule 9); a transform's knots are only compared raw
+        (_position if term.fx == "identity" else _finite)(term.xs, f"{where}: knot position", span)
+        _value(term.ys, f"{where}: knot value", span)
         _increasing(term.xs, f"{where}: knot positions", span)
         _check(term.fx in TRANSFORMS, f"{where}: unknown transform {term.fx!r}", span)
         if term.fx == "log":
             _check(term.xs[0] > 0, f"{where}: fx=log needs every knot > 0 (first is {term.xs[0]!r})", span)
         if term.fx == "log1p":
             _check(term.xs[0] > -1, f"{where}: fx=log1p needs every knot > -1 (first is {term.xs[0]!r})", span)
-        _finite_or_none(term.missing, where, span)
+        _transforms_apart(term, where, span)
+        _value_or_none(term.missing, where, span)
     elif isinstance(term, Step):
         where = f"step on {term.feature!r}"
         _check(len(term.values) == len(term.edges) + 1, f"{where}: {len(term.edges)} edges need {len(term.edges) + 1} values, got {len(term.values)}", span)
         _finite(term.edges, f"{where}: edge", span)
-        _finite(term.values, f"{where}: value", span)
+        _value(term.values, f"{where}: value", span)
         _increasing(term.edges, f"{where}: edges", span)
         _check(term.at_edge in EDGE_SIDES, f"{where}: at_edge must be 'upper' or 'lower'", span)
-        _finite_or_none(term.missing, where, span)
+        _value_or_none(term.missing, where, span)
     elif isinstance(term, Table):
         where = f"table on {term.feature!r}"
         keys = [key for key, _ in term.entries]
         _check(all(isinstance(k, str) for k in keys), f"{where}: categories must be strings", span)
+        for key in keys:
+            _unicode(key, f"{where}: category", span)
         _check(len(set(keys)) == len(keys), f"{where}: a category appears twice", span)
-        _finite([v for _, v in term.entries], f"{where}: value", span)
-        _finite([term.default], f"{where}: default", span)
-        _finite_or_none(term.missing, where, span)
+        _value([v for _, v in term.entries], f"{where}: value", span)
+        _value([term.default], f"{where}: default", span)
+        _value_or_none(term.missing, where, span)
     elif isinstance(term, Grid):
         where = f"grid on {term.a.feature!r} x {term.b.feature!r}"
         _check(term.a.feature != term.b.feature, f"{where}: both axes read the same input", span)
@@ -283,12 +320,12 @@ def _verify_term(term: Term, span: Span | None) -> None:
         _check(len(term.values) == term.a.size, f"{where}: {len(term.values)} rows, axis {term.a.feature!r} has {term.a.size} cells", span)
         for row in term.values:
             _check(len(row) == term.b.size, f"{where}: a row has {len(row)} values, axis {term.b.feature!r} has {term.b.size} cells", span)
-            _finite(row, f"{where}: value", span)
-        _finite_or_none(term.missing, where, span)
+            _value(row, f"{where}: value", span)
+        _value_or_none(term.missing, where, span)
         for line, missing, along in (("missing_a", term.missing_a, term.b), ("missing_b", term.missing_b, term.a)):
             if missing is not None:
                 _check(len(missing) == along.size, f"{where}: {line} has {len(missing)} values, axis {along.feature!r} has {along.size} cells", span)
-                _finite(missing, f"{where}: {line} value", span)
+                _value(missing, f"{where}: {line} value", span)
     else:
         raise VerifyError(f"unknown term {type(term).__name__}", span)
 
@@ -300,10 +337,12 @@ def _verify_axis(axis: Axis, where: str, span: Span | None) -> None:
         _check(axis.at_edge in EDGE_SIDES, f"{where}: at_edge must be 'upper' or 'lower'", span)
     elif isinstance(axis, KnotAxis):
         _check(len(axis.knots) >= 1, f"{where}: an axis needs at least one knot", span)
-        _finite(axis.knots, f"{where}: knot", span)
+        _position(axis.knots, f"{where}: knot", span)
         _increasing(axis.knots, f"{where}: knots", span)
     elif isinstance(axis, CategoryAxis):
         _check(len(set(axis.categories)) == len(axis.categories), f"{where}: a category appears twice", span)
+        for category in axis.categories:
+            _unicode(category, f"{where}: category", span)
     else:
         raise VerifyError(f"{where}: unknown axis {type(axis).__name__}", span)
 
@@ -313,14 +352,76 @@ def _check(ok: bool, message: str, span: Span | None) -> None:
         raise VerifyError(message, span)
 
 
+def _unicode(text: str, what: str, span: Span | None) -> None:
+    """Text is Unicode: no lone surrogate (which no UTF-8 file can hold)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise VerifyError(
+            f"{what} {text!r} holds a lone surrogate ({text[exc.start]!r}): that is not Unicode text and no file can"
+            " hold it; remove it (a model's text is saved as UTF-8)",
+            span,
+        ) from None
+    except AttributeError:
+        raise VerifyError(f"{what} {text!r} is not a string", span) from None
+
+
 def _finite(values: Iterable[float], what: str, span: Span | None) -> None:
     for v in values:
         _check(isinstance(v, (int, float)) and math.isfinite(v), f"{what} {v!r} is not a finite number", span)
 
 
-def _finite_or_none(value: float | None, where: str, span: Span | None) -> None:
+def _value(values: Iterable[float], what: str, span: Span | None) -> None:
+    """Finite, and at most MAX_VALUE in magnitude."""
+    for v in values:
+        if isinstance(v, (int, float)) and -MAX_VALUE <= v <= MAX_VALUE:  # (NaN compares false)
+            continue
+        _finite([v], what, span)
+        _check(
+            abs(v) <= MAX_VALUE,
+            f"{what} {v!r} is too large: pwlc keeps every value within ±2**1022 (about ±4.49e307) so that the"
+            " difference of two values is a finite number; scale the model's values down",
+            span,
+        )
+
+
+def _position(values: Iterable[float], what: str, span: Span | None) -> None:
+    """A knot interpolated from: finite and within ±MAX_VALUE, so `x - x0` and `x1 - x0`
+    stay finite (rule 9). Step edges are only compared, and may be any finite double."""
+    for v in values:
+        if isinstance(v, (int, float)) and -MAX_VALUE <= v <= MAX_VALUE:
+            continue
+        _finite([v], what, span)
+        _check(
+            False,
+            f"{what} {v!r} is too large: a knot is interpolated from, so pwlc keeps it within ±2**1022 (about"
+            " ±4.49e307) where the distance between two knots is a finite number; move the knot inside that range"
+            " (the curve is flat beyond its end knots anyway)",
+            span,
+        )
+
+
+def _value_or_none(value: float | None, where: str, span: Span | None) -> None:
     if value is not None:
-        _finite([value], f"{where}: missing value", span)
+        _value([value], f"{where}: missing value", span)
+
+
+def _transforms_apart(curve: Curve, where: str, span: Span | None) -> None:
+    """Rule 2 of `pwlc.semantics`: fx(knot) strictly increasing, as numpy computes it, so
+    that no segment divides by zero."""
+    if curve.fx == "identity" or curve.fx not in TRANSFORMS:
+        return
+    from pwlc.semantics import transform_knots
+
+    t = transform_knots(curve.fx, curve.xs)
+    for i in range(len(t) - 1):
+        if not t[i] < t[i + 1]:
+            left, right = curve.xs[i], curve.xs[i + 1]
+            raise VerifyError(
+                f"{where}: knots {left!r} and {right!r} have the same {curve.fx} ({float(t[i])!r}), so the segment"
+                f" between them has no width; drop one of them or move them further apart",
+                span,
+            )
 
 
 def _increasing(values: tuple[float, ...], what: str, span: Span | None) -> None:

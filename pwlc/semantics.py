@@ -9,6 +9,9 @@ Every backend and every pass is tested against this module. The rules:
    `y = ys[i] + (ys[i+1] - ys[i]) * ((t - t_i) / (t_{i+1} - t_i))`, computed in that order.
 2. **Transforms** fx: identity; log (all knots > 0); log1p (all knots > -1);
    symlog1p(x) = sign(x) * log1p(|x|). Knots are stored in raw units, never transformed.
+   The knots' transforms, as numpy computes them (`transform_knots`), must be strictly
+   increasing: two knots whose log, log1p or symlog1p round to the same double (1e17 and
+   1e17 + 16 under log1p) would make a segment of zero width, so `verify` refuses them.
 3. **Step.** `values[k]` where k counts the edges below x; a value exactly on an edge
    counts that edge as below it when `at_edge == "upper"` (EBM: `searchsorted(edges, x,
    "right")`) and as above it when `at_edge == "lower"` (trees: `x <= t` goes left).
@@ -22,6 +25,16 @@ Every backend and every pass is tested against this module. The rules:
    column along `a`), or `missing` when that row (column) is None.
 6. **Sum** adds the terms in order; a missing term makes the score missing (NaN).
 7. **Link**: identity(s) = s; logistic(s) = 1 / (1 + exp(-s)); exp(s) = exp(s).
+8. **Values are bounded.** Every value a term holds (knot values, step and table values,
+   defaults, grid cells and missing rows, every `missing`, constants) is at most 2**1022
+   (`pwlc.ir.MAX_VALUE`, about 4.49e307) in magnitude, so the difference of any two is a
+   finite double and rules 1 and 5 never overflow: every engine computes the same finite
+   interpolation (`verify` refuses larger values). The sum of many terms may still reach
+   ±inf, in every engine alike.
+9. **Knots interpolated in raw units are bounded too.** The knots of a curve with
+   fx = identity and of a knot axis are within ±2**1022, so the distances `x - x0` and
+   `x1 - x0` of rules 1 and 5 are finite once x is clamped (a transformed curve subtracts
+   transforms, which are small). Step edges are only compared: any finite double.
 """
 
 from __future__ import annotations
@@ -64,6 +77,11 @@ def transform(fx: str, x: FloatArray) -> FloatArray:
         if fx == "symlog1p":
             return np.sign(x) * np.log1p(np.abs(x))
     raise ValueError(f"unknown transform {fx!r}")
+
+
+def transform_knots(fx: str, xs: tuple[float, ...]) -> FloatArray:
+    """A curve's knots transformed as rule 1 uses them (what rule 2 asks to increase)."""
+    return transform(fx, np.asarray(xs, dtype=np.float64))
 
 
 def category_key(value: Any) -> str | None:
@@ -110,7 +128,7 @@ def curve_values(curve: Curve, x: FloatArray) -> FloatArray:
         xi = x[inside]
         seg = np.searchsorted(xs, xi, side="right") - 1
         t = transform(curve.fx, xi)
-        tk = transform(curve.fx, xs)
+        tk = transform_knots(curve.fx, curve.xs)
         out[inside] = ys[seg] + (ys[seg + 1] - ys[seg]) * ((t - tk[seg]) / (tk[seg + 1] - tk[seg]))
     out[missing] = np.nan if curve.missing is None else curve.missing
     return out
@@ -288,6 +306,7 @@ def evaluate(model: Model, data: Any, *, output: str = "prediction") -> FloatArr
         raise ValueError("output must be 'score' or 'prediction'")
     contributions = evaluate_terms(model, data)
     score = np.zeros(contributions.shape[0], dtype=np.float64)
-    for k in range(contributions.shape[1]):  # rule 6: in order, left to right
-        score = score + contributions[:, k]
+    with np.errstate(over="ignore", invalid="ignore"):  # a sum may reach ±inf (rule 8), or inf - inf
+        for k in range(contributions.shape[1]):  # rule 6: in order, left to right
+            score = score + contributions[:, k]
     return score if output == "score" else apply_link(model.link, score)

@@ -1,9 +1,17 @@
-"""Inputs that probe every boundary of a model: used to check emitted code against the
-reference evaluator (and useful to users checking a deployed copy of a model)."""
+"""Checking models against each other and against emitted code.
+
+- `edge_grid(model)`: inputs that probe every boundary of a model (every knot and edge
+  ±1 ulp, midpoints, missing, ±inf, huge and subnormal values, every category and an
+  unseen one): what emitted code is checked against the reference evaluator on.
+- `assert_models_close(a, b, data=None, tol=0)`: for users' regression tests, fails with
+  the `pwlc diff` of the two models.
+- `mismatches`: rows where two score arrays disagree.
+"""
 
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -34,29 +42,48 @@ def _boundaries(model: Model) -> dict[str, set[float] | set[str]]:
     return found
 
 
+# Inputs every numeric column is probed with, whatever the model: missing, both infinities,
+# both zeros, the largest doubles and the smallest subnormals (each an edge of an engine's
+# arithmetic: overflow in a difference, underflow in a weight).
+SPECIAL_VALUES = (math.nan, -math.inf, math.inf, 0.0, -0.0, 1e308, -1e308, sys.float_info.max, -sys.float_info.max, 5e-324, -5e-324)
+# A grid's two inputs are also probed together, every probe of one against every probe of
+# the other, up to this many rows a grid (evenly thinned beyond).
+GRID_PRODUCT = 4096
+
+
 def numeric_probes(points: set[float]) -> list[float]:
-    """Every point, its neighbours one ulp away, midpoints, and the special values."""
+    """Every point, its neighbours one ulp away, midpoints, one past each end, and the
+    special values."""
     ordered = sorted(points)
-    probes: list[float] = [math.nan, -math.inf, math.inf, 0.0, -0.0]
+    probes: list[float] = list(SPECIAL_VALUES)
     for p in ordered:
         probes += [p, math.nextafter(p, -math.inf), math.nextafter(p, math.inf)]
-    probes += [(a + b) / 2 for a, b in zip(ordered, ordered[1:])]
+    probes += [_midpoint(a, b) for a, b in zip(ordered, ordered[1:])]
     if ordered:
         probes += [ordered[0] - 1.0, ordered[-1] + 1.0]
     return probes
 
 
+def _midpoint(a: float, b: float) -> float:
+    """(a + b) / 2, also where a + b overflows."""
+    total = a + b
+    return total / 2 if math.isfinite(total) else a / 2 + b / 2
+
+
 def edge_grid(model: Model) -> dict[str, list]:
     """Columns (one per input) that visit every knot and edge, ±1 ulp around each,
-    midpoints, NaN/None, ±inf, ±0.0, every category, an unseen category and None.
+    midpoints, NaN/None, ±inf, ±0.0, ±1e308, the largest and the smallest (subnormal)
+    doubles, every category, an unseen category and None.
 
     Columns are cycled to a common length, so every probe of every input appears at least
-    once; each input is also shown missing while the others are not, and a grid's missing
-    row (or column) is visited at every probe of the other axis.
+    once; each input is also shown missing while the others are not; a grid's two inputs
+    are probed against each other (every pair of probes, up to GRID_PRODUCT rows), and a
+    grid's missing row (or column) is visited at every probe of the other axis.
     """
+    boundaries = _boundaries(model)
     probes: dict[str, list] = {}
     for declared in model.inputs:
-        points = _boundaries(model)[declared.name]
+        points = boundaries[declared.name]
         if declared.kind == "categorical":
             probes[declared.name] = [*sorted(points), UNSEEN_CATEGORY, None]
         else:
@@ -67,21 +94,38 @@ def edge_grid(model: Model) -> dict[str, list]:
         name: [values[(i + shift) % len(values)] for i in range(rows)]
         for shift, (name, values) in enumerate(probes.items())
     }
-    # A grid's missing row (column) is read along the other axis: walk that axis with the
-    # row's input missing.
+
+    def add_row(values: dict[str, object]) -> None:
+        k = len(next(iter(columns.values()), ()))
+        for name, column in columns.items():
+            column.append(values[name] if name in values else column[k % rows])
+
     missing = {declared.name: None if declared.kind == "categorical" else math.nan for declared in model.inputs}
+    present = {name: next(v for v in values if v is not None and v == v) for name, values in probes.items()}
+    for name in probes:  # each input missing while every other one is present
+        add_row({**present, name: missing[name]})
     for term in model.terms:
         if not isinstance(term, Grid):
             continue
+        a, b = term.a.feature, term.b.feature
+        for x in _thinned(probes[a]):
+            for y in _thinned(probes[b]):
+                add_row({a: x, b: y})
+        # A grid's missing row (column) is read along the other axis: walk that axis with
+        # the row's input missing.
         for absent, along, line in ((term.a, term.b, term.missing_a), (term.b, term.a, term.missing_b)):
-            if line is None:
-                continue
-            for k, value in enumerate(probes[along.feature]):
-                row = {name: column[k % rows] for name, column in columns.items()}
-                row.update({absent.feature: missing[absent.feature], along.feature: value})
-                for name, column in columns.items():
-                    column.append(row[name])
+            if line is not None:
+                for value in probes[along.feature]:
+                    add_row({absent.feature: missing[absent.feature], along.feature: value})
     return columns
+
+
+def _thinned(values: list) -> list:
+    """At most sqrt(GRID_PRODUCT) of `values`, evenly spaced (all of them when few)."""
+    most = math.isqrt(GRID_PRODUCT)
+    if len(values) <= most:
+        return values
+    return [values[i * len(values) // most] for i in range(most)]
 
 
 def grid_as_arrays(model: Model, grid: dict[str, list]) -> dict[str, object]:
@@ -112,8 +156,8 @@ def xgboost_leaves(model: Any, X: Any) -> tuple[np.float32, NDArray[np.float32]]
 
     This is how pwlc shows its XGBoost lowering exact: the lowered model's score equals the
     float64 sum of these leaves, and adding them in float32, tree after tree as XGBoost
-    does, gives `predict(output_margin=True)` bit for bit. `X` must be finite or NaN
-    (XGBoost's DMatrix refuses ±inf).
+    does, gives `predict(output_margin=True)` bit for bit. `X` must be NaN or within
+    float32's range (XGBoost's DMatrix refuses ±inf and values like 1e308).
     """
     import json
 
@@ -129,3 +173,19 @@ def xgboost_leaves(model: Any, X: Any) -> tuple[np.float32, NDArray[np.float32]]
         leaf_values[:, t] = np.asarray(tree["split_conditions"], dtype=np.float32)[leaf_ids[:, t]]
     learner = json.loads(booster.save_config())["learner"]
     return np.float32(link_and_base_margin(learner)[1]), leaf_values
+
+
+def assert_models_close(a: Any, b: Any, data: Any = None, tol: float = 0.0) -> None:
+    """Fail (AssertionError) when the score of model `b` moves more than `tol` from model
+    `a`'s, on the rows of `data` (a DataFrame or mapping of columns) or, without data, on
+    both models' edge grids; the message is their `pwlc diff`. `a` and `b` are models or
+    files pwlc reads (.pwl, .py, .c, .sql): a regression test for a model kept as code.
+
+        assert_models_close("model.pwl", "deployed/risk.sql", tol=1e-9)
+    """
+    from pwlc.diff import compare, load
+
+    labels = tuple(str(m) if not hasattr(m, "terms") else "a" if m is a else "b" for m in (a, b))
+    comparison = compare(load(a), load(b), data, labels=(labels[0], labels[1]))
+    if not comparison.within(tol):
+        raise AssertionError("\n".join([f"{labels[1]} differs from {labels[0]}:", *comparison.lines(tol, worst_rows=True)]))

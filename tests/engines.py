@@ -201,15 +201,15 @@ def _rows(model: Model, columns: Columns, integers: set[str]) -> list[tuple[Any,
 
 
 def integer_valued(model: Model, columns: Columns) -> Columns:
-    """The columns with every numeric value rounded to an integer (inf and NaN become
-    missing), for testing INTEGER-typed SQL columns."""
+    """The columns with every numeric value rounded to an integer (inf, NaN and values no
+    64-bit INTEGER holds, as 1e308, become missing), for testing INTEGER-typed SQL columns."""
     out: Columns = {}
     for declared in model.inputs:
         values = columns[declared.name]
         if declared.kind == "categorical":
             out[declared.name] = values
         else:
-            out[declared.name] = [None if _missing(v) or not math.isfinite(v) else float(round(v)) for v in values]
+            out[declared.name] = [None if _missing(v) or not abs(v) < 2.0**63 else float(round(v)) for v in values]
     return out
 
 

@@ -39,9 +39,11 @@ def random_rows(model: Model, rows: int, rng: np.random.Generator) -> Columns:
             choices = [*seen, UNSEEN_CATEGORY, None, 3, 2.5, True]
             out[declared.name] = [choices[k] for k in rng.integers(0, len(choices), rows)]
             continue
-        finite = [v for v in seen if math.isfinite(v)] or [0.0]
-        low, high = min(finite), max(finite)
-        values = rng.uniform(low - 1, high + 1, rows)
+        # Between two neighbouring probes, as a blend (the probes reach ±1.8e308, so a
+        # difference of two may overflow).
+        finite = sorted({v for v in seen if math.isfinite(v)} | {-1.0, 1.0})
+        pick, u = rng.integers(0, len(finite) - 1, rows), rng.uniform(size=rows)
+        values = np.array(finite)[pick] * (1 - u) + np.array(finite)[pick + 1] * u
         odd = rng.choice(np.array([math.nan, math.inf, -math.inf, 1e300, -1e300, 5e-324, 0.0]), rows)
         values = np.where(rng.uniform(size=rows) < 0.1, odd, values)
         out[declared.name] = [float(v) for v in values]

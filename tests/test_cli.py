@@ -166,3 +166,108 @@ def test_sql_that_sqlglot_cannot_parse_is_one_message(tmp_path: Path) -> None:
     done = pwlc_cli("compile", str(bad), "-t", "pwl")
     assert done.returncode == 1
     assert done.stderr.splitlines() == [f"{bad}:1:1: expected a SELECT query", "    -- Dialect: bigquery", "    ^"]
+
+
+# --- writing files: the suffix picks the target, all or nothing, errors name the path --
+
+
+def test_the_output_suffix_picks_the_target_and_a_contradicting_t_is_refused(tmp_path: Path) -> None:
+    model = pwlc.read(RECIDIVISM)
+    for name in ("out.pwl", "out.py", "out.sql", "out.c"):
+        done = pwlc_cli("compile", str(RECIDIVISM), "-o", str(tmp_path / name))
+        assert done.returncode == 0, done.stderr
+        assert pwlc.read(tmp_path / name) == model
+    assert (tmp_path / "out.h").is_file()
+    assert pwlc_cli("compile", str(RECIDIVISM), "-t", "sql:duckdb", "-o", str(tmp_path / "duck.sql")).returncode == 0
+    done = pwlc_cli("compile", str(RECIDIVISM), "-t", "python", "-o", str(tmp_path / "wrong.pwl"))
+    assert done.returncode == 1 and not (tmp_path / "wrong.pwl").exists()
+    assert done.stderr.strip() == f"-t python writes python but -o {tmp_path / 'wrong.pwl'} names a .pwl file (pwl); drop -t to write pwl, or give -o a .py name"
+
+
+def test_a_failed_compile_leaves_the_old_file_and_no_other(tmp_path: Path) -> None:
+    out = tmp_path / "risk.py"
+    out.write_text("# the deployed version\n")
+    out.chmod(0o640)
+    bad = tmp_path / "bad.pwl"
+    bad.write_text("input x : numeric\ncurve x { 0: 1, 0: 2 }\n")
+    done = pwlc_cli("compile", str(bad), "-o", str(out))
+    assert done.returncode == 1 and "strictly increasing" in done.stderr
+    assert out.read_text() == "# the deployed version\n"
+    assert pwlc_cli("compile", str(bad), "-o", str(tmp_path / "new.py")).returncode == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.pwl", "risk.py"]
+    assert pwlc_cli("compile", str(RECIDIVISM), "-o", str(out)).returncode == 0
+    assert out.stat().st_mode & 0o777 == 0o640 and "def score(" in out.read_text()  # replaced, permissions kept
+
+
+def test_c_writes_the_source_and_the_header_or_neither(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from pwlc import cli
+    from pwlc.backends import backend
+
+    def broken_header(model: object) -> str:
+        raise pwlc.UnsupportedError("this header cannot be written")
+
+    monkeypatch.setattr(backend("c"), "emit_header", broken_header)
+    assert cli.main(["compile", str(RECIDIVISM), "-o", str(tmp_path / "risk.c")]) == 1
+    assert "this header cannot be written" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_text_that_is_not_utf8_is_shown_at_its_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "model.pwl"
+    bad.write_bytes(b"input x : numeric\ncurve x { 0: 1, 1: 2 } # caf\xe9\n")
+    done = pwlc_cli("compile", str(bad))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"{bad}:2:29: not UTF-8 text: byte 0xe9 (invalid continuation byte); save the file as UTF-8",
+        "    curve x { 0: 1, 1: 2 } # caf\ufffd",
+        "                                ^",
+    ]
+
+
+def test_io_errors_name_the_path(tmp_path: Path) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    cases = [
+        (("compile", str(RECIDIVISM), "-o", str(tmp_path / "missing" / "x.py")), f"{tmp_path / 'missing' / 'x.py'}: cannot write it: '{tmp_path / 'missing'}' does not exist; create it first"),
+        (("compile", str(RECIDIVISM), "-o", str(folder)), f"{folder}: is a folder; give -o a file name"),
+        (("compile", str(folder)), f"{folder}: is a folder, not a file"),
+        (("compile", str(RECIDIVISM), "-o", str(RECIDIVISM / "x.py")), f"{RECIDIVISM / 'x.py'}: cannot write it: '{RECIDIVISM}' is not a folder"),
+        (("compile", str(RECIDIVISM), "-o", "/proc/risk.py"), "/proc/risk.py: cannot write it ("),
+        (("fmt", str(tmp_path / "gone.pwl")), f"{tmp_path / 'gone.pwl'}: no such file"),
+        (("report", str(RECIDIVISM), "--data", str(tmp_path / "gone.csv")), f"{tmp_path / 'gone.csv'}: no such file"),
+    ]
+    for args, message in cases:
+        done = pwlc_cli(*args)
+        assert done.returncode == 1, (args, done.stderr)
+        assert done.stderr.startswith(message), (args, done.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("compile", "{model}", "-t", "sql:duckdb", "--table", ""), "--table must name the table"),
+        (("compile", "{model}", "--data", "{data}"), "--data is what -O2/-O3 or -p passes measure"),
+        (("compile", "{model}", "-O", "3"), "refit needs data"),
+        (("compile", "{model}", "-p", "round{{tol=-1}}"), "round: tol must be a finite number >= 0"),
+        (("compile", "{model}", "-O", "2", "--data", "{other}"), "data has no column for input(s) 'age'"),
+        (("compile", "{folder}/noext"), "cannot tell the format from suffix ''"),
+        (("compile", "{model}", "-f", "cobol"), "unknown target 'cobol'"),
+        (("distill", "{model}", "--data", "{data}"), "not a model pwlc can read"),
+        (("report", "{model}", "--data", "{data}", "--labels", "nope"), "no column 'nope' for --labels"),
+        (("fmt", "{data}"), "pwlc formats .pwl and emitted"),
+        (("check", "{model}", "--against", "{folder}/gone.pwl"), "gone.pwl: no such file"),
+        (("diff", "{model}", "{folder}/gone.pwl"), "gone.pwl: no such file"),
+    ],
+)
+def test_user_mistakes_in_every_verb_are_one_message(tmp_path: Path, args: tuple[str, ...], says: str) -> None:
+    data = tmp_path / "rows.csv"
+    data.write_text("age,priors_count,length_of_stay,sex,c_charge_degree\n30,1,5,Male,F\n")
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    (tmp_path / "noext").write_text("x")
+    filled = [a.format(model=RECIDIVISM, data=data, other=other, folder=tmp_path) for a in args]
+    done = pwlc_cli(*filled)
+    assert done.returncode in (1, 2) and says in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["noext", "other.csv", "rows.csv"]

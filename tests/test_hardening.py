@@ -307,10 +307,11 @@ EXTREMES += [as_float32(v) for v in (0.1, 1 / 3, 1e30, -2.5e-38, 16777217.0, 3.4
 EXTREMES += [float(np.finfo(np.float32).max), float(np.finfo(np.float32).tiny), math.inf, -math.inf, math.nan]
 EDGE_MODELS = {
     "subnormal_knots": Model((Input("x"),), (Curve("x", (-SUBNORMAL, 0.0, SUBNORMAL), (1.0, 2.0, 3.0)),)),
-    "huge_knots": Model((Input("x"),), (Curve("x", (-1e308, 1e308), (-1.0, 1.0)),)),  # the span overflows to inf
-    "max_knots": Model((Input("x"),), (Curve("x", (-DOUBLE_MAX, 0.0, DOUBLE_MAX), (1.0, -1.0, 1.0)),)),
-    "huge_values": Model(
-        (Input("x"), Input("y")), (Constant(1e308), Curve("x", (0.0, 1.0), (1e308, -1e308)), Step("y", (0.0,), (1e308, -1e308)))
+    # the widest knots a curve interpolates between in raw units (rule 9 of pwlc.semantics)
+    "huge_knots": Model((Input("x"),), (Curve("x", (-(2.0**1022), 2.0**1022), (-1.0, 1.0)),)),
+    "max_edges": Model((Input("x"),), (Step("x", (-DOUBLE_MAX, 0.0, DOUBLE_MAX), (1.0, -1.0, 1.0, 2.0)),)),
+    "huge_values": Model(  # at the edge of the range a value may hold, 2**1022 (rule 8 of pwlc.semantics)
+        (Input("x"), Input("y")), (Constant(2.0**1022), Curve("x", (0.0, 1.0), (2.0**1022, -(2.0**1022))), Step("y", (0.0,), (2.0**1022, -(2.0**1022))))
     ),
     "signed_zero_edges": Model(
         (Input("x"), Input("y")), (Step("x", (-0.0,), (1.0, 2.0), at_edge="upper"), Step("y", (0.0,), (3.0, 4.0), at_edge="lower"))
@@ -323,7 +324,7 @@ EDGE_MODELS = {
     "log1p_subnormal": Model((Input("x"),), (Curve("x", (-0.5, SUBNORMAL, 1e308), (0.0, 1.0, 2.0), fx="log1p"),)),
     "symlog_extremes": Model((Input("x"),), (Curve("x", (-DOUBLE_MAX, -SUBNORMAL, 0.0, SUBNORMAL, DOUBLE_MAX), (0.0, 1.0, 2.0, 3.0, 4.0), fx="symlog1p"),)),
     "grid_extremes": Model(
-        (Input("x"), Input("y")), (Grid(KnotAxis("x", (-SUBNORMAL, SUBNORMAL)), KnotAxis("y", (-1e308, 1e308)), ((1.0, 2.0), (3.0, 4.0))),)
+        (Input("x"), Input("y")), (Grid(KnotAxis("x", (-SUBNORMAL, SUBNORMAL)), KnotAxis("y", (-(2.0**1022), 2.0**1022)), ((1.0, 2.0), (3.0, 4.0))),)
     ),
 }
 
@@ -600,7 +601,10 @@ def test_cli_unsupported_model_file_exit_1_without_traceback(tmp_path: Path) -> 
     done = subprocess.run([sys.executable, "-m", "pwlc", "distill", str(model), "--data", str(data)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines() == [f"{model}: not a model pwlc can read (EBM .json, LightGBM model .txt, or a pickle with allow_pickle=True)"]
+    assert done.stderr.strip().splitlines() == [
+        f"{model}: not a model pwlc can read; save it as an EBM JSON export (json.dump(ebm.to_jsonable(), file)), a LightGBM model text "
+        "(booster.save_model('model.txt')), an XGBoost JSON model (model.save_model('model.json')), or a pickle/joblib file (with allow_pickle=True)"
+    ]
 
 
 # --- found by `python -m tests.fuzzing --cases 100000` (seed 0) --------------------------------

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pwlc import CategoryAxis, Constant, Curve, DataError, Grid, Input, KnotAxis, Model, Step, StepAxis, Table
 from pwlc.semantics import category_key, evaluate, evaluate_terms
@@ -158,3 +160,118 @@ def test_data_errors_name_the_problem() -> None:
         evaluate(model, {"x": [1.0], "y": [1.0, 2.0]})
     with pytest.raises(DataError, match="'x' is numeric but its data holds non-numbers"):
         evaluate(model, {"x": ["old"], "y": [1.0]})
+
+
+# Rule 2 (knots apart once transformed) and rule 8 (values within ±2**1022), as `verify` enforces them.
+BIG = 2.0**1022
+TOO_BIG = math.nextafter(BIG, inf)
+
+
+def one_term_model(term: object) -> Model:
+    """The model of one term: numeric inputs, but a categorical one for a table."""
+    if isinstance(term, Grid):
+        inputs = (Input(term.a.feature), Input(term.b.feature))
+    else:
+        inputs = (Input("c", "categorical"),) if isinstance(term, Table) else (Input("x"),)
+    return Model(inputs, (term,))  # type: ignore[arg-type]
+
+
+def values_at(value: float) -> list[object]:
+    """One term of every kind holding `value` in each place a value can be."""
+    grid_axes = (StepAxis("a", (0.0,)), KnotAxis("b", (0.0, 1.0)))
+    return [
+        Constant(value),
+        Curve("x", (0.0, 1.0), (value, 0.0)),
+        Curve("x", (0.0, 1.0), (0.0, 1.0), missing=value),
+        Step("x", (0.0,), (0.0, value)),
+        Step("x", (0.0,), (0.0, 1.0), missing=value),
+        Table("c", (("k", value),)),
+        Table("c", (("k", 0.0),), default=value),
+        Table("c", (("k", 0.0),), missing=value),
+        Grid(*grid_axes, ((0.0, value), (0.0, 0.0))),
+        Grid(*grid_axes, ((0.0, 0.0), (0.0, 0.0)), missing=value),
+        Grid(*grid_axes, ((0.0, 0.0), (0.0, 0.0)), missing_a=(0.0, value)),
+        Grid(*grid_axes, ((0.0, 0.0), (0.0, 0.0)), missing_b=(value, 0.0)),
+    ]
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_every_value_is_within_2_to_the_1022(index: int) -> None:
+    from pwlc import VerifyError, verify
+
+    for edge in (BIG, -BIG):
+        verify(one_term_model(values_at(edge)[index]))
+    for outside in (TOO_BIG, -TOO_BIG, 1e308):
+        with pytest.raises(VerifyError, match=r"too large: pwlc keeps every value within ±2\*\*1022"):
+            verify(one_term_model(values_at(outside)[index]))
+
+
+def test_values_at_the_bound_interpolate_to_finite_numbers() -> None:
+    """The reason for rule 8: the difference of two values never overflows."""
+    curve = Curve("x", (0.0, 1.0), (-BIG, BIG))
+    assert score(curve, [0.5, 0.75, 0.25]) == [0.0, BIG / 2, -BIG / 2]
+    grid = Grid(KnotAxis("a", (0.0, 1.0)), KnotAxis("b", (0.0, 1.0)), ((-BIG, BIG), (BIG, -BIG)), missing_a=(-BIG, BIG))
+    result = score(grid, {"a": [0.5, 0.25, nan], "b": [0.5, 0.5, 0.5]})
+    assert result == [0.0, 0.0, 0.0]
+
+
+def test_knots_whose_transforms_coincide_are_refused_with_both_named() -> None:
+    from pwlc import VerifyError, verify
+
+    cases = [("log1p", (0.0, 1e17, 1e17 + 16)), ("log", (1.0, 1e300, math.nextafter(1e300, inf))), ("symlog1p", (-1e17 - 16, -1e17, 0.0))]
+    for fx, knots in cases:
+        xs = knots[1:] if fx != "symlog1p" else knots[:2]
+        assert xs[0] < xs[1] and np.log(abs(xs[0])) == np.log(abs(xs[1]))
+        with pytest.raises(VerifyError) as caught:
+            verify(one_term_model(Curve("x", knots, (0.0, 1.0, 2.0), fx)))  # type: ignore[arg-type]
+        message = str(caught.value)
+        assert f"knots {xs[0]!r} and {xs[1]!r} have the same {fx}" in message and "drop one of them or move them further apart" in message
+    verify(one_term_model(Curve("x", (1e17, 2e17), (0.0, 1.0), "log1p")))  # apart once transformed
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["identity", "log", "log1p", "symlog1p"]),
+    st.lists(st.floats(min_value=1e-300, max_value=1e300) | st.floats(min_value=-0.99, max_value=1e3), min_size=1, max_size=6, unique=True),
+    st.lists(st.floats(min_value=-BIG, max_value=BIG) | st.sampled_from([BIG, -BIG, 0.0]), min_size=6, max_size=6),
+)
+def test_every_valid_curve_evaluates_to_a_finite_number_wherever_its_input_is(fx: str, raw: list[float], ys: list[float]) -> None:
+    """Whatever verify accepts, the evaluator interpolates without NaN or overflow."""
+    from pwlc import VerifyError, verify
+    from pwlc.testing import edge_grid
+
+    xs = tuple(sorted(raw))
+    if fx == "symlog1p":
+        xs = tuple(sorted({-x for x in xs} | set(xs)))[:6]
+    curve = Curve("x", xs, tuple(ys[: len(xs)]), fx)  # type: ignore[arg-type]
+    try:
+        model = verify(one_term_model(curve))
+    except VerifyError:
+        t = np.asarray(curve.xs)
+        with np.errstate(all="ignore"):
+            t = {"log": np.log, "log1p": np.log1p}.get(fx, lambda v: np.sign(v) * np.log1p(np.abs(v)))(t) if fx != "identity" else t
+        assert fx in ("log", "log1p") and curve.xs[0] <= (0 if fx == "log" else -1) or not (np.diff(t) > 0).all()
+        return
+    grid = edge_grid(model)
+    present = [v for v in grid["x"] if not math.isnan(v)]
+    assert np.isfinite(evaluate(model, {"x": present})).all()
+
+
+def test_knots_are_within_2_to_the_1022_and_edges_may_be_any_double() -> None:
+    """Rule 9: a knot is interpolated from, so the distance between two is finite; an edge
+    is only compared."""
+    from pwlc import VerifyError, verify
+
+    widest = Curve("x", (-BIG, BIG), (-1.0, 1.0))
+    verify(one_term_model(widest))
+    assert score(widest, [0.0, 2e307, -2e307, 1e308, -inf]) == [0.0, -1.0 + 2.0 * ((2e307 + BIG) / (2 * BIG)), -1.0 + 2.0 * ((-2e307 + BIG) / (2 * BIG)), 1.0, -1.0]
+    axis = Grid(KnotAxis("a", (-BIG, BIG)), StepAxis("b", ()), ((-1.0,), (1.0,)))
+    verify(one_term_model(axis))
+    assert score(axis, {"a": [0.0, 1e308], "b": [0.0, 0.0]}) == [0.0, 1.0]
+    for outside in (TOO_BIG, -TOO_BIG, 1e308):
+        for term in (Curve("x", tuple(sorted((0.0, outside))), (0.0, 1.0)), Grid(KnotAxis("a", tuple(sorted((0.0, outside)))), StepAxis("b", ()), ((0.0,), (1.0,)))):
+            with pytest.raises(VerifyError, match=r"too large: a knot is interpolated from"):
+                verify(one_term_model(term))
+    edges = Step("x", (-1.7e308, 1.7e308), (0.0, 1.0, 2.0))
+    verify(one_term_model(edges))
+    assert score(edges, [-inf, 0.0, 1.7e308]) == [0.0, 1.0, 2.0]

@@ -8,13 +8,18 @@ a row is predicted by the end value either way.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from pwlc.errors import DataError
+from pwlc.ir import MAX_VALUE
 from pwlc.semantics import FloatArray, _numeric
+
+# Beyond this |y| the squares of y overflow: the fit runs in units of a power of two.
+HUGE_Y = 2.0**500
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class Points:
     effective_n: float  # Kish effective sample size (sum w)^2 / sum w^2 of the rows used
     missing: float | None  # weighted mean y of rows with NaN x, None when there are none
     sampled: bool  # True when the rows were subsampled (more than max_points)
+    unit: float = 1.0  # y, within_ss and missing are in units of this (a power of two)
 
     @property
     def total_weight(self) -> float:
@@ -63,6 +69,15 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
     bad_y = 0 if np.isfinite(y_sum) else int(np.count_nonzero(~np.isfinite(ya)))
     if bad_y:
         raise DataError(f"fit: y holds {bad_y} non-finite value(s); targets must be finite")
+    largest = max(float(ya.max()), -float(ya.min())) if ya.size else 0.0
+    if largest > MAX_VALUE:
+        raise DataError(
+            f"fit: y holds values beyond ±2**1022 (the largest is {largest!r}); a pwlc model keeps every value"
+            " within ±2**1022 (about ±4.49e307): scale the target down"
+        )
+    unit = 2.0 ** math.frexp(largest)[1] if largest > HUGE_Y else 1.0
+    if unit != 1.0:
+        ya = ya / unit
     if wa is not None and (not np.isfinite(wa).all() or (wa < 0).any()):
         raise DataError("fit: weights must be finite and non-negative")
 
@@ -84,7 +99,7 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
         if missing is None and not (nan_x is not None and nan_x.all()):
             raise DataError("fit: every row has zero weight")
         empty = np.empty(0)
-        return Points(empty, empty, empty, 0.0, 0.0, missing, False)
+        return Points(empty, empty, empty, 0.0, 0.0, missing, False, unit)
     kept_w = None if wa is None else (wa if rows is None else wa[rows])
     effective_n = float(count if kept_w is None else kept_w.sum() ** 2 / wdot(kept_w, kept_w))
 
@@ -113,10 +128,10 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
     starts_group[0] = True
     np.not_equal(xs[1:], xs[:-1], out=starts_group[1:])
     if starts_group.all():  # every x distinct: nothing to merge
-        return Points(xs, ys, ws, 0.0, effective_n, missing, sampled)
+        return Points(xs, ys, ws, 0.0, effective_n, missing, sampled, unit)
     starts = np.flatnonzero(starts_group)
     weight = np.add.reduceat(ws, starts)
     mean_y = np.add.reduceat(ws * ys, starts) / weight
     group = np.cumsum(starts_group) - 1
     within_ss = wdot(ws, (ys - mean_y[group]) ** 2)
-    return Points(xs[starts], mean_y, weight, within_ss, effective_n, missing, sampled)
+    return Points(xs[starts], mean_y, weight, within_ss, effective_n, missing, sampled, unit)

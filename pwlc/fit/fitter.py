@@ -35,7 +35,7 @@ from pwlc.fit.search import (
     residual_cost,
 )
 from pwlc.fit.solve import SHAPES, Shape, admits, constrained_values
-from pwlc.ir import TRANSFORMS, Curve, Transform
+from pwlc.ir import MAX_VALUE, TRANSFORMS, Curve, Transform
 from pwlc.semantics import FloatArray, curve_values, transform
 
 MONO_OPTIONS = ("auto", *SHAPES)
@@ -134,24 +134,29 @@ class _Problem:
         points = data.points
         self.points, self.fx = points, fx
         raw_t = transform(fx, points.x)
-        self.valid = bool(np.all(np.isfinite(raw_t)) and np.all(raw_t[1:] > raw_t[:-1]))
+        # Points whose transforms coincide (1e17 and 1e17 + 16 under log1p) share a position:
+        # no curve in this transform tells them apart, and knots go on distinct positions only.
+        with np.errstate(over="ignore"):
+            span = float(raw_t[-1] - raw_t[0])
+        self.valid = bool(np.all(np.isfinite(raw_t)) and np.all(raw_t[1:] >= raw_t[:-1]) and 0 < span < math.inf)
         if not self.valid:
             return
-        self.t_offset, self.t_scale = float(raw_t[0]), float(raw_t[-1] - raw_t[0])
+        self.t_offset, self.t_scale = float(raw_t[0]), span
         self.t = (raw_t - self.t_offset) / self.t_scale
+        self.positions = np.unique(self.t)  # where knots can be
         self.w, self.y, self.y_mean, self.y_scale = data.w, data.y, data.y_mean, data.y_scale
         self.moments = Moments(self.t, self.y, self.w, data.moments)
         if data.moments is None:
             data.moments = self.moments
         self.cumulative_w = self.moments.prefix[0, 1:]  # running sum of w: weight quantiles
-        self.candidates = self.t[_quantile_indices(self.cumulative_w, candidates)]
+        self.candidates = np.unique(self.t[_quantile_indices(self.cumulative_w, candidates)])
         self._search: tuple[FloatArray, list[FloatArray]] | None = None
         self._condensed: tuple[FloatArray, Condensed] | None = None
 
     def search(self, top: int) -> tuple[FloatArray, list[FloatArray]]:
         """Candidates and the dynamic program's knot sets for 1..top segments (cached)."""
         if self._search is None or len(self._search[1]) < top:
-            candidates = self.t if top + 1 > len(self.candidates) else self.candidates
+            candidates = self.positions if top + 1 > len(self.candidates) else self.candidates
             self._search = (candidates, dynamic_program(self.moments, candidates, top, BEAM))
         return self._search
 
@@ -159,7 +164,7 @@ class _Problem:
         """The error of a quick dynamic program for `top` segments (`count` candidates, one
         quadratic per knot), in units of the y variance, the same in every transform: a
         cheap ranking of transforms."""
-        coarse = self.t[_quantile_indices(self.cumulative_w, max(count, top + 1))]
+        coarse = np.unique(self.t[_quantile_indices(self.cumulative_w, max(count, top + 1))])
         knots = dynamic_program(self.moments, coarse, top, 1)[-1]
         return float(free_cost(self.moments)(knots[None, :])[0])
 
@@ -226,8 +231,9 @@ class _Problem:
         on_point = self.t[index] == knots
         raw = inverse_transform(self.fx, knots * self.t_scale + self.t_offset)
         xs = np.where(on_point, self.points.x[index], np.clip(raw, self.points.x[0], self.points.x[-1]))
+        # Knots apart in x, in fx(x) as the evaluator computes it, and once normalised.
         t = transform(self.fx, xs)
-        keep = np.r_[True, (np.diff(xs) > 0) & (np.diff(t) > 0)]
+        keep = np.r_[True, (np.diff(xs) > 0) & (np.diff(t) > 0) & (np.diff((t - self.t_offset) / self.t_scale) > 0)]
         return xs[keep]
 
 
@@ -297,6 +303,8 @@ def _valid(data: _Normalised, names: list[str], candidates: int) -> list[_Proble
 def _within(problems: list[_Problem], error: Callable[[_Problem], float], share: float) -> list[_Problem]:
     """The problems whose error is within `share` of the smallest, in their order."""
     errors = [error(problem) for problem in problems]
+    # Errors are sums of squares: below zero is rounding; NaN (knots the doubles cannot resolve) ranks last.
+    errors = [max(e, 0.0) if math.isfinite(e) else math.inf for e in errors]
     return [problem for problem, e in zip(problems, errors) if e <= min(errors, default=0.0) * (1 + share) + EXACT]
 
 
@@ -350,13 +358,14 @@ def _fit_in_transform(
     Returns the curve and a rank comparable across transforms (lower is better, SSE breaks
     ties): 0 for a fixed count, the count reaching tol, or the BIC."""
     points = problem.points
-    size = len(problem.t)
+    size = len(problem.positions)
     if segments is not None and segments + 1 >= size:
-        trial = problem.finish(problem.t.copy(), shape)  # a knot on every point: interpolation
+        trial = problem.finish(problem.positions.copy(), shape)  # a knot on every point: interpolation
         return trial, 0.0
     candidates, starts = problem.search(segments if segments is not None else min(max_segments, size - 1))
     cost = problem.cost(shape)
-    counts = [segments] if segments is not None else list(range(1, len(starts) + 1))
+    # (The dynamic program stops early when no more knots fit between distinct positions.)
+    counts = [min(segments, len(starts))] if segments is not None else list(range(1, len(starts) + 1))
     weight = points.total_weight
     floor = 1e-12 * max(sst / weight, 1e-300)
     if segments is None and not shape.free:
@@ -438,8 +447,8 @@ def fit(
         # No finite x (the curve is a constant: every x clamps to one knot) or a single one.
         at = float(points.x[0]) if len(points.x) else 0.0
         value = float(points.y[0]) if len(points.x) else (points.missing if points.missing is not None else 0.0)
-        curve = Curve(feature, (at,), (value,), "identity", points.missing)
-        return CurveFit(curve, points.within_ss, points.total_weight, "none", points.sampled)
+        curve = _in_units(Curve(feature, (at,), (value,), "identity", points.missing), points.unit)
+        return CurveFit(curve, points.within_ss * points.unit * points.unit, points.total_weight, "none", points.sampled)
 
     names = _applicable_transforms(points.x) if fx == "auto" else [fx]
     if fx in ("log", "log1p") and fx not in _applicable_transforms(points.x):
@@ -461,7 +470,7 @@ def fit(
         if chosen is None or key < chosen[0]:
             chosen = ((rank, trial.sse), trial, problem)
     if chosen is None:
-        raise UnsupportedError(f"fit: transform {fx!r} cannot separate these x values")
+        raise UnsupportedError(f"fit: fx={fx!r} maps every x to the same value (or beyond the doubles); use fx='auto' or 'identity'")
     _, trial, problem = chosen
     if mono == "auto":
         trial = _auto_mono(problem, trial, slope, sst)
@@ -471,7 +480,15 @@ def fit(
     else:
         residual = points.y - curve_values(curve, points.x)
         sse = wdot(points.w, residual * residual) + points.within_ss
-    return CurveFit(curve, sse, points.total_weight, trial.mono, points.sampled)
+    return CurveFit(_in_units(curve, points.unit), sse * points.unit * points.unit, points.total_weight, trial.mono, points.sampled)
+
+
+def _in_units(curve: Curve, unit: float) -> Curve:
+    """A curve fitted to y / unit, for y; values a least-squares fit overshoots beyond the
+    IR's range (`pwlc.ir.MAX_VALUE`) are held at its end."""
+    ys = np.clip(np.asarray(curve.ys) * unit, -MAX_VALUE, MAX_VALUE)
+    missing = None if curve.missing is None else min(max(curve.missing * unit, -MAX_VALUE), MAX_VALUE)
+    return Curve(curve.feature, curve.xs, tuple(map(float, ys)), curve.fx, missing)
 
 
 def _auto_mono(problem: _Problem, free: _Trial, slope: Any, sst: float) -> _Trial:

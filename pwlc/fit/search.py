@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pwlc.semantics import FloatArray
 
@@ -78,9 +79,10 @@ def line_terms(left: FloatArray, right: FloatArray, sums: FloatArray) -> tuple[F
     """`Moments.segment` from the points' summed moments (w, wt, wt^2, wy, wty, wy^2)."""
     weight, wt, wtt, wy, wty, wyy = sums
     width = right - left
-    su = (wt - left * weight) / width  # sum w u, with u = (t - left) / width
-    suu = (wtt - 2 * left * wt + left * left * weight) / (width * width)
-    syu = (wty - left * wy) / width
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # (knots closer than the doubles resolve: NaN)
+        su = (wt - left * weight) / width  # sum w u, with u = (t - left) / width
+        suu = (wtt - 2 * left * wt + left * left * weight) / (width * width)
+        syu = (wty - left * wy) / width
     return weight - 2 * su + suu, su - suu, suu, wy - syu, syu, wyy
 
 
@@ -127,11 +129,19 @@ def free_cost(moments: Moments) -> Cost:
 def least_squares_values(hessian: FloatArray, g: FloatArray) -> FloatArray:
     """Least-squares knot values, batched; the ridge only matters for knots without data."""
     regularised = hessian + RIDGE * np.eye(g.shape[-1])
+    # Knots closer than the doubles resolve overflow their segment's moments: such knot
+    # sets get NaN values (and cost), which every search ranks last.
+    unresolved: NDArray[np.bool_] = np.asarray(~(np.isfinite(regularised).all(axis=(-2, -1)) & np.isfinite(g).all(axis=-1)))
+    if unresolved.any():
+        regularised = np.where(unresolved[..., None, None], np.eye(g.shape[-1]), regularised)
+        g = np.where(unresolved[..., None], 0.0, g)
     try:
         solved = np.linalg.solve(regularised, g[..., None])
     except np.linalg.LinAlgError:  # a knot set whose matrix is singular even with the ridge
         solved = np.linalg.pinv(regularised) @ g[..., None]
-    return solved[..., 0].astype(np.float64, copy=False)
+    values = solved[..., 0].astype(np.float64, copy=False)
+    values[unresolved] = np.nan
+    return values
 
 
 def residual_cost(moments: Moments, y: FloatArray, w: FloatArray) -> Cost:
@@ -257,6 +267,7 @@ def refine(
         batch = np.repeat(knots[None, :], trials.size, axis=0)
         batch[:, j] = trials
         costs = cost(batch)
+        costs[~np.isfinite(costs)] = np.inf  # (NaN: knots the doubles cannot resolve)
         pick = int(np.argmin(costs))
         gain = best[0] - float(costs[pick])
         if gain <= NOISE:
@@ -333,6 +344,8 @@ def polish(
         corners = values[1 + 2 * size :].reshape(-1, 4)
         for (i, j), (pp, pm, mp, mm) in zip(pairs, corners):
             hessian[i, j] = hessian[j, i] = (pp - pm - mp + mm) / (4 * h[i] * h[j])
+        if not (np.isfinite(hessian).all() and np.isfinite(gradient).all()):
+            break  # knots closer than the doubles resolve: no reliable step from here
         # Levenberg damping keeps the step a descent direction when H is not positive.
         damping = max(0.0, -float(np.linalg.eigvalsh(hessian).min())) + 1e-12 * float(
             np.abs(np.diag(hessian)).max() + 1.0
@@ -342,6 +355,7 @@ def polish(
         trials = knots[None, :] + np.power(0.5, np.arange(12))[:, None] * delta[None, :]
         ordered = np.all(np.diff(trials, axis=1) > 0, axis=1) & (trials[:, 0] >= low) & (trials[:, -1] <= high)
         costs = cost(trials[ordered]) if ordered.any() else np.array([np.inf])
+        costs[~np.isfinite(costs)] = np.inf
         pick = int(np.argmin(costs))
         if not costs[pick] < current - max(noise, 1e-12 * current):
             if step <= min_step:

@@ -18,9 +18,12 @@ from typing import Any
 
 from pwlc.errors import PwlcError, UnsupportedError
 from pwlc.frontends.additive import Additive, Shape
+from pwlc.frontends.sklearn import MODELS as SKLEARN_MODELS
 from pwlc.ir import Model, verify
 
-# (top-level package, class name) -> frontend module. None as class name: any class.
+STATSMODELS_RESULTS = ("RegressionResultsWrapper", "RegressionResults", "OLSResults", "GLMResultsWrapper", "GLMResults", "GLMGamResultsWrapper", "GLMGamResults")
+
+# (top-level package, class name) -> frontend module.
 FRONTENDS: dict[tuple[str, str], str] = {
     ("interpret", "ExplainableBoostingClassifier"): "ebm",
     ("interpret", "ExplainableBoostingRegressor"): "ebm",
@@ -32,10 +35,12 @@ FRONTENDS: dict[tuple[str, str], str] = {
     ("xgboost", "XGBRegressor"): "xgboost",
     ("xgboost", "XGBRanker"): "xgboost",
     ("xgboost", "Booster"): "xgboost",
-    ("pygam", "LinearGAM"): "pygam",
-    ("pygam", "LogisticGAM"): "pygam",
-    ("sklearn", "Pipeline"): "sklearn",
+    **{("pygam", kind): "pygam" for kind in ("GAM", "LinearGAM", "LogisticGAM", "PoissonGAM", "GammaGAM", "InvGaussGAM", "ExpectileGAM")},
+    **{("sklearn", kind): "sklearn" for kind in SKLEARN_MODELS},
+    **{("catboost", kind): "catboost" for kind in ("CatBoost", "CatBoostClassifier", "CatBoostRegressor", "CatBoostRanker")},
+    **{("statsmodels", kind): "statsmodels" for kind in STATSMODELS_RESULTS},
     ("pwlc", "Named"): "pygam",  # a pygam model with feature names (pwlc.frontends.pygam.Named)
+    ("pwlc", "WithCategories"): "catboost",  # a CatBoost model with its categories (pwlc.frontends.catboost.with_categories)
 }
 
 __all__ = ["Additive", "Shape", "load_model", "lower", "supported", "teacher"]
@@ -102,7 +107,7 @@ def load_model(path: str | os.PathLike[str], *, allow_pickle: bool = False) -> A
         try:
             return joblib.load(path)
         except Exception as exc:  # a broken or foreign pickle can raise anything
-            raise UnsupportedError(f"{path}: cannot load the pickle ({type(exc).__name__}: {exc})") from None
+            raise UnsupportedError(f"{path}: cannot load the pickle ({type(exc).__name__}: {exc}); save it again with joblib.dump(model, path) where the same library versions are installed") from None
     text = path.read_text(encoding="utf-8", errors="replace")
     if suffix == ".json":
         if '"learner"' in text[:4096]:
@@ -116,4 +121,7 @@ def load_model(path: str | os.PathLike[str], *, allow_pickle: bool = False) -> A
         from pwlc.frontends import lightgbm
 
         return lightgbm.load(text)
-    raise UnsupportedError(f"{path}: not a model pwlc can read (EBM .json, LightGBM model .txt, or a pickle with allow_pickle=True)")
+    raise UnsupportedError(
+        f"{path}: not a model pwlc can read; save it as an EBM JSON export (json.dump(ebm.to_jsonable(), file)), a LightGBM model text "
+        "(booster.save_model('model.txt')), an XGBoost JSON model (model.save_model('model.json')), or a pickle/joblib file (with allow_pickle=True)"
+    )

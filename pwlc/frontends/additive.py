@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from pwlc.errors import UnsupportedError
+from pwlc.frontends import advice
 from pwlc.ir import LINKS, Constant, Input, LinkKind, Model, Table, Term, term_features, verify
 from pwlc.semantics import Column, FloatArray, prepare_columns, term_values
 
@@ -31,12 +32,27 @@ ShapeFunction = Callable[[Mapping[str, Column]], FloatArray]
 
 
 @dataclass(frozen=True)
+class Affine:
+    """A term that is `offset + slope * x` on one numeric input, with no bound.
+
+    Linear models give these (a passthrough or scaled column). A pwlc curve is flat beyond
+    its end knots, so no IR term expresses one yet: the frontend computes the coefficients
+    here, in the input's own units, and `Additive.lower` refuses the term until the IR has a
+    linear term kind to carry them.
+    """
+
+    offset: float
+    slope: float
+
+
+@dataclass(frozen=True)
 class Shape:
     """One term of a teacher: `term` when it is exactly an IR term, else `function`.
 
     `missing` is the contribution when the input is missing (None when the teacher has no
     defined value there); `description` names the term in messages ("term 3 (age)");
-    `inexact` says why a `function` has no exact term.
+    `inexact` says why a `function` has no exact term and `instead` what the user can do;
+    `affine` holds the coefficients of a linear term (see `Affine`).
     """
 
     features: tuple[str, ...]
@@ -45,6 +61,8 @@ class Shape:
     function: ShapeFunction | None = None
     missing: float | None = None
     inexact: str = "is not piecewise constant or linear"
+    instead: str = advice.DISTILL
+    affine: Affine | None = None
 
     def values(self, columns: Mapping[str, Column], rows: int) -> FloatArray:
         """The teacher's contribution of this term for each row."""
@@ -67,16 +85,13 @@ class Additive:
 
     def __post_init__(self) -> None:
         if self.link not in LINKS:
-            raise UnsupportedError(f"unknown link {self.link!r} (known: {', '.join(LINKS)})")
+            raise UnsupportedError(f"unknown link {self.link!r}; use one of {', '.join(LINKS)}")
 
     def lower(self) -> Model:
         """The exact IR, or `UnsupportedError` naming the first shape that has no exact form."""
         for shape in self.shapes:
             if shape.term is None:
-                raise UnsupportedError(
-                    f"{shape.description}: {shape.inexact}, so it cannot be lowered exactly; "
-                    "pwlc.distill(model, X) fits it instead"
-                )
+                raise UnsupportedError(f"{shape.description}: {shape.inexact}, so it cannot be lowered exactly; {shape.instead}")
         terms: list[Term] = [Constant(self.intercept)] if self.intercept != 0.0 else []
         terms += [shape.term for shape in self.shapes if shape.term is not None]
         return verify(Model(self.inputs, tuple(terms), self.link, self.name, f"Lowered exactly by pwlc from {self.doc}."))
@@ -162,8 +177,8 @@ def _table_from_function(name: str, function: Callable[[Any], Any], values: Sequ
         try:
             contribution = float(np.asarray(function(np.array([value], dtype=object))).ravel()[0])
         except Exception as exc:  # the user's function: report which category broke it
-            raise UnsupportedError(f"the function for {name!r} failed on category {key!r}: {type(exc).__name__}: {exc}") from None
+            raise UnsupportedError(f"the function for {name!r} failed on category {key!r} ({type(exc).__name__}: {exc}); make it accept every listed category") from None
         if not math.isfinite(contribution):
-            raise UnsupportedError(f"the function for {name!r} gives {contribution} for category {key!r}")
+            raise UnsupportedError(f"the function for {name!r} gives {contribution} for category {key!r}; give it a finite value there")
         entries.append((key, contribution))
     return Table(name, tuple(entries), default=0.0, missing=0.0)

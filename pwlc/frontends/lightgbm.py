@@ -16,6 +16,12 @@ Each feature's trees are evaluated on a representative of every interval between
 union of their thresholds and of the interval [-z, z] read as zero (the interval's upper
 end: `x <= t` goes left), which makes the merged `Step(at_edge="lower")` exact; adjacent
 intervals with equal sums are then merged.
+
+With `linear_tree=True` a leaf holds `leaf_const + sum(leaf_coeff * x)` over the features
+of its branch (its constant `leaf_value` when one of them is NaN): one feature's trees then
+add up to a piecewise-linear function with jumps at the splits and slopes beyond the last
+one, which no pwlc term expresses. Such a feature is an exact function (`pwlc.distill`
+fits it) and `lower` refuses it.
 """
 
 from __future__ import annotations
@@ -23,13 +29,17 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from pwlc.errors import UnsupportedError
-from pwlc.frontends.additive import Additive, Shape
-from pwlc.ir import Input, LinkKind, Step, Table
+from pwlc.frontends import advice
+from pwlc.frontends.additive import Additive, Shape, ShapeFunction
+from pwlc.frontends.steps import merged_step
+from pwlc.ir import Input, LinkKind, Table
+from pwlc.semantics import Column, FloatArray, category_key
 
 ZERO = float(np.float32(1e-35))  # LightGBM's kZeroThreshold, a float widened to double
 Node = Mapping[str, Any]
@@ -42,7 +52,7 @@ def load(text: str) -> Any:
     try:
         return lightgbm.Booster(model_str=text)
     except lightgbm.basic.LightGBMError as exc:
-        raise UnsupportedError(f"not a LightGBM model text: {exc}") from None
+        raise UnsupportedError(f"not a LightGBM model text ({exc}); save one with booster.save_model(path)") from None
 
 
 def teacher(model: Any) -> Additive:
@@ -51,31 +61,29 @@ def teacher(model: Any) -> Additive:
     dump = booster.dump_model()
     kind = type(model).__name__
     if dump.get("num_tree_per_iteration", 1) != 1:
-        raise UnsupportedError(f"LightGBM model with {dump['num_class']} classes: pwlc handles one output per tree")
+        raise UnsupportedError(f"LightGBM {kind}: {advice.multiclass(model, dump['num_class'])}")
+    link = _link(model, str(dump.get("objective", "regression")))
     if dump.get("average_output"):
-        raise UnsupportedError("LightGBM random-forest mode (average_output) is not supported")
-    link = _link(str(dump.get("objective", "regression")))
+        raise UnsupportedError(f"LightGBM random-forest mode (boosting='rf') averages its trees where pwlc sums them; retrain with boosting='gbdt', or {advice.black_box(model, link)}")
     names: list[str] = list(dump["feature_names"])
     categorical_labels = _categorical_labels(dump, names)
 
     trees_by_feature: dict[int, list[Node]] = defaultdict(list)
     constant = 0.0
-    categorical_features: set[int] = set()
     for tree in dump["tree_info"]:
         index = tree["tree_index"]
-        if tree.get("is_linear"):
-            raise UnsupportedError(f"LightGBM tree {index} is a linear tree; pwlc handles constant leaves")
         root = tree["tree_structure"]
         features = _features(root)
         if not features:
             constant += float(root["leaf_value"])
         elif len(features) > 1:
             used = ", ".join(repr(names[j]) for j in sorted(features))
-            raise UnsupportedError(f"LightGBM tree {index} splits on several features ({used}), so the model is not additive")
+            raise UnsupportedError(
+                f"LightGBM tree {index} splits on several features ({used}), so the model is not additive; "
+                f"{advice.ONE_FEATURE_PER_TREE}, or {advice.black_box(model, link)}"
+            )
         else:
-            (feature,) = features
-            trees_by_feature[feature].append(root)
-            categorical_features |= {feature} if _has_categorical_split(root) else set()
+            trees_by_feature[next(iter(features))].append(root)
 
     inputs = []
     shapes = []
@@ -83,28 +91,43 @@ def teacher(model: Any) -> Additive:
         name = names[feature]
         roots = trees_by_feature[feature]
         description = f"LightGBM trees on {name!r}"
-        if feature in categorical_features:
+        if any(_has_categorical_split(root) for root in roots):
             table = _merged_table(name, roots, categorical_labels.get(feature))
             inputs.append(Input(name, "categorical"))
             shapes.append(Shape((name,), description, term=table, missing=table.missing))
+        elif any(_has_linear_leaf(root) for root in roots):
+            inputs.append(Input(name, "numeric"))
+            shapes.append(
+                Shape(
+                    (name,),
+                    description,
+                    function=_linear_trees(name, roots),
+                    missing=_tree_sum(roots, math.nan),
+                    inexact="have linear leaves (linear_tree=True): a piecewise-linear function with a jump at every split and a slope beyond the last one, which no pwlc term expresses",
+                    instead=f"retrain without linear_tree for an exact lowering, or {advice.DISTILL}",
+                )
+            )
         else:
-            step = _merged_step(name, roots)
+            step = merged_step(name, _merge_edges(roots), "lower", partial(_tree_sums, roots), _tree_sum(roots, math.nan))
             inputs.append(Input(name, "numeric"))
             shapes.append(Shape((name,), description, term=step, missing=step.missing))
     return Additive(tuple(inputs), tuple(shapes), constant, link, f"a LightGBM {kind} ({len(dump['tree_info'])} trees)")
 
 
-def _link(objective: str) -> LinkKind:
+def _link(model: Any, objective: str) -> LinkKind:
     name, *params = objective.split()
     settings = dict(p.split(":", 1) for p in params if ":" in p)
     if name in ("binary", "cross_entropy", "xentropy"):
         if float(settings.get("sigmoid", "1")) != 1.0:
-            raise UnsupportedError(f"LightGBM objective {objective!r}: pwlc's logistic link needs sigmoid:1")
+            raise UnsupportedError(
+                f"LightGBM objective {objective!r}: its probability is 1 / (1 + exp(-sigmoid * score)) and pwlc's logistic link has sigmoid 1; "
+                f"retrain with sigmoid=1.0, or {advice.black_box(model, 'logistic')}"
+            )
         return "logistic"
     if name in ("poisson", "gamma", "tweedie"):
         return "exp"
     if name in ("multiclass", "multiclassova", "softmax"):
-        raise UnsupportedError(f"LightGBM objective {name!r}: pwlc handles one output")
+        raise UnsupportedError(f"LightGBM objective {name!r}: {advice.multiclass(model, settings.get('num_class', 'several'))}")
     return "identity"
 
 
@@ -118,8 +141,11 @@ def _categorical_labels(dump: Mapping[str, Any], names: Sequence[str]) -> dict[i
     # feature_infos list the category codes seen, the numeric ones list none.
     categorical = [j for j, name in enumerate(names) if infos.get(name, {}).get("values")]
     if len(categorical) != len(pandas_categorical):
-        raise UnsupportedError("LightGBM model: cannot match pandas_categorical to the categorical features")
-    return {j: [str(label) for label in labels] for j, labels in zip(categorical, pandas_categorical)}
+        raise UnsupportedError(
+            "LightGBM model: its pandas_categorical lists do not match its categorical features, so pwlc cannot name the categories; "
+            "train on a DataFrame whose categorical columns are pandas categoricals, or on integer codes (categorical_feature=...)"
+        )
+    return {j: [category_key(label) or "" for label in labels] for j, labels in zip(categorical, pandas_categorical)}
 
 
 def _features(node: Node) -> set[int]:
@@ -134,11 +160,24 @@ def _has_categorical_split(node: Node) -> bool:
     return node["decision_type"] == "==" or _has_categorical_split(node["left_child"]) or _has_categorical_split(node["right_child"])
 
 
+def _has_linear_leaf(node: Node) -> bool:
+    if "leaf_value" in node:
+        return any(float(c) != 0.0 for c in node.get("leaf_coeff", ()))
+    return _has_linear_leaf(node["left_child"]) or _has_linear_leaf(node["right_child"])
+
+
 def _walk(node: Node, x: float) -> float:
-    """The leaf value LightGBM reaches for feature value `x` (NaN: missing)."""
+    """The leaf's output LightGBM computes for feature value `x` (NaN: missing)."""
     while "leaf_value" not in node:
         node = node["left_child"] if _goes_left(node, x) else node["right_child"]
-    return float(node["leaf_value"])
+    coefficients = node.get("leaf_coeff", ())
+    if not coefficients or math.isnan(x):  # a NaN in a linear leaf's features: its constant
+        return float(node["leaf_value"])
+    value = 0.0 if -ZERO <= x <= ZERO else x  # values this close to 0 never reach the predictor
+    output = float(node["leaf_const"])
+    for coefficient in coefficients:  # every feature of the leaf's branch is this one
+        output += float(coefficient) * value
+    return output
 
 
 def _goes_left(node: Node, x: float) -> bool:
@@ -160,14 +199,16 @@ def _thresholds(node: Node) -> list[float]:
     return [float(node["threshold"])] + _thresholds(node["left_child"]) + _thresholds(node["right_child"])
 
 
-def _merged_step(name: str, roots: Sequence[Node]) -> Step:
+def _merge_edges(roots: Sequence[Node]) -> set[float]:
     # [-z, z] is read as zero: its own interval, (nextafter(-z, -inf), z] with `x <= t` left.
-    edges = {threshold for root in roots for threshold in _thresholds(root)} | {math.nextafter(-ZERO, -math.inf), ZERO}
-    ordered = sorted(edges)
-    representatives = [*ordered, math.inf]  # the upper end of each interval
-    values = [_tree_sum(roots, x) for x in representatives]
-    kept = [k for k in range(len(ordered)) if values[k] != values[k + 1]]  # edges that change the sum
-    return Step(name, tuple(ordered[k] for k in kept), (*(values[k] for k in kept), values[-1]), at_edge="lower", missing=_tree_sum(roots, math.nan))
+    return {threshold for root in roots for threshold in _thresholds(root)} | {math.nextafter(-ZERO, -math.inf), ZERO}
+
+
+def _linear_trees(name: str, roots: Sequence[Node]) -> ShapeFunction:
+    def contribution(columns: Mapping[str, Column]) -> FloatArray:
+        return _tree_sums(roots, np.asarray(columns[name], dtype=np.float64))
+
+    return contribution
 
 
 def _merged_table(name: str, roots: Sequence[Node], labels: list[str] | None) -> Table:
@@ -181,6 +222,10 @@ def _merged_table(name: str, roots: Sequence[Node], labels: list[str] | None) ->
     )
     unseen = _tree_sum(roots, -1.0)  # unlisted and negative codes go right at every split
     return Table(name, entries, default=unseen, missing=_tree_sum(roots, math.nan))
+
+
+def _tree_sums(roots: Sequence[Node], x: FloatArray) -> FloatArray:
+    return np.array([_tree_sum(roots, float(v)) for v in x], dtype=np.float64)
 
 
 def _tree_sum(roots: Sequence[Node], x: float) -> float:

@@ -1,12 +1,20 @@
 """XGBoost tree models whose trees each read one feature (`max_depth=1`, or one-feature
-`interaction_constraints`), numeric splits only.
+`interaction_constraints`), numeric and categorical (`enable_categorical=True`) splits.
 
-XGBoost's rule: `x < split_condition` goes to "yes", a missing value to "missing". It
-compares in float32 (the input is rounded to float32 first): each float32 threshold is
-turned into the float64 edge where rounding to float32 crosses it, so every row lands in
-the leaf XGBoost picks. The lowered model adds those float32 leaves (and the float32 base
-margin) in float64, where XGBoost adds them in float32: its margin is that same sum
-rounded along the way (~1e-7 relative). `pwlc.testing.xgboost_leaves` shows it leaf by leaf.
+XGBoost's rule for a numeric split: `x < split_condition` goes to "yes", a missing value to
+"missing". It compares in float32 (the input is rounded to float32 first): each float32
+threshold becomes the float64 edge where rounding to float32 crosses it, so every row
+lands in the leaf XGBoost picks. The lowered model adds those float32 leaves (and the
+float32 base margin) in float64, where XGBoost adds them in float32: its margin is that
+same sum rounded along the way (~1e-7 relative). `pwlc.testing.xgboost_leaves` shows it
+leaf by leaf.
+
+A categorical split (XGBoost 3's dump: `split_condition` is the list of category codes)
+sends the listed codes to "yes", a missing value to "missing", and any other code
+(unlisted, negative, too large) to "no". Codes are positions in the categories the booster
+stores (`get_categories`, pandas input); a model trained on bare codes names its
+categories by code. XGBoost 3 refuses a category it did not see in training; the lowered
+table gives it the unlisted codes' value.
 """
 
 from __future__ import annotations
@@ -15,14 +23,18 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from pwlc.errors import UnsupportedError
+from pwlc.frontends import advice
 from pwlc.frontends.additive import Additive, Shape
-from pwlc.ir import Input, LinkKind, Step
+from pwlc.frontends.steps import float32_rounding, lowest_reaching, merged_step
+from pwlc.ir import Input, LinkKind, Table
+from pwlc.semantics import FloatArray, category_key
 
 Node = Mapping[str, Any]
 
@@ -35,7 +47,7 @@ def load(path: Path) -> Any:
     try:
         booster.load_model(str(path))
     except xgboost.core.XGBoostError as exc:
-        raise UnsupportedError(f"{path}: not an XGBoost model ({str(exc).splitlines()[0]})") from None
+        raise UnsupportedError(f"{path}: not an XGBoost model ({str(exc).splitlines()[0]}); save one with model.save_model('model.json')") from None
     return booster
 
 
@@ -44,9 +56,12 @@ def teacher(model: Any) -> Additive:
     config = json.loads(booster.save_config())
     learner = config["learner"]
     if learner["gradient_booster"]["name"] != "gbtree":
-        raise UnsupportedError(f"XGBoost booster {learner['gradient_booster']['name']!r}: pwlc handles tree boosters (gbtree)")
-    link, intercept = link_and_base_margin(learner)
+        raise UnsupportedError(
+            f"XGBoost booster {learner['gradient_booster']['name']!r}: pwlc reads tree boosters; retrain with booster='gbtree', or {advice.black_box(model)}"
+        )
+    link, intercept = link_and_base_margin(learner, model)
     names = list(booster.feature_names or [f"f{j}" for j in range(booster.num_features())])
+    labels = _category_labels(booster, names)
     trees = [json.loads(text) for text in booster.get_dump(dump_format="json")]
     by_feature: dict[str, list[Node]] = defaultdict(list)
     for index, tree in enumerate(trees):
@@ -54,17 +69,42 @@ def teacher(model: Any) -> Additive:
         if not features:
             intercept += float(tree["leaf"])
         elif len(features) > 1:
-            raise UnsupportedError(f"XGBoost tree {index} splits on several features ({', '.join(map(repr, sorted(features)))}), so the model is not additive")
+            raise UnsupportedError(
+                f"XGBoost tree {index} splits on several features ({', '.join(map(repr, sorted(features)))}), so the model is not additive; "
+                f"{advice.ONE_FEATURE_PER_TREE}, or {advice.black_box(model, link)}"
+            )
         else:
             by_feature[next(iter(features))].append(tree)
     inputs = []
     shapes = []
     for name in names:
-        if name in by_feature:
-            step = _merged_step(name, by_feature[name])
+        roots = by_feature.get(name)
+        if not roots:
+            continue
+        description = f"XGBoost trees on {name!r}"
+        if any(_has_categorical_split(root) for root in roots):
+            table = _merged_table(name, roots, labels.get(name))
+            inputs.append(Input(name, "categorical"))
+            shapes.append(Shape((name,), description, term=table, missing=table.missing))
+        else:
+            edges = lowest_reaching(float32_rounding, [_float32(s) for root in roots for s in _splits(root)])
+            step = merged_step(name, edges, "upper", partial(_tree_sums, roots), _tree_sum(roots, math.nan))
             inputs.append(Input(name, "numeric"))
-            shapes.append(Shape((name,), f"XGBoost trees on {name!r}", term=step, missing=step.missing))
+            shapes.append(Shape((name,), description, term=step, missing=step.missing))
     return Additive(tuple(inputs), tuple(shapes), intercept, link, f"an XGBoost {type(model).__name__} ({len(trees)} trees; it computes in float32)")
+
+
+def _category_labels(booster: Any, names: Sequence[str]) -> dict[str, list[str]]:
+    """Feature name -> category label per code, when the booster stores them (XGBoost 3, pandas input)."""
+    if not hasattr(booster, "get_categories"):
+        return {}
+    stored = booster.get_categories(export_to_arrow=True).to_arrow()
+    if stored is None:
+        return {}
+    return {str(name): [category_key(label) or "" for label in values.to_pylist()] for name, values in stored if values is not None}
+
+
+IDENTITY_OBJECTIVES = ("binary:logitraw", "reg:squarederror", "reg:squaredlogerror", "reg:pseudohubererror", "reg:absoluteerror", "reg:quantileerror", "reg:expectile")
 
 
 def _float32(value: float | str) -> float:
@@ -72,59 +112,58 @@ def _float32(value: float | str) -> float:
     return float(np.float32(value))
 
 
-def link_and_base_margin(learner: Mapping[str, Any]) -> tuple[LinkKind, float]:
+def link_and_base_margin(learner: Mapping[str, Any], model: Any = None) -> tuple[LinkKind, float]:
     """The link, and the base margin XGBoost starts each row's sum from (a float32), from
     the "learner" part of the booster's `save_config()`."""
     objective = learner["objective"]["name"]
+    outputs = max(int(learner["learner_model_param"].get("num_class", "0")), int(learner["learner_model_param"].get("num_target", "1")))
+    if objective.startswith("multi:") or outputs > 1:
+        raise UnsupportedError(f"XGBoost objective {objective!r}: {advice.multiclass(model, outputs)}")
     # the margin is computed from the decimal in double, then stored as a float32
     base_score = float(str(learner["learner_model_param"]["base_score"]).strip("[]"))
     if objective == "binary:logistic":
         return "logistic", _float32(math.log(base_score / (1.0 - base_score)))
     if objective in ("count:poisson", "reg:gamma", "reg:tweedie"):
         return "exp", _float32(math.log(base_score))
-    if objective.startswith(("multi:", "reg:quantile")):
-        raise UnsupportedError(f"XGBoost objective {objective!r}: pwlc handles one output")
-    if objective in ("binary:logitraw", "reg:squarederror", "reg:squaredlogerror", "reg:pseudohubererror", "reg:absoluteerror") or objective.startswith("rank:"):
+    if objective in IDENTITY_OBJECTIVES or objective.startswith("rank:"):
         return "identity", _float32(base_score)
-    raise UnsupportedError(f"XGBoost objective {objective!r} is not supported")
+    known = ", ".join(["binary:logistic", "count:poisson", "reg:gamma", "reg:tweedie", *IDENTITY_OBJECTIVES, "rank:*"])
+    raise UnsupportedError(f"XGBoost objective {objective!r}: pwlc knows the links of {known}; {advice.black_box(model)}")
 
 
 def _features(node: Node) -> set[str]:
     if "leaf" in node:
         return set()
-    if node.get("split_type", "numerical") not in ("numerical", 0):
-        raise UnsupportedError(f"XGBoost categorical split on {node['split']!r} is not supported")
     found = {str(node["split"])}
     for child in node["children"]:
         found |= _features(child)
     return found
 
 
+def _has_categorical_split(node: Node) -> bool:
+    if "leaf" in node:
+        return False
+    return isinstance(node["split_condition"], list) or any(_has_categorical_split(child) for child in node["children"])
+
+
 def _child(node: Node, nodeid: int) -> Node:
     for child in node["children"]:
         if child["nodeid"] == nodeid:
             return child
-    raise UnsupportedError(f"XGBoost dump: node {node['nodeid']} has no child {nodeid}")
+    raise UnsupportedError(f"XGBoost dump: node {node['nodeid']} has no child {nodeid}; save the model again with this XGBoost version")
 
 
 def _walk(node: Node, x: float) -> float:
     while "leaf" not in node:
+        condition = node["split_condition"]
         if math.isnan(x):
             target = node["missing"]
+        elif isinstance(condition, list):  # a category code: listed codes go "yes"
+            target = node["yes"] if x >= 0 and int(x) in condition else node["no"]
         else:
-            target = node["yes"] if np.float32(x) < np.float32(node["split_condition"]) else node["no"]
+            target = node["yes"] if np.float32(x) < np.float32(condition) else node["no"]
         node = _child(node, target)
     return float(np.float32(node["leaf"]))
-
-
-def _edge(split_condition: float) -> float:
-    """The float64 edge e with: float32(x) < t exactly when x < e (t the float32 threshold)."""
-    t = np.float32(split_condition)
-    below = np.nextafter(t, np.float32(-np.inf))
-    middle = (float(below) + float(t)) / 2.0  # exact in float64
-    # A double exactly halfway rounds to the float32 with an even mantissa.
-    middle_rounds_down = int(np.array(below).view(np.uint32)) % 2 == 0
-    return math.nextafter(middle, math.inf) if middle_rounds_down else middle
 
 
 def _splits(node: Node) -> list[float]:
@@ -133,12 +172,25 @@ def _splits(node: Node) -> list[float]:
     return [float(node["split_condition"])] + [s for child in node["children"] for s in _splits(child)]
 
 
-def _merged_step(name: str, roots: Sequence[Node]) -> Step:
-    edges = sorted({_edge(s) for root in roots for s in _splits(root)})
-    # With at_edge="upper" the bins are [e_k, e_{k+1}); each bin's lower end represents it.
-    representatives = [-math.inf, *edges]
-    values = tuple(_tree_sum(roots, x) for x in representatives)
-    return Step(name, tuple(edges), values, at_edge="upper", missing=_tree_sum(roots, math.nan))
+def _codes(node: Node) -> set[int]:
+    if "leaf" in node:
+        return set()
+    own = set(node["split_condition"]) if isinstance(node["split_condition"], list) else set()
+    return own.union(*(_codes(child) for child in node["children"]))
+
+
+def _merged_table(name: str, roots: Sequence[Node], labels: list[str] | None) -> Table:
+    codes = set().union(*(_codes(root) for root in roots))
+    if labels is not None:
+        entries = tuple((labels[code], _tree_sum(roots, float(code))) for code in range(len(labels)))
+    else:
+        entries = tuple((str(code), _tree_sum(roots, float(code))) for code in sorted(codes))
+    return Table(name, entries, default=_tree_sum(roots, -1.0), missing=_tree_sum(roots, math.nan))
+
+
+def _tree_sums(roots: Sequence[Node], x: FloatArray) -> FloatArray:
+    with np.errstate(over="ignore"):  # the largest double rounds to float32 infinity, as in XGBoost
+        return np.array([_tree_sum(roots, float(v)) for v in x], dtype=np.float64)
 
 
 def _tree_sum(roots: Sequence[Node], x: float) -> float:

@@ -360,7 +360,8 @@ def _change_stats(before: Any, after: Any) -> tuple[float, float]:
     change = score_change(before, after)
     if change.size == 0:
         return 0.0, 0.0
-    return float(change.max()), float(np.sqrt(np.mean(np.square(change))))
+    with np.errstate(over="ignore"):
+        return float(change.max()), float(np.sqrt(np.mean(np.square(change))))
 
 
 def optimize(
@@ -389,7 +390,8 @@ def optimize(
     for done, step in enumerate(passes):
         if progress is not None:
             progress(done, len(passes), step.spec())
-        result, note = step.apply(current, context)
+        with np.errstate(over="ignore"):  # scores may reach ±inf (values near ±2**1022): defined, not worth a warning
+            result, note = step.apply(current, context)
         verify(result)
         # With data, the scores come from the context, which keeps the last two models'
         # (equal to the reference evaluator's, bitwise): each model is scored once.

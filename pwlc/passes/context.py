@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pwlc.errors import DataError, PwlcError
-from pwlc.ir import Constant, Curve, Grid, Input, Model, Step, Table, Term, term_features
+from pwlc.ir import Constant, Curve, Grid, Input, Model, Step, Table, Term, exact_sum, is_valid_term, term_features
 from pwlc.semantics import Column, FloatArray, prepare_columns, term_values, transform
 from pwlc.testing import edge_grid
 
@@ -113,8 +113,9 @@ class PassData:
         key = ("score", model.terms)
         if key not in self._cache:
             score = np.zeros(self.rows)
-            for term in model.terms:
-                score = score + self.term_values(term)
+            with np.errstate(over="ignore", invalid="ignore"):  # as the evaluator: a sum may reach ±inf
+                for term in model.terms:
+                    score = score + self.term_values(term)
             scores = [k for k in self._cache if k[0] == "score"]
             for old in scores[: max(0, len(scores) - 1)]:  # keep this one and the latest before it
                 del self._cache[old]
@@ -262,7 +263,7 @@ class Budget:
             largest = float(np.max(np.abs(start[np.isfinite(start)]), initial=0.0))
         else:
             self.term_spent = [0.0] * len(self.terms)
-            largest = math.fsum(max(map(abs, output_values(t))) for t in self.terms)
+            largest = exact_sum(max(map(abs, output_values(t))) for t in self.terms)
         self.slack = 8 * np.finfo(np.float64).eps * (1.0 + largest)
 
     def within(self, total: float) -> bool:
@@ -291,10 +292,13 @@ class Budget:
         return cost
 
     def try_replace(self, k: int, new: Term) -> bool:
-        """Replace term k by `new` when the pass's total change stays within `tol`."""
+        """Replace term k by `new` when the pass's total change stays within `tol` (and
+        `new` is a valid term: a candidate may move two knots' transforms together)."""
+        if not is_valid_term(new):
+            return False
         if self.data is None:
             spent = self.term_change(self.original[k], new)
-            if not self.within(math.fsum(self.term_spent) - self.term_spent[k] + spent):
+            if not self.within(exact_sum(self.term_spent) - self.term_spent[k] + spent):
                 return False
             self.term_spent[k] = spent
         elif not self._try_on_data(k, new):

@@ -10,12 +10,14 @@ Exact up to float rounding (a few ulps from moving offsets into the intercept). 
 2. Centring convention: each term is shifted so that its mean contribution over the rows
    of the data is zero (rows where it is missing excluded), as EBM does; without data,
    so that its largest and smallest values are opposite (midrange zero). The shift goes
-   into the intercept; `missing` and `default` values shift with the term.
+   into the intercept; `missing` and `default` values shift with the term. (A shift that
+   would take a value out of the IR's range, ±2**1022, is not made; neither is a merge.)
 3. A term that contributes one value for every input (a flat curve, a step whose values
    are all equal, a table whose entries, default and missing agree) becomes part of the
    intercept — unless its `missing` is None, since it then turns missing inputs into a
    missing score.
-4. All constants are summed into one intercept, first; a zero intercept is dropped.
+4. All constants are summed into one intercept, first; a zero intercept is dropped (and
+   a sum beyond ±2**1022 stays as its parts).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pwlc.ir import Constant, Curve, Grid, Model, Step, Table, Term
+from pwlc.ir import MAX_VALUE, Constant, Curve, Grid, Model, Step, Table, Term, exact_sum, is_valid_term
 from pwlc.passes import Pass, register
 from pwlc.passes.context import PassData, output_values, shift
 from pwlc.semantics import curve_values, step_values
@@ -48,16 +50,19 @@ class FoldConstants(Pass):
                 continue
             if self.centre:
                 offset = centre_of(term, data)
-                if offset != 0.0:
-                    term = shift(term, offset)
+                shifted = shift(term, offset) if offset != 0.0 else term
+                if shifted is not term and is_valid_term(shifted):  # (shifting may leave the values' range)
+                    term = shifted
                     intercept.append(offset)
             flat = flat_value(term)
             if flat is not None:
                 intercept.append(flat)
             else:
                 terms.append(term)
-        total = math.fsum(intercept)
+        total = exact_sum(intercept)
         head: list[Term] = [Constant(total)] if total != 0.0 else []
+        if abs(total) > MAX_VALUE:  # beyond the values' range: the parts stay apart
+            head = [Constant(part) for part in intercept]
         return replace(model, terms=tuple(head + terms))
 
 
@@ -76,7 +81,13 @@ def merge_same_feature(terms: tuple[Term, ...]) -> list[Term]:
 
 
 def merge_pair(a: Term, b: Term) -> Term | None:
-    """The single term equal to `a + b`, or None when there is none of the same kind."""
+    """The single valid term equal to `a + b`, or None when there is none of the same kind
+    (or it would not be valid: two knots whose transforms coincide, a sum out of range)."""
+    merged = _merged(a, b)
+    return merged if merged is not None and is_valid_term(merged) else None
+
+
+def _merged(a: Term, b: Term) -> Term | None:
     if isinstance(a, Grid) or isinstance(b, Grid) or isinstance(a, Constant) or isinstance(b, Constant):
         return None
     if a.feature != b.feature:
@@ -114,7 +125,9 @@ def centre_of(term: Term, data: PassData | None) -> float:
         values = data.term_values(term)
         finite = values[np.isfinite(values)]
         if finite.size:
-            return float(np.mean(finite))
+            with np.errstate(over="ignore"):
+                mean = float(np.mean(finite))
+            return mean if math.isfinite(mean) else 2 * float(np.mean(finite / 2))  # values near ±2**1022
     spread = output_values(term)
     if term.missing is not None:  # type: ignore[union-attr]
         spread = spread[:-1]

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, replace
 
 from pwlc.errors import PwlcError
-from pwlc.ir import Constant, Model, Term
+from pwlc.ir import Constant, Model, Term, exact_sum, is_valid_term
 from pwlc.passes import Pass, register
 from pwlc.passes.context import Budget, PassData, bounded_on
 from pwlc.passes.fold import centre_of
@@ -60,7 +60,9 @@ class Prune(Pass):
         kept = budget.result()
         constants = [t.value for t in kept.terms if isinstance(t, Constant)]
         rest: list[Term] = [t for t in kept.terms if not isinstance(t, Constant)]
-        compact = replace(model, terms=(Constant(math.fsum(constants)), *rest))
+        compact = replace(model, terms=(Constant(exact_sum(constants)), *rest))
+        if not is_valid_term(compact.terms[0]):  # the sum left the values' range
+            return kept
         from pwlc.passes import measure
 
         within = measure(model, compact, None if data is None else data.raw)[0] <= budget.tol

@@ -51,7 +51,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pwlc.errors import DataError, PwlcError, UnsupportedError
-from pwlc.ir import Constant, Curve, Grid, Model, Step, Table, Term
+from pwlc.ir import MAX_VALUE, Constant, Curve, Grid, Model, Step, Table, Term
 from pwlc.passes import Pass, register
 from pwlc.passes.context import PassData, output_values, take_rows, with_output_values
 from pwlc.semantics import Column, _axis_cells, _categorical, _numeric, step_bins, transform
@@ -160,6 +160,7 @@ class Refit(Pass):
                 raise UnsupportedError(f"refit: monotone feature {feature!r} has no curve or step to constrain")
         loss = self._loss(model)
         target, weight = self._target(data)
+        _check_magnitudes(target, layout.theta0)
         data, target, weight, sampled = self._sample(data, target, weight)
         form = choose_form(layout, data.rows, self.form)
         if loss == "squared":
@@ -306,6 +307,19 @@ class Refit(Pass):
         raise UnsupportedError(f"refit: none of the solvers {', '.join(preferred)} is installed")
 
 
+# The largest score or value a refit takes: the solvers square them (and add many up).
+LARGEST = 1e150
+
+
+def _check_magnitudes(target: NDArray[np.float64], values: NDArray[np.float64]) -> None:
+    largest = max(float(np.max(np.abs(target), initial=0.0, where=~np.isnan(target))), float(np.max(np.abs(values), initial=0.0)))
+    if not largest <= LARGEST:
+        raise UnsupportedError(
+            f"refit: the target or the model's values reach {largest:.3g}; refit solves in doubles and needs them"
+            f" within ±{LARGEST:g}: scale the model and its target down"
+        )
+
+
 def choose_form(layout: Layout, rows: int, form: str = "auto") -> str:
     """The formulation for `rows` rows: `form`, or with auto the one that takes less memory
     (G has p^2 entries, X about rows * nonzeros_per_row); refuses one over MEMORY_BUDGET."""
@@ -383,7 +397,9 @@ class Layout:
         return np.asarray(flat, dtype=np.float64).reshape(count, self.size), keep
 
     def model_with(self, theta: NDArray[np.float64]) -> Model:
-        """The model with every value taken from theta; constants become one intercept."""
+        """The model with every value taken from theta; constants become one intercept.
+        A value a solver puts beyond the IR's range (`MAX_VALUE`) is held at its end."""
+        theta = np.clip(theta, -MAX_VALUE, MAX_VALUE)
         new_terms: list[Term] = [Constant(float(theta[0]))]
         for term, offset in zip(self.terms, self.offsets):
             size = len(output_values(term))

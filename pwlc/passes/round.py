@@ -6,10 +6,12 @@ are tried coarsely), cheapest first within a level, and a rounding is kept when 
 within `tol` (see `Budget`). At level d (1..`digits`):
 - a position (curve knot, step edge, grid axis knot or edge) is rounded to d significant
   digits of itself (an age knot 24.9871 becomes 25 at d=2), and only when its neighbours
-  stay strictly apart (two knots never collapse) and the transform stays defined;
+  stay strictly apart (two knots never collapse, in x or in fx(x)) and the transform
+  stays defined;
 - a value (knot value, step value, table entry, default, missing, constant) is rounded to
   the decimal place of the d-th significant digit of the largest value in its term, so a
-  term's values share their decimals (0.61, -0.4, 0.05 rather than 0.6127, -0.4, 0.0498).
+  term's values share their decimals (0.61, -0.4, 0.05 rather than 0.6127, -0.4, 0.0498),
+  and only within the range every value must keep (`pwlc.ir.MAX_VALUE`).
 A first level at 12 digits removes float noise. A number not accepted at any level keeps
 its full precision (after that clean-up).
 """
@@ -20,7 +22,7 @@ import math
 from dataclasses import dataclass, replace
 
 from pwlc.errors import PwlcError
-from pwlc.ir import Curve, Grid, KnotAxis, Model, Step, StepAxis, Term
+from pwlc.ir import Curve, Grid, KnotAxis, Model, Step, StepAxis, Term, is_valid_term
 from pwlc.passes import Pass, register
 from pwlc.passes.context import Budget, PassData, bounded_on, output_values, with_output_values
 
@@ -127,7 +129,7 @@ def _rounded(term: Term, slot: str, i: int, digits: int) -> Term | None:
     if value == numbers[i]:
         return term
     candidate = write_slot(term, slot, numbers[:i] + [value] + numbers[i + 1 :])
-    return candidate if _positions_valid(candidate) else None
+    return candidate if is_valid_term(candidate) else None
 
 
 def _all_rounded(term: Term, digits: int) -> Term:
@@ -157,11 +159,3 @@ def _round_value(numbers: list[float], i: int, digits: int) -> float:
     place = digits - 1 - math.floor(math.log10(scale))
     return float(round(numbers[i], place)) + 0.0  # + 0.0 turns -0.0 into 0.0
 
-
-def _positions_valid(term: Term) -> bool:
-    """Transforms stay defined at every knot (ordering is kept by `_round_position`)."""
-    if isinstance(term, Curve) and term.fx == "log":
-        return term.xs[0] > 0
-    if isinstance(term, Curve) and term.fx == "log1p":
-        return term.xs[0] > -1
-    return True

@@ -40,8 +40,7 @@ from pwlc.backends.python.syntax import (
     parse_module,
 )
 from pwlc.backends.python.terms import TermReader
-from pwlc.backends.python.tokens import Lines
-from pwlc.errors import ParseError, Span
+from pwlc.errors import ParseError, Source, Span
 from pwlc.ir import Input, Model, Term
 
 # PEP 263: a coding declaration in the first two lines changes how Python decodes the file.
@@ -74,12 +73,12 @@ def python_text(text: str, filename: str) -> str:
         (_first_surrogate(text), "a lone surrogate, which is not text a file can hold; remove it"),
     ):
         if offset >= 0:
-            where = Lines(text, filename).span(text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset))
+            where = Source(text, filename).span_at(offset)
             raise ParseError(problem, where)
     for number, line in enumerate(text.split("\n", 2)[:2], 1):
         found = _CODING.match(line)
         if found and found.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
-            raise ParseError(f"Python would decode this file as {found.group(1)}, pwlc reads UTF-8: remove the coding line", Lines(text, filename).span(number, 1))
+            raise ParseError(f"Python would decode this file as {found.group(1)}, pwlc reads UTF-8: remove the coding line", Source(text, filename).span(number, 1))
         if not _BLANK.match(line):
             break  # Python looks for the declaration on line 2 only after a blank or comment line
     return text
@@ -94,7 +93,7 @@ class _Reader:
     def __init__(self, text: str, filename: str):
         self.text = text
         self.filename = filename
-        self.lines = Lines(text, filename)
+        self.lines = Source(text, filename)
         self.typing: dict[int, set[str]] = {}  # for each function (by id), the typing names imported above it
         self.renamed_keys: dict[str, Text] = {}  # INPUT_NAMES's keys, where they are written
 

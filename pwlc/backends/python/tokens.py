@@ -7,11 +7,10 @@ tokenizer cannot read turned into a positioned ParseError, worded as Python woul
 from __future__ import annotations
 
 import io
-import re
 import tokenize
 import unicodedata
 
-from pwlc.errors import ParseError, Span
+from pwlc.errors import ParseError, Source
 
 
 class Tokens:
@@ -27,7 +26,7 @@ class Tokens:
         self.next = self._read()  # the token after the last one taken (one token of lookahead)
 
     def error(self, message: str, line: int, column: int) -> ParseError:
-        return ParseError(message, Lines(self.text, self.filename).span(line, column))
+        return ParseError(message, Source(self.text, self.filename).span(line, column))
 
     def open_bracket(self) -> tuple[int, int] | None:
         """Where the innermost bracket still open was opened, if any."""
@@ -74,30 +73,3 @@ class Tokens:
                         where = f"line {line}" if line != token.start[0] else f"column {column}"
                         raise self.error(f"{token.string!r} does not close the {opening!r} opened on {where}: a bracket is missing, add it", token.start[0], token.start[1] + 1)
                 return token
-
-
-class Lines:
-    """Where each line of a text starts (lines end at "\\n" only, as Python counts), found
-    once: a reader makes a span for every term it reads."""
-
-    # A longer line is shown as a window around the column (a file may be one huge line).
-    LONGEST = 2_000
-    WINDOW = 100
-
-    def __init__(self, text: str, filename: str):
-        self.text = text
-        self.filename = filename
-        self._starts: list[int] | None = None
-
-    def span(self, line: int, column: int) -> Span:
-        if self._starts is None:
-            self._starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
-        start = self._starts[min(line, len(self._starts)) - 1]
-        end = self.text.find("\n", start)
-        end = len(self.text) if end < 0 else end
-        if end - start <= self.LONGEST:
-            return Span(self.filename, line, column, self.text[start:end])
-        first = max(start, start + column - 1 - self.WINDOW)
-        last = min(end, start + column - 1 + self.WINDOW)
-        shown = ("…" if first > start else "") + self.text[first:last] + ("…" if last < end else "")
-        return Span(self.filename, line, column, shown, first - start + (0 if first > start else 1))

@@ -1,0 +1,113 @@
+"""Exactness checks shared by the frontend tests: a lowered model against the library's own
+raw score, on real data rows and on the lowered model's edge grid
+(`pwlc.testing.edge_grid`: every edge and knot ±1 ulp, NaN, ±inf, unseen categories),
+typed as the library wants them."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import pwlc
+from pwlc.testing import edge_grid
+
+EXACT = 1e-9
+
+
+def probes(model: pwlc.Model, X: pd.DataFrame, *, tiny: bool = False) -> pd.DataFrame:
+    """The data, then the edge grid of `model`, then each input's probes alone (the other
+    columns at the first data row: a library that refuses ±inf or unseen categories still
+    scores every other probe). Columns are typed like X's: numeric as float64 (a category
+    probe that is not a number becomes NaN), object as object (None stays None), pandas
+    categoricals as categoricals (unseen categories become missing, as the libraries read
+    them). `tiny`: add values around zero that LightGBM reads as zero."""
+    grid = edge_grid(model)
+    rows = len(next(iter(grid.values()), []))
+    columns = {}
+    for column in X.columns:
+        values = list(grid[column]) if column in grid else [X[column].iloc[0]] * rows
+        columns[column] = _typed(values, X[column])
+    frames = [X.reset_index(drop=True), pd.DataFrame(columns)]
+    for name in grid:
+        alone = list(grid[name])
+        frames.append(pd.DataFrame({c: _typed(alone if c == name else [X[c].iloc[0]] * len(alone), X[c]) for c in X.columns}))
+    if tiny:
+        zero = float(np.float32(1e-35))
+        values = [zero, -zero, np.nextafter(zero, 1.0), np.nextafter(-zero, -1.0), 1e-40, -1e-40, 0.0, -0.0]
+        categorical = {i.name for i in model.inputs if i.kind == "categorical"}
+        frames.append(
+            pd.DataFrame(
+                {
+                    c: _typed(values if pd.api.types.is_numeric_dtype(X[c]) and c not in categorical else [X[c].iloc[0]] * len(values), X[c])
+                    for c in X.columns
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _typed(values: list[Any], like: pd.Series) -> pd.Series:
+    if isinstance(like.dtype, pd.CategoricalDtype):
+        known = like.cat.categories
+        return pd.Series(pd.Categorical([v if v in set(known) else None for v in values], categories=known))
+    if pd.api.types.is_numeric_dtype(like):
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype(np.float64)
+    if like.dtype == object:
+        return pd.Series(values, dtype=object)
+    return pd.Series(values, dtype=like.dtype)
+
+
+def library_scores(score: Callable[[Any], Any], frame: pd.DataFrame) -> np.ndarray:
+    """`score` on every row of `frame`, NaN on the rows the library refuses (found by
+    halving the frame: a few calls per refused row)."""
+    out = np.full(len(frame), np.nan)
+
+    def run(low: int, high: int) -> None:
+        if low >= high:
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                out[low:high] = np.asarray(score(frame.iloc[low:high]), dtype=np.float64).ravel()
+                return
+            except Exception:  # the library refuses one of these rows
+                if high - low == 1:
+                    return
+        middle = (low + high) // 2
+        run(low, middle)
+        run(middle, high)
+
+    run(0, len(frame))
+    return out
+
+
+def assert_exact(model: pwlc.Model, frame: pd.DataFrame, raw: np.ndarray, *, data_rows: int, tolerance: float = EXACT) -> int:
+    """pwlc's score equals the library's raw score on every row the library scores, and
+    the library scores the data rows and at least a third of the edge grid. Returns the
+    number of grid rows compared."""
+    score = pwlc.evaluate(model, frame, output="score")
+    scored = ~np.isnan(raw)
+    assert scored[:data_rows].all(), "the library refused some data rows"
+    grid_rows = int(scored[data_rows:].sum())
+    assert grid_rows >= (len(frame) - data_rows) / 3, f"the library scored only {grid_rows} of {len(frame) - data_rows} grid rows"
+    gap = np.abs(score[scored] - raw[scored])
+    assert not np.isnan(gap).any(), "pwlc gives no score where the library gives one"
+    assert gap.max() <= tolerance, f"max |pwlc - library| = {gap.max()} at row {int(np.flatnonzero(scored)[np.argmax(gap)])}"
+    return grid_rows
+
+
+def require_library(name: str) -> Any:
+    """Import a teacher library; skip locally and fail in CI when it is missing."""
+    import importlib
+
+    from tests.conftest import require_engine
+
+    try:
+        return importlib.import_module(name)
+    except ImportError as error:
+        require_engine(f"the {name} library", str(error))
+        raise  # unreachable: require_engine skips or fails
