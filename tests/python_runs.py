@@ -74,7 +74,9 @@ def run(source: str, model: Model, columns: Columns) -> dict[str, np.ndarray]:
     for output, function in functions.items():
         rows = [function(*(_scalar(columns[i.name][k], i.kind) for i in model.inputs)) for k in range(n)]
         out[output] = np.array(rows, dtype=float)
-        out[f"{output} (batch)"] = np.broadcast_to(np.asarray(function(*arrays), dtype=float), (n,))
+        batch = np.asarray(function(*arrays), dtype=float)
+        # A batch gets one score for each row; a model without inputs has no batch to give.
+        out[f"{output} (batch)"] = batch if model.inputs else np.broadcast_to(batch, (n,))
     return out
 
 
@@ -107,7 +109,10 @@ def libm_evaluate(model: Model, columns: Columns, output: str) -> np.ndarray:
 
 
 def disagreements(got: np.ndarray, expected: np.ndarray) -> list[int]:
-    """Rows where `got` is not `expected`: NaN must meet NaN, other values be equal."""
+    """Rows where `got` is not `expected`: NaN must meet NaN, other values be equal
+    (every row, when `got` is not one value for each row)."""
+    if got.shape != expected.shape:
+        return list(range(len(expected)))
     same = (got == expected) | (np.isnan(got) & np.isnan(expected))
     return [int(i) for i in np.flatnonzero(~same)]
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import pwlc
 from pwlc.backends.python import emit
+from pwlc.backends.python.runtime_copy import runtime_source
 from tests.python_edits import EDITS, edit, reorder_signature
 from tests.python_runs import assert_agrees, compare
 from tests.strategies import models
@@ -395,3 +396,40 @@ def test_every_golden_file_reads_back_and_runs_as_read() -> None:
         assert read(text) == model
         found = compare(text, model)
         assert not any(found.values()), (path.name, found)
+
+
+# --- A6: a sum no input reaches still gives a batch one score a row -------------------------
+
+CONSTANT = pwlc.Model((pwlc.ir.Input("a"), pwlc.ir.Input("b")), (pwlc.ir.Constant(1.5),))
+CONSTANT_TEXT = emit(CONSTANT)
+
+
+@pytest.mark.parametrize(
+    ("new", "at", "says"),
+    [
+        ("return 1.5", "1.5", "a batch would get one number back"),
+        ("return sum([])", "sum([])", "a batch would get one number back"),
+        ("return per_row(1.5)", "per_row", "pass them after the sum"),
+        ("return per_row(1.5, a, a)", "a)", "each once"),
+        ("return per_row(1.5, 2.0)", "2.0", "pass an input of `score` here"),
+        ("return per_row(1.5, a=a)", "per_row", "takes the sum, then the inputs"),
+        ("return per_row(1.5, a) + 1", "per_row", "per_row() is not a pwlc term"),
+    ],
+)
+def test_a_constant_sum_without_per_row_is_refused_at_it(new: str, at: str, says: str) -> None:
+    text = CONSTANT_TEXT.replace("return per_row(1.5, a, b)", new, 1)
+    assert text != CONSTANT_TEXT
+    assert_refused_at(text, at, says, occurrence=text[: text.index(new)].count(at))
+
+
+@pytest.mark.parametrize(
+    "new",
+    ["return per_row(1.5 - 0.5, a, b)", "return per_row(1.5, b)", "return per_row(sum([]), b, a)", "return per_row(1.5 + step(a, 0, [(1, 2)]), a)"],
+)
+def test_edits_inside_per_row_are_read_and_give_a_score_for_each_row(new: str) -> None:
+    text = CONSTANT_TEXT.replace("return per_row(1.5, a, b)", new, 1)
+    if "step(" in new:  # a term that reads an input: its runtime and imports too
+        marker = text.index(MARKER_LINE) + len(MARKER_LINE)
+        text = (text[:marker] + "\n\n" + runtime_source(["step", "per_row"])).replace("\n\ndef score(", "import bisect\nimport math\n\n\ndef score(", 1)
+    model = read(text)
+    assert_agrees(text, model)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pwlc.backends.python import emit, runtime
-from pwlc.ir import CategoryAxis, Curve, Grid, Input, Model, StepAxis, Table, verify
+from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, Model, StepAxis, Table, verify
 from pwlc.semantics import category_key, evaluate
 from tests.python_runs import assert_agrees, run
 from tests.strategies import models
@@ -79,3 +79,23 @@ def test_the_links_agree_with_the_evaluator_where_exp_overflows(score: float) ->
         got = getattr(runtime, link)(score)
         assert got == expected or abs(got - expected) <= 4 * math.ulp(expected), (link, score, got, expected)
         assert getattr(runtime, link)(np.array([score]))[0] == expected
+
+
+CONSTANT_MODELS = [
+    Model((Input("a"),), ()),
+    Model((Input("a"), Input("c", "categorical")), (Constant(1.5), Constant(-0.25)), "logistic"),
+    Model((Input("a"),), (Constant(2.0),), "exp"),
+    Model((Input("not a name"),), tuple(Constant(float(k)) for k in range(300))),  # a sum in stages
+]
+
+
+@pytest.mark.parametrize("model", CONSTANT_MODELS, ids=["no terms", "constants", "exp", "stages"])
+def test_a_batch_gets_a_score_for_each_row_when_no_term_reads_an_input(model: Model) -> None:
+    """Fuzz finding A6: a sum of constants is one number; the batch used to return it."""
+    model = verify(model)
+    text = emit(model)
+    columns = {i.name: [0.5, None, "x"] if i.kind == "categorical" else [0.5, math.nan, -1e300] for i in model.inputs}
+    got = run(text, model, columns)
+    for path, values in got.items():
+        assert values.shape == (3,), path
+    assert_agrees(text, model, columns)

@@ -23,6 +23,7 @@ from pwlc.backends.common import identifier, sum_stages
 from pwlc.backends.python.names import (
     EXACT_INTEGERS,
     LINK_FUNCTIONS,
+    PER_ROW,
     RUNTIME_MARKER_LINE,
     TRAILER,
     body_names,
@@ -49,7 +50,9 @@ def emit(model: Model, dialect: str | None = None) -> str:
     params = parameter_names(model)
     printer = _Printer(params, _integer_limit(model))
     summands = [printer.term(term) for term in model.terms]
-    used = list(printer.used)
+    # No term reads an input: the sum is wrapped so that a batch gets a score for each row.
+    per_row = bool(model.inputs) and all(isinstance(term, Constant) for term in model.terms)
+    used = list(printer.used) + ([PER_ROW] if per_row else [])
     if model.link in LINK_FUNCTIONS:
         used.append(LINK_FUNCTIONS[model.link][1])
     lines = [f'"""{_docstring(model)}"""', ""]
@@ -66,7 +69,12 @@ def emit(model: Model, dialect: str | None = None) -> str:
     lines += [f"def {model.name}({signature}) -> float:", f'    """{what}: the sum of one term per line."""']
     for k, stage in enumerate(stages):
         body = _sum(([total] if k else []) + stage)
-        lines.append(f"    {'return' if k == len(stages) - 1 else total + ' ='} ({body})")
+        if k < len(stages) - 1:
+            lines.append(f"    {total} = ({body})")
+        elif per_row:
+            lines.append(f"    return {PER_ROW}({body}, {', '.join(params[i.name] for i in model.inputs)})")
+        else:
+            lines.append(f"    return ({body})")
     if model.link in LINK_FUNCTIONS:
         function, helper = LINK_FUNCTIONS[model.link]
         arguments = ", ".join(params[i.name] for i in model.inputs)

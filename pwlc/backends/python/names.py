@@ -28,6 +28,8 @@ TRAILER_PATTERN = re.compile(re.escape(TRAILER).replace(re.escape("{name}"), "[^
 # The function that applies each link, and the runtime function it calls.
 LINK_FUNCTIONS = {"logistic": ("probability", "logistic"), "exp": ("prediction", "exp")}
 TERM_HELPERS = ("curve", "step", "table", "grid")
+# Wraps the sum of a model whose terms read no input, so that a batch gets one score a row.
+PER_ROW = "per_row"
 AXIS_HELPERS = ("steps", "knots", "categories")
 # Module-level names a pwlc module binds besides the model's own functions.
 INPUT_NAMES = "INPUT_NAMES"
@@ -62,7 +64,7 @@ def function_name_problem(name: str, link: bool = False) -> str | None:
 
 def body_names() -> set[str]:
     """Names the body of a model's functions calls: a parameter must not hide one."""
-    return {*TERM_HELPERS, *AXIS_HELPERS, "sum", *(helper for _, helper in LINK_FUNCTIONS.values())}
+    return {*TERM_HELPERS, *AXIS_HELPERS, PER_ROW, "sum", *(helper for _, helper in LINK_FUNCTIONS.values())}
 
 
 def parameter_names(model: Model) -> dict[str, str]:

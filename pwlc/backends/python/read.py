@@ -18,6 +18,7 @@ import re
 from pwlc.backends.python.names import (
     INPUT_NAMES,
     LINK_FUNCTIONS,
+    PER_ROW,
     TRAILER_PATTERN,
     TYPING_NAMES,
     body_names,
@@ -41,7 +42,7 @@ from pwlc.backends.python.syntax import (
 )
 from pwlc.backends.python.terms import TermReader
 from pwlc.errors import ParseError, Source, Span
-from pwlc.ir import Input, Model, Term
+from pwlc.ir import Constant, Input, Model, Term
 
 # PEP 263: a coding declaration in the first two lines changes how Python decodes the file.
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.ASCII)
@@ -233,7 +234,8 @@ class _Reader:
         (total + ...)`, ..., `return (total + ...)`) goes on from the total so far."""
         total: Name | None = None
         terms: list[Term] = []
-        steps: list[tuple[Name | None, Expr]] = [(a.target, a.value) for a in function.assigns] + [(None, function.result)]
+        result = self.per_row(function, reader)
+        steps: list[tuple[Name | None, Expr]] = [(a.target, a.value) for a in function.assigns] + [(None, result or function.result)]
         for target, expression in steps:
             summands = reader.summands(expression)
             if total is not None:
@@ -245,14 +247,38 @@ class _Reader:
                     )
                 summands = summands[1:]
             elif _is_empty_sum(expression) and target is None:
-                return []
+                summands = []
             for sign, node in summands:
                 terms.append(reader.term(sign, node))
             if target is not None:
                 if target.id in reader.inputs or target.id in body_names() or target.id == function.name.id:
                     raise self.fail(f"`{target.id}` has a meaning here already: the total needs a name of its own", target)
                 total = target
+        if function.parameters and result is None and all(isinstance(term, Constant) for term in terms):
+            inputs = ", ".join(p.name for p in function.parameters)
+            raise self.fail(
+                f"no term reads an input, so a batch would get one number back instead of a score for each row: return `{PER_ROW}(the sum, {inputs})`",
+                function.result,
+            )
         return terms
+
+    def per_row(self, function: Function, reader: TermReader) -> Expr | None:
+        """The sum inside `return per_row(sum, a, b)` (a sum of constants, once for each
+        row of a batch), or None when the function returns something else."""
+        call = function.result
+        if not (isinstance(call, Call) and isinstance(call.function, Name) and call.function.id == PER_ROW):
+            return None
+        if call.keywords or not call.args:
+            raise self.fail(f"`{PER_ROW}` takes the sum, then the inputs: `{PER_ROW}(the sum, {', '.join(p.name for p in function.parameters)})`", call)
+        named: set[str] = set()
+        for argument in call.args[1:]:
+            if not (isinstance(argument, Name) and argument.id in reader.inputs) or argument.id in named:
+                raise self.fail(f"`{PER_ROW}` takes the sum, then the inputs, each once: pass an input of `{function.name.id}` here", argument)
+            named.add(argument.id)
+        if not named:
+            raise self.fail(f"`{PER_ROW}` gives a score for each row of its inputs: pass them after the sum", call)
+        reader.used.append(PER_ROW)
+        return call.args[0]
 
     # -- the link function --
 

@@ -240,6 +240,18 @@ def _along(line, lower, upper, weight):
     return line[lower] + (line[upper] - line[lower]) * weight
 
 
+def per_row(total, *inputs):
+    """`total` once per row when the inputs are a batch: a sum of constants is one number,
+    and a batch's caller wants one score per row."""
+    if not _is_batch(total):
+        for x in inputs:
+            if _is_batch(x):
+                import numpy as np
+
+                return np.full(len(x), total, dtype=float)
+    return total
+
+
 def logistic(score):
     """The probability for a log-odds score: 1 / (1 + exp(-score))."""
     if _is_batch(score):
