@@ -5,19 +5,14 @@ batch path), on `edge_grid(model)` plus random rows, and returns what disagrees 
 `pwlc.evaluate(model)`, for the score and the prediction (`model` is what pwlc read
 from `source`). Agreement is NaN where the evaluator gives NaN and the same double
 elsewhere (0.0 and -0.0 count as one: Python's sum starts from its first term, the
-evaluator's from 0.0). The one documented difference: row by row, the runtime computes a
-transform (`log`, `log1p`) and the link's `exp` with the C library's functions (module
-math), the evaluator with numpy's, which may differ in the last bit (and a difference in
-a transform is amplified where knots are close). So the row-by-row results are compared,
-exactly, with the evaluator computing those functions with math too (`libm_evaluate`);
-the batch path uses numpy's and is compared, exactly, with the evaluator as it is.
+evaluator's from 0.0), on both paths: the runtime computes transforms and the link's exp
+with numpy's functions, as the evaluator does, one number at a time too.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
-from unittest.mock import patch
 
 import numpy as np
 
@@ -84,30 +79,6 @@ def _scalar(value: Any, kind: str) -> Any:
     return math.nan if value is None and kind == "numeric" else value
 
 
-def _libm_transform(fx: str, x: np.ndarray) -> np.ndarray:
-    functions = {"identity": lambda v: v, "log": math.log, "log1p": math.log1p, "symlog1p": lambda v: math.copysign(math.log1p(abs(v)), v)}
-    return np.array([functions[fx](v) for v in x], dtype=np.float64)
-
-
-def _libm_link(link: str, score: float) -> float:
-    try:
-        if link == "logistic":
-            return 1.0 / (1.0 + math.exp(-score))
-        return math.exp(score) if link == "exp" else score
-    except OverflowError:  # math.exp past the largest double: numpy's inf
-        return 0.0 if link == "logistic" else math.inf
-
-
-def libm_evaluate(model: Model, columns: Columns, output: str) -> np.ndarray:
-    """The evaluator, with transforms and the link computed by module math (the C
-    library), as the runtime computes them row by row."""
-    with patch("pwlc.semantics.transform", _libm_transform):
-        score = evaluate(model, columns, output="score")
-    if output == "score":
-        return score
-    return np.array([_libm_link(model.link, float(s)) for s in score], dtype=np.float64)
-
-
 def disagreements(got: np.ndarray, expected: np.ndarray) -> list[int]:
     """Rows where `got` is not `expected`: NaN must meet NaN, other values be equal
     (every row, when `got` is not one value for each row)."""
@@ -124,7 +95,7 @@ def compare(source: str, model: Model, columns: Columns | None = None) -> dict[s
     found = {}
     for path, got in run(source, model, columns).items():
         output = "score" if path.startswith("score") else "prediction"
-        expected = evaluate(model, columns, output=output) if path.endswith("(batch)") else libm_evaluate(model, columns, output)
+        expected = evaluate(model, columns, output=output)
         found[path] = disagreements(got, expected)
     return found
 

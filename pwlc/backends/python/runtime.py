@@ -2,22 +2,16 @@
 
 The Python backend copies the top-level definitions a model uses (with those they call,
 found in this file's own syntax tree), so emitted code runs with nothing but the standard
-library; numpy is imported only when a term is given arrays (a batch). Each function
+library. Where numpy is installed, a batch (arrays) is computed with it, and so are the
+transforms and `exp` of one number: numpy's log1p, log and exp are what pwlc's evaluator
+computes, and module math's may differ from them in the last bit. Each function
 mirrors a rule of `pwlc.semantics`, which the tests check it against, row by row and on
 batches. The reader checks that the copy in an edited file is still exactly this code.
 Its signatures (parameters, defaults) are what the reader binds a call's arguments to.
 """
 
-# ruff: noqa: E731  (the transforms read best as a table of lambdas)
 import bisect
 import math
-
-_TRANSFORMS = {
-    "identity": lambda v: v,
-    "log": math.log,
-    "log1p": math.log1p,
-    "symlog1p": lambda v: math.copysign(math.log1p(abs(v)), v),
-}
 
 
 def _is_batch(x):
@@ -38,10 +32,32 @@ def curve(x, knots, fx="identity", missing=None):
         return knots[0][1]
     if x >= knots[-1][0]:
         return knots[-1][1]
-    f = _TRANSFORMS[fx]
+    f = _transform(fx)
     for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
         if x < x1:
             return y0 + (y1 - y0) * _divide(f(x) - f(x0), f(x1) - f(x0))
+
+
+def _transform(fx):
+    """fx for one number, with numpy's log1p and log as pwlc and a batch compute them
+    (the C library's, in module math, may differ in the last bit, and knots close
+    together make that bit large); with module math's where numpy is not installed."""
+    if fx == "identity":
+        return float
+    if fx == "log":
+        return _numpy_or_math("log")
+    log1p = _numpy_or_math("log1p")
+    return log1p if fx == "log1p" else lambda v: math.copysign(log1p(abs(v)), v)
+
+
+def _numpy_or_math(name):
+    """numpy's function `name` for one number (giving a float), else module math's."""
+    try:
+        import numpy as np
+    except ImportError:
+        return getattr(math, name)
+    function = getattr(np, name)
+    return lambda v: float(function(v))
 
 
 def _divide(a, b):
@@ -259,10 +275,7 @@ def logistic(score):
 
         with np.errstate(over="ignore"):
             return 1.0 / (1.0 + np.exp(-np.asarray(score, dtype=float)))
-    try:
-        return 1.0 / (1.0 + math.exp(-score))
-    except OverflowError:  # exp(-score) is past the largest double
-        return 0.0
+    return 1.0 / (1.0 + _exp(-score))
 
 
 def exp(score):
@@ -272,7 +285,18 @@ def exp(score):
 
         with np.errstate(over="ignore"):
             return np.exp(np.asarray(score, dtype=float))
+    return _exp(score)
+
+
+def _exp(v):
+    """exp(v) for one number as numpy computes it (module math's where numpy is not
+    installed: it may differ in the last bit), inf past the largest double."""
     try:
-        return math.exp(score)
-    except OverflowError:
-        return math.inf
+        import numpy as np
+    except ImportError:
+        try:
+            return math.exp(v)
+        except OverflowError:
+            return math.inf
+    with np.errstate(over="ignore"):
+        return float(np.exp(v))
