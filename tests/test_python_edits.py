@@ -241,6 +241,12 @@ REFUSED = [
     ((BODY, BODY + "    def helper():\n        return 1\n"), "def helper", "`return` and the sum"),
     ((BODY, BODY + "    total = 1.0; total = 2.0\n"), ";", "one statement a line"),
     ((BODY, BODY + "    x = 1.0\n"), "x = 1.0", "the next sum does not start from it"),
+    ((BODY, BODY + "    KNOTS = [(18, 0.61), (70, -0.6)]\n"), "KNOTS", "a variable holding knots or values is not read"),  # B-py4
+    # B-py3: text CPython cannot run (pwlc used to read it: it skipped layout)
+    ((BODY + "    return (\n", BODY[:-1] + " return (\n"), "return (", "put 'return' on a line of its own"),
+    (("    return (\n", "    return # c\n    (\n"), "\n    (\n", "the line ends here"),
+    (("\ndef score(", "\n def score("), " def score", "unexpected indentation"),
+    (("    return (\n", "  return (\n"), " return (", "indent each block by the same spaces"),
     ((BODY, BODY + "    curve = 1.0\n"), "curve = 1.0", "the total needs a name of its own"),
     (("    )\n\n\ndef probability", "    )\n    x = 1\n\n\ndef probability"), "x = 1", "nothing after its `return` is run"),
     (("import math\n", "import math\n\nAGE = [(18, 0.61), (25, 0.2)]\n"), "AGE", "a variable holding knots or values is not read"),

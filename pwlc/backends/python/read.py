@@ -237,6 +237,11 @@ class _Reader:
         result = self.per_row(function, reader)
         steps: list[tuple[Name | None, Expr]] = [(a.target, a.value) for a in function.assigns] + [(None, result or function.result)]
         for target, expression in steps:
+            if target is not None and isinstance(expression, Display):
+                raise self.fail(
+                    f"a variable holding knots or values is not read (pwlc reads `{target.id} = (...)` only as the sum so far): write the {expression.kind} in the call that uses it",
+                    target,
+                )
             summands = reader.summands(expression)
             if total is not None:
                 first = summands[0][1]

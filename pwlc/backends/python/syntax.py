@@ -240,6 +240,10 @@ class _Parser:
         return Name(token.start[0], token.start[1] + 1, token.string)
 
     def end_of_statement(self) -> None:
+        token = self.tokens.next
+        if token.type == tokenize.NAME and keyword.iskeyword(token.string) and token.string not in ("if", "else", "for", "lambda"):
+            # a statement starting on the line of another: Python's SyntaxError
+            raise self.fail(f"Python reads one statement a line: put {token.string!r} on a line of its own", token)
         self.expect_type(tokenize.NEWLINE, "the end of the line")
 
     def enter(self, token: tokenize.TokenInfo) -> None:
