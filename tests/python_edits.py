@@ -260,6 +260,58 @@ def risky(text: str, rng: random.Random) -> str | None:
     return choice + rest
 
 
+def layout(text: str, rng: random.Random) -> str | None:
+    """Layout Python gives a meaning to: two lines joined, a line indented or dedented by
+    a space or four, a line break removed after a docstring (B-py3: CPython refuses most)."""
+    code, rest = _split(text)
+    lines = code.split("\n")
+    if len(lines) < 3:
+        return None
+    k = rng.randrange(1, len(lines) - 1)
+    kind = rng.randrange(4)
+    if kind == 0:
+        lines[k : k + 2] = [lines[k] + " " + lines[k + 1].lstrip()]
+    elif kind == 1:
+        lines[k] = rng.choice([" ", "    "]) + lines[k]
+    elif kind == 2:
+        lines[k] = lines[k][rng.choice([1, 4]) :] if lines[k].startswith("    ") else lines[k]
+    else:
+        lines = "\n".join(lines).replace('"""\n    ', '""" ', 1).split("\n")
+    return "\n".join(lines) + rest
+
+
+def runtime_edit(text: str, rng: random.Random) -> str | None:
+    """A change below the marker (B-py2): a number, a deleted line, a swapped operator."""
+    code, rest = _split(text)
+    if not rest:
+        return None
+    lines = rest.split("\n")
+    if len(lines) < 2:
+        return None
+    k = rng.randrange(1, len(lines))
+    line = lines[k]
+    changed = [
+        NUMBER.sub(lambda m: random_number(rng), line, count=1),
+        *(line.replace(old, new, 1) for old, new in ((" + ", " - "), (" < ", " <= "), ("[0]", "[-1]"), ("math.", "np."))),
+    ]
+    changed = [new for new in changed if new != line]
+    if changed and rng.random() < 0.7:
+        lines[k] = rng.choice(changed)
+    else:
+        del lines[k]
+    return code + "\n".join(lines)
+
+
+def constant_sum(text: str, rng: random.Random) -> str | None:
+    """The per_row wrapper of a sum of constants dropped, or its inputs changed (A6)."""
+    code, rest = _split(text)
+    found = re.search(r"return per_row\((.*), ([\w, ]+)\)\n", code)
+    if found is None:
+        return None
+    new = rng.choice([f"return {found.group(1)}\n", f"return per_row({found.group(1)})\n", f"return per_row({found.group(1)}, {found.group(2).split(', ')[-1]})\n"])
+    return code[: found.start()] + new + code[found.end() :] + rest
+
+
 EDITS: list[Edit] = [
     change_number,
     arithmetic_literal,
@@ -276,6 +328,9 @@ EDITS: list[Edit] = [
     annotations,
     encoding,
     risky,
+    layout,
+    runtime_edit,
+    constant_sum,
 ]
 
 

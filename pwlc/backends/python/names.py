@@ -17,6 +17,8 @@ from pwlc.ir import Model
 # The comment line that starts the runtime: everything from it on is checked, not read.
 RUNTIME_MARKER = "# --- pwlc runtime"
 RUNTIME_MARKER_LINE = f"{RUNTIME_MARKER}: checked, not read; if deleted, `pwlc fmt FILE.py` rewrites it ---"
+# What a refusal of an edited runtime says to do.
+REGENERATE = f"delete everything from the `{RUNTIME_MARKER}` line to the end and run `pwlc fmt FILE.py` to write it again"
 TRAILER = (
     "Compiled by pwlc. Edit the numbers freely, then read this file back with\n"
     "`pwlc compile FILE.py -t pwl` (pwlc parses it; it never runs it). Call `{name}` with\n"

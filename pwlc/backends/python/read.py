@@ -19,6 +19,7 @@ from pwlc.backends.python.names import (
     INPUT_NAMES,
     LINK_FUNCTIONS,
     PER_ROW,
+    REGENERATE,
     TRAILER_PATTERN,
     TYPING_NAMES,
     body_names,
@@ -47,9 +48,6 @@ from pwlc.ir import Constant, Input, Model, Term
 # PEP 263: a coding declaration in the first two lines changes how Python decodes the file.
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.ASCII)
 _BLANK = re.compile(r"^[ \t\f]*(?:#|$)")
-_REGENERATE = "delete everything from the `# --- pwlc runtime` line to the end and run `pwlc fmt FILE.py` to write it again"
-
-
 def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model:
     """Parse an emitted (and possibly hand-edited) module back into a model."""
     text = python_text(text, filename)
@@ -339,7 +337,7 @@ class _Reader:
         difference, defined = check_copy(section, used)
         if difference is not None:
             raise ParseError(
-                f"the runtime below the marker was edited: {difference.message}. pwlc checks the runtime, it does not read it: change the terms above instead, or {_REGENERATE}",
+                f"the runtime below the marker was edited: {difference.message}. pwlc checks the runtime, it does not read it: change the terms above instead, or {REGENERATE}",
                 self.lines.span(module.runtime_line + difference.line, difference.column),
             )
         for module_name in needed_modules(closure(defined)):

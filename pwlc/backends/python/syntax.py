@@ -27,7 +27,7 @@ import tokenize
 import warnings
 from dataclasses import dataclass, field
 
-from pwlc.backends.python.names import RUNTIME_MARKER, RUNTIME_MARKER_LINE
+from pwlc.backends.python.names import REGENERATE, RUNTIME_MARKER, RUNTIME_MARKER_LINE
 from pwlc.backends.python.runtime_copy import definitions
 from pwlc.backends.python.tokens import Tokens
 from pwlc.errors import ParseError
@@ -390,7 +390,7 @@ class _Parser:
         while True:
             token = self.tokens.next
             if token.type == tokenize.DEDENT:
-                raise self.tokens.error(f"`{function.id}` ends without returning the sum of its terms", function.line, function.column)
+                raise self.tokens.error(f"`{function.id}` ends without returning the sum of its terms: end its body with `return` and the sum, indented as the rest of it", function.line, function.column)
             if indented:
                 self.check_indentation(token)
             if token.type == tokenize.STRING and docstring is None and not assigns:
@@ -415,6 +415,8 @@ class _Parser:
         if indented:
             after = self.tokens.next
             if after.type != tokenize.DEDENT:
+                if any(text.startswith(RUNTIME_MARKER) and line < after.start[0] for line, _, text in self.tokens.comments[self.scanned :]):
+                    raise self.fail(f"the runtime below the marker was edited: Python reads this indented line as part of `{function.id}`; {REGENERATE}", after)
                 raise self.unexpected(after, "the end of the function (nothing after its `return` is run)")
             self.tokens.take()
         return docstring, assigns, result
