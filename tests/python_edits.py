@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pwlc.backends.python.names import RUNTIME_MARKER
 
 Edit = Callable[[str, random.Random], "str | None"]
+# What a refusal says to do: a message names what is wrong and one of these.
+ADVICE = re.compile(r"\b(write|remove|rename|put|add|pass|delete|make|indent|scale|expected|must|needs|takes|reads|use|change|negate|keep|annotate|close)", re.I)
 NUMBER = re.compile(r"(?<![\w.])-?(\d+\.?\d*(e[+-]?\d+)?|\.\d+)(?![\w.])")
 PAIR = re.compile(r"\((-?[\d.e+-]+), (-?[\d.e+-]+)\)")
 TERM_LINE = re.compile(r"^ +[+-] \S.*\n", re.MULTILINE)
@@ -364,14 +366,19 @@ def main() -> None:
     warnings.filterwarnings("ignore")  # hypothesis's example() outside a test; numpy's 0/0
     rng = random.Random(args.seed)
     golden = [emit(pwlc.read(p)) for p in sorted((Path(__file__).resolve().parent.parent / "golden" / "models").glob("*.pwl"))]
-    counts = {"accepted": 0, "refused": 0, "mismatching": 0}
+    counts = {"accepted": 0, "refused": 0, "mismatching": 0, "refused without position or advice": 0}
     start = time.perf_counter()
     for _ in range(args.edits):
+        # (hypothesis draws the random models: a mismatch prints its whole file to reproduce it)
         text, done = edit(rng.choice(golden) if rng.random() < 0.5 else emit(models().example()), rng)
         try:
             model = pwlc.read(text, format="python")
-        except pwlc.PwlcError:
+        except pwlc.PwlcError as error:
             counts["refused"] += 1
+            lines = str(error).splitlines()
+            if not (re.match(r"<string>:\d+:\d+: ", lines[0]) and lines[-1].strip() == "^" and ADVICE.search(lines[0])):
+                counts["refused without position or advice"] += 1
+                print("REFUSAL after", done, str(error))
             continue
         counts["accepted"] += 1
         problems = {path: rows for path, rows in compare(text, model).items() if rows}

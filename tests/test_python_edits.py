@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import pwlc
 from pwlc.backends.python import emit
 from pwlc.backends.python.runtime_copy import runtime_source
-from tests.python_edits import EDITS, edit, reorder_signature
+from tests.python_edits import ADVICE, EDITS, edit, reorder_signature
 from tests.python_runs import assert_agrees, compare
 from tests.strategies import models
 
@@ -29,8 +29,6 @@ GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "models"
 RECIDIVISM = pwlc.read(GOLDEN / "recidivism.pwl")
 TEXT = emit(RECIDIVISM)
 MARKER_LINE = next(line for line in TEXT.splitlines() if line.startswith("# --- pwlc runtime"))
-# What a refusal says to do: a message names what is wrong and one of these.
-ADVICE = re.compile(r"\b(write|remove|rename|put|add|pass|delete|make|indent|scale|expected|must|needs|takes|reads|use|change|negate|keep|annotate|close)", re.I)
 
 
 def read(text: str) -> pwlc.Model:
