@@ -277,7 +277,8 @@ def log_calls_per_row(model: Model, data: Any) -> float:
 
 def backend_at(commit: str) -> Any:
     """pwlc/backends/c.py as it was at `commit` (git show), loaded as a module beside the
-    current one; it imports the rest of pwlc from the working tree."""
+    current one; it imports the rest of pwlc from the working tree. (From the commit where
+    the backend became a package on, that commit's tree prints the C: `_ArchivedBackend`.)"""
     import importlib.util
     import subprocess
     import sys
@@ -285,6 +286,8 @@ def backend_at(commit: str) -> Any:
     from pathlib import Path
 
     sha = subprocess.run(["git", "rev-parse", commit], capture_output=True, text=True, check=True).stdout.strip()
+    if subprocess.run(["git", "cat-file", "-e", f"{sha}:pwlc/backends/c.py"], capture_output=True).returncode != 0:
+        return _ArchivedBackend(sha)  # the C backend is a package there (pwlc/backends/c/)
     text = subprocess.run(["git", "show", f"{sha}:pwlc/backends/c.py"], capture_output=True, text=True, check=True).stdout
     path = Path(tempfile.mkdtemp(prefix="pwlc-baseline-")) / "c_baseline.py"
     path.write_text(text, encoding="utf-8")
@@ -295,6 +298,33 @@ def backend_at(commit: str) -> Any:
     spec.loader.exec_module(module)
     module.commit = sha
     return module
+
+
+class _ArchivedBackend:
+    """The C backend of a commit where it is a package: that commit's tree (git archive)
+    prints the C in a subprocess; names are made as today."""
+
+    def __init__(self, sha: str):
+        import subprocess
+        import tempfile
+
+        self.commit = sha
+        self.root = tempfile.mkdtemp(prefix="pwlc-baseline-")
+        archive = subprocess.run(["git", "archive", sha], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", self.root], input=archive, check=True)
+
+    def emit(self, model: Model) -> str:
+        import os
+        import subprocess
+        import sys
+
+        code = "import sys, pwlc; print(pwlc.emit(pwlc.read(sys.stdin.read(), format='pwl'), 'c'), end='')"
+        done = subprocess.run([sys.executable, "-c", code], input=pwlc.emit(model, "pwl"), capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONPATH": self.root})
+        return done.stdout
+
+    def c_names(self, model: Model) -> Any:
+        return c_backend.c_names(model)
 
 
 def size(model: Model) -> str:

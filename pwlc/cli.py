@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     distill.add_argument("model", help="EBM JSON (to_jsonable), LightGBM model text, or a pickle/joblib file (with --allow-pickle)")
     distill.add_argument("--data", required=True, help="CSV or Parquet data the curves are fitted on")
     size = distill.add_mutually_exclusive_group()
-    size.add_argument("--segments", type=int, help="segments per curve (default: chosen per curve)")
+    size.add_argument("--segments", type=int, help="segments per curve (default: 5 per curve on average, spent where they bring the curves closest to the teacher)")
     size.add_argument("--tol", type=float, help="the largest RMS error a curve may add; pwlc picks the fewest segments within it")
     distill.add_argument("--allow-pickle", action="store_true", help="allow loading a pickle (this runs code stored in the file)")
     distill.add_argument("-o", "--output", help="file to write (default: standard output); the suffix picks the format unless -t is given")

@@ -97,14 +97,15 @@ def _build_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="pwlc-c-"))
 
 
-def compile_c(source: str, compiler: str = "gcc") -> tuple[Path, str]:
+def compile_c(source: str, compiler: str = "gcc", flags: Sequence[str] = ()) -> tuple[Path, str]:
     """Compile C source to a shared library; return its path and the compiler's messages
-    (any warning is an error under -Werror, so a success has none)."""
-    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    (any warning is an error under -Werror, so a success has none). `flags` go after
+    C_FLAGS (`-std=gnu99` or `-O3 -march=native` override theirs)."""
+    digest = hashlib.sha256("\0".join([source, *flags]).encode()).hexdigest()[:16]
     folder = _build_dir()
     c_file, library = folder / f"{digest}.c", folder / f"{digest}-{compiler}.so"
     c_file.write_text(source, encoding="utf-8")
-    result = subprocess.run([compiler, *C_FLAGS, "-o", str(library), str(c_file), "-lm"], capture_output=True, text=True)
+    result = subprocess.run([compiler, *C_FLAGS, *flags, "-o", str(library), str(c_file), "-lm"], capture_output=True, text=True)
     if result.returncode != 0:
         raise AssertionError(f"{compiler} failed on {c_file}:\n{result.stderr}")
     return library, result.stderr
@@ -131,11 +132,15 @@ def run_c(model: Model, columns: Columns, compiler: str = "gcc") -> np.ndarray:
     return run_c_source(c_backend.emit(model), model, columns, compiler)
 
 
-def run_c_source(source: str, model: Model, columns: Columns, compiler: str = "gcc") -> np.ndarray:
+def run_c_source(source: str, model: Model, columns: Columns, compiler: str = "gcc", flags: Sequence[str] = ()) -> np.ndarray:
     """C `source` (emitted, maybe edited by hand) compiled, then scored through its
     `NAME_batch(n, &columns, out)`; the columns struct is laid out as pwlc writes it for
     `model` (one field per input, in declaration order)."""
-    library = ctypes.CDLL(str(compile_c(source, compiler)[0]))
+    return run_c_batch(ctypes.CDLL(str(compile_c(source, compiler, flags)[0])), model, columns)
+
+
+def run_c_batch(library: ctypes.CDLL, model: Model, columns: Columns) -> np.ndarray:
+    """Score the columns through `NAME_batch` of a loaded C library."""
     n = row_count(columns)
     arrays: dict[str, Any] = {}
     for declared in model.inputs:

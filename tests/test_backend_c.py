@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 import pwlc
 from pwlc.backends import c
 from pwlc.errors import ParseError, UnsupportedError
-from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, Step, StepAxis, Table
+from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, StepAxis, Table
 from pwlc.semantics import evaluate
 from pwlc.testing import edge_grid, mismatches
 from tests import engines
@@ -116,13 +116,6 @@ def test_grid_missing_row_and_column_score_like_the_evaluator(compiler: str) -> 
     assert mismatches(engines.run_c(MISSING_LINES, rows, compiler), expected) == []
 
 
-def test_grid_written_before_missing_rows_reads_back() -> None:
-    """A file printed before grids had missing_a/missing_b calls pwlc_grid with 5 arguments."""
-    model = pwlc.read(GOLDEN / "grids.pwl")
-    old = c.emit(model).replace(", NULL, NULL);", ");")
-    assert old != c.emit(model) and c.read(old) == model
-
-
 def test_hand_edited_missing_row_reads_back() -> None:
     text = c.emit(MISSING_LINES).replace("missing_a[] = {0.7, -0.7};", "missing_a[] = {0.75, -0.7}; /* was 0.7 */", 1)
     model = pwlc.read(text, format="c")
@@ -133,7 +126,7 @@ def test_hand_edited_missing_row_reads_back() -> None:
 @pytest.mark.parametrize(
     ("edit", "message", "where"),
     [
-        (lambda t: t.replace("values, 0.0, missing_a, missing_b)", "values, 0.0, missing_x, missing_b)", 1), "expected the name of a static const array", "values, 0.0, missing_x"),
+        (lambda t: t.replace("values, 0.0, missing_a, missing_b)", "values, 0.0, missing_x, missing_b)", 1), "expected the name of the static const array of missing_a", "values, 0.0, missing_x"),
         (lambda t: t.replace("missing_a[] = {0.7, -0.7};", "missing_a[] = {0.7};", 1), "missing_a has 1 values, axis 'income' has 2 cells", "age_income_grid(double a"),
         (lambda t: t.replace("values, 0.0, missing_a, missing_b)", "values, 0.0, missing_a)", 1), "pwlc_grid takes 7 arguments, given 6", "return pwlc_grid("),
     ],
@@ -232,69 +225,41 @@ def test_clang_formatted_file_reads_the_same(path: Path, style: str) -> None:
     assert c.read(formatted) == model
 
 
-HAND_EDITED = r"""
-/* Recidivism risk, edited by hand. */
-#include <math.h>
-
-struct score_input {
-    double age;
-    const char *sex;
-    double priors;
-};
-
-const char *const score_input_names[] = {"age", "sex", "priors count", NULL};
-
-// a knot moved and one added; integers are fine
-static double age_curve(double x) {
-  static const double knots[][2] = {
-      {18, 0.61},
-      {30.0, .2},   /* was 25 */
-      {46.0, -0.45},
-      {80.0, -0.7}, /* new */
-  };
-  return pwlc_curve(x, knots, PWLC_COUNT(knots), PWLC_IDENTITY, 0.0);
-}
-
-static double sex_table(const char *category) {
-  static const struct pwlc_entry entries[] = {{"Female", -0.2}, {"Male", 0.05}, {"Other", 0.0}};
-  return pwlc_table(category, entries, 3, 0.0, NAN);
-}
-
-static double priors_step(double x) {
-  return pwlc_step(x, -0.4, NULL, 0, PWLC_LOWER, NAN);
-}
-
-double score(const struct score_input *row) {
-  return -0.35 + age_curve(row->age) + sex_table(row->sex) - 0.1 + priors_step(row->priors);
-}
-
-double score_probability(const struct score_input *row) { return pwlc_logistic(score(row)); }
-"""
+def _hand_edited(text: str) -> str:
+    """The recidivism file as a reviewer might edit it: a knot moved and one added (the batch
+    reads the same array), integers and a reformatted array, a table entry added, comments."""
+    text = text.replace(
+        "static const double age_curve_knots[][2] = {{18.0, 0.61}, {25.0, 0.2}, {46.0, -0.45}, {70.0, -0.6}};",
+        "// a knot moved and one added; integers are fine\n"
+        "static const double age_curve_knots[][2] = {\n  {18, 0.61},\n  {30.0, .2},   /* was 25 */\n  {46.0, -0.45},\n  {80.0, -0.7}, /* new */\n};",
+    )
+    return text.replace('{{"Female", -0.2}, {"Male", 0.05}}', '{{"Female", -0.2}, {"Male", 0.05}, {"Other", 0.0}}')
 
 
 def test_hand_edited_file_reads_back() -> None:
-    model = c.read(HAND_EDITED, "risk.c")
-    assert model.link == "logistic" and model.doc == ""
-    assert model.inputs == (Input("age"), Input("sex", "categorical"), Input("priors count"))
-    assert model.terms[0] == Constant(-0.35)
-    assert model.terms[1] == Curve("age", (18.0, 30.0, 46.0, 80.0), (0.61, 0.2, -0.45, -0.7), missing=0.0)
-    assert model.terms[2] == Table("sex", (("Female", -0.2), ("Male", 0.05), ("Other", 0.0)))
-    assert model.terms[3] == Constant(-0.1)
-    assert model.terms[4] == Step("priors count", (), (-0.4,), "lower")
-    pwlc.ir.verify(model)
+    model = pwlc.read(GOLDEN / "recidivism.pwl")
+    edited = c.read(_hand_edited(c.emit(model)), "risk.c")
+    assert edited.terms[1] == Curve("age", (18.0, 30.0, 46.0, 80.0), (0.61, 0.2, -0.45, -0.7))
+    assert edited.terms[4] == Table("sex", (("Female", -0.2), ("Male", 0.05), ("Other", 0.0)))
+    assert edited.terms[:1] + edited.terms[2:4] + edited.terms[5:] == model.terms[:1] + model.terms[2:4] + model.terms[5:]
+    grid = edge_grid(edited)
+    for compiler in COMPILERS:
+        require_compiler(compiler)
+        got = engines.run_c_source(_hand_edited(c.emit(model)), edited, grid, compiler)
+        assert mismatches(got, evaluate(edited, grid, output="score")) == []
 
 
 @pytest.mark.parametrize(
     ("edit", "message", "where"),
     [
-        (lambda t: t.replace("PWLC_COUNT(age_curve_knots)", "3", 1), "count 3 does not match the 4 items of age_curve_knots", "return pwlc_curve"),
-        (lambda t: t.replace("+ age_curve(row->age)", "+ age_curv(row->age)", 1), "expected a number or a call of a term function", "age_curv(row"),
-        (lambda t: t.replace("{18.0, 0.61}", "{18.0}", 1), "each row of age_curve_knots needs 2 values", "{18.0}"),
-        (lambda t: t.replace("PWLC_IDENTITY, NAN)", "PWLC_SQRT, NAN)", 1), "expected one of PWLC_IDENTITY", "return pwlc_curve"),
-        (lambda t: t.replace("age_curve_knots[][2] =", "age_curve_knots[][2 =", 1), "unexpected '='", "knots[][2 ="),
+        (lambda t: t.replace("PWLC_COUNT(age_curve_knots)", "3", 1), "count 3 does not match the 4 items of age_curve_knots", "age_curve_knots, 3, PWLC_IDENTITY"),
+        (lambda t: t.replace("+ age_curve(row->age)", "+ age_curv(row->age)", 1), "age_curv is not defined; a term is a call of a term function", "age_curv(row"),
+        (lambda t: t.replace("{18.0, 0.61}", "{18.0, 0.61, 1.0}", 1), "more values than a double[2] holds", "{18.0, 0.61, 1.0}"),
+        (lambda t: t.replace("PWLC_IDENTITY, NAN)", "PWLC_SQRT, NAN)", 1), "expected one of PWLC_IDENTITY", "age_curve_knots, PWLC_COUNT(age_curve_knots), PWLC_SQRT"),
+        (lambda t: t.replace("age_curve_knots[][2] =", "age_curve_knots[][2 =", 1), "expected `]` after the size, found `=`", "knots[][2 ="),
         (lambda t: t.replace('"Female"', '"Fe\\qmale"', 1), "unknown escape \\q", '"Fe'),
     ],
-    ids=["count", "unknown-function", "short-pair", "transform", "syntax", "escape"],
+    ids=["count", "unknown-function", "long-pair", "transform", "syntax", "escape"],
 )
 def test_reader_errors_point_at_the_mistake(edit, message: str, where: str) -> None:  # type: ignore[no-untyped-def]
     text = edit(c.emit(pwlc.read(GOLDEN / "recidivism.pwl")))
@@ -364,15 +329,8 @@ def test_batch_edited_along_with_score_reads_back_and_scores_the_same() -> None:
 
 def test_batch_must_start_from_zero() -> None:
     text = c.emit(pwlc.read(GOLDEN / "recidivism.pwl")).replace("    pwlc_zero_rows(m, sum);\n", "", 1)
-    with pytest.raises(ParseError, match="must start with pwlc_zero_rows"):
+    with pytest.raises(ParseError, match="starts with pwlc_zero_rows"):
         c.read(text)
-
-
-def test_file_from_before_the_batch_was_read_back_still_reads() -> None:
-    model = pwlc.read(GOLDEN / "recidivism.pwl")
-    text = c.emit(model)
-    old = text[: text.index(c.BATCH_START)] + "/* --- pwlc batch interface (not read back) --- */\n\nvoid score_batch(void) { for (;;) {} }\n"
-    assert c.read(old) == model
 
 
 @pytest.mark.parametrize("compiler", COMPILERS)
@@ -423,10 +381,19 @@ def test_reserved_model_name_is_refused() -> None:
         c.emit(Model((), (Constant(1.0),), name="double"))
 
 
+def _holds_nul(model: Model) -> bool:
+    """Whether a category holds a NUL, where a C string ends (C refuses the model)."""
+    grid = edge_grid(model)
+    return any(isinstance(v, str) and "\x00" in v for column in grid.values() for v in column)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_random_models_round_trip(model: Model) -> None:
-    assume(model.name not in ("double",))
+    if _holds_nul(model):
+        with pytest.raises(UnsupportedError, match="holds a NUL character, where a C string ends"):
+            c.emit(model)
+        return
     text = c.emit(model)
     assert c.read(text) == model
     assert c.emit(c.read(text)) == text
@@ -435,9 +402,8 @@ def test_random_models_round_trip(model: Model) -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_random_models_compile_and_match_the_evaluator(model: Model) -> None:
+    assume(not _holds_nul(model))
     grid = edge_grid(model)
-    # A C string ends at its first NUL byte: such category names cannot reach C code.
-    assume(not any(isinstance(v, str) and "\x00" in v for column in grid.values() for v in column))
     got = engines.run_c(model, grid)
     expected = evaluate(model, grid, output="score")
     assert mismatches(got, expected) == [], (got, expected)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import pwlc
 from pwlc.errors import DataError, UnsupportedError
-from pwlc.fit import condense, fit, fit_curve
+from pwlc.fit import condense, fit, fit_curve, fit_path
 from pwlc.fit.solve import box_qp
 from pwlc.ir import Curve
 from pwlc.semantics import curve_values
@@ -144,6 +144,52 @@ def test_auto_mono_keeps_monotone_trend_and_free_hill() -> None:
     assert trend.mono == "increasing" and np.all(np.diff(trend.curve.ys) >= -1e-12)
     hill = fit(x, np.exp(-((x - 5) ** 2)), segments=4)
     assert hill.mono == "none"
+
+
+def region_rms(curve: Curve, x: np.ndarray, y: np.ndarray, w: np.ndarray, regions: int = 20) -> np.ndarray:
+    """RMS error of a curve in each populated region: `regions` bins of equal data weight
+    along x (rows with one x value fall in the bin holding the middle of their weight)."""
+    values, group = np.unique(x, return_inverse=True)
+    weight = np.bincount(group, w)
+    cumulative = np.cumsum(weight)
+    bin_of_value = np.minimum(((cumulative - weight / 2) / cumulative[-1] * regions).astype(int), regions - 1)
+    bins = bin_of_value[group]
+    sse = np.bincount(bins, w * (y - curve_values(curve, x)) ** 2, regions)
+    total = np.bincount(bins, w, regions)
+    return np.sqrt(sse[total > 0] / total[total > 0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    tail_share=st.floats(0.002, 0.05),
+    turn=st.floats(0.3, 2.0),
+    noise=st.sampled_from([0.0, 0.02, 0.1]),
+)
+def test_auto_mono_never_buys_its_loss_in_one_populated_region(seed: int, tail_share: float, turn: float, noise: float) -> None:
+    """A falling curve that turns up on a rare tail: mono="auto" may keep it monotone only
+    if no region of 5% of the data gets worse by more than the free fit's RMS error."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    tail = max(1, int(tail_share * n))
+    x = np.round(np.r_[rng.uniform(18, 60, n - tail), rng.uniform(60, 90, tail)])  # repeated values, like ages
+    truth = Curve("x", (18.0, 25.0, 40.0, 60.0, 75.0, 90.0), (1.0, 0.4, 0.0, -0.4, -0.5, -0.5 + turn))
+    y = curve_values(truth, x) + noise * rng.standard_normal(n)
+    w = rng.uniform(0.5, 2.0, n)
+    auto = fit(x, y, w, segments=5)
+    free = fit(x, y, w, segments=5, mono="none")
+    allowed = free.rms + 1e-9 * np.std(y)
+    assert np.all(region_rms(auto.curve, x, y, w) - region_rms(free.curve, x, y, w) <= allowed)
+    if noise == 0.0:  # the teacher is a 5-segment curve: auto keeps its turn
+        assert auto.mono == "none" and auto.rms <= free.rms * (1 + 1e-9)
+
+
+def test_auto_mono_still_takes_a_constraint_that_costs_only_noise() -> None:
+    rng = np.random.default_rng(8)
+    x = rng.uniform(0, 10, 4000)
+    y = 0.3 * x + 0.05 * np.sin(3 * x) + 0.3 * rng.standard_normal(4000)  # a wiggle under the noise
+    result = fit(x, y, segments=5)
+    assert result.mono == "increasing"
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -287,7 +333,7 @@ def test_sample_holds_distinct_rows() -> None:
 
 
 def test_transform_of_a_large_input_is_ranked_on_a_subset() -> None:
-    from pwlc.fit.fitter import SCREEN_POINTS
+    from pwlc.fit.problem import SCREEN_POINTS
 
     rng = np.random.default_rng(22)
     x = rng.lognormal(0, 1.5, 5 * SCREEN_POINTS)
@@ -358,23 +404,49 @@ def test_segment_count_by_bic_on_noisy_data() -> None:
     assert fit(x, y, fx="identity", mono="none").segments == 3
 
 
-def test_user_mistakes_raise_pwlc_errors() -> None:
-    with pytest.raises(DataError, match="same length"):
-        fit_curve([1, 2, 3], [1, 2])
-    with pytest.raises(DataError, match="non-finite"):
-        fit_curve([1, 2, 3], [1, np.nan, 2])
-    with pytest.raises(DataError, match="non-negative"):
-        fit_curve([1, 2, 3], [1, 2, 3], [1, -1, 1])
-    with pytest.raises(UnsupportedError, match="mono"):
-        fit_curve([1, 2, 3], [1, 2, 3], mono="up")
-    with pytest.raises(UnsupportedError, match="fx"):
-        fit_curve([1, 2, 3], [1, 2, 3], fx="sqrt")
-    with pytest.raises(UnsupportedError, match="segments"):
-        fit_curve([1, 2, 3], [1, 2, 3], segments=0)
-    with pytest.raises(UnsupportedError, match="every x > 0"):
-        fit_curve([-1.0, 2.0, 3.0], [1, 2, 3], fx="log")
-    with pytest.raises(DataError, match="non-numbers"):
-        fit_curve(["a", "b"], [1, 2])
+@pytest.mark.parametrize("seed", range(3))
+def test_path_has_every_count_and_the_search_only_improves_on_it(seed: int) -> None:
+    """fit_path's quick curve at each count has that many segments, its reported error is
+    the evaluator's, and the full search at that count is never worse."""
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.gamma(2.0, 10.0, 1500))
+    y = np.sin(x / 8) + np.floor(x / 15) * 0.3 + 0.05 * rng.standard_normal(1500)
+    w = rng.uniform(0.5, 2, 1500)
+    path = fit_path(x, y, w, max_segments=7, fx="identity", mono="none")
+    assert [p.segments for p in path] == list(range(1, 8))
+    for count, quick in enumerate(path, start=1):
+        assert quick.sse == pytest.approx(sse_of(quick.curve, x, y, w), rel=1e-9)
+        assert fit(x, y, w, segments=count, fx="identity", mono="none").sse <= quick.sse * (1 + 1e-9)
+    # 4 distinct x: at most 3 segments (the last interpolates them)
+    few = fit_path([0.0, 1.0, 2.0, 5.0], [0.0, 2.0, 1.0, 3.0], max_segments=6, mono="none")
+    assert [p.segments for p in few] == [1, 2, 3] and few[-1].sse < 1e-20
+    assert len(fit_path([1.0, 1.0], [2.0, 4.0])) == 1
+
+
+MISTAKES = [
+    # (call, what is wrong, what to do instead)
+    (lambda: fit_curve([1, 2, 3], [1, 2]), "same length", "one y and one w per x"),
+    (lambda: fit_curve([1, 2, 3], [1, np.nan, 2]), "non-finite", "drop those rows"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], [1, -1, 1]), "non-negative", "give 0 to leave a row out"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], [0, 0, 0]), "zero weight", "positive weight"),
+    (lambda: fit_curve(np.ones((2, 2)), np.ones((2, 2))), "one-dimensional", "one value per row"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], mono="up"), "mono must be one of", "auto, none, increasing"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], fx="sqrt"), "fx must be", "identity, log"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], segments=0), "segments must be a positive integer", "not 0"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], candidates=1), "candidates must be at least 2", "got 1"),
+    (lambda: fit_curve([-1.0, 2.0, 3.0], [1, 2, 3], fx="log"), "every x > 0", "use fx='symlog1p'"),
+    (lambda: fit_curve([1, 2, 3], [1, 2, 3], slope=(1.0, 0.0)), "are empty", "lower bound first"),
+    (lambda: fit_curve([0, 1, 2, 3], [0, 1, 2, 3], segments=2, mono="increasing", slope=(None, -1.0)), "no curve satisfies", "widen the bounds"),
+    (lambda: fit_curve(["a", "b"], [1, 2]), "non-numbers", "lookup table"),
+]
+
+
+@pytest.mark.parametrize("call, wrong, advice", MISTAKES)
+def test_user_mistakes_say_what_is_wrong_and_what_to_do(call, wrong: str, advice: str) -> None:
+    with pytest.raises((DataError, UnsupportedError)) as caught:
+        call()
+    message = str(caught.value)
+    assert wrong in message and advice in message and "\n" not in message
 
 
 def test_exported_from_pwlc() -> None:

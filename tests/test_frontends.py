@@ -47,7 +47,7 @@ def test_additive_from_functions_scores_and_lowers_tables():
 
 
 def test_unknown_model_type_is_refused_with_the_supported_list():
-    with pytest.raises(pwlc.UnsupportedError, match=r"no frontend for builtins.object \(supported: .*lightgbm.LGBMClassifier"):
+    with pytest.raises(pwlc.UnsupportedError, match=r"no frontend for builtins.object \(supported: .*lightgbm.LGBMClassifier.*pwlc\.distill\(model, X\)$"):
         lower(object())
     assert "interpret.ExplainableBoostingClassifier" in supported()
 

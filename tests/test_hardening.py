@@ -486,12 +486,19 @@ def recidivism_data(rows: int = 50) -> Any:
 def test_unsupported_model_type_lists_what_is_supported() -> None:
     from pwlc.frontends import supported
 
-    for attempt in (lambda: pwlc.lower(Forest()), lambda: pwlc.distill(Forest(), recidivism_data())):
+    class Unknown:
+        """No frontend and no predictions: nothing to distill either."""
+
+    for attempt in (lambda: pwlc.lower(Forest()), lambda: pwlc.distill(Unknown(), recidivism_data())):
         with pytest.raises(UnsupportedError) as caught:
             attempt()
         message = str(caught.value)
-        assert "Forest" in message and "\n" not in message
+        assert ("Forest" in message or "Unknown" in message) and "\n" not in message
         assert all(name in message for name in supported())
+        assert message.endswith("through its predictions: pwlc.distill(model, X)")
+    # A model with predictions but no frontend is distilled through them (it predicts 0), as advised.
+    student = pwlc.distill(Forest(), recidivism_data())
+    assert np.all(pwlc.evaluate(student, recidivism_data()) == 0.0)
 
 
 def bad_data() -> dict[str, Any]:

@@ -119,15 +119,28 @@ def test_the_fitter_refuses_targets_beyond_the_range_and_fits_those_at_its_edge(
     assert max(map(abs, curve.ys)) > M / 2
 
 
+def test_the_fitter_stops_polishing_where_the_curvature_is_beyond_the_doubles() -> None:
+    """Data points 1e-283 apart once normalised (x from -1e17 to 1e300) give the polish a
+    curvature so large that its damping is lost to rounding and the matrix is singular:
+    the polish stops there (was: numpy's LinAlgError)."""
+    near = sorted({x for cluster in CLUSTERS for x in cluster})
+    x = np.r_[np.random.default_rng(0).choice(near, 58), 5.0]
+    for xs, ys, segments, fx in [((-1e17, 0.0), (M, math.nextafter(M, 0.0)), 5, "identity"), ((3.0, 10.0), (M, -M), 3, "auto")]:
+        y = pwlc.semantics.curve_values(Curve("x", xs, ys), x)
+        result = fit(x, y, segments=segments, fx=fx)
+        assert_valid(Model((Input("x"),), (result.curve,)))
+        assert np.abs(pwlc.semantics.curve_values(result.curve, x) - y).max() <= 1e-9 * M  # (its sse overflows)
+
+
 # --- distill --------------------------------------------------------------------------
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(adversarial_models(), st.sampled_from(["auto", "log1p", "identity"]))
-def test_distill_of_an_adversarial_teacher_is_valid(teacher: Model, fx: str) -> None:
+@given(adversarial_models(), st.sampled_from(["auto", "log1p", "identity"]), st.sampled_from([3, None]))
+def test_distill_of_an_adversarial_teacher_is_valid(teacher: Model, fx: str, segments: int | None) -> None:
     frame = pd.DataFrame(rows_near(teacher))
     try:
-        student = pwlc.distill(teacher, frame, segments=3, fx=fx)
+        student = pwlc.distill(teacher, frame, segments=segments, fx=fx)  # None: the budget's allocation
     except (pwlc.UnsupportedError, pwlc.DataError) as refusal:  # a forced transform on x < -1, a shape beyond the range
         assert "fx=" in str(refusal) or "±2**1022" in str(refusal)
         return
@@ -139,6 +152,29 @@ def test_distill_of_a_grid_at_the_edge_of_the_range_stays_within_it() -> None:
     rng = np.random.default_rng(3)
     student = pwlc.distill(teacher, pd.DataFrame({"x": rng.uniform(0, 1, 200), "y": rng.uniform(0, 1, 200)}), pair_knots=3)
     assert_valid(student)
+
+
+def test_distill_keeps_an_intercept_beyond_the_range_as_parts_that_sum_to_it() -> None:
+    teacher = verify(Model((Input("x"),), (Constant(M), Constant(M), Constant(M), Curve("x", (0.0, 1.0), (0.0, 1.0)))))
+    data = {"x": np.linspace(0.0, 1.0, 50)}
+    student = pwlc.distill(teacher, data)
+    assert_valid(student)
+    total = 0.0
+    for term in student.terms:
+        total += term.value if isinstance(term, Constant) else 0.0
+    assert total == 3 * M
+    assert np.array_equal(pwlc.evaluate(student, data), pwlc.evaluate(teacher, data))
+
+
+def test_distill_spends_default_segments_evenly_when_the_errors_are_beyond_the_doubles() -> None:
+    """Curves swinging between ±2**1022: their sums of squares overflow, so the budget cannot
+    compare them (it gave a curve 0 segments) and every curve gets the default count."""
+    teacher = verify(Model((Input("x"), Input("y")), (Curve("x", (0.0, 0.5, 1.0), (M, -M, M)), Curve("y", (0.0, 0.3, 1.0), (-M, M, M / 2)))))
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"x": rng.uniform(0, 1, 300), "y": rng.uniform(0, 1, 300)})
+    student = pwlc.distill(teacher, data)
+    assert_valid(student)
+    assert student.terms == pwlc.distill(teacher, data, segments=5).terms
 
 
 # --- passes ---------------------------------------------------------------------------

@@ -176,6 +176,8 @@ def test_an_edit_of_the_runtime_is_refused_at_the_edited_line() -> None:
         ("import numpy as np\n\n    x = np.asarray(x, dtype=float)", "import numpy as np\n\n    x = np.asarray(x, dtype=np.float32)", "np.float32"),
         ("def _when_missing(missing):\n", "def _when_missing(missing):\n    missing = 0\n", "missing = 0"),
         ('        return _numpy_or_math("log")\n', '        return _numpy_or_math("log10")\n', "log10"),
+        ("return y0 + (y1 - y0)", "return y0 - (y1 - y0)", "y0 - (y1"),  # an operator (no position of its own in ast)
+        ("    if x < x1:\n", "    if x <= x1:\n", "x <= x1"),
     ],
 )
 def test_any_change_to_what_the_runtime_computes_is_refused_there(old: str, new: str, at: str) -> None:
@@ -184,6 +186,7 @@ def test_any_change_to_what_the_runtime_computes_is_refused_there(old: str, new:
     line, column, message = refusal(text)
     assert "runtime below the marker was edited" in message
     assert line == points_at(text, at)[0]
+    assert column <= points_at(text, at)[1]  # on the statement or expression holding the change
 
 
 def test_a_runtime_reformatted_or_commented_is_the_runtime() -> None:

@@ -17,12 +17,27 @@
  */
 /* clang-format on */
 
+/* --- pwlc runtime (not read back) --- */
+
+/* Every product is rounded before it is added, as the reference evaluator computes: no fused
+   multiply-add, which clang (any mode) and gcc (GNU modes) form where the CPU has one. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-/* --- pwlc runtime (not read back) --- */
+/* The helpers are static inline; those that no term of the file calls are not warned about. */
+#if defined(__GNUC__)
+#define PWLC_HELPER static inline __attribute__((unused))
+#else
+#define PWLC_HELPER static inline
+#endif
 
 #define PWLC_COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
@@ -31,7 +46,7 @@ enum pwlc_edge_side { PWLC_UPPER, PWLC_LOWER }; /* the bin a value on an edge fa
 enum pwlc_transform { PWLC_IDENTITY, PWLC_LOG, PWLC_LOG1P, PWLC_SYMLOG1P };
 
 /* The scale a curve is linear in; knots are always written in raw units. */
-static inline double pwlc_transform(enum pwlc_transform fx, double x)
+PWLC_HELPER double pwlc_transform(enum pwlc_transform fx, double x)
 {
     switch (fx) {
     case PWLC_LOG:
@@ -53,7 +68,7 @@ static inline double pwlc_transform(enum pwlc_transform fx, double x)
    x: up to 16 edges by counting them (the comparisons do not wait on each other); more by
    a binary search whose every level selects the half to keep, so that no level is a
    mispredicted jump and the searches of consecutive rows overlap in the CPU. */
-static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
+PWLC_HELPER size_t pwlc_rank(double x, const double *edges, size_t n, size_t stride, enum pwlc_edge_side at_edge)
 {
     size_t base = 0, half, i; /* edges[0 .. base) lie below x; edges[base + n ..) do not */
     if (n <= 16) {
@@ -71,8 +86,8 @@ static inline size_t pwlc_rank(double x, const double *edges, size_t n, size_t s
 
 /* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN.
    t, when not NULL, holds the knots' transforms (the batch computes them once per block). */
-static inline double pwlc_interpolate(double x, const double knots[][2], size_t n, enum pwlc_transform fx,
-                                      double missing, const double *t)
+PWLC_HELPER double pwlc_interpolate(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing,
+                                    const double *t)
 {
     size_t lo;
     double t0, t1;
@@ -80,15 +95,16 @@ static inline double pwlc_interpolate(double x, const double knots[][2], size_t 
         return missing;
     if (x <= knots[0][0])
         return knots[0][1];
-    if (x >= knots[n - 1][0])
+    if (x >= knots[n - 1][0] || n < 2) /* one knot: x was on one side of it (told to the static analyzer) */
         return knots[n - 1][1];
-    lo = n > 2 ? pwlc_rank(x, &knots[1][0], n - 2, 2, PWLC_UPPER) : 0; /* the inner knots at or below x */
+    /* the inner knots at or below x; the knots seen as one array of doubles, x every second */
+    lo = n > 2 ? pwlc_rank(x, (const double *)knots + 2, n - 2, 2, PWLC_UPPER) : 0;
     t0 = t != NULL ? t[lo] : pwlc_transform(fx, knots[lo][0]);
     t1 = t != NULL ? t[lo + 1] : pwlc_transform(fx, knots[lo + 1][0]);
     return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((pwlc_transform(fx, x) - t0) / (t1 - t0));
 }
 
-static inline double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+PWLC_HELPER double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
 {
     return pwlc_interpolate(x, knots, n, fx, missing, NULL);
 }
@@ -99,8 +115,8 @@ struct pwlc_entry {
 };
 
 /* The value of a category (compared byte for byte), `unseen` if absent, `missing` for NULL. */
-static inline double pwlc_table(const char *category, const struct pwlc_entry *entries, size_t n, double unseen,
-                                double missing)
+PWLC_HELPER double pwlc_table(const char *category, const struct pwlc_entry *entries, size_t n, double unseen,
+                              double missing)
 {
     size_t i;
     if (category == NULL)
@@ -115,19 +131,19 @@ static inline double pwlc_table(const char *category, const struct pwlc_entry *e
    so that the block's sums stay in the cache and each term's loop runs over one column. */
 #define PWLC_BLOCK 256
 
-static inline size_t pwlc_block(size_t rows)
+PWLC_HELPER size_t pwlc_block(size_t rows)
 {
     return rows < PWLC_BLOCK ? rows : PWLC_BLOCK;
 }
 
-static inline void pwlc_zero_rows(size_t m, double *sum)
+PWLC_HELPER void pwlc_zero_rows(size_t m, double *sum)
 {
     size_t i;
     for (i = 0; i < m; i++)
         sum[i] = 0.0;
 }
 
-static inline void pwlc_constant_rows(size_t m, double *sum, double value)
+PWLC_HELPER void pwlc_constant_rows(size_t m, double *sum, double value)
 {
     size_t i;
     for (i = 0; i < m; i++)
@@ -137,8 +153,8 @@ static inline void pwlc_constant_rows(size_t m, double *sum, double value)
 /* Adds the curve's value at x[i] to sum[i] for each of the m rows. The transforms of up to
    32 knots are computed once for the block: a log or log1p costs as much as the rest of a
    curve, and pwlc_curve computes two for the knots of each row. */
-static inline void pwlc_curve_rows(size_t m, const double *x, double *sum, const double knots[][2], size_t n,
-                                   enum pwlc_transform fx, double missing)
+PWLC_HELPER void pwlc_curve_rows(size_t m, const double *x, double *sum, const double knots[][2], size_t n,
+                                 enum pwlc_transform fx, double missing)
 {
     double t[32] = {0.0};
     size_t i;
@@ -152,7 +168,7 @@ static inline void pwlc_curve_rows(size_t m, const double *x, double *sum, const
 /* Adds term(category[i]) to sum[i] for each of the m rows. A category's value is kept by
    the string's address, so a column that repeats a few strings calls the term (and
    compares strings) about once per string and block, not once per row. */
-static inline void pwlc_category_rows(size_t m, const char *const *category, double *sum, double (*term)(const char *))
+PWLC_HELPER void pwlc_category_rows(size_t m, const char *const *category, double *sum, double (*term)(const char *))
 {
     const char *seen[16] = {NULL};
     double value[16] = {0.0};
@@ -167,7 +183,8 @@ static inline void pwlc_category_rows(size_t m, const char *const *category, dou
     }
 }
 
-static inline double pwlc_logistic(double score)
+/* 1 / (1 + exp(-score)): 0 where exp(-score) overflows to infinity, as the evaluator. */
+PWLC_HELPER double pwlc_logistic(double score)
 {
     return 1.0 / (1.0 + exp(-score));
 }

@@ -48,9 +48,14 @@ def wdot(a: FloatArray, b: FloatArray) -> float:
 
 def as_vector(values: Any, name: str) -> FloatArray:
     """A 1-D float64 array from a list, numpy array or pandas Series (NA becomes NaN)."""
-    array = _numeric(values, name)
+    try:
+        array = _numeric(values, name)
+    except DataError as exc:
+        raise DataError(f"fit: {exc}; a curve needs numbers (fit a categorical input as a lookup table instead)") from None
     if array.ndim != 1:
-        raise DataError(f"fit: {name} must be one-dimensional, got shape {array.shape}")
+        raise DataError(
+            f"fit: {name} must be one-dimensional, got shape {array.shape}; pass one value per row (a 1-d array, list or Series)"
+        )
     return array
 
 
@@ -60,7 +65,7 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
     wa = None if w is None else as_vector(w, "w")
     if not len(xa) == len(ya) == (len(xa) if wa is None else len(wa)):
         raise DataError(
-            f"fit: x, y and w must have the same length (got {len(xa)}, {len(ya)}, {len(xa) if wa is None else len(wa)})"
+            f"fit: x, y and w must have the same length (got {len(xa)}, {len(ya)}, {len(xa) if wa is None else len(wa)}); give one y and one w per x"
         )
     # A finite sum proves every value finite in one pass without a temporary; only when it
     # is not (a bad value, or an overflow) are the values looked at one by one.
@@ -68,7 +73,9 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
         y_sum, x_sum = np.add.reduce(ya), np.add.reduce(xa)
     bad_y = 0 if np.isfinite(y_sum) else int(np.count_nonzero(~np.isfinite(ya)))
     if bad_y:
-        raise DataError(f"fit: y holds {bad_y} non-finite value(s); targets must be finite")
+        raise DataError(
+            f"fit: y holds {bad_y} non-finite value(s); targets must be finite: drop those rows or give them weight 0 and a finite y"
+        )
     largest = max(float(ya.max()), -float(ya.min())) if ya.size else 0.0
     if largest > MAX_VALUE:
         raise DataError(
@@ -79,7 +86,7 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
     if unit != 1.0:
         ya = ya / unit
     if wa is not None and (not np.isfinite(wa).all() or (wa < 0).any()):
-        raise DataError("fit: weights must be finite and non-negative")
+        raise DataError("fit: weights must be finite and non-negative; give 0 to leave a row out")
 
     # Rows that take part: finite or infinite x, positive weight. Indices instead of copies
     # when rows must be dropped, so a huge input is copied only once, after sampling.
@@ -97,7 +104,7 @@ def prepare(x: Any, y: Any, w: Any = None, *, max_points: int, seed: int) -> Poi
     count = len(xa) if rows is None else len(rows)
     if count == 0:
         if missing is None and not (nan_x is not None and nan_x.all()):
-            raise DataError("fit: every row has zero weight")
+            raise DataError("fit: every row has zero weight; give at least one row a positive weight")
         empty = np.empty(0)
         return Points(empty, empty, empty, 0.0, 0.0, missing, False, unit)
     kept_w = None if wa is None else (wa if rows is None else wa[rows])

@@ -351,7 +351,10 @@ def polish(
             np.abs(np.diag(hessian)).max() + 1.0
         )
         delta = np.zeros(len(knots))
-        delta[free] = -np.linalg.solve(hessian + damping * np.eye(size), gradient)
+        try:
+            delta[free] = -np.linalg.solve(hessian + damping * np.eye(size), gradient)
+        except np.linalg.LinAlgError:  # damping lost in the rounding of huge curvatures (knots ~1e-300 apart)
+            break
         trials = knots[None, :] + np.power(0.5, np.arange(12))[:, None] * delta[None, :]
         ordered = np.all(np.diff(trials, axis=1) > 0, axis=1) & (trials[:, 0] >= low) & (trials[:, -1] <= high)
         costs = cost(trials[ordered]) if ordered.any() else np.array([np.inf])

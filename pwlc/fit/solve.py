@@ -132,5 +132,7 @@ def constrained_values(
         if cost < best_cost:
             best_values, best_cost = np.asarray(cumulative @ z, dtype=np.float64), cost
     if not np.isfinite(best_cost):
-        raise UnsupportedError(f"fit: no curve satisfies mono={shape.mono!r} with the given slope bounds")
+        raise UnsupportedError(
+            f"fit: no curve satisfies mono={shape.mono!r} with the given slope bounds; widen the bounds to allow slopes of that sign, or use mono='none'"
+        )
     return best_values, best_cost

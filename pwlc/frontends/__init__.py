@@ -66,7 +66,8 @@ def teacher(model: Any) -> Additive:
     if key not in FRONTENDS:
         raise UnsupportedError(
             f"pwlc has no frontend for {kind.__module__}.{kind.__name__} (supported: {', '.join(supported())}); "
-            "any model can be distilled as a black box: pwlc.distill(model.predict, X)"
+            "a model with predict or predict_proba (a classifier too), or a function of a frame, is distilled "
+            "through its predictions: pwlc.distill(model, X)"
         )
     module = importlib.import_module(f"pwlc.frontends.{FRONTENDS[key]}")
     result: Additive = module.teacher(model)

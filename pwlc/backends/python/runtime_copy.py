@@ -180,9 +180,10 @@ def _defined_name(node: ast.stmt | None) -> str | None:
     return None
 
 
-def _first_different_node(got: ast.AST, wanted: ast.AST | None) -> tuple[int, int]:
-    """The position of the first node of `got` (in source order) that differs from `wanted`."""
-    position = (getattr(got, "lineno", 1), getattr(got, "col_offset", 0) + 1)
+def _first_different_node(got: ast.AST, wanted: ast.AST | None, around: tuple[int, int] = (1, 1)) -> tuple[int, int]:
+    """The position of the first node of `got` (in source order) that differs from `wanted`
+    (an operator has no position of its own: that of the expression `around` it)."""
+    position = (got.lineno, got.col_offset + 1) if isinstance(got, (ast.expr, ast.stmt, ast.arg, ast.keyword, ast.excepthandler, ast.alias)) else around
     if wanted is None or type(got) is not type(wanted):
         return position
     for field_name, value in ast.iter_fields(got):
@@ -190,14 +191,14 @@ def _first_different_node(got: ast.AST, wanted: ast.AST | None) -> tuple[int, in
         if isinstance(value, list) and isinstance(other, list):
             for a, b in zip(value, other):
                 if isinstance(a, ast.AST) and (not isinstance(b, ast.AST) or ast.dump(a) != ast.dump(b)):
-                    return _first_different_node(a, b if isinstance(b, ast.AST) else None)
+                    return _first_different_node(a, b if isinstance(b, ast.AST) else None, position)
                 if not isinstance(a, ast.AST) and a != b:
                     return position
             if len(value) != len(other):
                 return position
         elif isinstance(value, ast.AST):
             if not isinstance(other, ast.AST) or ast.dump(value) != ast.dump(other):
-                return _first_different_node(value, other if isinstance(other, ast.AST) else None)
+                return _first_different_node(value, other if isinstance(other, ast.AST) else None, position)
         elif value != other:
             return position
     return position

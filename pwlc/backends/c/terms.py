@@ -1,0 +1,276 @@
+"""Reading one term: a term function `static double F(double x) { ...; return pwlc_KIND(...); }`
+(or a statement of the batch that calls a runtime loop with the same arguments).
+
+Each argument is read for what the runtime function does with it: the input must be the
+function's parameter; an array must be declared `static const` with the element type the
+runtime takes (so the compiler passes it as pwlc reads it), found where C finds it (the
+parameters, then the function's arrays, then file scope before the function); a count must
+be PWLC_COUNT of that array or the number of its items; a missing value is NAN or a number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pwlc.backends.c.parse import Call, Declaration, Expr, Index, Name, Number
+from pwlc.backends.c.printer import EDGE_CONSTANTS, TRANSFORM_CONSTANTS
+from pwlc.backends.c.values import CHAR, DOUBLE, ENTRY, POINTER, CType, Values, array_type
+from pwlc.errors import ParseError, Span
+from pwlc.ir import Axis, CategoryAxis, Curve, Grid, KnotAxis, Step, StepAxis, Table, Term
+
+_KINDS = {"double": "numeric", "const char *": "categorical"}
+MAX_ITEMS = 2**24  # values in one array (a 16 MiB file holds fewer)
+_ARITY = {"pwlc_curve": 5, "pwlc_step": 6, "pwlc_table": 5, "pwlc_grid": 7}
+
+
+@dataclass
+class Scope:
+    """What a name means inside one function: its parameters (with the input each one
+    reads), its own arrays, then the file-scope arrays declared before the use."""
+
+    params: dict[str, tuple[str, str]]  # name -> (C type, input name)
+    arrays: dict[str, Declaration]
+    file: Callable[[str, int], Declaration | None]  # (name, used at token) -> file-scope array
+    used: set[str] = field(default_factory=set)
+
+    def array(self, name: str, at: int) -> Declaration | None:
+        """The array `name` means at token `at`."""
+        if name in self.params:
+            return None
+        if name in self.arrays:
+            return self.arrays[name] if self.arrays[name].first < at else None
+        return self.file(name, at)
+
+    def of(self, declaration: Declaration) -> Scope:
+        """The scope an array's own values are read in: this one for a local array."""
+        return self if self.arrays.get(declaration.name) is declaration else Scope({}, {}, self.file)
+
+
+class TermReader:
+    """Reads the terms of one file (the caller gives each term function its scope)."""
+
+    def __init__(self, values: Values, kinds: Mapping[str, str]):
+        self.values = values
+        self.kinds = kinds  # input name -> "numeric" | "categorical"
+        self._arrays: dict[int, tuple[CType, Any, set[str]]] = {}  # by first token: type, items, names read
+
+    def fail(self, message: str, node: Any) -> ParseError:
+        return self.values.fail(message, node)
+
+    def span(self, at: int) -> Span:
+        return self.values.tokens.source.span(self.values.tokens.offset(at))
+
+    # -- a term function's return value --
+
+    def term(self, call: Expr, scope: Scope, where: int) -> Term:
+        if not (isinstance(call, Call) and call.name in _ARITY):
+            raise self.fail("a term function returns pwlc_curve(...), pwlc_step(...), pwlc_table(...) or pwlc_grid(...)", call)
+        args = call.args
+        if len(args) != _ARITY[call.name]:
+            raise self.fail(f"{call.name} takes {_ARITY[call.name]} arguments, given {len(args)}", call)
+        span = self.span(where)
+        if call.name == "pwlc_curve":
+            return self.curve(self.input(args[0], "numeric", scope), args[1:], scope, span)
+        if call.name == "pwlc_step":
+            feature = self.input(args[0], "numeric", scope)
+            steps = self.pairs(args[2], args[3], scope, "steps", allow_null=True)
+            values = (self.values.double(args[1]), *(y for _, y in steps))
+            side = self.constant(args[4], EDGE_CONSTANTS)
+            return Step(feature, tuple(x for x, _ in steps), values, side, self.missing(args[5]), span=span)  # type: ignore[arg-type]
+        if call.name == "pwlc_table":
+            feature = self.input(args[0], "categorical", scope)
+            entries = self.array(args[1], args[2], scope, CType("array", ENTRY), "entries", allow_null=True)
+            pairs = []
+            for category, value in entries:
+                if category is None:
+                    raise self.fail("an entry of this table has no category (NULL): C would crash comparing it", args[1])
+                pairs.append((self.text(category, args[1]), value))
+            return Table(feature, tuple(pairs), self.values.double(args[3]), self.missing(args[4]), span=span)
+        a, b = self.axis(args[0], scope), self.axis(args[1], scope)
+        width = self.width(args[2], args[3])
+        rows = self.array(args[3], None, scope, CType("array", CType("array", DOUBLE, width)), "values")
+        lines = [None if self.values.is_null(line) else tuple(self.array(line, None, scope, CType("array", DOUBLE), name))
+                 for line, name in ((args[5], "missing_a"), (args[6], "missing_b"))]
+        return Grid(a, b, tuple(tuple(row) for row in rows), self.missing(args[4]), lines[0], lines[1], span=span)
+
+    def curve(self, feature: str, args: list[Expr], scope: Scope, span: Span) -> Curve:
+        """The curve of `pwlc_curve(x, KNOTS, COUNT, FX, MISSING)` (args from KNOTS on)."""
+        knots = self.pairs(args[0], args[1], scope, "knots", allow_null=False)
+        fx = self.constant(args[2], TRANSFORM_CONSTANTS)
+        return Curve(feature, tuple(x for x, _ in knots), tuple(y for _, y in knots), fx, self.missing(args[3]), span=span)  # type: ignore[arg-type]
+
+    def axis(self, cell: Expr, scope: Scope) -> Axis:
+        arity = {"pwlc_step_cell": 4, "pwlc_knot_cell": 3, "pwlc_category_cell": 3}
+        if not (isinstance(cell, Call) and cell.name in arity):
+            raise self.fail("each grid axis is pwlc_step_cell(...), pwlc_knot_cell(...) or pwlc_category_cell(...)", cell)
+        if len(cell.args) != arity[cell.name]:
+            raise self.fail(f"{cell.name} takes {arity[cell.name]} arguments, given {len(cell.args)}", cell)
+        if cell.name == "pwlc_category_cell":
+            feature = self.input(cell.args[0], "categorical", scope)
+            categories = self.array(cell.args[1], cell.args[2], scope, CType("array", POINTER), "categories", allow_null=True)
+            if None in categories:
+                raise self.fail("a category of this axis is NULL: C would crash comparing it", cell.args[1])
+            return CategoryAxis(feature, tuple(self.text(c, cell.args[1]) for c in categories))
+        feature = self.input(cell.args[0], "numeric", scope)
+        knots = cell.name == "pwlc_knot_cell"
+        numbers = self.array(cell.args[1], cell.args[2], scope, CType("array", DOUBLE), "knots" if knots else "edges", allow_null=not knots)
+        if knots:
+            return KnotAxis(feature, tuple(numbers))
+        return StepAxis(feature, tuple(numbers), self.constant(cell.args[3], EDGE_CONSTANTS))  # type: ignore[arg-type]
+
+    # -- arguments --
+
+    def input(self, arg: Expr, kind: str, scope: Scope) -> str:
+        """The input a parameter passed as the first argument reads."""
+        if not (isinstance(arg, Name) and arg.name in scope.params):
+            raise self.fail("expected the function's parameter here (the input this term reads)", arg)
+        if arg.name in scope.used:
+            raise self.fail(f"parameter {arg.name} is read twice; each parameter is one axis", arg)
+        scope.used.add(arg.name)
+        ctype, feature = scope.params[arg.name]
+        if _KINDS.get(ctype) != kind:
+            wanted = "double" if kind == "numeric" else "const char *"
+            raise self.fail(f"this argument is a {wanted} in the runtime; parameter {arg.name} is a {ctype}", arg)
+        if self.kinds[feature] != kind:
+            raise self.fail(f"this term needs a {kind} input; {feature!r} is {self.kinds[feature]}", arg)
+        return feature
+
+    def missing(self, arg: Expr) -> float | None:
+        if isinstance(arg, Name) and arg.name == "NAN":
+            return None
+        return self.values.double(arg)
+
+    def constant(self, arg: Expr, constants: dict[str, str]) -> str:
+        by_name = {c: key for key, c in constants.items()}
+        if not (isinstance(arg, Name) and arg.name in by_name):
+            raise self.fail(f"expected one of {', '.join(by_name)}", arg)
+        return by_name[arg.name]
+
+    def text(self, data: bytes, where: Expr) -> str:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.fail("a string here is not valid UTF-8", where) from None
+        if "\x00" in text:
+            raise self.fail("a string here holds a NUL, where C ends it; delete the NUL", where)
+        return text
+
+    def pairs(self, ref: Expr, count: Expr, scope: Scope, what: str, allow_null: bool) -> list[tuple[float, float]]:
+        return [(x, y) for x, y in self.array(ref, count, scope, CType("array", CType("array", DOUBLE, 2)), what, allow_null)]
+
+    def width(self, arg: Expr, values: Expr) -> int:
+        """The grid's `columns` argument: PWLC_COUNT(values[0]) or a number."""
+        if isinstance(arg, Call) and arg.name == "PWLC_COUNT":
+            inner = arg.args[0] if len(arg.args) == 1 else None
+            if not (isinstance(inner, Index) and isinstance(inner.base, Name) and isinstance(values, Name) and inner.base.name == values.name
+                    and isinstance(inner.index, Number) and self.values.count(inner.index) == 0):
+                raise self.fail("the grid's row length is PWLC_COUNT(values[0]) of its values array", arg)
+            return -1  # the declared width, whatever it is
+        width = self.values.count(arg)
+        if width < 1:
+            raise self.fail("a grid row holds at least one value", arg)
+        return width
+
+    def array(self, ref: Expr, count: Expr | None, scope: Scope, ctype: CType, what: str, allow_null: bool = False) -> list[Any]:
+        """The items of the array `ref` names (of type `ctype`; a width -1 takes any),
+        checked against `count` (PWLC_COUNT(ref) or a number)."""
+        if allow_null and self.values.is_null(ref):
+            if count is not None and self.values.count(count) != 0:
+                raise self.fail(f"NULL {what} go with a count of 0", count)
+            return []
+        declaration = scope.array(ref.name, ref.at) if isinstance(ref, Name) else None
+        if declaration is None:
+            null = " (or NULL, 0)" if allow_null else ""
+            raise self.fail(f"expected the name of the static const array of {what}{null}", ref)
+        assert isinstance(ref, Name)
+        scope.used.add(ref.name)
+        declared, items = self.array_value(declaration, scope.of(declaration))
+        if not _same_shape(declared, ctype):
+            raise self.fail(f"{ref.name} is a {declared}; the runtime takes {what} as {_shape(ctype)}", ref)
+        if count is not None:
+            if isinstance(count, Call) and count.name == "PWLC_COUNT":
+                if not (len(count.args) == 1 and isinstance(count.args[0], Name) and count.args[0].name == ref.name):
+                    raise self.fail(f"the count of {ref.name} is PWLC_COUNT({ref.name})", count)
+            elif self.values.count(count) != len(items):
+                raise self.fail(f"count {self.values.count(count)} does not match the {len(items)} items of {ref.name}", count)
+        return items
+
+    def array_value(self, declaration: Declaration, scope: Scope) -> tuple[CType, Any]:
+        """The type and items of a `static const` array declaration (computed once)."""
+        cached = self._arrays.get(declaration.first)
+        if cached is None:
+            before = set(scope.used)
+            ctype, items = self._read_array(declaration, scope)
+            cached = self._arrays[declaration.first] = (ctype, items, scope.used - before)
+        scope.used |= cached[2]  # a second reader of the array reads the strings it names too
+        return cached[0], cached[1]
+
+    def strings(self, scope: Scope) -> Callable[[Name], bytes | None]:
+        """The text of a char array named where a string is expected (None: not one)."""
+
+        def text(name: Name) -> bytes | None:
+            declaration = scope.array(name.name, name.at)
+            if declaration is None:
+                return None
+            ctype, chars = self.array_value(declaration, scope.of(declaration))
+            if ctype.element != CHAR:
+                return None
+            scope.used.add(name.name)
+            end = chars.index(0) if 0 in chars else -1
+            if end < 0 or any(chars[end:]):
+                raise self.fail(f"{name.name} must end with its one NUL ('\\0'), as a C string does", name)
+            return bytes(chars[:end])
+
+        return text
+
+    def _read_array(self, declaration: Declaration, scope: Scope) -> tuple[CType, Any]:
+        words = declaration.words
+        if not words.startswith("static const "):
+            raise self.fail(f"write the array as pwlc does: `static const {words.replace('static ', '').replace('const ', '')} "
+                            f"{declaration.name}[]`", declaration.first)
+        assert declaration.dims is not None
+        lengths: list[int | None] = []
+        for k, (bracket, size) in enumerate(declaration.dims):
+            if size is None:
+                if k:
+                    raise self.fail("only the first size of an array may be left out", bracket)
+                lengths.append(None)
+                continue
+            length = self.values.count(size)
+            if length < 1:
+                raise self.fail("an array holds at least one item", size)
+            lengths.append(length)
+            if math.prod(n or 1 for n in lengths) > MAX_ITEMS:
+                raise self.fail(f"an array of more than {MAX_ITEMS:,} values; pwlc reads no bigger one", size)
+        ctype = array_type(words.removeprefix("static const "), lengths)
+        if ctype is None or not lengths:
+            raise self.fail(f"pwlc does not write arrays of `{words.removeprefix('static const ')}`", declaration.first)
+        if declaration.init is None:
+            raise self.fail(f"{declaration.name} has no values (write ` = {{...}}`)", declaration.name_at)
+        value = self.values.initialize(ctype, declaration.init, self.strings(scope))
+        if ctype.length is None:
+            ctype = CType("array", ctype.element, len(value))
+        return ctype, value
+
+
+def _same_shape(declared: CType, wanted: CType) -> bool:
+    """Whether an array of type `declared` is what the runtime takes as `wanted` (the
+    first length aside; a wanted length of -1 is any)."""
+    a, b = declared.element, wanted.element
+    while a is not None and b is not None:
+        if a.kind != b.kind or (b.length not in (None, -1) and a.length != b.length):
+            return False
+        a, b = a.element, b.element
+    return a is None and b is None
+
+
+def _shape(ctype: CType) -> str:
+    inner = ctype.element
+    assert inner is not None
+    if inner.kind == "array":
+        width = "N" if inner.length == -1 else inner.length
+        return f"const double NAME[][{width}]"
+    return {"double": "const double NAME[]", "pointer": "const char *const NAME[]", "entry": "const struct pwlc_entry NAME[]"}[inner.kind]

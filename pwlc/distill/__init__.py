@@ -1,0 +1,386 @@
+"""Distillation: a trained model (or an IR model) -> an IR model of few-knot curves.
+
+    student = pwlc.distill(ebm, X)               # segments spent where they buy fidelity
+    student = pwlc.distill(ebm, X, segments=3)   # or a fixed count per curve
+
+Each term of the teacher (see `pwlc.frontends.teacher`) becomes:
+
+- numeric shape -> a piecewise-linear `Curve` from `pwlc.fit`, fitted to the teacher's
+  contribution at every distinct value of the feature in `X`, weighted by how often the
+  value occurs (so the curve is good where the data is). Smooth shapes (splines, linear
+  terms) are also sampled finely over the data range, with a small share of the weight, so
+  the curve follows them between data values. The teacher's value for a missing input is
+  carried over. Without `segments` or `tol`, each curve's count comes from a budget of 5
+  segments per curve spent where it lowers the distance to the teacher most
+  (`pwlc.distill.budget`);
+- categorical table -> kept as it is (already exact and small);
+- pair -> a small bilinear `Grid` (`pwlc.distill.pairs`: knots at data quantiles on numeric
+  axes, categories kept; cells fitted to the teacher's pair on `X`, kept within the
+  teacher's own range for the pair);
+- the intercept and link are carried over (an intercept beyond the range one value may
+  hold, the teacher's constants summed, as several constants).
+
+A model pwlc has no frontend for (a classifier or regressor object, or a function of a
+frame) is distilled through its predictions (`pwlc.distill.black_box`: partial
+dependence, a classifier's log-odds with a logistic link), then the joint `refit` pass on
+its scores.
+
+Lossy: `distill_report` returns the error each term introduced (RMS and max on `X`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from pwlc.distill.black_box import has_predictions, is_black_box, partial_dependence, scorer
+from pwlc.distill.budget import AVERAGE_SEGMENTS, MAX_SEGMENTS, MIN_GAIN, NEGLIGIBLE, allocate
+from pwlc.distill.pairs import distill_pair
+from pwlc.errors import DataError, UnsupportedError
+from pwlc.frontends import teacher as as_teacher
+from pwlc.frontends.additive import Additive, Shape
+from pwlc.ir import MAX_VALUE, Constant, Curve, LinkKind, Model, Table, Term, verify
+from pwlc.semantics import Column, FloatArray
+
+Progress = Callable[[int, int, str], None]
+
+# Smooth shapes are also sampled at this many points across the data range, together
+# carrying this share of the data's weight.
+FINE_SAMPLES = 256
+FINE_WEIGHT = 0.05
+
+
+@dataclass(frozen=True)
+class TermError:
+    """What distilling one term cost, measured on the rows of `X` where it is defined."""
+
+    description: str
+    rms: float
+    max: float
+
+
+@dataclass(frozen=True)
+class Distillation:
+    """The distilled model and what each term's fit cost (before any joint refit)."""
+
+    model: Model
+    errors: tuple[TermError, ...]
+
+
+def distill(
+    model_or_ir: Any,
+    X: Any,
+    *,
+    segments: int | None = None,
+    tol: float | None = None,
+    mono: str = "auto",
+    fx: str = "auto",
+    pair_knots: int = 4,
+    refit: bool = False,
+    link: LinkKind | None = None,
+    black_box: bool = False,
+    feature_names: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> Model:
+    """Distill a trained model, an IR `Model` or a black box into a compact IR.
+
+    `X`: the data the curves are fitted on (DataFrame or mapping of columns). `segments`:
+    linear pieces per curve; `tol`: instead, the fewest pieces within this RMS error per
+    curve; neither: 5 per curve on average, spent where they lower the distance to the
+    teacher most (1 to 10 per curve). `mono`, `fx`: passed to the fitter. `pair_knots`:
+    knots per numeric axis of a pair grid. `refit`: re-solve all values jointly against
+    the teacher's scores at the end.
+
+    A model no frontend reads is distilled through its predictions (partial dependence),
+    as is any model with `black_box=True`: a binary classifier's log-odds with a logistic
+    link; a regressor's or a function's output with the identity link, or the `link` given
+    ("logistic" when a function returns probabilities, "exp" to fit the log of a positive
+    prediction). `feature_names`: names for a model trained on a bare array (default: the
+    columns of `X`). `progress(done, total, what)` is called after each term.
+    """
+    return _distill(
+        model_or_ir, X, feature_names, progress, measure=False, segments=segments, tol=tol, mono=mono, fx=fx, pair_knots=pair_knots, refit=refit, link=link, black_box=black_box
+    ).model
+
+
+def distill_report(
+    model_or_ir: Any,
+    X: Any,
+    *,
+    segments: int | None = None,
+    tol: float | None = None,
+    mono: str = "auto",
+    fx: str = "auto",
+    pair_knots: int = 4,
+    refit: bool = False,
+    link: LinkKind | None = None,
+    black_box: bool = False,
+    feature_names: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> Distillation:
+    """`distill`, with the error each term introduced on `X`."""
+    return _distill(
+        model_or_ir, X, feature_names, progress, measure=True, segments=segments, tol=tol, mono=mono, fx=fx, pair_knots=pair_knots, refit=refit, link=link, black_box=black_box
+    )
+
+
+def _distill(
+    model_or_ir: Any,
+    X: Any,
+    feature_names: Sequence[str] | None,
+    progress: Progress | None,
+    *,
+    measure: bool,
+    segments: int | None,
+    tol: float | None,
+    mono: str,
+    fx: str,
+    pair_knots: int,
+    refit: bool,
+    link: LinkKind | None,
+    black_box: bool,
+) -> Distillation:
+    """The work of `distill_report`; the per-term errors (a pass over every row per term)
+    only when `measure`."""
+    _check_options(segments, tol, pair_knots)
+    frame = _frame(X, feature_names)
+    target: FloatArray | None = None  # what refit fits: the black box's own scores
+    if black_box or is_black_box(model_or_ir):
+        if not has_predictions(model_or_ir):
+            raise UnsupportedError(f"black_box=True needs a model with predict or predict_proba, or a function; {type(model_or_ir).__name__} has neither")
+        if len(frame) == 0:
+            raise DataError("X has no rows: a black box is distilled through its predictions on X; give the rows it was trained on (or a sample)")
+        score, chosen_link, description = scorer(model_or_ir, link, frame.iloc[: min(len(frame), 50)])
+        teacher, target = partial_dependence(score, frame, chosen_link, description, progress)
+        refit = True
+    else:
+        teacher = _frontend_teacher(model_or_ir, feature_names or [str(c) for c in frame.columns])
+        if link is not None and link != teacher.link:
+            raise UnsupportedError(
+                f"link={link!r} applies to black boxes; {teacher.doc} has its own link ({teacher.link}): "
+                "leave link out (or pass black_box=True to distill its predictions instead)"
+            )
+    columns, rows = teacher.columns(frame)
+    kinds = {declared.name: declared.kind for declared in teacher.inputs}
+    fit_options = {"tol": tol, "mono": mono, "fx": fx}
+    terms: list[Term | _Choices] = []  # _Choices: a curve's fits at every count, chosen below
+    for done, shape in enumerate(teacher.shapes, start=1):
+        terms.append(_distill_shape(shape, kinds, columns, rows, fit_options, segments, pair_knots))
+        if progress is not None:
+            progress(done, len(teacher.shapes), shape.description)
+    chosen = _spend_segments(terms)
+    errors = tuple(_term_error(shape, term, columns, rows) for shape, term in zip(teacher.shapes, chosen)) if measure else ()
+    intercept = _intercept(teacher.intercept)
+    doc = f"Distilled by pwlc ({_size_text(segments, tol)}) from {teacher.doc}."
+    student = verify(Model(teacher.inputs, (*intercept, *chosen), teacher.link, teacher.name, doc))
+    if refit:
+        student = _refit(student, frame, teacher.score(frame) if target is None else target)
+    return Distillation(student, errors)
+
+
+def _check_options(segments: int | None, tol: float | None, pair_knots: int) -> None:
+    if segments is not None and (int(segments) != segments or segments < 1):
+        raise UnsupportedError(f"segments must be a whole number of at least 1, not {segments}; leave it out to let pwlc choose per curve")
+    if tol is not None and not tol > 0:
+        raise UnsupportedError(f"tol must be positive, not {tol}; it is the largest RMS error a curve may add, in score units")
+    if segments is not None and tol is not None:
+        raise UnsupportedError("give segments or tol, not both: tol chooses the segment count of each curve")
+    if pair_knots < 2:
+        raise UnsupportedError(f"pair_knots must be at least 2, not {pair_knots} (a grid axis needs two knots to interpolate between)")
+
+
+def _frontend_teacher(model: Any, names: Sequence[str]) -> Additive:
+    """The frontend's view of `model`; a refusal of a model that predicts says how to
+    distill it through its predictions instead."""
+    try:
+        return as_teacher(_named(model, names))
+    except UnsupportedError as exc:
+        if has_predictions(model) and "black_box=True" not in str(exc):
+            raise UnsupportedError(
+                f"{exc}; or distill its predictions instead (partial dependence, approximate): pwlc.distill(model, X, black_box=True)"
+            ) from None
+        raise
+
+
+def _intercept(value: float) -> list[Term]:
+    """The teacher's intercept as constant terms: none for 0; beyond the range one value may
+    hold (the teacher's constants summed), parts of ±MAX_VALUE and the rest, which add up to
+    it exactly (MAX_VALUE is a multiple of the ulp of any larger double: each step is exact)."""
+    if not math.isfinite(value):
+        raise UnsupportedError(
+            f"the teacher's constants sum to {value}, beyond the doubles; pwlc keeps every value within ±2**1022: "
+            "scale the model's values down"
+        )
+    parts: list[Term] = []
+    while abs(value) > MAX_VALUE:
+        part = math.copysign(MAX_VALUE, value)
+        parts.append(Constant(part))
+        value -= part
+    return parts + ([Constant(value)] if value != 0.0 else [])
+
+
+def _size_text(segments: int | None, tol: float | None) -> str:
+    if segments is not None:
+        return f"{segments} segments per curve"
+    if tol is not None:
+        return f"RMS tolerance {tol} per curve"
+    return f"{AVERAGE_SEGMENTS} segments per curve on average, spent where they buy fidelity"
+
+
+def _frame(X: Any, names: Sequence[str] | None) -> Any:
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        return X
+    if isinstance(X, np.ndarray):
+        if X.ndim != 2 or names is None or len(names) != X.shape[1]:
+            raise DataError(f"X is a {X.ndim}-d array: pass a DataFrame with named columns, or feature_names= with one name per column")
+        return pd.DataFrame(X, columns=list(names))
+    try:
+        return pd.DataFrame(dict(X))
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"X must be a DataFrame or a mapping of column name to values ({exc})") from None
+
+
+def _named(model: Any, names: Sequence[str]) -> Any:
+    """Models trained on bare arrays (pygam) take their feature names from the data."""
+    if type(model).__module__.split(".")[0] == "pygam":
+        from pwlc.frontends import pygam
+
+        return pygam.Named(model, tuple(names))
+    return model
+
+
+# --- one term ---------------------------------------------------------------------------
+
+
+def _distill_shape(
+    shape: Shape,
+    kinds: Mapping[str, str],
+    columns: dict[str, Column],
+    rows: int,
+    fit_options: dict[str, Any],
+    segments: int | None,
+    pair_knots: int,
+) -> Term | _Choices:
+    """The term for `shape`; for a curve whose count is chosen later, its fits at every count."""
+    if len(shape.features) == 2:
+        return distill_pair(shape, kinds, columns, rows, pair_knots)
+    if len(shape.features) != 1:
+        raise UnsupportedError(
+            f"{shape.description} is an interaction of {len(shape.features)} inputs; pwlc distills main effects and pairs: "
+            "retrain without higher-order interactions, or distill the model's predictions with black_box=True"
+        )
+    (name,) = shape.features
+    if kinds[name] == "categorical":
+        if not isinstance(shape.term, Table):
+            raise UnsupportedError(
+                f"{shape.description}: a categorical shape needs an exact table; give the categorical input's shape as a Table "
+                "(Additive.from_functions(..., categories=...) builds one)"
+            )
+        return shape.term
+    return _distill_curve(shape, name, np.asarray(columns[name], dtype=np.float64), fit_options, segments)
+
+
+@dataclass(frozen=True)
+class _Choices:
+    """A curve whose segment count is chosen with the others': its fitting data, and the
+    error (weighted SSE on the data, in score units) of a quick fit at every count 1..n."""
+
+    shape: Shape
+    name: str
+    points: tuple[FloatArray, FloatArray, FloatArray]  # x, target, weight
+    errors: tuple[float, ...]
+    options: Mapping[str, Any]
+
+    def fit(self, segments: int) -> tuple[Curve, float]:
+        """The curve with that many segments (full knot search), and its error."""
+        from pwlc.fit import fit
+
+        result = fit(*self.points, feature=self.name, segments=segments, **self.options)
+        return replace(result.curve, missing=self.shape.missing), result.sse
+
+
+def _distill_curve(shape: Shape, name: str, x: FloatArray, fit_options: dict[str, Any], segments: int | None) -> Curve | _Choices:
+    from pwlc.fit import fit, fit_path
+
+    finite = x[np.isfinite(x)]
+    if finite.size == 0:
+        raise DataError(f"{shape.description}: the data has no finite value of {name!r} to fit a curve to; give rows where {name!r} is known")
+    values, counts = np.unique(finite, return_counts=True)
+    weights = counts.astype(np.float64)
+    if shape.term is None and values.size > 1:  # smooth: follow it between data values too
+        fine = np.linspace(values[0], values[-1], FINE_SAMPLES)
+        values = np.concatenate([values, fine])
+        weights = np.concatenate([weights, np.full(FINE_SAMPLES, FINE_WEIGHT * weights.sum() / FINE_SAMPLES)])
+    target = shape.values({name: values}, values.size)
+    if values.size == 1 or np.ptp(target) == 0.0:
+        return Curve(name, (float(values.min()),), (float(target[0]),), missing=shape.missing)
+    if segments is None and fit_options["tol"] is None:
+        options = {"mono": fit_options["mono"], "fx": fit_options["fx"]}
+        path = fit_path(values, target, weights, feature=name, max_segments=MAX_SEGMENTS, **options)
+        return _Choices(shape, name, (values, target, weights), tuple(result.sse for result in path), options)
+    curve = fit(values, target, weights, feature=name, segments=segments, **fit_options).curve
+    return replace(curve, missing=shape.missing)
+
+
+def _spend_segments(terms: Sequence[Term | _Choices]) -> list[Term]:
+    """Each curve fitted at the count `budget.allocate` gives it from the quick fits (a
+    budget of what AVERAGE_SEGMENTS for every curve would use), then with fewer segments
+    while the full search stays exact (a quick fit can miss the exact knots of a teacher
+    that is itself piecewise linear). Kept when it is as close to the teacher with fewer
+    segments, or clearly closer (`budget.MIN_GAIN`); else AVERAGE_SEGMENTS for every curve,
+    as when a sum of squares is beyond the doubles (a teacher near ±2**1022): its errors
+    cannot be compared."""
+    choices = [term for term in terms if isinstance(term, _Choices)]
+    even = [min(AVERAGE_SEGMENTS, len(c.errors)) for c in choices]
+    if not all(math.isfinite(error) for c in choices for error in c.errors):
+        return _with_curves(terms, [c.fit(count)[0] for c, count in zip(choices, even)])
+    counts = allocate([c.errors for c in choices], sum(even))
+    negligible = NEGLIGIBLE * sum(c.errors[0] for c in choices) * len(choices)  # rounding, for curves fitted exactly
+    fits = []
+    for k, choice in enumerate(choices):
+        fitted = choice.fit(counts[k])
+        while counts[k] > 1 and fitted[1] <= negligible:
+            fewer = choice.fit(counts[k] - 1)
+            if fewer[1] > negligible:
+                break
+            fitted, counts[k] = fewer, counts[k] - 1
+        fits.append(fitted)
+    if counts != even:
+        uniform = [c.fit(count) for c, count in zip(choices, even)]
+        error, even_error = sum(sse for _, sse in fits), sum(sse for _, sse in uniform)
+        smaller = sum(counts) < sum(even) and error <= even_error + negligible
+        if not smaller and error > (1 - MIN_GAIN) * even_error + negligible:
+            fits = uniform
+    return _with_curves(terms, [curve for curve, _ in fits])
+
+
+def _with_curves(terms: Sequence[Term | _Choices], curves: Sequence[Curve]) -> list[Term]:
+    """The terms with each `_Choices` replaced by its curve, in order."""
+    chosen = iter(curves)
+    return [next(chosen) if isinstance(term, _Choices) else term for term in terms]
+
+
+def _term_error(shape: Shape, term: Term, columns: dict[str, Column], rows: int) -> TermError:
+    from pwlc.semantics import term_values
+
+    change = np.abs(term_values(term, columns, rows) - shape.values(columns, rows))
+    change = change[np.isfinite(change)]
+    if change.size == 0:
+        return TermError(shape.description, 0.0, 0.0)
+    return TermError(shape.description, float(np.sqrt(np.mean(change**2))), float(change.max()))
+
+
+def _refit(student: Model, frame: Any, scores: FloatArray) -> Model:
+    from pwlc.passes import optimize
+
+    refitted, _ = optimize(student, "refit", data=frame, teacher=scores)
+    return refitted
+
+
+__all__ = ["Distillation", "TermError", "distill", "distill_report"]
