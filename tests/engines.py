@@ -76,7 +76,8 @@ def run_python_source(source: str, model: Model, columns: Columns) -> np.ndarray
     """Python `source` (an emitted module, maybe edited by hand) exec'd here; its function
     `model.name` called once per row with the model's inputs, in declaration order."""
     namespace: dict[str, Any] = {}
-    exec(compile(source, f"<{model.name}.py>", "exec"), namespace)
+    # compiled from bytes, as CPython reads a file: a byte order mark is skipped, not refused
+    exec(compile(source.encode("utf-8", "surrogatepass"), f"<{model.name}.py>", "exec"), namespace)
     function = namespace[model.name]
     out = []
     for i in range(row_count(columns)):
