@@ -47,8 +47,6 @@ class KnownEdit:
         return seed.text.replace(self.before, self.after)
 
 
-_PY = "python-backend"
-_SQL = "sql-backend"
 _C = "c-backend"
 
 KNOWN: list[KnownEdit] = [
@@ -57,41 +55,6 @@ KNOWN: list[KnownEdit] = [
         "c", r"decl\.function_rename", r"refusal without position", r"read",
         "minimal", "c", "void score_batch(size_t n, const struct score_columns *columns, double *out)\n{",
         "void score_batch_v2(size_t n, const struct score_columns *columns, double *out)\n{",
-    ),
-    KnownEdit(
-        "B-py1", _PY, "parameters of `score` and `probability` reordered alike while `probability` still calls `score` by position",
-        "python", r"signature\.reorder", r"mismatch|invalid", r"python .*",
-        "grids", "python", "(age: float, income: float, region: str, hours: float)", "(hours: float, income: float, region: str, age: float)",
-    ),
-    KnownEdit(
-        "B-py2", _PY, "an edit of the runtime section is not checked against what pwlc writes",
-        "python", r"runtime\.line", r"mismatch|invalid", r"python .*",
-        "grids", "python", "        return 1.0 / (1.0 + math.exp(-score))", "        return 2.0 / (1.0 + math.exp(-score))",
-    ),
-    KnownEdit(
-        "B-sql1", _SQL, "the inputs CTE: a wrapped or swapped source column is accepted and ignored",
-        "sql", r"inputs\.wrap", r"mismatch", r"(sqlite|duckdb)( .*)?",
-        "tables", "sql:sqlite", 'CAST("grade" AS TEXT) AS "grade"', 'CAST("state code" AS TEXT) AS "grade"',
-    ),
-    KnownEdit(
-        "B-sql5", _SQL, "the inputs CTE: a cast to another type (INTEGER in SQLite) is accepted and read as the declared one",
-        "sql", r"inputs\.cast", r"mismatch", r"(sqlite|duckdb)( .*)?",
-        "steps", "sql:sqlite", 'CAST("income" AS REAL)', 'CAST("income" AS INTEGER)',
-    ),
-    KnownEdit(
-        "B-sql2", _SQL, "a clause that changes which rows are scored (LIMIT, WHERE, OFFSET) is accepted",
-        "sql", r"query\.clause", r"mismatch", r"(sqlite|duckdb)( .*)?",
-        "minimal", "sql:sqlite", 'FROM "input";', 'FROM "input"\n  LIMIT -1 OFFSET 1;',
-    ),
-    KnownEdit(
-        "B-sql3", _SQL, "a CTE renamed where it is defined only is accepted; the query does not run",
-        "sql", r"query\.cte", r"invalid", r"(sqlite|duckdb)( .*)?",
-        "tables", "sql:sqlite", 'WITH "inputs" AS (', 'WITH "prepared" AS (',
-    ),
-    KnownEdit(
-        "A9", _SQL, "DuckDB types number literals as DECIMAL: the emitted query disagrees before any edit",
-        "sql", re.escape(UNEDITED), r"mismatch", r"duckdb.*",
-        "tables", "sql:duckdb",
     ),
 ]
 
