@@ -77,3 +77,7 @@ def test_known_class_still_fails_as_recorded(known: KnownEdit) -> None:
     if verdict.outcome in FAILURES:
         assert re.fullmatch(known.outcome, verdict.outcome) and re.fullmatch(known.path, verdict.path), f"the reproducer of {known.finding} fails otherwise: {verdict}"
         raise StillFails(f"{known.finding}: {verdict.outcome} ({verdict.path}): {verdict.detail[:500]}")
+
+
+if not KNOWN:  # no class is known today: no reproducer to run (an empty parametrization would be a skip)
+    del test_known_class_still_fails_as_recorded

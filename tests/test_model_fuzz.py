@@ -113,3 +113,7 @@ def test_known_class_still_fails_as_recorded(known: KnownClass) -> None:
     assert not others, f"the reproducer of {known.finding} fails otherwise too: {others[:3]}"
     if failures:
         raise StillFails(f"{known.finding}: {failures[0].label}: {failures[0].kind}: {failures[0].detail}")
+
+
+if not KNOWN:  # no class is known today: no reproducer to run (an empty parametrization would be a skip)
+    del test_known_class_still_fails_as_recorded

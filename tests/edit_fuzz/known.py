@@ -47,16 +47,7 @@ class KnownEdit:
         return seed.text.replace(self.before, self.after)
 
 
-_C = "c-backend"
-
-KNOWN: list[KnownEdit] = [
-    KnownEdit(
-        "B-c10", _C, "the batch function renamed where it is defined: refused at a line past the end of the file, with no source line to show",
-        "c", r"decl\.function_rename", r"refusal without position", r"read",
-        "minimal", "c", "void score_batch(size_t n, const struct score_columns *columns, double *out)\n{",
-        "void score_batch_v2(size_t n, const struct score_columns *columns, double *out)\n{",
-    ),
-]
+KNOWN: list[KnownEdit] = []  # none today: each fix deletes its class
 
 
 def known_edit(lang: str, operators: tuple[str, ...], verdict: Verdict) -> KnownEdit | None:

@@ -53,6 +53,30 @@ C_RESERVED = frozenset(
     + [f"{prefix}int{kind}{bits}_t" for prefix in ("", "u") for kind in ("", "_fast", "_least") for bits in (8, 16, 32, 64)]
 )
 
+# The exported function is an external name: besides the above, C99 7.1.3 reserves every
+# external name of the standard library whether or not its header is included (gcc and
+# clang know them as builtins: redeclaring `printf` returning double does not compile),
+# and `main` is the program's entry point.
+EXTERNAL_RESERVED = frozenset(
+    """
+    main abort abs atexit atof atoi atol atoll bsearch calloc div exit _Exit free getenv labs ldiv llabs lldiv malloc
+    mblen mbstowcs mbtowc qsort rand realloc srand strtod strtof strtol strtold strtoll strtoul strtoull system
+    wcstombs wctomb clearerr fclose feof ferror fflush fgetc fgetpos fgets fopen fprintf fputc fputs fread freopen
+    fscanf fseek fsetpos ftell fwrite getc getchar gets perror printf putc putchar puts remove rename rewind scanf
+    setbuf setvbuf snprintf sprintf sscanf tmpfile tmpnam ungetc vfprintf vfscanf vprintf vscanf vsnprintf vsprintf
+    vsscanf isalnum isalpha isblank iscntrl isdigit isgraph islower isprint ispunct isspace isupper isxdigit tolower
+    toupper asctime clock ctime difftime gmtime localtime mktime strftime time localeconv setlocale longjmp setjmp
+    raise signal errno assert imaxabs imaxdiv strtoimax strtoumax wcstoimax wcstoumax feclearexcept fegetenv
+    fegetexceptflag fegetround feholdexcept feraiseexcept fesetenv fesetexceptflag fesetround fetestexcept
+    feupdateenv btowc fgetwc fgetws fputwc fputws fwide fwprintf fwscanf getwc getwchar mbrlen mbrtowc mbsinit
+    mbsrtowcs putwc putwchar swprintf swscanf ungetwc vfwprintf vfwscanf vswprintf vswscanf vwprintf vwscanf wcrtomb
+    wcscat wcschr wcscmp wcscoll wcscpy wcscspn wcsftime wcslen wcsncat wcsncmp wcsncpy wcspbrk wcsrchr wcsrtombs
+    wcsspn wcsstr wcstod wcstof wcstok wcstol wcstold wcstoll wcstoul wcstoull wcsxfrm wctob wmemchr wmemcmp wmemcpy
+    wmemmove wmemset wprintf wscanf iswalnum iswalpha iswblank iswcntrl iswctype iswdigit iswgraph iswlower iswprint
+    iswpunct iswspace iswupper iswxdigit towctrans towlower towupper wctrans wctype
+    """.split()
+)
+
 # ... and the names the emitted functions give their own parameters and locals.
 RESERVED = C_RESERVED | {"row", "columns", "out", "n", "i", "x", "a", "b", "category", "m", "sum", "start", "term"}
 
@@ -89,6 +113,8 @@ def check_model_name(name: str) -> None:
         raise UnsupportedError(f"model name {name!r} is not an ASCII C identifier; rename the model (letters, digits, _)")
     if name in RESERVED or name.startswith(("pwlc_", "PWLC_", "_")):
         raise UnsupportedError(f"function name {name!r} is reserved in C; rename the model")
+    if name in EXTERNAL_RESERVED:
+        raise UnsupportedError(f"function name {name!r} is a name of the C standard library (or the program's main); rename the model")
 
 
 def c_names(model: Model) -> CNames:

@@ -354,7 +354,7 @@ class _FileReader:
         name = names.model.name
         rows = self.functions.get(f"{name}_rows")
         if rows is None or rows.body is None:
-            raise self.fail(f"{name}_rows (the batch's terms) is not defined; regenerate the file", len(self.tokens))
+            raise self.fail(f"{name}_rows (the batch's terms) is not defined; regenerate the file", len(self.tokens) - 1)
         same_as(self.tokens, rows.first, rows.body[0] - 1, printer.rows_head(names), f"the head of {name}_rows", ("columns", "start", "m", "sum"))
         columns_struct = self.structs.get(f"{name}_columns")
         if columns_struct is None:
@@ -454,7 +454,11 @@ class _FileReader:
             same_as(self.tokens, prototype.first, prototype.last, expected[prototype.name], f"the prototype of {prototype.name}", ("row", "n", "columns", "out"))
         batch = self.functions.get(f"{name}_batch")
         if batch is None:
-            raise self.fail(f"{name}_batch is not defined; regenerate the file", len(self.tokens))
+            interface = {name, f"{name}_probability", f"{name}_prediction", f"{name}_rows"}
+            renamed = [f for f in self.functions.values() if f.name not in self.used and f.name not in interface]
+            if renamed:  # point at the definition that is not pwlc's: most likely the batch renamed
+                raise self.fail(f"{name}_batch is not defined, and pwlc does not write {renamed[0].name}: name it {name}_batch again, or regenerate the file", renamed[0].name_at)
+            raise self.fail(f"{name}_batch is not defined; regenerate the file", len(self.tokens) - 1)
         self.before(self.functions[f"{name}_rows"], batch.first, f"{name}_rows")
         self.before(columns, batch.first, f"struct {name}_columns")
         same_as(self.tokens, batch.first, batch.last, printer.batch_function(names), f"{name}_batch", ("n", "columns", "out", "start"))
