@@ -1,8 +1,9 @@
 """The emitted C batch, before and after a change of the C backend, side by side (issue 18 item 5).
 
 For each model, `NAME_batch` as this tree prints it and as the C backend of `--baseline`
-printed it (that commit's tree, run in a subprocess) are compiled by gcc at the default flags
-(the tests' `-O2`) and at `-O3 -march=native`, loaded into this process, and timed
+printed it (that commit's tree, run in a subprocess) are compiled by gcc (and clang, with
+`--compilers gcc,clang`) at the default flags (the tests' `-O2`) and at `-O3 -march=native`,
+loaded into this process, and timed
 interleaved: each round runs every (model, flags, before/after) once; a timing is the best
 of `--rounds` rounds on this thread's CPU clock (the machine is shared). Beside them: the
 memory-bandwidth bound (numpy reads the 20 input columns once, as in scoring.py).
@@ -39,10 +40,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from scoring import Emitted, _ArchivedBackend, bandwidth_bound, load, train_ebm, train_lightgbm  # noqa: E402
 
 import pwlc  # noqa: E402
+from pwlc.backends import c as c_backend  # noqa: E402
 from pwlc.ir import Curve, Model  # noqa: E402
 from pwlc.testing import mismatches  # noqa: E402
 
-FLAGS = {"-O2": (), "-O3 -march=native": ("-O3", "-march=native")}
+FLAGS = ("-O2", "-O3 -march=native")
 CHECK_ROWS = 20_000
 
 
@@ -72,6 +74,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--baseline", help="the commit whose C backend is 'before' (default: git merge-base HEAD main)")
     parser.add_argument("--only", help="comma-separated model labels (default: all)")
+    parser.add_argument("--compilers", default="gcc", help="comma-separated: gcc, clang")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
     root = Path(__file__).resolve().parent.parent
@@ -82,6 +85,7 @@ def main() -> None:
 
     X, y, data = load(args.rows)
     bound = len(data) / bandwidth_bound(data)
+    configs = [f"{compiler} {flags}" for compiler in args.compilers.split(",") for flags in FLAGS]
     compiled = {label: model for label, model in models(X, y).items() if args.only is None or label in args.only.split(",")}
     runs: dict[tuple[str, str, str], Any] = {}
     keep: list[Emitted] = []
@@ -89,12 +93,14 @@ def main() -> None:
         emitted = Emitted(model, data)
         keep.append(emitted)
         reference = pwlc.evaluate(model, data.iloc[:CHECK_ROWS], output="score")
-        for flags, extra in FLAGS.items():
+        for flags in configs:
+            compiler, extra = flags.split(" ", 1)[0], tuple(flags.split()[1:])
             for when, backend in (("before", before), ("after", None)):
-                run = emitted.c_batch(flags=extra) if backend is None else emitted.c_batch(backend=backend, flags=extra)
+                run = emitted.c_batch(backend=backend or c_backend, flags=extra, compiler=compiler)
                 check(f"{label} {flags} {when}", run(), model, reference)
                 runs[label, flags, when] = (run, emitted._c)  # the library and its columns stay loaded
-        assert np.array_equal(runs[label, "-O2", "before"][0](), runs[label, "-O3 -march=native", "after"][0](), equal_nan=True), label
+        first, last = configs[0], configs[-1]
+        assert np.array_equal(runs[label, first, "before"][0](), runs[label, last, "after"][0](), equal_nan=True), label
 
     best = dict.fromkeys(runs, float("inf"))
     for _ in range(args.rounds):
@@ -103,13 +109,13 @@ def main() -> None:
             run()
             best[key] = min(best[key], time.thread_time() - start)
 
-    print(f"Lending Club, {len(data):,} rows; gcc; before = C backend at {baseline[:7]}, after = this tree ({head})")
+    print(f"Lending Club, {len(data):,} rows; before = C backend at {baseline[:7]}, after = this tree ({head})")
     print(f"memory-bandwidth bound (numpy sums the 20 columns once): {bound:,.0f} rows/s")
     print(f"rows/s: best of {args.rounds} interleaved rounds, CPU time of this thread; every variant checked against the evaluator\n")
     print("| model | flags | before rows/s | % of bound | after rows/s | % of bound | after ÷ before |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for label in compiled:
-        for flags in FLAGS:
+        for flags in configs:
             old, new = (len(data) / best[label, flags, when] for when in ("before", "after"))
             print(f"| {label} | {flags} | {old:,.0f} | {100 * old / bound:.1f}% | {new:,.0f} | {100 * new / bound:.1f}% | {new / old:.2f}× |")
 
