@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--baseline", help="the commit whose C backend is 'before' (default: git merge-base HEAD main)")
-    parser.add_argument("--only", help="comma-separated model labels (default: all)")
+    parser.add_argument("--only", help="model labels separated by semicolons (default: all)")
     parser.add_argument("--compilers", default="gcc", help="comma-separated: gcc, clang")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
@@ -86,7 +86,7 @@ def main() -> None:
     X, y, data = load(args.rows)
     bound = len(data) / bandwidth_bound(data)
     configs = [f"{compiler} {flags}" for compiler in args.compilers.split(",") for flags in FLAGS]
-    compiled = {label: model for label, model in models(X, y).items() if args.only is None or label in args.only.split(",")}
+    compiled = {label: model for label, model in models(X, y).items() if args.only is None or label in args.only.split(";")}
     runs: dict[tuple[str, str, str], Any] = {}
     keep: list[Emitted] = []
     for label, model in compiled.items():

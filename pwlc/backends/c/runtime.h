@@ -82,8 +82,10 @@ PWLC_HELPER size_t pwlc_rank(double x, const double *edges, size_t n, size_t str
 }
 
 /* @piece curve needs count transform rank */
-/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN. */
-PWLC_HELPER double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+/* Piecewise linear in fx(x) through the {x, y} knots, flat outside them; `missing` for NaN.
+   t, when not NULL, holds the knots' transforms (the batch computes them once per block). */
+PWLC_HELPER double pwlc_interpolate(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing,
+                                    const double *t)
 {
     size_t lo;
     double t0, t1;
@@ -95,9 +97,14 @@ PWLC_HELPER double pwlc_curve(double x, const double knots[][2], size_t n, enum 
         return knots[n - 1][1];
     /* the inner knots at or below x; the knots seen as one array of doubles, x every second */
     lo = n > 2 ? pwlc_rank(x, (const double *)knots + 2, n - 2, 2, PWLC_UPPER) : 0;
-    t0 = pwlc_transform(fx, knots[lo][0]);
-    t1 = pwlc_transform(fx, knots[lo + 1][0]);
+    t0 = t != NULL ? t[lo] : pwlc_transform(fx, knots[lo][0]);
+    t1 = t != NULL ? t[lo + 1] : pwlc_transform(fx, knots[lo + 1][0]);
     return knots[lo][1] + (knots[lo + 1][1] - knots[lo][1]) * ((pwlc_transform(fx, x) - t0) / (t1 - t0));
+}
+
+PWLC_HELPER double pwlc_curve(double x, const double knots[][2], size_t n, enum pwlc_transform fx, double missing)
+{
+    return pwlc_interpolate(x, knots, n, fx, missing, NULL);
 }
 
 /* @piece step needs count rank */
@@ -328,7 +335,7 @@ struct pwlc_ends {
     double first, low, last, high, missing;
 };
 
-/* The value of a curve at x, given its value if x is inside the end knots (as pwlc_curve). */
+/* The value of a curve at x, given its value if x is inside the end knots (as pwlc_interpolate). */
 PWLC_HELPER double pwlc_clamp_ends(double x, double inside, struct pwlc_ends ends)
 {
     double y = x <= ends.first ? ends.low : inside;
@@ -343,8 +350,9 @@ PWLC_HELPER double pwlc_clamp_ends(double x, double inside, struct pwlc_ends end
    rows inside the knots only. Where the compiler has vector selects (AVX2 and later),
    every row starts in segment 0 and moves on at each inner knot it is at or above, then
    all rows are interpolated alike; elsewhere the inner knots below each row are counted
-   and its segment's numbers read by that count, which scalar code does faster. A curve of
-   more than 32 knots goes row by row. */
+   and its segment's numbers read by that count, which scalar code does faster, and a
+   transformed curve goes row by row (a row outside the knots then skips its log). A curve
+   of more than 32 knots goes row by row. */
 PWLC_HELPER void pwlc_curve_rows(size_t m, const double *x, double *sum, const double knots[][2], size_t n,
                                  enum pwlc_transform fx, double missing)
 {
@@ -364,9 +372,16 @@ PWLC_HELPER void pwlc_curve_rows(size_t m, const double *x, double *sum, const d
         return;
     }
     pwlc_prefetch(x, sizeof(double));
-    x = pwlc_whole_block(m, x, padded);
     for (k = 0; k < n; k++)
         t[k] = pwlc_transform(fx, knots[k][0]);
+#if !defined(__AVX2__)
+    if (fx != PWLC_IDENTITY) {
+        for (i = 0; i < m; i++)
+            sum[i] += pwlc_interpolate(x[i], knots, n, fx, missing, t);
+        return;
+    }
+#endif
+    x = pwlc_whole_block(m, x, padded);
     ends.first = knots[0][0];
     ends.low = knots[0][1];
     ends.last = knots[n - 1][0];
