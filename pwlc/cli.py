@@ -24,7 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pwlc.errors import PwlcError
+from pwlc.errors import PwlcError, UnsupportedError
+from pwlc.ir import Multiclass
 
 EPILOG = """targets: pwl, python, c, sql[:DIALECT] (e.g. sql:duckdb, sql:postgres, sql:sqlite, sql:spark).
 Input files are parsed, never executed. Loading a pickled model (.pkl/.joblib) runs code
@@ -209,6 +210,12 @@ def _report(args: argparse.Namespace) -> int:
     from pwlc.report import build_report
 
     model = read(Path(args.input))
+    if isinstance(model, Multiclass):
+        raise UnsupportedError(
+            f"{args.input}: the report does not plot multiclass models yet ({len(model.classes)} classes); compare"
+            " scores with `pwlc check FILE --against TEACHER --data DATA`, or report one class's score"
+            " (`pwlc.report.build_report(model.class_model(k), data)`)"
+        )
     data = load_table(Path(args.data))
     teacher = None
     if args.teacher:

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from pwlc.diff.terms import TermChange, input_differences, model_changes, term_changes
-from pwlc.errors import DataError, PwlcError
-from pwlc.ir import Model
+from pwlc.errors import DataError, PwlcError, UnsupportedError
+from pwlc.ir import Model, Multiclass
 from pwlc.semantics import FloatArray, evaluate, prepare_columns, term_values
 
 __all__ = ["Change", "Comparison", "Row", "TermChange", "compare", "load", "load_reference"]
@@ -111,7 +111,10 @@ def load(source: str | os.PathLike[str] | Model) -> Model:
             f"{path}: a model file is {', '.join(SUFFIXES)}; to compare a file with a trained model, use"
             f" `pwlc check FILE --against {path}`"
         )
-    return read(path)
+    model = read(path)
+    if isinstance(model, Multiclass):
+        raise UnsupportedError(f"{path}: pwlc diff does not compare multiclass models yet; compare one class at a time with pwlc.diff.compare(a.class_model(k), b.class_model(k))")
+    return model
 
 
 def load_reference(source: str | os.PathLike[str] | Model, allow_pickle: bool = False) -> tuple[Model, str]:
