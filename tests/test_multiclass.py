@@ -192,3 +192,63 @@ def test_a_backend_without_multiclass_refuses_with_advice(target: str) -> None:
     assert "\n" not in message
     assert f"target {target!r} cannot print a multiclass model yet (3 classes)" in message
     assert "-t pwl" in message and "class_model(k)" in message
+
+
+# --- .pwl -------------------------------------------------------------------------------
+
+SPECIES = """model species
+input x : numeric
+input c : categorical
+
+class "a"
+constant 1
+curve x { 0: 1, 1: 2 }
+
+class b
+table c { "u": 1 }
+
+class "c d"
+"""
+
+
+@settings(max_examples=80, deadline=None)
+@given(multiclass_models())
+def test_random_multiclass_models_round_trip_through_pwl_exactly(model: Multiclass) -> None:
+    text = pwlc.emit(model, "pwl")
+    again = pwlc.read(text, format="pwl")
+    assert again == model
+    assert pwlc.emit(again, "pwl") == text
+    assert text.count("\nclass ") == len(model.classes)
+
+
+def test_a_class_name_may_be_bare_or_quoted_and_a_class_may_be_empty() -> None:
+    model = pwlc.read(SPECIES, format="pwl")
+    assert isinstance(model, Multiclass)
+    assert model.classes == ("a", "b", "c d") and model.scores[2] == ()
+    assert 'class "b"\ntable c' in pwlc.emit(model, "pwl")
+
+
+def pwl_error(text: str) -> str:
+    with pytest.raises(pwlc.PwlcError) as caught:
+        pwlc.read(text, format="pwl")
+    message = str(caught.value)
+    assert message.splitlines()[-1].strip() == "^", message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (("input c : categorical\n", "input c : categorical\nconstant 3\n"), "<string>:4:1: this term is in no class"),
+        (("model species", "model species (link = logistic)"), "<string>:1:23: a model with classes has the softmax for its link: remove `link = logistic`"),
+        (('class "c d"', 'class "a"'), "<string>:12:1: class 'a' is given twice (first on line 5)"),
+        (("class b\n", "class b\ncurve y { 0: 1 }\n"), "<string>:10:1: class 'b': term reads undeclared input 'y'"),
+        (("curve x { 0: 1, 1: 2 }", "curve x { 1: 1, 0: 2 }"), "<string>:7:1: class 'a': curve on 'x': knot positions must be strictly increasing"),
+        (('class "c d"\n', ""), "<string>:1:1: a multiclass model needs at least 3 classes, got 2"),
+        (('class "c d"', "class {"), "<string>:12:7: unexpected '{'; expected a name"),
+    ],
+)
+def test_pwl_mistakes_are_positioned(edit: tuple[str, str], says: str) -> None:
+    assert edit[0] in SPECIES
+    message = pwl_error(SPECIES.replace(*edit, 1))
+    assert message.startswith(says), message
