@@ -221,7 +221,10 @@ def _report(args: argparse.Namespace) -> int:
     if args.teacher:
         from pwlc.frontends import lower
 
-        teacher = lower(_load_teacher(Path(args.teacher), args.allow_pickle))
+        lowered = lower(_load_teacher(Path(args.teacher), args.allow_pickle))
+        if isinstance(lowered, Multiclass):
+            raise UnsupportedError(f"{args.teacher}: the report does not plot multiclass teachers yet ({len(lowered.classes)} classes); compare with `pwlc check FILE --against {args.teacher} --data DATA`")
+        teacher = lowered
     extra = {}
     for option in ("labels", "queries"):
         column = getattr(args, option)

@@ -129,7 +129,10 @@ def load_reference(source: str | os.PathLike[str] | Model, allow_pickle: bool = 
 
     trained = load_model(Path(source), allow_pickle=allow_pickle)
     kind = type(trained).__name__ if not isinstance(trained, dict) else "EBM"
-    return lower(trained), f"{kind}, lowered exactly"
+    lowered = lower(trained)
+    if isinstance(lowered, Multiclass):
+        raise UnsupportedError(f"{source}: pwlc check does not compare multiclass models yet; compare one class at a time with pwlc.diff.compare(a.class_model(k), b.class_model(k))")
+    return lowered, f"{kind}, lowered exactly"
 
 
 def compare(old: Model, new: Model, data: Any = None, *, labels: tuple[str, str] = ("old", "new"), data_label: str = "the data") -> Comparison:

@@ -42,8 +42,8 @@ from pwlc.distill.budget import AVERAGE_SEGMENTS, MAX_SEGMENTS, MIN_GAIN, NEGLIG
 from pwlc.distill.pairs import distill_pair
 from pwlc.errors import DataError, UnsupportedError
 from pwlc.frontends import teacher as as_teacher
-from pwlc.frontends.additive import Additive, Shape
-from pwlc.ir import MAX_VALUE, Constant, Curve, LinkKind, Model, Table, Term, verify
+from pwlc.frontends.additive import Additive, MulticlassAdditive, Shape
+from pwlc.ir import MAX_VALUE, Constant, Curve, LinkKind, Model, Multiclass, Table, Term, verify
 from pwlc.semantics import Column, FloatArray
 
 Progress = Callable[[int, int, str], None]
@@ -67,7 +67,7 @@ class TermError:
 class Distillation:
     """The distilled model and what each term's fit cost (before any joint refit)."""
 
-    model: Model
+    model: Model | Multiclass
     errors: tuple[TermError, ...]
 
 
@@ -85,8 +85,9 @@ def distill(
     black_box: bool = False,
     feature_names: Sequence[str] | None = None,
     progress: Progress | None = None,
-) -> Model:
-    """Distill a trained model, an IR `Model` or a black box into a compact IR.
+) -> Model | Multiclass:
+    """Distill a trained model, an IR `Model` or a black box into a compact IR (a
+    `Multiclass` for a multiclass teacher: each class's score distilled on its own).
 
     `X`: the data the curves are fitted on (DataFrame or mapping of columns). `segments`:
     linear pieces per curve; `tol`: instead, the fewest pieces within this RMS error per
@@ -158,7 +159,12 @@ def _distill(
         teacher, target = partial_dependence(score, frame, chosen_link, description, progress)
         refit = True
     else:
-        teacher = _frontend_teacher(model_or_ir, feature_names or [str(c) for c in frame.columns])
+        found = _frontend_teacher(model_or_ir, feature_names or [str(c) for c in frame.columns])
+        if isinstance(found, MulticlassAdditive):
+            if link is not None:
+                raise UnsupportedError(f"link={link!r} applies to black boxes; {found.doc} is a softmax over its classes' scores: leave link out")
+            return _distill_classes(found, frame, progress, measure=measure, segments=segments, tol=tol, mono=mono, fx=fx, pair_knots=pair_knots, refit=refit)
+        teacher = found
         if link is not None and link != teacher.link:
             raise UnsupportedError(
                 f"link={link!r} applies to black boxes; {teacher.doc} has its own link ({teacher.link}): "
@@ -193,7 +199,22 @@ def _check_options(segments: int | None, tol: float | None, pair_knots: int) -> 
         raise UnsupportedError(f"pair_knots must be at least 2, not {pair_knots} (a grid axis needs two knots to interpolate between)")
 
 
-def _frontend_teacher(model: Any, names: Sequence[str]) -> Additive:
+def _distill_classes(teacher: MulticlassAdditive, frame: Any, progress: Progress | None, *, measure: bool, refit: bool, **options: Any) -> Distillation:
+    """A multiclass teacher distilled class by class: each class's score is a teacher of
+    its own (identity link), fitted as any other, with its own segment budget; the errors
+    name the class. `refit` refits each class's score to the teacher's."""
+    models: list[Model] = []
+    errors: list[TermError] = []
+    for label, class_teacher in zip(teacher.classes, teacher.teachers):
+        done = _distill(class_teacher, frame, None, progress, measure=measure, refit=refit, link=None, black_box=False, **options)
+        assert isinstance(done.model, Model)  # an Additive distills to one score
+        models.append(done.model)
+        errors += [replace(error, description=f"class {label!r}: {error.description}") for error in done.errors]
+    doc = f"Distilled by pwlc ({_size_text(options['segments'], options['tol'])}) from {teacher.doc}."
+    return Distillation(verify(Multiclass.from_models(teacher.classes, models, teacher.name, doc)), tuple(errors))
+
+
+def _frontend_teacher(model: Any, names: Sequence[str]) -> Additive | MulticlassAdditive:
     """The frontend's view of `model`; a refusal of a model that predicts says how to
     distill it through its predictions instead."""
     try:

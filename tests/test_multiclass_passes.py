@@ -1,0 +1,123 @@
+"""Multiclass models through distill and the passes: class by class, tolerances on each
+class's score, fold-constants' common shift leaving the probabilities as they were."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import pwlc
+from pwlc.datasets import compas_risk
+from pwlc.errors import UnsupportedError
+from pwlc.ir import Constant, Multiclass
+from pwlc.passes import optimize
+from pwlc.testing import edge_grid, grid_as_arrays
+from tests.frontend_checks import require_library
+from tests.real_data import load
+from tests.strategies import multiclass_models
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def both_grids(a: Multiclass, b: Multiclass) -> dict[str, object]:
+    grids = (edge_grid(a), edge_grid(b))
+    return grid_as_arrays(a, {i.name: grids[0][i.name] + grids[1][i.name] for i in a.inputs})
+
+
+def class_changes(a: Multiclass, b: Multiclass, data: object) -> np.ndarray:
+    """|score change| of each class on each row (NaN meeting NaN is no change)."""
+    before, after = pwlc.evaluate(a, data, output="score"), pwlc.evaluate(b, data, output="score")
+    with np.errstate(invalid="ignore"):
+        change = np.abs(after - before)
+    change[np.isnan(before) & np.isnan(after)] = 0.0
+    return change
+
+
+@settings(max_examples=40, deadline=None)
+@given(multiclass_models())
+def test_lossy_passes_keep_each_class_score_within_their_tolerance_over_all_inputs(model: Multiclass) -> None:
+    optimized, report = optimize(model, "merge-segments{tol=0.005},round{tol=0.005}")
+    assert isinstance(optimized, Multiclass) and optimized.classes == model.classes
+    # two lossy passes of tol 0.005 each, over every input (no data): each class within 0.01
+    change = class_changes(model, optimized, both_grids(model, optimized))
+    assert np.max(change, initial=0.0) <= 0.01 + 1e-9
+    for line in report:
+        assert line.max_error <= line.stated_error + 1e-12, str(line)  # type: ignore[operator]
+
+
+@settings(max_examples=40, deadline=None)
+@given(multiclass_models())
+def test_o2_moves_the_softmax_input_by_at_most_twice_its_tolerances(model: Multiclass) -> None:
+    """O2 = fold (a shift common to the classes) + two lossy passes of 0.005 on each class:
+    the scores relative to their row mean (all the softmax sees) move by at most 2 x 0.01."""
+    optimized, report = optimize(model, "O2")
+    assert [p.spec for p in report] == ["fold-constants", "merge-segments{tol=0.005}", "round{tol=0.005}"]
+    data = both_grids(model, optimized)
+    before, after = pwlc.evaluate(model, data, output="score"), pwlc.evaluate(optimized, data, output="score")
+    usable = (np.abs(before) < 1e9).all(axis=1) & (np.abs(after) < 1e9).all(axis=1)
+    relative = lambda s: s - s.mean(axis=1, keepdims=True)  # noqa: E731
+    assert np.max(np.abs(relative(after[usable]) - relative(before[usable])), initial=0.0) <= 0.02 + 1e-6
+    assert np.array_equal(np.isnan(before).any(axis=1), np.isnan(after).any(axis=1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(multiclass_models())
+def test_fold_constants_centres_the_intercepts_and_leaves_the_probabilities(model: Multiclass) -> None:
+    folded, report = optimize(model, "fold-constants")
+    data = both_grids(model, folded)
+    before, after = pwlc.evaluate(model, data), pwlc.evaluate(folded, data)
+    finite = np.isfinite(pwlc.evaluate(model, data, output="score")).all(axis=1) & (np.abs(pwlc.evaluate(model, data, output="score")) < 1e12).all(axis=1)
+    np.testing.assert_allclose(after[finite], before[finite], rtol=1e-9, atol=1e-12)
+    assert np.array_equal(np.isnan(before).all(axis=1), np.isnan(after).all(axis=1))
+    intercepts = [sum(t.value for t in terms if isinstance(t, Constant)) for terms in folded.scores]
+    if all(abs(c) < 1e12 for c in intercepts):
+        assert abs(math.fsum(intercepts)) <= 1e-9 * max(1.0, max(abs(c) for c in intercepts)) * len(intercepts)
+
+
+def test_the_shift_is_in_the_note_and_not_counted_as_a_score_change() -> None:
+    model = pwlc.read("golden/multiclass/species.pwl")
+    folded, report = optimize(model, "fold-constants")
+    (line,) = report
+    assert "intercept shifted by" in line.note and "the probabilities do not change" in line.note
+    assert line.max_error < 1e-12
+
+
+def test_teacher_scores_are_one_column_a_class_and_refit_fits_each_class() -> None:
+    model = pwlc.read("golden/multiclass/species.pwl")
+    rng = np.random.default_rng(0)
+    data = {"petal_length": rng.uniform(1, 7, 300), "petal_width": rng.uniform(0, 2.5, 300), "soil type": list(rng.choice(["clay", "sand", "loam"], 300))}
+    with pytest.raises(pwlc.DataError, match=r"one column a class, shape \(rows, 3\)"):
+        optimize(model, "refit", data=data, teacher=np.zeros(300))
+    with pytest.raises(UnsupportedError, match="multinomial log loss is not implemented"):
+        optimize(model, "refit{target=labels,label=y}", data=data)
+    teacher = pwlc.evaluate(model, data, output="score") + 0.01 * rng.standard_normal((300, 3))
+    refitted, report = optimize(model, "refit", data=data, teacher=teacher)
+    before = np.sqrt(np.mean((pwlc.evaluate(model, data, output="score") - teacher) ** 2))
+    after = np.sqrt(np.mean((pwlc.evaluate(refitted, data, output="score") - teacher) ** 2))
+    assert after < before
+
+
+def test_distill_a_multiclass_ebm_class_by_class() -> None:
+    require_library("interpret")
+    from interpret.glassbox import ExplainableBoostingClassifier
+
+    data = load(compas_risk)
+    X, y = data.X.iloc[:3000], data.y[:3000].astype(int)
+    teacher = ExplainableBoostingClassifier(interactions=[(0, 1)], outer_bags=2, max_rounds=200, random_state=0).fit(X, y)
+    from pwlc.distill import distill_report
+
+    distilled = distill_report(teacher, X, segments=4)
+    student = distilled.model
+    assert isinstance(student, Multiclass) and student.classes == ("0", "1", "2")
+    assert all(sum(isinstance(t, pwlc.Curve) for t in terms) == 3 for terms in student.scores)
+    assert all(sum(isinstance(t, pwlc.Grid) for t in terms) == 1 for terms in student.scores)
+    assert {e.description.split(":")[0] for e in distilled.errors} == {"class '0'", "class '1'", "class '2'"}
+    gap = np.abs(pwlc.evaluate(student, X, output="score") - teacher.decision_function(X))
+    assert np.sqrt(np.mean(gap**2)) < 0.1
+    probability_gap = np.abs(pwlc.evaluate(student, X) - teacher.predict_proba(X))
+    assert probability_gap.mean() < 0.02 and probability_gap.max() < 0.2  # (segments=4: 0.011 and 0.13 measured)
+    with pytest.raises(UnsupportedError, match="softmax over its classes' scores: leave link out"):
+        pwlc.distill(teacher, X, link="logistic")
