@@ -121,3 +121,60 @@ def test_distill_a_multiclass_ebm_class_by_class() -> None:
     assert probability_gap.mean() < 0.02 and probability_gap.max() < 0.2  # (segments=4: 0.011 and 0.13 measured)
     with pytest.raises(UnsupportedError, match="softmax over its classes' scores: leave link out"):
         pwlc.distill(teacher, X, link="logistic")
+
+
+# --- diff and check ---------------------------------------------------------------------
+
+
+def test_diff_compares_class_by_class_and_names_the_class(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from pwlc.diff import compare
+
+    text = open("golden/multiclass/species.pwl", encoding="utf-8").read()
+    old_path, new_path = tmp_path / "old.pwl", tmp_path / "new.pwl"
+    old_path.write_text(text)
+    new_path.write_text(text.replace("curve petal_length { 1: 3, 2.5: 1.5, 4: -4 }", "curve petal_length { 1: 3, 2.5: 1.75, 4: -4 }"))
+    comparison = compare(pwlc.read(old_path), pwlc.read(new_path))
+    ((term, change),) = comparison.terms
+    assert term.title == 'class "setosa": curve petal_length' and term.class_label == "setosa"
+    assert change.max == pytest.approx(0.25) and comparison.total.max == pytest.approx(0.25)
+    assert comparison.scale == "class score" and comparison.measured_on == "both models' edge grids"
+    assert not comparison.within(0.1) and comparison.within(0.25)
+    lines = comparison.lines(0.1)
+    assert lines[0].startswith('class "setosa": curve petal_length: changed') and "above tol 0.1" in lines[-1]
+    done = subprocess.run([sys.executable, "-m", "pwlc", "diff", str(old_path), str(new_path), "--json"], capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["terms"][0]["class"] == "setosa"
+    done = subprocess.run([sys.executable, "-m", "pwlc", "check", str(new_path), "--against", str(old_path), "--tol", "0.3"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_diff_refuses_other_classes_or_a_one_score_model_with_advice() -> None:
+    from pwlc.diff import compare
+
+    model = pwlc.read("golden/multiclass/species.pwl")
+    renamed = Multiclass(model.inputs, ("a", "b", "c"), model.scores)
+    with pytest.raises(pwlc.PwlcError, match="compare models of the same classes"):
+        compare(model, renamed)
+    with pytest.raises(pwlc.PwlcError, match="new is a multiclass model and the other scores one number: compare models of one kind"):
+        compare(model.class_model(0), model)
+
+
+def test_check_a_lowered_multiclass_lightgbm_against_its_booster_text(tmp_path) -> None:
+    lightgbm = require_library("lightgbm")
+    import subprocess
+    import sys
+
+    data = load(compas_risk)
+    X = data.X[["age", "priors_count"]]
+    booster = lightgbm.train({"objective": "multiclass", "num_class": 3, "max_depth": 1, "verbose": -1}, lightgbm.Dataset(X, data.y), 15)
+    text_path = tmp_path / "model.txt"
+    booster.save_model(str(text_path))
+    pwl_path = tmp_path / "model.pwl"
+    pwl_path.write_text(pwlc.emit(pwlc.lower(booster), "pwl"))
+    done = subprocess.run([sys.executable, "-m", "pwlc", "check", str(pwl_path), "--against", str(text_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "class score change max 0" in done.stdout
