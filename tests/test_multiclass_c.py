@@ -5,7 +5,6 @@ refused at the offending token."""
 
 from __future__ import annotations
 
-import ctypes
 import math
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,13 @@ from hypothesis import HealthCheck, given, settings
 
 import pwlc
 from pwlc.backends import c
-from pwlc.ir import Model, Multiclass
+from pwlc.ir import Multiclass
 from pwlc.testing import edge_grid, mismatches
 from tests import engines
-from tests.c_harness import check_refused, random_rows, require_compiler
+from tests.c_harness import check_refused, random_rows, require_compiler, run_multiclass
 from tests.strategies import multiclass_models
 
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 ROOT = Path(__file__).resolve().parent.parent
 SPECIES = ROOT / "golden" / "multiclass" / "species.pwl"
 
@@ -37,43 +37,13 @@ def probes(model: Multiclass, seed: int = 0) -> dict[str, list[Any]]:
     return {name: grid[name] + extra[name] for name in grid}
 
 
-def run(text: str, model: Multiclass, columns: dict[str, list[Any]], compiler: str) -> dict[str, np.ndarray]:
-    """The compiled file's batch, its `NAME(row, out)` and `NAME_probabilities(row, out)`,
-    one (n, K) array each."""
-    library = ctypes.CDLL(str(engines.compile_c(text, compiler)[0]))
-    k = len(model.classes)
-    shape = Model(model.inputs, (), name=model.name)  # the structs: inputs and name
-    out = {"batch": engines.run_c_batch(library, shape, columns, classes=k)}
-    names = c.c_names(shape)
-    fields: list[tuple[str, Any]] = [(names.fields[i.name], ctypes.c_char_p if i.kind == "categorical" else ctypes.c_double) for i in model.inputs]
-    row_type = type("Row", (ctypes.Structure,), {"_fields_": fields or [("unused", ctypes.c_char)]})
-    count = engines.row_count(columns)
-    for key, symbol in (("scores", model.name), ("probabilities", f"{model.name}_probabilities")):
-        function = getattr(library, symbol)
-        function.argtypes, function.restype = [ctypes.POINTER(row_type), ctypes.POINTER(ctypes.c_double)], None
-        found = np.empty((count, k))
-        for r in range(count):
-            row = {}
-            for declared in model.inputs:
-                value = columns[declared.name][r]
-                if declared.kind == "categorical":
-                    row[names.fields[declared.name]] = None if value is None else str(value).encode("utf-8")
-                else:
-                    row[names.fields[declared.name]] = math.nan if value is None else float(value)
-            buffer = (ctypes.c_double * k)()
-            function(ctypes.byref(row_type(**row)), buffer)
-            found[r] = buffer[:]
-        out[key] = found
-    return out
-
-
 def check_runs_as_evaluated(text: str, model: Multiclass, compilers: tuple[str, ...] = ("gcc", "clang")) -> int:
     """Every function of the compiled file against the evaluator on the probes; the rows compared."""
     columns = probes(model)
     scores, probabilities = pwlc.evaluate(model, columns, output="score"), pwlc.evaluate(model, columns)
     for compiler in compilers:
         require_compiler(compiler)
-        for function, got in run(text, model, columns, compiler).items():
+        for function, got in run_multiclass(text, model, columns, compiler).items():
             expected = probabilities if function == "probabilities" else scores
             bad = mismatches(got, expected)
             assert not bad, f"{compiler} {function}: entries {bad[:5]} give {got.ravel()[bad[:5]]}, the evaluator {expected.ravel()[bad[:5]]}"
@@ -128,7 +98,7 @@ constant -4.4e307
     assert probabilities[0].tolist() == [1.0, 0.0, 0.0]  # no overflow: exp(s - max)
     assert np.isnan(probabilities[2:5]).all()  # +inf (M4), missing (M3)
     require_compiler("gcc")
-    got = run(pwlc.emit(model, "c"), model, columns, "gcc")
+    got = run_multiclass(pwlc.emit(model, "c"), model, columns, "gcc")
     for function, expected in (("batch", scores), ("scores", scores), ("probabilities", probabilities)):
         assert not mismatches(got[function], expected), function
 
@@ -188,3 +158,47 @@ def test_the_cli_writes_the_header_beside_a_multiclass_file_and_they_compile_tog
     model = pwlc.read(tmp_path / "species.c")
     expected = pwlc.evaluate(model, {"petal_length": [1.4], "petal_width": [0.2], "soil type": ["clay"]})[0]
     assert not mismatches(printed, expected)
+
+
+# --- the whole path ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("library", ["interpret", "lightgbm"])
+def test_a_3_class_teacher_through_distill_o2_every_backend_and_back(library: str) -> None:
+    """distill -> -O2 -> each backend that prints a multiclass model -> read back -> run
+    (C under gcc and clang) -> 0 mismatches against the evaluator; the backends that do not
+    print one yet refuse it with advice. (benchmarks/multiclass.py: the full-size run.)"""
+    from pwlc.backends import BACKENDS, backend
+    from pwlc.datasets import compas_risk
+    from tests.frontend_checks import require_library
+    from tests.real_data import load
+
+    require_library(library)
+    data = load(compas_risk)
+    X, y = data.X.iloc[:1500], data.y[:1500].astype(int)
+    if library == "interpret":
+        from interpret.glassbox import ExplainableBoostingClassifier
+
+        teacher = ExplainableBoostingClassifier(interactions=[(0, 1)], outer_bags=1, max_rounds=100, random_state=0).fit(X, y)
+        raw = teacher.decision_function(X)
+    else:
+        import lightgbm
+
+        teacher = lightgbm.LGBMClassifier(objective="multiclass", n_estimators=30, max_depth=1, verbose=-1).fit(X[["age", "priors_count", "length_of_stay"]], y)
+        X = X[["age", "priors_count", "length_of_stay"]]
+        raw = teacher.predict(X, raw_score=True)
+    student, _ = pwlc.optimize(pwlc.distill(teacher, X), "O2", data=X, teacher=raw)
+    assert isinstance(student, Multiclass)
+    printed = 0
+    for target in sorted(BACKENDS):
+        if not getattr(backend(target), "MULTICLASS", False):
+            with pytest.raises(pwlc.UnsupportedError, match="cannot print a multiclass model yet"):
+                pwlc.emit(student, target)
+            continue
+        text = pwlc.emit(student, target)
+        read = pwlc.read(text, format=target)
+        assert read == student
+        if target == "c":
+            check_runs_as_evaluated(text, read)
+        printed += 1
+    assert printed >= 2  # .pwl and C
