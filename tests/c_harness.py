@@ -93,10 +93,10 @@ def run_rows(text: str, model: Model, columns: dict[str, list[Any]], compiler: s
     return out
 
 
-def run_multiclass(text: str, model: Multiclass, columns: dict[str, list[Any]], compiler: str) -> dict[str, np.ndarray]:
+def run_multiclass(text: str, model: Multiclass, columns: dict[str, list[Any]], compiler: str, flags: Sequence[str] = ()) -> dict[str, np.ndarray]:
     """The compiled file's batch, its `NAME(row, out)` and `NAME_probabilities(row, out)`,
     one (n, K) array each."""
-    library = ctypes.CDLL(str(engines.compile_c(text, compiler)[0]))
+    library = ctypes.CDLL(str(engines.compile_c(text, compiler, flags)[0]))
     k = len(model.classes)
     shape = Model(model.inputs, (), name=model.name)  # the structs: inputs and name
     out = {"batch": engines.run_c_batch(library, shape, columns, classes=k)}

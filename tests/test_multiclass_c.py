@@ -6,20 +6,24 @@ refused at the offending token."""
 from __future__ import annotations
 
 import math
+import random
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import pwlc
 from pwlc.backends import c
-from pwlc.ir import Multiclass
+from pwlc.ir import Multiclass, all_terms
 from pwlc.testing import edge_grid, mismatches
 from tests import engines
 from tests.c_harness import check_refused, random_rows, require_compiler, run_multiclass
 from tests.strategies import multiclass_models
+from tests.test_c_edit_property import FLAGS as EDIT_FLAGS
+from tests.test_c_edit_property import OPERATORS as EDIT_OPERATORS
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,13 +41,13 @@ def probes(model: Multiclass, seed: int = 0) -> dict[str, list[Any]]:
     return {name: grid[name] + extra[name] for name in grid}
 
 
-def check_runs_as_evaluated(text: str, model: Multiclass, compilers: tuple[str, ...] = ("gcc", "clang")) -> int:
+def check_runs_as_evaluated(text: str, model: Multiclass, compilers: tuple[str, ...] = ("gcc", "clang"), flags: tuple[str, ...] = ()) -> int:
     """Every function of the compiled file against the evaluator on the probes; the rows compared."""
     columns = probes(model)
     scores, probabilities = pwlc.evaluate(model, columns, output="score"), pwlc.evaluate(model, columns)
     for compiler in compilers:
         require_compiler(compiler)
-        for function, got in run_multiclass(text, model, columns, compiler).items():
+        for function, got in run_multiclass(text, model, columns, compiler, flags).items():
             expected = probabilities if function == "probabilities" else scores
             bad = mismatches(got, expected)
             assert not bad, f"{compiler} {function}: entries {bad[:5]} give {got.ravel()[bad[:5]]}, the evaluator {expected.ravel()[bad[:5]]}"
@@ -202,3 +206,38 @@ def test_a_3_class_teacher_through_distill_o2_every_backend_and_back(library: st
             check_runs_as_evaluated(text, read)
         printed += 1
     assert printed >= 2  # .pwl and C
+
+
+# --- random hand edits ------------------------------------------------------------------
+
+
+def edited_multiclass(model: Multiclass, operators: list[str], seed: int) -> str:
+    """The operators of tests/test_c_edit_property.py applied to the emitted file; "accepted"
+    (and it then compiles and runs as read) or "refused" (at a position)."""
+    rng = random.Random(seed)
+    text = c.emit(model)
+    for name in operators:
+        text = EDIT_OPERATORS[name](text, rng)
+    try:
+        read = pwlc.read(text, format="c")
+    except pwlc.PwlcError as error:
+        assert error.span is not None and 1 <= error.span.line <= text.count("\n") + 1, str(error)
+        printed = str(error).splitlines()
+        assert len(printed) == 3 and printed[0].startswith(f"<string>:{error.span.line}:{error.span.column}: ") and printed[2].strip() == "^", str(error)
+        return "refused"
+    assert isinstance(read, Multiclass)
+    check_runs_as_evaluated(text, read, flags=EDIT_FLAGS)
+    return "accepted"
+
+
+def _no_nul(model: Multiclass) -> bool:
+    texts = [*model.classes] + [k for t in all_terms(model) for k, _ in getattr(t, "entries", ())]
+    texts += [k for t in all_terms(model) for axis in (getattr(t, "a", None), getattr(t, "b", None)) for k in getattr(axis, "categories", ())]
+    return not any("\x00" in text for text in texts)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.just(SPECIES).map(pwlc.read) | multiclass_models(max_terms=3, max_classes=4).filter(_no_nul),
+       st.lists(st.sampled_from(sorted(EDIT_OPERATORS)), min_size=1, max_size=3), st.integers(0, 2**32))
+def test_random_edits_of_multiclass_files_run_as_read_or_are_refused_at_a_position(model: Multiclass, operators: list[str], seed: int) -> None:
+    edited_multiclass(model, operators, seed)
