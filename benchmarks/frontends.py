@@ -339,6 +339,13 @@ def sklearn_trees(d: Data, kind: str) -> Trial:
     elif kind == "GradientBoostingRegressor stumps":
         X = d.diabetes.X
         model = GradientBoostingRegressor(n_estimators=d.n(60), max_depth=1, random_state=0).fit(X, d.diabetes.y)
+    elif kind == "HistGradientBoostingClassifier multiclass, categoricals, NaN":
+        X = categories(c.X, c.categorical)
+        three = (c.y + (c.X["priors_count"] > 2)).astype(int)
+        model = HistGradientBoostingClassifier(max_iter=d.n(40), interaction_cst=[[j] for j in range(X.shape[1])], random_state=0).fit(X, three)
+    elif kind == "GradientBoostingClassifier multiclass stumps":
+        X = c.X[["priors_count", "length_of_stay"]]
+        model = GradientBoostingClassifier(n_estimators=d.n(40), max_depth=1, random_state=0).fit(X, (c.y + (X["priors_count"] > 2)).astype(int))
     else:
         X = c.X[list(c.numeric)]
         model = HistGradientBoostingClassifier(max_iter=d.n(5), random_state=0).fit(X, c.y)  # deeper trees
@@ -427,6 +434,8 @@ ZOO: dict[str, tuple[str, Callable[[Data, str], Trial], tuple[str, ...]]] = {
             "HistGradientBoostingRegressor poisson",
             "GradientBoostingClassifier stumps",
             "GradientBoostingRegressor stumps",
+            "HistGradientBoostingClassifier multiclass, categoricals, NaN",
+            "GradientBoostingClassifier multiclass stumps",
             "HistGradientBoostingClassifier deeper trees",
         ),
     ),

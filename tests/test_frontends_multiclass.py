@@ -205,3 +205,35 @@ def test_multinomial_logistic_regression_pipeline_is_exact(risk):
     frame = probes(lowered, risk.X)
     assert_exact(lowered, frame, library_scores(pipeline.decision_function, frame, 3), data_rows=len(X))
     assert_probabilities(lowered, frame, library_scores(pipeline.predict_proba, frame, 3), len(X))
+
+
+def test_hist_gradient_boosting_multiclass_with_categories_and_nan_is_exact(risk):
+    require_library("sklearn")
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X = risk.X.copy()
+    X.loc[:80, "age"] = np.nan
+    X.loc[100:160, "race"] = np.nan
+    for column in risk.categorical:
+        X[column] = X[column].astype("category")
+    model = HistGradientBoostingClassifier(max_iter=20, interaction_cst=[[j] for j in range(X.shape[1])], random_state=0)
+    model.fit(X, np.array(risk.classes)[risk.y.astype(int)])
+    lowered = lower(model)
+    assert isinstance(lowered, pwlc.Multiclass) and lowered.classes == tuple(model.classes_)
+    assert all(any(isinstance(t, pwlc.Table) for t in terms) for terms in lowered.scores)
+    frame = probes(lowered, X)
+    assert_exact(lowered, frame, library_scores(model.decision_function, frame, 3), data_rows=len(X))
+    assert_probabilities(lowered, frame, library_scores(model.predict_proba, frame, 3), len(X))
+
+
+def test_gradient_boosting_multiclass_stumps_are_exact(risk):
+    require_library("sklearn")
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    X = risk.X[["age", "priors_count", "length_of_stay"]].iloc[:2000]
+    model = GradientBoostingClassifier(n_estimators=15, max_depth=1, random_state=0).fit(X, risk.y[:2000].astype(int))
+    lowered = lower(model)
+    assert isinstance(lowered, pwlc.Multiclass) and lowered.classes == ("0", "1", "2")
+    frame = within_float32(probes(lowered, X)).dropna()  # scikit-learn refuses NaN and values beyond float32
+    assert_exact(lowered, frame, model.decision_function(frame), data_rows=len(X))
+    assert_probabilities(lowered, frame, model.predict_proba(frame), len(X))

@@ -21,7 +21,8 @@ def multiclass(model: Any, outputs: int | str) -> str:
     return (
         f"a model with {outputs} outputs (classes or targets) has one score per output, and pwlc reads multiclass models"
         " (a softmax of one score a class) from EBM, LightGBM objective='multiclass', XGBoost multi:softprob and"
-        " scikit-learn LogisticRegression only; train one of those, or one binary model per class (one-vs-rest) or one model"
+        " scikit-learn LogisticRegression and (Hist)GradientBoostingClassifier only; train one of those, or one binary model"
+        " per class (one-vs-rest) or one model"
         " per target and compile each, or distill one class's probability as a black box:"
         " pwlc.distill(lambda X: model.predict_proba(X)[:, k], X, link='logistic')"
     )
