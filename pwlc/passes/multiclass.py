@@ -13,8 +13,9 @@ class intercepts from each of them, which leaves intercepts that read as each cl
 lean relative to the others. That shift is not a score change the pass's report counts:
 its note gives it, and the probabilities move by rounding only.
 
-`refit` fits each class's score to the teacher's (squared error); fitting labels with a
-multinomial log loss is not done here, and is refused.
+`refit` fits each class's score to the teacher's (squared error), or, with
+`target=labels`, every class's values at once under the multinomial log loss
+(`pwlc.passes.multinomial`).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from pwlc.errors import DataError, UnsupportedError
-from pwlc.ir import Constant, Model, Multiclass, Term, exact_sum, is_valid_term, verify
+from pwlc.errors import DataError
+from pwlc.ir import Constant, Multiclass, Term, exact_sum, is_valid_term, verify
 from pwlc.numbers import shortest
 from pwlc.passes import Pass, PassData, PassReport, Report, _change_stats, count_knots, measure
 
@@ -48,26 +49,32 @@ def optimize_multiclass(
 ) -> tuple[Multiclass, Report]:
     """`pwlc.passes.optimize` for a `Multiclass` (see the module docstring). `teacher`: the
     teacher's (rows, K) raw scores, one column a class."""
-    _check_passes(passes)
     context = _class_data(model, data, teacher)
     reports: list[PassReport] = []
     current = model
     for done, step in enumerate(passes):
         if progress is not None:
             progress(done, len(passes), step.spec())
-        results: list[Model] = []
         notes: list[str] = []
+        if step.name == "refit" and getattr(step, "target", "") == "labels":  # one fit of every class
+            from pwlc.passes.multinomial import multinomial_refit
+
+            results, note = multinomial_refit(step, current.class_models(), current.classes, context.classes[0])  # type: ignore[arg-type]
+            notes.append(note)
+        else:
+            results = []
+            for k, (label, before) in enumerate(zip(current.classes, current.class_models())):
+                with np.errstate(over="ignore"):
+                    after, note = step.apply(before, context.classes[k])
+                results.append(after)
+                if note:
+                    notes.append(f"{label}: {note}")
         worst, squares = 0.0, 0.0
-        for k, (label, before) in enumerate(zip(current.classes, current.class_models())):
-            class_data = context.classes[k]
-            with np.errstate(over="ignore"):
-                after, note = step.apply(before, class_data)
+        for k, (before, after) in enumerate(zip(current.class_models(), results)):
             verify(after)
+            class_data = context.classes[k]
             change_max, change_rms = measure(before, after) if class_data is None else _change_stats(class_data.score(before), class_data.score(after))
             worst, squares = max(worst, change_max), squares + change_rms**2
-            results.append(after)
-            if note:
-                notes.append(f"{label}: {note}")
         result = Multiclass.from_models(current.classes, results, current.name, current.doc)
         if step.name == "fold-constants" and getattr(step, "centre", False):
             result, shifted = shift_intercepts(result)
@@ -89,15 +96,6 @@ def optimize_multiclass(
         )
         current = result
     return current, Report(tuple(reports), context.rows)
-
-
-def _check_passes(passes: list[Pass]) -> None:
-    for step in passes:
-        if step.name == "refit" and (getattr(step, "target", "teacher") != "teacher" or getattr(step, "loss", "auto") not in ("auto", "squared")):
-            raise UnsupportedError(
-                f"{step.spec()}: a multiclass model is refitted class by class to the teacher's scores (squared error);"
-                " fitting labels with a multinomial log loss is not implemented: use refit with target=teacher"
-            )
 
 
 def _class_data(model: Multiclass, data: Any, teacher: Any) -> ClassData:
