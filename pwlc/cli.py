@@ -207,24 +207,16 @@ def _report(args: argparse.Namespace) -> int:
     from pwlc.api import read
     from pwlc.datasets import load_table
     from pwlc.errors import DataError
-    from pwlc.report import build_report
 
     model = read(Path(args.input))
-    if isinstance(model, Multiclass):
-        raise UnsupportedError(
-            f"{args.input}: the report does not plot multiclass models yet ({len(model.classes)} classes); compare"
-            " scores with `pwlc check FILE --against TEACHER --data DATA`, or report one class's score"
-            " (`pwlc.report.build_report(model.class_model(k), data)`)"
-        )
     data = load_table(Path(args.data))
     teacher = None
     if args.teacher:
         from pwlc.frontends import lower
 
-        lowered = lower(_load_teacher(Path(args.teacher), args.allow_pickle))
-        if isinstance(lowered, Multiclass):
-            raise UnsupportedError(f"{args.teacher}: the report does not plot multiclass teachers yet ({len(lowered.classes)} classes); compare with `pwlc check FILE --against {args.teacher} --data DATA`")
-        teacher = lowered
+        teacher = lower(_load_teacher(Path(args.teacher), args.allow_pickle))
+        if isinstance(teacher, Multiclass) != isinstance(model, Multiclass):
+            raise UnsupportedError(f"{args.teacher}: a {'multiclass' if isinstance(teacher, Multiclass) else 'one-score'} teacher for a {'multiclass' if isinstance(model, Multiclass) else 'one-score'} model; give the teacher the model was distilled from")
     extra = {}
     for option in ("labels", "queries"):
         column = getattr(args, option)
@@ -233,7 +225,16 @@ def _report(args: argparse.Namespace) -> int:
                 raise DataError(f"{args.data}: no column {column!r} for --{option}")
             extra[option] = data[column].to_numpy()
     with _progress("plotting") as report:
-        text = build_report(model, data, teacher=teacher, progress=report, **extra)
+        if isinstance(model, Multiclass):
+            from pwlc.report_multiclass import build_multiclass_report
+
+            if "queries" in extra:
+                raise UnsupportedError("--queries is for rankers; a multiclass model takes --labels (each row's class)")
+            text = build_multiclass_report(model, data, teacher=teacher, progress=report, **extra)  # type: ignore[arg-type]
+        else:
+            from pwlc.report import build_report
+
+            text = build_report(model, data, teacher=teacher, progress=report, **extra)  # type: ignore[arg-type]
     write_files({Path(args.output): text})
     print(f"wrote {args.output}", file=sys.stderr)
     return 0

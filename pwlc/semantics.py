@@ -126,6 +126,21 @@ def category_key(value: Any) -> str | None:
     return str(value)
 
 
+def class_indices(labels: Any, classes: tuple[str, ...], what: str = "labels") -> NDArray[np.intp]:
+    """Each label's index in `classes`, a label naming its class as a category does
+    (`category_key`: 2 and 2.0 name class "2"); -1 where the label is missing. A label that
+    names no class raises `DataError`."""
+    index = {label: k for k, label in enumerate(classes)}
+    values = labels.to_numpy(dtype=object) if hasattr(labels, "to_numpy") else np.atleast_1d(np.asarray(labels, dtype=object))
+    out = np.empty(len(values), dtype=np.intp)
+    for i, value in enumerate(values):
+        key = category_key(value)
+        if key is not None and key not in index:
+            raise DataError(f"{what}: {str(key)!r} is not a class of the model (its classes: {', '.join(map(repr, classes))})")
+        out[i] = -1 if key is None else index[key]
+    return out
+
+
 # --- terms --------------------------------------------------------------------------
 
 

@@ -200,7 +200,49 @@ def test_refit_on_labels_fits_every_class_under_the_multinomial_log_loss() -> No
     (line,) = report
     assert line.note.startswith("multinomial log loss: ")
     data["species"][5] = "daisy"
-    with pytest.raises(pwlc.DataError, match="label column 'species' holds 'daisy', which is not a class of the model"):
+    with pytest.raises(pwlc.DataError, match="label column 'species': 'daisy' is not a class of the model"):
         optimize(start, "refit{target=labels,label=species}", data=data)
     with pytest.raises(UnsupportedError, match="monotone, smooth, max_rows and loss are for one-score models"):
         optimize(start, "refit{target=labels,label=species,smooth=1}", data=data)
+
+
+# --- the report -------------------------------------------------------------------------
+
+
+def test_the_report_of_a_distilled_multiclass_ebm(tmp_path) -> None:
+    """One plot a shape with a line (bar) a class, a grid a class; multiclass log loss and
+    accuracy of student and teacher as pwlc.metrics computes them; the CLI with an EBM
+    JSON teacher and a label column of class names."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    require_library("interpret")
+    require_library("matplotlib")
+    from interpret.glassbox import ExplainableBoostingClassifier
+
+    from pwlc.frontends.ebm import jsonable
+    from pwlc.metrics import accuracy, multiclass_log_loss
+    from pwlc.report_multiclass import build_multiclass_report
+
+    data = load(compas_risk)
+    X, y = data.X.iloc[:1500], data.y[:1500].astype(int)
+    names = np.array(data.classes)[y]
+    teacher = ExplainableBoostingClassifier(interactions=[(0, 1)], outer_bags=1, max_rounds=100, random_state=0).fit(X, names)
+    student = pwlc.distill(teacher, X, segments=3)
+    exact = pwlc.lower(teacher)
+    text = build_multiclass_report(student, X, teacher=exact, labels=names)
+    assert text.count("<section>") == 6 + 3  # age, priors, stay, race, sex, charge; the pair a class
+    indices = np.array([student.classes.index(n) for n in names])
+    loss = multiclass_log_loss(indices, pwlc.evaluate(student, X))
+    assert f"<td>multiclass log loss</td><td>{loss:.4f}</td><td>{multiclass_log_loss(indices, pwlc.evaluate(exact, X)):.4f}</td>" in text
+    assert f"<td>accuracy</td><td>{accuracy(indices, pwlc.evaluate(student, X)):.4f}</td>" in text
+    assert len(re.findall(r"# class (High|Low|Medium)\n", text)) == 3 * 6
+    model_path, teacher_path, data_path, out = tmp_path / "m.pwl", tmp_path / "ebm.json", tmp_path / "d.csv", tmp_path / "r.html"
+    model_path.write_text(pwlc.emit(student, "pwl"))
+    teacher_path.write_text(json.dumps(jsonable(teacher)))
+    X.assign(risk=names).to_csv(data_path, index=False)
+    done = subprocess.run([sys.executable, "-m", "pwlc", "report", str(model_path), "--data", str(data_path), "--teacher", str(teacher_path), "--labels", "risk", "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"<td>multiclass log loss</td><td>{loss:.4f}</td>" in out.read_text()

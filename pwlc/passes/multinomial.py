@@ -23,7 +23,7 @@ from pwlc.errors import DataError, PwlcError, UnsupportedError
 from pwlc.ir import Model
 from pwlc.passes.context import PassData
 from pwlc.passes.refit import Layout, Refit
-from pwlc.semantics import category_key
+from pwlc.semantics import class_indices
 
 
 def multinomial_refit(step: Refit, models: list[Model], classes: tuple[str, ...], data: PassData | None) -> tuple[list[Model], str]:
@@ -37,7 +37,7 @@ def multinomial_refit(step: Refit, models: list[Model], classes: tuple[str, ...]
             f"{step.spec()}: a multiclass refit on labels takes label, weight, ridge and solver; monotone, smooth,"
             " max_rows and loss are for one-score models: drop them (or refit each class to the teacher, target=teacher)"
         )
-    labels = _class_indices(data.column(step.label), classes, step.label)
+    labels = class_indices(data.column(step.label), classes, f"label column {step.label!r}")
     weight = np.ones(data.rows) if not step.weight else np.asarray(data.column(step.weight), dtype=np.float64)
     if not np.all(np.isfinite(weight) & (weight >= 0)):
         raise DataError(f"weight column {step.weight!r} must hold finite numbers >= 0")
@@ -70,18 +70,6 @@ def multinomial_refit(step: Refit, models: list[Model], classes: tuple[str, ...]
     after = _log_loss(matrices, fitted, y, w)
     note = f"multinomial log loss: {before:.4g} -> {after:.4g}"
     return [layout.model_with(theta) for layout, theta in zip(layouts, fitted)], note
-
-
-def _class_indices(values: Any, classes: tuple[str, ...], column: str) -> NDArray[np.intp]:
-    """Each label's class index; -1 for a missing label. An unknown class is an error."""
-    index = {label: k for k, label in enumerate(classes)}
-    out = np.empty(len(values), dtype=np.intp)
-    for i, value in enumerate(values):
-        key = category_key(value)
-        if key is not None and key not in index:
-            raise DataError(f"label column {column!r} holds {str(key)!r}, which is not a class of the model ({', '.join(map(repr, classes))})")
-        out[i] = -1 if key is None else index[key]
-    return out
 
 
 def _log_loss(matrices: list[Any], thetas: list[NDArray[np.float64]], y: NDArray[np.intp], w: NDArray[np.float64]) -> float:
