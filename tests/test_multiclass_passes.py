@@ -246,3 +246,28 @@ def test_the_report_of_a_distilled_multiclass_ebm(tmp_path) -> None:
     done = subprocess.run([sys.executable, "-m", "pwlc", "report", str(model_path), "--data", str(data_path), "--teacher", str(teacher_path), "--labels", "risk", "-o", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert f"<td>multiclass log loss</td><td>{loss:.4f}</td>" in out.read_text()
+
+
+def test_distill_a_multiclass_black_box_through_its_centred_log_probabilities() -> None:
+    """A classifier of 3 classes no frontend reads: each class's score is its log-probability
+    minus the classes' mean (whose softmax is predict_proba), distilled by partial
+    dependence, then refitted to those scores; one Multiclass comes out."""
+    require_library("sklearn")
+    from sklearn.ensemble import RandomForestClassifier
+
+    from pwlc.metrics import multiclass_log_loss
+
+    data = load(compas_risk)
+    X = data.X[["age", "priors_count", "length_of_stay"]].iloc[:2000]
+    names = np.array(data.classes)[data.y[:2000].astype(int)]
+    forest = RandomForestClassifier(n_estimators=30, min_samples_leaf=30, random_state=0).fit(X, names)
+    student = pwlc.distill(forest, X)
+    assert isinstance(student, Multiclass) and student.classes == tuple(str(c) for c in forest.classes_)
+    assert all(type(c) is str for c in student.classes)
+    assert "predict_proba of 3 classes" in student.doc
+    taught, learned = forest.predict_proba(X), pwlc.evaluate(student, X)
+    assert np.abs(taught - learned).mean() < 0.05  # (0.036 measured)
+    labels = np.array([list(forest.classes_).index(n) for n in names])
+    assert multiclass_log_loss(labels, learned) < multiclass_log_loss(labels, np.full_like(taught, 1 / 3))
+    with pytest.raises(UnsupportedError, match="distilled as one score a class under a softmax; leave link out"):
+        pwlc.distill(forest, X, link="logistic")

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from pwlc.distill.black_box import has_predictions, is_black_box, partial_dependence, scorer
+from pwlc.distill.black_box import class_scorers, has_predictions, is_black_box, partial_dependence, scorer
 from pwlc.distill.budget import AVERAGE_SEGMENTS, MAX_SEGMENTS, MIN_GAIN, NEGLIGIBLE, allocate
 from pwlc.distill.pairs import distill_pair
 from pwlc.errors import DataError, UnsupportedError
@@ -149,27 +149,51 @@ def _distill(
     only when `measure`."""
     _check_options(segments, tol, pair_knots)
     frame = _frame(X, feature_names)
-    target: FloatArray | None = None  # what refit fits: the black box's own scores
+    options: dict[str, Any] = {"measure": measure, "segments": segments, "tol": tol, "mono": mono, "fx": fx, "pair_knots": pair_knots}
     if black_box or is_black_box(model_or_ir):
         if not has_predictions(model_or_ir):
             raise UnsupportedError(f"black_box=True needs a model with predict or predict_proba, or a function; {type(model_or_ir).__name__} has neither")
         if len(frame) == 0:
             raise DataError("X has no rows: a black box is distilled through its predictions on X; give the rows it was trained on (or a sample)")
-        score, chosen_link, description = scorer(model_or_ir, link, frame.iloc[: min(len(frame), 50)])
+        sample = frame.iloc[: min(len(frame), 50)]
+        classes = class_scorers(model_or_ir, link, sample)
+        if classes is not None:  # a classifier of 3+ classes: each class's centred log-probability
+            labels, scorers, source = classes
+            fitted = [_fit(*partial_dependence(score, frame, "identity", f"{source}, class {label!r}", progress), frame, progress, refit=True, **options) for label, score in zip(labels, scorers)]
+            return _joined(labels, fitted, source, options)
+        score, chosen_link, description = scorer(model_or_ir, link, sample)
         teacher, target = partial_dependence(score, frame, chosen_link, description, progress)
-        refit = True
-    else:
-        found = _frontend_teacher(model_or_ir, feature_names or [str(c) for c in frame.columns])
-        if isinstance(found, MulticlassAdditive):
-            if link is not None:
-                raise UnsupportedError(f"link={link!r} applies to black boxes; {found.doc} is a softmax over its classes' scores: leave link out")
-            return _distill_classes(found, frame, progress, measure=measure, segments=segments, tol=tol, mono=mono, fx=fx, pair_knots=pair_knots, refit=refit)
-        teacher = found
-        if link is not None and link != teacher.link:
-            raise UnsupportedError(
-                f"link={link!r} applies to black boxes; {teacher.doc} has its own link ({teacher.link}): "
-                "leave link out (or pass black_box=True to distill its predictions instead)"
-            )
+        return _fit(teacher, target, frame, progress, refit=True, **options)
+    found = _frontend_teacher(model_or_ir, feature_names or [str(c) for c in frame.columns])
+    if isinstance(found, MulticlassAdditive):
+        if link is not None:
+            raise UnsupportedError(f"link={link!r} applies to black boxes; {found.doc} is a softmax over its classes' scores: leave link out")
+        fitted = [_fit(teacher, None, frame, progress, refit=refit, **options) for teacher in found.teachers]
+        return _joined(found.classes, fitted, found.doc, options, found.name)
+    if link is not None and link != found.link:
+        raise UnsupportedError(
+            f"link={link!r} applies to black boxes; {found.doc} has its own link ({found.link}): "
+            "leave link out (or pass black_box=True to distill its predictions instead)"
+        )
+    return _fit(found, None, frame, progress, refit=refit, **options)
+
+
+def _fit(
+    teacher: Additive,
+    target: FloatArray | None,
+    frame: Any,
+    progress: Progress | None,
+    *,
+    refit: bool,
+    measure: bool,
+    segments: int | None,
+    tol: float | None,
+    mono: str,
+    fx: str,
+    pair_knots: int,
+) -> Distillation:
+    """The curves, tables and grids of one teacher's shapes; `refit`: then every value
+    jointly, to `target` (a black box's own scores) or the teacher's."""
     columns, rows = teacher.columns(frame)
     kinds = {declared.name: declared.kind for declared in teacher.inputs}
     fit_options = {"tol": tol, "mono": mono, "fx": fx}
@@ -188,6 +212,14 @@ def _distill(
     return Distillation(student, errors)
 
 
+def _joined(classes: Sequence[str], fitted: list[Distillation], source: str, options: dict[str, Any], name: str = "score") -> Distillation:
+    """The classes' distillations as one multiclass model; the errors name the class."""
+    models = [done.model for done in fitted if isinstance(done.model, Model)]  # (each is one score)
+    errors = tuple(replace(error, description=f"class {label!r}: {error.description}") for label, done in zip(classes, fitted) for error in done.errors)
+    doc = f"Distilled by pwlc ({_size_text(options['segments'], options['tol'])}) from {source}."
+    return Distillation(verify(Multiclass.from_models(tuple(classes), models, name, doc)), errors)
+
+
 def _check_options(segments: int | None, tol: float | None, pair_knots: int) -> None:
     if segments is not None and (int(segments) != segments or segments < 1):
         raise UnsupportedError(f"segments must be a whole number of at least 1, not {segments}; leave it out to let pwlc choose per curve")
@@ -197,21 +229,6 @@ def _check_options(segments: int | None, tol: float | None, pair_knots: int) -> 
         raise UnsupportedError("give segments or tol, not both: tol chooses the segment count of each curve")
     if pair_knots < 2:
         raise UnsupportedError(f"pair_knots must be at least 2, not {pair_knots} (a grid axis needs two knots to interpolate between)")
-
-
-def _distill_classes(teacher: MulticlassAdditive, frame: Any, progress: Progress | None, *, measure: bool, refit: bool, **options: Any) -> Distillation:
-    """A multiclass teacher distilled class by class: each class's score is a teacher of
-    its own (identity link), fitted as any other, with its own segment budget; the errors
-    name the class. `refit` refits each class's score to the teacher's."""
-    models: list[Model] = []
-    errors: list[TermError] = []
-    for label, class_teacher in zip(teacher.classes, teacher.teachers):
-        done = _distill(class_teacher, frame, None, progress, measure=measure, refit=refit, link=None, black_box=False, **options)
-        assert isinstance(done.model, Model)  # an Additive distills to one score
-        models.append(done.model)
-        errors += [replace(error, description=f"class {label!r}: {error.description}") for error in done.errors]
-    doc = f"Distilled by pwlc ({_size_text(options['segments'], options['tol'])}) from {teacher.doc}."
-    return Distillation(verify(Multiclass.from_models(teacher.classes, models, teacher.name, doc)), tuple(errors))
 
 
 def _frontend_teacher(model: Any, names: Sequence[str]) -> Additive | MulticlassAdditive:

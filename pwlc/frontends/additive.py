@@ -237,7 +237,7 @@ def class_names(labels: Iterable[Any]) -> tuple[str, ...]:
     from pwlc.semantics import category_key
 
     labels = list(labels)
-    names = tuple(category_key(label) or str(label) for label in labels)
+    names = tuple(str(category_key(label) or label) for label in labels)  # (numpy's str_ made str)
     if len(set(names)) != len(names):
         raise UnsupportedError(f"class labels {labels!r} do not have distinct names; give the classes distinct labels and refit")
     return names
