@@ -193,7 +193,7 @@ def assert_models_close(a: Any, b: Any, data: Any = None, tol: float = 0.0) -> N
     """
     from pwlc.diff import compare, load
 
-    labels = tuple(str(m) if not hasattr(m, "terms") else "a" if m is a else "b" for m in (a, b))
+    labels = tuple(str(m) if not hasattr(m, "inputs") else "a" if m is a else "b" for m in (a, b))  # a file's name, or a model
     comparison = compare(load(a), load(b), data, labels=(labels[0], labels[1]))
     if not comparison.within(tol):
         raise AssertionError("\n".join([f"{labels[1]} differs from {labels[0]}:", *comparison.lines(tol, worst_rows=True)]))

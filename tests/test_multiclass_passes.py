@@ -271,3 +271,13 @@ def test_distill_a_multiclass_black_box_through_its_centred_log_probabilities() 
     assert multiclass_log_loss(labels, learned) < multiclass_log_loss(labels, np.full_like(taught, 1 / 3))
     with pytest.raises(UnsupportedError, match="distilled as one score a class under a softmax; leave link out"):
         pwlc.distill(forest, X, link="logistic")
+
+
+def test_assert_models_close_takes_multiclass_models() -> None:
+    from pwlc.testing import assert_models_close
+
+    model = pwlc.read("golden/multiclass/species.pwl")
+    assert_models_close(model, pwlc.read(pwlc.emit(model, "c"), format="c"))
+    moved = Multiclass(model.inputs, model.classes, (model.scores[0] + (Constant(0.5),), *model.scores[1:]), model.name, model.doc)
+    with pytest.raises(AssertionError, match=r'b differs from a:\nclass "setosa": intercept: changed'):
+        assert_models_close(model, moved, tol=0.1)
