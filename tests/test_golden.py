@@ -35,9 +35,14 @@ def model_path(request: pytest.FixtureRequest) -> Path:
     return request.param
 
 
+def printable(model: pwlc.Model | pwlc.Multiclass, target: str) -> bool:
+    """Whether `target` prints `model` (a multiclass model: its backend sets MULTICLASS)."""
+    return not isinstance(model, pwlc.Multiclass) or getattr(backend(parse_target(target)[0]), "MULTICLASS", False)
+
+
 def refused(model: pwlc.Model | pwlc.Multiclass, target: str) -> bool:
     """Whether `target` has no printer of this multiclass model, and says so with advice."""
-    if not isinstance(model, pwlc.Multiclass) or getattr(backend(parse_target(target)[0]), "MULTICLASS", False):
+    if printable(model, target):
         return False
     with pytest.raises(pwlc.UnsupportedError, match="cannot print a multiclass model yet.*-t pwl"):
         pwlc.emit(model, target)
