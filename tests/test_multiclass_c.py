@@ -60,6 +60,11 @@ def test_the_golden_multiclass_model_compiles_runs_and_reads_back() -> None:
     assert check_runs_as_evaluated(text, model) > 100
     assert pwlc.read(text, format="c") == model
     assert "void species(const struct species_input *row, double out[3]);" in c.emit_header(model)
+    require_compiler("clang")  # clang's static analyzer (its lint) finds nothing, as on every golden file
+    import subprocess
+
+    done = subprocess.run(["clang", "--analyze", "-std=c99", "-x", "c", "-", "-o", "/dev/null"], input=text, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
