@@ -11,7 +11,7 @@ what a well-formed node looks like (`verify`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, get_args, overload
 
@@ -271,10 +271,6 @@ class Multiclass:
             first.name if name is None else name,
             first.doc if doc is None else doc,
         )
-
-    def map_classes(self, function: Callable[[Model], Model]) -> Multiclass:
-        """Apply `function` to each class's model and put the results back together."""
-        return Multiclass.from_models(self.classes, [function(m) for m in self.class_models()], self.name, self.doc)
 
 
 AnyModel = Model | Multiclass
