@@ -147,8 +147,9 @@ def run_c_source(source: str, model: Model, columns: Columns, compiler: str = "g
     return run_c_batch(ctypes.CDLL(str(compile_c(source, compiler, flags)[0])), model, columns)
 
 
-def run_c_batch(library: ctypes.CDLL, model: Model, columns: Columns) -> np.ndarray:
-    """Score the columns through `NAME_batch` of a loaded C library."""
+def run_c_batch(library: ctypes.CDLL, model: Model, columns: Columns, classes: int = 0) -> np.ndarray:
+    """Score the columns through `NAME_batch` of a loaded C library; of a multiclass model
+    (`classes` scores a row, `model` its inputs and name), an (n, classes) array."""
     n = row_count(columns)
     arrays: dict[str, Any] = {}
     for declared in model.inputs:
@@ -161,12 +162,13 @@ def run_c_batch(library: ctypes.CDLL, model: Model, columns: Columns) -> np.ndar
     names = c_backend.c_names(model)
     pointer_types: dict[str, Any] = {field[0]: field[1] for field in struct._fields_}
     instance = struct(**{names.fields[name]: ctypes.cast(array, pointer_types[names.fields[name]]) for name, array in arrays.items()})
-    out = (ctypes.c_double * n)()
+    out = (ctypes.c_double * (n * max(classes, 1)))()
     batch = getattr(library, f"{model.name}_batch")
     batch.argtypes = [ctypes.c_size_t, ctypes.POINTER(struct), ctypes.POINTER(ctypes.c_double)]
     batch.restype = None
     batch(n, ctypes.byref(instance), out)
-    return np.array(out[:], dtype=np.float64)
+    found = np.array(out[:], dtype=np.float64)
+    return found.reshape(n, classes) if classes else found
 
 
 def compilers() -> list[str]:

@@ -61,10 +61,11 @@ def _typed(values: list[Any], like: pd.Series) -> pd.Series:
     return pd.Series(values, dtype=like.dtype)
 
 
-def library_scores(score: Callable[[Any], Any], frame: pd.DataFrame) -> np.ndarray:
+def library_scores(score: Callable[[Any], Any], frame: pd.DataFrame, classes: int = 0) -> np.ndarray:
     """`score` on every row of `frame`, NaN on the rows the library refuses (found by
-    halving the frame: a few calls per refused row)."""
-    out = np.full(len(frame), np.nan)
+    halving the frame: a few calls per refused row). `classes`: the number of scores a row
+    (an array of shape (rows, classes)) for a multiclass model."""
+    out = np.full((len(frame), classes) if classes else len(frame), np.nan)
 
     def run(low: int, high: int) -> None:
         if low >= high:
@@ -72,7 +73,8 @@ def library_scores(score: Callable[[Any], Any], frame: pd.DataFrame) -> np.ndarr
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                out[low:high] = np.asarray(score(frame.iloc[low:high]), dtype=np.float64).ravel()
+                found = np.asarray(score(frame.iloc[low:high]), dtype=np.float64)
+                out[low:high] = found.reshape(high - low, classes) if classes else found.ravel()
                 return
             except Exception:  # the library refuses one of these rows
                 if high - low == 1:
@@ -85,11 +87,22 @@ def library_scores(score: Callable[[Any], Any], frame: pd.DataFrame) -> np.ndarr
     return out
 
 
-def assert_exact(model: pwlc.Model, frame: pd.DataFrame, raw: np.ndarray, *, data_rows: int, tolerance: float = EXACT) -> int:
+def assert_exact(model: pwlc.Model | pwlc.Multiclass, frame: pd.DataFrame, raw: np.ndarray, *, data_rows: int, tolerance: float = EXACT) -> int:
     """pwlc's score equals the library's raw score on every row the library scores, and
     the library scores the data rows and at least a third of the edge grid. Returns the
-    number of grid rows compared."""
+    number of grid rows compared. A multiclass model's rows hold one score per class."""
     score = pwlc.evaluate(model, frame, output="score")
+    assert score.shape == raw.shape, f"pwlc gives scores of shape {score.shape}, the library {raw.shape}"
+    if raw.ndim == 2:
+        scored_rows = ~np.isnan(raw).any(axis=1)
+        score, raw = score[scored_rows], raw[scored_rows]
+        grid = scored_rows[data_rows:]
+        assert scored_rows[:data_rows].all(), "the library refused some data rows"
+        assert grid.sum() >= (len(frame) - data_rows) / 3, f"the library scored only {int(grid.sum())} of {len(frame) - data_rows} grid rows"
+        gap = np.abs(score - raw)
+        assert not np.isnan(gap).any(), "pwlc gives no score where the library gives one"
+        assert gap.max() <= tolerance, f"max |pwlc - library| = {gap.max()}"
+        return int(grid.sum())
     scored = ~np.isnan(raw)
     assert scored[:data_rows].all(), "the library refused some data rows"
     grid_rows = int(scored[data_rows:].sum())

@@ -10,7 +10,20 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, Step, StepAxis, Table, verify
+from pwlc.ir import (
+    CategoryAxis,
+    Constant,
+    Curve,
+    Grid,
+    Input,
+    KnotAxis,
+    Model,
+    Multiclass,
+    Step,
+    StepAxis,
+    Table,
+    verify,
+)
 from pwlc.semantics import transform_knots
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False, width=64)
@@ -71,6 +84,14 @@ def axes(draw: st.DrawFn, feature: str, kind: str) -> StepAxis | KnotAxis | Cate
 def models(draw: st.DrawFn, max_terms: int = 6) -> Model:
     input_names = draw(st.lists(names, min_size=1, max_size=4, unique=True))
     inputs = tuple(Input(n, draw(st.sampled_from(["numeric", "numeric", "categorical"]))) for n in input_names)  # type: ignore[arg-type]
+    terms = draw(sums_of_terms(inputs, max_terms))
+    link = draw(st.sampled_from(["identity", "logistic", "exp"]))
+    return verify(Model(inputs, terms, link))  # type: ignore[arg-type]
+
+
+@st.composite
+def sums_of_terms(draw: st.DrawFn, inputs: tuple[Input, ...], max_terms: int = 6) -> tuple:
+    """1 to `max_terms` random terms over `inputs` (and maybe a grid over the first two)."""
     terms: list = []
     # At least one term: an empty sum prints as `0.0`, which reads back as a constant term.
     for _ in range(draw(st.integers(1, max_terms))):
@@ -85,8 +106,18 @@ def models(draw: st.DrawFn, max_terms: int = 6) -> Model:
         grid_values = tuple(tuple(draw(values) for _ in range(axis_b.size)) for _ in range(axis_a.size))
         missing_a, missing_b = (draw(st.none() | st.tuples(*(values for _ in range(axis.size)))) for axis in (axis_b, axis_a))
         terms.append(Grid(axis_a, axis_b, grid_values, draw(missing), missing_a, missing_b))
-    link = draw(st.sampled_from(["identity", "logistic", "exp"]))
-    return verify(Model(inputs, tuple(terms), link))  # type: ignore[arg-type]
+    return tuple(terms)
+
+
+@st.composite
+def multiclass_models(draw: st.DrawFn, max_terms: int = 4, max_classes: int = 5) -> Multiclass:
+    """A random multiclass model: 3 to `max_classes` classes, each a random sum of terms
+    over shared inputs (a class's terms drawn as `models` draws them)."""
+    base = draw(models(max_terms))
+    count = draw(st.integers(3, max_classes))
+    classes = draw(st.lists(st.one_of(names, categories), min_size=count, max_size=count, unique=True))
+    scores = [base.terms] + [draw(sums_of_terms(base.inputs, max_terms)) for _ in range(count - 1)]
+    return verify(Multiclass(base.inputs, tuple(classes), tuple(scores), doc=base.doc))
 
 
 # --- wide models: the differential fuzz (tests/model_fuzz) --------------------------------

@@ -498,3 +498,35 @@ PWLC_HELPER double pwlc_exp(double score)
 {
     return exp(score);
 }
+
+/* @piece softmax */
+/* Rules M2-M4 of pwlc.semantics: the k scores replaced by their softmax, exp(s - max) over
+   their sum (added in class order), so that no exp overflows; a NaN score makes every
+   probability NaN, and an infinite top score gives NaN as the evaluator's (inf - inf). */
+PWLC_HELPER void pwlc_softmax(size_t k, double *scores)
+{
+    double top = scores[0], total = 0.0;
+    size_t i;
+    for (i = 0; i < k; i++) {
+        if (isnan(scores[i]))
+            top = NAN;
+        else if (scores[i] > top)
+            top = scores[i];
+    }
+    for (i = 0; i < k; i++) {
+        scores[i] = exp(scores[i] - top);
+        total += scores[i];
+    }
+    for (i = 0; i < k; i++)
+        scores[i] /= total;
+}
+
+/* @piece scatter */
+/* A block of m rows of one class's scores into column `k` of the batch's output, which
+   holds `classes` scores a row (row-major). */
+PWLC_HELPER void pwlc_scatter(size_t m, const double *sum, size_t classes, size_t k, double *out)
+{
+    size_t i;
+    for (i = 0; i < m; i++)
+        out[i * classes + k] = sum[i];
+}
