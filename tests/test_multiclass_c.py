@@ -52,10 +52,10 @@ def check_runs_as_evaluated(text: str, model: Multiclass, compilers: tuple[str, 
     envelopes = [differential.expected(model.class_model(k), columns) for k in range(len(model.classes))]
     for compiler in compilers:
         require_compiler(compiler)
-        for function, got in run_multiclass(text, model, columns, compiler, flags).items():
+        results = run_multiclass(text, model, columns, compiler, flags)
+        for function, got in results.items():
             if function == "probabilities":
-                c_scores = run_multiclass(text, model, columns, compiler, flags)["scores"]
-                expected = softmax(np.asarray(c_scores, dtype=np.float64).reshape(scores.shape))
+                expected = softmax(np.asarray(results["scores"], dtype=np.float64).reshape(scores.shape))
                 bad = mismatches(got, expected)
             else:
                 expected = scores
