@@ -487,33 +487,25 @@ def _finite(values: Iterable[float], what: str, span: Span | None) -> None:
 
 
 def _value(values: Iterable[float], what: str, span: Span | None) -> None:
-    """Finite, and at most MAX_VALUE in magnitude."""
-    for v in values:
-        if isinstance(v, (int, float)) and -MAX_VALUE <= v <= MAX_VALUE:  # (NaN compares false)
-            continue
-        _finite([v], what, span)
-        _check(
-            abs(v) <= MAX_VALUE,
-            f"{what} {v!r} is too large: pwlc keeps every value within ±2**1022 (about ±4.49e307) so that the"
-            " difference of two values is a finite number; scale the model's values down",
-            span,
-        )
+    """Finite, and at most MAX_VALUE in magnitude (rule 8)."""
+    _within_max(values, what, span, "pwlc keeps every value within ±2**1022 (about ±4.49e307) so that the"
+                " difference of two values is a finite number; scale the model's values down")
 
 
 def _position(values: Iterable[float], what: str, span: Span | None) -> None:
     """A knot interpolated from: finite and within ±MAX_VALUE, so `x - x0` and `x1 - x0`
     stay finite (rule 9). Step edges are only compared, and may be any finite double."""
+    _within_max(values, what, span, "a knot is interpolated from, so pwlc keeps it within ±2**1022 (about"
+                " ±4.49e307) where the distance between two knots is a finite number; move the knot inside that"
+                " range (the curve is flat beyond its end knots anyway)")
+
+
+def _within_max(values: Iterable[float], what: str, span: Span | None, why: str) -> None:
     for v in values:
-        if isinstance(v, (int, float)) and -MAX_VALUE <= v <= MAX_VALUE:
+        if isinstance(v, (int, float)) and -MAX_VALUE <= v <= MAX_VALUE:  # (NaN compares false)
             continue
         _finite([v], what, span)
-        _check(
-            False,
-            f"{what} {v!r} is too large: a knot is interpolated from, so pwlc keeps it within ±2**1022 (about"
-            " ±4.49e307) where the distance between two knots is a finite number; move the knot inside that range"
-            " (the curve is flat beyond its end knots anyway)",
-            span,
-        )
+        _check(False, f"{what} {v!r} is too large: {why}", span)
 
 
 def _value_or_none(value: float | None, where: str, span: Span | None) -> None:
