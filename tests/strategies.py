@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, Step, StepAxis, Table, verify
+from pwlc.ir import (
+    MAX_VALUE,
+    CategoryAxis,
+    Constant,
+    Curve,
+    Grid,
+    Input,
+    KnotAxis,
+    Linear,
+    Model,
+    Step,
+    StepAxis,
+    Table,
+    verify,
+)
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False, width=64)
 values = st.one_of(finite, st.integers(-5, 5).map(float), st.sampled_from([0.0, -0.0, 0.1, 1e-300]))
@@ -37,6 +51,15 @@ def steps(draw: st.DrawFn, feature: str, min_edges: int = 0, max_edges: int = 6)
     return Step(feature, edges, tuple(draw(values) for _ in range(len(edges) + 1)), draw(st.sampled_from(["upper", "lower"])), draw(missing))
 
 
+# Slopes: ordinary ones, and the ends of what verify allows (±2**1022, a subnormal).
+slopes = st.one_of(values, st.sampled_from([MAX_VALUE, -MAX_VALUE, 5e-324, -1e300, 3.0])).filter(lambda v: v != 0)
+
+
+@st.composite
+def linears(draw: st.DrawFn, feature: str) -> Linear:
+    return Linear(feature, draw(slopes), draw(missing))
+
+
 @st.composite
 def long_step_models(draw: st.DrawFn) -> Model:
     """A model of one step long enough for SQL to write it in groups, and a constant."""
@@ -60,7 +83,9 @@ def axes(draw: st.DrawFn, feature: str, kind: str) -> StepAxis | KnotAxis | Cate
 
 
 @st.composite
-def models(draw: st.DrawFn, max_terms: int = 6) -> Model:
+def models(draw: st.DrawFn, max_terms: int = 6, linear: bool = False) -> Model:
+    """Random valid models; `linear=True` also draws `Linear` terms (for the targets that
+    print them)."""
     input_names = draw(st.lists(names, min_size=1, max_size=4, unique=True))
     inputs = tuple(Input(n, draw(st.sampled_from(["numeric", "numeric", "categorical"]))) for n in input_names)  # type: ignore[arg-type]
     terms: list = []
@@ -70,7 +95,8 @@ def models(draw: st.DrawFn, max_terms: int = 6) -> Model:
         if declared.kind == "categorical":
             terms.append(draw(tables(declared.name)))
         else:
-            terms.append(draw(st.one_of(curves(declared.name), steps(declared.name), values.map(Constant))))
+            kinds = [curves(declared.name), steps(declared.name), values.map(Constant)] + ([linears(declared.name)] if linear else [])
+            terms.append(draw(st.one_of(*kinds)))
     if len(inputs) >= 2 and draw(st.booleans()):
         a, b = inputs[0], inputs[1]
         axis_a, axis_b = draw(axes(a.name, a.kind)), draw(axes(b.name, b.kind))

@@ -154,10 +154,11 @@ def sorted_values(term: Curve | Step, x: FloatArray, t: FloatArray | None = None
 
 
 def score_change(before: FloatArray, after: FloatArray) -> FloatArray:
-    """|after - before| per row; 0 where both are missing, inf where only one is."""
-    with np.errstate(invalid="ignore"):
+    """|after - before| per row; 0 where both are missing or equal (the same infinity
+    too: a linear term's score at x = inf), inf where only one is missing."""
+    with np.errstate(invalid="ignore", over="ignore"):
         change = np.abs(after - before)
-    both = np.isnan(before) & np.isnan(after)
+    both = (np.isnan(before) & np.isnan(after)) | (before == after)
     change[both] = 0.0
     change[np.isnan(change)] = math.inf
     return change
