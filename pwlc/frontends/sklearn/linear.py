@@ -74,6 +74,8 @@ def teacher(model: Any) -> Additive:
         if declared.setdefault(name, Input(name, wanted)).kind != wanted:
             raise refuse(f"column {name!r} is used both as categories and as a number", model)
         shapes.append(term)
+        if term.affine is not None:  # a linear column's offset (a scaler's centring) joins the intercept
+            intercept += term.affine.offset
     return Additive(tuple(declared.values()), tuple(shapes), intercept, link, f"a scikit-learn {_describe(steps)}")
 
 
