@@ -221,6 +221,21 @@ def test_targets_that_do_not_print_linear_terms_yet_refuse_saying_what_to_do(tar
     assert "emit this model to C (-t c) or .pwl (-t pwl)" in message
 
 
+def test_the_cli_refusal_is_one_positioned_line_and_writes_nothing(tmp_path: Path) -> None:
+    import subprocess
+
+    out = tmp_path / "risk.sql"
+    done = subprocess.run([sys.executable, "-m", "pwlc", "compile", str(LINEAR_GOLDEN), "-t", "sql:duckdb", "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 1 and not out.exists()
+    first, source, caret = done.stderr.splitlines()
+    assert first.startswith(f"{LINEAR_GOLDEN}:10:1: target 'sql:duckdb' cannot print the linear term on 'age'")
+    assert (source.strip(), caret.strip()) == ("linear age 0.031", "^")
+    done = subprocess.run([sys.executable, "-m", "pwlc", "compile", str(LINEAR_GOLDEN), "-t", "c", "-o", str(tmp_path / "risk.c")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([sys.executable, "-m", "pwlc", "diff", str(LINEAR_GOLDEN), str(tmp_path / "risk.c")], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("no change; score change max 0"), done.stdout
+
+
 # --- diff -------------------------------------------------------------------------------
 
 
