@@ -187,7 +187,9 @@ def duckdb_forms(data: Any, budget: float) -> None:
     """Other ways to write one table and one log1p curve in DuckDB, next to pwlc's CASE.
     The table's other forms skip its NULL branch (NULL and unseen both give 0.0): not
     exact, and if anything cheaper than an exact form would be."""
-    from pwlc.backends import sql
+    from pwlc.backends.sql.terms import Printing, column, log1p, term_expression
+
+    printing = Printing("duckdb")
 
     connection = duckdb_with_input(data)
 
@@ -202,15 +204,15 @@ def duckdb_forms(data: Any, budget: float) -> None:
     keys, values = ", ".join(f"'{k}'" for k, _ in entries), ", ".join(repr(v) for _, v in entries)
     c = '"loan_purpose"'
     tables = {
-        "pwlc's CASE (one WHEN per entry)": sql.term_expression(purpose).sql(dialect="duckdb"),
+        "pwlc's CASE (one WHEN per entry)": term_expression(purpose, printing).sql(dialect="duckdb"),
         "simple CASE c WHEN 'k' THEN ... (no NULL)": f"CASE {c} " + " ".join(f"WHEN '{k}' THEN {v!r}" for k, v in entries) + " ELSE 0.0 END",
         "MAP lookup (no NULL)": f"COALESCE(MAP {{{', '.join(f'{k!r}: {v!r}' for k, v in entries)}}}[{c}], 0.0)",
         "list_position in a list (no NULL)": f"COALESCE([{values}][list_position([{keys}], {c})], 0.0)",
     }
     x = data["annual_income"].to_numpy(dtype=np.float64)
     log_curve = curve(x, "annual_income", "log1p")
-    pwlc_curve = sql.term_expression(log_curve).sql(dialect="duckdb")
-    log1p_x = sql._log1p(sql._column("annual_income")).sql(dialect="duckdb")
+    pwlc_curve = term_expression(log_curve, printing).sql(dialect="duckdb")
+    log1p_x = log1p(column("annual_income"), printing).sql(dialect="duckdb")
     assert log1p_x in pwlc_curve
     curves = {
         "pwlc's CASE (one WHEN per segment)": (pwlc_curve, "input"),

@@ -340,16 +340,9 @@ def _comments(text: str, path: Path, target: str) -> list[tuple[Any, str]]:
         return pwl.comments(text, str(path))
     if target != "python":
         return []
-    from pwlc.backends.python import RUNTIME_MARKER
-    from pwlc.grammar import parser
+    from pwlc.backends.python import comments
 
-    marker = text.find(RUNTIME_MARKER)
-    source = text if marker < 0 else text[:marker]
-    return [
-        (Span.of_line(text, str(path), token.line or 1, token.column or 1), str(token))
-        for token in parser("python.lark").lex(source, dont_ignore=True)
-        if token.type.endswith("COMMENT")
-    ]
+    return [(Span.of_line(text, str(path), line, column), comment) for line, column, comment in comments(text, str(path))]
 
 
 def _optimise(model: Any, args: argparse.Namespace, default_data: Any = None) -> Any:

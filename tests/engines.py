@@ -23,7 +23,6 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -35,6 +34,7 @@ import numpy as np
 from pwlc.backends import c as c_backend
 from pwlc.backends import python as python_backend
 from pwlc.backends import sql as sql_backend
+from pwlc.backends.sql.printer import quote
 from pwlc.ir import Model
 
 Columns = dict[str, list[Any]]
@@ -76,7 +76,8 @@ def run_python_source(source: str, model: Model, columns: Columns) -> np.ndarray
     """Python `source` (an emitted module, maybe edited by hand) exec'd here; its function
     `model.name` called once per row with the model's inputs, in declaration order."""
     namespace: dict[str, Any] = {}
-    exec(compile(source, f"<{model.name}.py>", "exec"), namespace)
+    # compiled from bytes, as CPython reads a file: a byte order mark is skipped, not refused
+    exec(compile(source.encode("utf-8", "surrogatepass"), f"<{model.name}.py>", "exec"), namespace)
     function = namespace[model.name]
     out = []
     for i in range(row_count(columns)):
@@ -217,32 +218,6 @@ def integer_valued(model: Model, columns: Columns) -> Columns:
     return out
 
 
-def engine_data(engine: str, model: Model, columns: Columns) -> Columns:
-    """The probes `engine` is given; compare it with the evaluator on these same columns.
-
-    PostgreSQL raises "value out of range: underflow" when float8 arithmetic rounds a
-    nonzero result to zero, which the ±1 ulp probes around a knot at 0.0 (±5e-324) do in
-    `(x - 0.0) / span`. For PostgreSQL those subnormal probes become the smallest normal
-    double of the same sign (still strictly between the knot and its neighbours).
-    Every other engine gets the columns unchanged.
-    """
-    if engine != "postgres":
-        return columns
-    out: Columns = {}
-    for declared in model.inputs:
-        values = columns[declared.name]
-        if declared.kind == "numeric":
-            values = [_normal(v) for v in values]
-        out[declared.name] = values
-    return out
-
-
-def _normal(value: Any) -> Any:
-    if _missing(value) or value == 0.0 or not math.isfinite(value) or abs(value) >= sys.float_info.min:
-        return value
-    return math.copysign(sys.float_info.min, value)
-
-
 def emit_sql(model: Model, engine: str) -> str:
     return sql_backend.emit(model, DIALECTS[engine], table=TABLE, keys=[KEY])
 
@@ -274,12 +249,12 @@ def run_sql_source(
 
 
 def _create_table(model: Model, engine: str, integers: set[str]) -> tuple[str, str]:
-    printer = sql_backend._Printer(DIALECTS[engine])
+    dialect = DIALECTS[engine]
     key_type = _sql_type(engine, "numeric", True)
-    definitions = [f"{printer.identifier(KEY)} {key_type}"]
-    definitions += [f"{printer.identifier(i.name)} {_sql_type(engine, i.kind, i.name in integers)}" for i in model.inputs]
+    definitions = [f"{quote(KEY, dialect)} {key_type}"]
+    definitions += [f"{quote(i.name, dialect)} {_sql_type(engine, i.kind, i.name in integers)}" for i in model.inputs]
     marks = ", ".join(["%s" if engine == "postgres" else "?"] * (len(model.inputs) + 1))
-    table = printer.identifier(TABLE)
+    table = quote(TABLE, dialect)
     return f"CREATE TABLE {table} ({', '.join(definitions)})", f"INSERT INTO {table} VALUES ({marks})"
 
 
@@ -295,41 +270,6 @@ def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers:
         return list(connection.execute(query))
     finally:
         connection.close()
-
-
-def sqlite_reads_exactly(model: Model) -> bool:
-    """Whether this SQLite turns every number of the model, printed as pwlc prints it, back
-    into the same double. SQLite before 3.43 rounds some decimal literals with extreme
-    exponents (about 0.5% of random doubles, none in everyday ranges) to a neighbour,
-    which moves an edge by an ulp; such models cannot be checked to the ulp on it."""
-    import sqlite3
-
-    from pwlc.numbers import float_literal
-
-    numbers = sorted({abs(v) for v in _numbers(model)})
-    connection = sqlite3.connect(":memory:")
-    try:
-        return all(connection.execute(f"SELECT {float_literal(v)}").fetchone()[0] == v for v in numbers)
-    finally:
-        connection.close()
-
-
-def _numbers(model: Model) -> list[float]:
-    found: list[float] = []
-    for term in model.terms:
-        for value in vars(term).values():
-            found += _flatten(value)
-    return found
-
-
-def _flatten(value: Any) -> list[float]:
-    if isinstance(value, float):
-        return [value]
-    if isinstance(value, tuple):
-        return [v for item in value for v in _flatten(item)]
-    if hasattr(value, "__dataclass_fields__"):
-        return [v for item in vars(value).values() for v in _flatten(item)]
-    return []
 
 
 def _ensure_math_functions(connection: Any) -> None:
@@ -471,7 +411,6 @@ def summary(model_paths: Sequence[Path]) -> list[tuple[str, int, int, int, int, 
             columns = edge_grid(model)
             if label.endswith("INTEGER"):
                 columns = integer_valued(model, columns)
-            columns = engine_data(engine, model, columns)
             if label.startswith("c/"):
                 notes += load_c(model, engine)[1]
             got, expected = run(model, columns), evaluate(model, columns, output="score")

@@ -180,8 +180,10 @@ def test_auto_mono_never_buys_its_loss_in_one_populated_region(seed: int, tail_s
     free = fit(x, y, w, segments=5, mono="none")
     allowed = free.rms + 1e-9 * np.std(y)
     assert np.all(region_rms(auto.curve, x, y, w) - region_rms(free.curve, x, y, w) <= allowed)
-    if noise == 0.0:  # the teacher is a 5-segment curve: auto keeps its turn
-        assert auto.mono == "none" and auto.rms <= free.rms * (1 + 1e-9)
+    if noise == 0.0:  # the teacher is a 5-segment curve: auto loses nothing to the free fit
+        assert auto.rms <= free.rms * (1 + 1e-9) + 1e-12 * np.std(y)
+        if np.any(np.diff(free.curve.ys) > 0):  # and keeps the turn wherever the data show one
+            assert auto.mono == "none"
 
 
 def test_auto_mono_still_takes_a_constraint_that_costs_only_noise() -> None:

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import pwlc
-from pwlc.backends.python import parameter_names
 from pwlc.semantics import evaluate
-from pwlc.testing import edge_grid, mismatches
+from pwlc.testing import mismatches
+from tests.python_runs import assert_agrees
 from tests.strategies import models
 
 GOLDEN_MODELS = sorted((Path(__file__).resolve().parent.parent / "golden" / "models").glob("*.pwl"))
@@ -32,30 +32,10 @@ def load_emitted(source: str) -> types.ModuleType:
     return module
 
 
-def run_scalar(model: pwlc.Model, module: types.ModuleType, grid: dict[str, list], function: str) -> list[float]:
-    params = parameter_names(model)
-    rows = len(next(iter(grid.values()))) if grid else 1
-    call = getattr(module, function)
-    return [call(**{params[name]: column[i] for name, column in grid.items()}) for i in range(rows)]
-
-
-def check_agrees(model: pwlc.Model) -> None:
-    module = load_emitted(pwlc.emit(model, "python"))
-    grid = edge_grid(model)
-    for output, function in [("score", model.name), ("prediction", {"logistic": "probability", "exp": "prediction"}.get(model.link, model.name))]:
-        expected = evaluate(model, grid, output=output) if grid else evaluate(model, {"_": [0]}, output=output)
-        scalar = run_scalar(model, module, grid, function)
-        assert mismatches(scalar, expected) == [], f"scalar {function} disagrees"
-        if grid:
-            params = parameter_names(model)
-            columns = {params[i.name]: (np.array(grid[i.name], dtype=object) if i.kind == "categorical" else np.array(grid[i.name], dtype=float)) for i in model.inputs}
-            batch = np.broadcast_to(getattr(module, function)(**columns), expected.shape)
-            assert mismatches(batch, expected) == [], f"batch {function} disagrees"
-
-
 @pytest.mark.parametrize("path", GOLDEN_MODELS, ids=[p.stem for p in GOLDEN_MODELS])
 def test_golden_model_agrees_with_evaluator_on_edge_grid(path: Path) -> None:
-    check_agrees(pwlc.read(path))
+    model = pwlc.read(path)
+    assert_agrees(pwlc.emit(model, "python"), model)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -63,7 +43,7 @@ def test_golden_model_agrees_with_evaluator_on_edge_grid(path: Path) -> None:
 def test_random_models_round_trip_and_agree(model: pwlc.Model) -> None:
     emitted = pwlc.emit(model, "python")
     assert pwlc.read(emitted, format="python") == model
-    check_agrees(model)
+    assert_agrees(emitted, model)
 
 
 def test_emitted_module_needs_nothing_but_the_standard_library(tmp_path: Path) -> None:
@@ -136,9 +116,11 @@ def test_edit_added_constant_term_and_trailing_commas(recidivism: tuple[pwlc.Mod
     assert result.terms[2:] == model.terms[1:]
 
 
-def test_edit_of_the_runtime_is_not_read(recidivism: tuple[pwlc.Model, str]) -> None:
-    model, text = recidivism
-    assert pwlc.read(text + "\nthis is not python at all ((\n", format="python") == model
+def test_an_edit_of_the_runtime_is_refused_where_it_is(recidivism: tuple[pwlc.Model, str]) -> None:
+    _, text = recidivism
+    message = error_of(text + "\nthis is not python at all ((\n")
+    assert "the runtime below the marker was edited" in message and "pwlc fmt FILE.py" in message
+    assert message.startswith(f"<string>:{text.count(chr(10)) + 2}:")
 
 
 # --- mistakes -----------------------------------------------------------------------
@@ -165,12 +147,13 @@ def test_error_points_at_the_mistake_with_a_caret(recidivism: tuple[pwlc.Model, 
     [
         (("(25, 0.2)", "(17, 0.2)"), "knot positions must be strictly increasing"),
         (("fx=\"log1p\"", "fx=\"sqrt\""), "fx must be one of"),
-        (("curve(age,", "curve(agee,"), "must read one of the parameters"),
-        (("curve(age,", "spline(age,"), "expected a number or a call of curve, step, table or grid"),
+        (("curve(age,", "curve(agee,"), "reads one of the inputs, the parameters of this function"),
+        (("curve(age,", "spline(age,"), "spline() is not a pwlc term: write terms as calls of curve, step, table, grid"),
         (("default=0)", "default=0, colour=1)"), "has no argument 'colour'"),
         (("\"Male\": 0.05", "\"Male\": 0.05, \"Male\": 1"), "appears twice"),
-        (("(18, 0.61)", "(18, 1e999)"), "too large for a double"),
-        (("-0.35", "- curve(age, [(0, 1)])"), "cannot be subtracted"),
+        (("(18, 0.61)", "(18, 1e999)"), "this is inf in Python; pwlc needs a finite number"),
+        (("-0.35", "- curve(age, [(0, 1)])"), "a term cannot stand behind a sign"),
+        (("(70, -0.6)])", "(70, -0.6)])\n        - curve(age, [(0, 1)])"), "cannot be subtracted"),
     ],
 )
 def test_invalid_edits_get_one_positioned_message(recidivism: tuple[pwlc.Model, str], edit: tuple[str, str], says: str) -> None:

@@ -42,14 +42,7 @@ def score(
     )
 
 
-# --- pwlc runtime: how the terms above are computed (not read back by pwlc) ---
-
-_TRANSFORMS = {
-    "identity": lambda v: v,
-    "log": math.log,
-    "log1p": math.log1p,
-    "symlog1p": lambda v: math.copysign(math.log1p(abs(v)), v),
-}
+# --- pwlc runtime: checked, not read; if deleted, `pwlc fmt FILE.py` rewrites it ---
 
 
 def _is_batch(x):
@@ -74,10 +67,41 @@ def curve(x, knots, fx="identity", missing=None):
         return knots[0][1]
     if x >= knots[-1][0]:
         return knots[-1][1]
-    f = _TRANSFORMS[fx]
+    f = _transform(fx)
     for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
         if x < x1:
-            return y0 + (y1 - y0) * ((f(x) - f(x0)) / (f(x1) - f(x0)))
+            return y0 + (y1 - y0) * _divide(f(x) - f(x0), f(x1) - f(x0))
+
+
+def _transform(fx):
+    """fx for one number, with numpy's log1p and log as pwlc and a batch compute them
+    (the C library's, in module math, may differ in the last bit, and knots close
+    together make that bit large); with module math's where numpy is not installed."""
+    if fx == "identity":
+        return float
+    if fx == "log":
+        return _numpy_or_math("log")
+    log1p = _numpy_or_math("log1p")
+    return log1p if fx == "log1p" else lambda v: math.copysign(log1p(abs(v)), v)
+
+
+def _numpy_or_math(name):
+    """numpy's function `name` for one number (giving a float), else module math's."""
+    try:
+        import numpy as np
+    except ImportError:
+        return getattr(math, name)
+    function = getattr(np, name)
+    return lambda v: float(function(v))
+
+
+def _divide(a, b):
+    """a / b as IEEE 754 (and numpy) divides: where b is 0, nan or an infinity, not an error."""
+    if b:
+        return a / b
+    if a != a or not a:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
 def _curve_batch(x, knots, fx, missing):
@@ -101,14 +125,23 @@ def _curve_batch(x, knots, fx, missing):
 
 
 def _category(x):
-    """Categories are strings; 3 and 3.0 name category "3"; None and NaN are missing."""
+    """Categories are strings: a bool (numpy's too) is "True"/"False", 3 and 3.0 are "3",
+    other floats their repr, anything else str(x); None, NaN and pandas.NA are missing.
+    """
     if x is None or isinstance(x, str):
         return x
-    if isinstance(x, bool):
-        return str(x)
-    if x != x:
+    kind = getattr(getattr(x, "dtype", None), "kind", "")  # numpy scalars
+    if isinstance(x, bool) or kind == "b":
+        return str(bool(x))
+    if isinstance(x, int) or kind in ("i", "u"):
+        return str(int(x))
+    if isinstance(x, float) or kind == "f":
+        if x != x:
+            return None
+        return str(int(x)) if x.is_integer() else repr(float(x))
+    if type(x).__name__ == "NAType":
         return None
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
+    return str(x)
 
 
 def _distinct(x):

@@ -5,12 +5,10 @@ Compiled by pwlc. Edit the numbers freely, then read this file back with
 one value per input, or with numpy arrays to score a batch.
 """
 
-import math
-
 
 def score() -> float:
     """The prediction: the sum of one term per line."""
     return 0.5
 
 
-# --- pwlc runtime: how the terms above are computed (not read back by pwlc) ---
+# --- pwlc runtime: checked, not read; if deleted, `pwlc fmt FILE.py` rewrites it ---

@@ -26,7 +26,7 @@ def raw_score(income: float, debt_ratio: float, months_since_default: float) -> 
     )
 
 
-# --- pwlc runtime: how the terms above are computed (not read back by pwlc) ---
+# --- pwlc runtime: checked, not read; if deleted, `pwlc fmt FILE.py` rewrites it ---
 
 
 def _is_batch(x):
@@ -60,9 +60,12 @@ def step(x, first, steps, at_edge="upper", missing=None):
         return out
     if x is None or x != x:
         return _when_missing(missing)
-    # How many edges lie below x, by binary search: (x, inf) sorts after every (edge, value)
-    # with edge == x, so those count as below ("upper"); (x, -inf) sorts before them.
-    below = bisect.bisect_left(
-        steps, (x, math.inf if at_edge == "upper" else -math.inf)
-    )
+    # How many edges lie below x, by binary search on the edges: an edge equal to x counts
+    # as below it when at_edge="upper" (bisect_right) and as above it otherwise.
+    search = bisect.bisect_right if at_edge == "upper" else bisect.bisect_left
+    below = search(steps, x, key=_edge)
     return first if below == 0 else steps[below - 1][1]
+
+
+def _edge(step):
+    return step[0]

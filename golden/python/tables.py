@@ -29,7 +29,7 @@ def score(state_code: str, grade: str, class_: str) -> float:
     )
 
 
-# --- pwlc runtime: how the terms above are computed (not read back by pwlc) ---
+# --- pwlc runtime: checked, not read; if deleted, `pwlc fmt FILE.py` rewrites it ---
 
 
 def _is_batch(x):
@@ -45,14 +45,23 @@ def _when_missing(missing):
 
 
 def _category(x):
-    """Categories are strings; 3 and 3.0 name category "3"; None and NaN are missing."""
+    """Categories are strings: a bool (numpy's too) is "True"/"False", 3 and 3.0 are "3",
+    other floats their repr, anything else str(x); None, NaN and pandas.NA are missing.
+    """
     if x is None or isinstance(x, str):
         return x
-    if isinstance(x, bool):
-        return str(x)
-    if x != x:
+    kind = getattr(getattr(x, "dtype", None), "kind", "")  # numpy scalars
+    if isinstance(x, bool) or kind == "b":
+        return str(bool(x))
+    if isinstance(x, int) or kind in ("i", "u"):
+        return str(int(x))
+    if isinstance(x, float) or kind == "f":
+        if x != x:
+            return None
+        return str(int(x)) if x.is_integer() else repr(float(x))
+    if type(x).__name__ == "NAType":
         return None
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
+    return str(x)
 
 
 def _distinct(x):

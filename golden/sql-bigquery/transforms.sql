@@ -53,7 +53,7 @@ WITH `inputs` AS (
 SELECT
   `expected_count`,
   CASE
-    WHEN `expected_count` < (-745.0) THEN 0.0
+    WHEN `expected_count` <= (-745.1332191019412) THEN 0.0
     ELSE EXP(`expected_count`)
   END AS `prediction`
 FROM `scores`;

@@ -5,7 +5,8 @@
 --
 -- Dialect: duckdb. Reads table "input": one row per case, one column per input;
 -- a NULL input is missing (load NaN as NULL). Categorical inputs are compared as text.
+-- Numbers end in e0 so that the engine computes in doubles, as the model does (it reads 0.5 as an exact DECIMAL).
 SELECT
-    0.5
+    0.5e0
     AS "score"
 FROM "input";

@@ -5,6 +5,8 @@
 --
 -- Dialect: postgres. Reads table "input": one row per case, one column per input;
 -- a NULL input is missing (load NaN as NULL). Categorical inputs are compared as text.
+-- Numbers are cast ::float8 so that the engine computes in doubles, as the model does (it reads 0.5 as an exact NUMERIC).
+-- A weight written CASE WHEN x <= limit THEN 0 is the weight that rounds to 0 below the limit: the engine would stop there.
 WITH "inputs" AS (
   SELECT
     CAST("x""; DROP TABLE t; --" AS DOUBLE PRECISION) AS "x""; DROP TABLE t; --",
@@ -18,55 +20,55 @@ WITH "inputs" AS (
   FROM "input"
 )
 SELECT
-    0.0
+    0.0::float8
     + CASE
         WHEN "x""; DROP TABLE t; --" IS NULL THEN NULL
-        WHEN "x""; DROP TABLE t; --" <= 0.0 THEN 1.0
-        WHEN "x""; DROP TABLE t; --" < 1.0 THEN 1.0 + (2.0 - 1.0) * (("x""; DROP TABLE t; --" - 0.0) / (1.0 - 0.0))
-        ELSE 2.0
+        WHEN "x""; DROP TABLE t; --" <= 0.0::float8 THEN 1.0::float8
+        WHEN "x""; DROP TABLE t; --" < 1.0::float8 THEN 1.0::float8 + (2.0::float8 - 1.0::float8) * (("x""; DROP TABLE t; --" - 0.0::float8) / (1.0::float8 - 0.0::float8))
+        ELSE 2.0::float8
       END
     + CASE
         WHEN "select" IS NULL THEN NULL
-        WHEN "select" <= (-1.0) THEN 0.5
-        WHEN "select" < 1.0 THEN 0.5 + ((-0.5) - 0.5) * (("select" - (-1.0)) / (1.0 - (-1.0)))
-        ELSE (-0.5)
+        WHEN "select" <= (-1.0::float8) THEN 0.5::float8
+        WHEN "select" < 1.0::float8 THEN 0.5::float8 + ((-0.5::float8) - 0.5::float8) * (("select" - (-1.0::float8)) / (1.0::float8 - (-1.0::float8)))
+        ELSE (-0.5::float8)
       END
     + CASE
-        WHEN "def" IS NULL THEN 0.0
-        WHEN "def" <= 0.0 THEN 0.0
-        WHEN "def" < 10.0 THEN 0.0 + (1.0 - 0.0) * (("def" - 0.0) / (10.0 - 0.0))
-        ELSE 1.0
+        WHEN "def" IS NULL THEN 0.0::float8
+        WHEN "def" <= 0.0::float8 THEN 0.0::float8
+        WHEN "def" < 10.0::float8 THEN 0.0::float8 + (1.0::float8 - 0.0::float8) * (CASE WHEN "def" <= 2.5e-323::float8 THEN 0.0::float8 ELSE ("def" - 0.0::float8) / (10.0::float8 - 0.0::float8) END)
+        ELSE 1.0::float8
       END
     + CASE
         WHEN "a b" IS NULL THEN NULL
-        WHEN "a b" <= 0.0 THEN 1.0
-        WHEN "a b" < 2.0 THEN 1.0 + (3.0 - 1.0) * (("a b" - 0.0) / (2.0 - 0.0))
-        ELSE 3.0
+        WHEN "a b" <= 0.0::float8 THEN 1.0::float8
+        WHEN "a b" < 2.0::float8 THEN 1.0::float8 + (3.0::float8 - 1.0::float8) * (CASE WHEN "a b" <= 5e-324::float8 THEN 0.0::float8 ELSE ("a b" - 0.0::float8) / (2.0::float8 - 0.0::float8) END)
+        ELSE 3.0::float8
       END
     + CASE
         WHEN "a_b" IS NULL THEN NULL
-        WHEN "a_b" <= 0.0 THEN (-1.0)
-        WHEN "a_b" < 2.0 THEN (-1.0) + ((-3.0) - (-1.0)) * (("a_b" - 0.0) / (2.0 - 0.0))
-        ELSE (-3.0)
+        WHEN "a_b" <= 0.0::float8 THEN (-1.0::float8)
+        WHEN "a_b" < 2.0::float8 THEN (-1.0::float8) + ((-3.0::float8) - (-1.0::float8)) * (CASE WHEN "a_b" <= 5e-324::float8 THEN 0.0::float8 ELSE ("a_b" - 0.0::float8) / (2.0::float8 - 0.0::float8) END)
+        ELSE (-3.0::float8)
       END
     + CASE
         WHEN "*/ x /*" IS NULL THEN NULL
-        WHEN "*/ x /*" = '''; DROP TABLE t; --' THEN 1.0
-        WHEN "*/ x /*" = '--' THEN 2.0
-        WHEN "*/ x /*" = '\' THEN 3.0
-        ELSE 0.0
+        WHEN "*/ x /*" = '''; DROP TABLE t; --' THEN 1.0::float8
+        WHEN "*/ x /*" = '--' THEN 2.0::float8
+        WHEN "*/ x /*" = '\' THEN 3.0::float8
+        ELSE 0.0::float8
       END
     + CASE
         WHEN "1st" IS NULL THEN NULL
-        WHEN "1st" <= 0.0 THEN 0.5
-        WHEN "1st" < 1.0 THEN 0.5 + (0.25 - 0.5) * (("1st" - 0.0) / (1.0 - 0.0))
-        ELSE 0.25
+        WHEN "1st" <= 0.0::float8 THEN 0.5::float8
+        WHEN "1st" < 1.0::float8 THEN 0.5::float8 + (0.25::float8 - 0.5::float8) * (CASE WHEN "1st" <= 1e-323::float8 THEN 0.0::float8 ELSE ("1st" - 0.0::float8) / (1.0::float8 - 0.0::float8) END)
+        ELSE 0.25::float8
       END
     + CASE
         WHEN "naïve" IS NULL THEN NULL
-        WHEN "naïve" <= 0.0 THEN 0.0
-        WHEN "naïve" < 1.0 THEN 0.0 + (1.0 - 0.0) * (("naïve" - 0.0) / (1.0 - 0.0))
-        ELSE 1.0
+        WHEN "naïve" <= 0.0::float8 THEN 0.0::float8
+        WHEN "naïve" < 1.0::float8 THEN 0.0::float8 + (1.0::float8 - 0.0::float8) * (("naïve" - 0.0::float8) / (1.0::float8 - 0.0::float8))
+        ELSE 1.0::float8
       END
     AS "score"
 FROM "inputs";

@@ -5,6 +5,8 @@
 --
 -- Dialect: postgres. Reads table "input": one row per case, one column per input;
 -- a NULL input is missing (load NaN as NULL). Categorical inputs are compared as text.
+-- Numbers are cast ::float8 so that the engine computes in doubles, as the model does (it reads 0.5 as an exact NUMERIC).
+-- A weight written CASE WHEN x <= limit THEN 0 is the weight that rounds to 0 below the limit: the engine would stop there.
 -- score is the log-odds; probability applies the link.
 WITH "inputs" AS (
   SELECT
@@ -16,40 +18,40 @@ WITH "inputs" AS (
   FROM "input"
 ), "scores" AS (
   SELECT
-      (-0.35)
+      (-0.35::float8)
       + CASE
           WHEN "age" IS NULL THEN NULL
-          WHEN "age" <= 18.0 THEN 0.61
-          WHEN "age" < 25.0 THEN 0.61 + (0.2 - 0.61) * (("age" - 18.0) / (25.0 - 18.0))
-          WHEN "age" < 46.0 THEN 0.2 + ((-0.45) - 0.2) * (("age" - 25.0) / (46.0 - 25.0))
-          WHEN "age" < 70.0 THEN (-0.45) + ((-0.6) - (-0.45)) * (("age" - 46.0) / (70.0 - 46.0))
-          ELSE (-0.6)
+          WHEN "age" <= 18.0::float8 THEN 0.61::float8
+          WHEN "age" < 25.0::float8 THEN 0.61::float8 + (0.2::float8 - 0.61::float8) * (("age" - 18.0::float8) / (25.0::float8 - 18.0::float8))
+          WHEN "age" < 46.0::float8 THEN 0.2::float8 + ((-0.45::float8) - 0.2::float8) * (("age" - 25.0::float8) / (46.0::float8 - 25.0::float8))
+          WHEN "age" < 70.0::float8 THEN (-0.45::float8) + ((-0.6::float8) - (-0.45::float8)) * (("age" - 46.0::float8) / (70.0::float8 - 46.0::float8))
+          ELSE (-0.6::float8)
         END
       + CASE
-          WHEN "priors_count" IS NULL THEN 0.0
-          WHEN "priors_count" <= 0.0 THEN (-0.4)
-          WHEN "priors_count" < 3.0 THEN (-0.4) + (0.15 - (-0.4)) * (("priors_count" - 0.0) / (3.0 - 0.0))
-          WHEN "priors_count" < 15.0 THEN 0.15 + (0.9 - 0.15) * (("priors_count" - 3.0) / (15.0 - 3.0))
-          ELSE 0.9
+          WHEN "priors_count" IS NULL THEN 0.0::float8
+          WHEN "priors_count" <= 0.0::float8 THEN (-0.4::float8)
+          WHEN "priors_count" < 3.0::float8 THEN (-0.4::float8) + (0.15::float8 - (-0.4::float8)) * (CASE WHEN "priors_count" <= 5e-324::float8 THEN 0.0::float8 ELSE ("priors_count" - 0.0::float8) / (3.0::float8 - 0.0::float8) END)
+          WHEN "priors_count" < 15.0::float8 THEN 0.15::float8 + (0.9::float8 - 0.15::float8) * (("priors_count" - 3.0::float8) / (15.0::float8 - 3.0::float8))
+          ELSE 0.9::float8
         END
       + CASE
           WHEN "length_of_stay" IS NULL THEN NULL
-          WHEN "length_of_stay" <= 0.0 THEN (-0.1)
-          WHEN "length_of_stay" < 30.0 THEN (-0.1) + (0.3 - (-0.1)) * (((LN(1.0 + "length_of_stay") - ((1.0 + "length_of_stay") - 1.0 - "length_of_stay") / (1.0 + "length_of_stay")) - LN(1.0 + 0.0)) / (LN(1.0 + 30.0) - LN(1.0 + 0.0)))
-          WHEN "length_of_stay" < 400.0 THEN 0.3 + (0.52 - 0.3) * (((LN(1.0 + "length_of_stay") - ((1.0 + "length_of_stay") - 1.0 - "length_of_stay") / (1.0 + "length_of_stay")) - LN(1.0 + 30.0)) / (LN(1.0 + 400.0) - LN(1.0 + 30.0)))
-          ELSE 0.52
+          WHEN "length_of_stay" <= 0.0::float8 THEN (-0.1::float8)
+          WHEN "length_of_stay" < 30.0::float8 THEN (-0.1::float8) + (0.3::float8 - (-0.1::float8)) * (CASE WHEN "length_of_stay" <= 2.5e-323::float8 THEN 0.0::float8 ELSE ((LN(1.0::float8 + "length_of_stay") - ((1.0::float8 + "length_of_stay") - 1.0::float8 - "length_of_stay") / (1.0::float8 + "length_of_stay")) - LN(1.0::float8 + 0.0::float8)) / (LN(1.0::float8 + 30.0::float8) - LN(1.0::float8 + 0.0::float8)) END)
+          WHEN "length_of_stay" < 400.0::float8 THEN 0.3::float8 + (0.52::float8 - 0.3::float8) * (((LN(1.0::float8 + "length_of_stay") - ((1.0::float8 + "length_of_stay") - 1.0::float8 - "length_of_stay") / (1.0::float8 + "length_of_stay")) - LN(1.0::float8 + 30.0::float8)) / (LN(1.0::float8 + 400.0::float8) - LN(1.0::float8 + 30.0::float8)))
+          ELSE 0.52::float8
         END
       + CASE
           WHEN "sex" IS NULL THEN NULL
-          WHEN "sex" = 'Female' THEN (-0.2)
-          WHEN "sex" = 'Male' THEN 0.05
-          ELSE 0.0
+          WHEN "sex" = 'Female' THEN (-0.2::float8)
+          WHEN "sex" = 'Male' THEN 0.05::float8
+          ELSE 0.0::float8
         END
       + CASE
-          WHEN "c_charge_degree" IS NULL THEN (-0.02)
-          WHEN "c_charge_degree" = 'F' THEN 0.07
-          WHEN "c_charge_degree" = 'M' THEN (-0.12)
-          ELSE 0.01
+          WHEN "c_charge_degree" IS NULL THEN (-0.02::float8)
+          WHEN "c_charge_degree" = 'F' THEN 0.07::float8
+          WHEN "c_charge_degree" = 'M' THEN (-0.12::float8)
+          ELSE 0.01::float8
         END
       AS "score"
   FROM "inputs"
@@ -57,8 +59,8 @@ WITH "inputs" AS (
 SELECT
   "score",
   CASE
-    WHEN "score" < (-709.0) THEN 0.0
-    WHEN "score" > 745.0 THEN 1.0
-    ELSE 1.0 / (1.0 + EXP(-"score"))
+    WHEN "score" < (-709.782712893384::float8) THEN 0.0::float8
+    WHEN "score" > 745.0::float8 THEN 1.0::float8
+    ELSE 1.0::float8 / (1.0::float8 + EXP(-"score"))
   END AS "probability"
 FROM "scores";

@@ -5,6 +5,7 @@
 --
 -- Dialect: postgres. Reads table "input": one row per case, one column per input;
 -- a NULL input is missing (load NaN as NULL). Categorical inputs are compared as text.
+-- Numbers are cast ::float8 so that the engine computes in doubles, as the model does (it reads 0.5 as an exact NUMERIC).
 WITH "inputs" AS (
   SELECT
     CAST("income" AS DOUBLE PRECISION) AS "income",
@@ -13,25 +14,25 @@ WITH "inputs" AS (
   FROM "input"
 )
 SELECT
-    12.5
+    12.5::float8
     + CASE
-        WHEN "income" IS NULL THEN (-0.75)
-        WHEN "income" < 20000.0 THEN (-1.25)
-        WHEN "income" < 35000.5 THEN (-0.5)
-        WHEN "income" < 80000.0 THEN 0.0
-        WHEN "income" < 150000.0 THEN 0.875
-        ELSE 1.5
+        WHEN "income" IS NULL THEN (-0.75::float8)
+        WHEN "income" < 20000.0::float8 THEN (-1.25::float8)
+        WHEN "income" < 35000.5::float8 THEN (-0.5::float8)
+        WHEN "income" < 80000.0::float8 THEN 0.0::float8
+        WHEN "income" < 150000.0::float8 THEN 0.875::float8
+        ELSE 1.5::float8
       END
     + CASE
         WHEN "debt_ratio" IS NULL THEN NULL
-        WHEN "debt_ratio" <= 0.2 THEN 0.3
-        WHEN "debt_ratio" <= 0.35 THEN 0.1
-        WHEN "debt_ratio" <= 0.5 THEN (-0.2)
-        ELSE (-0.9)
+        WHEN "debt_ratio" <= 0.2::float8 THEN 0.3::float8
+        WHEN "debt_ratio" <= 0.35::float8 THEN 0.1::float8
+        WHEN "debt_ratio" <= 0.5::float8 THEN (-0.2::float8)
+        ELSE (-0.9::float8)
       END
     + CASE /* at_edge = lower */
-        WHEN "months_since_default" IS NULL THEN 0.4
-        ELSE (-1.0)
+        WHEN "months_since_default" IS NULL THEN 0.4::float8
+        ELSE (-1.0::float8)
       END
     AS "raw_score"
 FROM "inputs";

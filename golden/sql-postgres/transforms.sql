@@ -5,6 +5,8 @@
 --
 -- Dialect: postgres. Reads table "input": one row per case, one column per input;
 -- a NULL input is missing (load NaN as NULL). Categorical inputs are compared as text.
+-- Numbers are cast ::float8 so that the engine computes in doubles, as the model does (it reads 0.5 as an exact NUMERIC).
+-- A weight written CASE WHEN x <= limit THEN 0 is the weight that rounds to 0 below the limit: the engine would stop there.
 -- expected_count is the log of the prediction; prediction applies the link.
 WITH "inputs" AS (
   SELECT
@@ -16,36 +18,36 @@ WITH "inputs" AS (
   FROM "input"
 ), "scores" AS (
   SELECT
-      0.125
+      0.125::float8
       + CASE
           WHEN "dose" IS NULL THEN NULL
-          WHEN "dose" <= 0.001 THEN (-2.5)
-          WHEN "dose" < 0.5 THEN (-2.5) + (0.0 - (-2.5)) * ((LN("dose") - LN(0.001)) / (LN(0.5) - LN(0.001)))
-          WHEN "dose" < 10.0 THEN 0.0 + (1.25 - 0.0) * ((LN("dose") - LN(0.5)) / (LN(10.0) - LN(0.5)))
-          WHEN "dose" < 1000.0 THEN 1.25 + (2.0 - 1.25) * ((LN("dose") - LN(10.0)) / (LN(1000.0) - LN(10.0)))
-          ELSE 2.0
+          WHEN "dose" <= 0.001::float8 THEN (-2.5::float8)
+          WHEN "dose" < 0.5::float8 THEN (-2.5::float8) + (0.0::float8 - (-2.5::float8)) * ((LN("dose") - LN(0.001::float8)) / (LN(0.5::float8) - LN(0.001::float8)))
+          WHEN "dose" < 10.0::float8 THEN 0.0::float8 + (1.25::float8 - 0.0::float8) * ((LN("dose") - LN(0.5::float8)) / (LN(10.0::float8) - LN(0.5::float8)))
+          WHEN "dose" < 1000.0::float8 THEN 1.25::float8 + (2.0::float8 - 1.25::float8) * ((LN("dose") - LN(10.0::float8)) / (LN(1000.0::float8) - LN(10.0::float8)))
+          ELSE 2.0::float8
         END
       + CASE
-          WHEN "balance" IS NULL THEN 0.0
-          WHEN "balance" <= (-0.5) THEN 1.0
-          WHEN "balance" < 0.0 THEN 1.0 + (0.0 - 1.0) * (((LN(1.0 + "balance") - ((1.0 + "balance") - 1.0 - "balance") / (1.0 + "balance")) - LN(1.0 + (-0.5))) / (LN(1.0 + 0.0) - LN(1.0 + (-0.5))))
-          WHEN "balance" < 99.0 THEN 0.0 + ((-1.0) - 0.0) * (((LN(1.0 + "balance") - ((1.0 + "balance") - 1.0 - "balance") / (1.0 + "balance")) - LN(1.0 + 0.0)) / (LN(1.0 + 99.0) - LN(1.0 + 0.0)))
-          WHEN "balance" < 1000000.0 THEN (-1.0) + ((-3.5) - (-1.0)) * (((LN(1.0 + "balance") - ((1.0 + "balance") - 1.0 - "balance") / (1.0 + "balance")) - LN(1.0 + 99.0)) / (LN(1.0 + 1000000.0) - LN(1.0 + 99.0)))
-          ELSE (-3.5)
+          WHEN "balance" IS NULL THEN 0.0::float8
+          WHEN "balance" <= (-0.5::float8) THEN 1.0::float8
+          WHEN "balance" < 0.0::float8 THEN 1.0::float8 + (0.0::float8 - 1.0::float8) * (((LN(1.0::float8 + "balance") - ((1.0::float8 + "balance") - 1.0::float8 - "balance") / (1.0::float8 + "balance")) - LN(1.0::float8 + (-0.5::float8))) / (LN(1.0::float8 + 0.0::float8) - LN(1.0::float8 + (-0.5::float8))))
+          WHEN "balance" < 99.0::float8 THEN 0.0::float8 + ((-1.0::float8) - 0.0::float8) * (CASE WHEN "balance" <= 1e-323::float8 THEN 0.0::float8 ELSE ((LN(1.0::float8 + "balance") - ((1.0::float8 + "balance") - 1.0::float8 - "balance") / (1.0::float8 + "balance")) - LN(1.0::float8 + 0.0::float8)) / (LN(1.0::float8 + 99.0::float8) - LN(1.0::float8 + 0.0::float8)) END)
+          WHEN "balance" < 1000000.0::float8 THEN (-1.0::float8) + ((-3.5::float8) - (-1.0::float8)) * (((LN(1.0::float8 + "balance") - ((1.0::float8 + "balance") - 1.0::float8 - "balance") / (1.0::float8 + "balance")) - LN(1.0::float8 + 99.0::float8)) / (LN(1.0::float8 + 1000000.0::float8) - LN(1.0::float8 + 99.0::float8)))
+          ELSE (-3.5::float8)
         END
       + CASE
           WHEN "delta" IS NULL THEN NULL
-          WHEN "delta" <= (-1000.0) THEN (-2.0)
-          WHEN "delta" < (-1.0) THEN (-2.0) + ((-0.5) - (-2.0)) * (((-(LN(1.0 + (-"delta")) - ((1.0 + (-"delta")) - 1.0 - (-"delta")) / (1.0 + (-"delta")))) - (-LN(1.0 + 1000.0))) / ((-LN(1.0 + 1.0)) - (-LN(1.0 + 1000.0))))
-          WHEN "delta" < 0.0 THEN (-0.5) + (0.0 - (-0.5)) * (((-(LN(1.0 + (-"delta")) - ((1.0 + (-"delta")) - 1.0 - (-"delta")) / (1.0 + (-"delta")))) - (-LN(1.0 + 1.0))) / (LN(1.0 + 0.0) - (-LN(1.0 + 1.0))))
-          WHEN "delta" < 2.5 THEN 0.0 + (0.75 - 0.0) * (((LN(1.0 + "delta") - ((1.0 + "delta") - 1.0 - "delta") / (1.0 + "delta")) - LN(1.0 + 0.0)) / (LN(1.0 + 2.5) - LN(1.0 + 0.0)))
-          WHEN "delta" < 50000.0 THEN 0.75 + (1.5 - 0.75) * (((LN(1.0 + "delta") - ((1.0 + "delta") - 1.0 - "delta") / (1.0 + "delta")) - LN(1.0 + 2.5)) / (LN(1.0 + 50000.0) - LN(1.0 + 2.5)))
-          ELSE 1.5
+          WHEN "delta" <= (-1000.0::float8) THEN (-2.0::float8)
+          WHEN "delta" < (-1.0::float8) THEN (-2.0::float8) + ((-0.5::float8) - (-2.0::float8)) * (((-(LN(1.0::float8 + (-"delta")) - ((1.0::float8 + (-"delta")) - 1.0::float8 - (-"delta")) / (1.0::float8 + (-"delta")))) - (-LN(1.0::float8 + 1000.0::float8))) / ((-LN(1.0::float8 + 1.0::float8)) - (-LN(1.0::float8 + 1000.0::float8))))
+          WHEN "delta" < 0.0::float8 THEN (-0.5::float8) + (0.0::float8 - (-0.5::float8)) * (((-(LN(1.0::float8 + (-"delta")) - ((1.0::float8 + (-"delta")) - 1.0::float8 - (-"delta")) / (1.0::float8 + (-"delta")))) - (-LN(1.0::float8 + 1.0::float8))) / (LN(1.0::float8 + 0.0::float8) - (-LN(1.0::float8 + 1.0::float8))))
+          WHEN "delta" < 2.5::float8 THEN 0.0::float8 + (0.75::float8 - 0.0::float8) * (((LN(1.0::float8 + "delta") - ((1.0::float8 + "delta") - 1.0::float8 - "delta") / (1.0::float8 + "delta")) - LN(1.0::float8 + 0.0::float8)) / (LN(1.0::float8 + 2.5::float8) - LN(1.0::float8 + 0.0::float8)))
+          WHEN "delta" < 50000.0::float8 THEN 0.75::float8 + (1.5::float8 - 0.75::float8) * (((LN(1.0::float8 + "delta") - ((1.0::float8 + "delta") - 1.0::float8 - "delta") / (1.0::float8 + "delta")) - LN(1.0::float8 + 2.5::float8)) / (LN(1.0::float8 + 50000.0::float8) - LN(1.0::float8 + 2.5::float8)))
+          ELSE 1.5::float8
         END
       + CASE /* fx = identity */
-          WHEN "flat" IS NULL THEN (-0.25)
-          WHEN "flat" <= 3.5 THEN 0.0625
-          ELSE 0.0625
+          WHEN "flat" IS NULL THEN (-0.25::float8)
+          WHEN "flat" <= 3.5::float8 THEN 0.0625::float8
+          ELSE 0.0625::float8
         END
       AS "expected_count"
   FROM "inputs"
@@ -53,7 +55,8 @@ WITH "inputs" AS (
 SELECT
   "expected_count",
   CASE
-    WHEN "expected_count" < (-745.0) THEN 0.0
+    WHEN "expected_count" <= (-745.1332191019412::float8) THEN 0.0::float8
+    WHEN "expected_count" > 709.782712893384::float8 THEN 'Infinity'::float8
     ELSE EXP("expected_count")
   END AS "prediction"
 FROM "scores";

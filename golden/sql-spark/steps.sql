@@ -5,6 +5,7 @@
 --
 -- Dialect: spark. Reads table "input": one row per case, one column per input;
 -- a NULL input is missing (load NaN as NULL). Categorical inputs are compared as text.
+-- Numbers end in e0 so that the engine computes in doubles, as the model does (it reads 0.5 as an exact DECIMAL).
 WITH `inputs` AS (
   SELECT
     CAST(`income` AS DOUBLE) AS `income`,
@@ -13,25 +14,25 @@ WITH `inputs` AS (
   FROM `input`
 )
 SELECT
-    12.5
+    12.5e0
     + CASE
-        WHEN `income` IS NULL THEN (-0.75)
-        WHEN `income` < 20000.0 THEN (-1.25)
-        WHEN `income` < 35000.5 THEN (-0.5)
-        WHEN `income` < 80000.0 THEN 0.0
-        WHEN `income` < 150000.0 THEN 0.875
-        ELSE 1.5
+        WHEN `income` IS NULL THEN (-0.75e0)
+        WHEN `income` < 20000.0e0 THEN (-1.25e0)
+        WHEN `income` < 35000.5e0 THEN (-0.5e0)
+        WHEN `income` < 80000.0e0 THEN 0.0e0
+        WHEN `income` < 150000.0e0 THEN 0.875e0
+        ELSE 1.5e0
       END
     + CASE
         WHEN `debt_ratio` IS NULL THEN NULL
-        WHEN `debt_ratio` <= 0.2 THEN 0.3
-        WHEN `debt_ratio` <= 0.35 THEN 0.1
-        WHEN `debt_ratio` <= 0.5 THEN (-0.2)
-        ELSE (-0.9)
+        WHEN `debt_ratio` <= 0.2e0 THEN 0.3e0
+        WHEN `debt_ratio` <= 0.35e0 THEN 0.1e0
+        WHEN `debt_ratio` <= 0.5e0 THEN (-0.2e0)
+        ELSE (-0.9e0)
       END
     + CASE /* at_edge = lower */
-        WHEN `months_since_default` IS NULL THEN 0.4
-        ELSE (-1.0)
+        WHEN `months_since_default` IS NULL THEN 0.4e0
+        ELSE (-1.0e0)
       END
     AS `raw_score`
 FROM `inputs`;

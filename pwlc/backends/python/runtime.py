@@ -1,21 +1,17 @@
 """The functions emitted Python modules call: copied, as source, into every emitted file.
 
-The Python backend copies only the functions a model uses (with what they need), so
-emitted code runs with nothing but the standard library; numpy is imported only when a
-term is given arrays (a batch). Each function mirrors a rule of `pwlc.semantics`, which
-the tests check it against, row by row and on batches.
+The Python backend copies the top-level definitions a model uses (with those they call,
+found in this file's own syntax tree), so emitted code runs with nothing but the standard
+library. Where numpy is installed, a batch (arrays) is computed with it, and so are the
+transforms and `exp` of one number: numpy's log1p, log and exp are what pwlc's evaluator
+computes, and module math's may differ from them in the last bit. Each function
+mirrors a rule of `pwlc.semantics`, which the tests check it against, row by row and on
+batches. The reader checks that the copy in an edited file is still exactly this code.
+Its signatures (parameters, defaults) are what the reader binds a call's arguments to.
 """
 
-# ruff: noqa: E731  (the transforms read best as a table of lambdas)
 import bisect
 import math
-
-_TRANSFORMS = {
-    "identity": lambda v: v,
-    "log": math.log,
-    "log1p": math.log1p,
-    "symlog1p": lambda v: math.copysign(math.log1p(abs(v)), v),
-}
 
 
 def _is_batch(x):
@@ -36,10 +32,41 @@ def curve(x, knots, fx="identity", missing=None):
         return knots[0][1]
     if x >= knots[-1][0]:
         return knots[-1][1]
-    f = _TRANSFORMS[fx]
+    f = _transform(fx)
     for (x0, y0), (x1, y1) in zip(knots, knots[1:]):
         if x < x1:
-            return y0 + (y1 - y0) * ((f(x) - f(x0)) / (f(x1) - f(x0)))
+            return y0 + (y1 - y0) * _divide(f(x) - f(x0), f(x1) - f(x0))
+
+
+def _transform(fx):
+    """fx for one number, with numpy's log1p and log as pwlc and a batch compute them
+    (the C library's, in module math, may differ in the last bit, and knots close
+    together make that bit large); with module math's where numpy is not installed."""
+    if fx == "identity":
+        return float
+    if fx == "log":
+        return _numpy_or_math("log")
+    log1p = _numpy_or_math("log1p")
+    return log1p if fx == "log1p" else lambda v: math.copysign(log1p(abs(v)), v)
+
+
+def _numpy_or_math(name):
+    """numpy's function `name` for one number (giving a float), else module math's."""
+    try:
+        import numpy as np
+    except ImportError:
+        return getattr(math, name)
+    function = getattr(np, name)
+    return lambda v: float(function(v))
+
+
+def _divide(a, b):
+    """a / b as IEEE 754 (and numpy) divides: where b is 0, nan or an infinity, not an error."""
+    if b:
+        return a / b
+    if a != a or not a:
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
 
 
 def _curve_batch(x, knots, fx, missing):
@@ -77,21 +104,34 @@ def step(x, first, steps, at_edge="upper", missing=None):
         return out
     if x is None or x != x:
         return _when_missing(missing)
-    # How many edges lie below x, by binary search: (x, inf) sorts after every (edge, value)
-    # with edge == x, so those count as below ("upper"); (x, -inf) sorts before them.
-    below = bisect.bisect_left(steps, (x, math.inf if at_edge == "upper" else -math.inf))
+    # How many edges lie below x, by binary search on the edges: an edge equal to x counts
+    # as below it when at_edge="upper" (bisect_right) and as above it otherwise.
+    search = bisect.bisect_right if at_edge == "upper" else bisect.bisect_left
+    below = search(steps, x, key=_edge)
     return first if below == 0 else steps[below - 1][1]
 
 
+def _edge(step):
+    return step[0]
+
+
 def _category(x):
-    """Categories are strings; 3 and 3.0 name category "3"; None and NaN are missing."""
+    """Categories are strings: a bool (numpy's too) is "True"/"False", 3 and 3.0 are "3",
+    other floats their repr, anything else str(x); None, NaN and pandas.NA are missing."""
     if x is None or isinstance(x, str):
         return x
-    if isinstance(x, bool):
-        return str(x)
-    if x != x:
+    kind = getattr(getattr(x, "dtype", None), "kind", "")  # numpy scalars
+    if isinstance(x, bool) or kind == "b":
+        return str(bool(x))
+    if isinstance(x, int) or kind in ("i", "u"):
+        return str(int(x))
+    if isinstance(x, float) or kind == "f":
+        if x != x:
+            return None
+        return str(int(x)) if x.is_integer() else repr(float(x))
+    if type(x).__name__ == "NAType":
         return None
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
+    return str(x)
 
 
 def _distinct(x):
@@ -216,6 +256,18 @@ def _along(line, lower, upper, weight):
     return line[lower] + (line[upper] - line[lower]) * weight
 
 
+def per_row(total, *inputs):
+    """`total` once per row when the inputs are a batch: a sum of constants is one number,
+    and a batch's caller wants one score per row."""
+    if not _is_batch(total):
+        for x in inputs:
+            if _is_batch(x):
+                import numpy as np
+
+                return np.full(len(x), total, dtype=float)
+    return total
+
+
 def logistic(score):
     """The probability for a log-odds score: 1 / (1 + exp(-score))."""
     if _is_batch(score):
@@ -223,10 +275,7 @@ def logistic(score):
 
         with np.errstate(over="ignore"):
             return 1.0 / (1.0 + np.exp(-np.asarray(score, dtype=float)))
-    try:
-        return 1.0 / (1.0 + math.exp(-score))
-    except OverflowError:  # exp(-score) is past the largest double
-        return 0.0
+    return 1.0 / (1.0 + _exp(-score))
 
 
 def exp(score):
@@ -236,7 +285,18 @@ def exp(score):
 
         with np.errstate(over="ignore"):
             return np.exp(np.asarray(score, dtype=float))
+    return _exp(score)
+
+
+def _exp(v):
+    """exp(v) for one number as numpy computes it (module math's where numpy is not
+    installed: it may differ in the last bit), inf past the largest double."""
     try:
-        return math.exp(score)
-    except OverflowError:
-        return math.inf
+        import numpy as np
+    except ImportError:
+        try:
+            return math.exp(v)
+        except OverflowError:
+            return math.inf
+    with np.errstate(over="ignore"):
+        return float(np.exp(v))
