@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from pwlc.backends import BACKENDS, SUFFIXES, backend, parse_target
 from pwlc.errors import ParseError, PwlcError, Span, UnsupportedError
-from pwlc.ir import Linear, Model, verify
+from pwlc.ir import Model, verify
 from pwlc.semantics import evaluate as _evaluate
 
 
@@ -97,24 +97,7 @@ def emit(model: Model, target: str = "python", **options: Any) -> str:
     `options` go to the backend: for SQL, `table` (the input table) and `keys` (columns
     carried through to the output)."""
     name, dialect = parse_target(target)
-    _refuse_linear_terms(verify(model), name, target)
-    return str(backend(name).emit(model, dialect, **options))
-
-
-# The backends that print a `Linear` term (`slope * x`); Python and SQL do not yet.
-LINEAR_BACKENDS = ("pwl", "c")
-
-
-def _refuse_linear_terms(model: Model, name: str, target: str) -> None:
-    if name in LINEAR_BACKENDS:
-        return
-    for term in model.terms:
-        if isinstance(term, Linear):
-            raise UnsupportedError(
-                f"target {target!r} cannot print the linear term on {term.feature!r} (slope * x) yet: emit this model"
-                " to C (-t c) or .pwl (-t pwl), or distill it with curves (pwlc.distill) for this target",
-                term.span,
-            )
+    return str(backend(name).emit(verify(model), dialect, **options))
 
 
 def evaluate(model: Model, data: Any, *, output: str = "prediction") -> NDArray[Any]:

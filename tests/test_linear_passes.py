@@ -150,3 +150,20 @@ def test_distill_keeps_a_linear_term_as_it_is() -> None:
     beyond = {"age": np.array([-1e6, 1e6]), "income": np.array([1e9, -1e9]), "region": ["north", "east"]}
     teacher, got = evaluate(model, beyond, output="score"), evaluate(student, beyond, output="score")
     assert np.allclose(got, teacher, rtol=1e-9, atol=0.5)  # only the curve is distilled: linear beyond the data too
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def test_the_report_plots_and_prints_a_linear_term() -> None:
+    import re
+
+    from pwlc.report import build_report
+
+    model, data = glm(), rows(600)
+    labels = (np.random.default_rng(2).uniform(size=600) < evaluate(model, data)).astype(float)
+    text = build_report(model, data, teacher=model, labels=labels)
+    shaped = [t for t in model.terms if not isinstance(t, Constant)]
+    assert len(re.findall(r'<img alt="[^"]*" src="data:image/png;base64,', text)) == len(shaped)
+    assert "linear(age, 0.031234567, missing=0)" in text and "linear(income, -2.51234e-05)" in text
+    assert text.count("vs teacher: RMS 0, max 0") == 2  # income and region: the terms alone on their input
