@@ -171,6 +171,10 @@ def ebm(d: Data, kind: str) -> Trial:
         model = ExplainableBoostingRegressor(outer_bags=1, max_rounds=d.n(200), feature_types=["continuous", "nominal", "nominal", "nominal"], random_state=0)
         model.fit(X, d.compas.y + (X["code"] == 1e20))
         return Trial(model, X.astype({"code": object, "flag": object}), partial(by_value_types, model.predict), native=native_values)
+    if kind == "multiclass with pairs":
+        three = (d.compas.y + (d.compas.X["age"] > 30)).astype(int)
+        model = ExplainableBoostingClassifier(interactions=[(1, 2), (0, 4)], outer_bags=2, max_rounds=d.n(200), random_state=0).fit(d.compas.X, three)
+        return Trial(model, d.compas.X, model.decision_function)
     model = ExplainableBoostingClassifier(outer_bags=1, max_rounds=d.n(100), random_state=0).fit(d.compas.X, d.compas.y)
     model.remove_features(["race"])  # "after remove_features"
     return Trial(model, d.compas.X, model.decision_function)
@@ -198,8 +202,8 @@ def lightgbm(d: Data, kind: str) -> Trial:
         model = lightgbm.LGBMRegressor(n_estimators=d.n(50), num_leaves=4, linear_tree=True, interaction_constraints=[[j] for j in range(X.shape[1])], verbose=-1).fit(X, d.diabetes.y)
         return Trial(model, X, partial(model.predict, raw_score=True))
     if kind == "multiclass":
-        X = c.X[list(c.numeric)]
-        model = lightgbm.LGBMClassifier(n_estimators=d.n(10), max_depth=1, verbose=-1).fit(X, (c.y + (X["age"] > 30)).astype(int))
+        X = categories(c.X, c.categorical)
+        model = lightgbm.LGBMClassifier(n_estimators=d.n(30), num_leaves=6, interaction_constraints=constraints, verbose=-1).fit(X, (c.y + (c.X["age"] > 30)).astype(int))
         return Trial(model, X, partial(model.predict, raw_score=True))
     X = c.X[list(c.numeric)]
     model = lightgbm.LGBMClassifier(n_estimators=d.n(20), num_leaves=8, verbose=-1).fit(X, c.y)  # trees on several features
@@ -219,9 +223,9 @@ def xgboost(d: Data, kind: str) -> Trial:
     elif kind == "enable_categorical":
         X = categories(c.X, c.categorical)
         model = xgboost.XGBClassifier(n_estimators=d.n(100), max_depth=2, enable_categorical=True, interaction_constraints=[[col] for col in X.columns]).fit(X, c.y)
-    elif kind == "multiclass":
+    elif kind == "multiclass":  # multi:softprob
         X = c.X[list(c.numeric)]
-        model = xgboost.XGBClassifier(n_estimators=d.n(5), max_depth=1).fit(X, (c.y + (X["age"] > 30)).astype(int))
+        model = xgboost.XGBClassifier(n_estimators=d.n(20), max_depth=2, interaction_constraints=[[col] for col in X.columns]).fit(X, (c.y + (X["age"] > 30)).astype(int))
     else:
         X = c.X[list(c.numeric)]
         model = xgboost.XGBClassifier(n_estimators=d.n(5), max_depth=3).fit(X, c.y)
@@ -342,6 +346,13 @@ def sklearn_trees(d: Data, kind: str) -> Trial:
     elif kind == "GradientBoostingRegressor stumps":
         X = d.diabetes.X
         model = GradientBoostingRegressor(n_estimators=d.n(60), max_depth=1, random_state=0).fit(X, d.diabetes.y)
+    elif kind == "HistGradientBoostingClassifier multiclass, categoricals, NaN":
+        X = categories(c.X, c.categorical)
+        three = (c.y + (c.X["priors_count"] > 2)).astype(int)
+        model = HistGradientBoostingClassifier(max_iter=d.n(40), interaction_cst=[[j] for j in range(X.shape[1])], random_state=0).fit(X, three)
+    elif kind == "GradientBoostingClassifier multiclass stumps":
+        X = c.X[["priors_count", "length_of_stay"]]
+        model = GradientBoostingClassifier(n_estimators=d.n(40), max_depth=1, random_state=0).fit(X, (c.y + (X["priors_count"] > 2)).astype(int))
     else:
         X = c.X[list(c.numeric)]
         model = HistGradientBoostingClassifier(max_iter=d.n(5), random_state=0).fit(X, c.y)  # deeper trees
@@ -401,7 +412,7 @@ def statsmodels(d: Data, kind: str) -> Trial:
 
 
 ZOO: dict[str, tuple[str, Callable[[Data, str], Trial], tuple[str, ...]]] = {
-    "InterpretML EBM": ("interpret", ebm, ("classifier", "regressor", "JSON export", "numeric categories (1e20, booleans)", "after remove_features")),
+    "InterpretML EBM": ("interpret", ebm, ("classifier", "regressor", "JSON export", "numeric categories (1e20, booleans)", "multiclass with pairs", "after remove_features")),
     "LightGBM": ("lightgbm", lightgbm, ("classifier, categoricals, NaN", "regressor stumps", "model text", "linear_tree", "multiclass", "trees on several features")),
     "XGBoost": ("xgboost", xgboost, ("regressor, NaN", "classifier stumps", "enable_categorical", "multiclass", "trees on several features")),
     "pygam": (
@@ -431,6 +442,8 @@ ZOO: dict[str, tuple[str, Callable[[Data, str], Trial], tuple[str, ...]]] = {
             "HistGradientBoostingRegressor poisson",
             "GradientBoostingClassifier stumps",
             "GradientBoostingRegressor stumps",
+            "HistGradientBoostingClassifier multiclass, categoricals, NaN",
+            "GradientBoostingClassifier multiclass stumps",
             "HistGradientBoostingClassifier deeper trees",
         ),
     ),
@@ -452,13 +465,17 @@ def run(family: str, kind: str, d: Data) -> Outcome:
                 return Outcome(name, library, _data_name(trial), "refused", data_gap=_teacher_gap(trial), message=str(refusal))
             frame = probes(lowered, trial.X)
             frame = trial.native(frame) if trial.native else frame
-            library_raw = library_scores(trial.score, frame)
+            classes = len(lowered.classes) if isinstance(lowered, pwlc.Multiclass) else 0
+            library_raw = library_scores(trial.score, frame, classes)
         score = pwlc.evaluate(lowered, frame, output="score")
         rows = len(trial.X)
         scored = ~np.isnan(library_raw)
         with np.errstate(invalid="ignore", over="ignore"):  # the same infinity on both sides (a linear term's) is no gap
             gaps = np.where(score == library_raw, 0.0, np.abs(score - library_raw)) / (np.maximum(1.0, np.abs(library_raw)) if trial.relative else 1.0)
         gaps[scored & np.isnan(score)] = math.inf  # pwlc gives no score where the library gives one
+        if classes:  # a multiclass model: a row's gap is its largest over the classes
+            gaps = np.where(scored, gaps, 0.0).max(axis=1)
+            scored = scored.all(axis=1)
         data_gap = float(np.max(gaps[:rows][scored[:rows]], initial=0.0))
         grid_gap = float(np.max(gaps[rows:][scored[rows:]], initial=0.0))
         result = "exact" if max(data_gap, grid_gap) <= trial.tolerance and scored[:rows].all() else "WRONG"

@@ -167,12 +167,13 @@ class Emitted:
             f"        struct {names.struct} row;\n{copies}        out[i] = {name}(&row);\n    }}\n}}\n"
         )
 
-    def c_batch(self, function: str = "batch", backend: Any = c_backend) -> Callable[[], np.ndarray]:
+    def c_batch(self, function: str = "batch", backend: Any = c_backend, flags: tuple[str, ...] = (), compiler: str = "gcc") -> Callable[[], np.ndarray]:
         """A closure scoring every row through NAME_batch (or NAME_row_loop), compiling and
-        loading once. `backend` prints the C (another commit's, for --c-baseline)."""
+        loading once. `backend` prints the C (another commit's, for --c-baseline); `flags`
+        go after the tests' flags (-O2)."""
         from engines import columns_struct, compile_c  # tests/ is put on sys.path in main()
 
-        library = ctypes.CDLL(str(compile_c(backend.emit(self.model) + self.c_row_loop(backend))[0]))
+        library = ctypes.CDLL(str(compile_c(backend.emit(self.model) + self.c_row_loop(backend), compiler, flags)[0]))
         names = c_backend.c_names(self.model)
         struct = columns_struct(self.model)
         keep_alive: list[Any] = []
@@ -319,8 +320,9 @@ class _ArchivedBackend:
         import sys
 
         code = "import sys, pwlc; print(pwlc.emit(pwlc.read(sys.stdin.read(), format='pwl'), 'c'), end='')"
+        # run in that tree: `python -c` puts the working directory first on sys.path
         done = subprocess.run([sys.executable, "-c", code], input=pwlc.emit(model, "pwl"), capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONPATH": self.root})
+                              env={**os.environ, "PYTHONPATH": self.root}, cwd=self.root)
         return done.stdout
 
     def c_names(self, model: Model) -> Any:

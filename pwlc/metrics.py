@@ -61,3 +61,25 @@ def ndcg_at(k: int, labels: ArrayLike, scores: ArrayLike, queries: ArrayLike) ->
         best = float(ideal @ discounts[: len(ideal)])
         values.append(1.0 if best == 0.0 else float(ranked @ discounts[: len(ranked)]) / best)
     return float(np.mean(values)) if values else float("nan")
+
+
+def multiclass_log_loss(labels: ArrayLike, probabilities: ArrayLike, eps: float = 1e-15) -> float:
+    """Mean negative log-likelihood of class indices 0..K-1 under (rows, K) probabilities
+    (rows with a missing probability or label left out)."""
+    y, p = _classes(labels, probabilities)
+    return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], eps, 1.0))))
+
+
+def accuracy(labels: ArrayLike, probabilities: ArrayLike) -> float:
+    """The share of rows whose most probable class is the label (class indices 0..K-1)."""
+    y, p = _classes(labels, probabilities)
+    return float(np.mean(np.argmax(p, axis=1) == y))
+
+
+def _classes(labels: ArrayLike, probabilities: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(labels, dtype=np.float64).ravel()
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.ndim != 2 or p.shape[0] != y.size:
+        raise ValueError(f"{y.size} labels for probabilities of shape {p.shape}")
+    keep = ~(np.isnan(y) | np.isnan(p).any(axis=1))
+    return y[keep].astype(np.intp), p[keep]

@@ -41,6 +41,21 @@ Every backend and every pass is tested against this module. The rules:
    and a product beyond the doubles is ±inf, as IEEE rounds it. The slope is finite,
    nonzero and within ±2**1022 (`verify`), so the product is never NaN for a number x; two
    such terms may still sum to inf - inf = NaN, a missing score in every engine alike.
+
+A **multiclass** model (`pwlc.ir.Multiclass`) has one sum of terms per class:
+
+M1. **Scores.** Class k's score is the sum of its terms by rule 6; `output="score"` gives
+    an (n, K) array, column k for class k (classes in declared order).
+M2. **Softmax.** The prediction is one probability per class:
+    `m = max(s)`, `e_k = exp(s_k - m)`, `p_k = e_k / (e_0 + e_1 + ... + e_{K-1})` with
+    the sum taken in class order. `s_k - m <= 0`, so no `exp` overflows for any finite
+    scores (1e308 included): each `e_k` is in [0, 1], the largest is 1, and the row sums
+    to 1 up to rounding.
+M3. **Missing.** A missing score in any class (rule 6) makes every probability of that
+    row missing (NaN): a class's share is not defined without every other class's.
+M4. **Infinite scores** are computed as M2 writes it, in IEEE arithmetic: a class at
+    -inf gets probability 0 when some score is finite; a score of +inf, or every score
+    -inf, makes `s_k - m` NaN (inf - inf), so every probability of the row is NaN.
 """
 
 from __future__ import annotations
@@ -61,6 +76,7 @@ from pwlc.ir import (
     Grid,
     Linear,
     Model,
+    Multiclass,
     Step,
     StepAxis,
     Table,
@@ -115,6 +131,21 @@ def category_key(value: Any) -> str | None:
     if type(value).__name__ == "NAType":  # pandas.NA, without importing pandas
         return None
     return str(value)
+
+
+def class_indices(labels: Any, classes: tuple[str, ...], what: str = "labels") -> NDArray[np.intp]:
+    """Each label's index in `classes`, a label naming its class as a category does
+    (`category_key`: 2 and 2.0 name class "2"); -1 where the label is missing. A label that
+    names no class raises `DataError`."""
+    index = {label: k for k, label in enumerate(classes)}
+    values = labels.to_numpy(dtype=object) if hasattr(labels, "to_numpy") else np.atleast_1d(np.asarray(labels, dtype=object))
+    out = np.empty(len(values), dtype=np.intp)
+    for i, value in enumerate(values):
+        key = category_key(value)
+        if key is not None and key not in index:
+            raise DataError(f"{what}: {str(key)!r} is not a class of the model (its classes: {', '.join(map(repr, classes))})")
+        out[i] = -1 if key is None else index[key]
+    return out
 
 
 # --- terms --------------------------------------------------------------------------
@@ -313,17 +344,38 @@ def evaluate_terms(model: Model, data: Any) -> FloatArray:
     return out
 
 
-def evaluate(model: Model, data: Any, *, output: str = "prediction") -> FloatArray:
+def evaluate(model: Model | Multiclass, data: Any, *, output: str = "prediction") -> FloatArray:
     """Evaluate `model` on `data`.
 
     `output="score"` gives the sum of the terms (the raw score: log-odds for a logistic
-    link); `output="prediction"` (default) gives the link applied to it.
+    link); `output="prediction"` (default) gives the link applied to it. A `Multiclass`
+    model gives (rows, K) arrays: the K scores (rule M1) or the softmax (M2-M4).
     """
     if output not in ("score", "prediction"):
         raise ValueError("output must be 'score' or 'prediction'")
+    if isinstance(model, Multiclass):
+        scores = np.stack([_score(m, data) for m in model.class_models()], axis=1)
+        return scores if output == "score" else softmax(scores)
+    score = _score(model, data)
+    return score if output == "score" else apply_link(model.link, score)
+
+
+def _score(model: Model, data: Any) -> FloatArray:
     contributions = evaluate_terms(model, data)
     score = np.zeros(contributions.shape[0], dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):  # a sum may reach ±inf (rule 8), or inf - inf
         for k in range(contributions.shape[1]):  # rule 6: in order, left to right
             score = score + contributions[:, k]
-    return score if output == "score" else apply_link(model.link, score)
+    return score
+
+
+def softmax(scores: FloatArray) -> FloatArray:
+    """Rules M2-M4: each row of an (n, K) array of scores as K probabilities."""
+    scores = np.asarray(scores, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        top = np.max(scores, axis=1, keepdims=True)  # NaN when any score is NaN (M3)
+        shifted = np.exp(scores - top)
+        total = np.zeros(scores.shape[0], dtype=np.float64)
+        for k in range(scores.shape[1]):  # in class order (M2)
+            total = total + shifted[:, k]
+        return shifted / total[:, None]

@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pwlc.ir import CategoryAxis, Curve, Grid, KnotAxis, Linear, Model, Step, StepAxis, Table
+from pwlc.ir import AnyModel, CategoryAxis, Curve, Grid, KnotAxis, Linear, Step, StepAxis, Table, all_terms
 
 UNSEEN_CATEGORY = "<unseen category>"
 
 
-def _boundaries(model: Model) -> dict[str, set[float] | set[str]]:
+def _boundaries(model: AnyModel) -> dict[str, set[float] | set[str]]:
     found: dict[str, set] = {declared.name: set() for declared in model.inputs}
-    for term in model.terms:
+    for term in all_terms(model):
         if isinstance(term, Curve):
             found[term.feature].update(term.xs)
         elif isinstance(term, Step):
@@ -84,7 +84,7 @@ def _midpoint(a: float, b: float) -> float:
     return total / 2 if math.isfinite(total) else a / 2 + b / 2
 
 
-def edge_grid(model: Model) -> dict[str, list]:
+def edge_grid(model: AnyModel) -> dict[str, list]:
     """Columns (one per input) that visit every knot and edge, ±1 ulp around each,
     midpoints, NaN/None, ±inf, ±0.0, ±1e308, the largest and the smallest (subnormal)
     doubles, every category, an unseen category and None; for a linear term, ±1e6 and
@@ -93,7 +93,8 @@ def edge_grid(model: Model) -> dict[str, list]:
     Columns are cycled to a common length, so every probe of every input appears at least
     once; each input is also shown missing while the others are not; a grid's two inputs
     are probed against each other (every pair of probes, up to GRID_PRODUCT rows), and a
-    grid's missing row (or column) is visited at every probe of the other axis.
+    grid's missing row (or column) is visited at every probe of the other axis. A
+    multiclass model's grid visits every class's knots and edges.
     """
     boundaries = _boundaries(model)
     probes: dict[str, list] = {}
@@ -119,10 +120,17 @@ def edge_grid(model: Model) -> dict[str, list]:
     present = {name: next(v for v in values if v is not None and v == v) for name, values in probes.items()}
     for name in probes:  # each input missing while every other one is present
         add_row({**present, name: missing[name]})
-    for term in model.terms:
+    walked: set[tuple[str, str, bool, bool]] = set()
+    for term in all_terms(model):
         if not isinstance(term, Grid):
             continue
         a, b = term.a.feature, term.b.feature
+        # The rows depend only on the two inputs (and which missing lines exist): a pair
+        # every class of a multiclass model holds is walked once.
+        walk = (a, b, term.missing_a is not None, term.missing_b is not None)
+        if walk in walked:
+            continue
+        walked.add(walk)
         for x in _thinned(probes[a]):
             for y in _thinned(probes[b]):
                 add_row({a: x, b: y})
@@ -143,7 +151,7 @@ def _thinned(values: list) -> list:
     return [values[i * len(values) // most] for i in range(most)]
 
 
-def grid_as_arrays(model: Model, grid: dict[str, list]) -> dict[str, object]:
+def grid_as_arrays(model: AnyModel, grid: dict[str, list]) -> dict[str, object]:
     """The same grid with numeric columns as float64 arrays (None -> NaN)."""
     out: dict[str, object] = {}
     for declared in model.inputs:
@@ -200,7 +208,7 @@ def assert_models_close(a: Any, b: Any, data: Any = None, tol: float = 0.0) -> N
     """
     from pwlc.diff import compare, load
 
-    labels = tuple(str(m) if not hasattr(m, "terms") else "a" if m is a else "b" for m in (a, b))
+    labels = tuple(str(m) if not hasattr(m, "inputs") else "a" if m is a else "b" for m in (a, b))  # a file's name, or a model
     comparison = compare(load(a), load(b), data, labels=(labels[0], labels[1]))
     if not comparison.within(tol):
         raise AssertionError("\n".join([f"{labels[1]} differs from {labels[0]}:", *comparison.lines(tol, worst_rows=True)]))

@@ -17,7 +17,7 @@ import numpy as np
 import pwlc
 from pwlc.backends import c
 from pwlc.errors import PwlcError
-from pwlc.ir import Model, verify
+from pwlc.ir import Model, Multiclass, verify
 from pwlc.semantics import evaluate
 from pwlc.testing import edge_grid, mismatches
 from tests import engines
@@ -90,6 +90,36 @@ def run_rows(text: str, model: Model, columns: dict[str, list[Any]], compiler: s
                     row[names.fields[declared.name]] = math.nan if value is None else float(value)
             values.append(function(ctypes.byref(row_type(**row))))
         out[key] = np.array(values, dtype=np.float64)
+    return out
+
+
+def run_multiclass(text: str, model: Multiclass, columns: dict[str, list[Any]], compiler: str, flags: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """The compiled file's batch, its `NAME(row, out)` and `NAME_probabilities(row, out)`,
+    one (n, K) array each."""
+    library = ctypes.CDLL(str(engines.compile_c(text, compiler, flags)[0]))
+    k = len(model.classes)
+    shape = Model(model.inputs, (), name=model.name)  # the structs: inputs and name
+    out = {"batch": engines.run_c_batch(library, shape, columns, classes=k)}
+    names = c.c_names(shape)
+    fields: list[tuple[str, Any]] = [(names.fields[i.name], ctypes.c_char_p if i.kind == "categorical" else ctypes.c_double) for i in model.inputs]
+    row_type = type("Row", (ctypes.Structure,), {"_fields_": fields or [("unused", ctypes.c_char)]})
+    count = engines.row_count(columns)
+    for key, symbol in (("scores", model.name), ("probabilities", f"{model.name}_probabilities")):
+        function = getattr(library, symbol)
+        function.argtypes, function.restype = [ctypes.POINTER(row_type), ctypes.POINTER(ctypes.c_double)], None
+        found = np.empty((count, k))
+        for r in range(count):
+            row = {}
+            for declared in model.inputs:
+                value = columns[declared.name][r]
+                if declared.kind == "categorical":
+                    row[names.fields[declared.name]] = None if value is None else str(value).encode("utf-8")
+                else:
+                    row[names.fields[declared.name]] = math.nan if value is None else float(value)
+            buffer = (ctypes.c_double * k)()
+            function(ctypes.byref(row_type(**row)), buffer)
+            found[r] = buffer[:]
+        out[key] = found
     return out
 
 

@@ -13,6 +13,12 @@ engine returns NULL/NaN. Engines:
   emitted query run as is.
 
 `unavailable(name)` says why an engine cannot run here (None when it can).
+
+tests/isolated.py has the runners that execute code in another process (what the fuzzers
+use): Python in a worker subprocess, row by row and batched; C compiled with any flags
+(`MODEL_FLAGS`: -O2, -O3 -march=native, GNU mode) and run through its single-row, batch
+and link functions by a driver. `run_sql_query` / `sql_outputs` here give a query's result
+by column name.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -47,6 +54,7 @@ POSTGRES_DSN = os.environ.get(
 SQL_ENGINES = ("sqlite", "duckdb", "postgres", "spark")
 # The sqlglot dialect each engine reads.
 DIALECTS = {"sqlite": "sqlite", "duckdb": "duckdb", "postgres": "postgres", "spark": "spark"}
+PREDICTION_COLUMNS = {"logistic": "probability", "exp": "prediction"}
 # The table the harness creates, and the key column carried through to order the rows.
 TABLE = "input"
 KEY = "row_id"
@@ -139,8 +147,9 @@ def run_c_source(source: str, model: Model, columns: Columns, compiler: str = "g
     return run_c_batch(ctypes.CDLL(str(compile_c(source, compiler, flags)[0])), model, columns)
 
 
-def run_c_batch(library: ctypes.CDLL, model: Model, columns: Columns) -> np.ndarray:
-    """Score the columns through `NAME_batch` of a loaded C library."""
+def run_c_batch(library: ctypes.CDLL, model: Model, columns: Columns, classes: int = 0) -> np.ndarray:
+    """Score the columns through `NAME_batch` of a loaded C library; of a multiclass model
+    (`classes` scores a row, `model` its inputs and name), an (n, classes) array."""
     n = row_count(columns)
     arrays: dict[str, Any] = {}
     for declared in model.inputs:
@@ -153,12 +162,13 @@ def run_c_batch(library: ctypes.CDLL, model: Model, columns: Columns) -> np.ndar
     names = c_backend.c_names(model)
     pointer_types: dict[str, Any] = {field[0]: field[1] for field in struct._fields_}
     instance = struct(**{names.fields[name]: ctypes.cast(array, pointer_types[names.fields[name]]) for name, array in arrays.items()})
-    out = (ctypes.c_double * n)()
+    out = (ctypes.c_double * (n * max(classes, 1)))()
     batch = getattr(library, f"{model.name}_batch")
     batch.argtypes = [ctypes.c_size_t, ctypes.POINTER(struct), ctypes.POINTER(ctypes.c_double)]
     batch.restype = None
     batch(n, ctypes.byref(instance), out)
-    return np.array(out[:], dtype=np.float64)
+    found = np.array(out[:], dtype=np.float64)
+    return found.reshape(n, classes) if classes else found
 
 
 def compilers() -> list[str]:
@@ -233,19 +243,64 @@ def run_sql_source(
 ) -> np.ndarray:
     """Run SQL `query` (emitted with table TABLE and key KEY, maybe edited by hand) on a
     fresh table of the columns; the score (or prediction) column, in row order."""
+    result = run_sql_query(query, model, columns, engine, integer_columns)[1]
+    # the query's columns: the key, the score, then the prediction (with a link)
+    index = 2 if output == "prediction" and model.link != "identity" else 1
+    by_key = {int(row[0]): row[index] for row in result}
+    return _results([by_key[i] for i in range(row_count(columns))])
+
+
+def run_sql_query(
+    query: str, model: Model, columns: Columns, engine: str, integer_columns: bool = False
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run SQL `query` on a fresh table TABLE of the columns (key KEY = the row's index):
+    the names of the result's columns and its rows, as the engine returns them."""
     integers = _integer_inputs(model, columns) if integer_columns else set()
     rows = _rows(model, columns, integers)
-    runner: Callable[..., list[tuple[Any, ...]]] = {
+    runner: Callable[..., tuple[list[str], list[tuple[Any, ...]]]] = {
         "sqlite": _run_sqlite,
         "duckdb": _run_duckdb,
         "postgres": _run_postgres,
         "spark": _run_spark,
     }[engine]
-    result = runner(model, query, rows, integers)
-    # the query's columns: the key, the score, then the prediction (with a link)
-    index = 2 if output == "prediction" and model.link != "identity" else 1
-    by_key = {int(row[0]): row[index] for row in result}
-    return _results([by_key[i] for i in range(len(rows))])
+    return runner(model, query, rows, integers)
+
+
+class ResultShapeError(ValueError):
+    """A query's result lacks the score column or some rows, or repeats them."""
+
+
+def sql_outputs(model: Model, names: list[str], rows: list[tuple[Any, ...]], expected_rows: int) -> dict[str, np.ndarray]:
+    """The score column (named like the model) and the link's column ("probability",
+    "prediction") of a query's result, by column name, in key order. The link's column
+    may have been renamed (the model does not name it): then it is the last column. Raises
+    ResultShapeError when a column is absent or a row is missing, repeated or unknown."""
+    wanted = {"score": model.name}
+    if model.link != "identity":
+        link = PREDICTION_COLUMNS[model.link]
+        wanted[link] = link if link in names or names[-1:] in ([KEY], [model.name]) else names[-1]
+    for column in [KEY, *wanted.values()]:
+        if names.count(column) != 1:
+            raise ResultShapeError(f"the result has {names.count(column)} columns named {column!r} (columns: {names})")
+    keys = [row[names.index(KEY)] for row in rows]
+    if sorted(keys) != list(range(expected_rows)):
+        raise ResultShapeError(f"the result has {len(rows)} rows with keys {sorted(keys)[:8]}..., expected one row per key 0..{expected_rows - 1}")
+    order = np.argsort(np.array(keys, dtype=np.int64))
+    return {label: _results([rows[i][names.index(column)] for i in order]) for label, column in wanted.items()}
+
+
+class TableError(Exception):
+    """The engine cannot hold the input table: its columns (the model's input names, e.g.
+    two equal but for case in SQLite and DuckDB) or its rows. Not the emitted query's fault,
+    but a model that an engine cannot be given inputs for."""
+
+
+@contextmanager
+def _loading() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - any engine's error while loading
+        raise TableError(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}") from exc
 
 
 def _create_table(model: Model, engine: str, integers: set[str]) -> tuple[str, str]:
@@ -258,16 +313,19 @@ def _create_table(model: Model, engine: str, integers: set[str]) -> tuple[str, s
     return f"CREATE TABLE {table} ({', '.join(definitions)})", f"INSERT INTO {table} VALUES ({marks})"
 
 
-def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
+def _run_sqlite(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
     import sqlite3
 
     connection = sqlite3.connect(":memory:")
     try:
         _ensure_math_functions(connection)
         create, insert = _create_table(model, "sqlite", integers)
-        connection.execute(create)
-        connection.executemany(insert, rows)
-        return list(connection.execute(query))
+        with _loading():
+            connection.execute(create)
+            connection.executemany(insert, rows)
+        cursor = connection.execute(query)
+        result = list(cursor)
+        return [d[0] for d in cursor.description or ()], result
     finally:
         connection.close()
 
@@ -293,15 +351,17 @@ def _exp_or_inf(x: float) -> float:
         return math.inf
 
 
-def _run_duckdb(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
+def _run_duckdb(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
     import duckdb
 
     connection = duckdb.connect(":memory:")
     try:
         create, insert = _create_table(model, "duckdb", integers)
-        connection.execute(create)
-        connection.executemany(insert, rows)
-        return connection.execute(query).fetchall()
+        with _loading():
+            connection.execute(create)
+            connection.executemany(insert, rows)
+        result = connection.execute(query).fetchall()
+        return [d[0] for d in connection.description or ()], result
     finally:
         connection.close()
 
@@ -313,14 +373,15 @@ def _postgres_connection() -> Any:
     return psycopg.connect(POSTGRES_DSN, autocommit=True)
 
 
-def _run_postgres(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
+def _run_postgres(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
     connection = _postgres_connection()
     create, insert = _create_table(model, "postgres", integers)
     with connection.transaction(force_rollback=True), connection.cursor() as cursor:
-        cursor.execute(create.replace("CREATE TABLE", "CREATE TEMPORARY TABLE", 1))
-        cursor.executemany(insert, rows)
+        with _loading():
+            cursor.execute(create.replace("CREATE TABLE", "CREATE TEMPORARY TABLE", 1))
+            cursor.executemany(insert, rows)
         cursor.execute(query.encode("utf-8"))
-        return cursor.fetchall()
+        return [d.name for d in cursor.description or ()], cursor.fetchall()
 
 
 @cache
@@ -338,7 +399,7 @@ def spark_session() -> Any:
     )
 
 
-def _run_spark(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> list[tuple[Any, ...]]:
+def _run_spark(model: Model, query: str, rows: list[tuple[Any, ...]], integers: set[str]) -> tuple[list[str], list[tuple[Any, ...]]]:
     from pyspark.sql import types as T
 
     fields = [T.StructField(KEY, T.LongType())]
@@ -347,8 +408,10 @@ def _run_spark(model: Model, query: str, rows: list[tuple[Any, ...]], integers: 
         for i in model.inputs
     ]
     session = spark_session()
-    session.createDataFrame(rows, T.StructType(fields)).createOrReplaceTempView(TABLE)
-    return [tuple(row) for row in session.sql(query.rstrip().rstrip(";")).collect()]
+    with _loading():
+        session.createDataFrame(rows, T.StructType(fields)).createOrReplaceTempView(TABLE)
+    frame = session.sql(query.rstrip().rstrip(";"))
+    return list(frame.columns), [tuple(row) for row in frame.collect()]
 
 
 # --- availability -----------------------------------------------------------------------

@@ -62,10 +62,11 @@ def _typed(values: list[Any], like: pd.Series) -> pd.Series:
     return pd.Series(values, dtype=like.dtype)
 
 
-def library_scores(score: Callable[[Any], Any], frame: pd.DataFrame) -> np.ndarray:
+def library_scores(score: Callable[[Any], Any], frame: pd.DataFrame, classes: int = 0) -> np.ndarray:
     """`score` on every row of `frame`, NaN on the rows the library refuses (found by
-    halving the frame: a few calls per refused row)."""
-    out = np.full(len(frame), np.nan)
+    halving the frame: a few calls per refused row). `classes`: the number of scores a row
+    (an array of shape (rows, classes)) for a multiclass model."""
+    out = np.full((len(frame), classes) if classes else len(frame), np.nan)
 
     def run(low: int, high: int) -> None:
         if low >= high:
@@ -73,7 +74,8 @@ def library_scores(score: Callable[[Any], Any], frame: pd.DataFrame) -> np.ndarr
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                out[low:high] = np.asarray(score(frame.iloc[low:high]), dtype=np.float64).ravel()
+                found = np.asarray(score(frame.iloc[low:high]), dtype=np.float64)
+                out[low:high] = found.reshape(high - low, classes) if classes else found.ravel()
                 return
             except Exception:  # the library refuses one of these rows
                 if high - low == 1:
@@ -91,25 +93,35 @@ def library_scores(score: Callable[[Any], Any], frame: pd.DataFrame) -> np.ndarr
 RELATIVE = 1e-12
 
 
-def assert_exact(model: pwlc.Model, frame: pd.DataFrame, raw: np.ndarray, *, data_rows: int, tolerance: float = EXACT, relative: float = 0.0) -> int:
+def assert_exact(model: pwlc.Model | pwlc.Multiclass, frame: pd.DataFrame, raw: np.ndarray, *, data_rows: int, tolerance: float = EXACT, relative: float = 0.0) -> int:
     """pwlc's score equals the library's raw score on every row the library scores, and
     the library scores the data rows and at least a third of the edge grid. Returns the
-    number of grid rows compared. `relative`: also allow that much of the size of the
-    row's terms (the sum of their magnitudes), for models with linear terms; the same
-    infinity on both sides is equal."""
+    number of grid rows compared. A multiclass model's rows hold one score per class.
+    `relative`: also allow that much of the size of the row's terms (the sum of their
+    magnitudes), for models with linear terms; the same infinity on both sides is equal."""
     score = pwlc.evaluate(model, frame, output="score")
-    scored = ~np.isnan(raw)
+    assert score.shape == raw.shape, f"pwlc gives scores of shape {score.shape}, the library {raw.shape}"
+    scored = ~np.isnan(raw).any(axis=1) if raw.ndim == 2 else ~np.isnan(raw)
     assert scored[:data_rows].all(), "the library refused some data rows"
     grid_rows = int(scored[data_rows:].sum())
     assert grid_rows >= (len(frame) - data_rows) / 3, f"the library scored only {grid_rows} of {len(frame) - data_rows} grid rows"
+    if isinstance(model, pwlc.Multiclass):
+        for k, name in enumerate(model.classes):
+            _assert_close(model.class_model(k), frame, score[:, k], raw[:, k], scored, tolerance, relative, f"class {name!r}: ")
+    else:
+        _assert_close(model, frame, score, raw, scored, tolerance, relative, "")
+    return grid_rows
+
+
+def _assert_close(model: pwlc.Model, frame: pd.DataFrame, score: np.ndarray, raw: np.ndarray, scored: np.ndarray, tolerance: float, relative: float, where: str) -> None:
+    """One score column of `assert_exact`, on the rows the library scored."""
     with np.errstate(invalid="ignore", over="ignore"):
         gap = np.where(score[scored] == raw[scored], 0.0, np.abs(score[scored] - raw[scored]))
         size = np.nansum(np.abs(pwlc.semantics.evaluate_terms(model, frame)[scored]), axis=1) + np.abs(raw[scored]) if relative else 0.0
-    assert not np.isnan(gap).any(), "pwlc gives no score where the library gives one"
+    assert not np.isnan(gap).any(), f"{where}pwlc gives no score where the library gives one"
     excess = gap - (tolerance + relative * size)
     worst = int(np.argmax(excess))
-    assert excess[worst] <= 0, f"|pwlc - library| = {gap[worst]} at row {int(np.flatnonzero(scored)[worst])} (pwlc {score[scored][worst]}, library {raw[scored][worst]})"
-    return grid_rows
+    assert excess[worst] <= 0, f"{where}|pwlc - library| = {gap[worst]} at row {int(np.flatnonzero(scored)[worst])} (pwlc {score[scored][worst]}, library {raw[scored][worst]})"
 
 
 def require_library(name: str) -> Any:

@@ -83,6 +83,15 @@ def test_line_splices_are_read_as_c_joins_them(old: str, new: str, value: float)
     assert age_curve(model).ys[1] == value
 
 
+@pytest.mark.parametrize("ending", ["\\\n", "\\", "\\  \r\n"], ids=["newline", "no-newline", "spaces-crlf"])
+def test_a_file_ending_in_a_backslash_is_refused_there(ending: str) -> None:
+    """C99 5.1.1.2 leaves a backslash-newline at the end of a file undefined (gcc: an error
+    under -Werror); found by the random C edits (a `//` comment ending in `\\` on the last line)."""
+    text = TEXT.rstrip("\n") + " // joins the next line " + ending
+    refused(text, "\\", "the file ends in a backslash")
+    assert check_runs_as_read(TEXT.rstrip("\n") + " // a last comment\n") == RECIDIVISM
+
+
 def test_a_splice_inside_a_name_joins_it() -> None:
     model = check_runs_as_read(edit(AGE_TERM, "        + age_cu\\\nrve(row->age)\n"))
     assert model == RECIDIVISM
@@ -306,6 +315,13 @@ def test_a_prototype_above_its_struct_is_refused() -> None:
     prototype = "double score(const struct score_input *row);\n"
     text = edit("/* One field per input", prototype + "/* One field per input", edit(prototype, ""))
     refused(text, prototype, "struct score_input is used here but declared below")
+
+
+def test_a_renamed_batch_definition_is_refused_at_it() -> None:
+    """The refusal of a batch renamed where it is defined points at the renamed definition
+    (it pointed past the end of the file: fuzz finding B-c10)."""
+    text = edit("void score_batch(size_t n, const struct score_columns *columns, double *out)\n{", "void score_batch_v2(size_t n, const struct score_columns *columns, double *out)\n{")
+    refused(text, "score_batch_v2", "score_batch is not defined, and pwlc does not write score_batch_v2: name it score_batch again")
 
 
 def test_the_parameter_row_may_be_renamed() -> None:

@@ -67,7 +67,7 @@ def test_a_file_copies_only_the_pieces_its_terms_call() -> None:
     assert runtime_section({"constant_rows"}) in c.emit(pwlc.read(GOLDEN / "minimal.pwl"))
     called = {"curve", "curve_rows", "table", "category_rows", "constant_rows", "logistic"}
     assert runtime_section(called) in TEXT
-    assert closure(called) == called | {"prelude", "count", "side", "transform", "rank", "entry", "rows"}
+    assert closure(called) == called | {"prelude", "count", "side", "transform", "rank", "entry", "rows", "prefetch", "whole_block"}
 
 
 RUNTIME_EDITS = [
@@ -78,7 +78,7 @@ RUNTIME_EDITS = [
     ("#include <string.h>\n", "#include <string.h>\n#include <stdio.h>\n", "#include <stdio.h>"),
     ("? (edge) <= (x) : (edge) < (x))", "? (edge) < (x) : (edge) < (x))", "#define PWLC_BELOW"),  # a directive is one token
     ("    return 1.0 / (1.0 + exp(-score));", "    return 1.0 / (1.0 + exp(-score + 0.0));", "+ 0.0));"),
-    ("    double t[32] = {0.0};\n", "    double t[32] = {0.0};\n    (void)sum;\n", "(void)sum;"),
+    ("    struct pwlc_ends ends;\n", "    struct pwlc_ends ends;\n    (void)sum;\n", "(void)sum;"),
 ]
 
 

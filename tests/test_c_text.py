@@ -70,7 +70,7 @@ def test_a_category_holding_nul_is_refused_for_c() -> None:
     check_refused(text.replace('{"a", 2.0}', "{ab, 2.0}").replace("/* table on", "static const char ab[] = {'a', 0, 'b', 0};\n/* table on", 1), "ab, 2.0", "ab must end with its one NUL")
 
 
-@pytest.mark.parametrize("name", ["naïve", "x y", "1st", "a-b", "double", "sin", "linux", "NAN", "pwlc_score", "_score", "M_PI"])
+@pytest.mark.parametrize("name", ["naïve", "x y", "1st", "a-b", "double", "sin", "linux", "NAN", "pwlc_score", "_score", "M_PI", "main", "printf", "malloc", "abs", "exit", "time"])
 def test_a_model_name_that_cannot_be_the_c_function_is_refused(name: str) -> None:
     with pytest.raises(UnsupportedError, match="rename the model"):
         c.emit(Model((), (Constant(1.0),), name=name))

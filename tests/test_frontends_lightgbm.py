@@ -178,13 +178,15 @@ def _saved(model, tmp_path):
     return path
 
 
-def test_lightgbm_multiclass_is_refused_with_what_to_do(compas_data):
+def test_lightgbm_multiclass_lowers_to_a_multiclass_model(compas_data):
+    """(tests/test_frontends_multiclass.py checks multiclass LightGBM on every probe)"""
     import lightgbm
 
     X = compas_data.X[["age"]].iloc[:600]
     model = lightgbm.LGBMClassifier(n_estimators=2, max_depth=1, verbose=-1).fit(X, (compas_data.y[:600] + (X["age"] > 30)).astype(int))
-    with pytest.raises(pwlc.UnsupportedError, match=r"3 outputs.*one-vs-rest.*predict_proba\(X\)\[:, k\]"):
-        lower(model)
+    lowered = lower(model)
+    assert isinstance(lowered, pwlc.Multiclass) and lowered.classes == ("0", "1", "2")
+    np.testing.assert_allclose(pwlc.evaluate(lowered, X, output="score"), model.predict(X, raw_score=True), rtol=1e-12, atol=1e-12)
 
 
 def test_lightgbm_random_forest_is_refused_with_what_to_do(compas_data):

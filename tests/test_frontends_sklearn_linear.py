@@ -312,8 +312,11 @@ def test_unsupported_steps_and_models_are_refused_with_what_to_do(compas_nan):
         lower(make_pipeline(MinMaxScaler(), RandomForestRegressor(n_estimators=2)).fit(X, y))
     with pytest.raises(pwlc.UnsupportedError, match=r"clip=False"):
         lower(make_pipeline(MinMaxScaler(clip=True), TweedieRegressor()).fit(X, y))
-    with pytest.raises(pwlc.UnsupportedError, match=r"3 outputs.*one-vs-rest"):
-        lower(make_pipeline(MinMaxScaler(), LogisticRegression()).fit(X, (y + (X["priors_count"] > 2)).astype(int)))
+    # a 3-class logistic regression is lowered class by class, each class's scaled columns
+    # as linear terms (exact to the library: tests/test_linear_multiclass.py)
+    three = lower(make_pipeline(MinMaxScaler(), LogisticRegression()).fit(X, (y + (X["priors_count"] > 2)).astype(int)))
+    assert isinstance(three, pwlc.Multiclass) and len(three.classes) == 3
+    assert all({t.feature for t in terms if isinstance(t, pwlc.Linear)} == {"priors_count", "length_of_stay"} for terms in three.scores)
     assert teacher(make_pipeline(MinMaxScaler(), TweedieRegressor(power=0)).fit(X, y)).link == "identity"
 
 

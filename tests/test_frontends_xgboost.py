@@ -159,10 +159,12 @@ def test_xgboost_tree_on_two_features_is_refused_with_what_to_do(compas_data):
         lower(model)
 
 
-def test_xgboost_multiclass_is_refused_with_what_to_do(compas_data):
+def test_xgboost_multiclass_lowers_to_a_multiclass_model(compas_data):
+    """(tests/test_frontends_multiclass.py checks multiclass XGBoost on every probe)"""
     import xgboost
 
     X = compas_data.X[["age"]].iloc[:600]
     model = xgboost.XGBClassifier(n_estimators=2, max_depth=1).fit(X, (compas_data.y[:600] + (X["age"] > 30)).astype(int))
-    with pytest.raises(pwlc.UnsupportedError, match=r"XGBoost objective 'multi:softprob': a model with 3 outputs.*one-vs-rest"):
-        lower(model)
+    lowered = lower(model)
+    assert isinstance(lowered, pwlc.Multiclass) and lowered.classes == ("0", "1", "2")
+    np.testing.assert_allclose(pwlc.evaluate(lowered, X, output="score"), model.predict(X, output_margin=True), rtol=1e-6)

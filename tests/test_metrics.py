@@ -35,3 +35,19 @@ def test_ndcg_by_hand() -> None:
     assert metrics.ndcg_at(5, [2, 0, 1], [1.0, 3.0, 2.0], [7, 7, 7]) == pytest.approx(worst / ideal)
     # A query with no relevant document counts as 1; k cuts the list.
     assert metrics.ndcg_at(1, [0, 0, 2, 0], [1.0, 2.0, 0.0, 5.0], [1, 1, 2, 2]) == pytest.approx((1.0 + 0.0) / 2)
+
+
+def test_multiclass_log_loss_and_accuracy_match_sklearn() -> None:
+    from sklearn.metrics import accuracy_score
+    from sklearn.metrics import log_loss as sk_log_loss
+
+    from pwlc.metrics import accuracy, multiclass_log_loss
+
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=(500, 4))
+    probabilities = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    labels = rng.integers(0, 4, 500)
+    assert multiclass_log_loss(labels, probabilities) == pytest.approx(sk_log_loss(labels, probabilities, labels=[0, 1, 2, 3]), rel=1e-12)
+    assert accuracy(labels, probabilities) == accuracy_score(labels, probabilities.argmax(axis=1))
+    probabilities[7] = np.nan  # a row missing is left out
+    assert multiclass_log_loss(labels, probabilities) == pytest.approx(sk_log_loss(np.delete(labels, 7), np.delete(probabilities, 7, axis=0), labels=[0, 1, 2, 3]), rel=1e-12)

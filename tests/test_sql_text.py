@@ -154,7 +154,7 @@ def test_nul_is_refused_where_the_engine_refuses_it(dialect: str) -> None:
     ("name", "refused_by", "message"),
     [
         ("", ["duckdb", "postgres", "spark", "snowflake"], "no empty quoted name"),
-        ("TRUE", ["sqlite"], 'SQLite reads a column "TRUE" or "FALSE" as a boolean'),
+        ("TRUE", ["sqlite"], "SQLite reads a column named 'TRUE' as a boolean"),
         ("a.b", ["bigquery"], "BigQuery reads a `.` in a quoted name as a path"),
     ],
     ids=["empty", "true", "dot"],
@@ -171,6 +171,18 @@ def test_names_an_engine_cannot_hold_are_refused_for_it_and_run_elsewhere(name: 
             continue
         columns = edge_grid(model)
         assert same(engines.run_sql(model, columns, engine), evaluate(model, columns, output="score")).all()
+
+
+@pytest.mark.parametrize("name", ["true", "False"])
+def test_a_model_named_true_or_false_is_refused_for_sqlite_and_runs_elsewhere(name: str) -> None:
+    """SQLite names a bare `"true"` result column with its quotes: the score column would be
+    missing (fuzz finding A13)."""
+    model = verify(Model((Input("a"),), (Curve("a", (0.0, 1.0), (1.0, 2.0)),), "exp", name=name))
+    with pytest.raises(UnsupportedError, match=f"SQLite reads a column named {name!r} as a boolean: rename that input, key or model"):
+        sql.emit(model, "sqlite")
+    if engines.unavailable("duckdb") is None:
+        columns = edge_grid(model)
+        assert same(engines.run_sql(model, columns, "duckdb"), evaluate(model, columns, output="score")).all()
 
 
 def _run(engine: str, text: str, table: str, key: str, model: Model, columns: engines.Columns) -> np.ndarray:

@@ -143,6 +143,50 @@ PWLC_HELPER void pwlc_zero_rows(size_t m, double *sum)
         sum[i] = 0.0;
 }
 
+/* Asks the CPU to fetch a column's rows two blocks ahead of `column`, the current block
+   (size: the bytes of one row). A batch reads 20 columns or so a block at a time, a few
+   KiB from each, which the CPU's own prefetching follows too late. The address is
+   computed as an integer: past the column's end, where a prefetch does no harm. */
+#if defined(__GNUC__)
+#define PWLC_PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PWLC_PREFETCH(address) ((void)(address))
+#endif
+
+PWLC_HELPER void pwlc_prefetch(const void *column, size_t size)
+{
+    uintptr_t ahead = (uintptr_t)column + 2 * PWLC_BLOCK * size;
+    size_t i;
+    for (i = 0; i < PWLC_BLOCK * size; i += 64) /* a cache line */
+        PWLC_PREFETCH((const void *)(ahead + i));
+}
+
+/* The m rows of x as a whole block: x itself when m is PWLC_BLOCK, else its rows copied
+   to `padded` and followed by zeros. The kernels' loops then run over PWLC_BLOCK rows, a
+   count the compiler knows (gcc -O2 vectorizes only such loops). */
+PWLC_HELPER const double *pwlc_whole_block(size_t m, const double *x, double padded[PWLC_BLOCK])
+{
+    size_t i;
+    if (m == PWLC_BLOCK)
+        return x;
+    for (i = 0; i < PWLC_BLOCK; i++)
+        padded[i] = i < m ? x[i] : 0.0;
+    return padded;
+}
+
+/* Adds y[i] to sum[i] for the m rows (the loop of a whole block has a count the compiler knows). */
+PWLC_HELPER void pwlc_add_rows(size_t m, double *sum, const double y[PWLC_BLOCK])
+{
+    size_t i;
+    if (m == PWLC_BLOCK) {
+        for (i = 0; i < PWLC_BLOCK; i++)
+            sum[i] += y[i];
+        return;
+    }
+    for (i = 0; i < m; i++)
+        sum[i] += y[i];
+}
+
 PWLC_HELPER void pwlc_constant_rows(size_t m, double *sum, double value)
 {
     size_t i;
@@ -150,19 +194,130 @@ PWLC_HELPER void pwlc_constant_rows(size_t m, double *sum, double value)
         sum[i] += value;
 }
 
-/* Adds the curve's value at x[i] to sum[i] for each of the m rows. The transforms of up to
-   32 knots are computed once for the block: a log or log1p costs as much as the rest of a
-   curve, and pwlc_curve computes two for the knots of each row. */
+/* The segment of a curve each row of a block is in: the four numbers pwlc_curve reads. */
+struct pwlc_segments {
+    double from_t[PWLC_BLOCK]; /* fx of the segment's first knot */
+    double from_y[PWLC_BLOCK]; /* its first value */
+    double rise_t[PWLC_BLOCK]; /* fx of its last knot less from_t */
+    double rise_y[PWLC_BLOCK]; /* its last value less from_y */
+};
+
+/* a if c, else b: by the bits, so that compilers neither branch nor hold back the
+   arithmetic that b needs (a branch on doubles is the scalar form of a select). */
+PWLC_HELPER double pwlc_select(int c, double a, double b)
+{
+    uint64_t bits_a, bits_b, mask = (uint64_t)0 - (uint64_t)(c != 0);
+    memcpy(&bits_a, &a, sizeof bits_a);
+    memcpy(&bits_b, &b, sizeof bits_b);
+    bits_a = (bits_a & mask) | (bits_b & ~mask);
+    memcpy(&a, &bits_a, sizeof a);
+    return a;
+}
+
+/* The segments of `from`, but the rows at or above knot k (of the n knots, whose
+   transforms are t) take segment k. From one struct into another (restrict) over a whole
+   block, so that the compiler makes each row a vector select. */
+PWLC_HELPER void pwlc_segment_above(const double *restrict x, const double knots[][2], const double *t, size_t k,
+                                    const struct pwlc_segments *restrict from, struct pwlc_segments *restrict to)
+{
+    double edge = knots[k][0], from_t = t[k], from_y = knots[k][1];
+    double rise_t = t[k + 1] - t[k], rise_y = knots[k + 1][1] - knots[k][1];
+    size_t i;
+    for (i = 0; i < PWLC_BLOCK; i++) {
+        int above = edge <= x[i];
+        to->from_t[i] = pwlc_select(above, from_t, from->from_t[i]);
+        to->from_y[i] = pwlc_select(above, from_y, from->from_y[i]);
+        to->rise_t[i] = pwlc_select(above, rise_t, from->rise_t[i]);
+        to->rise_y[i] = pwlc_select(above, rise_y, from->rise_y[i]);
+    }
+}
+
+/* A curve's end knots {x, y} and its value for NaN. */
+struct pwlc_ends {
+    double first, low, last, high, missing;
+};
+
+/* The value of a curve at x, given its value if x is inside the end knots (as pwlc_interpolate). */
+PWLC_HELPER double pwlc_clamp_ends(double x, double inside, struct pwlc_ends ends)
+{
+    double y = x <= ends.first ? ends.low : inside;
+    y = x >= ends.last ? ends.high : y;
+    return isnan(x) ? ends.missing : y;
+}
+
+/* Adds the curve's value at x[i] to sum[i] for each of the m rows, in loops a compiler can
+   vectorize: over a whole block (a count it knows), with no branch. Each row computes what
+   pwlc_curve computes, operation for operation. Transforms (a log or log1p costs as
+   much as the rest of a curve) are computed once per block for the knots, and for the
+   rows inside the knots only. Where the compiler has vector selects (AVX2 and later),
+   every row starts in segment 0 and moves on at each inner knot it is at or above, then
+   all rows are interpolated alike; elsewhere the inner knots below each row are counted
+   and its segment's numbers read by that count, which scalar code does faster, and a
+   transformed curve goes row by row (a row outside the knots then skips its log). A curve
+   of more than 32 knots goes row by row. */
 PWLC_HELPER void pwlc_curve_rows(size_t m, const double *x, double *sum, const double knots[][2], size_t n,
                                  enum pwlc_transform fx, double missing)
 {
-    double t[32] = {0.0};
-    size_t i;
-    int transformed = fx != PWLC_IDENTITY && n <= PWLC_COUNT(t);
-    for (i = 0; transformed && i < n; i++)
-        t[i] = pwlc_transform(fx, knots[i][0]);
-    for (i = 0; i < m; i++)
-        sum[i] += pwlc_interpolate(x[i], knots, n, fx, missing, transformed ? t : NULL);
+#if defined(__AVX2__)
+    struct pwlc_segments rows[2];
+    const struct pwlc_segments *s = &rows[0];
+#else
+    size_t below[PWLC_BLOCK] = {0}; /* the inner knots at or below each row */
+#endif
+    double t[32], padded[PWLC_BLOCK], fx_x[PWLC_BLOCK], y[PWLC_BLOCK];
+    struct pwlc_ends ends;
+    const double *at = x; /* fx(x[i]) for the rows inside the end knots */
+    size_t i, k;
+    if (n < 2 || n > PWLC_COUNT(t)) {
+        for (i = 0; i < m; i++)
+            sum[i] += pwlc_curve(x[i], knots, n, fx, missing);
+        return;
+    }
+    pwlc_prefetch(x, sizeof(double));
+    for (k = 0; k < n; k++)
+        t[k] = pwlc_transform(fx, knots[k][0]);
+#if !defined(__AVX2__)
+    if (fx != PWLC_IDENTITY) {
+        for (i = 0; i < m; i++)
+            sum[i] += pwlc_interpolate(x[i], knots, n, fx, missing, t);
+        return;
+    }
+#endif
+    x = pwlc_whole_block(m, x, padded);
+    ends.first = knots[0][0];
+    ends.low = knots[0][1];
+    ends.last = knots[n - 1][0];
+    ends.high = knots[n - 1][1];
+    ends.missing = missing;
+    if (fx != PWLC_IDENTITY) {
+        for (i = 0; i < PWLC_BLOCK; i++)
+            fx_x[i] = x[i] > ends.first && x[i] < ends.last ? pwlc_transform(fx, x[i]) : 0.0;
+        at = fx_x;
+    }
+#if defined(__AVX2__)
+    for (i = 0; i < PWLC_BLOCK; i++) {
+        rows[0].from_t[i] = t[0];
+        rows[0].from_y[i] = knots[0][1];
+        rows[0].rise_t[i] = t[1] - t[0];
+        rows[0].rise_y[i] = knots[1][1] - knots[0][1];
+    }
+    for (k = 1; k + 1 < n; k++) {
+        pwlc_segment_above(x, knots, t, k, &rows[(k + 1) % 2], &rows[k % 2]);
+        s = &rows[k % 2];
+    }
+    for (i = 0; i < PWLC_BLOCK; i++)
+        y[i] = pwlc_clamp_ends(x[i], s->from_y[i] + s->rise_y[i] * ((at[i] - s->from_t[i]) / s->rise_t[i]), ends);
+#else
+    for (k = 1; k + 1 < n; k++)
+        for (i = 0; i < PWLC_BLOCK; i++)
+            below[i] += knots[k][0] <= x[i];
+    for (i = 0; i < PWLC_BLOCK; i++) {
+        k = below[i];
+        y[i] = pwlc_clamp_ends(
+            x[i], knots[k][1] + (knots[k + 1][1] - knots[k][1]) * ((at[i] - t[k]) / (t[k + 1] - t[k])), ends);
+    }
+#endif
+    pwlc_add_rows(m, sum, y);
 }
 
 /* Adds term(category[i]) to sum[i] for each of the m rows. A category's value is kept by
@@ -173,6 +328,7 @@ PWLC_HELPER void pwlc_category_rows(size_t m, const char *const *category, doubl
     const char *seen[16] = {NULL};
     double value[16] = {0.0};
     size_t i, slot;
+    pwlc_prefetch(category, sizeof(const char *));
     for (i = 0; i < m; i++) {
         slot = (size_t)((uintptr_t)category[i] / sizeof(double) % 16);
         if (category[i] == NULL || seen[slot] != category[i]) {

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from pwlc.diff.terms import TermChange, input_differences, model_changes, term_changes
 from pwlc.errors import DataError, PwlcError
-from pwlc.ir import Model
+from pwlc.ir import Model, Multiclass
 from pwlc.semantics import FloatArray, evaluate, prepare_columns, term_values
 
 __all__ = ["Change", "Comparison", "Row", "TermChange", "compare", "load", "load_reference"]
@@ -98,9 +98,9 @@ class Comparison:
         return as_json(self, tol)
 
 
-def load(source: str | os.PathLike[str] | Model) -> Model:
-    """A model from a file pwlc reads (.pwl, .py, .c, .sql), or a `Model` as it is."""
-    if isinstance(source, Model):
+def load(source: str | os.PathLike[str] | Model | Multiclass) -> Model | Multiclass:
+    """A model from a file pwlc reads (.pwl, .py, .c, .sql), or a model as it is."""
+    if isinstance(source, (Model, Multiclass)):
         return source
     from pwlc.api import read
     from pwlc.backends import SUFFIXES
@@ -114,13 +114,13 @@ def load(source: str | os.PathLike[str] | Model) -> Model:
     return read(path)
 
 
-def load_reference(source: str | os.PathLike[str] | Model, allow_pickle: bool = False) -> tuple[Model, str]:
+def load_reference(source: str | os.PathLike[str] | Model | Multiclass, allow_pickle: bool = False) -> tuple[Model | Multiclass, str]:
     """What `pwlc check --against` takes: a pwlc file, or a trained model pwlc lowers
     exactly (EBM JSON, LightGBM text, XGBoost JSON, a pickle with `allow_pickle`). Returns
     the model and what it was read as."""
     from pwlc.backends import SUFFIXES
 
-    if isinstance(source, Model) or Path(source).suffix.lower() in SUFFIXES:
+    if isinstance(source, (Model, Multiclass)) or Path(source).suffix.lower() in SUFFIXES:
         return load(source), "a pwlc model"
     from pwlc.frontends import load_model, lower
 
@@ -129,10 +129,15 @@ def load_reference(source: str | os.PathLike[str] | Model, allow_pickle: bool = 
     return lower(trained), f"{kind}, lowered exactly"
 
 
-def compare(old: Model, new: Model, data: Any = None, *, labels: tuple[str, str] = ("old", "new"), data_label: str = "the data") -> Comparison:
+def compare(
+    old: Model | Multiclass, new: Model | Multiclass, data: Any = None, *, labels: tuple[str, str] = ("old", "new"), data_label: str = "the data"
+) -> Comparison:
     """Compare two models (see the module docstring). `data`: a DataFrame or mapping of
     columns with every input of both models, or None for their edge grids. Raises
-    `PwlcError` when the models do not read the same inputs."""
+    `PwlcError` when the models do not read the same inputs. Two multiclass models compare
+    class by class (`compare_classes`)."""
+    if isinstance(old, Multiclass) or isinstance(new, Multiclass):
+        return compare_classes(old, new, data, labels=labels, data_label=data_label)
     problem = input_differences(old, new, labels)
     if problem is not None:
         raise PwlcError(f"{labels[0]} and {labels[1]} do not read the same inputs: {problem}; compare models of one signature")
@@ -162,6 +167,43 @@ def compare(old: Model, new: Model, data: Any = None, *, labels: tuple[str, str]
     )
 
 
+def compare_classes(
+    old: Model | Multiclass, new: Model | Multiclass, data: Any = None, *, labels: tuple[str, str] = ("old", "new"), data_label: str = "the data"
+) -> Comparison:
+    """Two multiclass models with the same classes, compared class by class on the same
+    rows (both models' edge grids, every class's knots, when no data): each changed term
+    is titled with its class; the score change is the largest over the classes (their RMS
+    over every class's scores)."""
+    if not (isinstance(old, Multiclass) and isinstance(new, Multiclass)):
+        one = labels[0] if isinstance(old, Multiclass) else labels[1]
+        raise PwlcError(f"{one} is a multiclass model and the other scores one number: compare models of one kind (a class's score is model.class_model(k))")
+    if set(old.classes) != set(new.classes):
+        raise PwlcError(
+            f"{labels[0]} has the classes {', '.join(map(repr, old.classes))} and {labels[1]} {', '.join(map(repr, new.classes))}:"
+            " compare models of the same classes"
+        )
+    measured_on = f"the rows of {data_label}"
+    if data is None:
+        from pwlc.testing import edge_grid
+
+        grids = (edge_grid(old), edge_grid(new))
+        data = {i.name: grids[0][i.name] + grids[1][i.name] for i in old.inputs if i.name in grids[1]}
+        measured_on = "both models' edge grids"
+    position = {label: k for k, label in enumerate(new.classes)}
+    compared = [compare(old.class_model(k), new.class_model(position[label]), data, labels=labels, data_label=data_label) for k, label in enumerate(old.classes)]
+    changes = list(compared[0].model)
+    if old.classes != new.classes:
+        changes.append(f"classes in another order: {', '.join(map(repr, new.classes))}")
+    terms = [
+        (replace(term, class_label=label), change) for label, comparison in zip(old.classes, compared) for term, change in comparison.terms
+    ]
+    terms.sort(key=lambda item: (-item[1].max, -item[1].rms))
+    worst = max(compared, key=lambda c: c.total.max)
+    with np.errstate(over="ignore"):
+        total = Change(max(c.total.max for c in compared), float(np.sqrt(np.mean([c.total.rms**2 for c in compared]))))
+    return replace(worst, model=tuple(changes), terms=tuple(terms), total=total, measured_on=measured_on, scale="class score")
+
+
 def _term_change(change: TermChange, columns: dict[str, Any], rows: int) -> Change:
     zero = np.zeros(rows)
     before = zero if change.old is None else term_values(change.old, columns, rows)
@@ -185,7 +227,7 @@ def _worst_rows(model: Model, data: Any, before: FloatArray, after: FloatArray) 
     return tuple(out)
 
 
-def read_data(path: str | os.PathLike[str], *models: Model) -> Any:
+def read_data(path: str | os.PathLike[str], *models: Model | Multiclass) -> Any:
     """A CSV or Parquet file of rows to compare on; every input of the models must be a column."""
     from pwlc.datasets import load_table
 

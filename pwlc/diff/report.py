@@ -126,6 +126,7 @@ def as_json(comparison: Comparison, tol: float) -> dict[str, Any]:
             {
                 "status": term.status,
                 "kind": term.kind,
+                **({"class": term.class_label} if term.class_label is not None else {}),
                 "inputs": list(term.inputs),
                 "title": term.title,
                 "details": list(term.details),

@@ -50,13 +50,14 @@ class TermChange:
     details: tuple[str, ...]
     old: Term | None = None
     new: Term | None = None
+    class_label: str | None = None  # the class whose score holds the term (a multiclass model)
 
     @property
     def title(self) -> str:
-        """`curve age`, `grid age x income`, `intercept`, names quoted as in .pwl."""
-        if self.kind == "intercept":
-            return "intercept"
-        return f"{self.kind} {' x '.join(quoted_name(i) for i in self.inputs)}"
+        """`curve age`, `grid age x income`, `intercept`, names quoted as in .pwl; with the
+        class first in a multiclass model: `class "Low": curve age`."""
+        title = "intercept" if self.kind == "intercept" else f"{self.kind} {' x '.join(quoted_name(i) for i in self.inputs)}"
+        return title if self.class_label is None else f"class {quoted_string(self.class_label)}: {title}"
 
 
 def identity(term: Term) -> tuple[str, tuple[str, ...]]:

@@ -39,13 +39,13 @@ from typing import Any
 
 import numpy as np
 
-from pwlc.distill.black_box import has_predictions, is_black_box, partial_dependence, scorer
+from pwlc.distill.black_box import class_scorers, has_predictions, is_black_box, partial_dependence, scorer
 from pwlc.distill.budget import AVERAGE_SEGMENTS, MAX_SEGMENTS, MIN_GAIN, NEGLIGIBLE, allocate
 from pwlc.distill.pairs import distill_pair
 from pwlc.errors import DataError, UnsupportedError
 from pwlc.frontends import teacher as as_teacher
-from pwlc.frontends.additive import Additive, Shape
-from pwlc.ir import MAX_VALUE, Constant, Curve, Linear, LinkKind, Model, Table, Term, verify
+from pwlc.frontends.additive import Additive, MulticlassAdditive, Shape
+from pwlc.ir import MAX_VALUE, Constant, Curve, Linear, LinkKind, Model, Multiclass, Table, Term, verify
 from pwlc.semantics import Column, FloatArray
 
 Progress = Callable[[int, int, str], None]
@@ -69,7 +69,7 @@ class TermError:
 class Distillation:
     """The distilled model and what each term's fit cost (before any joint refit)."""
 
-    model: Model
+    model: Model | Multiclass
     errors: tuple[TermError, ...]
 
 
@@ -87,8 +87,9 @@ def distill(
     black_box: bool = False,
     feature_names: Sequence[str] | None = None,
     progress: Progress | None = None,
-) -> Model:
-    """Distill a trained model, an IR `Model` or a black box into a compact IR.
+) -> Model | Multiclass:
+    """Distill a trained model, an IR `Model` or a black box into a compact IR (a
+    `Multiclass` for a multiclass teacher: each class's score distilled on its own).
 
     `X`: the data the curves are fitted on (DataFrame or mapping of columns). `segments`:
     linear pieces per curve; `tol`: instead, the fewest pieces within this RMS error per
@@ -150,22 +151,51 @@ def _distill(
     only when `measure`."""
     _check_options(segments, tol, pair_knots)
     frame = _frame(X, feature_names)
-    target: FloatArray | None = None  # what refit fits: the black box's own scores
+    options: dict[str, Any] = {"measure": measure, "segments": segments, "tol": tol, "mono": mono, "fx": fx, "pair_knots": pair_knots}
     if black_box or is_black_box(model_or_ir):
         if not has_predictions(model_or_ir):
             raise UnsupportedError(f"black_box=True needs a model with predict or predict_proba, or a function; {type(model_or_ir).__name__} has neither")
         if len(frame) == 0:
             raise DataError("X has no rows: a black box is distilled through its predictions on X; give the rows it was trained on (or a sample)")
-        score, chosen_link, description = scorer(model_or_ir, link, frame.iloc[: min(len(frame), 50)])
+        sample = frame.iloc[: min(len(frame), 50)]
+        classes = class_scorers(model_or_ir, link, sample)
+        if classes is not None:  # a classifier of 3+ classes: each class's centred log-probability
+            labels, scorers, source = classes
+            fitted = [_fit(*partial_dependence(score, frame, "identity", f"{source}, class {label!r}", progress), frame, progress, refit=True, **options) for label, score in zip(labels, scorers)]
+            return _joined(labels, fitted, source, options)
+        score, chosen_link, description = scorer(model_or_ir, link, sample)
         teacher, target = partial_dependence(score, frame, chosen_link, description, progress)
-        refit = True
-    else:
-        teacher = _frontend_teacher(model_or_ir, feature_names or [str(c) for c in frame.columns])
-        if link is not None and link != teacher.link:
-            raise UnsupportedError(
-                f"link={link!r} applies to black boxes; {teacher.doc} has its own link ({teacher.link}): "
-                "leave link out (or pass black_box=True to distill its predictions instead)"
-            )
+        return _fit(teacher, target, frame, progress, refit=True, **options)
+    found = _frontend_teacher(model_or_ir, feature_names or [str(c) for c in frame.columns])
+    if isinstance(found, MulticlassAdditive):
+        if link is not None:
+            raise UnsupportedError(f"link={link!r} applies to black boxes; {found.doc} is a softmax over its classes' scores: leave link out")
+        fitted = [_fit(teacher, None, frame, progress, refit=refit, **options) for teacher in found.teachers]
+        return _joined(found.classes, fitted, found.doc, options, found.name)
+    if link is not None and link != found.link:
+        raise UnsupportedError(
+            f"link={link!r} applies to black boxes; {found.doc} has its own link ({found.link}): "
+            "leave link out (or pass black_box=True to distill its predictions instead)"
+        )
+    return _fit(found, None, frame, progress, refit=refit, **options)
+
+
+def _fit(
+    teacher: Additive,
+    target: FloatArray | None,
+    frame: Any,
+    progress: Progress | None,
+    *,
+    refit: bool,
+    measure: bool,
+    segments: int | None,
+    tol: float | None,
+    mono: str,
+    fx: str,
+    pair_knots: int,
+) -> Distillation:
+    """The curves, tables and grids of one teacher's shapes; `refit`: then every value
+    jointly, to `target` (a black box's own scores) or the teacher's."""
     columns, rows = teacher.columns(frame)
     kinds = {declared.name: declared.kind for declared in teacher.inputs}
     fit_options = {"tol": tol, "mono": mono, "fx": fx}
@@ -184,6 +214,14 @@ def _distill(
     return Distillation(student, errors)
 
 
+def _joined(classes: Sequence[str], fitted: list[Distillation], source: str, options: dict[str, Any], name: str = "score") -> Distillation:
+    """The classes' distillations as one multiclass model; the errors name the class."""
+    models = [done.model for done in fitted if isinstance(done.model, Model)]  # (each is one score)
+    errors = tuple(replace(error, description=f"class {label!r}: {error.description}") for label, done in zip(classes, fitted) for error in done.errors)
+    doc = f"Distilled by pwlc ({_size_text(options['segments'], options['tol'])}) from {source}."
+    return Distillation(verify(Multiclass.from_models(tuple(classes), models, name, doc)), errors)
+
+
 def _check_options(segments: int | None, tol: float | None, pair_knots: int) -> None:
     if segments is not None and (int(segments) != segments or segments < 1):
         raise UnsupportedError(f"segments must be a whole number of at least 1, not {segments}; leave it out to let pwlc choose per curve")
@@ -195,7 +233,7 @@ def _check_options(segments: int | None, tol: float | None, pair_knots: int) -> 
         raise UnsupportedError(f"pair_knots must be at least 2, not {pair_knots} (a grid axis needs two knots to interpolate between)")
 
 
-def _frontend_teacher(model: Any, names: Sequence[str]) -> Additive:
+def _frontend_teacher(model: Any, names: Sequence[str]) -> Additive | MulticlassAdditive:
     """The frontend's view of `model`; a refusal of a model that predicts says how to
     distill it through its predictions instead."""
     try:

@@ -91,6 +91,35 @@ def scorer(model: Any, link: LinkKind | None, sample: Any) -> tuple[Scorer, Link
     )
 
 
+def class_scorers(model: Any, link: LinkKind | None, sample: Any) -> tuple[tuple[str, ...], list[Scorer], str] | None:
+    """A classifier of 3 or more classes (or its `predict_proba`), which pwlc distills as a
+    `Multiclass`: its class names and, for each class, the log of its probability minus
+    the mean of the classes' logs (their softmax is predict_proba again: a shift common to
+    every class changes nothing), and what it is; None for any other model."""
+    owner: Any = model.__self__ if inspect.ismethod(model) and model.__name__ == "predict_proba" else model
+    classes = getattr(owner, "classes_", None)
+    if inspect.isroutine(owner) or not hasattr(owner, "predict_proba") or classes is None or np.ndim(classes) != 1 or len(classes) < 3:
+        return None
+    kind = type(owner).__name__
+    if link is not None:
+        raise UnsupportedError(f"link={link!r}: {kind} has {len(classes)} classes, distilled as one score a class under a softmax; leave link out")
+    from pwlc.frontends.additive import class_names
+
+    def log_probabilities(data: Any) -> FloatArray:
+        found = np.asarray(owner.predict_proba(data), dtype=np.float64)
+        if found.ndim != 2 or found.shape[1] != len(classes):
+            raise UnsupportedError(f"{kind}.predict_proba returns shape {found.shape} for {len(classes)} classes; pwlc needs one column a class")
+        logs = np.log(np.clip(found, PROBABILITY_CLIP, 1.0))
+        return logs - logs.mean(axis=1, keepdims=True)
+
+    log_probabilities(sample)  # the shape, checked once
+    def column(k: int) -> Scorer:
+        return _checked(lambda data: log_probabilities(data)[:, k], "identity", f"{kind}.predict_proba")
+
+    scorers = [column(k) for k in range(len(classes))]
+    return class_names(classes), scorers, f"a {kind} (black box, predict_proba of {len(classes)} classes)"
+
+
 def _is_classifier(model: Any) -> bool:
     return hasattr(model, "classes_") or hasattr(model, "predict_proba")
 

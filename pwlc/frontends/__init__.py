@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from pwlc.errors import PwlcError, UnsupportedError
-from pwlc.frontends.additive import Additive, Shape
+from pwlc.frontends.additive import Additive, MulticlassAdditive, Shape
 from pwlc.frontends.sklearn import MODELS as SKLEARN_MODELS
-from pwlc.ir import Model, verify
+from pwlc.ir import Model, Multiclass, verify
 
 STATSMODELS_RESULTS = ("RegressionResultsWrapper", "RegressionResults", "OLSResults", "GLMResultsWrapper", "GLMResults", "GLMGamResultsWrapper", "GLMGamResults")
 
@@ -43,7 +43,7 @@ FRONTENDS: dict[tuple[str, str], str] = {
     ("pwlc", "WithCategories"): "catboost",  # a CatBoost model with its categories (pwlc.frontends.catboost.with_categories)
 }
 
-__all__ = ["Additive", "Shape", "load_model", "lower", "supported", "teacher"]
+__all__ = ["Additive", "MulticlassAdditive", "Shape", "load_model", "lower", "supported", "teacher"]
 
 
 def supported() -> list[str]:
@@ -51,12 +51,15 @@ def supported() -> list[str]:
     return sorted({f"{package}.{name}" for package, name in FRONTENDS if package != "pwlc"} | {"EBM JSON", "pwlc.Additive", "pwlc.Model"})
 
 
-def teacher(model: Any) -> Additive:
-    """`model` as an `Additive`: the intercept, link and one exact shape per term."""
-    if isinstance(model, Additive):
+def teacher(model: Any) -> Additive | MulticlassAdditive:
+    """`model` as an `Additive`: the intercept, link and one exact shape per term (a
+    multiclass model: a `MulticlassAdditive`, one `Additive` per class)."""
+    if isinstance(model, (Additive, MulticlassAdditive)):
         return model
     if isinstance(model, Model):
         return Additive.from_model(model)
+    if isinstance(model, Multiclass):
+        return MulticlassAdditive.from_model(model)
     if isinstance(model, Mapping) and "ebm" in model:
         from pwlc.frontends import ebm
 
@@ -70,17 +73,18 @@ def teacher(model: Any) -> Additive:
             "through its predictions: pwlc.distill(model, X)"
         )
     module = importlib.import_module(f"pwlc.frontends.{FRONTENDS[key]}")
-    result: Additive = module.teacher(model)
+    result: Additive | MulticlassAdditive = module.teacher(model)
     return result
 
 
-def lower(model: Any) -> Model:
-    """The exact IR of a trained additive model.
+def lower(model: Any) -> Model | Multiclass:
+    """The exact IR of a trained additive model (a `Multiclass` for a classifier of 3 or
+    more classes).
 
     Raises `UnsupportedError` for a model that is not additive (naming the tree or term)
     or whose shapes are not piecewise constant (splines: use `pwlc.distill`).
     """
-    if isinstance(model, Model):
+    if isinstance(model, (Model, Multiclass)):
         return verify(model)
     return teacher(model).lower()
 

@@ -16,14 +16,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends import advice
-from pwlc.ir import LINKS, Constant, Curve, Input, Linear, LinkKind, Model, Table, Term, term_features, verify
+from pwlc.ir import (
+    LINKS,
+    Constant,
+    Curve,
+    Input,
+    Linear,
+    LinkKind,
+    Model,
+    Multiclass,
+    Table,
+    Term,
+    term_features,
+    verify,
+)
 from pwlc.semantics import Column, FloatArray, prepare_columns, term_values
 
 # A shape's contribution for each row, from the prepared columns (see semantics.prepare_columns):
@@ -191,3 +204,62 @@ def _table_from_function(name: str, function: Callable[[Any], Any], values: Sequ
             raise UnsupportedError(f"the function for {name!r} gives {contribution} for category {key!r}; give it a finite value there")
         entries.append((key, contribution))
     return Table(name, tuple(entries), default=0.0, missing=0.0)
+
+
+@dataclass(frozen=True)
+class MulticlassAdditive:
+    """A multiclass teacher: one `Additive` per class (identity link: each is that class's
+    raw score), the prediction their softmax (`pwlc.semantics` rules M1-M4).
+
+    Frontends build one from the per-class scores a library keeps (an EBM's last score
+    axis, a booster's trees round-robin over the classes, a linear model's coefficient
+    rows); `lower()` is the exact `Multiclass`, `score(X)` the (rows, K) raw scores.
+    """
+
+    classes: tuple[str, ...]
+    teachers: tuple[Additive, ...]
+    doc: str = ""
+    name: str = "score"
+
+    def __post_init__(self) -> None:
+        if len(self.classes) != len(self.teachers):
+            raise UnsupportedError(f"{len(self.classes)} classes but {len(self.teachers)} class scores; give one Additive a class")
+        for label, teacher in zip(self.classes, self.teachers):
+            if teacher.link != "identity":
+                raise UnsupportedError(f"class {label!r}: a class's score has no link of its own (got {teacher.link!r}); give it link='identity' (the softmax is the link)")
+
+    @property
+    def inputs(self) -> tuple[Input, ...]:
+        found: dict[str, Input] = {}
+        for teacher in self.teachers:
+            for declared in teacher.inputs:
+                found.setdefault(declared.name, declared)
+        return tuple(found.values())
+
+    def lower(self) -> Multiclass:
+        """The exact IR, or `UnsupportedError` naming the first shape with no exact form."""
+        models = [replace(teacher, inputs=self.inputs).lower() for teacher in self.teachers]
+        return verify(Multiclass.from_models(self.classes, models, self.name, f"Lowered exactly by pwlc from {self.doc}."))
+
+    def score(self, data: Any) -> FloatArray:
+        """The (rows, K) raw scores reproduced from each class's shapes."""
+        columns = [teacher.score(data) for teacher in self.teachers]
+        return np.stack(columns, axis=1)
+
+    @classmethod
+    def from_model(cls, model: Multiclass) -> MulticlassAdditive:
+        """View an IR multiclass model as a teacher (to distill it further)."""
+        teachers = tuple(replace(Additive.from_model(m), doc="") for m in model.class_models())
+        source = model.doc.removeprefix("Lowered exactly by pwlc from ").rstrip(".") or "a pwlc model"
+        return cls(model.classes, teachers, source, model.name)
+
+
+def class_names(labels: Iterable[Any]) -> tuple[str, ...]:
+    """A library's class labels as pwlc's class names (`category_key`: 1 and 1.0 are "1")."""
+    from pwlc.semantics import category_key
+
+    labels = list(labels)
+    names = tuple(str(category_key(label) or label) for label in labels)  # (numpy's str_ made str)
+    if len(set(names)) != len(names):
+        raise UnsupportedError(f"class labels {labels!r} do not have distinct names; give the classes distinct labels and refit")
+    return names

@@ -17,9 +17,12 @@ def black_box(model: Any, link: str = "identity") -> str:
 
 
 def multiclass(model: Any, outputs: int | str) -> str:
-    """The refusal of a model with several outputs (multiclass is a later piece of work)."""
+    """The refusal of a model with several outputs that pwlc does not read as a `Multiclass`."""
     return (
-        f"a model with {outputs} outputs (classes or targets) has one score per output, and pwlc compiles one score; "
-        "train one binary model per class (one-vs-rest) or one model per target and compile each, or "
-        "distill one class's probability as a black box: pwlc.distill(lambda X: model.predict_proba(X)[:, k], X, link='logistic')"
+        f"a model with {outputs} outputs (classes or targets) has one score per output, and pwlc reads multiclass models"
+        " (a softmax of one score a class) from EBM, LightGBM objective='multiclass', XGBoost multi:softprob and"
+        " scikit-learn LogisticRegression and (Hist)GradientBoostingClassifier only; train one of those, or one binary model"
+        " per class (one-vs-rest) or one model"
+        " per target and compile each, or distill one class's probability as a black box:"
+        " pwlc.distill(lambda X: model.predict_proba(X)[:, k], X, link='logistic')"
     )

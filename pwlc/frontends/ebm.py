@@ -27,7 +27,7 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends import advice
-from pwlc.frontends.additive import Additive, Shape
+from pwlc.frontends.additive import Additive, MulticlassAdditive, Shape, class_names
 from pwlc.ir import Axis, CategoryAxis, Grid, Input, LinkKind, Step, StepAxis, Table
 from pwlc.semantics import category_key
 
@@ -77,8 +77,9 @@ def _ebm_float_text(value: float) -> str:
     return text.rstrip("0").rstrip(".") if text.endswith(".0") else text
 
 
-def teacher(model: Any) -> Additive:
-    """An EBM object (`ExplainableBoosting*`) or its `to_jsonable()` dict as an `Additive`."""
+def teacher(model: Any) -> Additive | MulticlassAdditive:
+    """An EBM object (`ExplainableBoosting*`) or its `to_jsonable()` dict as an `Additive`
+    (a `MulticlassAdditive` for a classifier of 3+ classes: one per class)."""
     if isinstance(model, Mapping):
         return _from_json(model)
     features = []
@@ -89,11 +90,9 @@ def teacher(model: Any) -> Additive:
             features.append(_Feature(str(name), tuple(tuple(float(c) for c in level) for level in bins)))
     intercept = np.atleast_1d(np.asarray(model.intercept_, dtype=np.float64))
     link = getattr(model, "link_", "logit" if hasattr(model, "classes_") else "identity")
-    if hasattr(model, "classes_") and len(model.classes_) > 2:
-        raise UnsupportedError(f"EBM: {advice.multiclass(model, len(model.classes_))}")
     terms = [(tuple(int(j) for j in term), np.asarray(scores, dtype=np.float64)) for term, scores in zip(model.term_features_, model.term_scores_)]
     _check_term_features(model, terms)
-    return _build(type(model).__name__, features, terms, intercept, link)
+    return _build(type(model).__name__, features, terms, intercept, link, getattr(model, "classes_", ()))
 
 
 def _check_term_features(model: Any, terms: Sequence[tuple[tuple[int, ...], np.ndarray]]) -> None:
@@ -111,12 +110,12 @@ def _check_term_features(model: Any, terms: Sequence[tuple[tuple[int, ...], np.n
             )
 
 
-def _from_json(document: Mapping[str, Any]) -> Additive:
+def _from_json(document: Mapping[str, Any]) -> Additive | MulticlassAdditive:
     try:
         ebm = document["ebm"]
         output = ebm["outputs"][0]
-        if len(ebm["outputs"]) > 1 or len(output.get("classes", ())) > 2:
-            raise UnsupportedError(f"EBM JSON: {advice.multiclass(None, max(len(ebm['outputs']), len(output.get('classes', ()))))}")
+        if len(ebm["outputs"]) > 1:
+            raise UnsupportedError(f"EBM JSON: {advice.multiclass(None, len(ebm['outputs']))}")
         features = []
         for feature in ebm["features"]:
             if feature["type"] == "continuous":
@@ -127,12 +126,21 @@ def _from_json(document: Mapping[str, Any]) -> Additive:
         terms = [(tuple(position[name] for name in term["term_features"]), np.asarray(term["scores"], dtype=np.float64)) for term in ebm["terms"]]
         intercept = np.asarray(ebm["intercept"], dtype=np.float64)
         kind = "ExplainableBoostingClassifier" if output["task"] == "classification" else "ExplainableBoostingRegressor"
-        return _build(kind, features, terms, intercept, output["link"])
+        return _build(kind, features, terms, intercept, output["link"], output.get("classes", ()))
     except (KeyError, IndexError, TypeError) as exc:
         raise UnsupportedError(f"not an EBM JSON export: missing or malformed field {exc}; export the EBM with ebm.to_jsonable() (pwlc.frontends.ebm.jsonable(ebm))") from None
 
 
-def _build(kind: str, features: Sequence[_Feature], terms: Sequence[tuple[tuple[int, ...], np.ndarray]], intercept: np.ndarray, link: str) -> Additive:
+def _build(
+    kind: str, features: Sequence[_Feature], terms: Sequence[tuple[tuple[int, ...], np.ndarray]], intercept: np.ndarray, link: str, classes: Sequence[Any]
+) -> Additive | MulticlassAdditive:
+    if link == "mlogit" and intercept.size == len(classes) >= 3:
+        # multiclass: each score table has a last axis of one score per class
+        per_class = [
+            _build(kind, features, [(term, scores[..., k]) for term, scores in terms], intercept[k : k + 1], "identity", ())
+            for k in range(len(classes))
+        ]
+        return MulticlassAdditive(class_names(classes), tuple(c for c in per_class if isinstance(c, Additive)), f"an InterpretML {kind} ({len(classes)} classes)")
     if link not in LINKS:
         raise UnsupportedError(f"EBM link {link!r}: pwlc has the links {', '.join(LINKS)}; refit with one of them, or {advice.black_box(None)}")
     if intercept.size != 1:

@@ -36,7 +36,7 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends import advice
-from pwlc.frontends.additive import Additive, Shape, ShapeFunction
+from pwlc.frontends.additive import Additive, MulticlassAdditive, Shape, ShapeFunction, class_names
 from pwlc.frontends.steps import merged_step
 from pwlc.ir import Input, LinkKind, Table
 from pwlc.semantics import Column, FloatArray, category_key
@@ -55,27 +55,33 @@ def load(text: str) -> Any:
         raise UnsupportedError(f"not a LightGBM model text ({exc}); save one with booster.save_model(path)") from None
 
 
-def teacher(model: Any) -> Additive:
-    """An `LGBMClassifier`/`LGBMRegressor`/`LGBMRanker` or `Booster` as an `Additive`."""
+def teacher(model: Any) -> Additive | MulticlassAdditive:
+    """An `LGBMClassifier`/`LGBMRegressor`/`LGBMRanker` or `Booster` as an `Additive`; a
+    `multiclass` model (softmax over K scores) as a `MulticlassAdditive`: LightGBM grows
+    one tree per class each iteration, tree i adding to class i mod K's score."""
     booster = getattr(model, "booster_", model)
     dump = booster.dump_model()
     kind = type(model).__name__
-    if dump.get("num_tree_per_iteration", 1) != 1:
-        raise UnsupportedError(f"LightGBM {kind}: {advice.multiclass(model, dump['num_class'])}")
-    link = _link(model, str(dump.get("objective", "regression")))
+    objective = str(dump.get("objective", "regression"))
+    per_iteration = int(dump.get("num_tree_per_iteration", 1))
+    multiclass = objective.split()[0] in ("multiclass", "softmax")
+    link = "identity" if multiclass else _link(model, objective)  # (refuses one-vs-all)
+    if per_iteration != 1 and not multiclass:
+        raise UnsupportedError(f"LightGBM {kind} with objective {objective.split()[0]!r}: {advice.multiclass(model, dump['num_class'])}")
     if dump.get("average_output"):
         raise UnsupportedError(f"LightGBM random-forest mode (boosting='rf') averages its trees where pwlc sums them; retrain with boosting='gbdt', or {advice.black_box(model, link)}")
     names: list[str] = list(dump["feature_names"])
     categorical_labels = _categorical_labels(dump, names)
 
-    trees_by_feature: dict[int, list[Node]] = defaultdict(list)
-    constant = 0.0
+    classes = per_iteration if multiclass else 1
+    trees_by_feature: list[dict[int, list[Node]]] = [defaultdict(list) for _ in range(classes)]
+    constants = [0.0] * classes
     for tree in dump["tree_info"]:
         index = tree["tree_index"]
         root = tree["tree_structure"]
         features = _features(root)
         if not features:
-            constant += float(root["leaf_value"])
+            constants[index % classes] += float(root["leaf_value"])
         elif len(features) > 1:
             used = ", ".join(repr(names[j]) for j in sorted(features))
             raise UnsupportedError(
@@ -83,35 +89,39 @@ def teacher(model: Any) -> Additive:
                 f"{advice.ONE_FEATURE_PER_TREE}, or {advice.black_box(model, link)}"
             )
         else:
-            trees_by_feature[next(iter(features))].append(root)
+            trees_by_feature[index % classes][next(iter(features))].append(root)
 
-    inputs = []
-    shapes = []
-    for feature in sorted(trees_by_feature):
-        name = names[feature]
-        roots = trees_by_feature[feature]
-        description = f"LightGBM trees on {name!r}"
-        if any(_has_categorical_split(root) for root in roots):
-            table = _merged_table(name, roots, categorical_labels.get(feature))
-            inputs.append(Input(name, "categorical"))
-            shapes.append(Shape((name,), description, term=table, missing=table.missing))
-        elif any(_has_linear_leaf(root) for root in roots):
-            inputs.append(Input(name, "numeric"))
-            shapes.append(
-                Shape(
-                    (name,),
-                    description,
-                    function=_linear_trees(name, roots),
-                    missing=_tree_sum(roots, math.nan),
-                    inexact="have linear leaves (linear_tree=True): a piecewise-linear function with a jump at every split and a slope beyond the last one, which no pwlc term expresses",
-                    instead=f"retrain without linear_tree for an exact lowering, or {advice.DISTILL}",
-                )
-            )
-        else:
-            step = merged_step(name, _merge_edges(roots), "lower", partial(_tree_sums, roots), _tree_sum(roots, math.nan))
-            inputs.append(Input(name, "numeric"))
-            shapes.append(Shape((name,), description, term=step, missing=step.missing))
-    return Additive(tuple(inputs), tuple(shapes), constant, link, f"a LightGBM {kind} ({len(dump['tree_info'])} trees)")
+    doc = f"a LightGBM {kind} ({len(dump['tree_info'])} trees)"
+    features_used = sorted({feature for by_feature in trees_by_feature for feature in by_feature})
+    categorical = {j for by_feature in trees_by_feature for j, roots in by_feature.items() if any(_has_categorical_split(r) for r in roots)}
+    inputs = tuple(Input(names[j], "categorical" if j in categorical else "numeric") for j in features_used)
+    teachers = [
+        Additive(inputs, tuple(_shape(names[j], by_feature[j], categorical_labels.get(j)) for j in sorted(by_feature)), constant, link, doc)
+        for by_feature, constant in zip(trees_by_feature, constants)
+    ]
+    if not multiclass:
+        return teachers[0]
+    labels = class_names(getattr(model, "classes_", range(classes)))
+    return MulticlassAdditive(labels, tuple(teachers), f"a LightGBM {kind} ({len(dump['tree_info'])} trees, {classes} classes)")
+
+
+def _shape(name: str, roots: Sequence[Node], labels: list[str] | None) -> Shape:
+    """The exact shape of one feature's trees."""
+    description = f"LightGBM trees on {name!r}"
+    if any(_has_categorical_split(root) for root in roots):
+        table = _merged_table(name, roots, labels)
+        return Shape((name,), description, term=table, missing=table.missing)
+    if any(_has_linear_leaf(root) for root in roots):
+        return Shape(
+            (name,),
+            description,
+            function=_linear_trees(name, roots),
+            missing=_tree_sum(roots, math.nan),
+            inexact="have linear leaves (linear_tree=True): a piecewise-linear function with a jump at every split and a slope beyond the last one, which no pwlc term expresses",
+            instead=f"retrain without linear_tree for an exact lowering, or {advice.DISTILL}",
+        )
+    step = merged_step(name, _merge_edges(roots), "lower", partial(_tree_sums, roots), _tree_sum(roots, math.nan))
+    return Shape((name,), description, term=step, missing=step.missing)
 
 
 def _link(model: Any, objective: str) -> LinkKind:
@@ -126,8 +136,11 @@ def _link(model: Any, objective: str) -> LinkKind:
         return "logistic"
     if name in ("poisson", "gamma", "tweedie"):
         return "exp"
-    if name in ("multiclass", "multiclassova", "softmax"):
-        raise UnsupportedError(f"LightGBM objective {name!r}: {advice.multiclass(model, settings.get('num_class', 'several'))}")
+    if name in ("multiclassova", "multiclass_ova", "ova", "ovr"):
+        raise UnsupportedError(
+            f"LightGBM objective {name!r}: one-vs-all scores each class by its own sigmoid, where pwlc's multiclass models"
+            " share one softmax; retrain with objective='multiclass' (softmax), or compile one class at a time as a binary model"
+        )
     return "identity"
 
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends import advice
-from pwlc.frontends.additive import Additive, Shape
+from pwlc.frontends.additive import Additive, MulticlassAdditive, Shape, class_names
 from pwlc.frontends.steps import float32_rounding, lowest_reaching, merged_step
 from pwlc.ir import Input, LinkKind, Table
 from pwlc.semantics import FloatArray, category_key
@@ -51,7 +51,10 @@ def load(path: Path) -> Any:
     return booster
 
 
-def teacher(model: Any) -> Additive:
+def teacher(model: Any) -> Additive | MulticlassAdditive:
+    """An XGBoost model or Booster as an `Additive`; `multi:softprob`/`multi:softmax` (K
+    scores under a softmax) as a `MulticlassAdditive`: `tree_info` gives each tree's class,
+    and the base margin is one float32 per class."""
     booster = model.get_booster() if hasattr(model, "get_booster") else model
     config = json.loads(booster.save_config())
     learner = config["learner"]
@@ -59,39 +62,51 @@ def teacher(model: Any) -> Additive:
         raise UnsupportedError(
             f"XGBoost booster {learner['gradient_booster']['name']!r}: pwlc reads tree boosters; retrain with booster='gbtree', or {advice.black_box(model)}"
         )
-    link, intercept = link_and_base_margin(learner, model)
+    if learner["objective"]["name"] in MULTICLASS_OBJECTIVES:
+        link: LinkKind = "identity"
+        margins = class_base_margins(learner, model)
+    else:
+        link, margin = link_and_base_margin(learner, model)
+        margins = [margin]
     names = list(booster.feature_names or [f"f{j}" for j in range(booster.num_features())])
     labels = _category_labels(booster, names)
     trees = [json.loads(text) for text in booster.get_dump(dump_format="json")]
-    by_feature: dict[str, list[Node]] = defaultdict(list)
-    for index, tree in enumerate(trees):
+    groups = json.loads(booster.save_raw("json"))["learner"]["gradient_booster"]["model"]["tree_info"] if len(margins) > 1 else [0] * len(trees)
+    by_feature: list[dict[str, list[Node]]] = [defaultdict(list) for _ in margins]
+    intercepts = list(margins)
+    for index, (tree, group) in enumerate(zip(trees, groups)):
         features = _features(tree)
         if not features:
-            intercept += float(tree["leaf"])
+            intercepts[group] += float(tree["leaf"])
         elif len(features) > 1:
             raise UnsupportedError(
                 f"XGBoost tree {index} splits on several features ({', '.join(map(repr, sorted(features)))}), so the model is not additive; "
                 f"{advice.ONE_FEATURE_PER_TREE}, or {advice.black_box(model, link)}"
             )
         else:
-            by_feature[next(iter(features))].append(tree)
-    inputs = []
-    shapes = []
-    for name in names:
-        roots = by_feature.get(name)
-        if not roots:
-            continue
-        description = f"XGBoost trees on {name!r}"
-        if any(_has_categorical_split(root) for root in roots):
-            table = _merged_table(name, roots, labels.get(name))
-            inputs.append(Input(name, "categorical"))
-            shapes.append(Shape((name,), description, term=table, missing=table.missing))
-        else:
-            edges = lowest_reaching(float32_rounding, [_float32(s) for root in roots for s in _splits(root)])
-            step = merged_step(name, edges, "upper", partial(_tree_sums, roots), _tree_sum(roots, math.nan))
-            inputs.append(Input(name, "numeric"))
-            shapes.append(Shape((name,), description, term=step, missing=step.missing))
-    return Additive(tuple(inputs), tuple(shapes), intercept, link, f"an XGBoost {type(model).__name__} ({len(trees)} trees; it computes in float32)")
+            by_feature[group][next(iter(features))].append(tree)
+    categorical = {name for trees_on in by_feature for name, roots in trees_on.items() if any(_has_categorical_split(r) for r in roots)}
+    inputs = tuple(Input(name, "categorical" if name in categorical else "numeric") for name in names if any(name in t for t in by_feature))
+    doc = f"an XGBoost {type(model).__name__} ({len(trees)} trees; it computes in float32)"
+    teachers = [
+        Additive(inputs, tuple(_shape(name, trees_on[name], labels.get(name)) for name in names if name in trees_on), intercept, link, doc)
+        for trees_on, intercept in zip(by_feature, intercepts)
+    ]
+    if len(teachers) == 1:
+        return teachers[0]
+    classes = class_names(getattr(model, "classes_", range(len(teachers))))
+    return MulticlassAdditive(classes, tuple(teachers), f"an XGBoost {type(model).__name__} ({len(trees)} trees, {len(classes)} classes; it computes in float32)")
+
+
+def _shape(name: str, roots: Sequence[Node], labels: list[str] | None) -> Shape:
+    """The exact shape of one feature's trees."""
+    description = f"XGBoost trees on {name!r}"
+    if any(_has_categorical_split(root) for root in roots):
+        table = _merged_table(name, roots, labels)
+        return Shape((name,), description, term=table, missing=table.missing)
+    edges = lowest_reaching(float32_rounding, [_float32(s) for root in roots for s in _splits(root)])
+    step = merged_step(name, edges, "upper", partial(_tree_sums, roots), _tree_sum(roots, math.nan))
+    return Shape((name,), description, term=step, missing=step.missing)
 
 
 def _category_labels(booster: Any, names: Sequence[str]) -> dict[str, list[str]]:
@@ -112,9 +127,32 @@ def _float32(value: float | str) -> float:
     return float(np.float32(value))
 
 
+# Objectives whose K margins are one softmax (softmax predicts the argmax, softprob the probabilities).
+MULTICLASS_OBJECTIVES = ("multi:softprob", "multi:softmax")
+
+
+def class_base_margins(learner: Mapping[str, Any], model: Any = None) -> list[float]:
+    """The base margin of each class of a `multi:softprob` model, from the "learner" part
+    of `save_config()`: XGBoost 3 keeps one per class (in margin units), older versions one
+    number for every class; float32, as XGBoost adds them."""
+    parameters = learner["learner_model_param"]
+    classes = int(parameters.get("num_class", "0"))
+    if learner.get("learner_train_param", {}).get("multi_strategy") == "multi_output_tree":
+        raise UnsupportedError(
+            "XGBoost multi_strategy='multi_output_tree': each leaf holds a vector of class scores, where pwlc reads one"
+            " tree a class; retrain with multi_strategy='one_output_per_tree' (the default) and one feature per tree"
+        )
+    if classes < 3:
+        raise UnsupportedError(f"XGBoost objective {learner['objective']['name']!r} with {classes} classes: train binary:logistic for two classes")
+    found = [float(v) for v in str(parameters["base_score"]).strip("[]").split(",")]
+    if len(found) not in (1, classes):
+        raise UnsupportedError(f"XGBoost model: {len(found)} base scores for {classes} classes; save the model again with this XGBoost version")
+    return [_float32(v) for v in (found * classes if len(found) == 1 else found)]
+
+
 def link_and_base_margin(learner: Mapping[str, Any], model: Any = None) -> tuple[LinkKind, float]:
     """The link, and the base margin XGBoost starts each row's sum from (a float32), from
-    the "learner" part of the booster's `save_config()`."""
+    the "learner" part of the booster's `save_config()` (one-score models)."""
     objective = learner["objective"]["name"]
     outputs = max(int(learner["learner_model_param"].get("num_class", "0")), int(learner["learner_model_param"].get("num_target", "1")))
     if objective.startswith("multi:") or outputs > 1:

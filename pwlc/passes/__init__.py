@@ -35,12 +35,12 @@ import types
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, Union, overload
 
 import numpy as np
 
 from pwlc.errors import PwlcError, Span
-from pwlc.ir import Model, verify
+from pwlc.ir import Model, Multiclass, verify
 from pwlc.passes.context import PassData, score_change
 
 __all__ = [
@@ -364,26 +364,43 @@ def _change_stats(before: Any, after: Any) -> tuple[float, float]:
         return float(change.max()), float(np.sqrt(np.mean(np.square(change))))
 
 
+@overload
 def optimize(
-    model: Model,
+    model: Model, pipeline: str | list[Pass] = ..., data: Any = ..., *, teacher: Any = ..., progress: Callable[[int, int, str], None] | None = ...
+) -> tuple[Model, Report]: ...
+
+
+@overload
+def optimize(
+    model: Multiclass, pipeline: str | list[Pass] = ..., data: Any = ..., *, teacher: Any = ..., progress: Callable[[int, int, str], None] | None = ...
+) -> tuple[Multiclass, Report]: ...
+
+
+def optimize(
+    model: Model | Multiclass,
     pipeline: str | list[Pass] = "O2",
     data: Any = None,
     *,
     teacher: Any = None,
     progress: Callable[[int, int, str], None] | None = None,
-) -> tuple[Model, Report]:
+) -> tuple[Model | Multiclass, Report]:
     """Run `pipeline` (text, preset name or list of passes) on `model`.
 
     `data` (a mapping of column -> values or a DataFrame) is what lossy passes keep their
     tolerance on and what errors are measured on; `teacher` optionally gives the teacher's
     raw scores for those rows (the target of `refit`; by default, the scores of `model`).
     Returns the optimized (verified) model and a `Report`. `progress(done, total, what)`
-    is called before each pass.
+    is called before each pass. A `Multiclass` model is optimized class by class
+    (`pwlc.passes.multiclass`; `teacher` then has one column a class).
     """
     passes = parse_pipeline(pipeline) if isinstance(pipeline, str) else list(pipeline)
     verify(model)
     if teacher is not None and data is None:
         raise PwlcError("teacher scores need the data rows they belong to: pass data= as well")
+    if isinstance(model, Multiclass):
+        from pwlc.passes.multiclass import optimize_multiclass
+
+        return optimize_multiclass(model, passes, data, teacher, progress)
     context = PassData.from_data(model, data, teacher) if data is not None else None
     reports: list[PassReport] = []
     current = model

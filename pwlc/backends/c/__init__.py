@@ -16,11 +16,14 @@ from pwlc.backends.c.printer import BATCH_START, HEADER_SUFFIX, SUFFIX, emit, em
 from pwlc.backends.c.read import BATCH_MISMATCH, read
 from pwlc.backends.c.runtime import RUNTIME_END, RUNTIME_START
 
+MULTICLASS = True  # prints and reads `Multiclass` models (multiclass.py, read_multiclass.py)
+
 __all__ = [
     "BATCH_MISMATCH",
     "BATCH_START",
     "CNames",
     "HEADER_SUFFIX",
+    "MULTICLASS",
     "RUNTIME_END",
     "RUNTIME_START",
     "SUFFIX",

@@ -28,6 +28,7 @@ KIND_NAMES = {NAME: "a name", NUMBER: "a number", STRING: "a string", CHAR: "a c
 
 _SPLICE = re.compile(r"\\[ \t\f\v]*(?:\r\n|\r|\n)")
 _LINE_END = re.compile(r"[\r\n]")
+_END_SPLICE = re.compile(r"\\[ \t\f\v]*(?:\r\n|\r|\n)?\Z")
 _TRIGRAPH = re.compile(r"\?\?[=/'()!<>\-]")
 _TOKEN = re.compile(
     r"""[ \t\f\v]*(?:
@@ -135,6 +136,12 @@ def tokenize(original: str, filename: str) -> Tokens:
             raise source.fail_at_original(
                 "`??/` is a trigraph: a backslash under -std=c99 (maybe joining two lines), itself in GNU C; write `?\\?/` in a string, or reword", at
             )
+    end_splice = _END_SPLICE.search(original)
+    if end_splice:  # C99 5.1.1.2: undefined; gcc and clang warn "backslash-newline at end of file"
+        raise source.fail_at_original(
+            "the file ends in a backslash that would join its last line to nothing (C leaves that undefined); delete the backslash",
+            end_splice.start(),
+        )
     tokens = Tokens(source)
     _scan(source, tokens)
     comments = [(source.original_offset(c.start), source.original_offset(c.end)) for c in tokens.comments]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from pwlc.backends.common import identifier, quoted
 from pwlc.errors import UnsupportedError
-from pwlc.ir import Constant, Grid, Model, Term
+from pwlc.ir import Constant, Grid, Model, Multiclass, Term
 
 # Keywords, and every name the headers pwlc includes (math.h, stddef.h, stdint.h,
 # string.h) declare or define in C99 or GNU mode with gcc, clang and glibc, and the
@@ -53,6 +53,30 @@ C_RESERVED = frozenset(
     + [f"{prefix}int{kind}{bits}_t" for prefix in ("", "u") for kind in ("", "_fast", "_least") for bits in (8, 16, 32, 64)]
 )
 
+# The exported function is an external name: besides the above, C99 7.1.3 reserves every
+# external name of the standard library whether or not its header is included (gcc and
+# clang know them as builtins: redeclaring `printf` returning double does not compile),
+# and `main` is the program's entry point.
+EXTERNAL_RESERVED = frozenset(
+    """
+    main abort abs atexit atof atoi atol atoll bsearch calloc div exit _Exit free getenv labs ldiv llabs lldiv malloc
+    mblen mbstowcs mbtowc qsort rand realloc srand strtod strtof strtol strtold strtoll strtoul strtoull system
+    wcstombs wctomb clearerr fclose feof ferror fflush fgetc fgetpos fgets fopen fprintf fputc fputs fread freopen
+    fscanf fseek fsetpos ftell fwrite getc getchar gets perror printf putc putchar puts remove rename rewind scanf
+    setbuf setvbuf snprintf sprintf sscanf tmpfile tmpnam ungetc vfprintf vfscanf vprintf vscanf vsnprintf vsprintf
+    vsscanf isalnum isalpha isblank iscntrl isdigit isgraph islower isprint ispunct isspace isupper isxdigit tolower
+    toupper asctime clock ctime difftime gmtime localtime mktime strftime time localeconv setlocale longjmp setjmp
+    raise signal errno assert imaxabs imaxdiv strtoimax strtoumax wcstoimax wcstoumax feclearexcept fegetenv
+    fegetexceptflag fegetround feholdexcept feraiseexcept fesetenv fesetexceptflag fesetround fetestexcept
+    feupdateenv btowc fgetwc fgetws fputwc fputws fwide fwprintf fwscanf getwc getwchar mbrlen mbrtowc mbsinit
+    mbsrtowcs putwc putwchar swprintf swscanf ungetwc vfwprintf vfwscanf vswprintf vswscanf vwprintf vwscanf wcrtomb
+    wcscat wcschr wcscmp wcscoll wcscpy wcscspn wcsftime wcslen wcsncat wcsncmp wcsncpy wcspbrk wcsrchr wcsrtombs
+    wcsspn wcsstr wcstod wcstof wcstok wcstol wcstold wcstoll wcstoul wcstoull wcsxfrm wctob wmemchr wmemcmp wmemcpy
+    wmemmove wmemset wprintf wscanf iswalnum iswalpha iswblank iswcntrl iswctype iswdigit iswgraph iswlower iswprint
+    iswpunct iswspace iswupper iswxdigit towctrans towlower towupper wctrans wctype
+    """.split()
+)
+
 # ... and the names the emitted functions give their own parameters and locals.
 RESERVED = C_RESERVED | {"row", "columns", "out", "n", "i", "x", "a", "b", "category", "m", "sum", "start", "term"}
 
@@ -77,6 +101,11 @@ class CNames:
     model: Model
     fields: dict[str, str]  # input name -> struct field
     functions: list[str]  # one per term, "" for a constant
+    score: str = ""  # the function that sums the terms: the model's name, or a class's (`species_class_setosa`)
+    label: str | None = None  # the class whose score this is, in a multiclass model
+
+    def __post_init__(self) -> None:
+        self.score = self.score or self.model.name
 
     @property
     def struct(self) -> str:
@@ -89,6 +118,8 @@ def check_model_name(name: str) -> None:
         raise UnsupportedError(f"model name {name!r} is not an ASCII C identifier; rename the model (letters, digits, _)")
     if name in RESERVED or name.startswith(("pwlc_", "PWLC_", "_")):
         raise UnsupportedError(f"function name {name!r} is reserved in C; rename the model")
+    if name in EXTERNAL_RESERVED:
+        raise UnsupportedError(f"function name {name!r} is a name of the C standard library (or the program's main); rename the model")
 
 
 def c_names(model: Model) -> CNames:
@@ -110,6 +141,46 @@ def c_names(model: Model) -> CNames:
             name = identifier(f"term_{name}", taken | set(functions), RESERVED)
         functions.append(name)
     return CNames(model, fields, functions)
+
+
+def class_names(model: Multiclass) -> list[CNames]:
+    """The C names of each class of a multiclass model: the struct fields all classes
+    share, the class's scoring function (`class_scores`) and its term functions
+    (`class_setosa_age_curve`), every one distinct from the others'."""
+    shared = c_names(Model(model.inputs, (), name=model.name))
+    scores = class_scores(model.name, model.classes)
+    taken = set(multiclass_interface(model.name)) | {n for score in scores for n in (score, f"{score}_rows")}
+    out = []
+    for label, terms, score in zip(model.classes, model.scores, scores):
+        tag = score.removeprefix(f"{model.name}_")
+        functions: list[str] = []
+        for term in terms:
+            if isinstance(term, Constant):
+                functions.append("")
+                continue
+            stem = "_".join(shared.fields[f] for f in term_features(term))
+            name = identifier(f"{tag}_{stem}_{type(term).__name__.lower()}", taken, RESERVED)
+            taken.add(name)
+            functions.append(name)
+        out.append(CNames(Model(model.inputs, terms, "identity", model.name), shared.fields, functions, score, label))
+    return out
+
+
+def multiclass_interface(name: str) -> tuple[str, ...]:
+    """The names a multiclass file declares besides its classes' functions."""
+    return (name, f"{name}_input", f"{name}_input_names", f"{name}_classes", f"{name}_probabilities", f"{name}_batch", f"{name}_columns")
+
+
+def class_scores(name: str, classes: tuple[str, ...]) -> list[str]:
+    """Each class's scoring function, `NAME_class_LABEL` (LABEL made an identifier, distinct)."""
+    check_model_name(name)
+    taken = set(multiclass_interface(name))
+    out = []
+    for label in classes:
+        score = identifier(f"{name}_class_{label}", taken, RESERVED)
+        taken |= {score, f"{score}_rows"}
+        out.append(score)
+    return out
 
 
 def term_features(term: Term) -> tuple[str, ...]:

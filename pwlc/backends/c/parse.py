@@ -110,7 +110,7 @@ Init = Expr | Braced
 
 @dataclass
 class Param:
-    words: str  # the type, e.g. "const char *"
+    words: str  # the type, e.g. "const char *"; an array parameter ends in " []"
     name: str | None
     at: int  # where its type starts
     name_at: int = -1  # where its name is
@@ -297,6 +297,13 @@ class Parser:
             name, name_at = None, self.i
             if self.kind() == NAME:
                 name, name_at = self.name()
+            if self.at("[") and name is not None:  # an array parameter (`double out[3]`): a pointer to its first element
+                while not self.at("]"):
+                    if self.i >= self.n or self.at(")"):
+                        raise self.fail("this `[` is never closed")
+                    self.i += 1
+                self.i += 1
+                words += " []"
             params.append(Param(words, name, start, name_at))
             if self.at(")"):
                 self.i += 1

@@ -15,7 +15,7 @@ from pwlc.backends.c.names import CNames, Strings, c_names, check_string, commen
 from pwlc.backends.c.runtime import runtime_section
 from pwlc.backends.common import quoted, trailer_lines
 from pwlc.errors import UnsupportedError
-from pwlc.ir import Axis, CategoryAxis, Constant, Curve, Grid, KnotAxis, Linear, Model, Step, Table, Term
+from pwlc.ir import Axis, CategoryAxis, Constant, Curve, Grid, KnotAxis, Linear, Model, Multiclass, Step, Table, Term
 from pwlc.numbers import float_literal
 
 SUFFIX = ".c"
@@ -28,10 +28,15 @@ TRANSFORM_CONSTANTS = {"identity": "PWLC_IDENTITY", "log": "PWLC_LOG", "log1p": 
 EDGE_CONSTANTS = {"upper": "PWLC_UPPER", "lower": "PWLC_LOWER"}
 
 
-def emit(model: Model, dialect: str | None = None) -> str:
-    """Print `model` as one self-contained C99 source file."""
+def emit(model: Model | Multiclass, dialect: str | None = None) -> str:
+    """Print `model` as one self-contained C99 source file (a multiclass model: see
+    multiclass.py)."""
     if dialect is not None:
         raise UnsupportedError(f"the C backend has no dialects (got {dialect!r})")
+    if isinstance(model, Multiclass):
+        from pwlc.backends.c.multiclass import emit_multiclass
+
+        return emit_multiclass(model)
     check_strings(model)
     names = c_names(model)
     needed: set[str] = set()
@@ -48,8 +53,12 @@ def emit(model: Model, dialect: str | None = None) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def emit_header(model: Model) -> str:
+def emit_header(model: Model | Multiclass) -> str:
     """The matching .h: the input structs and the prototypes of the exported functions."""
+    if isinstance(model, Multiclass):
+        from pwlc.backends.c.multiclass import emit_multiclass_header
+
+        return emit_multiclass_header(model)
     check_strings(model)
     names = c_names(model)
     guard = f"PWLC_{model.name.upper()}_H"
@@ -158,8 +167,9 @@ def score_function(names: CNames) -> str:
             summands.append(float_literal(term.value))
         else:
             summands.append(f"{function}({', '.join('row->' + names.fields[f] for f in term_features(term))})")
-    what = _what(model)
-    lines = [f"/* {what[0].upper()}{what[1:]}: the sum of one term a line. */", f"double {model.name}(const struct {names.struct} *row)", "{"]
+    what = _what(model) if names.label is None else f"the score of class {note(names.label)}"
+    exported = "double" if names.label is None else "static double"  # a class's score is read through the model's function
+    lines = [f"/* {what[0].upper()}{what[1:]}: the sum of one term a line. */", f"{exported} {names.score}(const struct {names.struct} *row)", "{"]
     if all(isinstance(term, Constant) for term in model.terms):
         lines.append("    (void)row; /* no term reads an input */")
     if not summands:  # read back as no terms because the batch adds none
@@ -182,7 +192,7 @@ def link_function(names: CNames) -> str:
 
 
 def rows_head(names: CNames) -> str:
-    return f"static void {names.model.name}_rows(const struct {names.model.name}_columns *columns, size_t start, size_t m, double *sum)"
+    return f"static void {names.score}_rows(const struct {names.model.name}_columns *columns, size_t start, size_t m, double *sum)"
 
 
 def rows_function(names: CNames, needed: set[str]) -> str:
@@ -190,9 +200,9 @@ def rows_function(names: CNames, needed: set[str]) -> str:
     around the same term function (a curve: around the same knots)."""
     model = names.model
     lines = [
-        f"/* The terms of {model.name} again, in the same order, each added to the m rows from row",
+        f"/* The terms of {names.score} again, in the same order, each added to the m rows from row",
         "   `start` of the columns. When pwlc reads this file back it checks that this list is",
-        f"   {model.name}'s: after editing the terms of {model.name}, edit this list too or regenerate. */",
+        f"   {names.score}'s: after editing the terms of {names.score}, edit this list too or regenerate. */",
         rows_head(names),
         "{",
     ]

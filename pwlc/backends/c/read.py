@@ -41,14 +41,14 @@ from pwlc.backends.c.terms import Scope, TermReader
 from pwlc.backends.c.values import POINTER, CType, Values
 from pwlc.backends.common import trailer_lines
 from pwlc.errors import ParseError, UnsupportedError
-from pwlc.ir import Constant, Input, LinkKind, Model, Term
+from pwlc.ir import Constant, Input, LinkKind, Model, Multiclass, Term
 
 BATCH_MISMATCH = "the batch function's terms differ from score's: edit both or regenerate"
 _LINKS: dict[str, LinkKind] = {"probability": "logistic", "prediction": "exp"}
 _FIELD_KINDS = {"double": "numeric", "const char *": "categorical"}
 
 
-def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model:
+def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model | Multiclass:
     """Parse an emitted (and possibly hand-edited, reformatted) C file back into a model."""
     if dialect is not None:
         raise UnsupportedError(f"the C backend has no dialects (got {dialect!r})")
@@ -71,7 +71,7 @@ class _FileReader:
 
     # -- the file --
 
-    def model(self) -> Model:
+    def model(self) -> Model | Multiclass:
         start, end, end_marker = self.runtime_section()
         items = self.parser.items(end, len(self.tokens))
         if start > 0:
@@ -80,6 +80,13 @@ class _FileReader:
             raise self.fail("pwlc writes nothing between the header comment and its runtime section; move this below it", 0)
         for item in items:
             self.declare(item)
+        gather = self.gathering_function()
+        if gather is not None:  # a multiclass model
+            from pwlc.backends.c.read_multiclass import read_multiclass
+
+            multiclass = read_multiclass(self, gather)
+            self.check_runtime(start, end, end_marker)
+            return multiclass
         score = self.scoring_function()
         name = score.name
         inputs, fields = self.inputs(name, score)
@@ -93,9 +100,20 @@ class _FileReader:
         model = Model(tuple(inputs), tuple(t for t, _ in summands), link, name, self.doc(), span=self.tokens.source.span(self.tokens.offset(score.name_at)))
         self.check_interface(names)
         self.check_used(name)
+        self.check_runtime(start, end, end_marker)
+        return model
+
+    def check_runtime(self, start: int, end: int, end_marker: int) -> None:
         used = {self.tokens.text(i) for i in range(end, len(self.tokens)) if self.tokens.kinds[i] == NAME and self.tokens.text(i).startswith(("pwlc_", "PWLC_"))}
         check_runtime(self.tokens, start, end, used, end_marker)
-        return model
+
+    def gathering_function(self) -> Declaration | None:
+        """A multiclass file's `void NAME(const struct NAME_input *row, double out[K])`."""
+        for f in self.functions.values():
+            params = f.params or []
+            if f.words == "void" and len(params) == 2 and params[0].words == f"const struct {f.name}_input *" and params[1].words == "double []":
+                return f
+        return None
 
     def runtime_section(self) -> tuple[int, int, int]:
         """The tokens between the runtime markers (start, end), and where the end marker is."""
@@ -181,21 +199,7 @@ class _FileReader:
         if struct is None:
             raise self.fail(f"struct {name}_input is not defined", score.name_at)
         self.before(struct, score.first, f"struct {name}_input")
-        listed = self.arrays.get(f"{name}_input_names")
-        if listed is None:
-            raise self.fail(f"{name}_input_names is not defined (the input names, in field order, then NULL)", struct.tag_at)
-        self.used.add(listed.name)
-        if listed.words != "const char * const" or listed.dims is None or len(listed.dims) != 1 or listed.init is None:
-            raise self.fail(f"write the names as pwlc does: `const char *const {name}_input_names[] = {{...}};`", listed.first)
-        lengths = [None if size is None else self.values.count(size) for _, size in listed.dims]
-        self.values.nul_ok = True  # the input names list is read exactly, a NUL included (C callers see the name end there)
-        try:
-            names = self.values.initialize(CType("array", POINTER, lengths[0]), listed.init, self.file_strings())
-        finally:
-            self.values.nul_ok = False
-        if not names or names[-1] is not None or None in names[:-1]:
-            raise self.fail(f"{name}_input_names lists one name per input, then NULL (and no other NULL)", listed.name_at)
-        texts = [self.name_text(data, listed.name_at) for data in names[:-1]]
+        texts = self.string_list(f"{name}_input_names", "the input names, in field order", "one name per input", struct.tag_at)
         fields = [f for f in struct.fields if not (f.words == "char" and f.name == "unused" and not texts)]
         if len(fields) != len(texts) or any(f.words not in _FIELD_KINDS for f in fields):
             raise self.fail(f"struct {name}_input has one field per name of {name}_input_names: a double, or a const char * for a categorical input", struct.tag_at)
@@ -204,11 +208,31 @@ class _FileReader:
         same_as(self.tokens, struct.first, struct.last, printer.input_struct(names_of), f"struct {name}_input")
         return inputs, {names_of.fields[declared.name]: declared.name for declared in inputs}
 
+    def string_list(self, array: str, holding: str, each: str, at: int, nul_ok: bool = True) -> list[str]:
+        """The texts of `const char *const ARRAY[] = {"...", ..., NULL};` (input names,
+        class names), read exactly (`nul_ok`: a NUL included, where a C caller sees the
+        text end)."""
+        listed = self.arrays.get(array)
+        if listed is None:
+            raise self.fail(f"{array} is not defined ({holding}, then NULL)", at)
+        self.used.add(listed.name)
+        if listed.words != "const char * const" or listed.dims is None or len(listed.dims) != 1 or listed.init is None:
+            raise self.fail(f"write the names as pwlc does: `const char *const {array}[] = {{...}};`", listed.first)
+        lengths = [None if size is None else self.values.count(size) for _, size in listed.dims]
+        self.values.nul_ok = nul_ok
+        try:
+            found = self.values.initialize(CType("array", POINTER, lengths[0]), listed.init, self.file_strings())
+        finally:
+            self.values.nul_ok = False
+        if not found or found[-1] is not None or None in found[:-1]:
+            raise self.fail(f"{array} lists {each}, then NULL (and no other NULL)", listed.name_at)
+        return [self.name_text(data, listed.name_at) for data in found[:-1]]
+
     def name_text(self, data: bytes, at: int) -> str:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            raise self.fail("an input name here is not valid UTF-8", at) from None
+            raise self.fail("a name here is not valid UTF-8", at) from None
 
     def file_strings(self) -> Any:
         """The text of a file-scope char array named where a string is expected."""
@@ -352,10 +376,10 @@ class _FileReader:
         """Refuse a file whose `NAME_rows` adds other terms than the scoring function.
         False for a model with no terms: score returns 0.0 and the batch adds nothing."""
         name = names.model.name
-        rows = self.functions.get(f"{name}_rows")
+        rows = self.functions.get(f"{names.score}_rows")
         if rows is None or rows.body is None:
-            raise self.fail(f"{name}_rows (the batch's terms) is not defined; regenerate the file", len(self.tokens))
-        same_as(self.tokens, rows.first, rows.body[0] - 1, printer.rows_head(names), f"the head of {name}_rows", ("columns", "start", "m", "sum"))
+            raise self.fail(f"{names.score}_rows (the batch's terms) is not defined; regenerate the file", len(self.tokens) - 1)
+        same_as(self.tokens, rows.first, rows.body[0] - 1, printer.rows_head(names), f"the head of {names.score}_rows", ("columns", "start", "m", "sum"))
         columns_struct = self.structs.get(f"{name}_columns")
         if columns_struct is None:
             raise self.fail(f"struct {name}_columns is not defined", rows.name_at)
@@ -369,23 +393,23 @@ class _FileReader:
                 voided.add(statement.name)
                 continue
             if not isinstance(statement, CallStatement):
-                raise self.fail(f"{name}_rows holds one runtime call a term (and `(void)PARAMETER;`)", statement.first if isinstance(statement, Declaration) else statement.at)
+                raise self.fail(f"{names.score}_rows holds one runtime call a term (and `(void)PARAMETER;`)", statement.first if isinstance(statement, Declaration) else statement.at)
             calls.append(statement.call)
         self.check_parameters_used(rows, voided, [arg for call in calls for arg in call.args])
         zero = calls[0] if calls else None
         if not (zero and zero.name == "pwlc_zero_rows" and _names(zero.args) == [m, total]):
-            raise self.fail(f"{name}_rows starts with pwlc_zero_rows({m}, {total})", zero.at if zero else rows.name_at)
+            raise self.fail(f"{names.score}_rows starts with pwlc_zero_rows({m}, {total})", zero.at if zero else rows.name_at)
         if len(calls) == 1 and len(summands) == 1 and summands[0][0] == Constant(0.0) and math.copysign(1.0, summands[0][0].value) > 0:  # type: ignore[union-attr]
             return False
         scope = Scope({p: ("", "") for p in (columns, start, m, total)}, {}, self.file_array)
         for k, call in enumerate(calls[1:]):
             if k >= len(summands):
-                raise self.fail(f"{BATCH_MISMATCH} ({name}_rows has {len(calls) - 1} terms, {name} has {len(summands)})", call.at)
+                raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)})", call.at)
             term = self.batch_term(call, (columns, start, m, total), fields, scope, rows, terms)
             if term != summands[k][0]:
                 raise self.fail(f"{BATCH_MISMATCH} (term {k + 1})", call.at)
         if len(calls) - 1 < len(summands):
-            raise self.fail(f"{BATCH_MISMATCH} ({name}_rows has {len(calls) - 1} terms, {name} has {len(summands)})", rows.name_at)
+            raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)})", rows.name_at)
         return True
 
     def batch_term(self, call: Call, params: tuple[str, ...], fields: dict[str, str], scope: Scope, rows: Declaration, terms: TermReader) -> Term:
@@ -454,7 +478,11 @@ class _FileReader:
             same_as(self.tokens, prototype.first, prototype.last, expected[prototype.name], f"the prototype of {prototype.name}", ("row", "n", "columns", "out"))
         batch = self.functions.get(f"{name}_batch")
         if batch is None:
-            raise self.fail(f"{name}_batch is not defined; regenerate the file", len(self.tokens))
+            known = {*expected, f"{names.score}_rows"}
+            renamed = [f for f in self.functions.values() if f.name not in self.used and f.name not in known]
+            if renamed:  # point at the definition that is not pwlc's: most likely the batch renamed
+                raise self.fail(f"{name}_batch is not defined, and pwlc does not write {renamed[0].name}: name it {name}_batch again, or regenerate the file", renamed[0].name_at)
+            raise self.fail(f"{name}_batch is not defined; regenerate the file", len(self.tokens) - 1)
         self.before(self.functions[f"{name}_rows"], batch.first, f"{name}_rows")
         self.before(columns, batch.first, f"struct {name}_columns")
         same_as(self.tokens, batch.first, batch.last, printer.batch_function(names), f"{name}_batch", ("n", "columns", "out", "start"))

@@ -11,5 +11,6 @@ from pwlc.backends.pwl.printer import emit
 from pwlc.backends.pwl.reader import comments, read
 
 SUFFIX = ".pwl"
+MULTICLASS = True  # prints and reads `Multiclass` models (a `class "NAME"` line per class)
 
-__all__ = ["SUFFIX", "comments", "emit", "read"]
+__all__ = ["MULTICLASS", "SUFFIX", "comments", "emit", "read"]

@@ -5,7 +5,21 @@ from __future__ import annotations
 import json
 import re
 
-from pwlc.ir import INPUT_KINDS, Axis, Constant, Curve, Grid, KnotAxis, Linear, Model, Step, StepAxis, Table, Term
+from pwlc.ir import (
+    INPUT_KINDS,
+    Axis,
+    Constant,
+    Curve,
+    Grid,
+    KnotAxis,
+    Linear,
+    Model,
+    Multiclass,
+    Step,
+    StepAxis,
+    Table,
+    Term,
+)
 from pwlc.numbers import shortest
 
 KEYWORDS = {"model", "input", "constant", "curve", "step", "table", "grid", "linear", "x", "values", "categories", "steps", "knots"}
@@ -17,14 +31,22 @@ KEYWORDS = {"model", "input", "constant", "curve", "step", "table", "grid", "lin
 _UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def emit(model: Model, dialect: str | None = None) -> str:
-    """Print `model` as .pwl text."""
-    options = [] if model.link == "identity" else [f"link = {model.link}"]
+def emit(model: Model | Multiclass, dialect: str | None = None) -> str:
+    """Print `model` as .pwl text: a multiclass model's terms under one `class "NAME"`
+    line per class."""
+    link = "identity" if isinstance(model, Multiclass) else model.link
+    options = [] if link == "identity" else [f"link = {link}"]
     header = f"model {name(model.name)}{_options(options)}"
     if model.doc:
         header += f" {string(model.doc)}"
     lines = ["# pwlc model: `pwlc compile FILE.pwl -t python|c|sql:DIALECT` prints it as code.", header, ""]
     lines += [f"input {name(i.name)} : {i.kind}" for i in model.inputs]
+    if isinstance(model, Multiclass):
+        lines[0:1] = [lines[0], "# One score per class; the prediction is their softmax."]
+        for label, terms in zip(model.classes, model.scores):
+            lines += ["", f"class {string(label)}"]
+            lines += [_term(term) for term in terms]
+        return "\n".join(lines) + "\n"
     lines.append("")
     lines += [_term(term) for term in model.terms]
     return "\n".join(lines) + "\n"

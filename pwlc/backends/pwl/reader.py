@@ -30,6 +30,7 @@ from pwlc.ir import (
     KnotAxis,
     Linear,
     Model,
+    Multiclass,
     Step,
     StepAxis,
     Table,
@@ -49,7 +50,7 @@ _SIGNED = r"([+-]?)((?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)"
 _NEXT_NUMBER = re.compile(_SEP + _SIGNED)
 _NEXT_PAIR = re.compile(_SEP + _SIGNED + r"[ \t]*:[ \t]*" + _SIGNED)
 _NEXT_ENTRY = re.compile(_SEP + r'"([^"\\\x00-\x1f]*)"[ \t]*:[ \t]*' + _SIGNED)
-_DECLARATIONS = ("input", "constant", "curve", "step", "table", "grid", "linear")
+_DECLARATIONS = ("input", "constant", "curve", "step", "table", "grid", "linear", "class")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 Option = tuple[str, float | str, Span]  # (the text written, its value, where)
@@ -65,7 +66,7 @@ def _value(sign: str, digits: str) -> float:
     return -value if sign == "-" else value
 
 
-def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model:
+def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model | Multiclass:
     """Parse .pwl text into a model (not yet verified; `pwlc.read` verifies)."""
     return _Reader(text, filename).model()
 
@@ -86,29 +87,50 @@ class _Reader:
 
     # -- the model and its declarations --
 
-    def model(self) -> Model:
+    def model(self) -> Model | Multiclass:
         span = self.span(0)
-        name, link, doc = "score", "identity", ""
+        name, link, link_at, doc = "score", "identity", span, ""
         if self.at_word("model"):
-            name, link, doc = self.header()
+            name, link, link_at, doc = self.header()
         inputs: list[Input] = []
         terms: list[Term] = []
+        # A multiclass model: each `class NAME` line starts the terms of one more class.
+        classes: dict[str, Span] = {}
+        scores: list[list[Term]] = []
         while self.more():
             at = self.span(self.pos)
-            keyword = self.keyword(_DECLARATIONS, "a declaration (input, constant, curve, step, table, grid or linear)")
+            keyword = self.keyword(_DECLARATIONS, "a declaration (input, constant, curve, step, table, grid, linear or class)")
             if keyword == "input":
                 inputs.append(self.input(at))
+            elif keyword == "class":
+                self.class_header(at, classes, terms, link, link_at)
+                scores.append([])
             else:
-                terms.append(self.term(keyword, at))
+                (scores[-1] if scores else terms).append(self.term(keyword, at))
+        if classes:
+            return Multiclass(tuple(inputs), tuple(classes), tuple(map(tuple, scores)), name, doc, span=span, class_spans=tuple(classes.values()))
         return Model(tuple(inputs), tuple(terms), link, name, doc, span=span)  # type: ignore[arg-type]
 
-    def header(self) -> tuple[str, str, str]:
+    def header(self) -> tuple[str, str, Span, str]:
         self.keyword(("model",), "'model'")
         name = self.name()
         opts = self.options({"link"}) if self.peek() == "(" else {}
         link = self.word_option(opts, "link", LINKS, "link") or "identity"
+        link_at = opts["link"][2] if "link" in opts else self.span(self.pos)
         doc = self.string() if self.peek() == '"' else ""
-        return name, link, doc
+        return name, link, link_at, doc
+
+    def class_header(self, at: Span, classes: dict[str, Span], terms: list[Term], link: str, link_at: Span) -> None:
+        """`class NAME`, checked against what came before it."""
+        label = self.name()
+        if terms:
+            raise ParseError("this term is in no class: in a model with `class` lines, every term comes after the line of its class", terms[0].span)
+        if link != "identity":
+            raise ParseError(f"a model with classes has the softmax for its link: remove `link = {link}`", link_at)
+        if label in classes:
+            first = classes[label]
+            raise ParseError(f"class {label!r} is given twice (first on line {first.line}); class names must be distinct", at)
+        classes[label] = at
 
     def input(self, at: Span) -> Input:
         name = self.name()

@@ -128,9 +128,10 @@ def _check_text(model: Model, dialect: str, table: str, keys: Sequence[str]) -> 
         raise UnsupportedError("BigQuery reads a `.` in a quoted name as a path: rename the inputs whose names hold one")
     if dialect != "sqlite" and "" in {*inputs, *keys}:
         raise UnsupportedError(f'{dialect} has no empty quoted name (only SQLite reads `""`): give the input or key a name')
-    if dialect == "sqlite" and any(name.upper() in ("TRUE", "FALSE") for name in inputs):
-        raise UnsupportedError('SQLite reads a column "TRUE" or "FALSE" as a boolean: rename that input')
     outputs = [model.name, PREDICTION_COLUMNS.get(model.link, model.name)]
+    boolean_names = [name for name in [*inputs, *keys, *outputs] if name.upper() in ("TRUE", "FALSE")]
+    if dialect == "sqlite" and boolean_names:
+        raise UnsupportedError(f'SQLite reads a column named {boolean_names[0]!r} as a boolean: rename that input, key or model')
     for key in keys:
         if key in inputs or key in outputs:
             raise UnsupportedError(f"key column {key!r} is also an input or output of the model; carry it under another name")

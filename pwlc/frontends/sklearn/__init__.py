@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pwlc.frontends.additive import Additive
+from pwlc.frontends.additive import Additive, MulticlassAdditive
 from pwlc.frontends.sklearn.linear import LINEAR_MODELS
 from pwlc.frontends.sklearn.trees import TREE_MODELS
 
 MODELS = ("Pipeline", *LINEAR_MODELS, *TREE_MODELS)
 
 
-def teacher(model: Any) -> Additive:
+def teacher(model: Any) -> Additive | MulticlassAdditive:
     if type(model).__name__ in TREE_MODELS:
         from pwlc.frontends.sklearn import trees
 

@@ -8,13 +8,14 @@ into one shape.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends import advice
-from pwlc.frontends.additive import Additive, Shape
+from pwlc.frontends.additive import Additive, MulticlassAdditive, class_names
 from pwlc.frontends.sklearn.terms import Group, shape
 from pwlc.frontends.sklearn.trace import Feature, inputs, refuse, trace
 from pwlc.ir import Input, InputKind, LinkKind
@@ -44,8 +45,10 @@ EXP_MODELS = ("PoissonRegressor", "GammaRegressor")
 LINEAR_MODELS = (*IDENTITY_MODELS, *LOGISTIC_MODELS, *EXP_MODELS, "TweedieRegressor")
 
 
-def teacher(model: Any) -> Additive:
-    """A linear model, or a `Pipeline` of supported steps ending in one, as an `Additive`."""
+def teacher(model: Any) -> Additive | MulticlassAdditive:
+    """A linear model, or a `Pipeline` of supported steps ending in one, as an `Additive`;
+    a multinomial `LogisticRegression` of 3+ classes (softmax over one linear score per
+    coefficient row) as a `MulticlassAdditive`."""
     steps = [step for _, step in model.steps] if type(model).__name__ == "Pipeline" else [model]
     estimator = steps[-1]
     kind = type(estimator).__name__
@@ -53,30 +56,37 @@ def teacher(model: Any) -> Additive:
         raise UnsupportedError(f"the scikit-learn pipeline ends in {kind}; pwlc lowers pipelines ending in {', '.join(LINEAR_MODELS)}, or {advice.black_box(model)}")
     link = _link(estimator, model)
     coef = np.atleast_2d(np.asarray(estimator.coef_, dtype=np.float64))
-    if coef.shape[0] != 1 or (hasattr(estimator, "classes_") and len(estimator.classes_) > 2):
-        raise UnsupportedError(f"{kind}: {advice.multiclass(model, max(coef.shape[0], len(getattr(estimator, 'classes_', ()))))}")
-    coef = coef[0]
-    intercept = float(np.ravel(estimator.intercept_)[0]) if np.size(estimator.intercept_) else 0.0
+    classes = len(getattr(estimator, "classes_", ()))
+    multiclass = kind in LOGISTIC_MODELS and classes >= 3
+    # (scikit-learn 1.9 fits every LogisticRegression of 3+ classes multinomial: liblinear
+    # refuses them; one-vs-rest is a OneVsRestClassifier, which pwlc does not read)
+    if not multiclass and (coef.shape[0] != 1 or classes > 2):
+        raise UnsupportedError(f"{kind}: {advice.multiclass(model, max(coef.shape[0], classes))}")
+    intercepts = np.ravel(estimator.intercept_) if np.size(estimator.intercept_) else np.zeros(coef.shape[0])
     width = int(model.n_features_in_)
     features = trace(steps[:-1], width, model)
-    if len(features) != coef.size:
-        raise refuse(f"pwlc traced {len(features)} features into {kind} but it has {coef.size} coefficients", model)
+    if len(features) != coef.shape[1]:
+        raise refuse(f"pwlc traced {len(features)} features into {kind} but it has {coef.shape[1]} coefficients", model)
     table = inputs(model, features, width)
     transform = model[:-1].transform if len(steps) > 1 else (lambda batch: batch)
-    groups = _groups(features)
-    shapes: list[Shape] = []
+    groups = [Group(column, table.names[column], tuple(features[k] for k in outputs), tuple(outputs), transform, coef[0], table) for (column, _), outputs in _groups(features).items()]
     declared: dict[str, Input] = {}
-    for (column, _), outputs in groups.items():
-        name = table.names[column]
-        group = Group(column, name, tuple(features[k] for k in outputs), tuple(outputs), transform, coef, table)
-        term = shape(group)
+    for group in groups:
         wanted: InputKind = "categorical" if type(group.encoder).__name__ == "OneHotEncoder" else "numeric"
-        if declared.setdefault(name, Input(name, wanted)).kind != wanted:
-            raise refuse(f"column {name!r} is used both as categories and as a number", model)
-        shapes.append(term)
-        if term.affine is not None:  # a linear column's offset (a scaler's centring) joins the intercept
-            intercept += term.affine.offset
-    return Additive(tuple(declared.values()), tuple(shapes), intercept, link, f"a scikit-learn {_describe(steps)}")
+        if declared.setdefault(group.name, Input(group.name, wanted)).kind != wanted:
+            raise refuse(f"column {group.name!r} is used both as categories and as a number", model)
+    doc = f"a scikit-learn {_describe(steps)}"
+    teachers = []
+    for row, intercept in zip(coef, intercepts):  # one row of coefficients a class
+        shapes = [shape(replace(group, coef=row)) for group in groups]
+        total = float(intercept)
+        for term in shapes:
+            if term.affine is not None:  # a linear column's offset (a scaler's centring) joins the intercept
+                total += term.affine.offset
+        teachers.append(Additive(tuple(declared.values()), tuple(shapes), total, "identity" if multiclass else link, doc))
+    if not multiclass:
+        return teachers[0]
+    return MulticlassAdditive(class_names(estimator.classes_), tuple(teachers), f"{doc} ({classes} classes)")
 
 
 def _groups(features: list[Feature]) -> dict[tuple[int, int], list[int]]:

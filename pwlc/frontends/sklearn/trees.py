@@ -27,7 +27,7 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends import advice
-from pwlc.frontends.additive import Additive, Shape
+from pwlc.frontends.additive import Additive, MulticlassAdditive, Shape, class_names
 from pwlc.frontends.steps import float32_rounding, lowest_reaching, merged_step
 from pwlc.ir import Input, LinkKind, Table
 from pwlc.semantics import FloatArray, category_key
@@ -40,22 +40,31 @@ LINKS: dict[str, LinkKind] = {"IdentityLink": "identity", "LogitLink": "logistic
 Evaluate = Callable[[FloatArray], FloatArray]  # the summed trees at each value of one feature
 
 
-def teacher(model: Any) -> Additive:
+def teacher(model: Any) -> Additive | MulticlassAdditive:
+    """A one-feature-per-tree ensemble as an `Additive`; a classifier of 3+ classes (one tree
+    a class each iteration, a softmax over the K raw scores) as a `MulticlassAdditive`."""
     kind = type(model).__name__
-    if model.n_trees_per_iteration_ != 1:
-        raise UnsupportedError(f"{kind}: {advice.multiclass(model, model.n_trees_per_iteration_)}")
-    link = LINKS.get(type(model._loss.link).__name__)
+    classes = int(model.n_trees_per_iteration_)
+    multiclass = classes > 1 and type(model._loss.link).__name__ == "MultinomialLogit"
+    if classes != 1 and not multiclass:
+        raise UnsupportedError(f"{kind}: {advice.multiclass(model, classes)}")
+    link = "identity" if multiclass else LINKS.get(type(model._loss.link).__name__)
     if link is None or (kind == "GradientBoostingClassifier" and model.loss != "log_loss"):
         raise UnsupportedError(f"{kind} with loss={model.loss!r}: its raw score goes through a link pwlc does not have; refit with the default loss, or {advice.black_box(model)}")
     width = int(model.n_features_in_)
     names = [str(n) for n in getattr(model, "feature_names_in_", [f"x{j}" for j in range(width)])]
-    if kind in HIST_MODELS:
-        intercept, shapes = _hist_shapes(model, names, link)
-    else:
-        intercept, shapes = _classic_shapes(model, names, link)
-    inputs = {s.features[0]: Input(s.features[0], "categorical" if isinstance(s.term, Table) else "numeric") for s in shapes}
     trees = sum(len(trees) for trees in getattr(model, "_predictors", getattr(model, "estimators_", [])))
-    return Additive(tuple(inputs.values()), tuple(shapes), intercept, link, f"a scikit-learn {kind} ({trees} trees)")
+    teachers = []
+    for k in range(classes):  # class k's trees: the k-th of each iteration
+        intercept, shapes = (_hist_shapes if kind in HIST_MODELS else _classic_shapes)(model, names, link, k)
+        teachers.append((intercept, shapes))
+    found = {s.features[0]: Input(s.features[0], "categorical" if isinstance(s.term, Table) else "numeric") for _, shapes in teachers for s in shapes}
+    inputs = tuple(found[name] for name in names if name in found)
+    doc = f"a scikit-learn {kind} ({trees} trees)"
+    additives = [Additive(inputs, tuple(shapes), intercept, link, doc) for intercept, shapes in teachers]
+    if not multiclass:
+        return additives[0]
+    return MulticlassAdditive(class_names(model.classes_), tuple(additives), f"a scikit-learn {kind} ({trees * classes} trees, {classes} classes)")
 
 
 def _not_additive(model: Any, tree: int, features: list[str], link: LinkKind) -> UnsupportedError:
@@ -70,19 +79,20 @@ def _not_additive(model: Any, tree: int, features: list[str], link: LinkKind) ->
 # --- HistGradientBoosting ----------------------------------------------------------------------
 
 
-def _hist_shapes(model: Any, names: list[str], link: LinkKind) -> tuple[float, list[Shape]]:
+def _hist_shapes(model: Any, names: list[str], link: LinkKind, k: int = 0) -> tuple[float, list[Shape]]:
+    """Class k's intercept and shapes (k = 0 for a one-score model)."""
     columns, categories = _hist_columns(model, len(names))  # preprocessed position -> input column
     known, f_idx_map = model._bin_mapper.make_known_categories_bitsets()
     by_feature: dict[int, list[Any]] = defaultdict(list)
-    for t, (predictor,) in enumerate(model._predictors):
+    for t, predictor in enumerate(iteration[k] for iteration in model._predictors):
         splits = predictor.nodes[predictor.nodes["is_leaf"] == 0]
         used = sorted({int(f) for f in splits["feature_idx"]})
         if len(used) > 1:
             raise _not_additive(model, t, [names[columns[p]] for p in used], link)
         if used:
             by_feature[used[0]].append(predictor)
-    intercept = float(np.ravel(model._baseline_prediction)[0])
-    for (predictor,) in model._predictors:
+    intercept = float(np.ravel(model._baseline_prediction)[k])
+    for predictor in (iteration[k] for iteration in model._predictors):
         if not (predictor.nodes["is_leaf"] == 0).any():
             intercept += float(predictor.nodes["value"][0])
 
@@ -130,11 +140,12 @@ def _hist_columns(model: Any, width: int) -> tuple[list[int], dict[int, list[str
 # --- GradientBoosting --------------------------------------------------------------------------
 
 
-def _classic_shapes(model: Any, names: list[str], link: LinkKind) -> tuple[float, list[Shape]]:
+def _classic_shapes(model: Any, names: list[str], link: LinkKind, k: int = 0) -> tuple[float, list[Shape]]:
+    """Class k's intercept and shapes (k = 0 for a one-score model)."""
     width = len(names)
-    intercept = float(model._raw_predict_init(np.zeros((1, width), dtype=np.float32))[0, 0])
+    intercept = float(model._raw_predict_init(np.zeros((1, width), dtype=np.float32))[0, k])
     by_feature: dict[int, list[Any]] = defaultdict(list)
-    for t, estimator in enumerate(model.estimators_[:, 0]):
+    for t, estimator in enumerate(model.estimators_[:, k]):
         tree = estimator.tree_
         used = sorted({int(f) for f in tree.feature[tree.children_left >= 0]})
         if len(used) > 1:
