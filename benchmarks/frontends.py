@@ -41,6 +41,7 @@ from tests.frontend_checks import library_scores, probes
 
 EXACT = 1e-9
 FLOAT32 = 4e-6  # relative: XGBoost adds float32 leaves in float32 (exact leaf by leaf: tests/test_frontends_xgboost.py)
+LINEAR = 1e-12  # relative: a linear term is the library's scaled column times its coefficient, rounded in another order
 RESULTS = Path(__file__).parent / "results" / "frontends.md"
 
 
@@ -241,6 +242,7 @@ def pygam(d: Data, kind: str) -> Trial:
     y = d.compas.y
     terms = {
         "LinearGAM s() l() f()": ("LinearGAM", s(0) + s(1, n_splines=8) + l(2) + f(3) + f(4), y),
+        "LinearGAM l() f()": ("LinearGAM", l(0) + l(2) + f(3) + f(4), y),
         "LogisticGAM s() f()": ("LogisticGAM", s(0) + f(3), y),
         "PoissonGAM": ("PoissonGAM", s(0, n_splines=6) + f(3), X["priors_count"].to_numpy()),
         "GammaGAM": ("GammaGAM", s(0, n_splines=6) + f(4), X["priors_count"].to_numpy() + 1.0),
@@ -260,6 +262,8 @@ def pygam(d: Data, kind: str) -> Trial:
                 raise ValueError("factor code out of range")
         return model._linear_predictor(rows.to_numpy())
 
+    if kind == "LinearGAM l() f()":  # linear terms: summed in another order than pygam's
+        return Trial(Named(model, tuple(X.columns)), X, score, tolerance=LINEAR, relative=True)
     return Trial(Named(model, tuple(X.columns)), X, score)
 
 
@@ -310,7 +314,10 @@ def sklearn_linear(d: Data, kind: str) -> Trial:
         y = (y + (d.compas.X["priors_count"] > 2)).astype(int)
     model = make_pipeline(columns, estimator).fit(X, y)
     log_link = type(estimator).__name__ in ("PoissonRegressor", "GammaRegressor", "TweedieRegressor")
-    return Trial(model, X, (lambda rows: np.log(model.predict(rows))) if log_link else raw(model))
+    score = (lambda rows: np.log(model.predict(rows))) if log_link else raw(model)
+    if kind.startswith("passthrough"):  # linear terms: (x - mean) / scale * coef against coef / scale * x, rounded apart
+        return Trial(model, X, score, tolerance=LINEAR, relative=True)
+    return Trial(model, X, score)
 
 
 def sklearn_trees(d: Data, kind: str) -> Trial:
@@ -400,7 +407,8 @@ def statsmodels(d: Data, kind: str) -> Trial:
         smoother = BSplines(frame[["age", "length_of_stay"]], df=[5, 4], degree=[3, 2])
         results = GLMGam.from_formula("y ~ C(race)", data=frame, smoother=smoother, family=sm.families.Binomial()).fit()
         return Trial(results, frame.drop(columns=["y"]), lambda rows: results.predict(rows, exog_smooth=rows[["age", "length_of_stay"]], which="linear"))
-    return Trial(results, frame.drop(columns=["y"]), partial(results.predict, which="linear"))
+    linear_terms = kind == "GLM Poisson, linear term"  # summed in another order than statsmodels' dot product
+    return Trial(results, frame.drop(columns=["y"]), partial(results.predict, which="linear"), *((LINEAR, True) if linear_terms else ()))
 
 
 ZOO: dict[str, tuple[str, Callable[[Data, str], Trial], tuple[str, ...]]] = {
@@ -410,7 +418,7 @@ ZOO: dict[str, tuple[str, Callable[[Data, str], Trial], tuple[str, ...]]] = {
     "pygam": (
         "pygam",
         pygam,
-        ("LinearGAM s() l() f()", "LogisticGAM s() f()", "PoissonGAM", "GammaGAM", "f() codes 0,2,5 + order-0 s()", "te() of order-0 splines", "te() after another term"),
+        ("LinearGAM s() l() f()", "LinearGAM l() f()", "LogisticGAM s() f()", "PoissonGAM", "GammaGAM", "f() codes 0,2,5 + order-0 s()", "te() of order-0 splines", "te() after another term"),
     ),
     "scikit-learn linear": (
         "scikit-learn",
@@ -462,7 +470,8 @@ def run(family: str, kind: str, d: Data) -> Outcome:
         score = pwlc.evaluate(lowered, frame, output="score")
         rows = len(trial.X)
         scored = ~np.isnan(library_raw)
-        gaps = np.abs(score - library_raw) / (np.maximum(1.0, np.abs(library_raw)) if trial.relative else 1.0)
+        with np.errstate(invalid="ignore", over="ignore"):  # the same infinity on both sides (a linear term's) is no gap
+            gaps = np.where(score == library_raw, 0.0, np.abs(score - library_raw)) / (np.maximum(1.0, np.abs(library_raw)) if trial.relative else 1.0)
         gaps[scored & np.isnan(score)] = math.inf  # pwlc gives no score where the library gives one
         if classes:  # a multiclass model: a row's gap is its largest over the classes
             gaps = np.where(scored, gaps, 0.0).max(axis=1)
@@ -503,6 +512,7 @@ def table(outcomes: list[Outcome], seconds: float, rows: int | None) -> str:
         "Exact: max |pwlc score - library raw score| on the data rows and on the lowered model's edge grid "
         "(every edge and knot ±1 ulp, NaN, ±inf, unseen categories, each input alone; rows the library refuses are skipped). "
         "XGBoost adds float32 leaves in float32: its gaps are relative to max(1, |score|), tolerance 4e-6 (leaf by leaf the lowering is exact: tests/test_frontends_xgboost.py). "
+        "Linear terms (passthrough and scaled columns) are the library's scaled column times its coefficient rounded in another order: relative to max(1, |score|), tolerance 1e-12 (the edge grid reaches ±1e6 and each term's overflow point; the same infinity is no gap). "
         "Refused: the message, and the max gap of the exact shapes pwlc still reads (what `pwlc.distill(model, X)` fits) on the data rows.",
         "",
         f"numpy {np.__version__}, pandas {pd.__version__}, Python {sys.version.split()[0]}. "

@@ -10,7 +10,8 @@ with the bound in one run:
   block's sums, the least a term over a column can cost in a scalar loop;
 - one model per kind of term, one term on each of the 17 numeric columns (or the 3
   categorical ones for tables), emitted by pwlc: steps of 1, 20 and 250 edges at the
-  column's quantiles, curves of 4 knots on a linear and a log1p scale, tables.
+  column's quantiles, curves of 4 knots on a linear and a log1p scale, linear terms (with
+  and without a missing value), tables.
 
 Each row is ns per row and term (CPU time of this thread, best of 7), what 20 such terms
 would cost, and the % of the bound that allows; then each kind against the time a term
@@ -52,7 +53,7 @@ from scoring import (  # noqa: E402
     train_ebm,
 )
 
-from pwlc.ir import Constant, Curve, Input, Model, Step, Table, Term  # noqa: E402
+from pwlc.ir import Constant, Curve, Input, Linear, Model, Step, Table, Term  # noqa: E402
 
 READ_AND_ADD = """#include <stddef.h>
 void read_and_add(size_t n, size_t columns, const double *const *x, double *out);
@@ -104,6 +105,8 @@ def kind_models(data: Any) -> dict[str, tuple[Model, int]]:
         "step, 250 edges": lambda x, n: step(x, n, 250),
         "curve, 4 knots": lambda x, n: curve(x, n, "identity"),
         "curve, 4 knots, fx = log1p": lambda x, n: curve(x, n, "log1p"),
+        "linear (slope * x)": lambda x, n: Linear(n, 0.5),
+        "linear, with a missing value": lambda x, n: Linear(n, 0.5, missing=-1.0),
     }
     models = {label: (Model(inputs, tuple(make(numeric[n], n) for n in NUMERIC)), len(NUMERIC)) for label, make in makers.items()}
     tables = tuple(table(data[n].to_numpy(dtype=object), n) for n in CATEGORICAL)

@@ -175,7 +175,22 @@ class Grid:
         return (self.a.feature, self.b.feature)
 
 
-Term = Constant | Curve | Step | Table | Grid
+@dataclass(frozen=True)
+class Linear:
+    """`slope * x` for a numeric input, inside and beyond any range (not flat outside the
+    data, as a linear model's term is not): rule 10 of `pwlc.semantics`.
+
+    `missing` is the contribution when the input is missing; None makes a missing input
+    give a missing score. A model's intercept stays a `Constant`.
+    """
+
+    feature: str
+    slope: float
+    missing: float | None = None
+    span: Span | None = _span
+
+
+Term = Constant | Curve | Step | Table | Grid | Linear
 
 
 @dataclass(frozen=True)
@@ -441,8 +456,18 @@ def _verify_term(term: Term, span: Span | None) -> None:
             if missing is not None:
                 _check(len(missing) == along.size, f"{where}: {line} has {len(missing)} values, axis {along.feature!r} has {along.size} cells", span)
                 _value(missing, f"{where}: {line} value", span)
+    elif isinstance(term, Linear):
+        _verify_linear(term, span)
     else:
         raise VerifyError(f"unknown term {type(term).__name__}", span)
+
+
+def _verify_linear(term: Linear, span: Span | None) -> None:
+    """Rule 10: a finite, nonzero slope within ±MAX_VALUE (a zero slope is a constant)."""
+    where = f"linear term on {term.feature!r}"
+    _value([term.slope], f"{where}: slope", span)
+    _check(term.slope != 0, f"{where}: slope is 0, so the term is a constant; drop it (or write `constant`)", span)
+    _value_or_none(term.missing, where, span)
 
 
 def _verify_axis(axis: Axis, where: str, span: Span | None) -> None:

@@ -20,7 +20,20 @@ import numpy as np
 
 from pwlc import metrics
 from pwlc.errors import DataError
-from pwlc.ir import CategoryAxis, Constant, Curve, Grid, KnotAxis, Model, Step, StepAxis, Table, Term, term_features
+from pwlc.ir import (
+    CategoryAxis,
+    Constant,
+    Curve,
+    Grid,
+    KnotAxis,
+    Linear,
+    Model,
+    Step,
+    StepAxis,
+    Table,
+    Term,
+    term_features,
+)
 from pwlc.semantics import apply_link, evaluate_terms, prepare_columns, term_values
 
 Progress = Callable[[int, int, str], None]
@@ -163,7 +176,7 @@ def _plot(term: Term, columns: dict[str, Any], teacher: list[Term]) -> bytes:
         figure = _plot_grid(term, columns, teacher)
     elif isinstance(term, Table):
         figure = _plot_table(term, columns, teacher)
-    elif isinstance(term, (Curve, Step)):
+    elif isinstance(term, (Curve, Step, Linear)):
         figure = _plot_curve(term, columns, teacher)
     else:
         raise TypeError(f"nothing to plot for {type(term).__name__}")
@@ -173,13 +186,13 @@ def _plot(term: Term, columns: dict[str, Any], teacher: list[Term]) -> bytes:
     return buffer.getvalue()
 
 
-def _plot_curve(term: Curve | Step, columns: dict[str, Any], teacher: list[Term]) -> Any:
+def _plot_curve(term: Curve | Step | Linear, columns: dict[str, Any], teacher: list[Term]) -> Any:
     import matplotlib.pyplot as plt
 
     x = np.asarray(columns[term.feature], dtype=np.float64)
     seen = x[np.isfinite(x)]
     low, high = (np.quantile(seen, [0.0, 1.0]) if seen.size else (0.0, 1.0))
-    points = term.xs if isinstance(term, Curve) else term.edges
+    points = term.xs if isinstance(term, Curve) else term.edges if isinstance(term, Step) else ()  # (a line: the data's range)
     if points:
         low, high = min(low, min(points)), max(high, max(points))
     if low == high:

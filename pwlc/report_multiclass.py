@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from pwlc import metrics
-from pwlc.ir import Constant, Curve, Model, Multiclass, Step, Table, Term, term_features
+from pwlc.ir import Constant, Curve, Linear, Model, Multiclass, Step, Table, Term, term_features
 from pwlc.report import Progress, TermSummary, _code, _html, _plot, _plot_curve, _teacher_terms, _term_error, _values
 from pwlc.semantics import class_indices, evaluate, evaluate_terms, prepare_columns
 
@@ -65,7 +65,7 @@ def build_multiclass_report(
             errors.append(f"{model.classes[k]}: {_term_error(student_terms[k][:, index], values)}")
         code = "\n".join(f"# class {model.classes[k]}\n{_code(classes[k], term)}" for k, _, term in members)
         kinds = {type(term) for _, _, term in members}
-        if not (kinds <= {Curve, Step} or kinds == {Table}):  # grids, or terms of several kinds: a plot a class
+        if not (kinds <= {Curve, Step, Linear} or kinds == {Table}):  # grids, or terms of several kinds: a plot a class
             for (k, _, term), error in zip(members, errors):
                 teacher_grid = [teachers[k].terms[i] for i in _teacher_terms(teachers[k], term)] if teachers[k] is not None else []  # type: ignore[union-attr]
                 sections.append(TermSummary(f"class {model.classes[k]}: {name}", _plot(term, columns, teacher_grid), _code(classes[k], term), error))
@@ -79,18 +79,19 @@ def build_multiclass_report(
 
 def _plot_classes(model: Multiclass, members: list[tuple[int, int, Term]], teachers: list[Model | None], columns: dict[str, Any]) -> bytes:
     """One figure for every class's term on one input: a line a class (curves and steps,
-    the teacher's dashed), or a group of bars a category, a bar a class (tables)."""
+    the teacher's dashed; linear terms too), or a group of bars a category, a bar a class
+    (tables)."""
     import matplotlib.pyplot as plt
 
     first = members[0][2]
     feature = term_features(first)[0]
-    if isinstance(first, (Curve, Step)):
+    if isinstance(first, (Curve, Step, Linear)):
         figure = _plot_curve(first, columns, [])  # the axes, the data's histogram below
         top = figure.axes[0]
         for line in list(top.lines):  # drawn again below, a line a class
             line.remove()
         low, high = top.get_xlim()
-        points = sorted({p for _, _, t in members for p in (t.xs if isinstance(t, Curve) else t.edges)})  # type: ignore[union-attr]
+        points = sorted({p for _, _, t in members for p in (t.xs if isinstance(t, Curve) else t.edges if isinstance(t, Step) else ())})  # type: ignore[union-attr]
         grid = np.unique(np.concatenate([np.linspace(low, high, 600), points, [math.nextafter(p, -math.inf) for p in points]]))
         for k, _, term in members:
             colour = COLOURS[k % len(COLOURS)]

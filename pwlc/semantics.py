@@ -35,6 +35,12 @@ Every backend and every pass is tested against this module. The rules:
    fx = identity and of a knot axis are within ±2**1022, so the distances `x - x0` and
    `x1 - x0` of rules 1 and 5 are finite once x is clamped (a transformed curve subtracts
    transforms, which are small). Step edges are only compared: any finite double.
+10. **Linear.** A missing input (NaN, None) gives the term's `missing` value, or a missing
+   score when that is None. Otherwise the term is `slope * x`, one IEEE double product, with
+   no clamping: x = ±inf gives ±inf (with the slope's sign flipped when it is negative),
+   and a product beyond the doubles is ±inf, as IEEE rounds it. The slope is finite,
+   nonzero and within ±2**1022 (`verify`), so the product is never NaN for a number x; two
+   such terms may still sum to inf - inf = NaN, a missing score in every engine alike.
 
 A **multiclass** model (`pwlc.ir.Multiclass`) has one sum of terms per class:
 
@@ -68,6 +74,7 @@ from pwlc.ir import (
     Constant,
     Curve,
     Grid,
+    Linear,
     Model,
     Multiclass,
     Step,
@@ -233,6 +240,14 @@ def grid_values(grid: Grid, a: Column, b: Column) -> FloatArray:
     return out
 
 
+def linear_values(term: Linear, x: FloatArray) -> FloatArray:
+    """Rule 10."""
+    with np.errstate(over="ignore"):
+        out = term.slope * x
+    out[np.isnan(x)] = np.nan if term.missing is None else term.missing
+    return out
+
+
 def term_values(term: Term, columns: Mapping[str, Column], rows: int) -> FloatArray:
     """The contribution of one term for each row."""
     if isinstance(term, Constant):
@@ -245,6 +260,8 @@ def term_values(term: Term, columns: Mapping[str, Column], rows: int) -> FloatAr
         return table_values(term, _categorical(columns[term.feature]))
     if isinstance(term, Grid):
         return grid_values(term, columns[term.a.feature], columns[term.b.feature])
+    if isinstance(term, Linear):
+        return linear_values(term, _numeric(columns[term.feature]))
     raise TypeError(f"unknown term {type(term).__name__}")
 
 

@@ -1,7 +1,7 @@
 """Checking models against each other and against emitted code.
 
 - `edge_grid(model)`: inputs that probe every boundary of a model (every knot and edge
-  ±1 ulp, midpoints, missing, ±inf, huge and subnormal values, every category and an
+  ±1 ulp, a linear term's overflow points, midpoints, missing, ±inf, huge and subnormal values, every category and an
   unseen one): what emitted code is checked against the reference evaluator on.
 - `assert_models_close(a, b, data=None, tol=0)`: for users' regression tests, fails with
   the `pwlc diff` of the two models.
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pwlc.ir import AnyModel, CategoryAxis, Curve, Grid, KnotAxis, Step, StepAxis, Table, all_terms
+from pwlc.ir import AnyModel, CategoryAxis, Curve, Grid, KnotAxis, Linear, Step, StepAxis, Table, all_terms
 
 UNSEEN_CATEGORY = "<unseen category>"
 
@@ -39,7 +39,21 @@ def _boundaries(model: AnyModel) -> dict[str, set[float] | set[str]]:
                     found[axis.feature].update(axis.knots)
                 elif isinstance(axis, CategoryAxis):
                     found[axis.feature].update(axis.categories)
+        elif isinstance(term, Linear):
+            found[term.feature].update(linear_boundaries(term.slope))
     return found
+
+
+def linear_boundaries(slope: float) -> list[float]:
+    """Where `slope * x` changes regime, on both signs: the largest x whose product is a
+    finite double (beyond it the product overflows to ±inf) and the smallest whose product
+    is a normal double (below it, subnormal), plus ±1e6, far beyond any training range."""
+    points = [1e6]
+    for product in (sys.float_info.max, sys.float_info.min):
+        x = product / abs(slope)
+        if math.isfinite(x) and x != 0.0:
+            points.append(x)
+    return points + [-p for p in points]
 
 
 # Inputs every numeric column is probed with, whatever the model: missing, both infinities,
@@ -73,7 +87,8 @@ def _midpoint(a: float, b: float) -> float:
 def edge_grid(model: AnyModel) -> dict[str, list]:
     """Columns (one per input) that visit every knot and edge, ±1 ulp around each,
     midpoints, NaN/None, ±inf, ±0.0, ±1e308, the largest and the smallest (subnormal)
-    doubles, every category, an unseen category and None.
+    doubles, every category, an unseen category and None; for a linear term, ±1e6 and
+    where its product overflows or turns subnormal (`linear_boundaries`), ±1 ulp.
 
     Columns are cycled to a common length, so every probe of every input appears at least
     once; each input is also shown missing while the others are not; a grid's two inputs

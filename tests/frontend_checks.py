@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 import pwlc
+import pwlc.semantics
 from pwlc.testing import edge_grid
 
 EXACT = 1e-9
@@ -87,30 +88,40 @@ def library_scores(score: Callable[[Any], Any], frame: pd.DataFrame, classes: in
     return out
 
 
-def assert_exact(model: pwlc.Model | pwlc.Multiclass, frame: pd.DataFrame, raw: np.ndarray, *, data_rows: int, tolerance: float = EXACT) -> int:
+# A linear column is computed `(x - mean) / scale * coef` by a library, `coef / scale * x`
+# by pwlc's linear term: both round, apart by a few ulps of the size of the row's terms.
+RELATIVE = 1e-12
+
+
+def assert_exact(model: pwlc.Model | pwlc.Multiclass, frame: pd.DataFrame, raw: np.ndarray, *, data_rows: int, tolerance: float = EXACT, relative: float = 0.0) -> int:
     """pwlc's score equals the library's raw score on every row the library scores, and
     the library scores the data rows and at least a third of the edge grid. Returns the
-    number of grid rows compared. A multiclass model's rows hold one score per class."""
+    number of grid rows compared. A multiclass model's rows hold one score per class.
+    `relative`: also allow that much of the size of the row's terms (the sum of their
+    magnitudes), for models with linear terms; the same infinity on both sides is equal."""
     score = pwlc.evaluate(model, frame, output="score")
     assert score.shape == raw.shape, f"pwlc gives scores of shape {score.shape}, the library {raw.shape}"
-    if raw.ndim == 2:
-        scored_rows = ~np.isnan(raw).any(axis=1)
-        score, raw = score[scored_rows], raw[scored_rows]
-        grid = scored_rows[data_rows:]
-        assert scored_rows[:data_rows].all(), "the library refused some data rows"
-        assert grid.sum() >= (len(frame) - data_rows) / 3, f"the library scored only {int(grid.sum())} of {len(frame) - data_rows} grid rows"
-        gap = np.abs(score - raw)
-        assert not np.isnan(gap).any(), "pwlc gives no score where the library gives one"
-        assert gap.max() <= tolerance, f"max |pwlc - library| = {gap.max()}"
-        return int(grid.sum())
-    scored = ~np.isnan(raw)
+    scored = ~np.isnan(raw).any(axis=1) if raw.ndim == 2 else ~np.isnan(raw)
     assert scored[:data_rows].all(), "the library refused some data rows"
     grid_rows = int(scored[data_rows:].sum())
     assert grid_rows >= (len(frame) - data_rows) / 3, f"the library scored only {grid_rows} of {len(frame) - data_rows} grid rows"
-    gap = np.abs(score[scored] - raw[scored])
-    assert not np.isnan(gap).any(), "pwlc gives no score where the library gives one"
-    assert gap.max() <= tolerance, f"max |pwlc - library| = {gap.max()} at row {int(np.flatnonzero(scored)[np.argmax(gap)])}"
+    if isinstance(model, pwlc.Multiclass):
+        for k, name in enumerate(model.classes):
+            _assert_close(model.class_model(k), frame, score[:, k], raw[:, k], scored, tolerance, relative, f"class {name!r}: ")
+    else:
+        _assert_close(model, frame, score, raw, scored, tolerance, relative, "")
     return grid_rows
+
+
+def _assert_close(model: pwlc.Model, frame: pd.DataFrame, score: np.ndarray, raw: np.ndarray, scored: np.ndarray, tolerance: float, relative: float, where: str) -> None:
+    """One score column of `assert_exact`, on the rows the library scored."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.where(score[scored] == raw[scored], 0.0, np.abs(score[scored] - raw[scored]))
+        size = np.nansum(np.abs(pwlc.semantics.evaluate_terms(model, frame)[scored]), axis=1) + np.abs(raw[scored]) if relative else 0.0
+    assert not np.isnan(gap).any(), f"{where}pwlc gives no score where the library gives one"
+    excess = gap - (tolerance + relative * size)
+    worst = int(np.argmax(excess))
+    assert excess[worst] <= 0, f"{where}|pwlc - library| = {gap[worst]} at row {int(np.flatnonzero(scored)[worst])} (pwlc {score[scored][worst]}, library {raw[scored][worst]})"
 
 
 def require_library(name: str) -> Any:

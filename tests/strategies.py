@@ -11,12 +11,14 @@ import numpy as np
 from hypothesis import strategies as st
 
 from pwlc.ir import (
+    MAX_VALUE,
     CategoryAxis,
     Constant,
     Curve,
     Grid,
     Input,
     KnotAxis,
+    Linear,
     Model,
     Multiclass,
     Step,
@@ -58,6 +60,15 @@ def steps(draw: st.DrawFn, feature: str, min_edges: int = 0, max_edges: int = 6)
     return Step(feature, edges, tuple(draw(values) for _ in range(len(edges) + 1)), draw(st.sampled_from(["upper", "lower"])), draw(missing))
 
 
+# Slopes: ordinary ones, and the ends of what verify allows (±2**1022, a subnormal).
+slopes = st.one_of(values, st.sampled_from([MAX_VALUE, -MAX_VALUE, 5e-324, -1e300, 3.0])).filter(lambda v: v != 0)
+
+
+@st.composite
+def linears(draw: st.DrawFn, feature: str) -> Linear:
+    return Linear(feature, draw(slopes), draw(missing))
+
+
 @st.composite
 def long_step_models(draw: st.DrawFn) -> Model:
     """A model of one step long enough for SQL to write it in groups, and a constant."""
@@ -81,17 +92,20 @@ def axes(draw: st.DrawFn, feature: str, kind: str) -> StepAxis | KnotAxis | Cate
 
 
 @st.composite
-def models(draw: st.DrawFn, max_terms: int = 6) -> Model:
+def models(draw: st.DrawFn, max_terms: int = 6, linear: bool = False) -> Model:
+    """Random valid models; `linear=True` also draws `Linear` terms (for the targets that
+    print them)."""
     input_names = draw(st.lists(names, min_size=1, max_size=4, unique=True))
     inputs = tuple(Input(n, draw(st.sampled_from(["numeric", "numeric", "categorical"]))) for n in input_names)  # type: ignore[arg-type]
-    terms = draw(sums_of_terms(inputs, max_terms))
+    terms = draw(sums_of_terms(inputs, max_terms, linear))
     link = draw(st.sampled_from(["identity", "logistic", "exp"]))
     return verify(Model(inputs, terms, link))  # type: ignore[arg-type]
 
 
 @st.composite
-def sums_of_terms(draw: st.DrawFn, inputs: tuple[Input, ...], max_terms: int = 6) -> tuple:
-    """1 to `max_terms` random terms over `inputs` (and maybe a grid over the first two)."""
+def sums_of_terms(draw: st.DrawFn, inputs: tuple[Input, ...], max_terms: int = 6, linear: bool = False) -> tuple:
+    """1 to `max_terms` random terms over `inputs` (and maybe a grid over the first two);
+    `linear=True` also draws `Linear` terms."""
     terms: list = []
     # At least one term: an empty sum prints as `0.0`, which reads back as a constant term.
     for _ in range(draw(st.integers(1, max_terms))):
@@ -99,7 +113,8 @@ def sums_of_terms(draw: st.DrawFn, inputs: tuple[Input, ...], max_terms: int = 6
         if declared.kind == "categorical":
             terms.append(draw(tables(declared.name)))
         else:
-            terms.append(draw(st.one_of(curves(declared.name), steps(declared.name), values.map(Constant))))
+            kinds = [curves(declared.name), steps(declared.name), values.map(Constant)] + ([linears(declared.name)] if linear else [])
+            terms.append(draw(st.one_of(*kinds)))
     if len(inputs) >= 2 and draw(st.booleans()):
         a, b = inputs[0], inputs[1]
         axis_a, axis_b = draw(axes(a.name, a.kind)), draw(axes(b.name, b.kind))
@@ -110,13 +125,13 @@ def sums_of_terms(draw: st.DrawFn, inputs: tuple[Input, ...], max_terms: int = 6
 
 
 @st.composite
-def multiclass_models(draw: st.DrawFn, max_terms: int = 4, max_classes: int = 5) -> Multiclass:
+def multiclass_models(draw: st.DrawFn, max_terms: int = 4, max_classes: int = 5, linear: bool = False) -> Multiclass:
     """A random multiclass model: 3 to `max_classes` classes, each a random sum of terms
-    over shared inputs (a class's terms drawn as `models` draws them)."""
-    base = draw(models(max_terms))
+    over shared inputs (a class's terms drawn as `models` draws them, `linear` too)."""
+    base = draw(models(max_terms, linear))
     count = draw(st.integers(3, max_classes))
     classes = draw(st.lists(st.one_of(names, categories), min_size=count, max_size=count, unique=True))
-    scores = [base.terms] + [draw(sums_of_terms(base.inputs, max_terms)) for _ in range(count - 1)]
+    scores = [base.terms] + [draw(sums_of_terms(base.inputs, max_terms, linear)) for _ in range(count - 1)]
     return verify(Multiclass(base.inputs, tuple(classes), tuple(scores), doc=base.doc))
 
 

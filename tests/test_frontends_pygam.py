@@ -11,7 +11,7 @@ import pwlc
 from pwlc.datasets import compas
 from pwlc.frontends import lower, teacher
 from pwlc.frontends.pygam import Named
-from tests.frontend_checks import EXACT, assert_exact, library_scores, probes
+from tests.frontend_checks import EXACT, RELATIVE, assert_exact, library_scores, probes
 from tests.real_data import load
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -106,18 +106,24 @@ def test_pygam_tensor_term_after_another_term_is_read(compas_data):
         lower(Named(gam, tuple(X.columns)))
 
 
-def test_pygam_linear_term_carries_its_coefficient(compas_data):
-    from pygam import LinearGAM, l
+def test_pygam_linear_terms_lower_exactly_to_linear_terms(compas_data):
+    """l() is `slope * x`, a Linear term: pygam's own linear predictor on the data and the
+    edge grid (±1e6 and each term's overflow point), up to rounding of the sum."""
+    from pygam import LinearGAM, f, l
 
-    X = compas_codes(compas_data, 1000)
-    gam = LinearGAM(l(0)).fit(X.to_numpy(), compas_data.y[:1000])
-    (shape,) = teacher(gam).shapes
-    x = np.array([18.0, 40.0, 90.0])
-    expected = gam.partial_dependence(term=0, X=np.column_stack([x, np.zeros((3, 4))]))
-    np.testing.assert_allclose(shape.affine.offset + shape.affine.slope * x, expected, rtol=1e-12)
-    with pytest.raises(pwlc.UnsupportedError, match=r"pygam term 0 \(LinearTerm on 'x0'\): is linear in x with no bound.*pwlc.distill\(model, X\)"):
-        lower(gam)
-
+    X = compas_codes(compas_data, 1500).fillna({"race": 0.0})
+    gam = LinearGAM(l(0) + l(2) + f(3)).fit(X.to_numpy(), compas_data.y[:1500])
+    lowered = lower(Named(gam, tuple(X.columns)))
+    assert [type(t).__name__ for t in lowered.terms] == ["Constant", "Linear", "Linear", "Table"]
+    age = lowered.terms[1]
+    x = np.array([18.0, 40.0, -1e6, 1e6])
+    expected = gam.partial_dependence(term=0, X=np.column_stack([x, np.zeros((4, 4))]))
+    np.testing.assert_allclose(age.slope * x, expected, rtol=1e-12)  # linear beyond the data too
+    frame = probes(lowered, X)
+    frame = frame[frame["race"].between(0, 5) & frame["sex"].between(0, 1)]  # pygam refuses codes outside the factor's range
+    raw = library_scores(lambda rows: gam._linear_predictor(rows.to_numpy()), frame)
+    assert_exact(lowered, frame, raw, data_rows=len(X), relative=RELATIVE)
+    assert (np.abs(frame["age"]) == 1e6).any()
 
 
 def test_pygam_splines_are_not_lowered_but_named(compas_data):

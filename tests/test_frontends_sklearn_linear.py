@@ -10,7 +10,7 @@ import pytest
 import pwlc
 from pwlc.datasets import compas, diabetes
 from pwlc.frontends import lower, teacher
-from tests.frontend_checks import EXACT, assert_exact, library_scores, probes
+from tests.frontend_checks import EXACT, RELATIVE, assert_exact, library_scores, probes
 from tests.real_data import load
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning")
@@ -176,36 +176,94 @@ def test_one_hot_category_none_is_the_missing_value(compas_nan):
     assert race.missing is not None and abs(race.missing) > 0.5
 
 
-def test_passthrough_and_scaled_columns_are_refused_with_their_coefficients(compas_nan):
-    """A column that reaches the model linearly is unbounded: refused (the IR's linear term
-    will take it), with its coefficients a + b*x computed once, in the input's units."""
+LINEAR_ESTIMATORS = [
+    ("LinearRegression", {}),
+    ("Ridge", {"alpha": 3.0}),
+    ("Lasso", {"alpha": 0.01}),
+    ("ElasticNet", {"alpha": 0.01}),
+    ("LogisticRegression", {"max_iter": 2000}),
+    ("PoissonRegressor", {}),
+    ("GammaRegressor", {}),
+    ("TweedieRegressor", {"power": 1.5, "link": "log"}),
+]
+
+
+def linear_pipeline(X, y, kind: str, options: dict):
+    """Numeric columns that reach the model linearly (imputed and standardized, robust
+    scaled, min-max scaled and passed through) beside a one-hot category."""
+    import sklearn.linear_model
     from sklearn.compose import make_column_transformer
     from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import RobustScaler, StandardScaler
+    from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
 
-    X, y = compas_nan
     columns = make_column_transformer(
         (make_pipeline(SimpleImputer(add_indicator=True), StandardScaler()), ["age"]),
         (RobustScaler(), ["length_of_stay"]),
-        ("passthrough", ["priors_count"]),
+        (MinMaxScaler(), ["priors_count"]),
+        ("passthrough", ["priors_count"]),  # the same column twice: one term, the slopes summed
+        (OneHotEncoder(handle_unknown="ignore"), ["sex"]),
     )
-    pipeline = make_pipeline(columns, LogisticRegression(max_iter=500)).fit(X, y)
-    with pytest.raises(pwlc.UnsupportedError, match=r"SimpleImputer, StandardScaler column 'age': is linear in the input with no bound \(.* \* age\).*pwlc.distill\(model, X\).*KBinsDiscretizer"):
-        lower(pipeline)
-    shapes = teacher(pipeline)
-    assert np.max(np.abs(shapes.score(X) - pipeline.decision_function(X))) <= EXACT
-    x = np.array([-1e6, 0.0, 33.0, 1e6])
-    for shape in shapes.shapes:
-        (name,) = shape.features
-        expected = shape.values({name: x}, len(x))
-        np.testing.assert_allclose(shape.affine.offset + shape.affine.slope * x, expected, rtol=1e-12, atol=1e-9)
-    age = next(s for s in shapes.shapes if s.features == ("age",))
-    assert age.missing is not None  # the imputed mean plus the indicator's coefficient
+    estimator = getattr(sklearn.linear_model, kind)(**options)
+    target = y if kind == "LogisticRegression" else (X["priors_count"] + 1.0 + y if kind in ("PoissonRegressor", "GammaRegressor", "TweedieRegressor") else y + 0.01 * X["length_of_stay"])
+    return make_pipeline(columns, estimator).fit(X, target)
+
+
+@pytest.mark.parametrize(("kind", "options"), LINEAR_ESTIMATORS, ids=[k for k, _ in LINEAR_ESTIMATORS])
+def test_passthrough_and_scaled_columns_lower_exactly_to_linear_terms(compas_nan, kind, options):
+    """A column that reaches the model linearly is a `Linear` term (slope * x, the scalers'
+    offsets in the intercept): equal to the library's raw score up to rounding on the data
+    rows and the edge grid (±1e6 and each term's overflow point included), and at ±inf,
+    which scikit-learn refuses, infinite with the sign of the library's own slope."""
+    X, y = compas_nan
+    pipeline = linear_pipeline(X, y, kind, options)
+    lowered = lower(pipeline)
+    linear = {t.feature: t for t in lowered.terms if isinstance(t, pwlc.Linear)}
+    assert set(linear) == {"age", "length_of_stay", "priors_count"}
+    assert linear["age"].missing is not None  # the imputed mean plus the indicator's coefficient
+    frame = probes(lowered, X)
+    raw = library_scores(raw_score(pipeline), frame)
+    if lowered.link == "exp":  # the GLM's predict overflows (or underflows to 0) where |score| > ~709: compared as predictions there
+        beyond = np.isinf(raw)
+        prediction = pwlc.evaluate(lowered, frame.iloc[np.flatnonzero(beyond)])
+        assert list(prediction) == list(np.exp(raw[beyond])) and beyond.any()
+        raw[beyond] = np.nan
+    assert_exact(lowered, frame, raw, data_rows=len(X), relative=RELATIVE)
+    for name in ("age", "length_of_stay", "priors_count"):
+        assert any(abs(v) == 1e6 for v in frame[name]), name
+    # beyond the data, where a curve would be flat: the library's own value at ±1e6 (for
+    # a GLM, as far as its exp does not overflow)
+    base = X.iloc[[0] * 4].reset_index(drop=True).fillna({"age": 30.0})
+    for name, term in linear.items():
+        far = base.copy()
+        distance = 1e6 if lowered.link != "exp" else min(1e6, 500 / abs(term.slope))
+        far[name] = [-distance, distance, -np.inf, np.inf]
+        ours = pwlc.evaluate(lowered, far, output="score")
+        library = np.asarray(raw_score(pipeline)(far.iloc[:2]), dtype=np.float64)
+        np.testing.assert_allclose(ours[:2], library, rtol=1e-12)
+        direction = np.sign(library[1] - library[0])
+        assert list(ours[2:]) == [-direction * np.inf, direction * np.inf], name
+
+
+def test_linear_terms_reach_every_backend_that_prints_them(compas_nan):
+    """The lowered GLM runs in C as the evaluator computes it (see tests/test_linear_c.py for
+    the differential tests); the .pwl text carries each slope to the bit."""
+    X, y = compas_nan
+    lowered = lower(linear_pipeline(X, y, "LogisticRegression", {"max_iter": 2000}))
+    assert pwlc.read(pwlc.emit(lowered, "pwl"), format="pwl") == lowered
+    assert "linear priors_count " in pwlc.emit(lowered, "pwl")
+
+
+def test_a_linear_column_distills_to_itself(compas_nan):
+    """distill keeps a linear term as it is: the student equals the teacher beyond the data."""
+    X, y = compas_nan
+    pipeline = linear_pipeline(X, y, "Ridge", {"alpha": 3.0})
     student = pwlc.distill(pipeline, X, segments=1)
-    inside = X.dropna()
-    assert np.max(np.abs(pwlc.evaluate(student, inside, output="score") - pipeline.decision_function(inside))) <= 1e-6
+    teacher_terms = [t for t in lower(pipeline).terms if isinstance(t, pwlc.Linear)]
+    assert [t for t in student.terms if isinstance(t, pwlc.Linear)] == teacher_terms
+    far = X.iloc[[0, 1]].reset_index(drop=True).fillna({"age": 30.0})
+    far["priors_count"] = [1e6, -1e6]
+    np.testing.assert_allclose(pwlc.evaluate(student, far, output="score"), pipeline.predict(far), rtol=1e-9)
 
 
 def test_missing_indicators_join_the_column_term(compas_nan):
@@ -254,9 +312,11 @@ def test_unsupported_steps_and_models_are_refused_with_what_to_do(compas_nan):
         lower(make_pipeline(MinMaxScaler(), RandomForestRegressor(n_estimators=2)).fit(X, y))
     with pytest.raises(pwlc.UnsupportedError, match=r"clip=False"):
         lower(make_pipeline(MinMaxScaler(clip=True), TweedieRegressor()).fit(X, y))
-    # a 3-class logistic regression is lowered class by class: each class's scaled column is still linear
-    with pytest.raises(pwlc.UnsupportedError, match=r"MinMaxScaler column 'priors_count': is linear in the input with no bound"):
-        lower(make_pipeline(MinMaxScaler(), LogisticRegression()).fit(X, (y + (X["priors_count"] > 2)).astype(int)))
+    # a 3-class logistic regression is lowered class by class, each class's scaled columns
+    # as linear terms (exact to the library: tests/test_linear_multiclass.py)
+    three = lower(make_pipeline(MinMaxScaler(), LogisticRegression()).fit(X, (y + (X["priors_count"] > 2)).astype(int)))
+    assert isinstance(three, pwlc.Multiclass) and len(three.classes) == 3
+    assert all({t.feature for t in terms if isinstance(t, pwlc.Linear)} == {"priors_count", "length_of_stay"} for terms in three.scores)
     assert teacher(make_pipeline(MinMaxScaler(), TweedieRegressor(power=0)).fit(X, y)).link == "identity"
 
 

@@ -9,7 +9,7 @@ import pytest
 import pwlc
 from pwlc.datasets import compas
 from pwlc.frontends import lower, teacher
-from tests.frontend_checks import EXACT, assert_exact, library_scores, probes, require_library
+from tests.frontend_checks import EXACT, RELATIVE, assert_exact, library_scores, probes, require_library
 from tests.real_data import load
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::RuntimeWarning")
@@ -43,22 +43,28 @@ def test_glm_with_categories_and_step_splines_is_exact(frame, sm):
     assert_exact(lowered, rows, library_scores(lambda r: results.predict(r, which="linear"), rows), data_rows=len(X))
 
 
-def test_linear_terms_are_refused_with_their_slope_and_their_shapes_are_exact(frame, sm):
+def test_linear_terms_lower_exactly_and_other_transforms_are_refused(frame, sm):
+    """A plain variable is `slope * x`, a Linear term: statsmodels' linear predictor on the
+    data and the edge grid (±1e6 and each term's overflow point), up to rounding of the sum;
+    formula transforms are exact shapes refused for lowering, with what to do."""
     import statsmodels.formula.api as smf
 
-    results = smf.glm("priors_count ~ age + C(sex) + np.log1p(length_of_stay + 1) + bs(y, df=3, degree=1)", frame, family=sm.families.Poisson()).fit()
-    with pytest.raises(pwlc.UnsupportedError, match=r"formula term age: is linear in the input with no bound \(.* \* age\).*pwlc.distill\(model, X\).*bs\(x, degree=0"):
-        lower(results)
+    results = smf.glm("priors_count ~ age + C(sex) + length_of_stay", frame, family=sm.families.Poisson()).fit()
+    lowered = lower(results)
+    assert lowered.link == "exp"
+    linear = {t.feature: t.slope for t in lowered.terms if isinstance(t, pwlc.Linear)}
+    assert linear == {"age": results.params["age"], "length_of_stay": results.params["length_of_stay"]}
+    X = frame.drop(columns=["y"])
+    rows = probes(lowered, X)
+    assert_exact(lowered, rows, library_scores(lambda r: results.predict(r, which="linear"), rows), data_rows=len(X), relative=RELATIVE)
+    assert (np.abs(rows["age"]) == 1e6).any()
+    with pytest.raises(pwlc.UnsupportedError, match=r"formula term np.log1p\(length_of_stay \+ 1\): is a transform .*bs\(length_of_stay, degree=0"):
+        lower(smf.glm("priors_count ~ age + np.log1p(length_of_stay + 1)", frame, family=sm.families.Poisson()).fit())
     with pytest.raises(pwlc.UnsupportedError, match=r"formula term bs\(y, df=3, degree=1\): is a transform .*patsy extrapolates splines.*bs\(y, degree=0"):
         lower(smf.glm("priors_count ~ bs(y, df=3, degree=1)", frame, family=sm.families.Poisson()).fit())
-    shapes = teacher(results)
-    assert shapes.link == "exp"
-    X = frame
-    assert np.max(np.abs(shapes.score(X) - results.predict(X, which="linear"))) <= EXACT
-    age = next(s for s in shapes.shapes if s.features == ("age",))
-    assert age.affine.slope == results.params["age"]
     arrays = sm.OLS(frame["y"], sm.add_constant(frame[["age", "priors_count"]])).fit()
-    assert np.max(np.abs(teacher(arrays).score(X) - arrays.predict(sm.add_constant(frame[["age", "priors_count"]])))) <= EXACT
+    exog = sm.add_constant(frame[["age", "priors_count"]])
+    assert np.max(np.abs(pwlc.evaluate(lower(arrays), frame, output="score") - arrays.predict(exog))) <= EXACT
 
 
 def test_glm_gam_smooths_are_exact_shapes_refused_for_lowering(frame, sm):

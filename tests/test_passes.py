@@ -22,7 +22,7 @@ from pwlc.passes import PASSES, PRESETS, Report, available, count_knots, optimiz
 from pwlc.passes.fold import FoldConstants
 from pwlc.passes.merge import MergeSegments
 from pwlc.passes.round import Round
-from pwlc.semantics import evaluate, prepare_columns, term_values
+from pwlc.semantics import evaluate, evaluate_terms, prepare_columns, term_values
 from pwlc.testing import edge_grid
 
 from .strategies import models
@@ -55,8 +55,10 @@ def max_change(before: Model, after: Model, data: object) -> float:
     """Largest |score change| by the reference evaluator; NaN must stay NaN."""
     a, b = score(before, data), score(after, data)
     assert np.array_equal(np.isnan(a), np.isnan(b)), "a pass changed which rows have a missing score"
-    finite = ~np.isnan(a)
-    return float(np.max(np.abs(a[finite] - b[finite]), initial=0.0))
+    present = ~np.isnan(a)
+    with np.errstate(invalid="ignore", over="ignore"):  # the same infinity (a linear term's) is no change
+        change = np.where(a[present] == b[present], 0.0, np.abs(a[present] - b[present]))
+    return float(np.max(change, initial=0.0))
 
 
 def dense_probe(model: Model, rows: int = 4000, seed: int = 1) -> dict[str, Any]:
@@ -236,11 +238,13 @@ def test_fold_drops_flat_terms_but_keeps_missing_none() -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(models())
+@given(models(linear=True))
 def test_fold_is_exact_on_random_models(model: Model) -> None:
     folded, _ = optimize(model, "fold-constants")
     probe = dense_probe(model, rows=200)
     scale = max([1.0] + [abs(v) for t in model.terms for v in _numbers(t)])
+    contributions = np.abs(evaluate_terms(model, probe))  # (a linear term's: summed in another order, rounded alike)
+    scale += float(np.max(np.where(np.isfinite(contributions), contributions, 0.0), initial=0.0))
     assert max_change(model, folded, probe) <= 1e-12 * scale * (len(model.terms) + 2)
 
 
@@ -303,7 +307,7 @@ def test_over_must_be_data_or_all() -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(models(), st.sampled_from(["merge-segments", "round", "prune"]), st.sampled_from([0.0, 1e-3, 0.5]))
+@given(models(linear=True), st.sampled_from(["merge-segments", "round", "prune"]), st.sampled_from([0.0, 1e-3, 0.5]))
 def test_lossy_passes_keep_their_bound_on_random_models(model: Model, name: str, tol: float) -> None:
     pipeline = f"{name}{{{'threshold' if name == 'prune' else 'tol'}={tol}}}"
     result, _ = optimize(model, pipeline)
@@ -311,7 +315,7 @@ def test_lossy_passes_keep_their_bound_on_random_models(model: Model, name: str,
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(models(), st.sampled_from(["merge-segments", "round", "prune"]), st.sampled_from([0.0, 1e-3, 0.5]))
+@given(models(linear=True), st.sampled_from(["merge-segments", "round", "prune"]), st.sampled_from([0.0, 1e-3, 0.5]))
 def test_lossy_passes_keep_their_bound_on_the_data_of_random_models(model: Model, name: str, tol: float) -> None:
     data = dense_probe(model, rows=100, seed=5)
     pipeline = f"{name}{{{'threshold' if name == 'prune' else 'tol'}={tol}}}"
@@ -368,7 +372,7 @@ def test_sorted_evaluation_is_the_reference_evaluator_bit_for_bit(draw: st.DataO
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(models(), st.integers(0, 3))
+@given(models(linear=True), st.integers(0, 3))
 def test_context_scores_are_the_reference_evaluator_bit_for_bit(model: Model, seed: int) -> None:
     from pwlc.passes.context import PassData
 
@@ -377,7 +381,7 @@ def test_context_scores_are_the_reference_evaluator_bit_for_bit(model: Model, se
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(models(), st.sampled_from([1e-3, 0.05, 0.5]), st.integers(0, 3))
+@given(models(linear=True), st.sampled_from([1e-3, 0.05, 0.5]), st.integers(0, 3))
 def test_budget_accepts_exactly_when_the_reference_score_change_is_within_tol(model: Model, tol: float, seed: int) -> None:
     """Every candidate merge-segments, round and prune make, tried in turn: the budget's
     cost and decision agree with the reference evaluator on every row of the data."""
@@ -404,6 +408,9 @@ def test_budget_accepts_exactly_when_the_reference_score_change_is_within_tol(mo
         worst = float(score_change(start, score(trial, data)).max(initial=0.0))
         if abs(worst - (tol - budget.slack)) < 1e-9:
             continue  # a tie within rounding: the budget sums in another order
+        if budget.slack >= tol:  # scores so large (a linear term's) that their rounding exceeds tol: the
+            assert not budget.try_replace(k, new) or worst <= tol  # budget takes no change the reference would not
+            continue
         assert budget.try_replace(k, new) == budget.within(worst), f"{old} -> {new}: reference change {worst}"
 
 

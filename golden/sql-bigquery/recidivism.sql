@@ -58,7 +58,7 @@ SELECT
   `score`,
   CASE
     WHEN `score` < (-709.782712893384) THEN 0.0
-    WHEN `score` > 745.0 THEN 1.0
+    WHEN -`score` < (-745.0) THEN 1.0
     ELSE 1.0 / (1.0 + EXP(-`score`))
   END AS `probability`
 FROM `scores`;

@@ -60,7 +60,7 @@ SELECT
   "score",
   CASE
     WHEN "score" < (-709.782712893384::float8) THEN 0.0::float8
-    WHEN "score" > 745.0::float8 THEN 1.0::float8
+    WHEN -"score" < (-745.0::float8) THEN 1.0::float8
     ELSE 1.0::float8 / (1.0::float8 + EXP(-"score"))
   END AS "probability"
 FROM "scores";

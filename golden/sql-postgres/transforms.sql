@@ -56,7 +56,7 @@ SELECT
   "expected_count",
   CASE
     WHEN "expected_count" <= (-745.1332191019412::float8) THEN 0.0::float8
-    WHEN "expected_count" > 709.782712893384::float8 THEN 'Infinity'::float8
+    WHEN -"expected_count" < (-709.782712893384::float8) THEN 'Infinity'::float8
     ELSE EXP("expected_count")
   END AS "prediction"
 FROM "scores";

@@ -96,7 +96,7 @@ SELECT
   `score`,
   CASE
     WHEN `score` < (-709.782712893384e0) THEN 0.0e0
-    WHEN `score` > 745.0e0 THEN 1.0e0
+    WHEN -`score` < (-745.0e0) THEN 1.0e0
     ELSE 1.0e0 / (1.0e0 + EXP(-`score`))
   END AS `probability`
 FROM `scores`;

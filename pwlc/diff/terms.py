@@ -20,6 +20,7 @@ from pwlc.ir import (
     Curve,
     Grid,
     KnotAxis,
+    Linear,
     Model,
     Step,
     StepAxis,
@@ -29,7 +30,7 @@ from pwlc.ir import (
 )
 from pwlc.numbers import shortest
 
-KINDS = {Curve: "curve", Step: "step", Table: "table", Grid: "grid"}
+KINDS = {Curve: "curve", Step: "step", Table: "table", Grid: "grid", Linear: "linear"}
 
 
 def quoted_name(name: str) -> str:
@@ -44,7 +45,7 @@ class TermChange:
     (for the intercept, constants holding the sum of each model's constants)."""
 
     status: str  # "added", "removed" or "changed"
-    kind: str  # "curve", "step", "table", "grid" or "intercept"
+    kind: str  # "curve", "step", "table", "grid", "linear" or "intercept"
     inputs: tuple[str, ...]
     details: tuple[str, ...]
     old: Term | None = None
@@ -158,6 +159,8 @@ def summary(term: Term) -> list[str]:
         return [f"{len(term.entries)} entries, default {shortest(term.default)}{_missing_text(term.missing)}"]
     if isinstance(term, Grid):
         return [f"{term.a.size} x {term.b.size} cells{_missing_text(term.missing)}"]
+    if isinstance(term, Linear):
+        return [f"slope {shortest(term.slope)}{_missing_text(term.missing)}"]
     return []
 
 
@@ -185,6 +188,8 @@ def details(old: Term, new: Term) -> list[str]:
             lines.append(f"default {shortest(old.default)} -> {shortest(new.default)}")
     elif isinstance(old, Grid) and isinstance(new, Grid):
         lines += _grid(old, new)
+    elif isinstance(old, Linear) and isinstance(new, Linear) and old.slope != new.slope:
+        lines.append(f"slope {shortest(old.slope)} -> {shortest(new.slope)}")
     missing_old, missing_new = getattr(old, "missing", None), getattr(new, "missing", None)
     if missing_old != missing_new:
         lines.append(f"missing {_optional(missing_old)} -> {_optional(missing_new)}")

@@ -14,6 +14,8 @@ Each term of the teacher (see `pwlc.frontends.teacher`) becomes:
   segments per curve spent where it lowers the distance to the teacher most
   (`pwlc.distill.budget`);
 - categorical table -> kept as it is (already exact and small);
+- linear term (`slope * x`, a linear model's column) -> kept as it is (exact, and as
+  readable as a term gets);
 - pair -> a small bilinear `Grid` (`pwlc.distill.pairs`: knots at data quantiles on numeric
   axes, categories kept; cells fitted to the teacher's pair on `X`, kept within the
   teacher's own range for the pair);
@@ -43,7 +45,7 @@ from pwlc.distill.pairs import distill_pair
 from pwlc.errors import DataError, UnsupportedError
 from pwlc.frontends import teacher as as_teacher
 from pwlc.frontends.additive import Additive, MulticlassAdditive, Shape
-from pwlc.ir import MAX_VALUE, Constant, Curve, LinkKind, Model, Multiclass, Table, Term, verify
+from pwlc.ir import MAX_VALUE, Constant, Curve, Linear, LinkKind, Model, Multiclass, Table, Term, verify
 from pwlc.semantics import Column, FloatArray
 
 Progress = Callable[[int, int, str], None]
@@ -314,6 +316,8 @@ def _distill_shape(
             "retrain without higher-order interactions, or distill the model's predictions with black_box=True"
         )
     (name,) = shape.features
+    if isinstance(shape.term, Linear):  # `slope * x` is as readable as a term gets: kept as is
+        return shape.term
     if kinds[name] == "categorical":
         if not isinstance(shape.term, Table):
             raise UnsupportedError(

@@ -23,7 +23,20 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends import advice
-from pwlc.ir import LINKS, Constant, Input, LinkKind, Model, Multiclass, Table, Term, term_features, verify
+from pwlc.ir import (
+    LINKS,
+    Constant,
+    Curve,
+    Input,
+    Linear,
+    LinkKind,
+    Model,
+    Multiclass,
+    Table,
+    Term,
+    term_features,
+    verify,
+)
 from pwlc.semantics import Column, FloatArray, prepare_columns, term_values
 
 # A shape's contribution for each row, from the prepared columns (see semantics.prepare_columns):
@@ -35,10 +48,9 @@ ShapeFunction = Callable[[Mapping[str, Column]], FloatArray]
 class Affine:
     """A term that is `offset + slope * x` on one numeric input, with no bound.
 
-    Linear models give these (a passthrough or scaled column). A pwlc curve is flat beyond
-    its end knots, so no IR term expresses one yet: the frontend computes the coefficients
-    here, in the input's own units, and `Additive.lower` refuses the term until the IR has a
-    linear term kind to carry them.
+    Linear models give these (a passthrough or scaled column), in the input's own units: the
+    IR holds `slope * x` as a `Linear` term (`linear_shape`) and the offset joins the
+    teacher's intercept.
     """
 
     offset: float
@@ -52,7 +64,7 @@ class Shape:
     `missing` is the contribution when the input is missing (None when the teacher has no
     defined value there); `description` names the term in messages ("term 3 (age)");
     `inexact` says why a `function` has no exact term and `instead` what the user can do;
-    `affine` holds the coefficients of a linear term (see `Affine`).
+    `affine` holds the coefficients of a linear column (see `linear_shape`).
     """
 
     features: tuple[str, ...]
@@ -70,6 +82,16 @@ class Shape:
             return term_values(self.term, columns, rows)
         assert self.function is not None, f"{self.description} has neither a term nor a function"
         return np.asarray(self.function(columns), dtype=np.float64)
+
+
+def linear_shape(name: str, description: str, affine: Affine, missing: float | None) -> Shape:
+    """The exact shape of a linear column `offset + slope * x`: a `Linear` term `slope * x`
+    (a zero slope: a one-knot curve at 0), the offset left for the frontend to add to the
+    teacher's intercept. `missing` is the whole contribution at a missing input (None: the
+    library gives none); the term's is that less the offset."""
+    rest = None if missing is None else missing - affine.offset
+    term: Term = Linear(name, affine.slope, rest) if affine.slope != 0 else Curve(name, (0.0,), (0.0,), missing=rest)
+    return Shape((name,), description, term=term, missing=rest, affine=affine)
 
 
 @dataclass(frozen=True)

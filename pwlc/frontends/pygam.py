@@ -12,9 +12,10 @@ the intercept term's coefficient; the raw score is pygam's linear predictor.
 - `s(spline_order=0)`: piecewise constant inside the edge knots and 0 outside: an exact
   `Step`, its edges where pygam's rescaling `(x - lo) / (hi - lo)` crosses each knot;
 - `te()` of order-0 splines: an exact step `Grid` the same way;
-- `s()` of higher order, `l()` and other `te()`: exact functions that no pwlc term
-  expresses (pygam extrapolates splines linearly beyond the edge knots): `lower` refuses
-  them, `pwlc.distill` fits them. An `l()` term carries its coefficient as an `Affine`.
+- `l()`: `slope * x`, a `Linear` term (pygam refuses NaN: no value there);
+- `s()` of higher order and other `te()`: exact functions that no pwlc term expresses
+  (pygam extrapolates splines linearly beyond the edge knots): `lower` refuses them,
+  `pwlc.distill` fits them.
 
 pygam models are trained on bare arrays: the features are named x0, x1, ... unless wrapped
 as `Named(model, names)` (distill does this with the columns of its data).
@@ -31,7 +32,7 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends import advice
-from pwlc.frontends.additive import Additive, Affine, Shape, ShapeFunction
+from pwlc.frontends.additive import Additive, Affine, Shape, ShapeFunction, linear_shape
 from pwlc.frontends.steps import lowest_reaching, merged_step, representatives
 from pwlc.ir import Grid, Input, LinkKind, StepAxis, Table
 from pwlc.semantics import Column, FloatArray
@@ -92,14 +93,7 @@ def _shape(gam: Any, i: int, term: Any, features: list[int], names: list[str], d
         return Shape((names[0],), description, term=_factor_table(term, names[0], contribution))
     if kind == "LinearTerm":
         slope = float(gam.coef_[gam.terms.get_coef_indices(i)][0])
-        return Shape(
-            (names[0],),
-            description,
-            function=contribution,
-            inexact="is linear in x with no bound (a pwlc curve is flat beyond its end knots)",
-            instead=f"{advice.DISTILL} (exact inside the range of X)",
-            affine=Affine(0.0, slope),
-        )
+        return linear_shape(names[0], description, Affine(0.0, slope), None)
     marginals = term._terms if kind == "TensorTerm" else [term]
     if all(_is_step(m) for m in marginals):
         axes = [StepAxis(name, _step_edges(m), "upper") for name, m in zip(names, marginals)]

@@ -11,8 +11,8 @@ times the fitted parameters.
   and no value);
 - `bs(x, degree=0)`: a `Step` at the knots (patsy refuses x beyond the outer knots: the
   step holds its end values there; a missing value gives what patsy gives it);
-- a plain numeric variable: `slope * x`, an `Affine` (unbounded: refused until the IR has a
-  linear term; `pwlc.distill` fits it);
+- a plain numeric variable: `slope * x`, a `Linear` term (patsy drops a row with a
+  missing value: no value there);
 - other transforms (`np.log(x)`, `bs` of degree >= 1, which patsy extrapolates beyond its
   outer knots, `cr`, ...) and `GLMGam` smooths: exact functions for `pwlc.distill`.
 
@@ -29,13 +29,12 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends import advice
-from pwlc.frontends.additive import Additive, Affine, Shape, ShapeFunction
+from pwlc.frontends.additive import Additive, Affine, Shape, ShapeFunction, linear_shape
 from pwlc.frontends.steps import merged_step
 from pwlc.ir import Input, InputKind, LinkKind, Table
 from pwlc.semantics import Column, FloatArray, category_key
 
 LINKS: dict[str, LinkKind] = {"Identity": "identity", "Logit": "logistic", "Log": "exp"}
-LINEAR_INSTEAD = f"{advice.DISTILL} (exact inside the range of X), or bin the variable (bs(x, degree=0, df=...)) for an exact lowering"
 
 
 def teacher(results: Any) -> Additive:
@@ -89,17 +88,7 @@ def _array_shapes(model: Any, params: FloatArray) -> tuple[float, list[Shape]]:
 
 
 def _affine_shape(name: str, slope: float, description: str) -> Shape:
-    def contribution(columns: Mapping[str, Column]) -> FloatArray:
-        return np.asarray(columns[name], dtype=np.float64) * slope
-
-    return Shape(
-        (name,),
-        description,
-        function=contribution,
-        inexact=f"is linear in the input with no bound ({slope:.6g} * {name}), where a pwlc curve is flat beyond its end knots",
-        instead=LINEAR_INSTEAD,
-        affine=Affine(0.0, slope),
-    )
+    return linear_shape(name, description, Affine(0.0, slope), None)  # statsmodels gives no value for a missing x
 
 
 @dataclass(frozen=True)

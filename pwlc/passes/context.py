@@ -11,7 +11,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pwlc.errors import DataError, PwlcError
-from pwlc.ir import Constant, Curve, Grid, Input, Model, Step, Table, Term, exact_sum, is_valid_term, term_features
+from pwlc.ir import (
+    Constant,
+    Curve,
+    Grid,
+    Input,
+    Linear,
+    Model,
+    Step,
+    Table,
+    Term,
+    exact_sum,
+    is_valid_term,
+    term_features,
+)
 from pwlc.semantics import Column, FloatArray, prepare_columns, term_values, transform
 from pwlc.testing import edge_grid
 
@@ -154,10 +167,11 @@ def sorted_values(term: Curve | Step, x: FloatArray, t: FloatArray | None = None
 
 
 def score_change(before: FloatArray, after: FloatArray) -> FloatArray:
-    """|after - before| per row; 0 where both are missing, inf where only one is."""
-    with np.errstate(invalid="ignore"):
+    """|after - before| per row; 0 where both are missing or equal (the same infinity
+    too: a linear term's score at x = inf), inf where only one is missing."""
+    with np.errstate(invalid="ignore", over="ignore"):
         change = np.abs(after - before)
-    both = np.isnan(before) & np.isnan(after)
+    both = (np.isnan(before) & np.isnan(after)) | (before == after)
     change[both] = 0.0
     change[np.isnan(change)] = math.inf
     return change
@@ -167,9 +181,12 @@ def score_change(before: FloatArray, after: FloatArray) -> FloatArray:
 
 
 def output_values(term: Term) -> list[float]:
-    """Every value a term can contribute (missing included, when it is a number)."""
+    """Every value a term can contribute (missing included, when it is a number); of a
+    linear term only its `missing` (its `slope * x` is every value)."""
     if isinstance(term, Constant):
         return [term.value]
+    if isinstance(term, Linear):
+        return [] if term.missing is None else [term.missing]
     if isinstance(term, Curve):
         values = list(term.ys)
     elif isinstance(term, Step):
@@ -189,6 +206,8 @@ def with_output_values(term: Term, values: list[float]) -> Term:
     if isinstance(term, Constant):
         return replace(term, value=values[0])
     missing = values.pop() if term.missing is not None else None
+    if isinstance(term, Linear):
+        return replace(term, missing=missing)
     if isinstance(term, Curve):
         return replace(term, ys=tuple(values), missing=missing)
     if isinstance(term, Step):
@@ -207,7 +226,10 @@ def with_output_values(term: Term, values: list[float]) -> Term:
 
 
 def shift(term: Term, offset: float) -> Term:
-    """`term` minus `offset` everywhere (missing included): add `offset` to the intercept."""
+    """`term` minus `offset` everywhere (missing included): add `offset` to the intercept.
+    (A linear term cannot be shifted: `slope * x - offset` is no linear term.)"""
+    if isinstance(term, Linear):
+        raise TypeError("a linear term cannot be shifted")
     return with_output_values(term, [v - offset for v in output_values(term)])
 
 
@@ -263,7 +285,7 @@ class Budget:
             largest = float(np.max(np.abs(start[np.isfinite(start)]), initial=0.0))
         else:
             self.term_spent = [0.0] * len(self.terms)
-            largest = exact_sum(max(map(abs, output_values(t))) for t in self.terms)
+            largest = exact_sum(_largest_output(t) for t in self.terms)
         self.slack = 8 * np.finfo(np.float64).eps * (1.0 + largest)
 
     def within(self, total: float) -> bool:
@@ -356,7 +378,10 @@ class Budget:
         flips = np.flatnonzero(np.isnan(old_values) != np.isnan(new_values))
         if flips.size and not self._others_missing(k, flips):
             return False  # a score would become missing, or stop being missing
-        after = (self.change - old_values) + new_values  # NaN exactly where the score stays missing
+        with np.errstate(invalid="ignore"):
+            after = (self.change - old_values) + new_values  # NaN exactly where the score stays missing
+        unchanged = np.isinf(old_values) & (old_values == new_values)  # a linear term's infinity: inf - inf is no change
+        after[unchanged] = self.change[unchanged]
         if not self.within(_worst(after)):
             return False
         self.change = after
@@ -434,7 +459,7 @@ def _worst(change: FloatArray) -> float:
 
 
 def _largest_output(term: Term) -> float:
-    return max(map(abs, output_values(term)))
+    return max(map(abs, output_values(term)), default=0.0)
 
 
 def take_rows(column: Column, rows: NDArray[np.intp]) -> Column:

@@ -6,12 +6,15 @@ Exact up to float rounding (a few ulps from moving offsets into the intercept). 
    curve on the union of their knots (their sum is piecewise linear there, flat outside);
    two steps with the same `at_edge` into one step on the union of edges; two tables into
    one table. Terms that cannot merge exactly (curves with different transforms, a curve
-   and a step, steps with different `at_edge`) stay apart. Grids are left as they are.
+   and a step, steps with different `at_edge`) stay apart, and so do linear terms: `(a +
+   b) * x` is `a * x + b * x` only up to rounding, and near the end of the doubles one
+   side may round to ±inf where the other does not. Grids are left as they are.
 2. Centring convention: each term is shifted so that its mean contribution over the rows
    of the data is zero (rows where it is missing excluded), as EBM does; without data,
    so that its largest and smallest values are opposite (midrange zero). The shift goes
    into the intercept; `missing` and `default` values shift with the term. (A shift that
    would take a value out of the IR's range, ±2**1022, is not made; neither is a merge.)
+   A linear term is not centred: `slope * x - c` is no linear term.
 3. A term that contributes one value for every input (a flat curve, a step whose values
    are all equal, a table whose entries, default and missing agree) becomes part of the
    intercept — unless its `missing` is None, since it then turns missing inputs into a
@@ -27,7 +30,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pwlc.ir import MAX_VALUE, Constant, Curve, Grid, Model, Step, Table, Term, exact_sum, is_valid_term
+from pwlc.ir import MAX_VALUE, Constant, Curve, Grid, Linear, Model, Step, Table, Term, exact_sum, is_valid_term
 from pwlc.passes import Pass, register
 from pwlc.passes.context import PassData, output_values, shift
 from pwlc.semantics import curve_values, step_values
@@ -48,7 +51,7 @@ class FoldConstants(Pass):
             if isinstance(term, Constant):
                 intercept.append(term.value)
                 continue
-            if self.centre:
+            if self.centre and not isinstance(term, Linear):  # (slope * x - c is no linear term)
                 offset = centre_of(term, data)
                 shifted = shift(term, offset) if offset != 0.0 else term
                 if shifted is not term and is_valid_term(shifted):  # (shifting may leave the values' range)
@@ -136,7 +139,7 @@ def centre_of(term: Term, data: PassData | None) -> float:
 
 def flat_value(term: Term) -> float | None:
     """The one value a term contributes for every input, or None if it varies (or can be missing)."""
-    if term.missing is None:  # type: ignore[union-attr]
+    if isinstance(term, Linear) or term.missing is None:  # type: ignore[union-attr]
         return None
     values = set(output_values(term))
     return values.pop() if len(values) == 1 else None

@@ -2,7 +2,8 @@
 
 The score is linear in the values: a curve is a sum of hat functions in fx-space (flat
 outside its end knots), a step or table is a sum of indicators, a grid a sum of (bi)linear
-cell weights, a `missing` value an indicator of the missing rows. So score = X @ theta for
+cell weights, a linear term its slope times x, a `missing` value an indicator of the
+missing rows. So score = X @ theta for
 a sparse design matrix X (a few nonzeros per term per row) and the vector theta of every
 value of every term plus one intercept.
 
@@ -31,7 +32,9 @@ Two formulations of the same problem, chosen by size (`form=auto`, or `dense`/`f
   memory.
 
 Rows with a missing score (a term without a `missing` value, its input missing) are left
-out. A small ridge `ridge * ||theta - theta_0||^2` (scaled by the mean diagonal of G) keeps
+out, and so are rows where a linear term's input is beyond ±LARGEST (1e150; ±inf: an
+infinite score whatever the slope): the design holds x itself, and refit solves in doubles
+with every number within ±LARGEST (the target and values too: `_check_magnitudes`). A small ridge `ridge * ||theta - theta_0||^2` (scaled by the mean diagonal of G) keeps
 values that no row identifies (an unseen category's default, a missing value that never
 occurs) where they were, and splits level between intercept and terms as before. The
 scale is computed from the column sums of squares of X in the factored form.
@@ -51,7 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pwlc.errors import DataError, PwlcError, UnsupportedError
-from pwlc.ir import MAX_VALUE, Constant, Curve, Grid, Model, Step, Table, Term
+from pwlc.ir import MAX_VALUE, Constant, Curve, Grid, Linear, Model, Step, Table, Term
 from pwlc.passes import Pass, register
 from pwlc.passes.context import PassData, output_values, take_rows, with_output_values
 from pwlc.semantics import Column, _axis_cells, _categorical, _numeric, step_bins, transform
@@ -360,9 +363,9 @@ class Layout:
         size = 1
         for term in self.terms:
             self.offsets.append(size)
-            size += len(output_values(term))
+            size += len(parameters(term))
         self.size = size
-        self.theta0 = np.array([model.intercept] + [v for t in self.terms for v in output_values(t)], dtype=np.float64)
+        self.theta0 = np.array([model.intercept] + [v for t in self.terms for v in parameters(t)], dtype=np.float64)
 
     def nonzeros(self, columns: dict[str, Column], rows: slice) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.bool_]]:
         """The design of `rows` as (row, column, weight) triples (a position may repeat:
@@ -380,6 +383,8 @@ class Layout:
             weights.append(w)
             if term.missing is None:  # type: ignore[union-attr]
                 keep &= ~missing
+            if isinstance(term, Linear):  # the design holds x: beyond ±LARGEST (±inf too) it is left out
+                keep &= ~(np.abs(_numeric(chunk[term.feature])) > LARGEST)
         return np.concatenate(row_ids), np.concatenate(col_ids), np.concatenate(weights), keep
 
     def design(self, columns: dict[str, Column], rows: slice) -> tuple[Any, NDArray[np.bool_]]:
@@ -402,8 +407,8 @@ class Layout:
         theta = np.clip(theta, -MAX_VALUE, MAX_VALUE)
         new_terms: list[Term] = [Constant(float(theta[0]))]
         for term, offset in zip(self.terms, self.offsets):
-            size = len(output_values(term))
-            new_terms.append(with_output_values(term, [float(v) for v in theta[offset : offset + size]]))
+            size = len(parameters(term))
+            new_terms.append(with_parameters(term, [float(v) for v in theta[offset : offset + size]]))
         return replace(self.model, terms=tuple(new_terms))
 
     def _ordered_blocks(self) -> list[tuple[Term, int, int]]:
@@ -422,6 +427,19 @@ class Layout:
             sign = directions.get(term.feature, 0)  # type: ignore[union-attr]
             rows += [((i, i + 1), (-float(sign), float(sign))) for i in range(first, first + count - 1)] if sign else []
         return sparse_rows(rows, self.size)
+
+
+def parameters(term: Term) -> list[float]:
+    """What refit solves for in a term: its output values, after a linear term's slope."""
+    return ([term.slope] if isinstance(term, Linear) else []) + output_values(term)
+
+
+def with_parameters(term: Term, values: list[float]) -> Term:
+    """`term` with the values `parameters` lists replaced. A slope the solver puts at
+    exactly 0 (no linear term) keeps its old value."""
+    if isinstance(term, Linear):
+        return with_output_values(replace(term, slope=values[0] or term.slope), values[1:])
+    return with_output_values(term, values)
 
 
 def sparse_rows(rows: Sequence[tuple[tuple[int, ...], tuple[float, ...]]], size: int) -> Any:
@@ -469,6 +487,11 @@ def term_design(term: Term, columns: dict[str, Column], count: int) -> tuple[NDA
         cells = np.array([index.get(k, default) if k is not None else 0 for k in keys], dtype=np.intp)
         parts = [(rows, cells, np.ones(count))]
         first_free = len(term.entries) + 1
+    elif isinstance(term, Linear):  # one column, the slope, weighted by x (0 beyond ±LARGEST: left out, see nonzeros)
+        x = _numeric(columns[term.feature])
+        missing = np.isnan(x)
+        parts = [(rows, np.zeros(count, dtype=np.intp), np.where(np.abs(x) > LARGEST, 0.0, x))]
+        first_free = 1
     elif isinstance(term, Grid):
         i0, i1, wa, missing_a = _axis_cells(term.a, columns[term.a.feature])
         j0, j1, wb, missing_b = _axis_cells(term.b, columns[term.b.feature])

@@ -12,6 +12,9 @@ within `tol` (see `Budget`). At level d (1..`digits`):
   the decimal place of the d-th significant digit of the largest value in its term, so a
   term's values share their decimals (0.61, -0.4, 0.05 rather than 0.6127, -0.4, 0.0498),
   and only within the range every value must keep (`pwlc.ir.MAX_VALUE`).
+- a linear term's slope is rounded to d significant digits of itself (0.03112 becomes 0.031
+  at d=2). Its change, slope difference times x, is unbounded over every input: only a
+  bound on the rows of the data lets it move (`over=all` keeps every slope as it is).
 A first level at 12 digits removes float noise. A number not accepted at any level keeps
 its full precision (after that clean-up).
 """
@@ -22,7 +25,7 @@ import math
 from dataclasses import dataclass, replace
 
 from pwlc.errors import PwlcError
-from pwlc.ir import Curve, Grid, KnotAxis, Model, Step, StepAxis, Term, is_valid_term
+from pwlc.ir import Curve, Grid, KnotAxis, Linear, Model, Step, StepAxis, Term, is_valid_term
 from pwlc.passes import Pass, register
 from pwlc.passes.context import Budget, PassData, bounded_on, output_values, with_output_values
 
@@ -91,6 +94,8 @@ def slots(term: Term) -> list[str]:
         return ["xs", "values"]
     if isinstance(term, Step):
         return ["edges", "values"]
+    if isinstance(term, Linear):  # the slope is rounded to significant digits of itself, like a position
+        return ["slope", "values"]
     if isinstance(term, Grid):
         axes = [f"{side}.{_axis_field(getattr(term, side))}" for side in ("a", "b")]
         return [name for name in axes if not name.endswith(".")] + ["values"]
@@ -104,6 +109,8 @@ def _axis_field(axis: object) -> str:
 def read_slot(term: Term, slot: str) -> list[float]:
     if slot == "values":
         return output_values(term)
+    if isinstance(term, Linear) and slot == "slope":
+        return [term.slope]
     owner: object = term
     for part in slot.split("."):
         owner = getattr(owner, part)
@@ -113,6 +120,8 @@ def read_slot(term: Term, slot: str) -> list[float]:
 def write_slot(term: Term, slot: str, numbers: list[float]) -> Term:
     if slot == "values":
         return with_output_values(term, numbers)
+    if isinstance(term, Linear) and slot == "slope":
+        return replace(term, slope=numbers[0])
     if "." in slot:
         side, name = slot.split(".")
         return replace(term, **{side: replace(getattr(term, side), **{name: tuple(numbers)})})  # type: ignore[arg-type]

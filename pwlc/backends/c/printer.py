@@ -15,7 +15,7 @@ from pwlc.backends.c.names import CNames, Strings, c_names, check_string, commen
 from pwlc.backends.c.runtime import runtime_section
 from pwlc.backends.common import quoted, trailer_lines
 from pwlc.errors import UnsupportedError
-from pwlc.ir import Axis, CategoryAxis, Constant, Curve, Grid, KnotAxis, Model, Multiclass, Step, Table, Term
+from pwlc.ir import Axis, CategoryAxis, Constant, Curve, Grid, KnotAxis, Linear, Model, Multiclass, Step, Table, Term
 from pwlc.numbers import float_literal
 
 SUFFIX = ".c"
@@ -252,6 +252,8 @@ def term_function(term: Term, name: str, needed: set[str]) -> str:
         knots = array("double", f"{name}_knots[][2]", [braced([float_literal(x), float_literal(y)], 0) for x, y in term.knots])
         call = wrapped("    return pwlc_curve(", "x,", curve_arguments(term, name) + ");")
         return f"/* {comment} */\n{knots.replace(chr(10) + '    ', chr(10))}\n\nstatic double {name}(double x)\n{{\n{call}\n}}"
+    if isinstance(term, Linear):
+        return linear_function(term, name, needed)
     if isinstance(term, Step):
         needed.add("step")
         comment = f"step on {note(term.feature)}: the first value, then {{edge, value above it}}"
@@ -296,6 +298,18 @@ def term_function(term: Term, name: str, needed: set[str]) -> str:
         raise UnsupportedError(f"the C backend cannot print a {type(term).__name__}")
     body = "".join(f"    {text}\n" for text in [*(a.replace("\n", "\n    ") for a in strings.arrays), *arrays])
     return f"/* {comment} */\nstatic double {name}({params})\n{{\n{body}    return {call};\n}}"
+
+
+def linear_function(term: Linear, name: str, needed: set[str]) -> str:
+    """`slope * x`: the bare product when the term has no missing value (NaN * slope is NaN,
+    a missing score: no branch), else pwlc_linear, which gives `missing` for NaN."""
+    slope = float_literal(term.slope)
+    if term.missing is None:
+        value = f"{slope} * x"
+    else:
+        needed.add("linear")
+        value = f"pwlc_linear(x, {slope}, {float_literal(term.missing)})"
+    return f"/* linear on {note(term.feature)}: slope * x, beyond any range too */\nstatic double {name}(double x)\n{{\n    return {value};\n}}"
 
 
 def wrapped(opening: str, head: str, tail: str, width: int = 100) -> str:

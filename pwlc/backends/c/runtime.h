@@ -117,6 +117,14 @@ PWLC_HELPER double pwlc_step(double x, double first, const double steps[][2], si
     return isnan(x) ? missing : y;
 }
 
+/* @piece linear */
+/* slope * x, not clamped (±inf gives ±inf); `missing` for NaN. A linear term without a
+   missing value is printed as the bare product instead: NaN * slope is NaN, a missing score. */
+PWLC_HELPER double pwlc_linear(double x, double slope, double missing)
+{
+    return isnan(x) ? missing : slope * x;
+}
+
 /* @piece entry */
 struct pwlc_entry {
     const char *category;

@@ -15,15 +15,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pwlc.backends.c.parse import Call, Declaration, Expr, Index, Name, Number
+from pwlc.backends.c.parse import Binary, Call, Declaration, Expr, Index, Name, Number
 from pwlc.backends.c.printer import EDGE_CONSTANTS, TRANSFORM_CONSTANTS
 from pwlc.backends.c.values import CHAR, DOUBLE, ENTRY, POINTER, CType, Values, array_type
 from pwlc.errors import ParseError, Span
-from pwlc.ir import Axis, CategoryAxis, Curve, Grid, KnotAxis, Step, StepAxis, Table, Term
+from pwlc.ir import Axis, CategoryAxis, Curve, Grid, KnotAxis, Linear, Step, StepAxis, Table, Term
 
 _KINDS = {"double": "numeric", "const char *": "categorical"}
 MAX_ITEMS = 2**24  # values in one array (a 16 MiB file holds fewer)
-_ARITY = {"pwlc_curve": 5, "pwlc_step": 6, "pwlc_table": 5, "pwlc_grid": 7}
+_ARITY = {"pwlc_curve": 5, "pwlc_step": 6, "pwlc_table": 5, "pwlc_grid": 7, "pwlc_linear": 3}
 
 
 @dataclass
@@ -66,8 +66,10 @@ class TermReader:
     # -- a term function's return value --
 
     def term(self, call: Expr, scope: Scope, where: int) -> Term:
+        if isinstance(call, Binary) and call.op == "*":
+            return self.product(call, scope, self.span(where))
         if not (isinstance(call, Call) and call.name in _ARITY):
-            raise self.fail("a term function returns pwlc_curve(...), pwlc_step(...), pwlc_table(...) or pwlc_grid(...)", call)
+            raise self.fail("a term function returns pwlc_curve(...), pwlc_step(...), pwlc_table(...), pwlc_grid(...), pwlc_linear(...) or SLOPE * x", call)
         args = call.args
         if len(args) != _ARITY[call.name]:
             raise self.fail(f"{call.name} takes {_ARITY[call.name]} arguments, given {len(args)}", call)
@@ -80,6 +82,8 @@ class TermReader:
             values = (self.values.double(args[1]), *(y for _, y in steps))
             side = self.constant(args[4], EDGE_CONSTANTS)
             return Step(feature, tuple(x for x, _ in steps), values, side, self.missing(args[5]), span=span)  # type: ignore[arg-type]
+        if call.name == "pwlc_linear":
+            return Linear(self.input(args[0], "numeric", scope), self.values.double(args[1]), self.missing(args[2]), span=span)
         if call.name == "pwlc_table":
             feature = self.input(args[0], "categorical", scope)
             entries = self.array(args[1], args[2], scope, CType("array", ENTRY), "entries", allow_null=True)
@@ -95,6 +99,15 @@ class TermReader:
         lines = [None if self.values.is_null(line) else tuple(self.array(line, None, scope, CType("array", DOUBLE), name))
                  for line, name in ((args[5], "missing_a"), (args[6], "missing_b"))]
         return Grid(a, b, tuple(tuple(row) for row in rows), self.missing(args[4]), lines[0], lines[1], span=span)
+
+    def product(self, product: Binary, scope: Scope, span: Span) -> Linear:
+        """The linear term of `SLOPE * x` (or `x * SLOPE`: one product, the same either way),
+        SLOPE a constant; with no missing value (NaN * SLOPE is NaN)."""
+        on_left = isinstance(product.left, Name) and product.left.name in scope.params
+        x, slope = (product.left, product.right) if on_left else (product.right, product.left)
+        if not (isinstance(x, Name) and x.name in scope.params):
+            raise self.fail("a linear term returns SLOPE * x: a constant times the function's parameter", product.right)
+        return Linear(self.input(x, "numeric", scope), self.values.double(slope), None, span=span)
 
     def curve(self, feature: str, args: list[Expr], scope: Scope, span: Span) -> Curve:
         """The curve of `pwlc_curve(x, KNOTS, COUNT, FX, MISSING)` (args from KNOTS on)."""

@@ -5,10 +5,24 @@ from __future__ import annotations
 import json
 import re
 
-from pwlc.ir import INPUT_KINDS, Axis, Constant, Curve, Grid, KnotAxis, Model, Multiclass, Step, StepAxis, Table, Term
+from pwlc.ir import (
+    INPUT_KINDS,
+    Axis,
+    Constant,
+    Curve,
+    Grid,
+    KnotAxis,
+    Linear,
+    Model,
+    Multiclass,
+    Step,
+    StepAxis,
+    Table,
+    Term,
+)
 from pwlc.numbers import shortest
 
-KEYWORDS = {"model", "input", "constant", "curve", "step", "table", "grid", "x", "values", "categories", "steps", "knots"}
+KEYWORDS = {"model", "input", "constant", "curve", "step", "table", "grid", "linear", "x", "values", "categories", "steps", "knots"}
 
 # Characters a string never holds raw, though JSON would allow them: C1 controls and DEL,
 # line and paragraph separators (line breaks to some editors and languages), bidirectional
@@ -61,6 +75,8 @@ def _term(term: Term) -> str:
                 lines.append(f"missing {name(axis.feature)} {_numbers(line)}")
         body = ",\n  ".join(lines)
         return f"grid {name(term.a.feature)} x {name(term.b.feature)}{_options(_missing(term.missing))} {{\n  {body}\n}}"
+    if isinstance(term, Linear):
+        return f"linear {name(term.feature)}{_options(_missing(term.missing))} {shortest(term.slope)}"
     raise TypeError(f"unknown term {type(term).__name__}")
 
 

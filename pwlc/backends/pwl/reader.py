@@ -28,6 +28,7 @@ from pwlc.ir import (
     Grid,
     Input,
     KnotAxis,
+    Linear,
     Model,
     Multiclass,
     Step,
@@ -49,7 +50,7 @@ _SIGNED = r"([+-]?)((?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)"
 _NEXT_NUMBER = re.compile(_SEP + _SIGNED)
 _NEXT_PAIR = re.compile(_SEP + _SIGNED + r"[ \t]*:[ \t]*" + _SIGNED)
 _NEXT_ENTRY = re.compile(_SEP + r'"([^"\\\x00-\x1f]*)"[ \t]*:[ \t]*' + _SIGNED)
-_DECLARATIONS = ("input", "constant", "curve", "step", "table", "grid", "class")
+_DECLARATIONS = ("input", "constant", "curve", "step", "table", "grid", "linear", "class")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 Option = tuple[str, float | str, Span]  # (the text written, its value, where)
@@ -98,7 +99,7 @@ class _Reader:
         scores: list[list[Term]] = []
         while self.more():
             at = self.span(self.pos)
-            keyword = self.keyword(_DECLARATIONS, "a declaration (input, constant, curve, step, table, grid or class)")
+            keyword = self.keyword(_DECLARATIONS, "a declaration (input, constant, curve, step, table, grid, linear or class)")
             if keyword == "input":
                 inputs.append(self.input(at))
             elif keyword == "class":
@@ -145,6 +146,8 @@ class _Reader:
             return Constant(self.number(), span=at)
         if keyword == "grid":
             return self.grid(at)
+        if keyword == "linear":
+            return self.linear(at)
         feature = self.name()
         allowed = {"curve": {"fx", "missing"}, "step": {"at_edge", "missing"}, "table": {"default", "missing"}}[keyword]
         opts = self.options(allowed) if self.peek() == "(" else {}
@@ -195,6 +198,12 @@ class _Reader:
         self.more_items("}", missing_line)
         missing = self.number_option(opts, "missing")
         return Grid(a, b, tuple(values), missing, lines.get(a_name), lines.get(b_name), span=at)
+
+    def linear(self, at: Span) -> Linear:
+        """`linear NAME (missing = M)? SLOPE`."""
+        feature = self.name()
+        opts = self.options({"missing"}) if self.peek() == "(" else {}
+        return Linear(feature, self.number(), self.number_option(opts, "missing"), span=at)
 
     def axis(self, wanted: str, features: tuple[str, str]) -> Axis:
         at = self.span(self.skip())

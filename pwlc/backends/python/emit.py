@@ -33,10 +33,10 @@ from pwlc.backends.python.names import (
 )
 from pwlc.backends.python.runtime_copy import closure, needed_modules, runtime_source
 from pwlc.errors import UnsupportedError
-from pwlc.ir import Axis, Constant, Curve, Grid, KnotAxis, Model, Step, StepAxis, Table, Term
+from pwlc.ir import Axis, Constant, Curve, Grid, KnotAxis, Linear, Model, Step, StepAxis, Table, Term
 from pwlc.numbers import shortest
 
-_TERM_HELPERS = {Curve: "curve", Step: "step", Table: "table", Grid: "grid"}
+_TERM_HELPERS = {Curve: "curve", Step: "step", Table: "table", Grid: "grid", Linear: "linear"}
 _AXIS_HELPERS = {StepAxis: "steps", KnotAxis: "knots"}
 
 
@@ -139,6 +139,8 @@ class _Printer:
         elif isinstance(term, Table):
             entries = ", ".join(f"{python_string(k)}: {self.number(v)}" for k, v in term.entries)
             args = [self.params[term.feature], "{" + entries + "}", f"default={self.number(term.default)}"]
+        elif isinstance(term, Linear):
+            args = [self.params[term.feature], self.number(term.slope)]
         else:
             rows = "[" + ", ".join(self.numbers(row) for row in term.values) + "]"
             args = [self.params[term.a.feature], self.params[term.b.feature], self.axis(term.a), self.axis(term.b), rows]

@@ -29,7 +29,7 @@ TRAILER_PATTERN = re.compile(re.escape(TRAILER).replace(re.escape("{name}"), "[^
 
 # The function that applies each link, and the runtime function it calls.
 LINK_FUNCTIONS = {"logistic": ("probability", "logistic"), "exp": ("prediction", "exp")}
-TERM_HELPERS = ("curve", "step", "table", "grid")
+TERM_HELPERS = ("curve", "step", "table", "grid", "linear")
 # Wraps the sum of a model whose terms read no input, so that a batch gets one score a row.
 PER_ROW = "per_row"
 AXIS_HELPERS = ("steps", "knots", "categories")

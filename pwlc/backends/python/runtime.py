@@ -144,6 +144,21 @@ def _distinct(x):
     return [v for _, v in seen], where
 
 
+def linear(x, slope, missing=None):
+    """slope * x, beyond any range too (an infinite x gives an infinity); `missing` for NaN/None."""
+    if _is_batch(x):
+        import numpy as np
+
+        x = np.asarray(x, dtype=float)
+        with np.errstate(over="ignore"):
+            out = slope * x
+        out[np.isnan(x)] = _when_missing(missing)
+        return out
+    if x is None or x != x:
+        return _when_missing(missing)
+    return slope * float(x)
+
+
 def table(x, values, default=0.0, missing=None):
     """`values[category]`, `default` for a category not listed, `missing` for None/NaN."""
     if _is_batch(x):

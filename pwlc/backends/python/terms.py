@@ -29,6 +29,7 @@ from pwlc.ir import (
     Curve,
     Grid,
     KnotAxis,
+    Linear,
     Step,
     StepAxis,
     Table,
@@ -89,6 +90,8 @@ class TermReader:
             raise self.fail(f"{_called(node)}() is not a pwlc term: write terms as calls of {', '.join(TERM_HELPERS)}", node)
         elif _mentions_a_call(node):
             raise self.fail(_GROUPED.get(type(node).__name__ if not isinstance(node, Chain) else node.rest[0][0], _GROUPED["Chain"]), node)
+        elif _mentions(node, set(self.inputs)):
+            raise self.fail("an input outside a term call: write a linear term as linear(x, SLOPE), which gives None and NaN the term's missing value (SLOPE * x raises on None)", node)
         else:
             value = self.real(node, "a constant")
             # s - v is s + (-v) to the last bit in doubles (and exact in ints)
@@ -134,6 +137,10 @@ class TermReader:
             at_edge = self.choice(arguments["at_edge"], EDGE_SIDES, "at_edge")
             returned += [first, *(v for _, v in pairs)]
             term = Step(self.feature(arguments["x"], call), _floats(e for e, _ in pairs), _floats([first, *(v for _, v in pairs)]), at_edge, _float(missing), span=span)  # type: ignore[arg-type]
+        elif helper == "linear":  # slope * float(x): a float for any number x
+            slope = self.real(arguments["slope"], "slope")
+            returned.append(float(slope))
+            term = Linear(self.feature(arguments["x"], call), float(slope), _float(missing), span=span)
         elif helper == "table":
             entries = self.entries(arguments["values"])
             default = self.real(arguments["default"], "default")
@@ -297,6 +304,20 @@ def _mentions_a_call(node: Expr) -> bool:
     while pending:
         item = pending.pop()
         if isinstance(item, Call):
+            return True
+        if isinstance(item, Unary):
+            pending.append(item.operand)
+        elif isinstance(item, Chain):
+            pending += [item.first, *(operand for _, operand, _ in item.rest)]
+    return False
+
+
+def _mentions(node: Expr, names: set[str]) -> bool:
+    """Whether a summand that is not a term reads one of `names` (the inputs)."""
+    pending: list[Expr] = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Name) and item.id in names:
             return True
         if isinstance(item, Unary):
             pending.append(item.operand)

@@ -177,7 +177,7 @@ def decimal_arithmetic(node: Expr, dialect: str) -> bool:
 def is_double(node: Expr, dialect: str) -> bool:
     """Whether the engine types `node` (a term or a sum, over double inputs) as a double
     rather than an exact number: a column, a double literal or cast, any arithmetic with
-    one of them, a CASE with one such branch."""
+    one of them, a CASE or COALESCE with one such branch."""
     exp = sqlglot_exp()
     node = strip(node)
     if isinstance(node, exp.Column):
@@ -193,4 +193,6 @@ def is_double(node: Expr, dialect: str) -> bool:
     if isinstance(node, exp.Case):
         values = [branch.args["true"] for branch in node.args.get("ifs") or []] + [node.args.get("default")]
         return any(value is not None and is_double(value, dialect) for value in values)
+    if isinstance(node, exp.Coalesce):  # a linear term with a value for a missing input
+        return any(is_double(value, dialect) for value in [node.this, *node.expressions])
     return isinstance(node, (exp.Ln, exp.Exp))

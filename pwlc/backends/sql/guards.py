@@ -17,7 +17,7 @@ import math
 import struct
 
 from pwlc.errors import UnsupportedError
-from pwlc.ir import Constant, Curve, Model, Step, Table, Term
+from pwlc.ir import Constant, Curve, Linear, Model, Step, Table, Term
 
 
 def _ln(x: float) -> float:
@@ -107,8 +107,10 @@ def check_strict(model: Model, dialect: str) -> None:
 
 def _largest(term: Term) -> float:
     """The largest magnitude the term can contribute."""
-    if isinstance(term, Constant):
-        values: list[float] = [term.value]
+    if isinstance(term, Linear):  # its product overflows only where x does nearly: PostgreSQL stops there (README)
+        values: list[float] = [term.missing or 0.0]
+    elif isinstance(term, Constant):
+        values = [term.value]
     elif isinstance(term, Curve):
         values = [*term.ys, term.missing or 0.0]
     elif isinstance(term, Step):

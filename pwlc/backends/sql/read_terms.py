@@ -46,11 +46,12 @@ from pwlc.backends.sql.terms import (
     Printing,
     axis_cells,
     hidden_options,
+    linear_expression,
     log1p_forms,
     term_expression,
 )
 from pwlc.errors import Span
-from pwlc.ir import TRANSFORMS, Axis, CategoryAxis, Constant, Curve, Grid, KnotAxis, Step, StepAxis, Table, Term
+from pwlc.ir import TRANSFORMS, Axis, CategoryAxis, Constant, Curve, Grid, KnotAxis, Linear, Step, StepAxis, Table, Term
 
 Mismatch = tuple[Expr, Expr]
 
@@ -76,6 +77,8 @@ class TermReader:
         value = self.number(node)
         if value is not None:
             return Constant(value, span=self.span(node))
+        if isinstance(strip(node), (exp.Mul, exp.Coalesce)):
+            return self.linear(node, kinds)
         case = strip(node)
         if not isinstance(case, exp.Case) or case.this is not None or not case.args.get("ifs"):
             raise Refusal("expected a number or a CASE WHEN ... END term", node)
@@ -131,6 +134,39 @@ class TermReader:
         if decimal_arithmetic(where, self.dialect):
             hint = " (the engine computes this in exact decimals, not in doubles as the model does: write the numbers as pwlc does)"
         raise Refusal(f"this does not fit the {kind} read from this CASE, which has `{self.sql(wanted)}` here{hint}", where)
+
+    def linear(self, node: Expr, kinds: Mapping[str, str]) -> Linear:
+        """`SLOPE * x` (or `x * SLOPE`: one product either way), in `COALESCE(..., MISSING)`
+        for a term with a value for a missing input; compared with what pwlc prints."""
+        exp = sqlglot_exp()
+        outer = strip(node)
+        product = strip(outer.this) if isinstance(outer, exp.Coalesce) else outer
+        shape = "a linear term is `SLOPE * x`, or `COALESCE(SLOPE * x, MISSING)` with a value for a missing input"
+        if not isinstance(product, exp.Mul):
+            raise Refusal(shape, product)
+        sides = [strip(product.this), strip(product.expression)]
+        columns = [side for side in sides if isinstance(side, exp.Column)]
+        if len(columns) != 1:
+            raise Refusal(f"{shape}: a number times one input column", product)
+        column_first = sides[0] is columns[0]
+        slope = self.number(sides[1] if column_first else sides[0])
+        if slope is None:
+            raise Refusal(f"{shape}: the slope must be a number", sides[1] if column_first else sides[0])
+        feature = self.resolve(columns[0])
+        if kinds.get(feature) != "numeric":
+            raise Refusal(f"a linear term reads a numeric input; {feature!r} is not one", columns[0])
+        missing = None
+        if isinstance(outer, exp.Coalesce):
+            rest = outer.expressions
+            missing = self.number(rest[0]) if len(rest) == 1 else None
+            if missing is None:
+                raise Refusal(f"{shape}: one number after the product", rest[0] if rest else outer)
+        candidate = Linear(feature, slope, missing, span=self.span(outer))
+        found = mismatch(self.normal_form(outer), linear_expression(candidate, Printing(self.dialect), column_first), self.dialect)
+        if found is not None:
+            where, wanted = found
+            raise Refusal(f"this does not fit the linear term read here, which has `{self.sql(wanted)}` here", where)
+        return candidate
 
     def sql(self, node: Expr) -> str:
         from pwlc.backends.sql.printer import render_sql
@@ -345,16 +381,19 @@ def _check_constructs(node: Expr) -> None:
     subquery...): no candidate could match it, and the caret belongs there."""
     exp = sqlglot_exp()
     allowed = {getattr(exp, name) for name in _CONSTRUCTS}
+    top = strip(node)
     for sub in node.walk(bfs=False):
         if type(sub) in allowed and not (isinstance(sub, exp.Anonymous) and sub.name.upper() != LIST_EXTRACT):
+            continue
+        if sub is top and isinstance(sub, exp.Coalesce):  # a linear term with a value for a missing input
             continue
         if isinstance(sub, (exp.Subquery, exp.Select)):
             name = "a subquery"
         else:
             name = f"{sub.sql_name() if not isinstance(sub, exp.Anonymous) else sub.name}(...)" if isinstance(sub, exp.Func) else sub.key.upper()
         raise Refusal(
-            f"pwlc does not read {name} in a term: a term is a number, or a CASE of comparisons, numbers and"
-            " pwlc's arithmetic (+ - * /, LN, EXP); write the number it computes instead",
+            f"pwlc does not read {name} in a term: a term is a number, a linear term (SLOPE * x, or COALESCE(SLOPE * x,"
+            " MISSING)), or a CASE of comparisons, numbers and pwlc's arithmetic (+ - * /, LN, EXP); write the number it computes instead",
             sub,
         )
 

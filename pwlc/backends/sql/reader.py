@@ -472,9 +472,23 @@ def _sum_like(node: Expr) -> bool:
     node = strip(node)
     if isinstance(node, (exp.Add, exp.Sub)):
         return _sum_like(node.this) and _sum_like(node.expression)
-    if isinstance(node, (exp.Mul, exp.Div)):  # only within a number, e.g. SQLite's (w / 2^1000)
-        return all(isinstance(strip(side), (exp.Literal, exp.Neg, exp.Cast)) for side in (node.this, node.expression))
+    if isinstance(node, exp.Coalesce):  # a linear term with a value for a missing input
+        return _sum_like(node.this)
+    if isinstance(node, exp.Mul) and any(isinstance(strip(side), exp.Column) for side in (node.this, node.expression)):
+        return all(isinstance(strip(side), exp.Column) or _number_like(side) for side in (node.this, node.expression))  # a linear term, SLOPE * x
+    if isinstance(node, (exp.Mul, exp.Div)):
+        return _number_like(node)
     return isinstance(node, (exp.Case, exp.Column, exp.Neg, exp.Cast, exp.Literal))
+
+
+def _number_like(node: Expr) -> bool:
+    """Whether `node` can be a number: literals, signs, casts, and products or quotients of
+    them (SQLite's (w / 2^1000))."""
+    exp = sqlglot_exp()
+    node = strip(node)
+    if isinstance(node, (exp.Mul, exp.Div)):
+        return _number_like(node.this) and _number_like(node.expression)
+    return isinstance(node, (exp.Literal, exp.Neg, exp.Cast))
 
 
 def final_inputs(score: _Column) -> list[_Column]:

@@ -30,7 +30,7 @@ from functools import partial
 from pwlc.backends.sql import guards
 from pwlc.backends.sql.dialects import Expr, number, printed_value, rules, sqlglot_exp
 from pwlc.errors import UnsupportedError
-from pwlc.ir import Axis, Constant, Curve, Grid, KnotAxis, Step, StepAxis, Table, Term
+from pwlc.ir import Axis, Constant, Curve, Grid, KnotAxis, Linear, Step, StepAxis, Table, Term
 
 LOG1P_KNOT = "pwlc_log1p_knot"  # marks a knot's log1p in a built tree (either spelling reads)
 BINS = "pwlc_bins"  # marks a grid axis's bin CASE in a built tree (any grouping reads)
@@ -269,6 +269,8 @@ def _term_expression(term: Term, p: Printing) -> Expr:
         return p.number(term.value)
     if isinstance(term, Grid):
         return _grid_expression(term, p)
+    if isinstance(term, Linear):
+        return linear_expression(term, p)
     x = column(term.feature)
     is_missing = (exp.Is(this=x.copy(), expression=exp.Null()), _missing(term.missing, p))
     if isinstance(term, Curve):
@@ -289,6 +291,16 @@ def _term_expression(term: Term, p: Printing) -> Expr:
     else:
         raise UnsupportedError(f"the SQL backend cannot print a {type(term).__name__}")
     return _case([is_missing, *branches], default)
+
+
+def linear_expression(term: Linear, p: Printing, column_first: bool = False) -> Expr:
+    """`slope * x`, no CASE: a NULL input gives NULL, the missing score. With a value for a
+    missing input, `COALESCE(slope * x, missing)` (x is NULL exactly when the product is).
+    `column_first`: `x * slope`, the same product (the reader takes either order)."""
+    exp = sqlglot_exp()
+    factors = [p.number(term.slope), column(term.feature)]
+    product = exp.Mul(this=factors[column_first], expression=factors[not column_first])
+    return product if term.missing is None else exp.Coalesce(this=product, expressions=[p.number(term.missing)])
 
 
 def _grid_expression(term: Grid, p: Printing) -> Expr:
@@ -363,7 +375,8 @@ def link_expression(link: str, score: str, p: Printing, guarded: bool = True) ->
     evaluator computes them. PostgreSQL stops the query where EXP overflows or rounds to
     0, so those ends are written out with the values the formula has there: the logistic
     is 0.0 where exp(-s) overflows and 1.0 above s = 745 (1 + exp(-s) is 1 from s = 37);
-    exp(s) is 0.0 where it rounds to 0, and infinite (PostgreSQL only) where it overflows."""
+    exp(s) is 0.0 where it rounds to 0, and infinite (PostgreSQL only) where it overflows.
+    A NaN score falls through to the formula (`_above`)."""
     exp = sqlglot_exp()
     s = column(score)
     one = _one(p)
@@ -372,7 +385,7 @@ def link_expression(link: str, score: str, p: Printing, guarded: bool = True) ->
         if not guarded:
             return formula
         low = exp.LT(this=s.copy(), expression=p.number(-EXP_FINITE_UP_TO))
-        high = exp.GT(this=s.copy(), expression=p.number(745.0))
+        high = _above(s, 745.0, p)
         return _case([(low, p.number(0.0)), (high, one.copy())], formula)
     formula = exp.Exp(this=s)
     if not guarded:
@@ -380,5 +393,13 @@ def link_expression(link: str, score: str, p: Printing, guarded: bool = True) ->
     branches = [(exp.LTE(this=s.copy(), expression=p.number(EXP_ZERO_UP_TO)), p.number(0.0))]
     if rules(p.dialect).strict_floats:
         infinity = exp.Cast(this=exp.Literal.string("Infinity"), to=exp.DataType.build("DOUBLE"))
-        branches.append((exp.GT(this=s.copy(), expression=p.number(EXP_FINITE_UP_TO)), infinity))
+        branches.append((_above(s, EXP_FINITE_UP_TO, p), infinity))
     return _case(branches, formula)
+
+
+def _above(s: Expr, bound: float, p: Printing) -> Expr:
+    """`-s < -bound`: `s > bound` for every number, and false for a NaN score (two linear
+    terms at opposite infinities), which DuckDB, PostgreSQL and Spark order above every
+    number, so that a NaN score goes on to the formula, which gives NaN as the evaluator."""
+    exp = sqlglot_exp()
+    return exp.LT(this=exp.Neg(this=s.copy()), expression=p.number(-bound))

@@ -79,7 +79,11 @@ def teacher(model: Any) -> Additive | MulticlassAdditive:
     teachers = []
     for row, intercept in zip(coef, intercepts):  # one row of coefficients a class
         shapes = [shape(replace(group, coef=row)) for group in groups]
-        teachers.append(Additive(tuple(declared.values()), tuple(shapes), float(intercept), "identity" if multiclass else link, doc))
+        total = float(intercept)
+        for term in shapes:
+            if term.affine is not None:  # a linear column's offset (a scaler's centring) joins the intercept
+                total += term.affine.offset
+        teachers.append(Additive(tuple(declared.values()), tuple(shapes), total, "identity" if multiclass else link, doc))
     if not multiclass:
         return teachers[0]
     return MulticlassAdditive(class_names(estimator.classes_), tuple(teachers), f"{doc} ({classes} classes)")

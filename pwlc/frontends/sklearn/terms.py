@@ -13,8 +13,10 @@ decides is where the shape can change and which IR term holds it:
   last bit by bisection on the fitted steps), a value on an edge in the upper bin;
 - `SplineTransformer(degree=1)` with constant (or error) extrapolation: a `Curve` through
   the knots, carried back the same way;
-- a column that reaches the model through scalers and imputers only: `offset + slope * x`,
-  an `Affine` (unbounded: refused until the IR has a linear term; `pwlc.distill` fits it);
+- a column that reaches the model through scalers and imputers only: `offset + slope * x`
+  (`Affine`, the scalers composed in the input's units): a `Linear` term `slope * x`, the
+  offset in the intercept (`pwlc.frontends.sklearn.linear`), exact up to rounding (the
+  pipeline computes `(x - mean) / scale * coef`, pwlc `coef / scale * x`);
 - other splines (degree >= 2, periodic, linear extrapolation): exact functions for
   `pwlc.distill`.
 
@@ -34,19 +36,13 @@ import numpy as np
 
 from pwlc.errors import UnsupportedError
 from pwlc.frontends import advice
-from pwlc.frontends.additive import Affine, Shape
+from pwlc.frontends.additive import Affine, Shape, linear_shape
 from pwlc.frontends.sklearn.trace import Feature, Inputs, elementwise
 from pwlc.frontends.steps import lowest_reaching, merged_step
 from pwlc.ir import Curve, Table
 from pwlc.semantics import Column, FloatArray, category_key
 
 UNSEEN = "\x00unseen category"  # a category no encoder has seen
-
-LINEAR_INSTEAD = (
-    f"{advice.DISTILL} (exact inside the range of X), or bin the column (KBinsDiscretizer) or spline it "
-    "(SplineTransformer(degree=1, extrapolation='constant')) for an exact lowering"
-)
-
 
 @dataclass(frozen=True)
 class Group:
@@ -189,17 +185,8 @@ def _table(group: Group) -> Table:
 
 
 def _linear(group: Group) -> Shape:
-    affine = _affine(group)
     description = ", ".join(dict.fromkeys(type(step).__name__ for step, _ in group.prefix)) or "passthrough"
-    return Shape(
-        (group.name,),
-        f"{description} column {group.name!r}",
-        function=_function(group),
-        missing=group.at(math.nan),
-        inexact=f"is linear in the input with no bound ({affine.offset:.6g} + {affine.slope:.6g} * {group.name}), where a pwlc curve is flat beyond its end knots",
-        instead=LINEAR_INSTEAD,
-        affine=affine,
-    )
+    return linear_shape(group.name, f"{description} column {group.name!r}", _affine(group), group.at(math.nan))
 
 
 def _affine(group: Group) -> Affine:
