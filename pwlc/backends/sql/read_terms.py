@@ -169,9 +169,11 @@ class TermReader:
         if printings[0].strict:
             printings.append(Printing(self.dialect, guarded=False))
         found = [mismatch(self.normal_form(outer), linear_expression(candidate, printing, column_first), self.dialect) for printing in printings]
-        if None in found:
+        differences = [difference for difference in found if difference is not None]
+        if len(differences) < len(found):
             return candidate
-        where, wanted = found[0] if _guarded_product(strip(outer.this) if isinstance(outer, exp.Coalesce) else outer) else found[-1]
+        # the difference from the form the text has: guarded or bare
+        where, wanted = differences[0] if _guarded_product(strip(outer.this) if isinstance(outer, exp.Coalesce) else outer) else differences[-1]
         hint = " (PostgreSQL's guards depend on the slope: delete the CASE around a changed product, or compile the model again)" if printings[0].strict else ""
         raise Refusal(f"this does not fit the linear term read here, which has `{self.sql(wanted)}` here{hint}", where)
 
