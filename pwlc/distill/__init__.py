@@ -63,6 +63,7 @@ Progress = Callable[[int, int, str], None]
 # carrying this share of the data's weight.
 FINE_SAMPLES = 256
 FINE_WEIGHT = 0.05
+REFIT_FOLDS = 5  # cross-validation folds of `refit=True`
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,12 @@ def distill(
     curve; neither: 5 per curve on average, spent where they lower the distance to the
     teacher most (1 to 10 per curve). `mono`, `fx`: passed to the fitter. `pair_knots`:
     knots per numeric axis of a pair grid. `refit`: re-solve all values jointly against
-    the teacher's scores at the end.
+    the teacher's scores at the end, with the ridge (or no refit) that 5-fold
+    cross-validation on `X` finds closest to the teacher on the rows left out.
+    `knots`: instead of `segments`, the total knots of all curves, spent where they bring
+    the score closest to the teacher (a curve that buys too little is dropped, its mean
+    joining the intercept); `score_tol`: the fewest knots in all within this RMS distance
+    of the teacher's score on `X`.
 
     A model no frontend reads is distilled through its predictions (partial dependence),
     as is any model with `black_box=True`: a binary classifier's log-odds with a logistic
@@ -533,9 +539,12 @@ def _term_error(shape: Shape, term: Term, columns: dict[str, Column], rows: int)
 
 
 def _refit(student: Model, frame: Any, scores: FloatArray) -> Model:
+    """The joint refit, its ridge (or no refit) chosen by 5-fold cross-validation on the
+    rows: kept only where it brings rows it did not see closer to the teacher."""
     from pwlc.passes import optimize
+    from pwlc.passes.refit import Refit
 
-    refitted, _ = optimize(student, "refit", data=frame, teacher=scores)
+    refitted, _ = optimize(student, [Refit(cv=REFIT_FOLDS if len(frame) >= REFIT_FOLDS else 0)], data=frame, teacher=scores)
     return refitted
 
 
