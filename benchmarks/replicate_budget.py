@@ -21,7 +21,7 @@ import pwlc
 from pwlc.passes import optimize
 from pwlc.passes.refit import Refit
 
-FRACTIONS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0)
+FRACTIONS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0)
 
 
 def knots(model: pwlc.Model) -> int:
