@@ -113,7 +113,7 @@ def distill(
     `knots`: instead of `segments`, the total knots of all curves, spent where they bring
     the score closest to the teacher (a curve that buys too little is dropped, its mean
     joining the intercept); `score_tol`: the fewest knots in all within this RMS distance
-    of the teacher's score on `X`.
+    of the teacher's score on `X` (both per class for a multiclass teacher).
 
     A model no frontend reads is distilled through its predictions (partial dependence),
     as is any model with `black_box=True`: a binary classifier's log-odds with a logistic
