@@ -62,6 +62,7 @@ MSLR_CACHE = Path.home() / ".cache" / "pwlc-mslr"
 MSLR_SDIST = "rankeval-0.8.2.tar.gz"
 MSLR_MEMBER = "rankeval-0.8.2/rankeval/test/data/msn1.fold1.{}.5k.txt"
 MONO = ["auto"]  # --both-mono adds "none"
+LABEL_REFIT = False  # --label-refit: also the refit against the labels
 BOOTSTRAP = 2000
 
 Score = Callable[[Any], np.ndarray]
@@ -216,7 +217,9 @@ def monotone_spec(model: pwlc.Model) -> str:
     return ";".join(directions)
 
 
-def students(teacher: Any, X_train: Any, teacher_train: np.ndarray, segments: list[int], mono: str, groups: np.ndarray | None) -> Iterator[tuple[str, pwlc.Model]]:
+def students(
+    teacher: Any, X_train: Any, teacher_train: np.ndarray, segments: list[int], mono: str, groups: np.ndarray | None, y_train: np.ndarray | None = None
+) -> Iterator[tuple[str, pwlc.Model]]:
     """Per number of segments: the distilled model, the same after the joint refit, and
     after the refit whose ridge 5-fold CV chooses (whole queries when `groups`)."""
     for count in segments:
@@ -226,6 +229,17 @@ def students(teacher: Any, X_train: Any, teacher_train: np.ndarray, segments: li
         refitted, _ = optimize(student, [refit], data=X_train, teacher=teacher_train)
         yield f"+ joint refit, {count} seg", refitted
         yield f"+ cv refit, {count} seg", cv_refit(student, mono, X_train, teacher_train, groups, monotone_spec(student))[0]
+        if LABEL_REFIT and y_train is not None:
+            yield f"+ label refit, {count} seg", label_refit(student, mono, X_train, y_train, groups, monotone_spec(student))
+
+
+def label_refit(student: pwlc.Model, mono: str, X_train: Any, y_train: np.ndarray, groups: np.ndarray | None, monotone: str) -> pwlc.Model:
+    """The refit against the labels (log loss under a logistic link: AUC's surrogate;
+    squared error otherwise: RMSE's, and a pointwise surrogate for NDCG on the relevance
+    labels), its ridge chosen by 5-fold CV (whole queries when `groups`)."""
+    data = X_train.assign(__label=y_train, **({"__query": groups} if groups is not None else {}))
+    refit = Refit(target="labels", label="__label", monotone=monotone if mono == "auto" else "", cv=5, cv_groups="__query" if groups is not None else "")
+    return optimize(student, [refit], data=data)[0]
 
 
 def budget_students(teacher: Any, X_train: Any, curve_count: int) -> Iterator[tuple[str, pwlc.Model]]:
@@ -273,7 +287,7 @@ def run_task(task: Task, segments: list[int], out: list[str], knot_rows: list[st
             teacher_train, teacher_test = raw_score(X_train), raw_score(X_test)
             models: list[tuple[str, str, np.ndarray]] = [("teacher", "", teacher_test)]
             for mono in MONO:
-                for label, student in students(teacher, X_train, teacher_train, segments, mono, q_train):
+                for label, student in students(teacher, X_train, teacher_train, segments, mono, q_train, y_train):
                     models.append((label, mono, pwlc.evaluate(student, X_test, output="score")))
                     knot_counts.setdefault(label, []).append(knots(student))
             curve_count = curves(student)  # (as many curves as any uniform student)
@@ -304,6 +318,7 @@ def run_task(task: Task, segments: list[int], out: list[str], knot_rows: list[st
             closed_fidelity: list[float] = []
             cv_changes: list[float] = []
             cv_worse = cv_folds = 0
+            label_gains: list[float] = []
             for mono in MONO:
                 for count in segments:
                     distilled = cells[(f"distilled, {count} seg|{k}", mono)]
@@ -314,7 +329,12 @@ def run_task(task: Task, segments: list[int], out: list[str], knot_rows: list[st
                         cv_changes.append(1.0 - float(np.mean(validated.fidelity)) / max(float(np.mean(distilled.fidelity)), 1e-300))
                         cv_worse += sum(after > before * (1 + 1e-9) for before, after in zip(distilled.fidelity, validated.fidelity))
                         cv_folds += len(distilled.fidelity)
-                    for label, cell in ((f"distilled, {count} seg", distilled), (f"+ joint refit, {count} seg", refitted), (f"+ cv refit, {count} seg", validated)):
+                    shown = [(f"distilled, {count} seg", distilled), (f"+ joint refit, {count} seg", refitted), (f"+ cv refit, {count} seg", validated)]
+                    if LABEL_REFIT:
+                        labelled = cells[(f"+ label refit, {count} seg|{k}", mono)]
+                        shown.append((f"+ label refit, {count} seg", labelled))
+                        label_gains.append(float(np.mean(labelled.values) - np.mean(distilled.values)) * (1 if task.higher_is_better else -1))
+                    for label, cell in shown:
                         mean, lo, hi = summary(cell)
                         inside = low <= mean <= high
                         if not inside and label.startswith("distilled"):
@@ -346,6 +366,12 @@ def run_task(task: Task, segments: list[int], out: list[str], knot_rows: list[st
                     if k == ks[0]
                     else "."
                 )
+                + (
+                    f" The refit against the labels ({'log loss' if task.metric == 'AUC' else 'squared error'}) changes {metric} by a mean "
+                    f"{np.mean(label_gains):+.4f} (range {min(label_gains):+.4f} to {max(label_gains):+.4f}; positive: better)."
+                    if label_gains
+                    else ""
+                )
             )
             uniform = {count: (float(np.mean(knot_counts[f"distilled, {count} seg"])), summary(cells[(f"distilled, {count} seg|{k}", "auto")])[0]) for count in segments}
             budget = {
@@ -371,11 +397,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one fold, segments 1/3/5 (a smoke run)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--both-mono", action="store_true", help="also distill free curves (mono=none), not only mono=auto")
+    parser.add_argument("--label-refit", action="store_true", help="also refit against the labels (log loss / squared error)")
+    parser.add_argument("--tasks", default="compas,lending,mslr", help="comma-separated: compas, lending, mslr")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     if args.both_mono:
         MONO.append("none")
+    global LABEL_REFIT
+    LABEL_REFIT = args.label_refit
     segments = [1, 3, 5] if args.quick else [1, 2, 3, 4, 5]
     folds = 2 if args.quick else args.folds
     start = time.perf_counter()
@@ -386,8 +416,9 @@ def main() -> None:
     refit_rows: list[str] = []
     pair_rows: list[str] = []
     pair_verdicts: list[str] = []
-    for make in (lambda: compas_task(folds), lambda: lending_task(folds), mslr_task):
-        task = make()
+    makers = {"compas": lambda: compas_task(folds), "lending": lambda: lending_task(folds), "mslr": mslr_task}
+    for name in args.tasks.split(","):
+        task = makers[name]()
         if args.quick and task.groups is None:
             task.splits = task.splits[:1]  # one fold of a 2-fold split: half the rows for training
         print(f"{task.name}: {len(task.y)} rows, {len(task.splits)} split(s)", file=sys.stderr)
@@ -397,7 +428,7 @@ def main() -> None:
             pair_rows.append(row)
             pair_verdicts.append(verdict)
     minutes = (time.perf_counter() - start) / 60
-    command = "benchmarks/replicate.py" + (" --quick" if args.quick else "") + (f" --folds {args.folds}" if args.folds != 5 and not args.quick else "") + (" --both-mono" if args.both_mono else "")
+    command = "benchmarks/replicate.py" + (" --quick" if args.quick else "") + (f" --folds {args.folds}" if args.folds != 5 and not args.quick else "") + (" --both-mono" if args.both_mono else "") + (" --label-refit" if args.label_refit else "") + (f" --tasks {args.tasks}" if args.tasks != "compas,lending,mslr" else "")
     text = "\n".join(
         [
             "# Replication table (issues 7 and 21)",
@@ -414,7 +445,9 @@ def main() -> None:
             "(the refit then keeps those directions); `none` fits free curves. *Within*: the mean lies inside the teacher's "
             "interval. *RMS to teacher*: RMS difference from the teacher's raw score on held-out rows (mean over folds). "
             "*+ joint refit*: `refit` with its default ridge (1e-6); *+ cv refit*: `refit{cv=5}`, the ridge (or no refit) chosen by "
-            "5-fold cross-validation on the training rows (whole queries on MSLR: `cv_groups`).",
+            "5-fold cross-validation on the training rows (whole queries on MSLR: `cv_groups`)"
+            + ("; *+ label refit* (`--label-refit`): the same against the labels, log loss for AUC, squared error for RMSE and, on MSLR, "
+               "on the relevance labels (a pointwise surrogate for NDCG)." if args.label_refit else "."),
             "",
             "## Knots at the teacher's interval (issue 21)",
             "",
