@@ -69,9 +69,10 @@ def knots_row(task_name: str, teacher: str, metric: str, low: float, high: float
     cell = lambda found, unit: "none reaches it" if found is None else f"{found[1]:.0f} ({found[0]} {unit}; {found[2]:.4f})"  # noqa: E731
     share = f"{best_budget[1] / best_uniform[1]:.0%}" if best_uniform and best_budget and best_uniform[1] > 0 else "n/a"
     row = f"| {task_name} | {teacher} | {metric} | [{low:.4f}, {high:.4f}] | {cell(best_uniform, 'seg a curve')} | {cell(best_budget, 'knots asked')} | {share} |"
+    reach = lambda found, unit: "reaches no setting tried" if found is None else f"reaches it with {cell(found, unit)} knots"  # noqa: E731
     verdict = (
-        f"- **{task_name}, {teacher}, {metric}**: a uniform count reaches the teacher's interval with {cell(best_uniform, 'seg a curve')} knots; "
-        f"the total budget with {cell(best_budget, 'knots asked')}: {share} of the uniform knots."
+        f"- **{task_name}, {teacher}, {metric}**: a uniform count {reach(best_uniform, 'seg a curve')}; "
+        f"the total budget {reach(best_budget, 'knots asked')}: {share} of the uniform knots."
     )
     return row, verdict
 
