@@ -13,6 +13,11 @@ labels there). For each teacher, per fold: the teacher, the per-curve distilled 
 against the teacher's scores on the training rows; each with the fitter's monotone choice
 (mono="auto"; the refit then keeps those curves monotone) and without (mono="none").
 
+Issue 21 adds (benchmarks/replicate_budget.py): the fewest total knots reaching the
+teacher's interval, a knot budget (`distill(knots=N)`) against the uniform count; the
+refit with its ridge chosen by cross-validation (`refit{cv=5}`) on held-out rows; and an
+EBM with pairs distilled to main effects, before and after that refit.
+
 Reported: means with 95% intervals (CV: t interval over folds; ranking: percentile
 bootstrap over test queries), whether every distilled model lies within the teacher's
 interval, and what share of the gap to the teacher the joint refit closes (on the metric,
@@ -49,11 +54,15 @@ from pwlc.metrics import auc, ndcg_at, rmse
 from pwlc.passes import optimize
 from pwlc.passes.refit import Refit
 
+sys.path.insert(0, str(Path(__file__).parent))
+from replicate_budget import curves, cv_refit, dropped_pairs, knot_grid, knots, knots_row  # noqa: E402
+
 RESULTS = Path(__file__).parent / "results" / "replicate.md"
 MSLR_CACHE = Path.home() / ".cache" / "pwlc-mslr"
 MSLR_SDIST = "rankeval-0.8.2.tar.gz"
 MSLR_MEMBER = "rankeval-0.8.2/rankeval/test/data/msn1.fold1.{}.5k.txt"
-MONO = ("auto", "none")
+MONO = ["auto"]  # --both-mono adds "none"
+LABEL_REFIT = False  # --label-refit: also the refit against the labels
 BOOTSTRAP = 2000
 
 Score = Callable[[Any], np.ndarray]
@@ -208,14 +217,35 @@ def monotone_spec(model: pwlc.Model) -> str:
     return ";".join(directions)
 
 
-def students(teacher: Any, X_train: Any, teacher_train: np.ndarray, segments: list[int], mono: str) -> Iterator[tuple[str, pwlc.Model]]:
-    """Per number of segments: the distilled model, then the same after the joint refit."""
+def students(
+    teacher: Any, X_train: Any, teacher_train: np.ndarray, segments: list[int], mono: str, groups: np.ndarray | None, y_train: np.ndarray | None = None
+) -> Iterator[tuple[str, pwlc.Model]]:
+    """Per number of segments: the distilled model, the same after the joint refit, and
+    after the refit whose ridge 5-fold CV chooses (whole queries when `groups`)."""
     for count in segments:
         student = pwlc.distill(teacher, X_train, segments=count, mono=mono)
         yield f"distilled, {count} seg", student
         refit = Refit(monotone=monotone_spec(student) if mono == "auto" else "")
         refitted, _ = optimize(student, [refit], data=X_train, teacher=teacher_train)
         yield f"+ joint refit, {count} seg", refitted
+        yield f"+ cv refit, {count} seg", cv_refit(student, mono, X_train, teacher_train, groups, monotone_spec(student))[0]
+        if LABEL_REFIT and y_train is not None:
+            yield f"+ label refit, {count} seg", label_refit(student, mono, X_train, y_train, groups, monotone_spec(student))
+
+
+def label_refit(student: pwlc.Model, mono: str, X_train: Any, y_train: np.ndarray, groups: np.ndarray | None, monotone: str) -> pwlc.Model:
+    """The refit against the labels (log loss under a logistic link: AUC's surrogate;
+    squared error otherwise: RMSE's, and a pointwise surrogate for NDCG on the relevance
+    labels), its ridge chosen by 5-fold CV (whole queries when `groups`)."""
+    data = X_train.assign(__label=y_train, **({"__query": groups} if groups is not None else {}))
+    refit = Refit(target="labels", label="__label", monotone=monotone if mono == "auto" else "", cv=5, cv_groups="__query" if groups is not None else "")
+    return optimize(student, [refit], data=data)[0]
+
+
+def budget_students(teacher: Any, X_train: Any, curve_count: int) -> Iterator[tuple[str, pwlc.Model]]:
+    """The distilled model at each total knot budget of `knot_grid`."""
+    for total in knot_grid(curve_count):
+        yield f"budget, {total} knots", pwlc.distill(teacher, X_train, knots=total)
 
 
 # --- running and reporting ------------------------------------------------------------------
@@ -239,13 +269,14 @@ def bootstrap(per_query: np.ndarray) -> tuple[float, float, float]:
     return float(per_query.mean()), float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
-def run_task(task: Task, segments: list[int], out: list[str]) -> list[str]:
+def run_task(task: Task, segments: list[int], out: list[str], knot_rows: list[str], knot_verdicts: list[str], refit_rows: list[str]) -> list[str]:
     """Fill the table rows of one task; returns the verdict lines."""
     ranking = task.groups is not None
     verdicts: list[str] = []
     for teacher_name, train in task.teachers.items():
         start = time.perf_counter()
         cells: dict[tuple[str, str], Cell] = {}
+        knot_counts: dict[str, list[int]] = {}
         ks = (5, 10) if ranking else (0,)
         for train_rows, test_rows in task.splits:
             X_train, X_test = task.X.iloc[train_rows].reset_index(drop=True), task.X.iloc[test_rows].reset_index(drop=True)
@@ -256,8 +287,13 @@ def run_task(task: Task, segments: list[int], out: list[str]) -> list[str]:
             teacher_train, teacher_test = raw_score(X_train), raw_score(X_test)
             models: list[tuple[str, str, np.ndarray]] = [("teacher", "", teacher_test)]
             for mono in MONO:
-                for label, student in students(teacher, X_train, teacher_train, segments, mono):
+                for label, student in students(teacher, X_train, teacher_train, segments, mono, q_train, y_train):
                     models.append((label, mono, pwlc.evaluate(student, X_test, output="score")))
+                    knot_counts.setdefault(label, []).append(knots(student))
+            curve_count = curves(student)  # (as many curves as any uniform student)
+            for label, budgeted in budget_students(teacher, X_train, curve_count):
+                models.append((label, "auto", pwlc.evaluate(budgeted, X_test, output="score")))
+                knot_counts.setdefault(label, []).append(knots(budgeted))
             for label, mono, scores in models:
                 for k in ks:
                     cell = cells.setdefault((f"{label}|{k}", mono), Cell())
@@ -280,11 +316,25 @@ def run_task(task: Task, segments: list[int], out: list[str]) -> list[str]:
             outside = []
             gaps: list[tuple[float, float]] = []  # (gap to the teacher, what the refit gained), where the student trails
             closed_fidelity: list[float] = []
+            cv_changes: list[float] = []
+            cv_worse = cv_folds = 0
+            label_gains: list[float] = []
             for mono in MONO:
                 for count in segments:
                     distilled = cells[(f"distilled, {count} seg|{k}", mono)]
                     refitted = cells[(f"+ joint refit, {count} seg|{k}", mono)]
-                    for label, cell in ((f"distilled, {count} seg", distilled), (f"+ joint refit, {count} seg", refitted)):
+                    validated = cells[(f"+ cv refit, {count} seg|{k}", mono)]
+                    if k == ks[0]:
+                        refit_rows.append(refit_row(task.name, teacher_name, f"{count} seg, mono {mono}", distilled, refitted, validated))
+                        cv_changes.append(1.0 - float(np.mean(validated.fidelity)) / max(float(np.mean(distilled.fidelity)), 1e-300))
+                        cv_worse += sum(after > before * (1 + 1e-9) for before, after in zip(distilled.fidelity, validated.fidelity))
+                        cv_folds += len(distilled.fidelity)
+                    shown = [(f"distilled, {count} seg", distilled), (f"+ joint refit, {count} seg", refitted), (f"+ cv refit, {count} seg", validated)]
+                    if LABEL_REFIT:
+                        labelled = cells[(f"+ label refit, {count} seg|{k}", mono)]
+                        shown.append((f"+ label refit, {count} seg", labelled))
+                        label_gains.append(float(np.mean(labelled.values) - np.mean(distilled.values)) * (1 if task.higher_is_better else -1))
+                    for label, cell in shown:
                         mean, lo, hi = summary(cell)
                         inside = low <= mean <= high
                         if not inside and label.startswith("distilled"):
@@ -301,7 +351,7 @@ def run_task(task: Task, segments: list[int], out: list[str]) -> list[str]:
             single = " (one split: the teacher's interval is a single point)" if len(task.splits) == 1 and not ranking else ""
             within = "every distilled model is within the teacher's interval" if not outside else f"outside the teacher's interval: {', '.join(outside)}"
             metric_share = (
-                f"Where the distilled model trails the teacher by more than 1e-4 ({len(gaps)} of {2 * len(segments)} settings, "
+                f"Where the distilled model trails the teacher by more than 1e-4 ({len(gaps)} of {len(MONO) * len(segments)} settings, "
                 f"mean gap {np.mean([g for g, _ in gaps]):.4f}), the joint refit closes {sum(d for _, d in gaps) / sum(g for g, _ in gaps):.0%} of the summed {metric} gap "
                 f"(per setting: {', '.join(f'{d / g:.0%}' for g, d in gaps)})"
                 if gaps
@@ -309,48 +359,130 @@ def run_task(task: Task, segments: list[int], out: list[str]) -> list[str]:
             )
             verdicts.append(
                 f"- **{task.name}, {teacher_name}, {metric}**: {within}{single}. {metric_share}. "
-                f"The joint refit removes a median {np.median(closed_fidelity):.0%} of the RMS distance to the teacher's score on held-out rows."
+                f"The joint refit removes a median {np.median(closed_fidelity):.0%} of the RMS distance to the teacher's score on held-out rows"
+                + (
+                    f"; the cross-validated refit a median {np.median(cv_changes):.0%} (worst {min(cv_changes):.1%}), "
+                    f"and is further from the teacher than the per-curve student on {cv_worse} of {cv_folds} held-out folds."
+                    if k == ks[0]
+                    else "."
+                )
+                + (
+                    f" The refit against the labels ({'log loss' if task.metric == 'AUC' else 'squared error'}) changes {metric} by a mean "
+                    f"{np.mean(label_gains):+.4f} (range {min(label_gains):+.4f} to {max(label_gains):+.4f}; positive: better)."
+                    if label_gains
+                    else ""
+                )
             )
+            uniform = {count: (float(np.mean(knot_counts[f"distilled, {count} seg"])), summary(cells[(f"distilled, {count} seg|{k}", "auto")])[0]) for count in segments}
+            budget = {
+                int(label.split()[1]): (float(np.mean(knot_counts[label])), summary(cells[(f"{label}|{k}", "auto")])[0])
+                for label in knot_counts
+                if label.startswith("budget, ")
+            }
+            row, verdict = knots_row(task.name, teacher_name, metric, low, high, task.higher_is_better, uniform, budget)
+            knot_rows.append(row)
+            knot_verdicts.append(verdict)
     return verdicts
+
+
+def refit_row(task: str, teacher: str, setting: str, distilled: Cell, refitted: Cell, validated: Cell) -> str:
+    """Held-out RMS to the teacher: per-curve student, plain refit, cross-validated refit."""
+    worse = sum(after > before * (1 + 1e-9) for before, after in zip(distilled.fidelity, validated.fidelity))
+    means = [float(np.mean(cell.fidelity)) for cell in (distilled, refitted, validated)]
+    return f"| {task} | {teacher} | {setting} | {means[0]:.4f} | {means[1]:.4f} | {means[2]:.4f} | {1 - means[2] / max(means[0], 1e-300):.1%} | {worse} of {len(distilled.fidelity)} |"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one fold, segments 1/3/5 (a smoke run)")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--both-mono", action="store_true", help="also distill free curves (mono=none), not only mono=auto")
+    parser.add_argument("--label-refit", action="store_true", help="also refit against the labels (log loss / squared error)")
+    parser.add_argument("--tasks", default="compas,lending,mslr", help="comma-separated: compas, lending, mslr")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
+    if args.both_mono:
+        MONO.append("none")
+    global LABEL_REFIT
+    LABEL_REFIT = args.label_refit
     segments = [1, 3, 5] if args.quick else [1, 2, 3, 4, 5]
     folds = 2 if args.quick else args.folds
     start = time.perf_counter()
     rows: list[str] = []
     verdicts: list[str] = []
-    for make in (lambda: compas_task(folds), lambda: lending_task(folds), mslr_task):
-        task = make()
+    knot_rows: list[str] = []
+    knot_verdicts: list[str] = []
+    refit_rows: list[str] = []
+    pair_rows: list[str] = []
+    pair_verdicts: list[str] = []
+    makers = {"compas": lambda: compas_task(folds), "lending": lambda: lending_task(folds), "mslr": mslr_task}
+    for name in args.tasks.split(","):
+        task = makers[name]()
         if args.quick and task.groups is None:
             task.splits = task.splits[:1]  # one fold of a 2-fold split: half the rows for training
         print(f"{task.name}: {len(task.y)} rows, {len(task.splits)} split(s)", file=sys.stderr)
-        verdicts += run_task(task, segments, rows)
+        verdicts += run_task(task, segments, rows, knot_rows, knot_verdicts, refit_rows)
+        if task.groups is None:
+            row, verdict = dropped_pairs(task.name, task.X, task.y, classification=task.metric == "AUC")
+            pair_rows.append(row)
+            pair_verdicts.append(verdict)
     minutes = (time.perf_counter() - start) / 60
-    command = "benchmarks/replicate.py" + (" --quick" if args.quick else "")
+    command = "benchmarks/replicate.py" + (" --quick" if args.quick else "") + (f" --folds {args.folds}" if args.folds != 5 and not args.quick else "") + (" --both-mono" if args.both_mono else "") + (" --label-refit" if args.label_refit else "") + (f" --tasks {args.tasks}" if args.tasks != "compas,lending,mslr" else "")
     text = "\n".join(
         [
-            "# Replication table (issue 7)",
+            "# Replication table (issues 7 and 21)",
             "",
-            f"`.venv/bin/python {command}` ({minutes:.1f} min on this machine, 2 shared cores).",
+            f"`nice .venv/bin/python {command}` ({minutes:.1f} min on this machine, 2 shared cores).",
             "",
             f"COMPAS and Lending Club: {'one fold of a 2-fold split (quick run)' if args.quick else f'{folds}-fold CV'} "
             "(stratified for COMPAS), teacher trained and distilled on the training folds, metric on the held-out fold; "
             "interval: 95% t interval of the mean over folds. MSLR: train on the 5k-document Fold1 train sample, "
             f"measure on the 5k-document test sample; interval: 95% percentile bootstrap over test queries ({BOOTSTRAP} resamples).",
             "",
-            "mono: `auto` lets the fitter keep a curve monotone when that costs under 1% of its explained variance "
+            f"mono: {', '.join(f'`{m}`' for m in MONO)}. `auto` lets the fitter keep a curve monotone when that costs under 1% of its explained variance "
             "and raises no populated region's RMS error (20 bins of equal data weight) by more than the free curve's "
             "(the refit then keeps those directions); `none` fits free curves. *Within*: the mean lies inside the teacher's "
-            "interval. *RMS to teacher*: RMS difference from the teacher's raw score on held-out rows (mean over folds).",
+            "interval. *RMS to teacher*: RMS difference from the teacher's raw score on held-out rows (mean over folds). "
+            "*+ joint refit*: `refit` with its default ridge (1e-6); *+ cv refit*: `refit{cv=5}`, the ridge (or no refit) chosen by "
+            "5-fold cross-validation on the training rows (whole queries on MSLR: `cv_groups`)"
+            + ("; *+ label refit* (`--label-refit`): the same against the labels, log loss for AUC, squared error for RMSE and, on MSLR, "
+               "on the relevance labels (a pointwise surrogate for NDCG)." if args.label_refit else "."),
             "",
-            "## Answers",
+            "## Knots at the teacher's interval (issue 21)",
+            "",
+            "The fewest total knots (mean over folds; curves only: tables are kept exact) whose distilled model reaches the teacher's "
+            "95% interval on the metric (mean at or above its lower end; RMSE at or below its upper end): a uniform count of "
+            "segments per curve (the paper's method) against a total budget `pwlc.distill(teacher, X, knots=N)`.",
+            "",
+            *knot_verdicts,
+            "",
+            "| data | teacher | metric | teacher's interval | uniform: knots (setting; mean) | budget: knots (setting; mean) | budget / uniform |",
+            "|---|---|---|---|---|---|---|",
+            *knot_rows,
+            "",
+            "## The joint refit on held-out rows (issue 21)",
+            "",
+            "RMS to the teacher's score on held-out rows (mean over folds): the per-curve student, the plain refit, and the refit "
+            "with its ridge chosen by cross-validation on the training rows; *worse folds*: held-out folds where the cv refit is "
+            "further from the teacher than the per-curve student.",
+            "",
+            "| data | teacher | setting | per-curve | + joint refit | + cv refit | cv refit removes | worse folds |",
+            "|---|---|---|---|---|---|---|---|",
+            *refit_rows,
+            "",
+            "### Dropped terms: an EBM with pairs, its student without the pair grids",
+            "",
+            "EBM with `interactions=10`, trained and distilled (5 segments a curve) on half the rows; the main-effects student "
+            "refitted toward the teacher on those rows (`refit{cv=5}`); RMS to the teacher's score on the other half.",
+            "",
+            *pair_verdicts,
+            "",
+            "| data | pair grids dropped | student with pairs | mains only | mains + cv refit | mains + plain refit | share of the pairs' cost recovered |",
+            "|---|---|---|---|---|---|---|",
+            *pair_rows,
+            "",
+            "## Answers (issue 7)",
             "",
             *verdicts,
             "",

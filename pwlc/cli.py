@@ -1,7 +1,7 @@
 """The `pwlc` command line (also `python -m pwlc`).
 
     pwlc compile IN [-t TARGET] [-O0..-O3 | -p PIPELINE] [--data DATA] [-o OUT]
-    pwlc distill MODEL --data DATA [--segments N | --tol T] [-o OUT]
+    pwlc distill MODEL --data DATA [--segments N | --tol T | --knots N | --score-tol T] [-o OUT]
     pwlc report IN --data DATA [--teacher MODEL] [--labels COL] [-o report.html]
     pwlc fmt FILE... [--check]
     pwlc diff OLD NEW [--data DATA] [--tol T] [--json]
@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     size = distill.add_mutually_exclusive_group()
     size.add_argument("--segments", type=int, help="segments per curve (default: 5 per curve on average, spent where they bring the curves closest to the teacher)")
     size.add_argument("--tol", type=float, help="the largest RMS error a curve may add; pwlc picks the fewest segments within it")
+    size.add_argument("--knots", type=int, help="the total knots of all curves, spent where they bring the score closest to the teacher (curves that buy nothing are dropped)")
+    size.add_argument("--score-tol", type=float, help="the largest RMS distance of the whole score from the teacher's; pwlc picks the fewest knots in all within it")
     distill.add_argument("--allow-pickle", action="store_true", help="allow loading a pickle (this runs code stored in the file)")
     distill.add_argument("-o", "--output", help="file to write (default: standard output); the suffix picks the format unless -t is given")
     distill.add_argument("-t", "--target", help="output target (default: from the suffix of -o, else pwl)")
@@ -163,7 +165,7 @@ def _distill(args: argparse.Namespace) -> int:
     teacher = _load_teacher(Path(args.model), args.allow_pickle)
     data = load_table(Path(args.data))
     with _progress("distilling") as report:
-        distilled = distill_report(teacher, data, segments=args.segments, tol=args.tol, progress=report)
+        distilled = distill_report(teacher, data, segments=args.segments, tol=args.tol, knots=args.knots, score_tol=args.score_tol, progress=report)
     print(f"{'term':<40} {'RMS error':>10} {'max error':>10}", file=sys.stderr)
     for error in distilled.errors:
         print(f"{error.description[:40]:<40} {error.rms:>10.4g} {error.max:>10.4g}", file=sys.stderr)

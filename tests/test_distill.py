@@ -174,7 +174,7 @@ def distill_mistakes(X, ebm):
         (lambda: pwlc.distill(ebm, X, segments=0), "segments must be a whole number of at least 1", "leave it out"),
         (lambda: pwlc.distill(ebm, X, segments=2.5), "not 2.5", "leave it out"),
         (lambda: pwlc.distill(ebm, X, tol=-1.0), "tol must be positive", "largest RMS error"),
-        (lambda: pwlc.distill(ebm, X, segments=2, tol=0.1), "not both", "tol chooses"),
+        (lambda: pwlc.distill(ebm, X, segments=2, tol=0.1), "not segments and tol", "each chooses"),
         (lambda: pwlc.distill(ebm, X, pair_knots=1), "pair_knots must be at least 2", "two knots"),
         (lambda: pwlc.distill(ebm, X, link="identity"), "applies to black boxes", "leave link out"),
         (lambda: pwlc.distill(ebm, X.drop(columns=["age"])), "no column for input", ""),

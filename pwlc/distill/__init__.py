@@ -34,13 +34,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from pwlc.distill.black_box import class_scorers, has_predictions, is_black_box, partial_dependence, scorer
-from pwlc.distill.budget import AVERAGE_SEGMENTS, MAX_SEGMENTS, MIN_GAIN, NEGLIGIBLE, allocate
+from pwlc.distill.budget import (
+    AVERAGE_SEGMENTS,
+    MAX_SEGMENTS,
+    MIN_GAIN,
+    NEGLIGIBLE,
+    allocate,
+    allocate_knots,
+    fewest_knots,
+    knot_costs,
+)
 from pwlc.distill.pairs import distill_pair
 from pwlc.errors import DataError, UnsupportedError
 from pwlc.frontends import teacher as as_teacher
@@ -54,6 +63,7 @@ Progress = Callable[[int, int, str], None]
 # carrying this share of the data's weight.
 FINE_SAMPLES = 256
 FINE_WEIGHT = 0.05
+REFIT_FOLDS = 5  # cross-validation folds of `refit=True`
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,8 @@ def distill(
     *,
     segments: int | None = None,
     tol: float | None = None,
+    knots: int | None = None,
+    score_tol: float | None = None,
     mono: str = "auto",
     fx: str = "auto",
     pair_knots: int = 4,
@@ -96,7 +108,12 @@ def distill(
     curve; neither: 5 per curve on average, spent where they lower the distance to the
     teacher most (1 to 10 per curve). `mono`, `fx`: passed to the fitter. `pair_knots`:
     knots per numeric axis of a pair grid. `refit`: re-solve all values jointly against
-    the teacher's scores at the end.
+    the teacher's scores at the end, with the ridge (or no refit) that 5-fold
+    cross-validation on `X` finds closest to the teacher on the rows left out.
+    `knots`: instead of `segments`, the total knots of all curves, spent where they bring
+    the score closest to the teacher (a curve that buys too little is dropped, its mean
+    joining the intercept); `score_tol`: the fewest knots in all within this RMS distance
+    of the teacher's score on `X` (both per class for a multiclass teacher).
 
     A model no frontend reads is distilled through its predictions (partial dependence),
     as is any model with `black_box=True`: a binary classifier's log-odds with a logistic
@@ -106,7 +123,7 @@ def distill(
     columns of `X`). `progress(done, total, what)` is called after each term.
     """
     return _distill(
-        model_or_ir, X, feature_names, progress, measure=False, segments=segments, tol=tol, mono=mono, fx=fx, pair_knots=pair_knots, refit=refit, link=link, black_box=black_box
+        model_or_ir, X, feature_names, progress, measure=False, segments=segments, tol=tol, knots=knots, score_tol=score_tol, mono=mono, fx=fx, pair_knots=pair_knots, refit=refit, link=link, black_box=black_box
     ).model
 
 
@@ -116,6 +133,8 @@ def distill_report(
     *,
     segments: int | None = None,
     tol: float | None = None,
+    knots: int | None = None,
+    score_tol: float | None = None,
     mono: str = "auto",
     fx: str = "auto",
     pair_knots: int = 4,
@@ -127,7 +146,7 @@ def distill_report(
 ) -> Distillation:
     """`distill`, with the error each term introduced on `X`."""
     return _distill(
-        model_or_ir, X, feature_names, progress, measure=True, segments=segments, tol=tol, mono=mono, fx=fx, pair_knots=pair_knots, refit=refit, link=link, black_box=black_box
+        model_or_ir, X, feature_names, progress, measure=True, segments=segments, tol=tol, knots=knots, score_tol=score_tol, mono=mono, fx=fx, pair_knots=pair_knots, refit=refit, link=link, black_box=black_box
     )
 
 
@@ -140,6 +159,8 @@ def _distill(
     measure: bool,
     segments: int | None,
     tol: float | None,
+    knots: int | None,
+    score_tol: float | None,
     mono: str,
     fx: str,
     pair_knots: int,
@@ -149,9 +170,10 @@ def _distill(
 ) -> Distillation:
     """The work of `distill_report`; the per-term errors (a pass over every row per term)
     only when `measure`."""
-    _check_options(segments, tol, pair_knots)
+    _check_options(segments, tol, knots, score_tol, pair_knots)
     frame = _frame(X, feature_names)
-    options: dict[str, Any] = {"measure": measure, "segments": segments, "tol": tol, "mono": mono, "fx": fx, "pair_knots": pair_knots}
+    size = _Size(segments, tol, knots, score_tol)
+    options: dict[str, Any] = {"measure": measure, "size": size, "mono": mono, "fx": fx, "pair_knots": pair_knots}
     if black_box or is_black_box(model_or_ir):
         if not has_predictions(model_or_ir):
             raise UnsupportedError(f"black_box=True needs a model with predict or predict_proba, or a function; {type(model_or_ir).__name__} has neither")
@@ -188,8 +210,7 @@ def _fit(
     *,
     refit: bool,
     measure: bool,
-    segments: int | None,
-    tol: float | None,
+    size: _Size,
     mono: str,
     fx: str,
     pair_knots: int,
@@ -198,17 +219,19 @@ def _fit(
     jointly, to `target` (a black box's own scores) or the teacher's."""
     columns, rows = teacher.columns(frame)
     kinds = {declared.name: declared.kind for declared in teacher.inputs}
-    fit_options = {"tol": tol, "mono": mono, "fx": fx}
+    fit_options = {"tol": size.tol, "mono": mono, "fx": fx}
     terms: list[Term | _Choices] = []  # _Choices: a curve's fits at every count, chosen below
     for done, shape in enumerate(teacher.shapes, start=1):
-        terms.append(_distill_shape(shape, kinds, columns, rows, fit_options, segments, pair_knots))
+        terms.append(_distill_shape(shape, kinds, columns, rows, fit_options, size, pair_knots))
         if progress is not None:
             progress(done, len(teacher.shapes), shape.description)
-    chosen = _spend_segments(terms)
+    chosen = _spend_knots(terms, size, rows) if size.total else _spend_segments(terms)
     errors = tuple(_term_error(shape, term, columns, rows) for shape, term in zip(teacher.shapes, chosen)) if measure else ()
-    intercept = _intercept(teacher.intercept)
-    doc = f"Distilled by pwlc ({_size_text(segments, tol)}) from {teacher.doc}."
-    student = verify(Model(teacher.inputs, (*intercept, *chosen), teacher.link, teacher.name, doc))
+    dropped = [term for term in chosen if isinstance(term, Constant)]  # curves a knot budget left out
+    intercept = _intercept(teacher.intercept + sum(term.value for term in dropped))
+    kept = [term for term in chosen if not isinstance(term, Constant)]
+    doc = f"Distilled by pwlc ({size.text()}) from {teacher.doc}."
+    student = verify(Model(teacher.inputs, (*intercept, *kept), teacher.link, teacher.name, doc))
     if refit:
         student = _refit(student, frame, teacher.score(frame) if target is None else target)
     return Distillation(student, errors)
@@ -218,17 +241,22 @@ def _joined(classes: Sequence[str], fitted: list[Distillation], source: str, opt
     """The classes' distillations as one multiclass model; the errors name the class."""
     models = [done.model for done in fitted if isinstance(done.model, Model)]  # (each is one score)
     errors = tuple(replace(error, description=f"class {label!r}: {error.description}") for label, done in zip(classes, fitted) for error in done.errors)
-    doc = f"Distilled by pwlc ({_size_text(options['segments'], options['tol'])}) from {source}."
+    doc = f"Distilled by pwlc ({options['size'].text()}) from {source}."
     return Distillation(verify(Multiclass.from_models(tuple(classes), models, name, doc)), errors)
 
 
-def _check_options(segments: int | None, tol: float | None, pair_knots: int) -> None:
+def _check_options(segments: int | None, tol: float | None, knots: int | None, score_tol: float | None, pair_knots: int) -> None:
     if segments is not None and (int(segments) != segments or segments < 1):
         raise UnsupportedError(f"segments must be a whole number of at least 1, not {segments}; leave it out to let pwlc choose per curve")
     if tol is not None and not tol > 0:
         raise UnsupportedError(f"tol must be positive, not {tol}; it is the largest RMS error a curve may add, in score units")
-    if segments is not None and tol is not None:
-        raise UnsupportedError("give segments or tol, not both: tol chooses the segment count of each curve")
+    if knots is not None and (int(knots) != knots or knots < 0):
+        raise UnsupportedError(f"knots must be a whole number of at least 0, not {knots}; it is the total number of knots of all curves")
+    if score_tol is not None and not score_tol > 0:
+        raise UnsupportedError(f"score_tol must be positive, not {score_tol}; it is the RMS distance to the teacher's score allowed, in score units")
+    given = [name for name, value in (("segments", segments), ("tol", tol), ("knots", knots), ("score_tol", score_tol)) if value is not None]
+    if len(given) > 1:
+        raise UnsupportedError(f"give one of segments, tol, knots and score_tol, not {' and '.join(given)}: each chooses the curves' segment counts")
     if pair_knots < 2:
         raise UnsupportedError(f"pair_knots must be at least 2, not {pair_knots} (a grid axis needs two knots to interpolate between)")
 
@@ -263,12 +291,30 @@ def _intercept(value: float) -> list[Term]:
     return parts + ([Constant(value)] if value != 0.0 else [])
 
 
-def _size_text(segments: int | None, tol: float | None) -> str:
-    if segments is not None:
-        return f"{segments} segments per curve"
-    if tol is not None:
-        return f"RMS tolerance {tol} per curve"
-    return f"{AVERAGE_SEGMENTS} segments per curve on average, spent where they buy fidelity"
+@dataclass(frozen=True)
+class _Size:
+    """How the curves' segment counts are chosen: at most one of these is given."""
+
+    segments: int | None
+    tol: float | None  # RMS per curve
+    knots: int | None  # in all
+    score_tol: float | None  # RMS of the whole score
+
+    @property
+    def total(self) -> bool:
+        """Whether the counts come from a budget over all curves together (knots may be dropped)."""
+        return self.knots is not None or self.score_tol is not None
+
+    def text(self) -> str:
+        if self.segments is not None:
+            return f"{self.segments} segments per curve"
+        if self.tol is not None:
+            return f"RMS tolerance {self.tol} per curve"
+        if self.knots is not None:
+            return f"{self.knots} knots in all, spent where they buy fidelity"
+        if self.score_tol is not None:
+            return f"the fewest knots within RMS {self.score_tol} of the teacher's score"
+        return f"{AVERAGE_SEGMENTS} segments per curve on average, spent where they buy fidelity"
 
 
 def _frame(X: Any, names: Sequence[str] | None) -> Any:
@@ -304,7 +350,7 @@ def _distill_shape(
     columns: dict[str, Column],
     rows: int,
     fit_options: dict[str, Any],
-    segments: int | None,
+    size: _Size,
     pair_knots: int,
 ) -> Term | _Choices:
     """The term for `shape`; for a curve whose count is chosen later, its fits at every count."""
@@ -325,7 +371,7 @@ def _distill_shape(
                 "(Additive.from_functions(..., categories=...) builds one)"
             )
         return shape.term
-    return _distill_curve(shape, name, np.asarray(columns[name], dtype=np.float64), fit_options, segments)
+    return _distill_curve(shape, name, np.asarray(columns[name], dtype=np.float64), fit_options, size)
 
 
 @dataclass(frozen=True)
@@ -338,16 +384,22 @@ class _Choices:
     points: tuple[FloatArray, FloatArray, FloatArray]  # x, target, weight
     errors: tuple[float, ...]
     options: Mapping[str, Any]
+    mean: float  # the constant closest to the teacher's shape (on the rows, missing ones too)
+    dropped: float  # the error of that constant
+
+    fitted: dict[int, tuple[Curve, float]] = field(default_factory=dict, compare=False, repr=False)
 
     def fit(self, segments: int) -> tuple[Curve, float]:
         """The curve with that many segments (full knot search), and its error."""
         from pwlc.fit import fit
 
-        result = fit(*self.points, feature=self.name, segments=segments, **self.options)
-        return replace(result.curve, missing=self.shape.missing), result.sse
+        if segments not in self.fitted:
+            result = fit(*self.points, feature=self.name, segments=segments, **self.options)
+            self.fitted[segments] = (replace(result.curve, missing=self.shape.missing), result.sse)
+        return self.fitted[segments]
 
 
-def _distill_curve(shape: Shape, name: str, x: FloatArray, fit_options: dict[str, Any], segments: int | None) -> Curve | _Choices:
+def _distill_curve(shape: Shape, name: str, x: FloatArray, fit_options: dict[str, Any], size: _Size) -> Term | _Choices:
     from pwlc.fit import fit, fit_path
 
     finite = x[np.isfinite(x)]
@@ -360,14 +412,82 @@ def _distill_curve(shape: Shape, name: str, x: FloatArray, fit_options: dict[str
         values = np.concatenate([values, fine])
         weights = np.concatenate([weights, np.full(FINE_SAMPLES, FINE_WEIGHT * weights.sum() / FINE_SAMPLES)])
     target = shape.values({name: values}, values.size)
-    if values.size == 1 or np.ptp(target) == 0.0:
-        return Curve(name, (float(values.min()),), (float(target[0]),), missing=shape.missing)
-    if segments is None and fit_options["tol"] is None:
+    if values.size == 1 or np.ptp(target) == 0.0:  # flat: a knot budget drops it (with its missing value)
+        return Constant(float(target[0])) if size.total else Curve(name, (float(values.min()),), (float(target[0]),), missing=shape.missing)
+    if size.segments is None and size.tol is None:
         options = {"mono": fit_options["mono"], "fx": fit_options["fx"]}
         path = fit_path(values, target, weights, feature=name, max_segments=MAX_SEGMENTS, **options)
-        return _Choices(shape, name, (values, target, weights), tuple(result.sse for result in path), options)
-    curve = fit(values, target, weights, feature=name, segments=segments, **fit_options).curve
+        mean, dropped = _dropped(target, weights, shape.missing, int(np.isnan(x).sum()))
+        return _Choices(shape, name, (values, target, weights), tuple(result.sse for result in path), options, mean, dropped)
+    curve = fit(values, target, weights, feature=name, segments=size.segments, **fit_options).curve
     return replace(curve, missing=shape.missing)
+
+
+def _dropped(target: FloatArray, weights: FloatArray, missing: float | None, missing_rows: int) -> tuple[float, float]:
+    """The constant closest to a curve's target (weighted; the rows where its input is
+    missing count with the teacher's missing value, which a dropped curve loses too) and its
+    weighted squared error."""
+    if missing is not None and missing_rows:
+        target, weights = np.append(target, missing), np.append(weights, float(missing_rows))
+    mean = float(np.average(target, weights=weights))
+    return mean, float(np.sum(weights * (target - mean) ** 2))
+
+
+def _spend_knots(terms: Sequence[Term | _Choices], size: _Size, rows: int) -> list[Term]:
+    """Each curve at the count `budget.allocate_knots` (or `fewest_knots`) gives it over the
+    quick fits, then fitted with the full knot search; a curve given no segment is dropped
+    (returned as the `Constant` of its mean). With `knots`, the same knots spread evenly
+    (every curve one more segment than the next at most) are fitted too, and kept when
+    closer to the teacher: a quick fit can misjudge a curve's count."""
+    choices = [term for term in terms if isinstance(term, _Choices)]
+    paths = [(choice.dropped, *choice.errors) for choice in choices]
+    if not all(math.isfinite(error) for path in paths for error in path):
+        raise UnsupportedError(
+            "the teacher's shapes are so large (near ±2**1022) that their squared errors are beyond the doubles: "
+            "a knot budget cannot compare them; give segments= instead"
+        )
+    if size.knots is not None:
+        counts = allocate_knots(paths, size.knots)
+        fits = [_fitted(choice, count) for choice, count in zip(choices, counts)]
+    else:
+        assert size.score_tol is not None
+        bound = size.score_tol**2 * rows
+        counts = fewest_knots(paths, bound)
+        fits = [_fitted(choice, count) for choice, count in zip(choices, counts)]
+        # The full knot search is closer than the quick fits: fewer knots may still be within.
+        while counts and sum(error for _, error in fits) <= bound:
+            fewer = allocate_knots(paths, sum(knot_costs([path])[0][count] for path, count in zip(paths, counts)) - 1)
+            trial = [_fitted(choice, count) for choice, count in zip(choices, fewer)]
+            if sum(error for _, error in trial) > bound:
+                break
+            counts, fits = fewer, trial
+    if size.knots is not None and choices and size.knots >= 2 * len(choices):
+        even = _even_counts([len(path) - 1 for path in paths], size.knots)
+        if even != counts:
+            uniform = [_fitted(choice, count) for choice, count in zip(choices, even)]
+            if sum(error for _, error in uniform) < sum(error for _, error in fits):
+                fits = uniform
+    return _with_curves(terms, [term for term, _ in fits])
+
+
+def _fitted(choice: _Choices, segments: int) -> tuple[Term, float]:
+    """A curve of that many segments, or the constant of its mean for none, and its error."""
+    return choice.fit(segments) if segments else (Constant(choice.mean), choice.dropped)
+
+
+def _even_counts(limits: Sequence[int], knots: int) -> list[int]:
+    """`knots` spread over the curves as evenly as they take them (at least two each):
+    segments per curve, at most `limits`."""
+    counts = [1] * len(limits)
+    left = knots - 2 * len(limits)
+    while left > 0:
+        open_ = [j for j in range(len(limits)) if counts[j] < limits[j]]
+        if not open_:
+            break
+        for j in sorted(open_, key=lambda j: counts[j])[:left]:
+            counts[j] += 1
+            left -= 1
+    return counts
 
 
 def _spend_segments(terms: Sequence[Term | _Choices]) -> list[Term]:
@@ -402,7 +522,7 @@ def _spend_segments(terms: Sequence[Term | _Choices]) -> list[Term]:
     return _with_curves(terms, [curve for curve, _ in fits])
 
 
-def _with_curves(terms: Sequence[Term | _Choices], curves: Sequence[Curve]) -> list[Term]:
+def _with_curves(terms: Sequence[Term | _Choices], curves: Sequence[Term]) -> list[Term]:
     """The terms with each `_Choices` replaced by its curve, in order."""
     chosen = iter(curves)
     return [next(chosen) if isinstance(term, _Choices) else term for term in terms]
@@ -419,9 +539,12 @@ def _term_error(shape: Shape, term: Term, columns: dict[str, Column], rows: int)
 
 
 def _refit(student: Model, frame: Any, scores: FloatArray) -> Model:
+    """The joint refit, its ridge (or no refit) chosen by 5-fold cross-validation on the
+    rows: kept only where it brings rows it did not see closer to the teacher."""
     from pwlc.passes import optimize
+    from pwlc.passes.refit import Refit
 
-    refitted, _ = optimize(student, "refit", data=frame, teacher=scores)
+    refitted, _ = optimize(student, [Refit(cv=REFIT_FOLDS if len(frame) >= REFIT_FOLDS else 0)], data=frame, teacher=scores)
     return refitted
 
 

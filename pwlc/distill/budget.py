@@ -17,6 +17,13 @@ it takes AVERAGE_SEGMENTS for every curve. A smaller gain on the rows fitted is 
 held-out rows move by (measured on COMPAS: a reallocation 3.8% closer to the teacher on
 the training rows was 0.2% further on the held-out rows), so the default is never further
 from the teacher than `segments=AVERAGE_SEGMENTS` beyond that noise.
+
+A total knot budget (`pwlc.distill(..., knots=N)`) is spent the same way over the knots
+themselves (`allocate_knots`): a curve of s segments takes s + 1 knots, and a curve may
+also be dropped (0 segments, no knot: its weighted mean joins the intercept), so a budget
+below two knots a curve goes to the curves that buy the most and the rest become
+constants. `fewest_knots` answers the other question: the fewest knots in all whose
+summed error is within a bound (`pwlc.distill(..., score_tol=T)`).
 """
 
 from __future__ import annotations
@@ -25,6 +32,10 @@ import heapq
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int16]
 
 AVERAGE_SEGMENTS = 5
 MAX_SEGMENTS = 10
@@ -52,24 +63,70 @@ def allocate(errors: Sequence[Sequence[float]], budget: int) -> list[int]:
 
 def _exact(errors: Sequence[Sequence[float]], budget: int, penalty: float) -> list[int]:
     """min sum_j (errors[j][c_j - 1] + penalty c_j) over sum_j c_j <= budget."""
-    best = np.full(budget + 1, np.inf)  # best[t]: the curves so far with t segments in all
+    costs = [list(range(1, len(path) + 1)) for path in errors]
+    best, chosen = _table(errors, costs, budget, penalty)
+    return [option + 1 for option in _trace(chosen, costs, int(np.argmin(best)))]  # the first minimum: the fewest segments
+
+
+def _table(errors: Sequence[Sequence[float]], costs: Sequence[Sequence[int]], budget: int, penalty: float) -> tuple[FloatArray, IntArray]:
+    """The dynamic program over the total spent: best[t], the least sum_j (errors[j][o_j] +
+    penalty costs[j][o_j]) with sum_j costs[j][o_j] == t (inf where no choice costs t), and
+    chosen[j, t], the option of curve j on that path."""
+    best = np.full(budget + 1, np.inf)  # best[t]: the curves so far with t spent in all
     best[0] = 0.0
     chosen = np.zeros((len(errors), budget + 1), dtype=np.int16)
-    for j, path in enumerate(errors):
+    for j, (path, cost) in enumerate(zip(errors, costs)):
         following = np.full(budget + 1, np.inf)
-        for count, error in enumerate(path[:budget], start=1):
+        for option, (error, spent) in enumerate(zip(path, cost)):
+            if spent > budget:
+                continue
             candidate = np.full(budget + 1, np.inf)
-            candidate[count:] = best[: budget + 1 - count] + (error + penalty * count)
+            candidate[spent:] = best[: budget + 1 - spent] + (error + penalty * spent)
             better = candidate < following
             following[better] = candidate[better]
-            chosen[j, better] = count
+            chosen[j, better] = option
         best = following
-    total = int(np.argmin(best))  # the first minimum: the fewest segments
-    counts = [0] * len(errors)
-    for j in range(len(errors) - 1, -1, -1):
-        counts[j] = int(chosen[j, total])
-        total -= counts[j]
-    return counts
+    return best, chosen
+
+
+def _trace(chosen: IntArray, costs: Sequence[Sequence[int]], total: int) -> list[int]:
+    """The option of each curve on the best path that spends `total`."""
+    options = [0] * len(costs)
+    for j in range(len(costs) - 1, -1, -1):
+        options[j] = int(chosen[j, total])
+        total -= costs[j][options[j]]
+    return options
+
+
+# --- a total knot budget ----------------------------------------------------------------
+
+
+def knot_costs(errors: Sequence[Sequence[float]]) -> list[list[int]]:
+    """Knots of each option of each curve: option s is s segments, s + 1 knots, and option 0
+    (the curve dropped, its mean folded into the intercept) none."""
+    return [[segments + 1 if segments else 0 for segments in range(len(path))] for path in errors]
+
+
+def allocate_knots(errors: Sequence[Sequence[float]], knots: int) -> list[int]:
+    """Segments per curve (0: dropped) with at most `knots` knots in all, spent to lower
+    sum_j errors[j][s_j] (errors[j][s]: curve j's error with s segments; [0]: dropped).
+    Exact: the dynamic program over the knots spent. Knots that lower the sum by less than
+    NEGLIGIBLE of the dropped curves' summed error are not spent."""
+    if knots < 0:
+        raise ValueError(f"a budget of {knots} knots")
+    costs = knot_costs(errors)
+    penalty = NEGLIGIBLE * sum(max(path[0], 0.0) for path in errors)
+    best, chosen = _table(errors, costs, knots, penalty)
+    return _trace(chosen, costs, int(np.argmin(best)))
+
+
+def fewest_knots(errors: Sequence[Sequence[float]], error: float) -> list[int]:
+    """Segments per curve (0: dropped) with the fewest knots in all whose summed error is
+    at most `error` (errors as in `allocate_knots`); the least error when none reaches it."""
+    costs = knot_costs(errors)
+    best, chosen = _table(errors, costs, sum(max(cost) for cost in costs), 0.0)
+    within = np.flatnonzero(best <= error)
+    return _trace(chosen, costs, int(within[0]) if within.size else int(np.argmin(best)))
 
 
 def _marginal(errors: Sequence[Sequence[float]], budget: int, penalty: float) -> list[int]:

@@ -38,6 +38,8 @@ with every number within ±LARGEST (the target and values too: `_check_magnitude
 values that no row identifies (an unseen category's default, a missing value that never
 occurs) where they were, and splits level between intercept and terms as before. The
 scale is computed from the column sums of squares of X in the factored form.
+`cv=K` chooses the ridge by K-fold cross-validation, keeping the values when no refit does
+better on the rows left out (`pwlc.passes.refit_cv`).
 Options: `weight` (a column of row weights), `monotone` ("age:+;priors_count:-": increasing/decreasing knot and step values on
 those features), `smooth` (penalty on squared second differences of each curve's and
 step's values), `solver` (auto: CLARABEL, then OSQP/SCS/HIGHS, whichever cvxpy has).
@@ -56,7 +58,7 @@ from numpy.typing import NDArray
 from pwlc.errors import DataError, PwlcError, UnsupportedError
 from pwlc.ir import MAX_VALUE, Constant, Curve, Grid, Linear, Model, Step, Table, Term
 from pwlc.passes import Pass, register
-from pwlc.passes.context import PassData, output_values, take_rows, with_output_values
+from pwlc.passes.context import PassData, output_values, with_output_values
 from pwlc.semantics import Column, _axis_cells, _categorical, _numeric, step_bins, transform
 
 _QP_SOLVERS = ("CLARABEL", "OSQP", "SCS", "HIGHS")
@@ -132,6 +134,8 @@ class Refit(Pass):
     max_iter: int = 30  # logistic loss: Newton steps at most
     seed: int = 0
     form: str = "auto"  # "dense" (G = X^T W X), "factored" (X itself), or auto: the smaller
+    cv: int = 0  # K >= 2: the ridge (or no refit) chosen by K-fold cross-validation (pwlc.passes.refit_cv)
+    cv_groups: str = ""  # a column whose groups (e.g. queries) cross-validation keeps whole
     directions: dict[str, int] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -147,6 +151,12 @@ class Refit(Pass):
                 raise PwlcError(f"{option} must be a finite number >= 0, got {value!r}")
         if self.max_rows < 0 or self.chunk < 1 or self.max_iter < 1:
             raise PwlcError("max_rows must be >= 0, chunk and max_iter >= 1")
+        if self.cv == 1 or self.cv < 0:
+            raise PwlcError(f"cv must be 0 (no cross-validation) or a number of folds >= 2, got {self.cv}")
+        if self.cv_groups and not self.cv:
+            raise PwlcError("cv_groups names the groups cross-validation keeps whole: give cv=K (folds) too")
+        if self.cv_groups and self.max_rows:
+            raise PwlcError("cv_groups and max_rows cannot be combined (a sample splits the groups): leave max_rows out, or sample whole groups beforehand")
         if self.form not in ("auto", "dense", "factored"):
             raise PwlcError(f"form must be 'dense', 'factored' or 'auto', got {self.form!r}")
         object.__setattr__(self, "directions", parse_monotone(self.monotone))
@@ -166,18 +176,26 @@ class Refit(Pass):
         _check_magnitudes(target, layout.theta0)
         data, target, weight, sampled = self._sample(data, target, weight)
         form = choose_form(layout, data.rows, self.form)
+        if loss == "logistic" and np.any(np.isfinite(target) & (target != 0) & (target != 1)):
+            raise DataError("refit: logistic loss needs labels that are 0 or 1")
+        fitter, chosen = self, ""
+        if self.cv:
+            from pwlc.passes.refit_cv import choose_ridge
+
+            choice = choose_ridge(self, layout, data, target, weight, form, loss)
+            if choice.ridge is None:
+                return model, choice.note + sampled
+            fitter, chosen = replace(self, ridge=choice.ridge, cv=0, cv_groups=""), choice.note + "; "
         if loss == "squared":
             quadratic = squared_loss(layout, data, target, weight, self.chunk, form)  # the mean squared error
-            theta = self._solve_quadratic(layout, quadratic, quadratic.ridge_scale())
+            theta = fitter._solve_quadratic(layout, quadratic, quadratic.ridge_scale())
             before, after = quadratic.value(layout.theta0), quadratic.value(theta)
             note = f"RMS to {self.target}: {math.sqrt(max(before, 0.0)):.4g} -> {math.sqrt(max(after, 0.0)):.4g}"
         else:
-            if np.any(np.isfinite(target) & (target != 0) & (target != 1)):
-                raise DataError("refit: logistic loss needs labels that are 0 or 1")
             statistics = self._logistic_statistics(layout, data, target, weight, form)
-            theta, loss_before, loss_after, steps = self._newton(layout, statistics)
+            theta, loss_before, loss_after, steps = fitter._newton(layout, statistics)
             note = f"log loss: {loss_before:.4g} -> {loss_after:.4g} ({steps} Newton steps)"
-        return layout.model_with(theta), note + sampled
+        return layout.model_with(theta), chosen + note + sampled
 
     def _logistic_statistics(
         self, layout: Layout, data: PassData, labels: NDArray[np.float64], weight: NDArray[np.float64], form: str
@@ -204,10 +222,11 @@ class Refit(Pass):
         """A uniform sample of `max_rows` rows (weights scaled to the full count), if asked."""
         if not 0 < self.max_rows < data.rows:
             return data, target, weight, ""
+        from pwlc.passes.refit_cv import subset
+
         index = np.sort(np.random.default_rng(self.seed).choice(data.rows, size=self.max_rows, replace=False))
-        columns = {name: take_rows(column, index) for name, column in data.columns.items()}
-        sample = PassData(data.raw, columns, index.size, data.target_scores[index])
-        return sample, target[index], weight[index] * (data.rows / index.size), f"; fitted on a sample of {index.size} of {data.rows} rows"
+        sample, sample_target, sample_weight = subset(data, target, weight, index)
+        return sample, sample_target, sample_weight * (data.rows / index.size), f"; fitted on a sample of {index.size} of {data.rows} rows"
 
     def _loss(self, model: Model) -> str:
         if self.loss != "auto":
