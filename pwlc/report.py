@@ -112,7 +112,7 @@ def _summary(model: Model, student_terms: np.ndarray | None, teacher: Model | No
     from pwlc.api import emit
     from pwlc.backends.python import RUNTIME_MARKER
 
-    out = [("rows of data", f"{rows:,}", "")]
+    out = [("rows of data", f"{rows:,}", "")] if student_terms is not None else []
     code = emit(model, "python").split(RUNTIME_MARKER)[0]
     knots = sum(len(t.xs) for t in model.terms if isinstance(t, Curve))
     out.append(("emitted Python (without runtime)", f"{len(code.splitlines())} lines, {len(code):,} characters", ""))
