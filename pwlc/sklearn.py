@@ -101,7 +101,8 @@ class _Distilled(BaseEstimator):
         import pandas as pd
 
         tags = get_tags(self).input_tags
-        options: dict[str, Any] = {"reset": reset, "dtype": None if tags.string else "numeric", "ensure_all_finite": "allow-nan" if tags.allow_nan else True}
+        takes_any = tags.string or isinstance(X, pd.DataFrame)  # (a frame's categorical columns go to the teacher as they are)
+        options: dict[str, Any] = {"reset": reset, "dtype": None if takes_any else "numeric", "ensure_all_finite": "allow-nan" if tags.allow_nan else True}
         if y is None:
             checked = validate_data(self, X, **options)
         else:
