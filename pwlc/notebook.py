@@ -51,7 +51,7 @@ class Entry:
         return self.high - self.low
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Shown:
     """HTML that Jupyter shows (`pwlc.show`); `.html` is the text."""
 
@@ -59,6 +59,9 @@ class Shown:
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def __repr__(self) -> str:  # (the text a notebook keeps beside the HTML: short)
+        return f"<pwlc.show: {self.html.count('<section>')} plots; shown as HTML in a notebook, the text in .html>"
 
 
 def show(model: AnyModel, teacher: Any = None, data: Any = None, *, labels: Any = None) -> Shown:

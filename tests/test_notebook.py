@@ -71,7 +71,10 @@ def test_hundreds_of_terms_largest_first_and_the_rest_counted() -> None:
 
 
 def test_ipython_pretty_prints_the_table() -> None:
-    pretty = pytest.importorskip("IPython.lib.pretty")
+    try:
+        from IPython.lib import pretty
+    except ImportError:
+        require_engine("IPython", "IPython is not installed (make test installs it with ipykernel: pwlc[test])")
     model = pwlc.read(GOLDEN / "recidivism.pwl")
     assert pretty.pretty(model) == model_text(model)
     assert repr(model).startswith("Model(inputs=")  # repr() itself stays the dataclass's
@@ -139,7 +142,10 @@ def test_a_model_renders_as_a_table_and_plots_in_chromium(tmp_path: Path) -> Non
     chromium = shutil.which("chromium")
     if chromium is None:
         require_engine("Chromium", "`chromium` is not on PATH (make test installs it with .ci/chromium.sh)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        require_engine("playwright", "playwright is not installed (make test installs it: pwlc[test])")
     page_path = tmp_path / "model.html"
     shown = [pwlc.read(GOLDEN / "recidivism.pwl")._repr_html_(), three_classes()._repr_html_(), many_curves(60)[0]._repr_html_()]
     page_path.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + "<hr>".join(shown) + "</body></html>")
