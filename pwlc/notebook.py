@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pwlc.errors import DataError
 from pwlc.ir import AnyModel, Constant, Curve, Grid, Linear, Model, Multiclass, Step, Table, Term, term_features
 
 MAX_ROWS = 40  # terms (a multiclass model: inputs) listed in the table
@@ -44,7 +45,7 @@ class Entry:
     size: str
     low: float
     high: float
-    draw: Callable[[], list[bytes]]  # its pictures, drawn only when shown
+    draw: Callable[[], list[tuple[str, bytes]]]  # its pictures and their captions, drawn only when shown
 
     @property
     def width(self) -> float:
@@ -77,13 +78,13 @@ def show(model: AnyModel, teacher: Any = None, data: Any = None, *, labels: Any 
         from pwlc.report_multiclass import multiclass_parts
 
         if lowered is not None and not isinstance(lowered, Multiclass):
-            raise TypeError(f"the teacher scores one value, the model {len(model.classes)} classes: give the teacher the model was distilled from")
+            raise DataError(f"the teacher scores one value, the model {len(model.classes)} classes: give the teacher the model was distilled from")
         summary, sections = multiclass_parts(model, data, teacher=lowered, labels=labels)
     else:
         from pwlc.report import report_parts
 
         if isinstance(lowered, Multiclass):
-            raise TypeError(f"the teacher scores {len(lowered.classes)} classes, the model one value: give the teacher the model was distilled from")
+            raise DataError(f"the teacher scores {len(lowered.classes)} classes, the model one value: give the teacher the model was distilled from")
         summary, sections = report_parts(model, data, teacher=lowered, labels=labels)
     return Shown(html_fragment(title, summary, sections))
 
@@ -117,9 +118,9 @@ def model_html(model: AnyModel) -> str:
     if len(entries) > MAX_ROWS:
         parts.append(f'<p class="note">{_left_out(len(entries) - MAX_ROWS, model)} not listed (the smallest ranges).</p>')
     figures = [
-        f'<figure><img alt="{html.escape(e.inputs)}" src="{png_uri(png)}"><figcaption>{html.escape(e.inputs)}</figcaption></figure>'
+        f'<figure><img alt="{html.escape(caption)}" src="{png_uri(png)}"><figcaption>{html.escape(caption)}</figcaption></figure>'
         for e in entries[:MAX_PLOTS]
-        for png in e.draw()
+        for caption, png in e.draw()
     ]
     if figures:
         parts.append('<div class="plots">' + "\n".join(figures) + "</div>")
@@ -180,7 +181,8 @@ def _term_entry(term: Term) -> Entry:
     from pwlc.plots import plot_term
 
     low, high = _bounds([term])
-    return Entry(_kind(term), " × ".join(term_features(term)), _size(term), low, high, lambda: [plot_term(term, {}, [], dpi=THUMBNAIL_DPI)])
+    inputs = " × ".join(term_features(term))
+    return Entry(_kind(term), inputs, _size(term), low, high, lambda: [(inputs, plot_term(term, {}, [], dpi=THUMBNAIL_DPI))])
 
 
 def _multiclass_entries(model: Multiclass) -> list[Entry]:
@@ -198,13 +200,14 @@ def _multiclass_entries(model: Multiclass) -> list[Entry]:
     for features, members in groups.items():
         terms = [term for _, _, term in members]
         kinds = {type(term) for term in terms}
+        inputs = " × ".join(features)
         if kinds <= {Curve, Step, Linear} or kinds == {Table}:
-            draw = lambda members=members: [plot_classes(model, members, teachers, {}, dpi=THUMBNAIL_DPI)]  # noqa: E731
+            draw = lambda members=members, inputs=inputs: [(inputs, plot_classes(model, members, teachers, {}, dpi=THUMBNAIL_DPI))]  # noqa: E731
         else:
-            draw = lambda terms=terms: [plot_term(term, {}, [], dpi=THUMBNAIL_DPI) for term in terms]  # noqa: E731
+            draw = lambda members=members, inputs=inputs: [(f"{inputs} (class {model.classes[k]})", plot_term(term, {}, [], dpi=THUMBNAIL_DPI)) for k, _, term in members]  # noqa: E731
         low, high = _bounds(terms)
         size = " / ".join(f"{model.classes[k]}: {_size(term)}" for k, _, term in members)
-        entries.append(Entry(", ".join(dict.fromkeys(_kind(t) for t in terms)), " × ".join(features), size, low, high, draw))
+        entries.append(Entry(", ".join(dict.fromkeys(_kind(t) for t in terms)), inputs, size, low, high, draw))
     return entries
 
 

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 import pwlc
-from pwlc.ir import Constant, Curve, Grid, Input, KnotAxis, Linear, Model, Multiclass, Table
+from pwlc.ir import Constant, Curve, Grid, Input, KnotAxis, Linear, Model, Multiclass, Table, term_features
 from pwlc.notebook import MAX_PLOTS, MAX_ROWS, model_text
 from tests.conftest import require_engine
 from tests.test_report import CHROMIUM_FLAGS, GOLDEN, sample
 
-ROW = re.compile(r"<tr><td>(\w+)</td><td>([^<]*)</td><td>([^<]*)</td><td[^>]*>([^<]*)</td></tr>")
+ROW = re.compile(r"<tr><td>([\w, ]+)</td><td>([^<]*)</td><td>([^<]*)</td><td[^>]*>([^<]*)</td></tr>")
 IMAGE = re.compile(r'<img alt="([^"]*)" src="data:image/png;base64,')
 
 
@@ -31,17 +31,27 @@ def many_curves(count: int, seed: int = 3) -> tuple[Model, list[str]]:
     return model, [name for _, name in sorted(zip(-heights, names))]
 
 
-@pytest.mark.parametrize("path", sorted(GOLDEN.glob("*.pwl")), ids=lambda p: p.stem)
+ALL_GOLDEN = sorted(GOLDEN.parent.glob("models*/*.pwl")) + sorted(GOLDEN.parent.glob("multiclass/*.pwl"))
+
+
+@pytest.mark.parametrize("path", ALL_GOLDEN, ids=lambda p: p.stem)
 def test_every_term_is_a_row_and_a_picture(path: Path) -> None:
     model = pwlc.read(path)
     html = model._repr_html_()
-    shaped = [t for t in model.terms if not isinstance(t, Constant)]
     rows = ROW.findall(html)
-    assert len(rows) == len(shaped) <= MAX_ROWS
-    assert sorted(kind for kind, *_ in rows) == sorted(type(t).__name__.lower() for t in shaped)
-    assert len(IMAGE.findall(html)) == min(len(shaped), MAX_PLOTS)
+    if isinstance(model, Multiclass):  # a line an input (or pair), every class's terms on it
+        terms = [t for scored in model.scores for t in scored if not isinstance(t, Constant)]
+        lines = {" × ".join(term_features(t)) for t in terms}
+        assert sorted(name for _, name, _, _ in rows) == sorted(lines)
+        assert {kind for kinds, *_ in rows for kind in kinds.split(", ")} == {type(t).__name__.lower() for t in terms}
+        assert len(IMAGE.findall(html)) >= min(len(lines), MAX_PLOTS)
+    else:
+        terms = [t for t in model.terms if not isinstance(t, Constant)]
+        assert len(rows) == len(terms) <= MAX_ROWS
+        assert sorted(kind for kind, *_ in rows) == sorted(type(t).__name__.lower() for t in terms)
+        assert len(IMAGE.findall(html)) == min(len(terms), MAX_PLOTS)
+        assert len(model_text(model).splitlines()) == 2 + len(terms)  # a header, the column names, a line a term
     assert "<body" not in html and "http" not in html
-    assert len(model_text(model).splitlines()) == 2 + len(shaped)  # a header, the column names, a line a term
 
 
 def test_ranges_are_every_value_a_term_can_give() -> None:
@@ -103,7 +113,7 @@ def test_a_multiclass_model_shows_a_line_an_input_and_a_line_a_class() -> None:
     assert rows[1][2] == "low: 3 knots / mid: 3 knots / high: 3 knots"
     assert rows[1][3] == "-2 .. 1"  # every class's values
     # One picture for the curves of all classes, one for the tables, one a class for the grid.
-    assert IMAGE.findall(html) == ["age × hours", "age × hours", "age", "sex"]
+    assert IMAGE.findall(html) == ["age × hours (class low)", "age × hours (class high)", "age", "sex"]
     assert "softmax over 3 classes (low, mid, high)" in model_text(model)
 
 
