@@ -110,18 +110,8 @@ class _Distilled(BaseEstimator):
             self._check_y(y)
         if isinstance(X, pd.DataFrame) and hasattr(self, "feature_names_in_"):
             return X, y
-        frame = pd.DataFrame(checked, columns=self._names(checked.shape[1]))
+        frame = pd.DataFrame(checked, columns=_names(self.teacher if reset else self.teacher_, checked.shape[1]))
         return (frame.infer_objects() if checked.dtype == object else frame), y
-
-    def _names(self, count: int) -> list[str]:
-        """An array's column names: those a fitted teacher was fitted with (its library's
-        names for an array's columns), else x0, x1, ... (the unfitted teacher is fitted on them)."""
-        teacher = _unfrozen(getattr(self, "teacher_", self.teacher))
-        for attribute in ("feature_names_in_", "feature_name_"):  # scikit-learn and InterpretML; LightGBM
-            names = getattr(teacher, attribute, None) if _is_fitted(teacher) else None
-            if names is not None and len(names) == count:
-                return [str(n) for n in names]
-        return [f"x{i}" for i in range(count)]
 
     def _scores(self, X: Any, output: str) -> np.ndarray:
         import pwlc
@@ -183,6 +173,17 @@ class DistilledClassifier(ClassifierMixin, _Distilled):
         self.classes_ = np.asarray(teacher.classes_)
         if len(self.classes_) < 2:  # (EBM fits one class as a "monoclassification" model)
             raise ValueError(f"the teacher was fitted on one class ({self.classes_[0]!r}): {type(self).__name__} needs rows of 2 or more classes")
+
+
+def _names(teacher: Any, count: int) -> list[str]:
+    """An array's column names: those a fitted teacher was fitted with (its library's names
+    for an array's columns), else x0, x1, ... (an unfitted teacher is fitted on them)."""
+    teacher = _unfrozen(teacher)
+    for attribute in ("feature_names_in_", "feature_name_"):  # scikit-learn and InterpretML; LightGBM
+        names = getattr(teacher, attribute, None) if _is_fitted(teacher) else None
+        if names is not None and len(names) == count:
+            return [str(n) for n in names]
+    return [f"x{i}" for i in range(count)]
 
 
 def _is_fitted(estimator: Any) -> bool:

@@ -109,6 +109,20 @@ def test_a_fitted_teacher_is_distilled_as_it_is_without_y_and_left_unchanged():
         DistilledRegressor(teacher).fit(X[:, :2])
 
 
+def test_a_teacher_fitted_on_a_bare_array_names_its_columns_as_its_library_does():
+    X, y = wavy()
+    lightgbm = stumps(100).fit(X, y)  # Column_0, Column_1, ...
+    student = DistilledRegressor(lightgbm, segments=4).fit(X)
+    assert {"Column_0", "Column_1"} <= {i.name for i in student.model_.inputs} <= {"Column_0", "Column_1", "Column_2"}
+    before = lightgbm.predict(X)
+    assert np.sqrt(np.mean((student.predict(X) - before) ** 2)) < 0.1 * np.std(before)
+    # Refitted on a frame, the student takes the frame's names; on an array again, x0, x1, ...
+    renamed = DistilledRegressor(stumps(), segments=2)
+    assert list(renamed.fit(pd.DataFrame(X, columns=["a", "b", "c"]), y).feature_names_in_) == ["a", "b", "c"]
+    refitted = renamed.fit(X, y)
+    assert not hasattr(refitted, "feature_names_in_") and {i.name for i in refitted.model_.inputs} <= {"x0", "x1", "x2"}
+
+
 def test_clone_unfits_a_teacher_unless_it_is_frozen():
     X, y = wavy()
     teacher = HistGradientBoostingRegressor(max_depth=1, max_iter=40, random_state=0).fit(X, y)
