@@ -4,6 +4,7 @@
     model = pwlc.read("model.pwl")             # or an emitted .py / .c / .sql file
     print(pwlc.emit(model, "python"))          # "pwl", "python", "c", "sql:duckdb", ...
     pwlc.evaluate(model, {"age": [30, 41]})    # the reference evaluator
+    pwlc.show(model, teacher, data)            # in a notebook: each term against the teacher
 """
 
 from pwlc.api import emit, evaluate, read, targets
@@ -26,6 +27,7 @@ from pwlc.ir import (
     Table,
     verify,
 )
+from pwlc.notebook import show  # (matplotlib only when it draws)
 from pwlc.passes import optimize
 
 __version__ = "0.1.0"
@@ -55,6 +57,7 @@ __all__ = [
     "lower",
     "optimize",
     "read",
+    "show",
     "targets",
     "verify",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, get_args, overload
+from typing import Any, Literal, get_args, overload
 
 from pwlc.errors import Span, VerifyError
 
@@ -219,6 +219,16 @@ class Model:
         """The sum of the constant terms."""
         return exact_sum(t.value for t in self.terms if isinstance(t, Constant))
 
+    def _repr_html_(self) -> str:  # Jupyter: a table of terms and their plots (`pwlc.notebook`)
+        from pwlc.notebook import model_html
+
+        return model_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython in a terminal: the table
+        from pwlc.notebook import model_text
+
+        printer.text(model_text(self))
+
 
 @dataclass(frozen=True)
 class Multiclass:
@@ -252,6 +262,16 @@ class Multiclass:
 
     def class_models(self) -> list[Model]:
         return [self.class_model(k) for k in range(len(self.classes))]
+
+    def _repr_html_(self) -> str:  # Jupyter: a table of terms and their plots (`pwlc.notebook`)
+        from pwlc.notebook import model_html
+
+        return model_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython in a terminal: the table
+        from pwlc.notebook import model_text
+
+        printer.text(model_text(self))
 
     def class_span(self, k: int) -> Span | None:
         return self.class_spans[k] if k < len(self.class_spans) and self.class_spans[k] is not None else self.span
