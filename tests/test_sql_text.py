@@ -62,6 +62,18 @@ def test_keys_and_outputs_differing_only_by_case_are_refused(model: Model, keys:
         sql.emit(verify(model), "duckdb", keys=keys)
 
 
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize(("link", "name"), [("exp", "prediction"), ("logistic", "probability")])
+def test_a_model_named_like_its_link_column_is_refused(dialect: str, link: str, name: str) -> None:
+    """The score column is named like the model: the query would have two columns of one name
+    (the model fuzz found `prediction` twice in PostgreSQL's result)."""
+    model = verify(Model((Input("x"),), (Curve("x", (0.0, 1.0), (0.0, 1.0)),), link=link, name=name))  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedError, match=f"the model is named '{name}', as the column its {link} link's value goes to"):
+        sql.emit(model, dialect)
+    renamed = verify(Model(model.inputs, model.terms, link=link, name=f"{name}_score"))  # type: ignore[arg-type]
+    assert sql.read(sql.emit(renamed, dialect), dialect=dialect) == renamed
+
+
 def test_postgres_reads_names_differing_by_case_as_two_columns() -> None:
     _engine("postgres")
     model = verify(Model((Input("Age"), Input("age")), (Curve("Age", (0.0, 1.0), (0.0, 1.0)), Curve("age", (0.0, 1.0), (5.0, 7.0)))))

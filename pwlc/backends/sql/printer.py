@@ -132,6 +132,11 @@ def _check_text(model: Model, dialect: str, table: str, keys: Sequence[str]) -> 
     boolean_names = [name for name in [*inputs, *keys, *outputs] if name.upper() in ("TRUE", "FALSE")]
     if dialect == "sqlite" and boolean_names:
         raise UnsupportedError(f'SQLite reads a column named {boolean_names[0]!r} as a boolean: rename that input, key or model')
+    if model.link in PREDICTION_COLUMNS and model.name == outputs[1]:  # (names equal but for case: below)
+        raise UnsupportedError(
+            f"the model is named {model.name!r}, as the column its {model.link} link's value goes to, so the query would"
+            " return two columns of that name: rename the model (`model NAME` in .pwl, name= in Python)"
+        )
     for key in keys:
         if key in inputs or key in outputs:
             raise UnsupportedError(f"key column {key!r} is also an input or output of the model; carry it under another name")
