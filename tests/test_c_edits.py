@@ -407,3 +407,21 @@ def test_a_parameter_nothing_reads_is_refused_as_c_warns_of_it() -> None:
 def test_line_ends_a_byte_order_mark_and_white_space_read_as_c_reads_them(convert) -> None:  # type: ignore[no-untyped-def]
     model = pwlc.read(GOLDEN / "grids.pwl")
     assert check_runs_as_read(convert(c.emit(model)), flags=("-Wno-error",)) == model
+
+
+def test_a_string_clang_takes_for_a_missing_comma_is_refused() -> None:
+    """clang-format breaks a long string into two adjacent literals; in a list of more than
+    two strings with only that one so written, clang refuses the file (-Wstring-concatenation)."""
+    from pwlc.ir import CategoryAxis, Grid, KnotAxis
+    from tests import engines
+
+    require_compiler("clang")
+    grid = Grid(KnotAxis("x", (0.0, 1.0)), CategoryAxis("region", ("north", "south", "east")), ((1.0, 2.0, 3.0, 4.0), (5.0, 6.0, 7.0, 8.0)))
+    text = c.emit(Model((Input("x"), Input("region", "categorical")), (grid,)))
+    one = edit('"south"', '"sou"\n        "th"', text)
+    built = subprocess.run(["clang", *engines.C_FLAGS, "-o", "/dev/null", "-x", "c", "-", "-lm"], input=one, capture_output=True, text=True)
+    assert "-Wstring-concatenation" in built.stderr
+    check_refused(one, '"th"', "clang takes two adjacent strings in a list of strings for a missing comma", text)
+    # two of them so written (or one in a list of two) is what clang and gcc compile, read as C joins them
+    two = edit('"north"', '"nor"\n        "th"', one)
+    assert check_runs_as_read(two).terms == (grid,)
