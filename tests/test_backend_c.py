@@ -286,14 +286,14 @@ def test_reader_errors_point_at_the_mistake(edit, message: str, where: str) -> N
 @pytest.mark.parametrize(
     ("edit", "detail", "where"),
     [
-        (lambda t: t.replace("        + sex_table(row->sex)\n", "", 1), "(term 5)", "pwlc_category_rows(m, columns->sex"),
-        (lambda t: t.replace("    return -0.35\n", "    return -0.3\n", 1), "(term 1)", "pwlc_constant_rows(m, sum, -0.35)"),
-        (lambda t: t.replace("sum, sex_table);", "sum, c_charge_degree_table);", 1), "(term 5)", "columns->sex + start, sum, c_charge_degree_table);"),
-        (lambda t: t.replace("PWLC_LOG1P, NAN);", "PWLC_LOG, NAN);", 1), "(term 4)", "columns->length_of_stay + start"),
-        (lambda t: t.replace(" " * 20 + "age_curve_knots, PWLC_COUNT(age_curve_knots)", " " * 20 + "priors_count_curve_knots, PWLC_COUNT(priors_count_curve_knots)", 1), "(term 2)", "columns->age + start"),
-        (lambda t: t.replace("PWLC_IDENTITY, 0.0);", "PWLC_IDENTITY, 0.5);", 2).replace("PWLC_IDENTITY, 0.5);", "PWLC_IDENTITY, 0.0);", 1), "(term 3)", "columns->priors_count + start"),
+        (lambda t: t.replace("        + sex_table(row->sex)\n", "", 1), "(term 5;", "pwlc_category_rows(m, columns->sex"),
+        (lambda t: t.replace("    return -0.35\n", "    return -0.3\n", 1), "(term 1;", "pwlc_constant_rows(m, sum, -0.35)"),
+        (lambda t: t.replace("sum, sex_table);", "sum, c_charge_degree_table);", 1), "(term 5;", "columns->sex + start, sum, c_charge_degree_table);"),
+        (lambda t: t.replace("PWLC_LOG1P, NAN);", "PWLC_LOG, NAN);", 1), "(term 4;", "columns->length_of_stay + start"),
+        (lambda t: t.replace(" " * 20 + "age_curve_knots, PWLC_COUNT(age_curve_knots)", " " * 20 + "priors_count_curve_knots, PWLC_COUNT(priors_count_curve_knots)", 1), "(term 2;", "columns->age + start"),
+        (lambda t: t.replace("PWLC_IDENTITY, 0.0);", "PWLC_IDENTITY, 0.5);", 2).replace("PWLC_IDENTITY, 0.5);", "PWLC_IDENTITY, 0.0);", 1), "(term 3;", "columns->priors_count + start"),
         (lambda t: t.replace("    pwlc_category_rows(m, columns->c_charge_degree + start, sum, c_charge_degree_table);\n", "", 1), "score_rows has 5 terms, score has 6", "static void score_rows"),
-        (lambda t: t.replace("    pwlc_zero_rows(m, sum);\n", "    pwlc_zero_rows(m, sum);\n    pwlc_constant_rows(m, sum, 1.0);\n", 1), "(term 1)", "pwlc_constant_rows(m, sum, 1.0)"),
+        (lambda t: t.replace("    pwlc_zero_rows(m, sum);\n", "    pwlc_zero_rows(m, sum);\n    pwlc_constant_rows(m, sum, 1.0);\n", 1), "(term 1;", "pwlc_constant_rows(m, sum, 1.0)"),
         (lambda t: t.replace("        + c_charge_degree_table(row->c_charge_degree);\n", ";\n", 1).replace("+ sex_table(row->sex)\n;", "+ sex_table(row->sex);"), "score_rows has 6 terms, score has 5", "c_charge_degree + start"),
     ],
     ids=[

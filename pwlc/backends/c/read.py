@@ -464,9 +464,11 @@ class _FileReader:
                 raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)})", call.at)
             term = self.batch_term(call, (columns, start, m, total), fields, scope, rows, terms)
             if term != summands[k][0]:
-                raise self.fail(f"{BATCH_MISMATCH} (term {k + 1})", call.at)
+                raise self.fail(f"{BATCH_MISMATCH} (term {k + 1}; {names.score}'s is on line {self.line(summands[k][1])})", call.at)
         if len(calls) - 1 < len(summands):
-            raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)})", rows.name_at)
+            missing = summands[len(calls) - 1][1]
+            raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)}: "
+                            f"its term {len(calls)}, on line {self.line(missing)}, is not in the batch)", rows.name_at)
         return True
 
     def batch_term(self, call: Call, params: tuple[str, ...], fields: dict[str, str], scope: Scope, rows: Declaration, terms: TermReader) -> Term:
