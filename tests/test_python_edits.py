@@ -294,7 +294,7 @@ REFUSED = [
     (("-0.35\n", "-0.35\n        + 2 * curve(age, [(0, 1)])\n"), "2 * curve", "scale its values instead"),
     (("-0.35\n", "-0.35\n        + spline(age)\n"), "spline(age)", "spline() is not a pwlc term"),
     (("-0.35\n", "-0.35\n        + curve(sex, [(0, 1)])\n"), "curve(sex", "is categorical but this term needs a numeric input"),
-    (("-0.35\n", "9007199254740992\n        + 1\n        + 1\n"), "1\n", "write one of them as a float"),
+    (("-0.35\n", "9007199254740992\n        + 1\n        + 1\n"), "9007199254740992\n", "write one of them as a float"),  # at the largest
     (("    return (\n", "    total = (1.0)\n    return (\n        -0.5 + total +\n"), "total = (1.0)", "the next sum does not start from it"),
 ]
 
@@ -476,9 +476,12 @@ def test_integers_past_2_53_are_read_as_cpython_computes_them_or_refused_at_the_
     except pwlc.PwlcError as error:
         message = str(error).splitlines()[0]
         assert ADVICE.search(message), message
-        if "integer" in message or "2**53" in message:  # the int itself refused: at it, saying to write a float
-            assert "float" in message, message
-            assert error.span is not None and error.span.line == code.count("\n", 0, chosen.start()) + 1, f"{number}: {error}"
+        line = code.count("\n", 0, chosen.start()) + 1
+        if "integer" in message or "2**53" in message:  # refused for the int: saying to write a float, at it ...
+            assert "float" in message and error.span is not None, message
+            # ... or, for a sum its ints may take past 2**53, at the summand holding it
+            later_summands = [n for n, text in enumerate(code.splitlines(), 1) if re.match(r"\s*[+-] ", text) and error.span.line < n <= line]
+            assert error.span.line <= line and not later_summands, f"{number}: {error}"
         return
     assert_agrees(edited, read_back)
 
