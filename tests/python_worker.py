@@ -58,7 +58,8 @@ def _batch(function: Any, args: list[list[Any]], kinds: list[str], rows: int) ->
 def handle(request: dict[str, Any]) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "pwlc_fuzz_module"}
     try:
-        exec(compile(request["source"], request["filename"], "exec"), namespace)
+        # as the file's bytes, so that CPython decodes them as it decodes a file (a UTF-8 byte order mark is no character)
+        exec(compile(request["source"].encode("utf-8"), request["filename"], "exec"), namespace)
     except BaseException as error:  # noqa: BLE001
         return {"error": _describe(error), "results": {}}
     results: dict[str, Any] = {}

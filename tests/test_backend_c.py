@@ -11,8 +11,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 
 import pwlc
 from pwlc.backends import c
@@ -20,7 +21,7 @@ from pwlc.errors import ParseError, UnsupportedError
 from pwlc.ir import CategoryAxis, Constant, Curve, Grid, Input, KnotAxis, Model, StepAxis, Table
 from pwlc.semantics import evaluate
 from pwlc.testing import edge_grid, mismatches
-from tests import engines
+from tests import differential, engines
 from tests.conftest import require_engine
 from tests.strategies import models
 
@@ -253,13 +254,17 @@ def test_hand_edited_file_reads_back() -> None:
     ("edit", "message", "where"),
     [
         (lambda t: t.replace("PWLC_COUNT(age_curve_knots)", "3", 1), "count 3 does not match the 4 items of age_curve_knots", "age_curve_knots, 3, PWLC_IDENTITY"),
-        (lambda t: t.replace("+ age_curve(row->age)", "+ age_curv(row->age)", 1), "age_curv is not defined; a term is a call of a term function", "age_curv(row"),
+        (lambda t: t.replace("+ age_curve(row->age)", "+ age_curv(row->age)", 1), "age_curv is not defined, and age_curve (line 375) is called nowhere: name the call and the function alike", "age_curv(row"),
+        # the function renamed, its call not: its knots array still has the old name
+        (lambda t: t.replace("double age_curve(double x)", "double age_curve2(double x)", 1), "age_curve2 is called nowhere, and score calls age_curve, which is not defined", "age_curve2(double x)"),
+        # a step's batch names its function: the definition renamed, not its two calls
+        (lambda t: t.replace("double c_charge_degree_table(const char", "double charge_table(const char", 1), "charge_table is called nowhere, and score calls c_charge_degree_table", "charge_table(const char"),
         (lambda t: t.replace("{18.0, 0.61}", "{18.0, 0.61, 1.0}", 1), "more values than a double[2] holds", "{18.0, 0.61, 1.0}"),
         (lambda t: t.replace("PWLC_IDENTITY, NAN)", "PWLC_SQRT, NAN)", 1), "expected one of PWLC_IDENTITY", "age_curve_knots, PWLC_COUNT(age_curve_knots), PWLC_SQRT"),
         (lambda t: t.replace("age_curve_knots[][2] =", "age_curve_knots[][2 =", 1), "expected `]` after the size, found `=`", "knots[][2 ="),
         (lambda t: t.replace('"Female"', '"Fe\\qmale"', 1), "unknown escape \\q", '"Fe'),
     ],
-    ids=["count", "unknown-function", "long-pair", "transform", "syntax", "escape"],
+    ids=["count", "unknown-function", "renamed-curve-function", "renamed-table-function", "long-pair", "transform", "syntax", "escape"],
 )
 def test_reader_errors_point_at_the_mistake(edit, message: str, where: str) -> None:  # type: ignore[no-untyped-def]
     text = edit(c.emit(pwlc.read(GOLDEN / "recidivism.pwl")))
@@ -281,14 +286,14 @@ def test_reader_errors_point_at_the_mistake(edit, message: str, where: str) -> N
 @pytest.mark.parametrize(
     ("edit", "detail", "where"),
     [
-        (lambda t: t.replace("        + sex_table(row->sex)\n", "", 1), "(term 5)", "pwlc_category_rows(m, columns->sex"),
-        (lambda t: t.replace("    return -0.35\n", "    return -0.3\n", 1), "(term 1)", "pwlc_constant_rows(m, sum, -0.35)"),
-        (lambda t: t.replace("sum, sex_table);", "sum, c_charge_degree_table);", 1), "(term 5)", "columns->sex + start, sum, c_charge_degree_table);"),
-        (lambda t: t.replace("PWLC_LOG1P, NAN);", "PWLC_LOG, NAN);", 1), "(term 4)", "columns->length_of_stay + start"),
-        (lambda t: t.replace(" " * 20 + "age_curve_knots, PWLC_COUNT(age_curve_knots)", " " * 20 + "priors_count_curve_knots, PWLC_COUNT(priors_count_curve_knots)", 1), "(term 2)", "columns->age + start"),
-        (lambda t: t.replace("PWLC_IDENTITY, 0.0);", "PWLC_IDENTITY, 0.5);", 2).replace("PWLC_IDENTITY, 0.5);", "PWLC_IDENTITY, 0.0);", 1), "(term 3)", "columns->priors_count + start"),
+        (lambda t: t.replace("        + sex_table(row->sex)\n", "", 1), "(term 5;", "pwlc_category_rows(m, columns->sex"),
+        (lambda t: t.replace("    return -0.35\n", "    return -0.3\n", 1), "(term 1;", "pwlc_constant_rows(m, sum, -0.35)"),
+        (lambda t: t.replace("sum, sex_table);", "sum, c_charge_degree_table);", 1), "(term 5;", "columns->sex + start, sum, c_charge_degree_table);"),
+        (lambda t: t.replace("PWLC_LOG1P, NAN);", "PWLC_LOG, NAN);", 1), "(term 4;", "columns->length_of_stay + start"),
+        (lambda t: t.replace(" " * 20 + "age_curve_knots, PWLC_COUNT(age_curve_knots)", " " * 20 + "priors_count_curve_knots, PWLC_COUNT(priors_count_curve_knots)", 1), "(term 2;", "columns->age + start"),
+        (lambda t: t.replace("PWLC_IDENTITY, 0.0);", "PWLC_IDENTITY, 0.5);", 2).replace("PWLC_IDENTITY, 0.5);", "PWLC_IDENTITY, 0.0);", 1), "(term 3;", "columns->priors_count + start"),
         (lambda t: t.replace("    pwlc_category_rows(m, columns->c_charge_degree + start, sum, c_charge_degree_table);\n", "", 1), "score_rows has 5 terms, score has 6", "static void score_rows"),
-        (lambda t: t.replace("    pwlc_zero_rows(m, sum);\n", "    pwlc_zero_rows(m, sum);\n    pwlc_constant_rows(m, sum, 1.0);\n", 1), "(term 1)", "pwlc_constant_rows(m, sum, 1.0)"),
+        (lambda t: t.replace("    pwlc_zero_rows(m, sum);\n", "    pwlc_zero_rows(m, sum);\n    pwlc_constant_rows(m, sum, 1.0);\n", 1), "(term 1;", "pwlc_constant_rows(m, sum, 1.0)"),
         (lambda t: t.replace("        + c_charge_degree_table(row->c_charge_degree);\n", ";\n", 1).replace("+ sex_table(row->sex)\n;", "+ sex_table(row->sex);"), "score_rows has 6 terms, score has 5", "c_charge_degree + start"),
     ],
     ids=[
@@ -401,12 +406,19 @@ def test_random_models_round_trip(model: Model) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
+# one ulp below the last knot under log1p, glibc's log1p is the knot's and numpy's one ulp less:
+# C gives 1.0, the evaluator 0.9999999999996 (exact comparison failed; within the log1p envelope)
+@example(Model((Input("age"), Input("income")), (Curve("age", (0.0,), (0.0,)), Curve("age", (52149.0, 52241.66341962532), (0.0, 1.0), "log1p"))))
 def test_random_models_compile_and_match_the_evaluator(model: Model) -> None:
+    """Exact without transforms; with a log or log1p, within the evaluator's envelope for
+    libm's last bit (tests/differential.py), which knots close together enlarge."""
     assume(not _holds_nul(model))
     grid = edge_grid(model)
     got = engines.run_c(model, grid)
-    expected = evaluate(model, grid, output="score")
-    assert mismatches(got, expected) == [], (got, expected)
+    want = differential.expected(model, grid)
+    outside = differential.ulps_outside(got, want.score, want.score_low, want.score_high, want.nan_allowed)
+    bad = np.flatnonzero(outside > differential.TOLERANCE_ULPS)
+    assert not len(bad), f"rows {bad[:5].tolist()}: C gives {got[bad[:5]]}, the evaluator {want.score[bad[:5]]}"
 
 
 def test_models_without_inputs_or_terms_compile() -> None:

@@ -92,7 +92,7 @@ def edit_knots(text: str, rng: random.Random) -> str:
         pairs.insert(k, f"{rng.uniform(-100, 100)!r}, {rng.uniform(-1, 1)!r}")
     elif action == "delete" and len(pairs) > 1:
         pairs.pop(rng.randrange(len(pairs)))
-    elif action == "move":
+    elif action == "move" and pairs:  # (none when an earlier edit elided the braces)
         k = rng.randrange(len(pairs))
         x, y = pairs[k].split(",")
         pairs[k] = f"{float(x) + rng.choice([-1.0, 1e-9, 0.5])!r},{y}"

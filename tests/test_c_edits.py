@@ -210,8 +210,10 @@ def test_missing_values_are_zero_as_in_c() -> None:
 def test_a_dimension_is_read_as_c_sizes_the_array() -> None:
     assert check_runs_as_read(edit("age_curve_knots[][2]", "age_curve_knots[4][2]")) == RECIDIVISM
     # a fifth row C fills with zeros: the knots are no longer increasing
-    refused(edit("age_curve_knots[][2]", "age_curve_knots[5][2]"), "age_curve(double x)", "knot positions must be strictly increasing (70.0 then 0.0)")
-    refused(edit("age_curve_knots[][2]", "age_curve_knots[3][2]"), "{70.0, -0.6}", "more values than a double[3][2] holds")
+    # (a message about a term's numbers points at their array)
+    refused(edit("age_curve_knots[][2]", "age_curve_knots[5][2]"), "age_curve_knots[5]", "knot positions must be strictly increasing (70.0 then 0.0)")
+    # too small: at the size, the likelier edit (C drops the values past it)
+    refused(edit("age_curve_knots[][2]", "age_curve_knots[3][2]"), "3][2]", "age_curve_knots[3] has room for 3 items, but its braces hold 4")
     refused(edit("age_curve_knots[][2]", "age_curve_knots[][3]"), "age_curve_knots, PWLC_COUNT", "age_curve_knots is a double[4][3]; the runtime takes knots as const double NAME[][2]")
     refused(edit("age_curve_knots[][2]", "age_curve_knots[][]"), "[] = {{18.0", "only the first size of an array may be left out")
 
@@ -235,9 +237,9 @@ SWAPPED = ("    double age;\n    double priors_count;", "    double priors_count
 
 
 def test_a_struct_whose_fields_no_longer_follow_the_names_is_refused() -> None:
-    refused(edit(*SWAPPED), "priors_count;\n    double age;", "struct score_input differs from what pwlc writes: expected `age`, found `priors_count`")
+    refused(edit(*SWAPPED), "priors_count;\n    double age;", "the field priors_count of struct score_input does not match its input, 'age' in score_input_names (line 360)")
     names = edit('    "age",\n    "priors_count",', '    "priors_count",\n    "age",')
-    refused(names, "age;\n    double priors_count;", "struct score_input differs from what pwlc writes: expected `priors_count`, found `age`", original="")
+    refused(names, "age;\n    double priors_count;", "the field age of struct score_input does not match its input, 'priors_count' in score_input_names", original="")
     refused(edit("    const double *age;\n    const double *priors_count;", "    const double *priors_count;\n    const double *age;"), "priors_count;\n    const double *age", "struct score_columns differs")
     refused(edit("    const char *sex;\n", "    double sex;\n"), "row->sex)", "sex_table takes a const char * here; 'sex' is numeric")
 
@@ -405,3 +407,21 @@ def test_a_parameter_nothing_reads_is_refused_as_c_warns_of_it() -> None:
 def test_line_ends_a_byte_order_mark_and_white_space_read_as_c_reads_them(convert) -> None:  # type: ignore[no-untyped-def]
     model = pwlc.read(GOLDEN / "grids.pwl")
     assert check_runs_as_read(convert(c.emit(model)), flags=("-Wno-error",)) == model
+
+
+def test_a_string_clang_takes_for_a_missing_comma_is_refused() -> None:
+    """clang-format breaks a long string into two adjacent literals; in a list of more than
+    two strings with only that one so written, clang refuses the file (-Wstring-concatenation)."""
+    from pwlc.ir import CategoryAxis, Grid, KnotAxis
+    from tests import engines
+
+    require_compiler("clang")
+    grid = Grid(KnotAxis("x", (0.0, 1.0)), CategoryAxis("region", ("north", "south", "east")), ((1.0, 2.0, 3.0, 4.0), (5.0, 6.0, 7.0, 8.0)))
+    text = c.emit(Model((Input("x"), Input("region", "categorical")), (grid,)))
+    one = edit('"south"', '"sou"\n        "th"', text)
+    built = subprocess.run(["clang", *engines.C_FLAGS, "-o", "/dev/null", "-x", "c", "-", "-lm"], input=one, capture_output=True, text=True)
+    assert "-Wstring-concatenation" in built.stderr
+    check_refused(one, '"th"', "clang takes two adjacent strings in a list of strings for a missing comma", text)
+    # two of them so written (or one in a list of two) is what clang and gcc compile, read as C joins them
+    two = edit('"north"', '"nor"\n        "th"', one)
+    assert check_runs_as_read(two).terms == (grid,)

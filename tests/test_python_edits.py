@@ -294,7 +294,7 @@ REFUSED = [
     (("-0.35\n", "-0.35\n        + 2 * curve(age, [(0, 1)])\n"), "2 * curve", "scale its values instead"),
     (("-0.35\n", "-0.35\n        + spline(age)\n"), "spline(age)", "spline() is not a pwlc term"),
     (("-0.35\n", "-0.35\n        + curve(sex, [(0, 1)])\n"), "curve(sex", "is categorical but this term needs a numeric input"),
-    (("-0.35\n", "9007199254740992\n        + 1\n        + 1\n"), "1\n", "write one of them as a float"),
+    (("-0.35\n", "9007199254740992\n        + 1\n        + 1\n"), "9007199254740992\n", "write one of them as a float"),  # at the largest
     (("    return (\n", "    total = (1.0)\n    return (\n        -0.5 + total +\n"), "total = (1.0)", "the next sum does not start from it"),
 ]
 
@@ -442,3 +442,60 @@ def test_edits_inside_per_row_are_read_and_give_a_score_for_each_row(new: str) -
         text = (text[:marker] + "\n\n" + runtime_source(["step", "per_row"])).replace("\n\ndef score(", "import bisect\nimport math\n\n\ndef score(", 1)
     model = read(text)
     assert_agrees(text, model)
+
+
+# --- integers past 2**53 ----------------------------------------------------------------------
+
+_EXACT = 2**53  # past it, not every integer is a double: CPython's ints are exact, the evaluator's doubles are not
+
+
+@st.composite
+def big_integer(draw: st.DrawFn) -> str:
+    """A number literal, or literal arithmetic, with an int past 2**53 in it."""
+    near = draw(st.integers(_EXACT - 3, _EXACT + 3) | st.integers(_EXACT, 2**70) | st.integers(0, 2**16).map(lambda k: _EXACT + 2 * k))
+    other = draw(st.integers(1, 3) | st.integers(_EXACT, _EXACT + 3))
+    form = draw(st.sampled_from(["{a}", "-{a}", "{a} + {b}", "{a} - {b}", "{a} * 1.0", "1.0 * {a}", "{a} / {b}", "({a} + {b}) * 1.0", "{a} + 0.5", "{a}.0"]))
+    return form.format(a=near, b=other)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.sampled_from(["recidivism", "steps", "tables", "grids", "minimal"]), big_integer(), st.randoms(use_true_random=False))
+def test_integers_past_2_53_are_read_as_cpython_computes_them_or_refused_at_the_literal(name: str, number: str, rng: random.Random) -> None:
+    """CPython adds, multiplies and compares such ints exactly; pwlc's evaluator rounds to
+    doubles. A literal that holds one is read with Python's own arithmetic (an int that
+    is exactly a double, or arithmetic that makes a float, as CPython makes it) or refused
+    there, saying to write a float. The edited file then runs in CPython as read."""
+    text = emit(pwlc.read(GOLDEN / f"{name}.pwl"))
+    code, runtime = text.split(MARKER_LINE)
+    start = code.find('"""', code.find("def "))
+    numbers = [m for m in re.finditer(r"(?<![\w.'\"])-?\d+\.\d+(?:e[-+]?\d+)?(?![\w.])", code) if m.start() > start]
+    chosen = rng.choice(numbers)
+    edited = code[: chosen.start()] + number + code[chosen.end() :] + MARKER_LINE + runtime
+    try:
+        read_back = read(edited)
+    except pwlc.PwlcError as error:
+        message = str(error).splitlines()[0]
+        assert ADVICE.search(message), message
+        line = code.count("\n", 0, chosen.start()) + 1
+        if "integer" in message or "2**53" in message:  # refused for the int: saying to write a float, at it ...
+            assert "float" in message and error.span is not None, message
+            # ... or, for a sum its ints may take past 2**53, at the summand holding it
+            later_summands = [n for n, text in enumerate(code.splitlines(), 1) if re.match(r"\s*[+-] ", text) and error.span.line < n <= line]
+            assert error.span.line <= line and not later_summands, f"{number}: {error}"
+        return
+    assert_agrees(edited, read_back)
+
+
+def test_integers_past_2_53_cases() -> None:
+    """The cases the property draws, each once: read or refused as CPython computes them."""
+    knot = "(25, 0.2)"
+    assert knot in TEXT
+    # not a double: refused at it
+    assert_refused_at(TEXT.replace(knot, "(25, 9007199254740993)", 1), "9007199254740993", "not exactly a double; write the double you mean, as a float")
+    assert_refused_at(TEXT.replace(knot, "(25, 9007199254740992 + 1)", 1), "9007199254740992 + 1", "not exactly a double")
+    # a double: read as it is; CPython's int + float rounds the int first, as the reader does
+    for value, read_as in (("9007199254740994", 9007199254740994.0), ("9007199254740993 * 1.0", 9007199254740992.0), ("(9007199254740992 + 1) / 1", 9007199254740992.0)):
+        edited = TEXT.replace(knot, f"(25, {value})", 1)
+        model = read(edited)
+        assert model.terms[1].ys[1] == read_as  # type: ignore[union-attr]
+        assert_agrees(edited, model)

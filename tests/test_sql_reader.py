@@ -210,6 +210,14 @@ def test_commented_query_reads_the_same() -> None:
         assert run_as_read(commented, dialect) == GRIDS
 
 
+def test_a_comment_after_the_last_semicolon_is_a_comment() -> None:
+    """sqlglot gives it as a statement of its own; it was refused at 1:1 as a second statement."""
+    for dialect in ("duckdb", "sqlite"):
+        for comment in ("  -- reviewed\n", "  --\n", " /* ok */\n"):
+            assert run_as_read(emitted(RECIDIVISM, dialect).rstrip() + comment, dialect) == RECIDIVISM
+    refused(emitted().rstrip() + " SELECT 1;", "SELECT 1;", "expected one SELECT statement, found 2")
+
+
 def test_transpiled_to_another_dialect_is_read_as_that_dialect_runs_it() -> None:
     """sqlglot keeps DuckDB's `0.5e0` when it writes PostgreSQL, where it is an exact NUMERIC:
     the reader reads it so, and refuses where that makes another number than the model's."""
@@ -235,8 +243,13 @@ def test_transpiled_to_another_dialect_is_read_as_that_dialect_runs_it() -> None
         ("THEN 0.61e0", "THEN ROUND(0.61e0, 3)", "ROUND", "pwlc does not read ROUND(...) in a term"),
         ('WHEN "age" < 25.0e0 THEN', 'WHEN "age" < 50.0e0 THEN', '"age" < 46.0e0', "must increase from branch to branch: 50.0 then 46.0"),
         ("THEN 0.61e0", "THEN COALESCE(\"age\", 0.61e0)", "COALESCE", "pwlc does not read COALESCE(...) in a term"),
+        # a step renamed where it is defined, not where it is read: at the definition
+        ('WITH "inputs" AS', 'WITH "prepared" AS', '"prepared" AS', "the step 'prepared' is read by no later step, and this one reads FROM 'inputs' (line 58)"),
+        # a cast dropped in the inputs step: there, not at the term that reads the column
+        ('CAST("age" AS DOUBLE) AS "age"', '"age" AS "age"', '"age" AS "age"', "the inputs step passes 'age' on without a cast, and a term reads it (line"),
     ],
-    ids=["lte", "unterminated", "unterminated-2", "knot-once", "condition", "unknown-column", "link", "underscore", "function", "knot-past-the-next", "coalesce"],
+    ids=["lte", "unterminated", "unterminated-2", "knot-once", "condition", "unknown-column", "link", "underscore", "function", "knot-past-the-next", "coalesce",
+         "renamed-step", "uncast-input"],
 )
 def test_refusals_point_at_the_edit(before: str, after: str, where: str, message: str) -> None:
     text = emitted()

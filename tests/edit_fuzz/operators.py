@@ -120,6 +120,8 @@ def number_forms(value: float, lang: str, rng: random.Random) -> list[str]:
         forms += [text[: pairs[0]] + "_" + text[pairs[0] :] if pairs else "1_000.0", "True", "False"]
         forms += [f"0x{int(abs(value)):x}" if whole else "0x10", f"0o{int(abs(value)):o}" if whole else "0o17", "2 ** 3", "7 // 2", f"float('{text}')", f"{text}j", "1e309", f"abs({text})"]
         forms += [f"{text} if True else 0.0", "math.pi"]
+        # ints past 2**53, exact in CPython, rounded in doubles: read with Python's arithmetic or refused there
+        forms += ["9007199254740993", "9007199254740994", "9007199254740992 + 1", "9007199254740993 * 1.0", "(9007199254740992 + 1) / 1", f"{2**60 + 2**8}"]
     elif lang == "c":
         forms += [f"{text}f", f"{text}F", f"{text}L", exact, exact.upper().replace("0X", "0x", 1), f"(double){text}", f"(float){text}", f"(int){text}"]
         forms += [f"{int(value)}u" if whole else "10u", "'a'", "1e400", "1e-400", "NAN", "INFINITY", "HUGE_VAL", "sizeof(double)", "0b101", "1'000.0", "7 / 2"]

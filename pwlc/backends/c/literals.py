@@ -112,8 +112,10 @@ def _in_range(value: float, text: str, kind: str) -> float:
 
 
 def round_binary(exact: Fraction, precision: int, min_exponent: int) -> float:
-    """`exact` (>= 0) rounded to nearest even in a binary format with `precision` bits
-    and normal exponents from `min_exponent` (subnormals below); inf past the largest."""
+    """`exact` rounded to nearest even in a binary format with `precision` bits and
+    normal exponents from `min_exponent` (subnormals below); ±inf past the largest."""
+    if exact < 0:  # round the magnitude: nearest-even is symmetric (C converts -16777217 to a float as -16777216)
+        return -round_binary(-exact, precision, min_exponent)
     if exact == 0:
         return 0.0
     exponent = exact.numerator.bit_length() - exact.denominator.bit_length()

@@ -12,8 +12,10 @@ other declaration, or one used before it is declared or never used, is refused.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
+from collections import Counter
 from typing import Any
 
 from pwlc.backends.c import printer
@@ -24,12 +26,14 @@ from pwlc.backends.c.names import C_RESERVED, CNames, c_names, description
 from pwlc.backends.c.parse import (
     Arrow,
     Binary,
+    Braced,
     Call,
     CallStatement,
     Declaration,
     Expr,
     Index,
     Name,
+    Param,
     Parser,
     Return,
     Struct,
@@ -65,9 +69,14 @@ class _FileReader:
         self.prototypes: dict[str, Declaration] = {}
         self.arrays: dict[str, Declaration] = {}  # file scope
         self.used: set[str] = set()  # file-scope arrays and functions something reads
+        self.name_counts: Counter[str] | None = None  # how often each name occurs (computed when a refusal needs it)
 
     def fail(self, message: str, at: int) -> ParseError:
         return self.tokens.fail(message, at)
+
+    def line(self, at: int) -> int:
+        """The line token `at` is on."""
+        return self.tokens.source.span(self.tokens.offset(at)).line
 
     # -- the file --
 
@@ -153,8 +162,7 @@ class _FileReader:
     def before(self, used: Struct | Declaration, user: int, what: str) -> None:
         """Refuse a use (at token `user`) of something declared further down (C would)."""
         if used.first > user:
-            line = self.tokens.source.span(self.tokens.offset(used.first)).line
-            raise self.fail(f"{what} is used here but declared below (line {line}); C needs it declared first", user)
+            raise self.fail(f"{what} is used here but declared below (line {self.line(used.first)}); C needs it declared first", user)
 
     def doc(self) -> str:
         """The description: the header comment up to the "Compiled by pwlc" line."""
@@ -186,10 +194,12 @@ class _FileReader:
             raise self.fail(f"the scoring function {exact[0].name} is exported: drop `static`", exact[0].first)
         if exact:
             return exact[0]
-        for f in candidates:  # a scoring function renamed without its struct
+        for f in candidates:  # a scoring function renamed without its struct (its link function keeps the struct's name)
             struct = f.params[0].words.split()[2]  # type: ignore[index]
-            if f.name + "_probability" not in self.functions and not f.name.startswith(struct.removesuffix("_input") + "_"):
-                raise self.fail(f"the scoring function is named like its struct: `double {struct.removesuffix('_input')}(const struct {struct} *row)`", f.name_at)
+            model = struct.removesuffix("_input")
+            if f.name not in (f"{model}_{suffix}" for suffix in _LINKS):
+                raise self.fail(f"the scoring function is named like its struct: `double {model}(const struct {struct} *row)`; "
+                                f"name it {model} again (or rename struct {struct} and every {model}_ name with it, or regenerate)", f.name_at)
         raise self.tokens.source.fail("no scoring function `double NAME(const struct NAME_input *row)`", 0)
 
     def inputs(self, name: str, score: Declaration) -> tuple[list[Input], dict[str, str]]:
@@ -205,8 +215,21 @@ class _FileReader:
             raise self.fail(f"struct {name}_input has one field per name of {name}_input_names: a double, or a const char * for a categorical input", struct.tag_at)
         inputs = [Input(text, _FIELD_KINDS[f.words], span=self.tokens.source.span(self.tokens.offset(f.at))) for f, text in zip(fields, texts)]  # type: ignore[arg-type]
         names_of = c_names(Model(tuple(inputs), (), name=name))
+        self.check_names_list(name, fields, texts, names_of)
         same_as(self.tokens, struct.first, struct.last, printer.input_struct(names_of), f"struct {name}_input")
         return inputs, {names_of.fields[declared.name]: declared.name for declared in inputs}
+
+    def check_names_list(self, name: str, fields: list[Param], texts: list[str], names_of: CNames) -> None:
+        """Refuse a field not named after its input: an input name edited in
+        NAME_input_names, or a field renamed (the reader cannot tell which)."""
+        listed = self.arrays[f"{name}_input_names"]
+        items = listed.init.items if isinstance(listed.init, Braced) else []
+        for k, (field, text) in enumerate(zip(fields, texts)):
+            wanted = names_of.fields[text]
+            if field.name != wanted and k < len(items):
+                raise self.fail(f"the field {field.name} of struct {name}_input does not match its input, {text!r} in {name}_input_names "
+                                f"(line {self.line(items[k].at)}): pwlc names the field {wanted}. Write that input name back as it was, "
+                                "or name the field after it (and its uses), or regenerate the file", field.name_at)
 
     def string_list(self, array: str, holding: str, each: str, at: int, nul_ok: bool = True) -> list[str]:
         """The texts of `const char *const ARRAY[] = {"...", ..., NULL};` (input names,
@@ -296,6 +319,10 @@ class _FileReader:
         """The term of `F(row->a, ...)`."""
         features = []
         for arg in call.args:
+            if isinstance(arg, Arrow) and isinstance(arg.base, Name) and arg.base.name != row and not self.named_in(row, user):
+                param = user.params[0]  # type: ignore[index]
+                raise self.fail(f"{user.name}'s parameter is {row}, but its terms read {arg.base.name}->{arg.field} (line {self.line(arg.at)}): "
+                                "name them alike", param.name_at)
             if not (isinstance(arg, Arrow) and isinstance(arg.base, Name) and arg.base.name == row):
                 raise self.fail(f"a term function takes its inputs as `{row}->FIELD`", arg.at)
             if arg.field not in fields:
@@ -307,6 +334,14 @@ class _FileReader:
         """The term of a call of term function `function_name` on `features` (passed at
         tokens `args`, or all at `at`)."""
         function = self.functions.get(function_name)
+        renamed = self.uncalled(function_name) if function is None else None
+        if renamed is not None:
+            # the old name still named elsewhere (by the batch, or in the curve's `NAME_knots`): the definition was renamed
+            if self.occurrences(function_name) > 1 or self.occurrences(f"{function_name}_knots"):
+                raise self.fail(f"{renamed.name} is called nowhere, and {user.name} calls {function_name}, which is not defined: "
+                                f"name this function {function_name} again (or rename its calls too)", renamed.name_at)
+            raise self.fail(f"{function_name} is not defined, and {renamed.name} (line {self.line(renamed.name_at)}) is called nowhere: "
+                            "name the call and the function alike", at)
         if function is None or function.words != "static double":
             what = "is not defined" if function is None else "is not a term function (`static double F(double x) {...}`)"
             raise self.fail(f"{function_name} {what}; a term is a call of a term function, like `age_curve(row->age)`", at)
@@ -339,6 +374,24 @@ class _FileReader:
                 raise self.fail(f"{name} is not used by {function_name}; delete it", locals_[name].name_at if name in locals_ else function.name_at)
         return term
 
+    def occurrences(self, name: str) -> int:
+        """How often the file holds the name `name` (strings and comments aside)."""
+        if self.name_counts is None:
+            self.name_counts = Counter(self.tokens.text(i) for i in range(len(self.tokens)) if self.tokens.kinds[i] == NAME)
+        return self.name_counts[name]
+
+    def uncalled(self, wanted: str) -> Declaration | None:
+        """The term function named nowhere but in its definition whose name is closest to
+        `wanted` (a call of which finds no definition): most likely the same one, renamed."""
+        orphans = {f.name: f for f in self.functions.values() if f.words == "static double" and self.occurrences(f.name) == 1}
+        closest = difflib.get_close_matches(wanted, list(orphans), n=1, cutoff=0.0)
+        return orphans[closest[0]] if closest else None
+
+    def named_in(self, name: str, function: Declaration) -> bool:
+        """Whether the body of `function` holds the name `name`."""
+        first, last = function.body  # type: ignore[misc]
+        return any(self.tokens.kinds[i] == NAME and self.tokens.text(i) == name for i in range(first, last))
+
     def body(self, function: Declaration, params: set[str], statements: list[Any] | None = None) -> tuple[Expr, set[str]]:
         """What a function returns, and the parameters its `(void)PARAMETER;` statements
         name (it holds those, its arrays and one `return`)."""
@@ -346,6 +399,10 @@ class _FileReader:
         returns = [s for s in statements if isinstance(s, Return)]
         for statement in statements:
             if isinstance(statement, VoidCast) and statement.name not in params:
+                only = function.params[0] if function.params and len(function.params) == 1 else None
+                if only is not None and only.name is not None and not self.named_in(only.name, function):  # the parameter renamed, its uses not
+                    raise self.fail(f"{function.name}'s parameter is {only.name}, but its body names {statement.name} (`(void){statement.name};`, "
+                                    f"line {self.line(statement.at)}): name them alike", only.name_at)
                 raise self.fail(f"`(void){statement.name};` names no parameter of {function.name}", statement.at)
             if isinstance(statement, CallStatement):
                 raise self.fail(f"a call on its own in {function.name} is not read; {function.name} returns its value", statement.at)
@@ -407,9 +464,11 @@ class _FileReader:
                 raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)})", call.at)
             term = self.batch_term(call, (columns, start, m, total), fields, scope, rows, terms)
             if term != summands[k][0]:
-                raise self.fail(f"{BATCH_MISMATCH} (term {k + 1})", call.at)
+                raise self.fail(f"{BATCH_MISMATCH} (term {k + 1}; {names.score}'s is on line {self.line(summands[k][1])})", call.at)
         if len(calls) - 1 < len(summands):
-            raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)})", rows.name_at)
+            missing = summands[len(calls) - 1][1]
+            raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)}: "
+                            f"its term {len(calls)}, on line {self.line(missing)}, is not in the batch)", rows.name_at)
         return True
 
     def batch_term(self, call: Call, params: tuple[str, ...], fields: dict[str, str], scope: Scope, rows: Declaration, terms: TermReader) -> Term:

@@ -24,6 +24,8 @@ from pwlc.ir import Axis, CategoryAxis, Curve, Grid, KnotAxis, Linear, Step, Ste
 _KINDS = {"double": "numeric", "const char *": "categorical"}
 MAX_ITEMS = 2**24  # values in one array (a 16 MiB file holds fewer)
 _ARITY = {"pwlc_curve": 5, "pwlc_step": 6, "pwlc_table": 5, "pwlc_grid": 7, "pwlc_linear": 3}
+# the argument naming the array of a term's numbers (a grid's are in several arrays, which its messages name)
+_NUMBERS = {"pwlc_curve": 1, "pwlc_step": 2, "pwlc_table": 1}
 
 
 @dataclass
@@ -73,7 +75,8 @@ class TermReader:
         args = call.args
         if len(args) != _ARITY[call.name]:
             raise self.fail(f"{call.name} takes {_ARITY[call.name]} arguments, given {len(args)}", call)
-        span = self.span(where)
+        # a message about a term's numbers (verify's: knots out of order, a category twice) points at their array
+        span = self.span(self.numbers_at(args[_NUMBERS[call.name]], scope, where) if call.name in _NUMBERS else where)
         if call.name == "pwlc_curve":
             return self.curve(self.input(args[0], "numeric", scope), args[1:], scope, span)
         if call.name == "pwlc_step":
@@ -99,6 +102,11 @@ class TermReader:
         lines = [None if self.values.is_null(line) else tuple(self.array(line, None, scope, CType("array", DOUBLE), name))
                  for line, name in ((args[5], "missing_a"), (args[6], "missing_b"))]
         return Grid(a, b, tuple(tuple(row) for row in rows), self.missing(args[4]), lines[0], lines[1], span=span)
+
+    def numbers_at(self, ref: Expr, scope: Scope, where: int) -> int:
+        """Where the array `ref` names is declared (`where` when it names none)."""
+        declaration = scope.array(ref.name, ref.at) if isinstance(ref, Name) else None
+        return declaration.name_at if declaration is not None else where
 
     def product(self, product: Binary, scope: Scope, span: Span) -> Linear:
         """The linear term of `SLOPE * x` (or `x * SLOPE`: one product, the same either way),
@@ -263,10 +271,24 @@ class TermReader:
             raise self.fail(f"pwlc does not write arrays of `{words.removeprefix('static const ')}`", declaration.first)
         if declaration.init is None:
             raise self.fail(f"{declaration.name} has no values (write ` = {{...}}`)", declaration.name_at)
+        if ctype.length is not None:
+            self.check_room(declaration, ctype, scope)
         value = self.values.initialize(ctype, declaration.init, self.strings(scope))
         if ctype.length is None:
             ctype = CType("array", ctype.element, len(value))
         return ctype, value
+
+    def check_room(self, declaration: Declaration, ctype: CType, scope: Scope) -> None:
+        """Refuse, at its size, an array declared smaller than its values (C would drop the
+        rest, with a warning): most likely the size was edited, not the values."""
+        size = declaration.dims[0][1]  # type: ignore[index]
+        try:
+            given = len(self.values.initialize(CType("array", ctype.element, None), declaration.init, self.strings(scope)))  # type: ignore[arg-type]
+        except ParseError:
+            return  # reading it with its size says what is wrong
+        if given > ctype.length:  # type: ignore[operator]
+            raise self.fail(f"{declaration.name}[{ctype.length}] has room for {ctype.length} items, but its braces hold {given} (C would drop the rest): "
+                            f"write {declaration.name}[] and C counts them", size)
 
 
 def _same_shape(declared: CType, wanted: CType) -> bool:

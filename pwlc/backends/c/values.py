@@ -159,10 +159,24 @@ class Values:
             return text
         if not isinstance(init, Braced):
             raise self.fail(f"a {ctype} needs its values in braces {{...}}", init)
+        if ctype.element == POINTER:
+            self.check_concatenation(init)
         value, used = self.fill(ctype, init.items, 0, strings, whole=True)
         if used < len(init.items):
             raise self.fail(f"more values than a {ctype} holds (C would drop them, with a warning)", init.items[used])
         return value
+
+    def check_concatenation(self, init: Braced) -> None:
+        """Refuse what clang refuses under -Werror (-Wstring-concatenation, on by default): a
+        list of more than two strings, exactly one of them two adjacent literals (clang takes
+        them for a missing comma; clang-format writes them when it breaks a long string)."""
+        items = init.items
+        if len(items) <= 2 or not all(isinstance(item, String) for item in items):
+            return
+        joined = [item for item in items if isinstance(item, String) and item.last > item.at]
+        if len(joined) == 1 and joined[0].last == joined[0].at + 1:
+            raise self.fail("clang takes two adjacent strings in a list of strings for a missing comma (-Wstring-concatenation); "
+                            "write them as one string literal", joined[0].last)
 
     def fill(self, ctype: CType, items: list[Init], k: int, strings: Strings, whole: bool = False) -> tuple[Any, int]:
         """The members of `ctype` from items[k:] on, as many as it has (all when `whole`

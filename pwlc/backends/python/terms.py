@@ -69,6 +69,7 @@ class TermReader:
         self.inputs = inputs  # parameter name -> input name
         self.used: list[str] = []  # the runtime functions the terms call
         self.integers: int | None = 0  # how far the sum's ints may add up (exactly); None after a float
+        self.largest: tuple[int, Node] | None = None  # the sum's largest int so far, and the summand holding it
 
     def fail(self, message: str, node: Node) -> ParseError:
         return ParseError(message, self.span(node))
@@ -109,11 +110,14 @@ class TermReader:
         if not integers:
             self.integers = None  # this term always returns a float: the sum is a float on
             return
-        self.integers += max(integers, default=0)
+        self.integers += max(integers)
+        if self.largest is None or max(integers) > self.largest[0]:
+            self.largest = (max(integers), node)
         if self.integers > EXACT_INTEGERS:
+            # at the summand with the largest int: most likely the edit that took the sum past 2**53
             raise self.fail(
                 "Python adds integers exactly, pwlc adds doubles: these integers may add up past 2**53, where the two differ; write one of them as a float (e.g. 1.0, not 1)",
-                node,
+                self.largest[1],
             )
 
     # -- terms --

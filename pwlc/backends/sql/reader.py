@@ -239,6 +239,10 @@ class _Reader(Source):
             return steps[key][1]
         name = ".".join(part.name for part in table.parts)
         if self.table is not None and name != self.table:
+            unread = [step for key, step in steps.items() if key not in used]
+            if unread and not table.args.get("db"):  # a step renamed, not where it is read: the caret on the step
+                raise Refusal(f"the step {unread[-1][0]!r} is read by no later step, and this one reads FROM {name!r} (line {self.span(table).line}), "
+                              "which names no step: name them alike", unread[-1][2])
             raise Refusal(f"a second table {name!r}: the query reads {self.table!r}", table)
         self.table = name
         return _Scope(f"table {name!r}", self.dialect, table=True)
@@ -463,7 +467,11 @@ class _Reader(Source):
         if column.kind == "raw" and not scope.has_inputs():
             return column.name
         if column.kind == "raw":
-            raise Refusal(f"a term reads {column.name!r}, which the inputs step does not cast: add CAST({node.sql(dialect=self.dialect)} AS ...) there", node)
+            cast = f"CAST({node.sql(dialect=self.dialect)} AS ...)"
+            if column.node is not node:  # passed on by the inputs step: the caret where the cast is missing
+                raise Refusal(f"the inputs step passes {column.name!r} on without a cast, and a term reads it (line {self.span(node).line}): "
+                              f"write {cast} here, as pwlc does", column.node)
+            raise Refusal(f"a term reads {column.name!r}, which the inputs step does not cast: add {cast} there", node)
         raise Refusal(f"a term reads {column.name!r}, which is not an input", node)
 
 def _sum_like(node: Expr) -> bool:

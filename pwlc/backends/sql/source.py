@@ -129,14 +129,16 @@ class Source:
         self.check_tokens()
         try:
             with _sqlglot_quiet(), deep_enough():
-                statements = [s for s in found.parser().parse(self.tokens, self.text) if s is not None]
+                # a comment after the last `;` comes as a statement of its own (a Semicolon): it computes nothing
+                statements = [s for s in found.parser().parse(self.tokens, self.text) if s is not None and not isinstance(s, sqlglot_exp().Semicolon)]
         except SqlglotParseError as exc:
             error = exc.errors[0] if exc.errors else {}
             line, col = int(error.get("line") or 1), int(error.get("col") or 1)
             message = str(error.get("description") or exc).splitlines()[0]
             raise ParseError(f"not valid {self.dialect} SQL{named}: {message}", Span.of_line(self.text, self.filename, line, col)) from None
         if len(statements) != 1:
-            offset = self.position(statements[1]) if len(statements) > 1 else 0
+            second = statements[1] if len(statements) > 1 else None
+            offset = 0 if second is None else self.keyword_before(second, "SELECT") if isinstance(second, sqlglot_exp().Select) else self.position(second)
             raise self.fail(f"expected one SELECT statement, found {len(statements)}", offset)
         return statements[0]
 
