@@ -1,5 +1,7 @@
 """Row (3): scikit-learn linear pipelines (numbers passed through or standardized, categories
-one-hot) against orbital's SQL and scikit-learn's own predict."""
+one-hot) against orbital's SQL and scikit-learn's own predict. pwlc lowers them exactly
+(`pwlc.lower(pipeline)`: a linear term `coef * x` per number, a table per one-hot column);
+the distillation routes below are kept for a pipeline it would refuse."""
 
 from __future__ import annotations
 
@@ -77,7 +79,7 @@ def pwlc_model(model: Any, X: Any, classifier: bool) -> tuple[pwlc.Model, str]:
     """The pipeline lowered exactly if pwlc can; else distilled through its frontend (one
     segment a curve); else distilled as a black box. The route taken, said in words."""
     try:
-        return pwlc.lower(model), "pwlc.lower (exact)"
+        return pwlc.lower(model), "`pwlc.lower(pipeline)`, exact: a linear term `coef * x` per numeric input, a table per one-hot input"
     except pwlc.PwlcError as refused:
         why = f"`pwlc.lower` refuses it ({str(refused).splitlines()[0]})"
     try:

@@ -1,83 +1,153 @@
-"""Other DuckDB forms of pwlc's slow terms, measured beside the emitted ones (the figures in
-the hand-written part of benchmarks/results/peers.md): `benchmarks/peers.py --sql-forms`.
+"""Other DuckDB forms of pwlc's costliest terms, each timed alone beside the emitted one (the
+figures in the hand-written part of benchmarks/results/peers.md): `benchmarks/peers.py
+--sql-forms`. Every form is checked to give the emitted term's values on every row.
 
-- every literal written as a DOUBLE (`…e0`): DuckDB types `0.35` as DECIMAL, so literal-valued
-  CASEs and their sums are DECIMAL (128-bit once they widen) and not the evaluator's doubles;
-- an EBM pair grid as one flat CASE per axis giving its bin number and a list literal indexed
-  by the two numbers, instead of a CASE over a's cells each holding a CASE over b's cells
-  (the non-missing path only: a sketch of the form, not an exact term).
+- a long step: the emitted CASE (groups of about sqrt(n) edges), a balanced binary CASE tree
+  (about log2(n) tests a row), a 4-ary CASE tree, a list of the values indexed by a binary
+  CASE tree's bin number, and a binary search without CASE (`LIST_REDUCE` over the halving
+  strides, indexing a list of the edges);
+- a table: the emitted CASE, a simple `CASE x WHEN 'a' THEN ...`, a list of the values indexed
+  by `LIST_POSITION` of the category, a `MAP` literal;
+- an EBM pair grid (step or category axes): the emitted matrix indexed by its two bin numbers
+  (`LIST_EXTRACT(LIST_EXTRACT(matrix, a), b)`) against one flat list indexed by
+  `(a - 1) * columns + b`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import pwlc
+from pwlc.backends.sql.printer import render_sql
+from pwlc.backends.sql.terms import Printing, bin_expression, matrix_expression, term_expression
 
-from . import ebm_row, linear_row
+from . import ebm_row
 from .inputs import Data, duckdb_table
 
-LITERAL = re.compile(r"(?<![\w.\"])(\d+\.\d+)(?![\deE.])")
+REPEATS = 5
 
 
-def as_doubles(query: str) -> str:
-    """The query with every decimal literal written as a DOUBLE (`0.35` -> `0.35e0`)."""
-    return LITERAL.sub(r"\1e0", query)
-
-
-def _cpu(connection: Any, query: str, repeats: int = 3) -> tuple[float, np.ndarray]:
+def _cpu(connection: Any, query: str) -> tuple[float, np.ndarray]:
+    """Median CPU seconds of `query` (its column `s`) and its values."""
     seconds, result = [], None
-    for _ in range(repeats):
+    for _ in range(REPEATS):
         start = time.process_time()
         result = connection.execute(query).fetchnumpy()
         seconds.append(time.process_time() - start)
     assert result is not None
-    return statistics.median(seconds), np.asarray(result[next(iter(result))], dtype=np.float64)
+    return statistics.median(seconds), np.asarray(result["s"], dtype=np.float64)
 
 
-def literal_types(label: str, model: pwlc.Model, rows: Any, connection: Any) -> str:
-    emitted = pwlc.emit(model, "sql:duckdb").strip().rstrip(";")
-    reference = pwlc.evaluate(model, rows, output="score")
-    line = [f"{label}:"]
-    for name, query in (("as emitted", emitted), ("literals as DOUBLE", as_doubles(emitted))):
-        seconds, scores = _cpu(connection, f"SELECT {model.name} FROM ({query})")
-        kind = connection.execute(f"DESCRIBE SELECT {model.name} FROM ({query})").fetchall()[0][1]
-        line.append(f"{name} {len(rows) / seconds:,.0f} rows/s, {100 * np.mean(scores == reference):.1f}% of rows bit-identical to the evaluator ({kind});")
-    return " ".join(line)
+def _number(value: float) -> str:
+    return render_sql(Printing("duckdb").number(value), "duckdb")
 
 
-def _axis_bin(axis: Any) -> str:
-    """A flat CASE giving an axis's bin number (0-based; a category's position + 1, 0 unseen)."""
-    name = f'"{axis.feature}"'
-    if isinstance(axis, pwlc.StepAxis):
-        side = "<" if axis.at_edge == "upper" else "<="
-        return "CASE " + " ".join(f"WHEN {name} {side} {e!r} THEN {k}" for k, e in enumerate(axis.edges)) + f" ELSE {len(axis.edges)} END"
-    return "CASE " + " ".join(f"WHEN {name} = '{c}' THEN {k + 1}" for k, c in enumerate(axis.categories)) + " ELSE 0 END"
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
-def grid_forms(model: pwlc.Model, connection: Any, rows: int) -> list[str]:
-    """Each step grid of `model`, alone: pwlc's nested CASE against bins-then-index."""
-    empty, _ = _cpu(connection, "SELECT 0.0 AS s FROM input")
-    lines = []
-    for term in model.terms:
-        if not isinstance(term, pwlc.Grid) or isinstance(term.a, pwlc.KnotAxis) or isinstance(term.b, pwlc.KnotAxis):
-            continue
-        alone = pwlc.emit(dataclasses.replace(model, terms=(term,), link="identity"), "sql:duckdb").strip().rstrip(";")
-        nested, _ = _cpu(connection, f"SELECT {model.name} FROM ({alone})")
-        cells = "[" + ", ".join(repr(float(v)) for row in term.values for v in row) + "]"
-        indexed, _ = _cpu(connection, f"SELECT {cells}[({_axis_bin(term.a)}) * {len(term.values[0])} + ({_axis_bin(term.b)}) + 1] AS s FROM input")
-        per_row = 1e9 / rows
-        lines.append(
-            f"grid {term.a.feature} × {term.b.feature} ({len(term.values)} × {len(term.values[0])} cells): nested CASE "
-            f"{(nested - empty) * per_row:.0f} ns a row, bins then list index {(indexed - empty) * per_row:.0f} ns"
-        )
-    return lines
+def _list(values: Any, show: Callable[[Any], str] = _number) -> str:
+    return "[" + ", ".join(show(v) for v in values) + "]"
+
+
+class _Timer:
+    """Times forms of one term against the emitted one, in ns a row above the bare scan."""
+
+    def __init__(self, model: pwlc.Model, connection: Any, rows: int):
+        self.model, self.connection, self.rows = model, connection, rows
+        self.empty, _ = _cpu(connection, "SELECT 0.0e0 AS s FROM input")
+
+    def emitted(self, term: Any) -> tuple[str, str]:
+        alone = pwlc.emit(dataclasses.replace(self.model, terms=(term,), link="identity"), "sql:duckdb").strip().rstrip(";")
+        return "emitted", f'SELECT "{self.model.name}" AS s FROM ({alone})'
+
+    def line(self, what: str, forms: list[tuple[str, str]]) -> str:
+        parts, first = [], None
+        for label, query in forms:
+            seconds, values = _cpu(self.connection, query)
+            first = values if first is None else first
+            same = "" if np.array_equal(values, first, equal_nan=True) else " (DIFFERENT VALUES)"
+            parts.append(f"{label} {(seconds - self.empty) * 1e9 / self.rows:.0f} ns{same}")
+        return f"{what}: " + "; ".join(parts)
+
+
+def _over(feature: str, kind: str, body: str, missing: float | None) -> str:
+    """`body` as a term over the cast input: NULL gives the missing value."""
+    x = f'"{feature}"'
+    return f"SELECT CASE WHEN {x} IS NULL THEN {'NULL' if missing is None else _number(missing)} ELSE {body} END AS s FROM (SELECT CAST({x} AS {kind}) AS {x} FROM input)"
+
+
+def _tree(step: pwlc.Step, low: int, high: int, leaf: Callable[[int], str], fan: int = 2) -> str:
+    """A CASE tree over cells low..high: `fan` children a node, one cell a leaf."""
+    if low == high:
+        return leaf(low)
+    side = "<" if step.at_edge == "upper" else "<="
+    size = -(-(high - low + 1) // fan)
+    parts = [(start, min(start + size - 1, high)) for start in range(low, high + 1, size)]
+    whens = " ".join(f'WHEN "{step.feature}" {side} {_number(step.edges[end])} THEN {_tree(step, start, end, leaf, fan)}' for start, end in parts[:-1])
+    return f"CASE {whens} ELSE {_tree(step, parts[-1][0], high, leaf, fan)} END"
+
+
+def _list_reduce(step: pwlc.Step) -> str:
+    """The bin (0-based) by binary search: strides P, P/2, ..., 1 over the edges list."""
+    n = len(step.edges)
+    strides = [1 << k for k in reversed(range(n.bit_length()))]
+    side = ">=" if step.at_edge == "upper" else ">"
+    search = f'LIST_REDUCE({strides}, lambda b, s: b + s * (b + s <= {n} AND "{step.feature}" {side} {_list(step.edges)}[b + s])::INTEGER, 0)'
+    return f"{_list(step.values)}[{search} + 1]"
+
+
+def step_forms(timer: _Timer, step: pwlc.Step) -> str:
+    n = len(step.edges)
+
+    def value(k: int) -> str:
+        return _number(step.values[k])
+
+    def form(body: str) -> str:
+        return _over(step.feature, "DOUBLE", body, step.missing)
+
+    forms = [
+        timer.emitted(step),
+        ("binary CASE tree", form(_tree(step, 0, n, value))),
+        ("4-ary CASE tree", form(_tree(step, 0, n, value, 4))),
+        ("values[binary-tree bin]", form(f"{_list(step.values)}[{_tree(step, 0, n, lambda k: str(k + 1))}]")),
+        ("LIST_REDUCE binary search", form(_list_reduce(step))),
+    ]
+    return timer.line(f"step {step.feature} ({n} edges)", forms)
+
+
+def table_forms(timer: _Timer, table: pwlc.Table) -> str:
+    keys, values = [k for k, _ in table.entries], [v for _, v in table.entries]
+    x = f'"{table.feature}"'
+    whens = " ".join(f"WHEN {_text(k)} THEN {_number(v)}" for k, v in table.entries)
+    forms = [
+        timer.emitted(table),
+        ("simple CASE", f"CASE {x} {whens} ELSE {_number(table.default)} END"),
+        ("values[LIST_POSITION]", f"{_list([*values, table.default])}[COALESCE(LIST_POSITION({_list(keys, _text)}, {x}), {len(keys) + 1})]"),
+        ("MAP", f"COALESCE(MAP {{{', '.join(f'{_text(k)}: {_number(v)}' for k, v in table.entries)}}}[{x}], {_number(table.default)})"),
+    ]
+    forms[1:] = [(label, _over(table.feature, "TEXT", body, table.missing)) for label, body in forms[1:]]
+    return timer.line(f"table {table.feature} ({len(keys)} entries)", forms)
+
+
+def grid_forms(timer: _Timer, grid: pwlc.Grid) -> str:
+    """The emitted matrix against a flat list: the same bins, the same cells."""
+    p = Printing("duckdb")
+    a, b = (render_sql(bin_expression(axis, p), "duckdb") for axis in (grid.a, grid.b))
+    term = render_sql(term_expression(grid, p), "duckdb")
+    matrix = render_sql(matrix_expression(grid, p), "duckdb")
+    flat = f"{_list([v for row in grid.values for v in row])}[(({a}) - 1) * {len(grid.values[0])} + ({b})]"
+    kinds = {axis.feature: "TEXT" if isinstance(axis, pwlc.CategoryAxis) else "DOUBLE" for axis in (grid.a, grid.b)}
+    inputs = ", ".join(f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in kinds.items())
+    assert matrix in term
+    forms = [timer.emitted(grid), ("flat list[(a - 1) * columns + b]", f"SELECT {term.replace(matrix, flat)} AS s FROM (SELECT {inputs} FROM input)")]
+    return timer.line(f"grid {grid.a.feature} × {grid.b.feature} ({len(grid.values)} × {len(grid.values[0])} cells)", forms)
 
 
 def measure(compas: Data, lending: Data) -> list[str]:
@@ -87,12 +157,13 @@ def measure(compas: Data, lending: Data) -> list[str]:
         exact = pwlc.lower(ebm)
         distilled, _ = pwlc.optimize(pwlc.distill(ebm, data.X, segments=3), "O2", data=data.X)
         connection = duckdb_table(data.rows, data.numeric)
-        lines.append(literal_types(f"EBM {data.name}, exact", exact, data.rows, connection))
-        lines.append(literal_types(f"EBM {data.name}, distilled", distilled, data.rows, connection))
-        if data is compas:
-            lines += grid_forms(exact, connection, len(data.rows))
-    model, numeric, _ = linear_row.pipeline(lending)
-    names = numeric + list(lending.categorical)
-    compiled, _ = linear_row.pwlc_model(model, lending.X[names], False)
-    lines.append(literal_types("linear pipeline, Lending Club", compiled, lending.rows[names], duckdb_table(lending.rows[names], tuple(numeric))))
+        timer = _Timer(exact, connection, len(data.rows))
+        lines.append(f"EBM {data.name}, exact:")
+        steps = sorted((t for t in exact.terms if isinstance(t, pwlc.Step)), key=lambda t: -len(t.edges))
+        lines += [f"  {step_forms(timer, step)}" for step in steps[:2]]
+        grids = [t for t in exact.terms if isinstance(t, pwlc.Grid) and not isinstance(t.a, pwlc.KnotAxis) and not isinstance(t.b, pwlc.KnotAxis)]
+        lines += [f"  {grid_forms(timer, grid)}" for grid in grids[:3]]
+        timer = _Timer(distilled, connection, len(data.rows))
+        lines.append(f"EBM {data.name}, distilled:")
+        lines += [f"  {table_forms(timer, table)}" for table in distilled.terms if isinstance(table, pwlc.Table)]
     return lines

@@ -28,6 +28,9 @@ from every candidate, so it is refused):
 - `LN`, `EXP`: the engine's libm. `CAST(... AS <8-byte double>)`: a number, or a no-op
   around a double (sqlglot writes one when it transpiles a division).
 - Strings as the dialect unescapes them (sqlglot); columns as the dialect looks them up.
+- DuckDB: `LIST_EXTRACT(list, i)` (from 1) in a grid's matrix, and a long step's binary
+  search, `LIST_REDUCE` with a `LAMBDA b, s : ...` (search.py), compared whole with the
+  printed one.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from pwlc.backends.sql.constants import Refusal, decimal_arithmetic, is_double, leftmost_number, number, strip
-from pwlc.backends.sql.dialects import Expr, sqlglot_exp
+from pwlc.backends.sql.dialects import Expr, rules, sqlglot_exp
+from pwlc.backends.sql.search import LIST_REDUCE, SearchParts, search_parts
 from pwlc.backends.sql.terms import (
     BINS,
     LIST_EXTRACT,
@@ -100,7 +104,11 @@ class TermReader:
             raise Refusal("a term's CASE needs an ELSE branch (the value above the last edge)", case)
         if isinstance(condition, exp.Is) and isinstance(condition.this, exp.Column):
             feature = condition.this.name
-            candidates = self.single_candidates(feature, kinds.get(feature), *in_line(branches, default), missing)
+            search = search_parts(default) if not branches else None
+            if search is not None:
+                candidates = self.search_candidates(feature, search, missing)
+            else:
+                candidates = self.single_candidates(feature, kinds.get(feature), *in_line(branches, default), missing)
         elif isinstance(condition, exp.Or) and all(isinstance(strip(c), exp.Is) and isinstance(strip(c).this, exp.Column) for c in (condition.this, condition.expression)):
             a, b = (strip(c).this.name for c in (condition.this, condition.expression))
             candidates = self.grid_candidates(a, b, kinds, branches, default, missing, lines)
@@ -192,6 +200,9 @@ class TermReader:
         if isinstance(candidate, Grid) and printings[0].matrices:
             nested = Printing(self.dialect, matrix=False)
             printings = [printings[0], nested] if matrix_parts(case.args.get("default")) else [nested, printings[0]]
+        if isinstance(candidate, Step) and rules(self.dialect).lists:  # a search or a CASE, the form the text has
+            searched = len(case.args["ifs"]) == 1 and search_parts(case.args.get("default")) is not None
+            printings = [Printing(self.dialect, search=searched), Printing(self.dialect, search=not searched)]
         first: Mismatch | None = None
         for printing in printings:
             built = term_expression(candidate, printing)
@@ -251,6 +262,20 @@ class TermReader:
             sides = ("lower", "upper") if lower else ("upper", "lower")
             candidates += [Step(feature, tuple(bounds), (*values, last), side, missing) for side in sides]  # type: ignore[arg-type,misc]
         return candidates
+
+    def search_candidates(self, feature: str, search: SearchParts, missing: float | None) -> list[Term]:
+        """The step a binary search over its edges is (DuckDB's form of a long step, search.py)."""
+        if not rules(self.dialect).lists:
+            raise Refusal(f"a step as a LIST_REDUCE search is DuckDB's form: {self.dialect} reads the CASE pwlc writes for it", search.node)
+        values, edges = ([self.number(item) for item in items] for items in (search.values, search.edges))
+        for items, found in ((search.values, values), (search.edges, edges)):
+            for item, value in zip(items, found):
+                if value is None:
+                    raise Refusal("each value and edge of a step's lists is a number", item)
+        if len(values) != len(edges) + 1:
+            raise Refusal(f"this step has {len(edges)} edges and {len(values)} values: give it one value more than edges", search.node)
+        _check_increasing(feature, edges, search.edges)  # type: ignore[arg-type]
+        return [Step(feature, tuple(edges), tuple(values), search.at_edge, missing)]  # type: ignore[arg-type]
 
     def table_candidates(self, feature: str, conditions: list[Expr], values: list[float | None], last: float, missing: float | None) -> list[Term]:
         exp = sqlglot_exp()
@@ -381,7 +406,7 @@ def _check_increasing(feature: str, bounds: list[float], conditions: list[Expr])
 
 _CONSTRUCTS = (
     "Add Sub Mul Div Neg Paren Literal Null Column Identifier Case If Is Not And Or In"
-    " LT LTE GT GTE EQ NEQ Ln Exp Cast TryCast DataType DataTypeParam Var Array Anonymous"
+    " LT LTE GT GTE EQ NEQ Ln Exp Cast TryCast DataType DataTypeParam Var Array Anonymous Lambda"
 ).split()
 
 
@@ -392,7 +417,7 @@ def _check_constructs(node: Expr) -> None:
     allowed = {getattr(exp, name) for name in _CONSTRUCTS}
     top = strip(node)
     for sub in node.walk(bfs=False):
-        if type(sub) in allowed and not (isinstance(sub, exp.Anonymous) and sub.name.upper() != LIST_EXTRACT):
+        if type(sub) in allowed and not (isinstance(sub, exp.Anonymous) and sub.name.upper() not in (LIST_EXTRACT, LIST_REDUCE)):
             continue
         if sub is top and isinstance(sub, exp.Coalesce):  # a linear term with a value for a missing input
             continue

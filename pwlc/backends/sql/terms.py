@@ -11,7 +11,9 @@ each input's bin number: `LIST_EXTRACT(LIST_EXTRACT([[...], ...], <bin of a>), <
 each bin a CASE like a step's with values 1, 2, ... An engine tests the conditions of the
 two axes once, not a CASE over b's cells in each of a's (an EBM pair of 46 x 25 edges: 1.6 us
 a row as nested CASEs, 0.12 us as a matrix). The values are the same doubles, picked by the
-same comparisons, so the score is the same; other dialects keep the nested CASE.
+same comparisons, so the score is the same; other dialects keep the nested CASE. A step
+of more than SEARCH_OVER edges is, on DuckDB, a binary search over a list of its edges
+(`search.py`).
 
 PostgreSQL stops the whole query where a division or a product rounds a nonzero result
 to zero (an input 5e-324 above a knot at 0, a segment whose values differ by 1e-320):
@@ -29,6 +31,7 @@ from functools import partial
 
 from pwlc.backends.sql import guards
 from pwlc.backends.sql.dialects import Expr, number, printed_value, rules, sqlglot_exp
+from pwlc.backends.sql.search import LIST_EXTRACT, SEARCH_OVER, search_expression
 from pwlc.errors import UnsupportedError
 from pwlc.ir import Axis, Constant, Curve, Grid, KnotAxis, Linear, Step, StepAxis, Table, Term
 
@@ -39,17 +42,25 @@ BINS = "pwlc_bins"  # marks a grid axis's bin CASE in a built tree (any grouping
 @dataclass
 class Printing:
     """How terms are printed: the dialect, whether weights carry PostgreSQL's guard
-    (`guards` and `product_guards` count the guards written on weights and on linear terms), and whether grids may be matrices."""
+    (`guards` and `product_guards` count the guards written on weights and on linear terms),
+    whether grids may be matrices, and whether a step is a binary search (`search.py`; None:
+    where the dialect has lists, over SEARCH_OVER edges; the reader tries either form)."""
 
     dialect: str
     guarded: bool = True
     guards: int = 0
     product_guards: int = 0
     matrix: bool = True
+    search: bool | None = None
 
     @property
     def matrices(self) -> bool:
         return self.matrix and rules(self.dialect).lists
+
+    def searches(self, step: Step) -> bool:
+        if not rules(self.dialect).lists:
+            return False
+        return len(step.edges) > SEARCH_OVER if self.search is None else self.search
 
     def number(self, value: float) -> Expr:
         return number(value, self.dialect)
@@ -284,6 +295,8 @@ def _term_expression(term: Term, p: Printing) -> Expr:
             return _lerp(low, p.number(ys[cell.upper]), cell.weight_of(ys[cell.upper] - ys[cell.lower]))
 
         branches, default = cells_case(knot_cells(x, term.xs, p, term.fx), curve_value)
+    elif isinstance(term, Step) and p.searches(term):
+        return _case([is_missing], search_expression(x, term.edges, term.values, term.at_edge, p.number))
     elif isinstance(term, Step):
         branches, default = step_case(x, term, p)
     elif isinstance(term, Table):
@@ -357,9 +370,6 @@ def _grid_expression(term: Grid, p: Printing) -> Expr:
     else:
         branches, default = cells_case(a_cells, inner)
     return _case([*lines, (either_missing, _missing(term.missing, p)), *branches], default)
-
-
-LIST_EXTRACT = "LIST_EXTRACT"
 
 
 def matrix_expression(term: Grid, p: Printing) -> Expr:
