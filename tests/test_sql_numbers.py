@@ -23,7 +23,7 @@ import struct
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from pwlc.backends import sql
 from pwlc.backends.sql import guards
@@ -84,6 +84,7 @@ def test_plain_literals_would_compute_in_decimals(engine: str) -> None:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(models())
+@example(verify(Model((Input("x"),), (Curve("x", (7.0, 7.000000000000001), (0.0, 0.0), "log1p"),))))  # refused by every dialect
 def test_random_models_score_as_the_evaluator_on_every_engine(model: Model) -> None:
     """Random models, knots from random generators (17 digits, one ulp apart, 1e-300 to
     1e300, tiny): SQLite, DuckDB and PostgreSQL compute the score and the prediction of
@@ -98,7 +99,9 @@ def test_random_models_score_as_the_evaluator_on_every_engine(model: Model) -> N
         try:
             engines.emit_sql(model, engine)
         except UnsupportedError as refusal:
-            assert engine == "postgres" and ("overflows" in refusal.message), refusal.message
+            # PostgreSQL's overflowing sums; in every dialect, knots the SQL's log/log1p
+            # cannot tell apart (README, "Transforms")
+            assert (engine == "postgres" and "overflows" in refusal.message) or "is the same double" in refusal.message, refusal.message
             continue
         stops = postgres_stops(model, columns) if engine == "postgres" else []
         kept = {name: [v for i, v in enumerate(column) if i not in stops] for name, column in columns.items()}
