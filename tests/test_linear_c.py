@@ -18,7 +18,7 @@ from pwlc import Constant, Curve, Input, Linear, Model
 from pwlc.backends import c
 from pwlc.semantics import evaluate
 from pwlc.testing import edge_grid, mismatches
-from tests import engines
+from tests import differential, engines
 from tests.strategies import models
 from tests.test_backend_c import _holds_nul, _row_struct, require_compiler
 
@@ -92,10 +92,16 @@ def test_random_models_with_linear_terms_round_trip_and_run_like_the_evaluator(m
     text = c.emit(model)
     assert c.read(text) == model and c.emit(c.read(text)) == text
     data = with_random_rows(model, seed, rows=100)
-    got, expected = engines.run_c(model, data, compiler), evaluate(model, data, output="score")
-    # to the bit, but for log/log1p curves: numpy's and the C library's differ in the last bit (README)
+    got = engines.run_c(model, data, compiler)
+    # to the bit, but for log/log1p curves: numpy's and the C library's differ in the last bit
+    # (README), which a steep curve enlarges: there C's score lies within the evaluator's envelope
     transformed = any(isinstance(t, Curve) and t.fx != "identity" for t in model.terms)
-    assert (mismatches(got, expected) if transformed else bitwise(got, expected)) == []
+    if transformed:
+        envelope = differential.expected(model, data)
+        outside = differential.ulps_outside(got, envelope.score, envelope.score_low, envelope.score_high, envelope.nan_allowed)
+        assert np.flatnonzero(outside > differential.TOLERANCE_ULPS).tolist() == []
+    else:
+        assert bitwise(got, evaluate(model, data, output="score")) == []
 
 
 # --- edits ---------------------------------------------------------------------------------
