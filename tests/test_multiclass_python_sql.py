@@ -125,6 +125,7 @@ def test_softmax_of_huge_infinite_and_missing_scores_in_python() -> None:
 
 
 PYTHON_EDITS = [
+    ("def species(petal_length: float,", "def species(species_setosa: float,", "species_setosa: float, petal_width: float, soil_type: str) -> dict", "would hide the function `species` calls"),
     ('            "virginica": species_virginica(', '            "setosa": species_virginica(', '"setosa": species_virginica', "class 'setosa' is listed twice"),
     ('            "virginica": species_virginica(petal_length, petal_width, soil_type),\n', "", "species_virginica(petal_length: float", "`species_virginica` scores no class"),
     ('"versicolor": species_versicolor(', '"versicolor": species_setosa(', 'species_setosa(petal_length, petal_width, soil_type),\n            "virginica', "scores class 'setosa' already"),

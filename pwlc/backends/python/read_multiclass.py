@@ -42,6 +42,9 @@ def read_multiclass(reader: _Reader, module: Module, functions: list[Function], 
         raise reader.fail(f"`{gather.name.id}` returns `{GATHER}({{...}})` and nothing else: remove this line", gather.assigns[0].target)
     inputs = reader.parameters(gather, renamed, returns="dict")
     scoring = {f.name.id: f for f in functions if f is not gather and f not in softmaxes}
+    for parameter in gather.parameters:
+        if parameter.name in scoring:
+            raise reader.fail(f"a parameter named `{parameter.name}` would hide the function `{gather.name.id}` calls by that name; rename the parameter", parameter)
     entries = _entries(reader, gather)
     classes: list[str] = []
     scores: list[tuple[Term, ...]] = []
