@@ -44,11 +44,11 @@ FRONTENDS: dict[tuple[str, str], str] = {
 }
 
 # Model types pwlc knows and does not read: what each is, and what to do instead.
-REFUSED: dict[tuple[str, str], str] = {
+REFUSED: dict[tuple[str, str], tuple[str, str]] = {
     ("statsmodels", kind): (
-        "statsmodels MNLogit (a multinomial logit: one linear score a class under a softmax) is not read by pwlc;"
-        " fit scikit-learn LogisticRegression on the same columns (multinomial for 3+ classes), which pwlc lowers exactly"
-        " to a multiclass model, or distill one class's probability: pwlc.distill(lambda X: results.predict(X)[:, k], X, link='logistic')"
+        "statsmodels MNLogit (a multinomial logit: one linear score a class under a softmax)",
+        "fit scikit-learn LogisticRegression on the same columns (multinomial for 3+ classes), which pwlc lowers exactly"
+        " to a multiclass model, or distill one class's probability: pwlc.distill(lambda X: results.predict(X)[:, k], X, link='logistic')",
     )
     for kind in ("MultinomialResultsWrapper", "MultinomialResults")
 }
@@ -77,7 +77,8 @@ def teacher(model: Any) -> Additive | MulticlassAdditive:
     kind = type(model)
     key = (kind.__module__.split(".")[0], kind.__name__)
     if key in REFUSED:
-        raise UnsupportedError(REFUSED[key])
+        what, instead = REFUSED[key]
+        raise UnsupportedError(f"{what} is not read by pwlc; {instead}")
     if key not in FRONTENDS:
         raise UnsupportedError(
             f"pwlc has no frontend for {kind.__module__}.{kind.__name__} (supported: {', '.join(supported())}); "
