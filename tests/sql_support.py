@@ -166,8 +166,8 @@ def rows(model: Model, seed: int = 0, count: int = 24) -> Columns:
 def postgres_stops(model: Model, columns: Columns) -> list[int]:
     """Rows on which PostgreSQL stops pwlc's query: where a bilinear grid's two interpolated
     rows differ by so little that their difference times the weight along `a` rounds to 0
-    (the one underflow pwlc's SQL does not guard; README, "The emitted C and SQL"), and
-    where a linear term's product or the sum overflows or rounds to 0 (`_linear_stops`).
+    (the one underflow pwlc's SQL does not guard; README, "The emitted C and SQL"), and,
+    with a linear term, where the sum overflows (`_linear_stops`).
     The arithmetic is the SQL's, guards included."""
     stops = []
     for row in range(engines.row_count(columns)):
@@ -181,26 +181,20 @@ def postgres_stops(model: Model, columns: Columns) -> list[int]:
 
 
 def _linear_stops(model: Model, columns: Columns) -> list[int]:
-    """Rows where a linear term's product of finite, nonzero numbers overflows or rounds to
-    0, or where the sum of finite terms overflows (a linear term's score is unbounded):
-    PostgreSQL stops the query there (README, "The emitted C and SQL")."""
+    """Rows where the sum of finite terms overflows (a linear term's value is unbounded):
+    PostgreSQL stops the query there (README, "The emitted C and SQL"). A linear term's own
+    product never stops it: where it would overflow or round to 0 the SQL gives ±inf or ±0
+    without multiplying (`guards.product_limits`)."""
     with np.errstate(all="ignore"):
         terms = semantics.evaluate_terms(model, columns)
     stops = []
     for row in range(terms.shape[0]):
-        for k, term in enumerate(model.terms):
-            if isinstance(term, Linear):
-                x = columns[term.feature][row]
-                if x is not None and math.isfinite(x) and x != 0 and (math.isinf(terms[row, k]) or terms[row, k] == 0):
-                    stops.append(row)
-                    break
-        else:
-            total = terms[row, 0] if terms.shape[1] else 0.0
-            for value in terms[row, 1:]:
-                if math.isfinite(total) and math.isfinite(value) and math.isinf(total + value):
-                    stops.append(row)
-                    break
-                total += value
+        total = terms[row, 0] if terms.shape[1] else 0.0
+        for value in terms[row, 1:]:
+            if math.isfinite(total) and math.isfinite(value) and math.isinf(total + value):
+                stops.append(row)
+                break
+            total += value
     return stops
 
 

@@ -145,16 +145,29 @@ def test_linear_edits_pwlc_does_not_read_are_refused_at_their_position(old: str,
     assert message.splitlines()[-1].strip().endswith("^")
 
 
-def test_postgres_stops_where_a_linear_product_overflows_and_agrees_elsewhere() -> None:
-    model = pwlc.verify(Model((Input("x"),), (Constant(1.0), Linear("x", 3.0, missing=0.0))))
-    columns = {"x": [1.0, -2.0, 1e300, 7e307, -7e307, 5e-324, math.inf, -math.inf, None, 0.0]}
-    assert postgres_stops(model, columns) == [3, 4]  # 3 * 5e-324 is 1.5e-323, not 0
-    assert check_runs(model, columns, "postgres") == 8
+def test_a_linear_product_that_overflows_or_rounds_to_zero_runs_everywhere() -> None:
+    """PostgreSQL stops where a product of nonzero finite doubles overflows or rounds to 0:
+    its linear terms give that ±inf or ±0 without multiplying, to the bit, signs included."""
+    for slope in (3.0, -3.0, 0.25, -0.25, 0.5, 1e-300, -2.0**1022, 1.0 + 2.0**-52, 0.75):
+        model = pwlc.verify(Model((Input("x"),), (Constant(1.0), Linear("x", slope, missing=0.0))))
+        low, high = sql.guards.product_limits(slope)
+        near = [v for limit in (low, high) if limit is not None for v in (math.nextafter(limit, 0.0), limit, math.nextafter(limit, math.inf))]
+        xs = [*near, *(-v for v in near), 1.0, -2.0, 1e300, 7e307, -7e307, 5e-324, -5e-324, 1e-320, math.inf, -math.inf, math.nan, None, 0.0, -0.0]
+        lone = pwlc.verify(Model((Input("x"),), (Linear("x", slope),)))  # the sign of a zero product shows
+        for engine in ("postgres", "duckdb", "sqlite"):
+            assert check_runs(model, {"x": xs}, engine) == len(xs)
+            assert check_runs(lone, {"x": xs}, engine) == len(xs)
+        assert (low is not None) == (abs(slope) <= 0.5) and (high is not None) == (abs(slope) > 1.0)
+        assert sql.read(sql.emit(model, "postgres"), dialect="postgres") == model
+
+
+def test_postgres_stops_where_a_sum_overflows_and_agrees_elsewhere() -> None:
+    model = pwlc.verify(Model((Input("x"),), (Constant(4e307), Linear("x", 4.0))))
+    columns = {"x": [1.0, 4e307, -4e307, 3e307, 4.4e307, 5e307, math.inf, None]}
+    assert postgres_stops(model, columns) == [1, 4]  # 4e307 + 1.76e308 overflows; 4 * 5e307 is inf already
+    assert check_runs(model, columns, "postgres") == 6
     for engine in ("duckdb", "sqlite"):  # IEEE: infinities, as the evaluator
-        assert check_runs(model, columns, engine) == 10
-    small = pwlc.verify(Model((Input("x"),), (Linear("x", 0.25),)))  # 0.25 * 5e-324 rounds to 0
-    assert postgres_stops(small, {"x": [5e-324, 1e-300]}) == [0]
-    assert check_runs(small, {"x": [5e-324, 1e-300]}, "postgres") == 1
+        assert check_runs(model, columns, engine) == 8
 
 
 @pytest.mark.parametrize("link", ["logistic", "exp"])

@@ -6,6 +6,7 @@
 -- Dialect: postgres. Reads table "input": one row per case, one column per input;
 -- a NULL input is missing (load NaN as NULL). Categorical inputs are compared as text.
 -- Numbers are cast ::float8 so that the engine computes in doubles, as the model does (it reads 0.5 as an exact NUMERIC).
+-- A product slope * x guarded by ABS(x) < limit (or > limit) gives the signed 0 (or infinity) the product rounds to there: the engine would stop on it.
 -- risk is the log-odds; probability applies the link.
 WITH "inputs" AS (
   SELECT
@@ -16,8 +17,11 @@ WITH "inputs" AS (
 ), "scores" AS (
   SELECT
       (-1.25::float8)
-      + 0.031::float8 * "age"
-      + COALESCE((-2.5e-05::float8) * "income", 0.0::float8)
+      + CASE
+          WHEN ABS("age") < 8.4e-323::float8 THEN 0.0::float8 * "age"
+          ELSE 0.031::float8 * "age"
+        END
+      + COALESCE(CASE WHEN ABS("income") < 9.8813e-320::float8 THEN (-0.0::float8) * "income" ELSE (-2.5e-05::float8) * "income" END, 0.0::float8)
       + CASE
           WHEN "age" IS NULL THEN NULL
           WHEN "age" <= 18.0::float8 THEN 0.2::float8

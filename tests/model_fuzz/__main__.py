@@ -106,13 +106,13 @@ def shrunk_reproducer(key: tuple[str, str], examples: list[tuple[int, Model, Fai
 
 def table(run: Run) -> list[str]:
     lines = [
-        "| engine | models | rows | mismatching models | mismatching rows | of which NaN/inf | worst ulps | crashes | refusals |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| engine | models | rows | mismatching models | mismatching rows | of which NaN/inf | worst ulps | crashes | refusals | documented stops |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label in sorted(run.outcomes, key=_engine_order):
         o = run.outcomes[label]
         worst = f"{o.worst:.3g}" if o.worst else "0"
-        lines.append(f"| {label} | {o.models} | {o.rows} | {o.bad_models} | {o.bad_rows} | {o.nan_rows} | {worst} | {o.crashes} | {o.refusals} |")
+        lines.append(f"| {label} | {o.models} | {o.rows} | {o.bad_models} | {o.bad_rows} | {o.nan_rows} | {worst} | {o.crashes} | {o.refusals} | {o.stops} |")
     return lines
 
 

@@ -8,6 +8,10 @@ value is `y0 + (y1 - y0) * 0`; `weight_limit` finds the last input of that run, 
 printed weight can be 0 up to it (`terms._weight`). The search repeats the SQL's own
 arithmetic in Python doubles (`sql_transform`), the same IEEE operations the engine does.
 
+A linear term's product `slope * x` rounds to 0 for the tiniest inputs when |slope| <= 0.5
+and overflows for the largest when |slope| > 1; `product_limits` finds where, so the printed
+term can give the same ±0 or ±inf there without the product (`terms.linear_expression`).
+
 `check_strict` refuses, for such a dialect, a model whose sum can overflow.
 """
 
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
+from collections.abc import Callable
 
 from pwlc.errors import UnsupportedError
 from pwlc.ir import Constant, Curve, Linear, Model, Step, Table, Term
@@ -87,6 +93,32 @@ def weight_limit(fx: str, low: float, high: float, difference: float | None) -> 
     limit = _from_ordinal(bad)
     # below the limit the numerator only grows: if it is 0 there, nothing rounded to 0
     return limit if numerator(limit) != 0.0 else None
+
+
+def product_limits(slope: float) -> tuple[float | None, float | None]:
+    """For `slope * x`: the least |x| whose product does not round to 0, and the largest
+    |x| whose product is finite; None for a limit no finite x reaches (PostgreSQL stops
+    below the first and above the second, where the evaluator gives ±0 and ±inf)."""
+    magnitude = abs(slope)
+
+    def last(fine: Callable[[float], bool], first: float, beyond: float) -> float:
+        """The double between `first` (fine) and `beyond` (not) where `fine` turns."""
+        good, bad = _ordinal(first), _ordinal(beyond)
+        while abs(good - bad) > 1:
+            middle = (good + bad) // 2
+            if fine(_from_ordinal(middle)):
+                good = middle
+            else:
+                bad = middle
+        return _from_ordinal(good)
+
+    low = None
+    if magnitude * 5e-324 == 0.0:  # |slope| <= 0.5; its product with 1.0 is not 0 (rule 10)
+        low = last(lambda x: magnitude * x != 0.0, 1.0, 5e-324)
+    high = None
+    if math.isinf(magnitude * sys.float_info.max):  # |slope| > 1; its product with 1.0 is finite
+        high = last(lambda x: math.isfinite(magnitude * x), 1.0, sys.float_info.max)
+    return low, high
 
 
 # Terms adding up to this much cannot overflow, partial sums included.

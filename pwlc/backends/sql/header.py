@@ -49,7 +49,7 @@ NUMBER_NOTES = {
 }
 
 
-def header(doc: str, dialect: str, table: str, number_style: str, score: str, link: str, prediction: str | None, guarded: bool) -> str:
+def header(doc: str, dialect: str, table: str, number_style: str, score: str, link: str, prediction: str | None, guarded: bool, guarded_products: bool = False) -> str:
     lines = [*doc.split("\n"), ""] if doc else []
     lines += trailer_lines(SUFFIX)
     lines += [
@@ -61,6 +61,8 @@ def header(doc: str, dialect: str, table: str, number_style: str, score: str, li
         lines.append(NUMBER_NOTES[number_style])
     if guarded:
         lines.append("A weight written CASE WHEN x <= limit THEN 0 is the weight that rounds to 0 below the limit: the engine would stop there.")
+    if guarded_products:
+        lines.append("A product slope * x guarded by ABS(x) < limit (or > limit) gives the signed 0 (or infinity) the product rounds to there: the engine would stop on it.")
     if prediction is not None:
         lines.append(f"{score} is the {'log-odds' if link == 'logistic' else 'log of the prediction'}; {prediction} applies the link.")
     return "".join(comment(line) + "\n" for line in lines)

@@ -67,7 +67,7 @@ def emit(
     key_list = [printer.identifier(k) for k in keys]
     source = printer.table(table)
     summands = [term_expression(term, p) for term in model.terms]
-    text = header(model.doc, dialect, table, rules(dialect).numbers, model.name, model.link, prediction, p.guards > 0)
+    text = header(model.doc, dialect, table, rules(dialect).numbers, model.name, model.link, prediction, p.guards > 0, p.product_guards > 0)
     # names the engine must not confuse with the columns or the table (it may ignore case)
     columns = {column_key(name, dialect) for name in [*(i.name for i in model.inputs), *keys, model.name, prediction or model.name]}
     ctes = {column_key(table.split(".")[-1], dialect)}

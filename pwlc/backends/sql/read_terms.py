@@ -77,7 +77,7 @@ class TermReader:
         value = self.number(node)
         if value is not None:
             return Constant(value, span=self.span(node))
-        if isinstance(strip(node), (exp.Mul, exp.Coalesce)):
+        if isinstance(strip(node), (exp.Mul, exp.Coalesce)) or _guarded_product(node):
             return self.linear(node, kinds)
         case = strip(node)
         if not isinstance(case, exp.Case) or case.this is not None or not case.args.get("ifs"):
@@ -137,10 +137,13 @@ class TermReader:
 
     def linear(self, node: Expr, kinds: Mapping[str, str]) -> Linear:
         """`SLOPE * x` (or `x * SLOPE`: one product either way), in `COALESCE(..., MISSING)`
-        for a term with a value for a missing input; compared with what pwlc prints."""
+        for a term with a value for a missing input, the product maybe in PostgreSQL's
+        guards (the CASE's ELSE); compared with what pwlc prints, with or without them."""
         exp = sqlglot_exp()
         outer = strip(node)
         product = strip(outer.this) if isinstance(outer, exp.Coalesce) else outer
+        if _guarded_product(product):
+            product = strip(product.args["default"])
         shape = "a linear term is `SLOPE * x`, or `COALESCE(SLOPE * x, MISSING)` with a value for a missing input"
         if not isinstance(product, exp.Mul):
             raise Refusal(shape, product)
@@ -162,11 +165,17 @@ class TermReader:
             if missing is None:
                 raise Refusal(f"{shape}: one number after the product", rest[0] if rest else outer)
         candidate = Linear(feature, slope, missing, span=self.span(outer))
-        found = mismatch(self.normal_form(outer), linear_expression(candidate, Printing(self.dialect), column_first), self.dialect)
-        if found is not None:
-            where, wanted = found
-            raise Refusal(f"this does not fit the linear term read here, which has `{self.sql(wanted)}` here", where)
-        return candidate
+        printings = [Printing(self.dialect)]
+        if printings[0].strict:
+            printings.append(Printing(self.dialect, guarded=False))
+        found = [mismatch(self.normal_form(outer), linear_expression(candidate, printing, column_first), self.dialect) for printing in printings]
+        differences = [difference for difference in found if difference is not None]
+        if len(differences) < len(found):
+            return candidate
+        # the difference from the form the text has: guarded or bare
+        where, wanted = differences[0] if _guarded_product(strip(outer.this) if isinstance(outer, exp.Coalesce) else outer) else differences[-1]
+        hint = " (PostgreSQL's guards depend on the slope: delete the CASE around a changed product, or compile the model again)" if printings[0].strict else ""
+        raise Refusal(f"this does not fit the linear term read here, which has `{self.sql(wanted)}` here{hint}", where)
 
     def sql(self, node: Expr) -> str:
         from pwlc.backends.sql.printer import render_sql
@@ -387,6 +396,8 @@ def _check_constructs(node: Expr) -> None:
             continue
         if sub is top and isinstance(sub, exp.Coalesce):  # a linear term with a value for a missing input
             continue
+        if isinstance(sub, exp.Abs) and _guarded_product(top if not isinstance(top, exp.Coalesce) else strip(top.this)):
+            continue  # PostgreSQL's guards on a linear term (compared whole with pwlc's)
         if isinstance(sub, (exp.Subquery, exp.Select)):
             name = "a subquery"
         else:
@@ -396,6 +407,17 @@ def _check_constructs(node: Expr) -> None:
             " MISSING)), or a CASE of comparisons, numbers and pwlc's arithmetic (+ - * /, LN, EXP); write the number it computes instead",
             sub,
         )
+
+
+def _guarded_product(node: Expr) -> bool:
+    """Whether `node` is a CASE whose first condition is on `ABS(x)`: a linear term in
+    PostgreSQL's guards (every other term's CASE starts with `x IS NULL`)."""
+    exp = sqlglot_exp()
+    node = strip(node)
+    if not isinstance(node, exp.Case) or not node.args.get("ifs"):
+        return False
+    condition = strip(node.args["ifs"][0].this)
+    return isinstance(condition, (exp.LT, exp.GT)) and isinstance(strip(condition.this), exp.Abs)
 
 
 def matrix_parts(node: Expr | None) -> tuple[Expr, Expr, Expr] | None:

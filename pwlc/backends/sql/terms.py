@@ -39,11 +39,12 @@ BINS = "pwlc_bins"  # marks a grid axis's bin CASE in a built tree (any grouping
 @dataclass
 class Printing:
     """How terms are printed: the dialect, whether weights carry PostgreSQL's guard
-    (`guards` counts the guards written), and whether grids may be matrices."""
+    (`guards` and `product_guards` count the guards written on weights and on linear terms), and whether grids may be matrices."""
 
     dialect: str
     guarded: bool = True
     guards: int = 0
+    product_guards: int = 0
     matrix: bool = True
 
     @property
@@ -296,10 +297,27 @@ def _term_expression(term: Term, p: Printing) -> Expr:
 def linear_expression(term: Linear, p: Printing, column_first: bool = False) -> Expr:
     """`slope * x`, no CASE: a NULL input gives NULL, the missing score. With a value for a
     missing input, `COALESCE(slope * x, missing)` (x is NULL exactly when the product is).
-    `column_first`: `x * slope`, the same product (the reader takes either order)."""
+    `column_first`: `x * slope`, the same product (the reader takes either order). For
+    PostgreSQL, inputs whose product would round to 0 or overflow (`guards.product_limits`)
+    take `±0.0 * x` or `±Infinity * x` instead: the same value, which it computes."""
     exp = sqlglot_exp()
-    factors = [p.number(term.slope), column(term.feature)]
-    product = exp.Mul(this=factors[column_first], expression=factors[not column_first])
+
+    def times(factor: Expr) -> Expr:
+        factors = [factor, column(term.feature)]
+        return exp.Mul(this=factors[column_first], expression=factors[not column_first])
+
+    product = times(p.number(term.slope))
+    low, high = guards.product_limits(term.slope) if p.strict else (None, None)
+    if low is not None or high is not None:
+        p.product_guards += 1
+        size = exp.Abs(this=column(term.feature))
+        branches = []
+        if low is not None:
+            branches.append((exp.LT(this=size, expression=p.number(low)), times(p.number(math.copysign(0.0, term.slope)))))
+        if high is not None:
+            infinity = exp.Cast(this=exp.Literal.string("Infinity" if term.slope > 0 else "-Infinity"), to=exp.DataType.build("DOUBLE"))
+            branches.append((exp.GT(this=size.copy(), expression=p.number(high)), times(infinity)))
+        product = _case(branches, product)
     return product if term.missing is None else exp.Coalesce(this=product, expressions=[p.number(term.missing)])
 
 
