@@ -28,7 +28,9 @@ from pwlc.backends import BACKENDS, backend
 from pwlc.datasets import compas_risk
 from pwlc.metrics import accuracy, multiclass_log_loss
 from pwlc.testing import edge_grid, mismatches
+from tests import engines
 from tests.c_harness import run_multiclass
+from tests.test_multiclass_python_sql import run_python
 
 RESULTS = Path(__file__).parent / "results" / "multiclass.md"
 BOOTSTRAP = 1000
@@ -97,6 +99,22 @@ def path(name: str, teacher: Any, raw: Any, X_train: Any, X_test: Any, y_test: n
                 bad = sum(len(mismatches(got, probabilities if function == "probabilities" else scores)) for function, got in ran.items())
                 counts.append(f"{compiler} {bad}")
             line += f"; run on {len(scores):,} rows (test + edge grid), mismatches against the evaluator (batch, scores, probabilities): {', '.join(counts)}"
+        elif target == "python":
+            ran = run_python(text, read, rows)
+            bad = sum(len(mismatches(got, probabilities if label.startswith("probabilities") else scores)) for label, got in ran.items())
+            line += f"; run on {len(scores):,} rows (test + edge grid), row by row and batched, mismatches against the evaluator (scores, probabilities): {bad}"
+        elif target == "sql":
+            counts = []
+            for engine in ("sqlite", "duckdb", "postgres"):
+                if engines.unavailable(engine) is not None:
+                    counts.append(f"{engine} not run ({engines.unavailable(engine)})")
+                    continue
+                query = engines.emit_sql(read, engine)
+                same = pwlc.read(query, format=f"sql:{engine}") == student
+                got = engines.run_sql_multiclass(query, read, rows, engine)
+                bad = len(mismatches(got["scores"], scores)) + len(mismatches(got["probabilities"], probabilities))
+                counts.append(f"{engine} {bad}{'' if same else ' (read back DIFFERENT)'}")
+            line += f"; run on {len(scores):,} rows, mismatches against the evaluator (scores, probabilities): {', '.join(counts)}"
         lines.append(line)
     teacher_p = pwlc.evaluate(exact, X_test)
     student_p = pwlc.evaluate(student, X_test)

@@ -42,7 +42,7 @@ from pwlc.backends import c as c_backend
 from pwlc.backends import python as python_backend
 from pwlc.backends import sql as sql_backend
 from pwlc.backends.sql.printer import quote
-from pwlc.ir import Model
+from pwlc.ir import Model, Multiclass
 
 Columns = dict[str, list[Any]]
 # The flags the issue asks for, and a few stricter ones the emitted code is also clean under.
@@ -228,7 +228,7 @@ def integer_valued(model: Model, columns: Columns) -> Columns:
     return out
 
 
-def emit_sql(model: Model, engine: str) -> str:
+def emit_sql(model: Model | Multiclass, engine: str) -> str:
     return sql_backend.emit(model, DIALECTS[engine], table=TABLE, keys=[KEY])
 
 
@@ -264,6 +264,25 @@ def run_sql_query(
         "spark": _run_spark,
     }[engine]
     return runner(model, query, rows, integers)
+
+
+def run_sql_multiclass(query: str, model: Multiclass, columns: Columns, engine: str, integer_columns: bool = False) -> dict[str, np.ndarray]:
+    """Run a multiclass query (emitted with table TABLE and key KEY, maybe edited) on a
+    fresh table of the columns: {"scores": (n, K), "probabilities": (n, K)}, in key order,
+    read from the columns `NAME_CLASS` and `probability_CLASS`."""
+    from pwlc.backends.sql.multiclass import PROBABILITY_PREFIX, score_column
+
+    names, rows = run_sql_query(query, model, columns, engine, integer_columns)  # type: ignore[arg-type]
+    n = row_count(columns)
+    keys = [int(row[names.index(KEY)]) for row in rows]
+    if sorted(keys) != list(range(n)):
+        raise ResultShapeError(f"the result has {len(rows)} rows with keys {sorted(keys)[:8]}..., expected one row per key 0..{n - 1}")
+    order = np.argsort(np.array(keys, dtype=np.int64))
+    out = {}
+    for label, naming in (("scores", lambda c: score_column(model.name, c)), ("probabilities", lambda c: PROBABILITY_PREFIX + c)):
+        indices = [names.index(naming(c)) for c in model.classes]
+        out[label] = np.stack([_results([rows[i][j] for i in order]) for j in indices], axis=1) if rows else np.empty((0, len(indices)))
+    return out
 
 
 class ResultShapeError(ValueError):

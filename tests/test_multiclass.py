@@ -185,7 +185,14 @@ def test_prediction_is_the_softmax_of_the_scores() -> None:
 
 
 @pytest.mark.parametrize("target", ["python", "sql:duckdb"])
-def test_a_backend_without_multiclass_refuses_with_advice(target: str) -> None:
+def test_a_backend_without_multiclass_refuses_with_advice(target: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every backend prints multiclass models now; one that did not (its module without
+    MULTICLASS = True) would be refused before printing, with advice."""
+    from pwlc.backends import backend
+
+    module = backend(target.split(":")[0])
+    assert module.MULTICLASS is True
+    monkeypatch.setattr(module, "MULTICLASS", False)
     with pytest.raises(UnsupportedError) as raised:
         pwlc.emit(three_classes(), target)
     message = str(raised.value)

@@ -187,12 +187,14 @@ def test_the_cli_writes_the_header_beside_a_multiclass_file_and_they_compile_tog
 @pytest.mark.parametrize("library", ["interpret", "lightgbm"])
 def test_a_3_class_teacher_through_distill_o2_every_backend_and_back(library: str) -> None:
     """distill -> -O2 -> each backend that prints a multiclass model -> read back -> run
-    (C under gcc and clang) -> 0 mismatches against the evaluator; the backends that do not
-    print one yet refuse it with advice. (benchmarks/multiclass.py: the full-size run.)"""
+    (C under gcc and clang, Python row by row and batched, SQL on SQLite, DuckDB and
+    PostgreSQL) -> 0 mismatches against the evaluator; a backend that does not print one
+    refuses it with advice. (benchmarks/multiclass.py: the full-size run.)"""
     from pwlc.backends import BACKENDS, backend
     from pwlc.datasets import compas_risk
     from tests.frontend_checks import require_library
     from tests.real_data import load
+    from tests.test_multiclass_python_sql import check_python, check_sql, require_engine
 
     require_library(library)
     data = load(compas_risk)
@@ -221,8 +223,16 @@ def test_a_3_class_teacher_through_distill_o2_every_backend_and_back(library: st
         assert read == student
         if target == "c":
             check_runs_as_evaluated(text, read)
+        elif target == "python":
+            check_python(text, read)  # row by row and batched, bit for bit
+        elif target == "sql":
+            for engine in ("sqlite", "duckdb", "postgres"):
+                require_engine(engine)
+                query = engines.emit_sql(read, engine)
+                assert pwlc.read(query, format=f"sql:{engine}") == student
+                check_sql(query, read, engine)
         printed += 1
-    assert printed >= 2  # .pwl and C
+    assert printed == 4  # .pwl, C, Python and SQL
 
 
 # --- random hand edits ------------------------------------------------------------------

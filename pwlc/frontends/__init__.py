@@ -43,6 +43,16 @@ FRONTENDS: dict[tuple[str, str], str] = {
     ("pwlc", "WithCategories"): "catboost",  # a CatBoost model with its categories (pwlc.frontends.catboost.with_categories)
 }
 
+# Model types pwlc knows and does not read: what each is, and what to do instead.
+REFUSED: dict[tuple[str, str], tuple[str, str]] = {
+    ("statsmodels", kind): (
+        "statsmodels MNLogit (a multinomial logit: one linear score a class under a softmax)",
+        "fit scikit-learn LogisticRegression on the same columns (multinomial for 3+ classes), which pwlc lowers exactly"
+        " to a multiclass model, or distill one class's probability: pwlc.distill(lambda X: results.predict(X)[:, k], X, link='logistic')",
+    )
+    for kind in ("MultinomialResultsWrapper", "MultinomialResults")
+}
+
 __all__ = ["Additive", "MulticlassAdditive", "Shape", "load_model", "lower", "supported", "teacher"]
 
 
@@ -66,6 +76,9 @@ def teacher(model: Any) -> Additive | MulticlassAdditive:
         return ebm.teacher(model)
     kind = type(model)
     key = (kind.__module__.split(".")[0], kind.__name__)
+    if key in REFUSED:
+        what, instead = REFUSED[key]
+        raise UnsupportedError(f"{what} is not read by pwlc; {instead}")
     if key not in FRONTENDS:
         raise UnsupportedError(
             f"pwlc has no frontend for {kind.__module__}.{kind.__name__} (supported: {', '.join(supported())}); "

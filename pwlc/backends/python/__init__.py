@@ -13,5 +13,6 @@ from pwlc.backends.python.names import RUNTIME_MARKER, parameter_names
 from pwlc.backends.python.read import comments, read
 
 SUFFIX = ".py"
+MULTICLASS = True  # prints and reads `Multiclass` models (multiclass.py, read_multiclass.py)
 
 __all__ = ["RUNTIME_MARKER", "SUFFIX", "comments", "emit", "parameter_names", "read", "term_source"]

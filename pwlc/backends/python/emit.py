@@ -33,67 +33,101 @@ from pwlc.backends.python.names import (
 )
 from pwlc.backends.python.runtime_copy import closure, needed_modules, runtime_source
 from pwlc.errors import UnsupportedError
-from pwlc.ir import Axis, Constant, Curve, Grid, KnotAxis, Linear, Model, Step, StepAxis, Table, Term
+from pwlc.ir import Axis, Constant, Curve, Grid, KnotAxis, Linear, Model, Multiclass, Step, StepAxis, Table, Term
 from pwlc.numbers import shortest
 
 _TERM_HELPERS = {Curve: "curve", Step: "step", Table: "table", Grid: "grid", Linear: "linear"}
 _AXIS_HELPERS = {StepAxis: "steps", KnotAxis: "knots"}
 
 
-def emit(model: Model, dialect: str | None = None) -> str:
+def emit(model: Model | Multiclass, dialect: str | None = None) -> str:
     """Print `model` as a black-formatted, standalone Python module."""
     import black
 
     problem = function_name_problem(model.name)
     if problem is not None:
         raise UnsupportedError(f"cannot name the Python scoring function after the model: {problem}; rename the model (e.g. {model.name}_score)")
+    if isinstance(model, Multiclass):
+        from pwlc.backends.python.multiclass import multiclass_lines
+
+        lines, used = multiclass_lines(model)
+    else:
+        lines, used = _model_lines(model)
+    return black.format_str("\n".join(lines + ["", RUNTIME_MARKER_LINE, "", runtime_source(used)]), mode=black.Mode())
+
+
+def _model_lines(model: Model) -> tuple[list[str], list[str]]:
+    """The module above the runtime, and the runtime functions it calls."""
     params = parameter_names(model)
-    printer = _Printer(params, _integer_limit(model))
-    summands = [printer.term(term) for term in model.terms]
-    # No term reads an input: the sum is wrapped so that a batch gets a score for each row.
-    per_row = bool(model.inputs) and all(isinstance(term, Constant) for term in model.terms)
-    used = list(printer.used) + ([PER_ROW] if per_row else [])
+    printer = Printer(params, integer_limit(model))
+    what = "The log-odds" if model.link == "logistic" else "The log of the prediction" if model.link == "exp" else "The prediction"
+    body = score_function(model, model.name, params, f"{what}: the sum of one term per line.", printer)
+    used = list(printer.used)
     if model.link in LINK_FUNCTIONS:
         used.append(LINK_FUNCTIONS[model.link][1])
-    lines = [f'"""{_docstring(model)}"""', ""]
+    lines = module_head(model, params, TRAILER.format(name=model.name), used) + body
+    if model.link in LINK_FUNCTIONS:
+        function, helper = LINK_FUNCTIONS[model.link]
+        lines += [
+            "",
+            f"def {function}({signature(model, params)}) -> float:",
+            f'    """{helper}({model.name}(...)): the model\'s prediction."""',
+            f"    return {helper}({model.name}({arguments(model, params)}))",
+        ]
+    return lines, used
+
+
+def module_head(model: Model | Multiclass, params: dict[str, str], trailer: str, used: list[str]) -> list[str]:
+    """The docstring, the imports the runtime `used` needs, and INPUT_NAMES when an input's
+    name is not its parameter's."""
+    lines = [f'"""{_docstring(model.doc, trailer)}"""', ""]
     lines += [f"import {module}" for module in needed_modules(closure(used))] + [""]
     renamed = {params[i.name]: i.name for i in model.inputs if params[i.name] != i.name}
     if renamed:
         entries = ", ".join(f"{python_string(k)}: {python_string(v)}" for k, v in renamed.items())
         lines += ["# Inputs whose names are not Python identifiers: parameter -> input name.", f"INPUT_NAMES = {{{entries}}}", ""]
-    signature = ", ".join(f"{params[i.name]}: {'str' if i.kind == 'categorical' else 'float'}" for i in model.inputs)
-    what = "The log-odds" if model.link == "logistic" else "The log of the prediction" if model.link == "exp" else "The prediction"
+    return lines
+
+
+def signature(model: Model | Multiclass, params: dict[str, str]) -> str:
+    """The parameters of a function of the inputs, annotated with their kinds."""
+    return ", ".join(f"{params[i.name]}: {'str' if i.kind == 'categorical' else 'float'}" for i in model.inputs)
+
+
+def arguments(model: Model | Multiclass, params: dict[str, str]) -> str:
+    """The inputs passed on to a function that takes them, in order."""
+    return ", ".join(params[i.name] for i in model.inputs)
+
+
+def score_function(model: Model, name: str, params: dict[str, str], doc: str, printer: Printer) -> list[str]:
+    """`def NAME(inputs) -> float:` returning the sum of `model`'s terms (in stages when
+    long); the runtime functions they call are added to `printer.used`."""
+    summands = [printer.term(term) for term in model.terms]
+    # No term reads an input: the sum is wrapped so that a batch gets a score for each row.
+    per_row = bool(model.inputs) and all(isinstance(term, Constant) for term in model.terms)
+    if per_row:
+        printer.used.append(PER_ROW)
     # A long sum is added up in stages, in order (rule 6): see common.SUM_STAGE.
     stages = sum_stages(summands)
-    total = identifier("total", {*params.values(), model.name}, body_names() | module_names())
-    lines += [f"def {model.name}({signature}) -> float:", f'    """{what}: the sum of one term per line."""']
+    total = identifier("total", {*params.values(), name}, body_names() | module_names())
+    lines = [f"def {name}({signature(model, params)}) -> float:", f'    """{doc}"""']
     for k, stage in enumerate(stages):
         body = _sum(([total] if k else []) + stage)
         if k < len(stages) - 1:
             lines.append(f"    {total} = ({body})")
         elif per_row:
-            lines.append(f"    return {PER_ROW}({body}, {', '.join(params[i.name] for i in model.inputs)})")
+            lines.append(f"    return {PER_ROW}({body}, {arguments(model, params)})")
         else:
             lines.append(f"    return ({body})")
-    if model.link in LINK_FUNCTIONS:
-        function, helper = LINK_FUNCTIONS[model.link]
-        arguments = ", ".join(params[i.name] for i in model.inputs)
-        lines += [
-            "",
-            f"def {function}({signature}) -> float:",
-            f'    """{helper}({model.name}(...)): the model\'s prediction."""',
-            f"    return {helper}({model.name}({arguments}))",
-        ]
-    lines += ["", RUNTIME_MARKER_LINE, "", runtime_source(used)]
-    return black.format_str("\n".join(lines), mode=black.Mode())
+    return lines
 
 
 def term_source(model: Model, term: Term) -> str:
     """The line of emitted Python that computes `term` (as printed before black)."""
-    return _Printer(parameter_names(model), _integer_limit(model)).term(term)
+    return Printer(parameter_names(model), integer_limit(model)).term(term)
 
 
-def _integer_limit(model: Model) -> float:
+def integer_limit(model: Model) -> float:
     """Integral values below this print as int literals. Python adds ints exactly and pwlc
     in doubles; below it, no sum of the model's terms can tell the two apart."""
     return EXACT_INTEGERS / max(1, len(model.terms))
@@ -109,7 +143,7 @@ def _sum(summands: list[str]) -> str:
     return text
 
 
-class _Printer:
+class Printer:
     """Prints terms; remembers the runtime functions they call."""
 
     def __init__(self, params: dict[str, str], integer_limit: float):
@@ -175,18 +209,18 @@ def python_string(text: str) -> str:
     return '"' + "".join('\\"' if c == '"' else _escaped(c) for c in text) + '"'
 
 
-def _docstring(model: Model) -> str:
+def _docstring(doc: str, trailer: str) -> str:
     """The module docstring: the model's doc, a blank line, and how to read the file back.
 
     The doc keeps its line breaks; what black would change in a docstring (the first
     line's leading space, each line's trailing space, tabs) or what would end it (`\"\"\"`,
     a backslash, a quote first) is written as an escape, so its value is the doc exactly.
     """
-    trailer = TRAILER.format(name=model.name) + "\n"
-    if not model.doc:
+    trailer += "\n"
+    if not doc:
         return trailer
     lines = []
-    for k, line in enumerate(model.doc.split("\n")):
+    for k, line in enumerate(doc.split("\n")):
         chars = [_escaped(c) if c != '"' else '\\"' if _quote_needs_escape(line, i, k) else c for i, c in enumerate(line)]
         if line.startswith(" ") and k == 0:
             chars[0] = "\\x20"

@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from pwlc.backends.python.runtime_copy import definitions, module_imports
-from pwlc.ir import Model
+from pwlc.ir import Model, Multiclass
 
 # The comment line that starts the runtime: everything from it on is checked, not read.
 RUNTIME_MARKER = "# --- pwlc runtime"
@@ -30,6 +30,20 @@ TRAILER_PATTERN = re.compile(re.escape(TRAILER).replace(re.escape("{name}"), "[^
 # The function that applies each link, and the runtime function it calls.
 LINK_FUNCTIONS = {"logistic": ("probability", "logistic"), "exp": ("prediction", "exp")}
 TERM_HELPERS = ("curve", "step", "table", "grid", "linear")
+# A multiclass module: the function gathering the class scores returns `by_class({...})`,
+# and `probabilities` returns `softmax(NAME(...))`.
+GATHER = "by_class"
+SOFTMAX = ("probabilities", "softmax")
+MULTICLASS_TRAILER = (
+    "Compiled by pwlc. Edit the numbers freely, then read this file back with\n"
+    "`pwlc compile FILE.py -t pwl` (pwlc parses it; it never runs it). Call `{name}` with\n"
+    "one value per input for each class's score, {{class: score}}, and `probabilities` for\n"
+    "their softmax; called with numpy arrays, each gives an array of n rows by {count}\n"
+    "columns, one per class in the order `{name}` lists them."
+)
+MULTICLASS_TRAILER_PATTERN = re.compile(
+    re.escape(MULTICLASS_TRAILER.replace("{{", "{").replace("}}", "}")).replace(re.escape("{name}"), "[^`\n]*").replace(re.escape("{count}"), "[0-9]+") + "\n\\Z"
+)
 # Wraps the sum of a model whose terms read no input, so that a batch gets one score a row.
 PER_ROW = "per_row"
 AXIS_HELPERS = ("steps", "knots", "categories")
@@ -45,7 +59,7 @@ def module_names() -> set[str]:
     """Every name bound at the top of an emitted module, or read from it by the runtime:
     a model's function must not take one (it would replace it, or be replaced)."""
     names = set(definitions()) | set(module_imports()) | set(TYPING_NAMES) | {INPUT_NAMES}
-    return names | {function for function, _ in LINK_FUNCTIONS.values()}
+    return names | {function for function, _ in LINK_FUNCTIONS.values()} | {SOFTMAX[0]}
 
 
 def function_name_problem(name: str, link: bool = False) -> str | None:
@@ -57,7 +71,7 @@ def function_name_problem(name: str, link: bool = False) -> str | None:
         return f"{name!r} is a Python keyword"
     if unicodedata.normalize("NFKC", name) != name:
         return f"Python reads the name {name!r} as {unicodedata.normalize('NFKC', name)!r} (it normalizes identifiers)"
-    if name in module_names() - ({function for function, _ in LINK_FUNCTIONS.values()} if link else set()):
+    if name in module_names() - ({function for function, _ in LINK_FUNCTIONS.values()} | {SOFTMAX[0]} if link else set()):
         return f"{name!r} is a name the emitted module already uses (its runtime, imports or link function)"
     if name in dir(builtins):
         return f"{name!r} is a Python builtin, which the emitted code or its callers may need"
@@ -66,10 +80,10 @@ def function_name_problem(name: str, link: bool = False) -> str | None:
 
 def body_names() -> set[str]:
     """Names the body of a model's functions calls: a parameter must not hide one."""
-    return {*TERM_HELPERS, *AXIS_HELPERS, PER_ROW, "sum", *(helper for _, helper in LINK_FUNCTIONS.values())}
+    return {*TERM_HELPERS, *AXIS_HELPERS, PER_ROW, "sum", GATHER, SOFTMAX[1], *(helper for _, helper in LINK_FUNCTIONS.values())}
 
 
-def parameter_names(model: Model) -> dict[str, str]:
+def parameter_names(model: Model | Multiclass) -> dict[str, str]:
     """A distinct ASCII Python identifier for each input (the name itself when it is one)."""
     reserved = body_names() | module_names() | {"__debug__"}
     taken = {model.name}

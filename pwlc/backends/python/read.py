@@ -16,10 +16,13 @@ from __future__ import annotations
 import re
 
 from pwlc.backends.python.names import (
+    GATHER,
     INPUT_NAMES,
     LINK_FUNCTIONS,
+    MULTICLASS_TRAILER_PATTERN,
     PER_ROW,
     REGENERATE,
+    SOFTMAX,
     TRAILER_PATTERN,
     TYPING_NAMES,
     body_names,
@@ -43,12 +46,12 @@ from pwlc.backends.python.syntax import (
 )
 from pwlc.backends.python.terms import TermReader
 from pwlc.errors import ParseError, Source, Span
-from pwlc.ir import Constant, Input, Model, Term
+from pwlc.ir import Constant, Input, Model, Multiclass, Term
 
 # PEP 263: a coding declaration in the first two lines changes how Python decodes the file.
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.ASCII)
 _BLANK = re.compile(r"^[ \t\f]*(?:#|$)")
-def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model:
+def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model | Multiclass:
     """Parse an emitted (and possibly hand-edited) module back into a model."""
     text = python_text(text, filename)
     return _Reader(text, filename).model(parse_module(text, filename))
@@ -104,7 +107,7 @@ class _Reader:
 
     # -- the module --
 
-    def model(self, module: Module) -> Model:
+    def model(self, module: Module) -> Model | Multiclass:
         bound: dict[str, Node] = {}
         functions: list[Function] = []
         renamed: dict[str, str] = {}
@@ -125,6 +128,11 @@ class _Reader:
                 if name.id in bound:
                     raise self.fail(f"`{name.id}` is bound twice (Python keeps only the last one; pwlc reads one of each)", name)
                 bound[name.id] = name
+        gathering = [f for f in functions if gather_call(f) is not None]
+        if gathering:
+            from pwlc.backends.python.read_multiclass import read_multiclass
+
+            return read_multiclass(self, module, functions, gathering, renamed, imported)
         scoring, link_function = self.classify(functions)
         inputs = self.parameters(scoring, renamed)
         reader = TermReader(self.span, {p.name: i.name for p, i in zip(scoring.parameters, inputs)})
@@ -134,8 +142,8 @@ class _Reader:
             link = self.link(link_function, scoring)
             reader.used.append(LINK_FUNCTIONS[link][1])
         self.runtime(module, reader.used, imported)
-        doc = _doc(module.docstring.value) if module.docstring is not None else ""
-        return Model(tuple(inputs), tuple(terms), link, scoring.name.id, doc, span=self.span(scoring))  # type: ignore[arg-type]
+        text = doc(module.docstring.value) if module.docstring is not None else ""
+        return Model(tuple(inputs), tuple(terms), link, scoring.name.id, text, span=self.span(scoring))  # type: ignore[arg-type]
 
     def imports(self, statement: Import) -> list[Name]:
         allowed = module_imports() if statement.module is None else TYPING_NAMES if statement.module == "typing" else ()
@@ -170,6 +178,12 @@ class _Reader:
     def classify(self, functions: list[Function]) -> tuple[Function, Function | None]:
         """The scoring function, and the function applying a link to it (if any)."""
         links = [f for f in functions if _link_call(f) is not None]
+        for function in functions:
+            if softmax_call(function) is not None:
+                raise self.fail(
+                    f"`{function.name.id}` applies the softmax to class scores, but no function gathers them: a multiclass model's scores are returned as `{GATHER}({{\"class\": FUNCTION(inputs), ...}})`",
+                    function.name,
+                )
         scoring = [f for f in functions if f not in links]
         if not scoring:
             raise ParseError("no scoring function found (expected `def score(...): return ...`)", self.lines.span(1, 1))
@@ -185,7 +199,7 @@ class _Reader:
 
     # -- the scoring function --
 
-    def parameters(self, function: Function, renamed: dict[str, str]) -> list[Input]:
+    def parameters(self, function: Function, renamed: dict[str, str], returns: str = "float") -> list[Input]:
         inputs: list[Input] = []
         seen: set[str] = set()
         for parameter in function.parameters:
@@ -202,8 +216,16 @@ class _Reader:
         unknown = [key for key in renamed if key not in seen]
         if unknown:
             raise self.fail(f"{INPUT_NAMES} names `{unknown[0]}`, which is not a parameter of `{function.name.id}`", self.renamed_keys[unknown[0]])
-        self.returns_a_number(function)
+        if returns == "float":
+            self.returns_a_number(function)
+        else:
+            self.returns_a_dict(function)
         return inputs
+
+    def returns_a_dict(self, function: Function) -> None:
+        returns = function.returns
+        if returns is not None and not (isinstance(returns, Name) and returns.id == "dict"):
+            raise self.fail(f"`{function.name.id}` returns the score of each class: annotate it `dict`", returns)
 
     def returns_a_number(self, function: Function) -> None:
         if function.returns is not None and self.kind(function.returns, "the result", function) != "numeric":
@@ -356,6 +378,20 @@ def _line_start(text: str, line: int) -> int:
     return offset
 
 
+def gather_call(function: Function) -> Call | None:
+    """The call `by_class(...)` a multiclass model's function returns, else None."""
+    result = function.result
+    return result if isinstance(result, Call) and isinstance(result.function, Name) and result.function.id == GATHER else None
+
+
+def softmax_call(function: Function) -> Call | None:
+    """The call `softmax(...)` the `probabilities` of a multiclass model returns, else None."""
+    result = function.result
+    if isinstance(result, Call) and isinstance(result.function, Name) and result.function.id == SOFTMAX[1] and not function.assigns:
+        return result
+    return None
+
+
 def _link_call(function: Function) -> Call | None:
     """The call `logistic(...)` or `exp(...)` a link function returns, else None."""
     result = function.result
@@ -383,9 +419,9 @@ def _written(node: Node) -> str:
     return f"`{node.id}`" if isinstance(node, Name) else "this value"
 
 
-def _doc(docstring: str) -> str:
+def doc(docstring: str) -> str:
     """The model's doc: the docstring without pwlc's trailer (exactly as written there)."""
-    found = TRAILER_PATTERN.search(docstring)
+    found = TRAILER_PATTERN.search(docstring) or MULTICLASS_TRAILER_PATTERN.search(docstring)
     if found is None:
         return docstring.strip()
     body = docstring[: found.start()]

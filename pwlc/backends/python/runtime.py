@@ -315,3 +315,38 @@ def _exp(v):
             return math.inf
     with np.errstate(over="ignore"):
         return float(np.exp(v))
+
+
+def by_class(scores):
+    """The classes' scores as given, {class: score} in class order; for a batch, an array
+    of n rows by one column per class, in that order."""
+    if any(_is_batch(s) for s in scores.values()):
+        import numpy as np
+
+        columns = np.broadcast_arrays(*[np.asarray(s, dtype=float) for s in scores.values()])
+        return np.stack(columns, axis=1)
+    return scores
+
+
+def softmax(scores):
+    """The probability of each class, as pwlc's evaluator computes it: exp(s - max) for
+    each score s (no exp overflows), over their sum in class order. A missing score makes
+    every probability missing; +inf, or every score -inf, makes them NaN (inf - inf)."""
+    if not isinstance(scores, dict):
+        import numpy as np
+
+        scores = np.asarray(scores, dtype=float)
+        with np.errstate(over="ignore", invalid="ignore"):
+            shifted = np.exp(scores - np.max(scores, axis=1, keepdims=True))
+            total = np.zeros(len(scores))
+            for k in range(scores.shape[1]):
+                total = total + shifted[:, k]
+            return shifted / total[:, None]
+    if any(s != s for s in scores.values()):
+        return dict.fromkeys(scores, math.nan)
+    top = max(scores.values())
+    shifted = {label: _exp(s - top) for label, s in scores.items()}
+    total = 0.0
+    for e in shifted.values():
+        total = total + e
+    return {label: e / total for label, e in shifted.items()}

@@ -15,4 +15,6 @@ from pwlc.backends.sql.header import SUFFIX
 from pwlc.backends.sql.printer import DEFAULT_DIALECT, emit
 from pwlc.backends.sql.reader import QueryOptions, query_options, read
 
+MULTICLASS = True  # prints and reads `Multiclass` models (multiclass.py, read_multiclass.py)
+
 __all__ = ["DEFAULT_DIALECT", "SUFFIX", "QueryOptions", "emit", "query_options", "read"]

@@ -32,7 +32,7 @@ from pwlc.backends.sql.dialects import Expr, check_dialect, column_key, number, 
 from pwlc.backends.sql.header import header
 from pwlc.backends.sql.terms import Printing, column, link_expression, term_expression
 from pwlc.errors import UnsupportedError
-from pwlc.ir import CategoryAxis, Curve, Grid, Model, Table
+from pwlc.ir import CategoryAxis, Curve, Grid, Model, Multiclass, Table
 
 DEFAULT_DIALECT = "duckdb"
 INPUTS_CTE = "inputs"
@@ -41,7 +41,7 @@ PREDICTION_COLUMNS = {"logistic": "probability", "exp": "prediction"}
 
 
 def emit(
-    model: Model, dialect: str | None = None, *, table: str = "input", keys: Sequence[str] = (), extras: Sequence[str] = (), score_alias: str | None = None
+    model: Model | Multiclass, dialect: str | None = None, *, table: str = "input", keys: Sequence[str] = (), extras: Sequence[str] = (), score_alias: str | None = None
 ) -> str:
     """Print `model` as one query over `table`, carrying the `keys` columns through.
 
@@ -49,9 +49,15 @@ def emit(
     columns of the final SELECT, as SQL text) and `score_alias` (the score's name in the
     result) are what `query_options` found in a read file.
     """
+    if isinstance(model, Multiclass):
+        from pwlc.backends.sql.multiclass import emit_multiclass
+
+        if extras or score_alias:
+            raise UnsupportedError("a multiclass query carries no extra columns: compute them outside the query")
+        return emit_multiclass(model, dialect, table, keys)
     dialect = dialect or DEFAULT_DIALECT
     check_dialect(dialect)
-    _check_text(model, dialect, table, keys)
+    check_text(model, dialect, table, keys)
     if rules(dialect).strict_floats:
         guards.check_strict(model, dialect)
     check_transforms(model)
@@ -114,10 +120,13 @@ def _listing(items: list[str], indent: int) -> str:
     return ",\n".join(" " * indent + item for item in items)
 
 
-def _check_text(model: Model, dialect: str, table: str, keys: Sequence[str]) -> None:
-    """Refuse names and categories the dialect cannot carry, or would confuse."""
+def check_text(model: Model, dialect: str, table: str, keys: Sequence[str], outputs: Sequence[str] = (), labels: Sequence[str] = ()) -> None:
+    """Refuse names and categories the dialect cannot carry, or would confuse. `outputs` are
+    the columns the query computes (by default the score and the link's), `labels` a
+    multiclass model's class names."""
     inputs = [i.name for i in model.inputs]
-    for what, text in [*(("input", n) for n in inputs), *(("key column", k) for k in keys), ("table", table), *_categories(model)]:
+    texts = [*(("input", n) for n in inputs), *(("key column", k) for k in keys), ("table", table), *(("class name", c) for c in labels), *_categories(model)]
+    for what, text in texts:
         if "\x00" in text and not rules(dialect).holds_nul:
             raise UnsupportedError(f"{dialect} refuses a NUL character in its text, and the {what} {text!r} holds one: replace it")
         try:
@@ -128,7 +137,7 @@ def _check_text(model: Model, dialect: str, table: str, keys: Sequence[str]) -> 
         raise UnsupportedError("BigQuery reads a `.` in a quoted name as a path: rename the inputs whose names hold one")
     if dialect != "sqlite" and "" in {*inputs, *keys}:
         raise UnsupportedError(f'{dialect} has no empty quoted name (only SQLite reads `""`): give the input or key a name')
-    outputs = [model.name, PREDICTION_COLUMNS.get(model.link, model.name)]
+    outputs = list(outputs) or [model.name, PREDICTION_COLUMNS.get(model.link, model.name)]
     boolean_names = [name for name in [*inputs, *keys, *outputs] if name.upper() in ("TRUE", "FALSE")]
     if dialect == "sqlite" and boolean_names:
         raise UnsupportedError(f'SQLite reads a column named {boolean_names[0]!r} as a boolean: rename that input, key or model')

@@ -44,7 +44,7 @@ from pwlc.backends.sql.read_terms import TermReader, mismatch
 from pwlc.backends.sql.source import MAX_DEPTH, Source, collection_paused, deep_enough
 from pwlc.backends.sql.terms import Printing, link_expression
 from pwlc.errors import ParseError, Span, UnsupportedError
-from pwlc.ir import CategoryAxis, Curve, Grid, Input, Model, Step, Table, Term
+from pwlc.ir import CategoryAxis, Curve, Grid, Input, Model, Multiclass, Step, Table, Term
 
 # The clauses a step may not have, by sqlglot's name for them.
 _CLAUSES = {
@@ -91,7 +91,7 @@ class QueryOptions:
     score_alias: str | None = None  # the score's name in the result, when renamed there
 
 
-def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model:
+def read(text: str, filename: str = "<string>", dialect: str | None = None) -> Model | Multiclass:
     """Parse an emitted (and possibly hand-edited) query back into a model."""
     return _Reader(text, filename, dialect).read()[0]
 
@@ -155,7 +155,9 @@ class _Scope:
 class _Reader(Source):
     """Reads the query: its steps, their columns, the model."""
 
-    def read(self) -> tuple[Model, QueryOptions]:
+    multiclass = False
+
+    def read(self) -> tuple[Model | Multiclass, QueryOptions]:
         with collection_paused():
             statement = self.parse()
         try:
@@ -166,7 +168,7 @@ class _Reader(Source):
         except RecursionError:
             raise self.fail(f"this query nests too deeply for pwlc to read (more than {MAX_DEPTH} levels)", 0) from None
 
-    def query(self, statement: Expr) -> tuple[Model, QueryOptions]:
+    def query(self, statement: Expr) -> tuple[Model | Multiclass, QueryOptions]:
         exp = sqlglot_exp()
         if isinstance(statement, (exp.Union, exp.Intersect, exp.Except)):
             word = type(statement).__name__.upper()
@@ -177,16 +179,25 @@ class _Reader(Source):
         steps: dict[str, tuple[str, _Scope, Expr]] = {}  # CTE key -> (name, columns, its alias node)
         used: set[str] = set()
         with_ = statement.args.get("with_")
+        # A multiclass query (multiclass.py): its last CTE and SELECT are the softmax of the
+        # classes' scores, compared with what pwlc writes (read_multiclass.py).
+        self.multiclass = statement.find(exp.Greatest) is not None
+        if self.multiclass and (with_ is None or len(with_.expressions) < 2):
+            raise Refusal("a multiclass query computes the class scores in a CTE, their softmax in the next one, and the probabilities last", statement)
         if with_ is not None:
             if with_.args.get("recursive"):
                 raise Refusal("a RECURSIVE query: pwlc reads plain CTEs", with_)
-            for cte in with_.expressions:
+            for cte in with_.expressions[:-1] if self.multiclass else with_.expressions:
                 self.check_cte(cte)
                 scope = self.step(cte.this, steps, used, final=False)
                 key = identifier_key(cte.args["alias"].this, self.dialect)
                 if key in steps:
                     raise Refusal(f"a second CTE named {cte.alias!r}", cte.args["alias"])
                 steps[key] = (cte.alias, scope, cte.args["alias"])
+        if self.multiclass:
+            from pwlc.backends.sql.read_multiclass import read_multiclass
+
+            return read_multiclass(self, statement, with_.expressions[-2], steps, used)  # type: ignore[union-attr]
         final = self.step(statement, steps, used, final=True)
         for key, (name, _, alias) in steps.items():
             if key not in used:
@@ -303,6 +314,9 @@ class _Reader(Source):
     def computed(self, projection: Expr, value: Expr, name: str, source: _Scope, out: _Scope, final: bool, computed: bool) -> bool:
         """A column computed from the source: the score (or its continuation), the link, or
         (last step only) an extra. Returns whether the step has computed its score."""
+        if self.multiclass and not final:  # a score per class, each its own sum
+            out.add(_Column(name, "score", projection, summands=[(node, source) for node in self.summand_nodes(value)], origin=name), projection)
+            return True
         scores = source.scores()
         if final and scores:
             alias = projection.args.get("alias") if isinstance(projection, sqlglot_exp().Alias) else None

@@ -1,0 +1,101 @@
+-- Three classes of iris-like flowers, by hand.
+--
+-- Compiled by pwlc. Edit the numbers freely, then read this file back with
+-- `pwlc compile FILE.sql -t pwl` (pwlc parses it; it never runs it).
+--
+-- Dialect: sqlite. Reads table "input": one row per case, one column per input;
+-- a NULL input is missing (load NaN as NULL). Categorical inputs are compared as text.
+-- species_CLASS is the score of each class; probability_CLASS its softmax.
+WITH "inputs" AS (
+  SELECT
+    CAST("petal_length" AS REAL) AS "petal_length",
+    CAST("petal_width" AS REAL) AS "petal_width",
+    CAST("soil type" AS TEXT) AS "soil type"
+  FROM "input"
+), "scores" AS (
+  SELECT
+    2.5
+    + CASE
+        WHEN "petal_length" IS NULL THEN NULL
+        WHEN "petal_length" <= 1.0 THEN 3.0
+        WHEN "petal_length" < 2.5 THEN 3.0 + (1.5 - 3.0) * (("petal_length" - 1.0) / (2.5 - 1.0))
+        WHEN "petal_length" < 4.0 THEN 1.5 + ((-4.0) - 1.5) * (("petal_length" - 2.5) / (4.0 - 2.5))
+        ELSE (-4.0)
+      END
+    + CASE
+        WHEN "soil type" IS NULL THEN 0.0
+        WHEN "soil type" = 'clay' THEN 0.25
+        WHEN "soil type" = 'sand' THEN (-0.25)
+        ELSE 0.0
+      END
+      AS "species_setosa",
+    0.5
+    + CASE
+        WHEN "petal_length" IS NULL THEN 0.0
+        WHEN "petal_length" <= 1.0 THEN (-1.0)
+        WHEN "petal_length" < 4.5 THEN (-1.0) + (1.25 - (-1.0)) * ((LN("petal_length") - LN(1.0)) / (LN(4.5) - LN(1.0)))
+        WHEN "petal_length" < 6.0 THEN 1.25 + ((-0.5) - 1.25) * ((LN("petal_length") - LN(4.5)) / (LN(6.0) - LN(4.5)))
+        ELSE (-0.5)
+      END
+    + CASE
+        WHEN "petal_width" IS NULL THEN 0.0
+        WHEN "petal_width" <= 0.75 THEN (-0.5)
+        WHEN "petal_width" <= 1.75 THEN 0.5
+        ELSE (-1.0)
+      END
+      AS "species_versicolor",
+    (-3.0)
+    + CASE
+        WHEN "petal_length" IS NULL THEN NULL
+        WHEN "petal_length" < 4.75 THEN (-2.0)
+        WHEN "petal_length" < 5.5 THEN 1.0
+        ELSE 2.5
+      END
+    + CASE
+        WHEN "petal_width" IS NULL AND NOT "soil type" IS NULL THEN CASE
+            WHEN "soil type" = 'clay' THEN 0.5
+            WHEN "soil type" = 'sand' THEN 0.5
+            ELSE 0.0
+          END
+        WHEN "petal_width" IS NULL OR "soil type" IS NULL THEN 0.0
+        WHEN "petal_width" <= 0.0 THEN CASE
+            WHEN "soil type" = 'clay' THEN 0.0
+            WHEN "soil type" = 'sand' THEN 0.5
+            ELSE 0.0
+          END
+        WHEN "petal_width" < 1.5 THEN CASE
+            WHEN "soil type" = 'clay' THEN (0.0) + ((1.0) - (0.0)) * (("petal_width" - 0.0) / (1.5 - 0.0))
+            WHEN "soil type" = 'sand' THEN (0.5) + ((1.5) - (0.5)) * (("petal_width" - 0.0) / (1.5 - 0.0))
+            ELSE (0.0) + ((1.0) - (0.0)) * (("petal_width" - 0.0) / (1.5 - 0.0))
+          END
+        WHEN "petal_width" < 2.5 THEN CASE
+            WHEN "soil type" = 'clay' THEN (1.0) + ((3.0) - (1.0)) * (("petal_width" - 1.5) / (2.5 - 1.5))
+            WHEN "soil type" = 'sand' THEN (1.5) + ((2.5) - (1.5)) * (("petal_width" - 1.5) / (2.5 - 1.5))
+            ELSE (1.0) + ((2.0) - (1.0)) * (("petal_width" - 1.5) / (2.5 - 1.5))
+          END
+        ELSE CASE
+            WHEN "soil type" = 'clay' THEN 3.0
+            WHEN "soil type" = 'sand' THEN 2.5
+            ELSE 2.0
+          END
+      END
+      AS "species_virginica"
+  FROM "inputs"
+), "softmax" AS (
+  SELECT
+    "species_setosa",
+    "species_versicolor",
+    "species_virginica",
+    EXP("species_setosa" - MAX("species_setosa", "species_versicolor", "species_virginica")) AS "exp_setosa",
+    EXP("species_versicolor" - MAX("species_setosa", "species_versicolor", "species_virginica")) AS "exp_versicolor",
+    EXP("species_virginica" - MAX("species_setosa", "species_versicolor", "species_virginica")) AS "exp_virginica"
+  FROM "scores"
+)
+SELECT
+  "species_setosa",
+  "species_versicolor",
+  "species_virginica",
+  "exp_setosa" / ("exp_setosa" + "exp_versicolor" + "exp_virginica") AS "probability_setosa",
+  "exp_versicolor" / ("exp_setosa" + "exp_versicolor" + "exp_virginica") AS "probability_versicolor",
+  "exp_virginica" / ("exp_setosa" + "exp_versicolor" + "exp_virginica") AS "probability_virginica"
+FROM "softmax";
