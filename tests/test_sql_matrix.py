@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from pwlc.backends import sql
 from pwlc.backends.sql import terms
+from pwlc.errors import ParseError
 from pwlc.ir import CategoryAxis, Grid, Input, Model, StepAxis, verify
 from pwlc.semantics import evaluate
 from tests import engines
@@ -138,6 +139,28 @@ def test_a_matrix_that_no_longer_fits_its_bins_is_refused_at_the_edit(before: st
     assert before in text
     edited = text.replace(before, after, 1)
     refused(edited, where, message)
+
+
+@pytest.mark.parametrize("number", ["(3.0 - 1.0)", "2.0", "2e0", "CAST(2 AS DOUBLE)"])
+def test_a_bin_number_written_as_another_number_is_refused_as_duckdb_refuses_it(number: str) -> None:
+    """DuckDB indexes a list by an integer only: a bin number that is the same double but
+    not an integer literal stops the query (the edit fuzz found `(22.0 - 21.0)` accepted)."""
+    _duckdb()
+    model = _grid()
+    text = engines.emit_sql(model, "duckdb")
+    before = 'WHEN "x" < 45.5e0 THEN 2'
+    assert before in text
+    edited = text.replace(before, f'WHEN "x" < 45.5e0 THEN {number}', 1)
+    with pytest.raises(ParseError) as caught:
+        sql.read(edited, "edited.sql")
+    error = caught.value
+    assert "has `2` here (the bins of a grid's axis are numbered 1, 2, ... in order, as integers" in error.message, str(error)
+    assert error.span is not None
+    line = edited.splitlines()[error.span.line - 1]
+    start = line.index(number) + 1
+    assert line.endswith(f"45.5e0 THEN {number}") and start <= error.span.column < start + len(number), str(error)
+    with pytest.raises(Exception, match="list_extract|LIST_EXTRACT|index"):
+        engines.run_sql_source(edited, model, rows(model), "duckdb")
 
 
 def test_every_cell_is_the_evaluators_value_on_its_bins_edges() -> None:

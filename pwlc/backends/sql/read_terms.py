@@ -137,10 +137,10 @@ class TermReader:
         assert best is not None
         where, wanted = best
         hint = " (a number that appears more than once must change everywhere)" if self.number(where) is not None else ""
-        if isinstance(wanted, sqlglot_exp().Literal) and wanted.is_int:
-            hint = " (the bins of a grid's axis are numbered 1, 2, ... in order)"
         if decimal_arithmetic(where, self.dialect):
             hint = " (the engine computes this in exact decimals, not in doubles as the model does: write the numbers as pwlc does)"
+        if isinstance(wanted, sqlglot_exp().Literal) and wanted.is_int:
+            hint = " (the bins of a grid's axis are numbered 1, 2, ... in order, as integers: the engine indexes a list by them)"
         raise Refusal(f"this does not fit the {kind} read from this CASE, which has `{self.sql(wanted)}` here{hint}", where)
 
     def linear(self, node: Expr, kinds: Mapping[str, str]) -> Linear:
@@ -510,6 +510,9 @@ def mismatch(parsed: Expr, built: Expr, dialect: str, bins: bool = True) -> Mism
         forms = log1p_forms(knot, Printing(dialect))
         return None if any(mismatch(parsed, form, dialect) is None for form in forms) else (strip(parsed), built)
     parsed, built = _without_double_casts(parsed, dialect), strip(built)
+    if isinstance(built, exp.Literal) and built.is_int:  # a bin or a list index: an integer
+        found = strip(parsed)
+        return None if isinstance(found, exp.Literal) and found.is_int and int(found.this) == int(built.this) else (parsed, built)
     a, b = number(parsed, dialect), number(built, dialect)
     if a is not None or b is not None:
         if a is not None and b is not None and a == b and math.copysign(1, a) == math.copysign(1, b):
