@@ -257,6 +257,8 @@ def struct_reorder(edit: Edit) -> str | None:
             order = list(range(len(lines)))
             while order == sorted(order):
                 edit.rng.shuffle(order)
+        if len(order) != len(lines):  # the two structs are laid out differently: no same reordering
+            return None
         text = replace(text, span[0], span[1], "".join(lines[i] for i in order))
     return text
 
