@@ -81,16 +81,8 @@ def weight_limit(fx: str, low: float, high: float, difference: float | None) -> 
     first = math.nextafter(low, math.inf)
     if first >= high or not zero(first):
         return None
-    good, bad = _ordinal(math.nextafter(high, -math.inf)), _ordinal(first)
-    if zero(_from_ordinal(good)):
-        bad = good
-    while good - bad > 1:
-        middle = (good + bad) // 2
-        if zero(_from_ordinal(middle)):
-            bad = middle
-        else:
-            good = middle
-    limit = _from_ordinal(bad)
+    end = math.nextafter(high, -math.inf)
+    limit = end if zero(end) else _last(zero, first, end)
     # below the limit the numerator only grows: if it is 0 there, nothing rounded to 0
     return limit if numerator(limit) != 0.0 else None
 
@@ -100,25 +92,26 @@ def product_limits(slope: float) -> tuple[float | None, float | None]:
     |x| whose product is finite; None for a limit no finite x reaches (PostgreSQL stops
     below the first and above the second, where the evaluator gives ±0 and ±inf)."""
     magnitude = abs(slope)
-
-    def last(fine: Callable[[float], bool], first: float, beyond: float) -> float:
-        """The double between `first` (fine) and `beyond` (not) where `fine` turns."""
-        good, bad = _ordinal(first), _ordinal(beyond)
-        while abs(good - bad) > 1:
-            middle = (good + bad) // 2
-            if fine(_from_ordinal(middle)):
-                good = middle
-            else:
-                bad = middle
-        return _from_ordinal(good)
-
     low = None
     if magnitude * 5e-324 == 0.0:  # |slope| <= 0.5; its product with 1.0 is not 0 (rule 10)
-        low = last(lambda x: magnitude * x != 0.0, 1.0, 5e-324)
+        low = _last(lambda x: magnitude * x != 0.0, 1.0, 5e-324)
     high = None
     if math.isinf(magnitude * sys.float_info.max):  # |slope| > 1; its product with 1.0 is finite
-        high = last(lambda x: math.isfinite(magnitude * x), 1.0, sys.float_info.max)
+        high = _last(lambda x: math.isfinite(magnitude * x), 1.0, sys.float_info.max)
     return low, high
+
+
+def _last(fine: Callable[[float], bool], first: float, beyond: float) -> float:
+    """The last double from `first` (fine) towards `beyond` (not fine) that is fine, for a
+    `fine` that turns once between them: a bisection over the doubles in order."""
+    good, bad = _ordinal(first), _ordinal(beyond)
+    while abs(good - bad) > 1:
+        middle = (good + bad) // 2
+        if fine(_from_ordinal(middle)):
+            good = middle
+        else:
+            bad = middle
+    return _from_ordinal(good)
 
 
 # Terms adding up to this much cannot overflow, partial sums included.
@@ -139,7 +132,7 @@ def check_strict(model: Model, dialect: str) -> None:
 
 def _largest(term: Term) -> float:
     """The largest magnitude the term can contribute."""
-    if isinstance(term, Linear):  # its product overflows only where x does nearly: PostgreSQL stops there (README)
+    if isinstance(term, Linear):  # unbounded: a sum overflowing through it stops PostgreSQL (README)
         values: list[float] = [term.missing or 0.0]
     elif isinstance(term, Constant):
         values = [term.value]

@@ -149,9 +149,9 @@ class TermReader:
         guards (the CASE's ELSE); compared with what pwlc prints, with or without them."""
         exp = sqlglot_exp()
         outer = strip(node)
-        product = strip(outer.this) if isinstance(outer, exp.Coalesce) else outer
-        if _guarded_product(product):
-            product = strip(product.args["default"])
+        inner = strip(outer.this) if isinstance(outer, exp.Coalesce) else outer
+        guarded = _guarded_product(inner)
+        product = strip(inner.args["default"]) if guarded else inner
         shape = "a linear term is `SLOPE * x`, or `COALESCE(SLOPE * x, MISSING)` with a value for a missing input"
         if not isinstance(product, exp.Mul):
             raise Refusal(shape, product)
@@ -181,7 +181,7 @@ class TermReader:
         if len(differences) < len(found):
             return candidate
         # the difference from the form the text has: guarded or bare
-        where, wanted = differences[0] if _guarded_product(strip(outer.this) if isinstance(outer, exp.Coalesce) else outer) else differences[-1]
+        where, wanted = differences[0] if guarded else differences[-1]
         hint = " (PostgreSQL's guards depend on the slope: delete the CASE around a changed product, or compile the model again)" if printings[0].strict else ""
         raise Refusal(f"this does not fit the linear term read here, which has `{self.sql(wanted)}` here{hint}", where)
 
