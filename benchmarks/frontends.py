@@ -37,7 +37,10 @@ import pandas as pd
 import pwlc
 from pwlc.datasets import Dataset, breast_cancer, compas, diabetes, lending_club
 from pwlc.frontends import teacher
-from tests.frontend_checks import library_scores, probes
+
+# the tests' helpers, when run as a script from any directory
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.frontend_checks import library_scores, probes  # noqa: E402
 
 EXACT = 1e-9
 FLOAT32 = 4e-6  # relative: XGBoost adds float32 leaves in float32 (exact leaf by leaf: tests/test_frontends_xgboost.py)

@@ -28,9 +28,12 @@ from pwlc.backends import BACKENDS, backend
 from pwlc.datasets import compas_risk
 from pwlc.metrics import accuracy, multiclass_log_loss
 from pwlc.testing import edge_grid, mismatches
-from tests import engines
-from tests.c_harness import run_multiclass
-from tests.test_multiclass_python_sql import run_python
+
+# the tests' helpers, when run as a script from any directory
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests import engines  # noqa: E402
+from tests.c_harness import run_multiclass  # noqa: E402
+from tests.test_multiclass_python_sql import run_python  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "multiclass.md"
 BOOTSTRAP = 1000
