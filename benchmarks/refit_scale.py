@@ -39,7 +39,8 @@ import numpy as np
 
 from pwlc.ir import Constant, Curve, Input, Model, verify
 from pwlc.passes.context import PassData, output_values, with_output_values
-from pwlc.passes.refit import Layout, Refit
+from pwlc.passes.refit import Refit
+from pwlc.passes.refit.design import Layout
 from pwlc.semantics import evaluate
 
 

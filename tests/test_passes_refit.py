@@ -15,7 +15,9 @@ from pwlc.errors import DataError, PwlcError, UnsupportedError
 from pwlc.ir import Constant, Curve, Input, Linear, Model, Step, Table, verify
 from pwlc.passes import optimize
 from pwlc.passes.context import PassData, output_values, with_output_values
-from pwlc.passes.refit import LARGEST, Layout, Refit, choose_form, sufficient_statistics
+from pwlc.passes.refit import Refit
+from pwlc.passes.refit.design import LARGEST, Layout
+from pwlc.passes.refit.statistics import choose_form, sufficient_statistics
 from pwlc.semantics import evaluate, evaluate_terms, prepare_columns
 from pwlc.testing import edge_grid, grid_as_arrays
 
@@ -345,7 +347,7 @@ def test_factored_form_never_builds_a_values_by_values_matrix() -> None:
 
 
 def test_over_the_memory_budget_refit_refuses_and_names_a_sample_that_fits(problem: tuple[Model, dict], monkeypatch: pytest.MonkeyPatch) -> None:
-    import pwlc.passes.refit as refit
+    import pwlc.passes.refit.statistics as refit
 
     truth, data = problem
     teacher = evaluate(truth, data, output="score")

@@ -13,7 +13,7 @@ from pwlc.ir import Constant, Curve, Input, Model, Table
 from pwlc.passes import optimize
 from pwlc.passes.context import PassData
 from pwlc.passes.refit import Refit
-from pwlc.passes.refit_cv import _folds
+from pwlc.passes.refit.cv import _folds
 from pwlc.semantics import evaluate
 
 

@@ -22,7 +22,8 @@ from numpy.typing import NDArray
 from pwlc.errors import DataError, PwlcError, UnsupportedError
 from pwlc.ir import Model
 from pwlc.passes.context import PassData
-from pwlc.passes.refit import Layout, Refit
+from pwlc.passes.refit import Refit
+from pwlc.passes.refit.design import Layout
 from pwlc.semantics import class_indices
 
 
