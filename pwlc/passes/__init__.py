@@ -20,7 +20,7 @@ a simplification: it states no bound, and its report shows how far it moved the 
     merge-segments{tol,over}              drop knots, edges, table entries within tol
     round{tol,digits,over}                shortest decimals within tol
     prune{threshold,tol,over}             drop terms contributing at most threshold
-    refit{target,label,loss,monotone,smooth,ridge,cv,cv_groups,solver,...}
+    refit{target,label,loss,monotone,smooth,ridge,cv,cv_groups,alternate,solver,...}
                                           re-solve every value jointly (cvxpy)
 
 Presets (`PRESETS`): O0 nothing; O1 exact clean-up; O2 readable within 0.005 per pass;

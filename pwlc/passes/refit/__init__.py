@@ -40,6 +40,9 @@ occurs) where they were, and splits level between intercept and terms as before.
 scale is computed from the column sums of squares of X in the factored form.
 `cv=K` chooses the ridge by K-fold cross-validation, keeping the values when no refit does
 better on the rows left out (`pwlc.passes.refit.cv`).
+`alternate=N` (squared loss) then moves the curves' knots too: up to N rounds of the fitter's
+knot search per curve against the residual of the other terms, each followed by the joint
+refit of the values, kept while they lower the loss (`pwlc.passes.refit.alternate`).
 Options: `weight` (a column of row weights), `monotone` ("age:+;priors_count:-": increasing/decreasing knot and step values on
 those features), `smooth` (penalty on squared second differences of each curve's and
 step's values), `solver` (auto: CLARABEL, then OSQP/SCS/HIGHS, whichever cvxpy has).
@@ -99,6 +102,7 @@ class Refit(Pass):
     form: str = "auto"  # "dense" (G = X^T W X), "factored" (X itself), or auto: the smaller
     cv: int = 0  # K >= 2: the ridge (or no refit) chosen by K-fold cross-validation (pwlc.passes.refit.cv)
     cv_groups: str = ""  # a column whose groups (e.g. queries) cross-validation keeps whole
+    alternate: int = 0  # N >= 1: up to N rounds moving the curves' knots, then the values (pwlc.passes.refit.alternate)
     directions: dict[str, int] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -122,6 +126,8 @@ class Refit(Pass):
             raise PwlcError(
                 "cv_groups and max_rows cannot be combined (a sample splits the groups): leave max_rows out, or sample whole groups beforehand"
             )
+        if self.alternate < 0:
+            raise PwlcError(f"alternate must be 0 (knots stay) or a number of rounds >= 1, got {self.alternate}")
         if self.form not in ("auto", "dense", "factored"):
             raise PwlcError(f"form must be 'dense', 'factored' or 'auto', got {self.form!r}")
         object.__setattr__(self, "directions", parse_monotone(self.monotone))
@@ -143,6 +149,10 @@ class Refit(Pass):
         form = choose_form(layout, data.rows, self.form)
         if loss == "logistic" and np.any(np.isfinite(target) & (target != 0) & (target != 1)):
             raise DataError("refit: logistic loss needs labels that are 0 or 1")
+        if loss == "logistic" and self.alternate:
+            raise UnsupportedError(
+                "refit: alternate moves knots under squared loss only: leave alternate out, or give loss=squared"
+            )
         fitter, chosen = self, ""
         if self.cv:
             from pwlc.passes.refit.cv import choose_ridge
@@ -156,11 +166,32 @@ class Refit(Pass):
             theta = fitter._solve_quadratic(layout, quadratic, quadratic.ridge_scale())
             before, after = quadratic.value(layout.theta0), quadratic.value(theta)
             note = f"RMS to {self.target}: {math.sqrt(max(before, 0.0)):.4g} -> {math.sqrt(max(after, 0.0)):.4g}"
+            if self.alternate:
+                from pwlc.passes.refit.alternate import alternate
+
+                moved, moves = alternate(
+                    layout.model_with(theta),
+                    data,
+                    target,
+                    weight,
+                    self.alternate,
+                    self.directions,
+                    lambda m: fitter._squared_fit(m, data, target, weight),
+                )
+                return moved, chosen + note + "; " + moves + sampled
         else:
             statistics = self._logistic_statistics(layout, data, target, weight, form)
             theta, loss_before, loss_after, steps = fitter._newton(layout, statistics)
             note = f"log loss: {loss_before:.4g} -> {loss_after:.4g} ({steps} Newton steps)"
         return layout.model_with(theta), chosen + note + sampled
+
+    def _squared_fit(
+        self, model: Model, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64]
+    ) -> Model:
+        """`model` with every value re-solved under squared loss (its knots as they are)."""
+        layout = Layout(model)
+        quadratic = squared_loss(layout, data, target, weight, self.chunk, choose_form(layout, data.rows, self.form))
+        return layout.model_with(self._solve_quadratic(layout, quadratic, quadratic.ridge_scale()))
 
     def _logistic_statistics(
         self, layout: Layout, data: PassData, labels: NDArray[np.float64], weight: NDArray[np.float64], form: str
