@@ -44,32 +44,20 @@ class Choice:
     note: str
 
 
-def subset(
-    data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], index: NDArray[np.intp]
-) -> tuple[PassData, NDArray[np.float64], NDArray[np.float64]]:
+def subset(data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], index: NDArray[np.intp]) -> tuple[PassData, NDArray[np.float64], NDArray[np.float64]]:
     """The rows `index` of the data, with their targets and weights."""
     columns = {name: take_rows(column, index) for name, column in data.columns.items()}
     return PassData(data.raw, columns, index.size, data.target_scores[index]), target[index], weight[index]
 
 
-def choose_ridge(
-    refit: Refit,
-    layout: Layout,
-    data: PassData,
-    target: NDArray[np.float64],
-    weight: NDArray[np.float64],
-    form: str,
-    loss: str,
-) -> Choice:
+def choose_ridge(refit: Refit, layout: Layout, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], form: str, loss: str) -> Choice:
     """Cross-validate RIDGES and "no refit" (see the module doc)."""
     folds = refit.cv
     if folds > data.rows:
         raise PwlcError(f"refit: cv={folds} folds need at least {folds} rows, the data has {data.rows}")
     order = np.random.default_rng(refit.seed).permutation(data.rows)
     parts = _folds(refit, data, order, folds)
-    keep_allowed = not refit.directions or bool(
-        np.all(layout.monotone_matrix(refit.directions) @ layout.theta0 >= -1e-12)
-    )
+    keep_allowed = not refit.directions or bool(np.all(layout.monotone_matrix(refit.directions) @ layout.theta0 >= -1e-12))
     choices: list[float | None] = ([None] if keep_allowed else []) + list(RIDGES)
     held = np.zeros(len(choices))
     total = 0.0
@@ -89,9 +77,7 @@ def choose_ridge(
         note = f"cv ({folds} folds): no refit, the values are kept (held-out {what} {shown(kept):.4g}; the best refit, ridge {choices[runner_up]:g}, {shown(held[runner_up]):.4g})"
         return Choice(None, note)
     before = f"{shown(kept):.4g} kept -> " if keep_allowed else ""
-    return Choice(
-        choices[best], f"cv ({folds} folds): ridge {choices[best]:g}, held-out {what} {before}{shown(held[best]):.4g}"
-    )
+    return Choice(choices[best], f"cv ({folds} folds): ridge {choices[best]:g}, held-out {what} {before}{shown(held[best]):.4g}")
 
 
 def _folds(refit: Refit, data: PassData, order: NDArray[np.intp], folds: int) -> list[NDArray[np.intp]]:
@@ -110,34 +96,20 @@ def _folds(refit: Refit, data: PassData, order: NDArray[np.intp], folds: int) ->
 
 
 def _solver(
-    refit: Refit,
-    layout: Layout,
-    data: PassData,
-    target: NDArray[np.float64],
-    weight: NDArray[np.float64],
-    form: str,
-    loss: str,
+    refit: Refit, layout: Layout, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], form: str, loss: str
 ) -> Callable[[float], NDArray[np.float64]]:
     """ridge -> the refit's values on these rows (the loss's statistics computed once)."""
     from pwlc.passes.refit.statistics import squared_loss
 
     if loss == "squared":
         quadratic = squared_loss(layout, data, target, weight, refit.chunk, form)
-        return lambda ridge: replace(refit, ridge=ridge, cv=0, cv_groups="")._solve_quadratic(
-            layout, quadratic, quadratic.ridge_scale()
-        )
+        return lambda ridge: replace(refit, ridge=ridge, cv=0, cv_groups="")._solve_quadratic(layout, quadratic, quadratic.ridge_scale())
     statistics = refit._logistic_statistics(layout, data, target, weight, form)
     return lambda ridge: replace(refit, ridge=ridge, cv=0, cv_groups="")._newton(layout, statistics)[0]
 
 
 def _measure(
-    refit: Refit,
-    layout: Layout,
-    data: PassData,
-    target: NDArray[np.float64],
-    weight: NDArray[np.float64],
-    form: str,
-    loss: str,
+    refit: Refit, layout: Layout, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], form: str, loss: str
 ) -> Callable[[NDArray[np.float64]], float]:
     """values -> their mean loss on these rows."""
     from pwlc.passes.refit.statistics import logistic_statistics, squared_loss
