@@ -55,7 +55,7 @@ from pwlc.passes import optimize
 from pwlc.passes.refit import Refit
 
 sys.path.insert(0, str(Path(__file__).parent))
-from replicate_budget import curves, cv_refit, dropped_pairs, knot_grid, knots, knots_row  # noqa: E402
+from replicate_budget import ALTERNATE, curves, cv_refit, dropped_pairs, knot_grid, knots, knots_row, tol_grid  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "replicate.md"
 MSLR_CACHE = Path.home() / ".cache" / "pwlc-mslr"
@@ -63,6 +63,7 @@ MSLR_SDIST = "rankeval-0.8.2.tar.gz"
 MSLR_MEMBER = "rankeval-0.8.2/rankeval/test/data/msn1.fold1.{}.5k.txt"
 MONO = ["auto"]  # --both-mono adds "none"
 LABEL_REFIT = False  # --label-refit: also the refit against the labels
+ALTERNATING = False  # --alternate: also refit{cv=5, alternate=3}
 BOOTSTRAP = 2000
 
 Score = Callable[[Any], np.ndarray]
@@ -229,6 +230,8 @@ def students(
         refitted, _ = optimize(student, [refit], data=X_train, teacher=teacher_train)
         yield f"+ joint refit, {count} seg", refitted
         yield f"+ cv refit, {count} seg", cv_refit(student, mono, X_train, teacher_train, groups, monotone_spec(student))[0]
+        if ALTERNATING:
+            yield f"+ alternating refit, {count} seg", cv_refit(student, mono, X_train, teacher_train, groups, monotone_spec(student), alternate=ALTERNATE)[0]
         if LABEL_REFIT and y_train is not None:
             yield f"+ label refit, {count} seg", label_refit(student, mono, X_train, y_train, groups, monotone_spec(student))
 
@@ -242,10 +245,23 @@ def label_refit(student: pwlc.Model, mono: str, X_train: Any, y_train: np.ndarra
     return optimize(student, [refit], data=data)[0]
 
 
-def budget_students(teacher: Any, X_train: Any, curve_count: int) -> Iterator[tuple[str, pwlc.Model]]:
-    """The distilled model at each total knot budget of `knot_grid`."""
+def budget_students(teacher: Any, X_train: Any, teacher_train: np.ndarray, curve_count: int) -> Iterator[tuple[str, Any, pwlc.Model]]:
+    """(way of spending, setting, model): the distilled model at each total knot budget of
+    `knot_grid` and at each `score_tol` of `tol_grid`, each also after the cross-validated
+    refit (up to the uniform floor of two knots a curve, where a budget can beat it)."""
     for total in knot_grid(curve_count):
-        yield f"budget, {total} knots", pwlc.distill(teacher, X_train, knots=total)
+        budgeted = pwlc.distill(teacher, X_train, knots=total)
+        yield "knots=N", total, budgeted
+        if total <= 2 * curve_count:
+            yield "knots=N + cv refit", total, cv_refit(budgeted, "none", X_train, teacher_train, None, "")[0]
+    spread = float(np.std(teacher_train))
+    for fraction in tol_grid():
+        budgeted = pwlc.distill(teacher, X_train, score_tol=fraction * spread)
+        yield "score_tol", fraction, budgeted
+        yield "score_tol + cv refit", fraction, cv_refit(budgeted, "none", X_train, teacher_train, None, "")[0]
+
+
+BUDGETS = ("knots=N", "knots=N + cv refit", "score_tol", "score_tol + cv refit")
 
 
 # --- running and reporting ------------------------------------------------------------------
@@ -291,7 +307,8 @@ def run_task(task: Task, segments: list[int], out: list[str], knot_rows: list[st
                     models.append((label, mono, pwlc.evaluate(student, X_test, output="score")))
                     knot_counts.setdefault(label, []).append(knots(student))
             curve_count = curves(student)  # (as many curves as any uniform student)
-            for label, budgeted in budget_students(teacher, X_train, curve_count):
+            for family, setting, budgeted in budget_students(teacher, X_train, teacher_train, curve_count):
+                label = f"{family}: {setting}"
                 models.append((label, "auto", pwlc.evaluate(budgeted, X_test, output="score")))
                 knot_counts.setdefault(label, []).append(knots(budgeted))
             for label, mono, scores in models:
@@ -325,11 +342,14 @@ def run_task(task: Task, segments: list[int], out: list[str], knot_rows: list[st
                     refitted = cells[(f"+ joint refit, {count} seg|{k}", mono)]
                     validated = cells[(f"+ cv refit, {count} seg|{k}", mono)]
                     if k == ks[0]:
-                        refit_rows.append(refit_row(task.name, teacher_name, f"{count} seg, mono {mono}", distilled, refitted, validated))
+                        alternating = cells.get((f"+ alternating refit, {count} seg|{k}", mono))
+                        refit_rows.append(refit_row(task.name, teacher_name, f"{count} seg, mono {mono}", distilled, refitted, validated, alternating))
                         cv_changes.append(1.0 - float(np.mean(validated.fidelity)) / max(float(np.mean(distilled.fidelity)), 1e-300))
                         cv_worse += sum(after > before * (1 + 1e-9) for before, after in zip(distilled.fidelity, validated.fidelity))
                         cv_folds += len(distilled.fidelity)
                     shown = [(f"distilled, {count} seg", distilled), (f"+ joint refit, {count} seg", refitted), (f"+ cv refit, {count} seg", validated)]
+                    if ALTERNATING:
+                        shown.append((f"+ alternating refit, {count} seg", cells[(f"+ alternating refit, {count} seg|{k}", mono)]))
                     if LABEL_REFIT:
                         labelled = cells[(f"+ label refit, {count} seg|{k}", mono)]
                         shown.append((f"+ label refit, {count} seg", labelled))
@@ -374,22 +394,31 @@ def run_task(task: Task, segments: list[int], out: list[str], knot_rows: list[st
                 )
             )
             uniform = {count: (float(np.mean(knot_counts[f"distilled, {count} seg"])), summary(cells[(f"distilled, {count} seg|{k}", "auto")])[0]) for count in segments}
-            budget = {
-                int(label.split()[1]): (float(np.mean(knot_counts[label])), summary(cells[(f"{label}|{k}", "auto")])[0])
-                for label in knot_counts
-                if label.startswith("budget, ")
+            budgets = {
+                family: {
+                    label.split(": ", 1)[1]: (float(np.mean(knot_counts[label])), summary(cells[(f"{label}|{k}", "auto")])[0])
+                    for label in knot_counts
+                    if label.split(": ", 1)[0] == family
+                }
+                for family in BUDGETS
             }
-            row, verdict = knots_row(task.name, teacher_name, metric, low, high, task.higher_is_better, uniform, budget)
+            row, verdict = knots_row(task.name, teacher_name, metric, low, high, task.higher_is_better, uniform, budgets)
             knot_rows.append(row)
             knot_verdicts.append(verdict)
     return verdicts
 
 
-def refit_row(task: str, teacher: str, setting: str, distilled: Cell, refitted: Cell, validated: Cell) -> str:
-    """Held-out RMS to the teacher: per-curve student, plain refit, cross-validated refit."""
+def refit_row(task: str, teacher: str, setting: str, distilled: Cell, refitted: Cell, validated: Cell, alternating: Cell | None) -> str:
+    """Held-out RMS to the teacher: per-curve student, plain refit, cross-validated refit
+    (and with --alternate, the cross-validated refit moving knots too)."""
     worse = sum(after > before * (1 + 1e-9) for before, after in zip(distilled.fidelity, validated.fidelity))
     means = [float(np.mean(cell.fidelity)) for cell in (distilled, refitted, validated)]
-    return f"| {task} | {teacher} | {setting} | {means[0]:.4f} | {means[1]:.4f} | {means[2]:.4f} | {1 - means[2] / max(means[0], 1e-300):.1%} | {worse} of {len(distilled.fidelity)} |"
+    row = f"| {task} | {teacher} | {setting} | {means[0]:.4f} | {means[1]:.4f} | {means[2]:.4f} | {1 - means[2] / max(means[0], 1e-300):.1%} | {worse} of {len(distilled.fidelity)} |"
+    if alternating is None:
+        return row
+    moved = float(np.mean(alternating.fidelity))
+    moved_worse = sum(after > before * (1 + 1e-9) for before, after in zip(distilled.fidelity, alternating.fidelity))
+    return row + f" {moved:.4f} | {1 - moved / max(means[0], 1e-300):.1%} | {moved_worse} of {len(distilled.fidelity)} |"
 
 
 def main() -> None:
@@ -398,14 +427,16 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--both-mono", action="store_true", help="also distill free curves (mono=none), not only mono=auto")
     parser.add_argument("--label-refit", action="store_true", help="also refit against the labels (log loss / squared error)")
+    parser.add_argument("--alternate", action="store_true", help=f"also refit{{cv=5, alternate={ALTERNATE}}}: knots moved jointly")
     parser.add_argument("--tasks", default="compas,lending,mslr", help="comma-separated: compas, lending, mslr")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     if args.both_mono:
         MONO.append("none")
-    global LABEL_REFIT
+    global LABEL_REFIT, ALTERNATING
     LABEL_REFIT = args.label_refit
+    ALTERNATING = args.alternate
     segments = [1, 3, 5] if args.quick else [1, 2, 3, 4, 5]
     folds = 2 if args.quick else args.folds
     start = time.perf_counter()
@@ -428,7 +459,7 @@ def main() -> None:
             pair_rows.append(row)
             pair_verdicts.append(verdict)
     minutes = (time.perf_counter() - start) / 60
-    command = "benchmarks/replicate.py" + (" --quick" if args.quick else "") + (f" --folds {args.folds}" if args.folds != 5 and not args.quick else "") + (" --both-mono" if args.both_mono else "") + (" --label-refit" if args.label_refit else "") + (f" --tasks {args.tasks}" if args.tasks != "compas,lending,mslr" else "")
+    command = "benchmarks/replicate.py" + (" --quick" if args.quick else "") + (f" --folds {args.folds}" if args.folds != 5 and not args.quick else "") + (" --both-mono" if args.both_mono else "") + (" --label-refit" if args.label_refit else "") + (" --alternate" if args.alternate else "") + (f" --tasks {args.tasks}" if args.tasks != "compas,lending,mslr" else "")
     text = "\n".join(
         [
             "# Replication table (issues 7 and 21)",
@@ -453,33 +484,48 @@ def main() -> None:
             "",
             "The fewest total knots (mean over folds; curves only: tables are kept exact) whose distilled model reaches the teacher's "
             "95% interval on the metric (mean at or above its lower end; RMSE at or below its upper end): a uniform count of "
-            "segments per curve (the paper's method) against a total budget `pwlc.distill(teacher, X, knots=N)`.",
+            "segments per curve (the paper's method) against a total budget: `pwlc.distill(teacher, X, knots=N)` (N searched knot by "
+            "knot up to the uniform floor of two knots a curve), the same after the cross-validated refit (`refit{cv=5}`: "
+            "the curves kept absorb what the dropped ones correlate with), and `pwlc.distill(teacher, X, score_tol=T)` (the fewest "
+            "knots within RMS T of the teacher on the training rows, T a fraction of the spread of the teacher's score there: "
+            "the knots follow each fold's teacher), also refitted. Same metric, interval and uniform counts as before; the "
+            "uniform count's fewest is one segment a curve, its floor, which a refit cannot lower.",
             "",
             *knot_verdicts,
             "",
-            "| data | teacher | metric | teacher's interval | uniform: knots (setting; mean) | budget: knots (setting; mean) | budget / uniform |",
-            "|---|---|---|---|---|---|---|",
+            "| data | teacher | metric | teacher's interval | uniform: knots (setting; mean) | knots=N | knots=N + cv refit | score_tol | score_tol + cv refit | fewest budget / uniform |",
+            "|---|---|---|---|---|---|---|---|---|---|",
             *knot_rows,
             "",
             "## The joint refit on held-out rows (issue 21)",
             "",
             "RMS to the teacher's score on held-out rows (mean over folds): the per-curve student, the plain refit, and the refit "
             "with its ridge chosen by cross-validation on the training rows; *worse folds*: held-out folds where the cv refit is "
-            "further from the teacher than the per-curve student.",
+            "further from the teacher than the per-curve student"
+            + (
+                f"; *+ alternating*: `refit{{cv=5, alternate={ALTERNATE}}}`, the knots moved too (each round: every curve refitted by the "
+                "fitter's knot search to the residual of the other terms, then the values jointly; rounds kept while the loss on the "
+                "training rows falls)."
+                if args.alternate
+                else "."
+            ),
             "",
-            "| data | teacher | setting | per-curve | + joint refit | + cv refit | cv refit removes | worse folds |",
-            "|---|---|---|---|---|---|---|---|",
+            "| data | teacher | setting | per-curve | + joint refit | + cv refit | cv refit removes | worse folds |"
+            + (" + alternating | alternating removes | worse folds |" if args.alternate else ""),
+            "|---|---|---|---|---|---|---|---|" + ("---|---|---|" if args.alternate else ""),
             *refit_rows,
             "",
             "### Dropped terms: an EBM with pairs, its student without the pair grids",
             "",
             "EBM with `interactions=10`, trained and distilled (5 segments a curve) on half the rows; the main-effects student "
-            "refitted toward the teacher on those rows (`refit{cv=5}`); RMS to the teacher's score on the other half.",
+            f"refitted toward the teacher on those rows (`refit{{cv=5}}`, and `refit{{cv=5, alternate={ALTERNATE}}}` moving the knots too); "
+            "RMS to the teacher's score on the other half. *Ceiling*: what no main-effects student can beat by much: 10 segments a "
+            "curve refitted on the held-out rows themselves (an oracle, never a student).",
             "",
             *pair_verdicts,
             "",
-            "| data | pair grids dropped | student with pairs | mains only | mains + cv refit | mains + plain refit | share of the pairs' cost recovered |",
-            "|---|---|---|---|---|---|---|",
+            "| data | pair grids dropped | student with pairs | mains only | mains + cv refit | mains + alternating refit | mains + plain refit | recovered (cv refit) | recovered (alternating) | ceiling (recovered) |",
+            "|---|---|---|---|---|---|---|---|---|---|",
             *pair_rows,
             "",
             "## Answers (issue 7)",
