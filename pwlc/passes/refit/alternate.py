@@ -11,7 +11,7 @@ that must also carry part of a dropped or correlated term). Each round:
    mean over the rows where the input is missing. This is backfitting: each curve's step
    lowers the loss with the others fixed.
 2. values: the convex joint refit re-solves every value with the new knots (the ridge as
-   given or as cross-validation chose it).
+   given or as cross-validation chose it; when it chose no refit, nothing moves).
 
 A round is kept only if it lowers the loss on the rows (else the rounds stop): at most N
 rounds, never further from the target on the rows fitted than the refit alone.
