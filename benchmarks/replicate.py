@@ -427,6 +427,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--both-mono", action="store_true", help="also distill free curves (mono=none), not only mono=auto")
     parser.add_argument("--label-refit", action="store_true", help="also refit against the labels (log loss / squared error)")
+    parser.add_argument("--segments", default="", help="comma-separated segment counts of the uniform students (default 1..5; --quick 1,3,5)")
     parser.add_argument("--alternate", action="store_true", help=f"also refit{{cv=5, alternate={ALTERNATE}}}: knots moved jointly")
     parser.add_argument("--tasks", default="compas,lending,mslr", help="comma-separated: compas, lending, mslr")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -437,7 +438,7 @@ def main() -> None:
     global LABEL_REFIT, ALTERNATING
     LABEL_REFIT = args.label_refit
     ALTERNATING = args.alternate
-    segments = [1, 3, 5] if args.quick else [1, 2, 3, 4, 5]
+    segments = [int(count) for count in args.segments.split(",")] if args.segments else [1, 3, 5] if args.quick else [1, 2, 3, 4, 5]
     folds = 2 if args.quick else args.folds
     start = time.perf_counter()
     rows: list[str] = []
@@ -459,7 +460,7 @@ def main() -> None:
             pair_rows.append(row)
             pair_verdicts.append(verdict)
     minutes = (time.perf_counter() - start) / 60
-    command = "benchmarks/replicate.py" + (" --quick" if args.quick else "") + (f" --folds {args.folds}" if args.folds != 5 and not args.quick else "") + (" --both-mono" if args.both_mono else "") + (" --label-refit" if args.label_refit else "") + (" --alternate" if args.alternate else "") + (f" --tasks {args.tasks}" if args.tasks != "compas,lending,mslr" else "")
+    command = "benchmarks/replicate.py" + (" --quick" if args.quick else "") + (f" --folds {args.folds}" if args.folds != 5 and not args.quick else "") + (" --both-mono" if args.both_mono else "") + (" --label-refit" if args.label_refit else "") + (" --alternate" if args.alternate else "") + (f" --segments {args.segments}" if args.segments else "") + (f" --tasks {args.tasks}" if args.tasks != "compas,lending,mslr" else "")
     text = "\n".join(
         [
             "# Replication table (issues 7 and 21)",

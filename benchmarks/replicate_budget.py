@@ -23,7 +23,7 @@ from pwlc.passes.refit import Refit
 
 FRACTIONS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0)
 ALTERNATE = 3  # rounds of refit{alternate=N}
-TOL_FRACTIONS = (0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.25, 0.3, 0.4)
+TOL_FRACTIONS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 
 
 def knots(model: pwlc.Model) -> int:
@@ -35,15 +35,14 @@ def curves(model: pwlc.Model) -> int:
 
 
 def knot_grid(curve_count: int) -> list[int]:
-    """Totals to try: every count up to 6 a curve when that is at most 40; else every count
-    from one a curve to the uniform floor (one segment, two knots a curve) when that is at
-    most 40 (where a budget can beat the uniform count, searched knot by knot), and
-    fractions of that floor above it."""
-    if 6 * curve_count <= 40:
-        return list(range(0, 6 * curve_count + 1))
-    fractions = {max(1, round(f * 2 * curve_count)) for f in FRACTIONS}
-    if 2 * curve_count <= 40:
-        return sorted({*range(curve_count, 2 * curve_count + 1), *(total for total in fractions if total > 2 * curve_count)})
+    """Totals to try: every count from one knot a curve to the uniform floor (one segment,
+    two knots a curve: where a budget can beat the uniform count, searched knot by knot)
+    when that floor is at most 40, and fractions of the floor above it (all fractions
+    when the floor is larger)."""
+    floor = 2 * curve_count
+    fractions = {max(1, round(f * floor)) for f in FRACTIONS}
+    if floor <= 40:
+        return sorted({*range(max(1, curve_count // 2), floor + 1), *(total for total in fractions if total > floor)})
     return sorted(fractions)
 
 

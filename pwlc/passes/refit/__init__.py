@@ -153,37 +153,57 @@ class Refit(Pass):
             raise UnsupportedError(
                 "refit: alternate moves knots under squared loss only: leave alternate out, or give loss=squared"
             )
-        fitter, chosen = self, ""
+        fitter, chosen, keep_values = self, "", False
         if self.cv:
             from pwlc.passes.refit.cv import choose_ridge
 
             choice = choose_ridge(self, layout, data, target, weight, form, loss)
-            if choice.ridge is None:
+            if choice.ridge is None and not self.alternate:
                 return model, choice.note + sampled
-            fitter, chosen = replace(self, ridge=choice.ridge, cv=0, cv_groups=""), choice.note + "; "
+            # With alternate, the knots may still move when the values stay: each round's values by the best ridge.
+            keep_values = choice.ridge is None
+            fitter, chosen = replace(self, ridge=choice.best_refit, cv=0, cv_groups=""), choice.note + "; "
         if loss == "squared":
-            quadratic = squared_loss(layout, data, target, weight, self.chunk, form)  # the mean squared error
-            theta = fitter._solve_quadratic(layout, quadratic, quadratic.ridge_scale())
-            before, after = quadratic.value(layout.theta0), quadratic.value(theta)
-            note = f"RMS to {self.target}: {math.sqrt(max(before, 0.0)):.4g} -> {math.sqrt(max(after, 0.0)):.4g}"
+            if keep_values:
+                start, note = model, "values kept"
+            else:
+                quadratic = squared_loss(layout, data, target, weight, self.chunk, form)  # the mean squared error
+                theta = fitter._solve_quadratic(layout, quadratic, quadratic.ridge_scale())
+                before, after = quadratic.value(layout.theta0), quadratic.value(theta)
+                start = layout.model_with(theta)
+                note = f"RMS to {self.target}: {math.sqrt(max(before, 0.0)):.4g} -> {math.sqrt(max(after, 0.0)):.4g}"
             if self.alternate:
-                from pwlc.passes.refit.alternate import alternate
-
-                moved, moves = alternate(
-                    layout.model_with(theta),
-                    data,
-                    target,
-                    weight,
-                    self.alternate,
-                    self.directions,
-                    lambda m: fitter._squared_fit(m, data, target, weight),
-                )
+                moved, moves = self._alternated(fitter, model, start, keep_values, data, target, weight)
                 return moved, chosen + note + "; " + moves + sampled
+            return start, chosen + note + sampled
         else:
             statistics = self._logistic_statistics(layout, data, target, weight, form)
             theta, loss_before, loss_after, steps = fitter._newton(layout, statistics)
             note = f"log loss: {loss_before:.4g} -> {loss_after:.4g} ({steps} Newton steps)"
         return layout.model_with(theta), chosen + note + sampled
+
+    def _alternated(
+        self, fitter: "Refit", model: Model, start: Model, keep_values: bool, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64]
+    ) -> tuple[Model, str]:
+        """`start` after the alternating rounds (`pwlc.passes.refit.alternate`); with cv=K,
+        only when they bring the rows left out of each fold closer to the target."""
+        from pwlc.passes.refit.alternate import alternate
+
+        def move(begin: Model, rows: PassData, y: NDArray[np.float64], w: NDArray[np.float64]) -> tuple[Model, str]:
+            return alternate(begin, rows, y, w, self.alternate, self.directions, lambda m: fitter._squared_fit(m, rows, y, w))
+
+        if self.cv:
+            from pwlc.passes.refit.cv import alternation_helps
+
+            def begin(rows: PassData, y: NDArray[np.float64], w: NDArray[np.float64]) -> Model:
+                return model if keep_values else fitter._squared_fit(model, rows, y, w)
+
+            helps, note = alternation_helps(self, begin, lambda m, rows, y, w: move(m, rows, y, w)[0], data, target, weight)
+            if not helps:
+                return start, note
+            moved, moves = move(start, data, target, weight)
+            return moved, note + "; " + moves
+        return move(start, data, target, weight)
 
     def _squared_fit(
         self, model: Model, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64]

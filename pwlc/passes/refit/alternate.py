@@ -43,23 +43,23 @@ def alternate(
 ) -> tuple[Model, str]:
     """Up to `rounds` rounds of knot moves and joint value refits from `model` (already
     refitted); returns the best model and a note of the loss per round kept."""
-    best, best_loss = model, _loss(model, data, target, weight)
+    best, best_loss = model, mean_squared_error(model, data, target, weight)
     kept = 0
     for _ in range(rounds):
         moved = _move_knots(best, data.columns, data.rows, target, weight, directions)
         candidate = resolve(moved)
-        loss = _loss(candidate, data, target, weight)
+        loss = mean_squared_error(candidate, data, target, weight)
         if not loss < best_loss * (1 - 1e-9):
             break
         best, best_loss, kept = candidate, loss, kept + 1
-    start = _loss(model, data, target, weight)
+    start = mean_squared_error(model, data, target, weight)
     return (
         best,
         f"alternating knots: {kept} of {rounds} rounds kept, RMS {np.sqrt(start):.4g} -> {np.sqrt(best_loss):.4g}",
     )
 
 
-def _loss(model: Model, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64]) -> float:
+def mean_squared_error(model: Model, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64]) -> float:
     """The weighted mean squared error on the rows with a score and a finite target."""
     score = sum((term_values(term, data.columns, data.rows) for term in model.terms), np.zeros(data.rows))
     keep = np.isfinite(score) & np.isfinite(target)

@@ -30,6 +30,7 @@ from pwlc.errors import PwlcError
 from pwlc.passes.context import PassData, take_rows
 
 if TYPE_CHECKING:
+    from pwlc.ir import Model
     from pwlc.passes.refit import Refit
     from pwlc.passes.refit.design import Layout
 
@@ -42,6 +43,7 @@ class Choice:
 
     ridge: float | None
     note: str
+    best_refit: float  # the ridge of the least held-out loss (ridge itself, unless no refit won)
 
 
 def subset(data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64], index: NDArray[np.intp]) -> tuple[PassData, NDArray[np.float64], NDArray[np.float64]]:
@@ -75,9 +77,42 @@ def choose_ridge(refit: Refit, layout: Layout, data: PassData, target: NDArray[n
     if choices[best] is None:
         runner_up = int(np.argmin(held[1:])) + 1
         note = f"cv ({folds} folds): no refit, the values are kept (held-out {what} {shown(kept):.4g}; the best refit, ridge {choices[runner_up]:g}, {shown(held[runner_up]):.4g})"
-        return Choice(None, note)
+        fallback = choices[runner_up]
+        assert fallback is not None  # (only choices[0] is "no refit")
+        return Choice(None, note, fallback)
     before = f"{shown(kept):.4g} kept -> " if keep_allowed else ""
-    return Choice(choices[best], f"cv ({folds} folds): ridge {choices[best]:g}, held-out {what} {before}{shown(held[best]):.4g}")
+    ridge = choices[best]
+    assert ridge is not None
+    return Choice(ridge, f"cv ({folds} folds): ridge {ridge:g}, held-out {what} {before}{shown(held[best]):.4g}", ridge)
+
+
+def alternation_helps(
+    refit: Refit,
+    start: Callable[[PassData, NDArray[np.float64], NDArray[np.float64]], Model],
+    move: Callable[[Model, PassData, NDArray[np.float64], NDArray[np.float64]], Model],
+    data: PassData,
+    target: NDArray[np.float64],
+    weight: NDArray[np.float64],
+) -> tuple[bool, str]:
+    """Whether the alternating rounds (`move`) bring the rows left out of each fold closer
+    to the target than the refit they start from (`start`, fitted on the other folds'
+    rows): refit{cv=K, alternate=N} moves knots only when they do."""
+    from pwlc.passes.refit.alternate import mean_squared_error
+
+    order = np.random.default_rng(refit.seed).permutation(data.rows)
+    kept = moved = total = 0.0
+    for part in _folds(refit, data, order, refit.cv):
+        fitted = subset(data, target, weight, np.setdiff1d(order, part))
+        held = subset(data, target, weight, np.sort(part))
+        share = float(weight[part][np.isfinite(target[part])].sum())
+        begin = start(*fitted)
+        kept += share * mean_squared_error(begin, *held)
+        moved += share * mean_squared_error(move(begin, *fitted), *held)
+        total += share
+    kept, moved = kept / max(total, 1e-300), moved / max(total, 1e-300)
+    helps = moved < kept
+    verdict = "knots moved" if helps else "knots kept"
+    return helps, f"cv ({refit.cv} folds) of the alternating rounds: {verdict}, held-out RMS {math.sqrt(kept):.4g} -> {math.sqrt(moved):.4g}"
 
 
 def _folds(refit: Refit, data: PassData, order: NDArray[np.intp], folds: int) -> list[NDArray[np.intp]]:
