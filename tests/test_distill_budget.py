@@ -209,3 +209,21 @@ def test_refit_recovers_part_of_what_dropped_pairs_cost_on_rows_it_did_not_see()
     cost = distance(mains) - distance(student)
     assert cost > 0.02  # the pairs matter
     assert distance(mains) - distance(refitted) >= 0.2 * cost
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_one_knot_keeps_what_a_missing_input_tells(seed: int) -> None:
+    """`gap` is missing on about 40% of the rows, where the teacher adds 2; where it is
+    known, a small slope. One knot keeps the missing value (a curve flat where the input is
+    known); dropping the curve loses it. With three knots, `line` still gets its two."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"gap": np.where(rng.uniform(size=2000) < 0.4, np.nan, rng.uniform(0, 10, 2000)), "line": rng.uniform(0, 10, 2000)})
+    inputs = (pwlc.Input("gap", "numeric"), pwlc.Input("line", "numeric"))
+    teacher = pwlc.Model(inputs, (pwlc.Curve("gap", (0.0, 10.0), (0.0, 0.1), missing=2.0), pwlc.Curve("line", (0.0, 10.0), (-0.5, 0.5))), "identity")
+    dropped, one, three = (pwlc.distill(teacher, X, knots=total) for total in (0, 1, 3))
+    assert knots(dropped) == 0 and curve_knots(one) == {"gap": 1} and curve_knots(three) == {"gap": 1, "line": 2}
+    gap = next(t for t in one.terms if isinstance(t, pwlc.Curve))
+    assert gap.missing == 2.0
+    assert rms_to(teacher, one, X) < 0.5 * rms_to(teacher, dropped, X)
+    assert rms_to(teacher, three, X) < rms_to(teacher, one, X)

@@ -48,7 +48,6 @@ from pwlc.distill.budget import (
     allocate,
     allocate_knots,
     fewest_knots,
-    knot_costs,
 )
 from pwlc.distill.pairs import distill_pair
 from pwlc.errors import DataError, UnsupportedError
@@ -386,8 +385,23 @@ class _Choices:
     options: Mapping[str, Any]
     mean: float  # the constant closest to the teacher's shape (on the rows, missing ones too)
     dropped: float  # the error of that constant
+    flat: tuple[float, float] | None  # with missing rows: (the known rows' mean, its error) of a one-knot curve
 
     fitted: dict[int, tuple[Curve, float]] = field(default_factory=dict, compare=False, repr=False)
+
+    def knot_options(self) -> list[int]:
+        """The knots of each option: dropped (0), flat with the missing value (1: only
+        when the data has rows missing the input), then s + 1 for s segments."""
+        return [0, *([1] if self.flat is not None else []), *range(2, len(self.errors) + 2)]
+
+    def option_errors(self) -> list[float]:
+        return [self.dropped, *([self.flat[1]] if self.flat is not None else []), *self.errors]
+
+    def option(self, knots: int) -> tuple[Term, float]:
+        """The term of the option with that many knots (see `knot_options`) and its error."""
+        if knots == 1 and self.flat is not None:
+            return Curve(self.name, (float(self.points[0].min()),), (self.flat[0],), missing=self.shape.missing), self.flat[1]
+        return self.fit(knots - 1) if knots else (Constant(self.mean), self.dropped)
 
     def fit(self, segments: int) -> tuple[Curve, float]:
         """The curve with that many segments (full knot search), and its error."""
@@ -417,8 +431,10 @@ def _distill_curve(shape: Shape, name: str, x: FloatArray, fit_options: dict[str
     if size.segments is None and size.tol is None:
         options = {"mono": fit_options["mono"], "fx": fit_options["fx"]}
         path = fit_path(values, target, weights, feature=name, max_segments=MAX_SEGMENTS, **options)
-        mean, dropped = _dropped(target, weights, shape.missing, int(np.isnan(x).sum()))
-        return _Choices(shape, name, (values, target, weights), tuple(result.sse for result in path), options, mean, dropped)
+        missing_rows = int(np.isnan(x).sum())
+        mean, dropped = _dropped(target, weights, shape.missing, missing_rows)
+        flat = _dropped(target, weights, None, 0) if missing_rows and shape.missing is not None else None
+        return _Choices(shape, name, (values, target, weights), tuple(result.sse for result in path), options, mean, dropped, flat)
     curve = fit(values, target, weights, feature=name, segments=size.segments, **fit_options).curve
     return replace(curve, missing=shape.missing)
 
@@ -440,39 +456,35 @@ def _spend_knots(terms: Sequence[Term | _Choices], size: _Size, rows: int) -> li
     (every curve one more segment than the next at most) are fitted too, and kept when
     closer to the teacher: a quick fit can misjudge a curve's count."""
     choices = [term for term in terms if isinstance(term, _Choices)]
-    paths = [(choice.dropped, *choice.errors) for choice in choices]
+    paths = [choice.option_errors() for choice in choices]
+    costs = [choice.knot_options() for choice in choices]
     if not all(math.isfinite(error) for path in paths for error in path):
         raise UnsupportedError(
             "the teacher's shapes are so large (near ±2**1022) that their squared errors are beyond the doubles: "
             "a knot budget cannot compare them; give segments= instead"
         )
     if size.knots is not None:
-        counts = allocate_knots(paths, size.knots)
-        fits = [_fitted(choice, count) for choice, count in zip(choices, counts)]
+        options = allocate_knots(paths, size.knots, costs)
+        fits = [choice.option(cost[option]) for choice, cost, option in zip(choices, costs, options)]
     else:
         assert size.score_tol is not None
         bound = size.score_tol**2 * rows
-        counts = fewest_knots(paths, bound)
-        fits = [_fitted(choice, count) for choice, count in zip(choices, counts)]
+        options = fewest_knots(paths, bound, costs)
+        fits = [choice.option(cost[option]) for choice, cost, option in zip(choices, costs, options)]
         # The full knot search is closer than the quick fits: fewer knots may still be within.
-        while counts and sum(error for _, error in fits) <= bound:
-            fewer = allocate_knots(paths, sum(knot_costs([path])[0][count] for path, count in zip(paths, counts)) - 1)
-            trial = [_fitted(choice, count) for choice, count in zip(choices, fewer)]
+        while options and sum(error for _, error in fits) <= bound:
+            fewer = allocate_knots(paths, sum(cost[option] for cost, option in zip(costs, options)) - 1, costs)
+            trial = [choice.option(cost[option]) for choice, cost, option in zip(choices, costs, fewer)]
             if sum(error for _, error in trial) > bound:
                 break
-            counts, fits = fewer, trial
+            options, fits = fewer, trial
     if size.knots is not None and choices and size.knots >= 2 * len(choices):
-        even = _even_counts([len(path) - 1 for path in paths], size.knots)
-        if even != counts:
-            uniform = [_fitted(choice, count) for choice, count in zip(choices, even)]
+        even = _even_counts([len(choice.errors) for choice in choices], size.knots)
+        if [cost[option] for cost, option in zip(costs, options)] != [count + 1 for count in even]:
+            uniform: list[tuple[Term, float]] = [choice.fit(count) for choice, count in zip(choices, even)]
             if sum(error for _, error in uniform) < sum(error for _, error in fits):
                 fits = uniform
     return _with_curves(terms, [term for term, _ in fits])
-
-
-def _fitted(choice: _Choices, segments: int) -> tuple[Term, float]:
-    """A curve of that many segments, or the constant of its mean for none, and its error."""
-    return choice.fit(segments) if segments else (Constant(choice.mean), choice.dropped)
 
 
 def _even_counts(limits: Sequence[int], knots: int) -> list[int]:

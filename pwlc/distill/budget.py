@@ -22,7 +22,9 @@ A total knot budget (`pwlc.distill(..., knots=N)`) is spent the same way over th
 themselves (`allocate_knots`): a curve of s segments takes s + 1 knots, and a curve may
 also be dropped (0 segments, no knot: its weighted mean joins the intercept), so a budget
 below two knots a curve goes to the curves that buy the most and the rest become
-constants. `fewest_knots` answers the other question: the fewest knots in all whose
+constants. A curve whose input is missing on some rows has one more option, one knot: flat
+where the input is known, the teacher's own value where it is missing (what a missing
+indicator buys for one knot, where dropping the curve loses it). `fewest_knots` answers the other question: the fewest knots in all whose
 summed error is within a bound (`pwlc.distill(..., score_tol=T)`).
 """
 
@@ -107,23 +109,25 @@ def knot_costs(errors: Sequence[Sequence[float]]) -> list[list[int]]:
     return [[segments + 1 if segments else 0 for segments in range(len(path))] for path in errors]
 
 
-def allocate_knots(errors: Sequence[Sequence[float]], knots: int) -> list[int]:
+def allocate_knots(errors: Sequence[Sequence[float]], knots: int, costs: Sequence[Sequence[int]] | None = None) -> list[int]:
     """Segments per curve (0: dropped) with at most `knots` knots in all, spent to lower
     sum_j errors[j][s_j] (errors[j][s]: curve j's error with s segments; [0]: dropped).
     Exact: the dynamic program over the knots spent. Knots that lower the sum by less than
-    NEGLIGIBLE of the dropped curves' summed error are not spent."""
+    NEGLIGIBLE of the dropped curves' summed error are not spent. `costs`: the knots of
+    each option instead of `knot_costs` (the returned indices are then options)."""
     if knots < 0:
         raise ValueError(f"a budget of {knots} knots")
-    costs = knot_costs(errors)
+    costs = knot_costs(errors) if costs is None else costs
     penalty = NEGLIGIBLE * sum(max(path[0], 0.0) for path in errors)
     best, chosen = _table(errors, costs, knots, penalty)
     return _trace(chosen, costs, int(np.argmin(best)))
 
 
-def fewest_knots(errors: Sequence[Sequence[float]], error: float) -> list[int]:
+def fewest_knots(errors: Sequence[Sequence[float]], error: float, costs: Sequence[Sequence[int]] | None = None) -> list[int]:
     """Segments per curve (0: dropped) with the fewest knots in all whose summed error is
-    at most `error` (errors as in `allocate_knots`); the least error when none reaches it."""
-    costs = knot_costs(errors)
+    at most `error` (errors and `costs` as in `allocate_knots`); the least error when none
+    reaches it."""
+    costs = knot_costs(errors) if costs is None else costs
     best, chosen = _table(errors, costs, sum(max(cost) for cost in costs), 0.0)
     within = np.flatnonzero(best <= error)
     return _trace(chosen, costs, int(within[0]) if within.size else int(np.argmin(best)))
