@@ -45,6 +45,19 @@ def test_alternating_moves_a_misplaced_knot_and_is_closer_on_held_out_rows(seed:
     assert "alternating knots: " in report.passes[0].note
 
 
+def test_cross_validated_alternation_moves_the_knot_when_left_out_rows_agree() -> None:
+    """refit{cv=5, alternate=2}: the rounds are kept because each fold's left-out rows are
+    closer after them; the note says so."""
+    teacher = Model(INPUTS, (Constant(0.2), Curve("x", (0.0, 0.3, 1.0), (0.0, 2.0, -1.0)), Curve("z", (-1.0, 2.0), (-0.5, 0.5))))
+    student = Model(INPUTS, (Constant(0.0), Curve("x", (0.0, 0.8, 1.0), (0.0, 1.0, 0.0)), Curve("z", (-1.0, 2.0), (0.0, 0.0))))
+    train, fresh = rows(11, 1500), rows(12, 3000)
+    target, held = evaluate(teacher, train, output="score"), evaluate(teacher, fresh, output="score")
+    values_only, _ = optimize(student, [Refit(cv=5)], data=train, teacher=target)
+    moved, report = optimize(student, [Refit(cv=5, alternate=2)], data=train, teacher=target)
+    assert rms(moved, fresh, held) < 0.5 * rms(values_only, fresh, held)
+    assert "alternating rounds: knots moved" in report.passes[0].note
+
+
 def test_alternating_keeps_the_refit_when_no_round_helps() -> None:
     """Knots already where the teacher bends: no round lowers the loss, the refit stands."""
     teacher = Model(INPUTS, (Constant(0.2), Curve("x", (0.0, 0.3, 1.0), (0.0, 2.0, -1.0)), Curve("z", (-1.0, 2.0), (-0.5, 0.5))))
