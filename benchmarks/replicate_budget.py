@@ -91,8 +91,9 @@ def knots_row(task_name: str, teacher: str, metric: str, low: float, high: float
     row = f"| {task_name} | {teacher} | {metric} | [{low:.4f}, {high:.4f}] | {cell(best_uniform, 'seg a curve')} | {cells} | {share} |"
     changed = "; ".join(f"{name} {cell(hit, 'asked') if hit else 'reaches no setting tried'}" for name, hit in found.items())
     verdict = (
-        f"- **{task_name}, {teacher}, {metric}**: a uniform count reaches the teacher's interval with {cell(best_uniform, 'seg a curve')} knots; "
-        f"a total budget: {changed}. The fewest: {share} of the uniform knots"
+        f"- **{task_name}, {teacher}, {metric}**: a uniform count "
+        + ("reaches no setting tried" if best_uniform is None else f"reaches the teacher's interval with {cell(best_uniform, 'seg a curve')} knots")
+        + f"; a total budget: {changed}. The fewest: {share} of the uniform knots"
         + (f" ({best[1]})." if best else ".")
     )
     return row, verdict
