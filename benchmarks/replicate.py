@@ -251,17 +251,22 @@ def label_refit(student: pwlc.Model, mono: str, X_train: Any, y_train: np.ndarra
     return optimize(student, [refit], data=data)[0]
 
 
+KNOTS: list[int] = []  # --knots: the totals to try instead of `knot_grid`
+TOLS: list[float] | None = None  # --tols: the score_tol fractions instead of `tol_grid` (empty: none)
+PAIRS = True  # --no-pairs: leave out the dropped-pairs section
+
+
 def budget_students(teacher: Any, X_train: Any, teacher_train: np.ndarray, curve_count: int) -> Iterator[tuple[str, Any, pwlc.Model]]:
     """(way of spending, setting, model): the distilled model at each total knot budget of
     `knot_grid` and at each `score_tol` of `tol_grid`, each also after the cross-validated
     refit (up to the uniform floor of two knots a curve, where a budget can beat it)."""
-    for total in knot_grid(curve_count):
+    for total in KNOTS or knot_grid(curve_count):
         budgeted = pwlc.distill(teacher, X_train, knots=total)
         yield "knots=N", total, budgeted
         if total <= 2 * curve_count:
             yield "knots=N + cv refit", total, cv_refit(budgeted, "none", X_train, teacher_train, None, "")[0]
     spread = float(np.std(teacher_train))
-    for fraction in tol_grid():
+    for fraction in tol_grid() if TOLS is None else TOLS:
         budgeted = pwlc.distill(teacher, X_train, score_tol=fraction * spread)
         yield "score_tol", fraction, budgeted
         yield "score_tol + cv refit", fraction, cv_refit(budgeted, "none", X_train, teacher_train, None, "")[0]
@@ -434,6 +439,9 @@ def main() -> None:
     parser.add_argument("--both-mono", action="store_true", help="also distill free curves (mono=none), not only mono=auto")
     parser.add_argument("--label-refit", action="store_true", help="also refit against the labels (log loss / squared error)")
     parser.add_argument("--segments", default="", help="comma-separated segment counts of the uniform students (default 1..5; --quick 1,3,5)")
+    parser.add_argument("--knots", default="", help="comma-separated knot budgets to try (default: knot by knot up to the uniform floor, fractions above)")
+    parser.add_argument("--tols", default=None, help="comma-separated score_tol fractions of the teacher's spread (default: 0.1..0.4; empty: none)")
+    parser.add_argument("--no-pairs", action="store_true", help="leave out the dropped-pairs section")
     parser.add_argument("--alternate", action="store_true", help=f"also refit{{cv=5, alternate={ALTERNATE}}}: knots moved jointly")
     parser.add_argument("--tasks", default="compas,lending,mslr", help="comma-separated: compas, lending, mslr")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -441,7 +449,10 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     if args.both_mono:
         MONO.append("none")
-    global LABEL_REFIT, ALTERNATING
+    global LABEL_REFIT, ALTERNATING, TOLS, PAIRS
+    KNOTS.extend(int(total) for total in args.knots.split(",") if total)
+    TOLS = None if args.tols is None else [float(fraction) for fraction in args.tols.split(",") if fraction]
+    PAIRS = not args.no_pairs
     LABEL_REFIT = args.label_refit
     ALTERNATING = args.alternate
     segments = [int(count) for count in args.segments.split(",")] if args.segments else [1, 3, 5] if args.quick else [1, 2, 3, 4, 5]
@@ -461,12 +472,12 @@ def main() -> None:
             task.splits = task.splits[:1]  # one fold of a 2-fold split: half the rows for training
         print(f"{task.name}: {len(task.y)} rows, {len(task.splits)} split(s)", file=sys.stderr)
         verdicts += run_task(task, segments, rows, knot_rows, knot_verdicts, refit_rows)
-        if task.groups is None:
+        if task.groups is None and PAIRS:
             row, verdict = dropped_pairs(task.name, task.X, task.y, classification=task.metric == "AUC")
             pair_rows.append(row)
             pair_verdicts.append(verdict)
     minutes = (time.perf_counter() - start) / 60
-    command = "benchmarks/replicate.py" + (" --quick" if args.quick else "") + (f" --folds {args.folds}" if args.folds != 5 and not args.quick else "") + (" --both-mono" if args.both_mono else "") + (" --label-refit" if args.label_refit else "") + (" --alternate" if args.alternate else "") + (f" --segments {args.segments}" if args.segments else "") + (f" --tasks {args.tasks}" if args.tasks != "compas,lending,mslr" else "")
+    command = "benchmarks/replicate.py" + (" --quick" if args.quick else "") + (f" --folds {args.folds}" if args.folds != 5 and not args.quick else "") + (" --both-mono" if args.both_mono else "") + (" --label-refit" if args.label_refit else "") + (" --alternate" if args.alternate else "") + (f" --segments {args.segments}" if args.segments else "") + (f" --knots {args.knots}" if args.knots else "") + (f" --tols '{args.tols}'" if args.tols is not None else "") + (" --no-pairs" if args.no_pairs else "") + (f" --tasks {args.tasks}" if args.tasks != "compas,lending,mslr" else "")
     text = "\n".join(
         [
             "# Replication table (issues 7 and 21)",
