@@ -256,7 +256,7 @@ TOLS: list[float] | None = None  # --tols: the score_tol fractions instead of `t
 PAIRS = True  # --no-pairs: leave out the dropped-pairs section
 
 
-def budget_students(teacher: Any, X_train: Any, teacher_train: np.ndarray, curve_count: int) -> Iterator[tuple[str, Any, pwlc.Model]]:
+def budget_students(teacher: Any, X_train: Any, teacher_train: np.ndarray, curve_count: int, y_train: np.ndarray) -> Iterator[tuple[str, Any, pwlc.Model]]:
     """(way of spending, setting, model): the distilled model at each total knot budget of
     `knot_grid` and at each `score_tol` of `tol_grid`, each also after the cross-validated
     refit (up to the uniform floor of two knots a curve, where a budget can beat it)."""
@@ -265,6 +265,8 @@ def budget_students(teacher: Any, X_train: Any, teacher_train: np.ndarray, curve
         yield "knots=N", total, budgeted
         if total <= 2 * curve_count:
             yield "knots=N + cv refit", total, cv_refit(budgeted, "none", X_train, teacher_train, None, "")[0]
+            if LABEL_REFIT:
+                yield "knots=N + label refit", total, label_refit(budgeted, "none", X_train, y_train, None, "")
     spread = float(np.std(teacher_train))
     for fraction in tol_grid() if TOLS is None else TOLS:
         budgeted = pwlc.distill(teacher, X_train, score_tol=fraction * spread)
@@ -272,7 +274,7 @@ def budget_students(teacher: Any, X_train: Any, teacher_train: np.ndarray, curve
         yield "score_tol + cv refit", fraction, cv_refit(budgeted, "none", X_train, teacher_train, None, "")[0]
 
 
-BUDGETS = ("knots=N", "knots=N + cv refit", "score_tol", "score_tol + cv refit")
+BUDGETS = ("knots=N", "knots=N + cv refit", "score_tol", "score_tol + cv refit", "knots=N + label refit")
 
 
 # --- running and reporting ------------------------------------------------------------------
@@ -318,7 +320,7 @@ def run_task(task: Task, segments: list[int], out: list[str], knot_rows: list[st
                     models.append((label, mono, pwlc.evaluate(student, X_test, output="score")))
                     knot_counts.setdefault(label, []).append(knots(student))
             curve_count = curves(student)  # (as many curves as any uniform student)
-            for family, setting, budgeted in budget_students(teacher, X_train, teacher_train, curve_count):
+            for family, setting, budgeted in budget_students(teacher, X_train, teacher_train, curve_count, y_train):
                 label = f"{family}: {setting}"
                 models.append((label, "auto", pwlc.evaluate(budgeted, X_test, output="score")))
                 knot_counts.setdefault(label, []).append(knots(budgeted))
@@ -511,8 +513,8 @@ def main() -> None:
             "",
             *knot_verdicts,
             "",
-            "| data | teacher | metric | teacher's interval | uniform: knots (setting; mean) | knots=N | knots=N + cv refit | score_tol | score_tol + cv refit | fewest budget / uniform |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| data | teacher | metric | teacher's interval | uniform: knots (setting; mean) | knots=N | knots=N + cv refit | score_tol | score_tol + cv refit | knots=N + label refit | fewest budget / uniform |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
             *knot_rows,
             "",
             "## The joint refit on held-out rows (issue 21)",
