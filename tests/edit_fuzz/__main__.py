@@ -116,9 +116,10 @@ def tables(tally: Tally) -> list[str]:
         away = sum(n for (language, _), (n, _) in tally.refused_away.items() if language == lang)
         cells = [f"{counts[o]}" + (f" ({away} away from the edit)" if o == "refused" and away else "") for o in OUTCOMES]
         lines.append(f"| {lang} | {sum(counts.values())} | " + " | ".join(cells) + " |")
-    lines += ["", head.format("language: operator"), rule]
+    lines += ["", head.format("language: operator") + " refused away from the edit (last operator) |", rule + "---:|"]
     for (lang, name), counts in sorted(tally.by_operator.items()):
-        lines.append(f"| {lang}: {name} | {sum(counts.values())} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |")
+        away = tally.refused_away.get((lang, name), (0, None))[0]
+        lines.append(f"| {lang}: {name} | {sum(counts.values())} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + f" | {away} |")
     return lines
 
 

@@ -127,6 +127,7 @@ class _Scope:
         self.dialect = dialect
         self.table = table
         self.columns: dict[str, _Column] = {}
+        self.reads: set[int] = set()  # the identities of the columns looked up
 
     def add(self, column: _Column, node: Expr) -> None:
         key = column_key(column.name, self.dialect)
@@ -144,6 +145,7 @@ class _Scope:
         found = self.columns.get(key)
         if found is None:
             raise Refusal(f"there is no column {node.name!r} in {self.source} (the engine would stop here)", node)
+        self.reads.add(id(found.identity))
         return found
 
     def scores(self) -> list[_Column]:
@@ -157,6 +159,8 @@ class _Reader(Source):
     """Reads the query: its steps, their columns, the model."""
 
     multiclass = False
+    raw_passed: list[tuple[_Column, Expr]]  # the table's columns passed on uncast before the last step, and where
+    last_reads: set[int]  # the identities of the columns the last step reads
 
     def read(self) -> tuple[Model | Multiclass, QueryOptions]:
         with collection_paused():
@@ -179,6 +183,7 @@ class _Reader(Source):
             raise Refusal("expected a SELECT query", statement)
         steps: dict[str, tuple[str, _Scope, Expr]] = {}  # CTE key -> (name, columns, its alias node)
         used: set[str] = set()
+        self.raw_passed, self.last_reads = [], set()
         with_ = statement.args.get("with_")
         # A multiclass query (multiclass.py): its last CTE and SELECT are the softmax of the
         # classes' scores, compared with what pwlc writes (read_multiclass.py).
@@ -264,6 +269,8 @@ class _Reader(Source):
         self.check_clauses(select, final)
         source = self.source(select, steps, used)
         out = _Scope("the step before" if not final else "the last step", self.dialect)
+        if final:
+            self.last_reads = source.reads
         computed = False  # whether this step computed its score already
         casts = any(isinstance(strip(p.this), exp.Cast) and isinstance(strip(p.this.this), exp.Column) for p in select.expressions if isinstance(p, exp.Alias))
         for projection in select.expressions:
@@ -310,6 +317,8 @@ class _Reader(Source):
         elif final and column.kind == "input":
             out.add(_Column(column.name, "extra", projection), projection)
         else:
+            if column.kind == "raw" and not final:
+                self.raw_passed.append((column, value))
             out.add(replace(column, name=name or column.name), projection)
 
     def computed(self, projection: Expr, value: Expr, name: str, source: _Scope, out: _Scope, final: bool, computed: bool) -> bool:
@@ -450,11 +459,34 @@ class _Reader(Source):
         if not inputs:
             inputs = _inferred_inputs(terms)
         keys = tuple(c.name for c in final.columns.values() if c.kind == "raw")
+        self.check_passed(inputs, self.last_reads)
         extras = tuple(c.node.sql(dialect=self.dialect) for c in final.columns.values() if c.kind in ("extra", "input") and c is not score)
         link = predictions[0].link if predictions else "identity"
         model = Model(tuple(inputs), tuple(terms), link, score.origin, self.header.doc, span=self.span(score.node))  # type: ignore[arg-type]
         alias = score.name if score.name != score.origin else None
         return model, QueryOptions(self.dialect, self.table or "input", keys, extras, alias)
+
+    def check_passed(self, inputs: list[Input], carried: set[int]) -> None:
+        """A column of the table passed on uncast must be an input or reach the result (by
+        the identities in `carried`): one that no term reads and the result drops makes the
+        query need a column the model does not have (the engine stops on a table without
+        it). The caret on the last step that passes it on: where it stopped being carried."""
+        names = {column_key(i.name, self.dialect) for i in inputs}
+        last: dict[int, tuple[_Column, Expr]] = {}
+        for column, node in self.raw_passed:
+            if id(column.identity) not in carried and column_key(column.name, self.dialect) not in names:
+                last[id(column.identity)] = (column, node)
+        if not last:
+            return
+        column, node = next(iter(last.values()))
+        name = column.node.sql(dialect=self.dialect)
+        since = f" (since line {self.span(column.node).line})" if column.node is not node else ""
+        raise Refusal(
+            f"{column.name!r} is passed on without a cast{since}, and neither a term nor the result reads it: the query would stop"
+            f" on a table without that column, which the model does not name. Remove it, carry it on to the last SELECT (a key),"
+            f" or keep it as an input: CAST({name} AS DOUBLE) AS {name} (or a text type) in the inputs step",
+            node,
+        )
 
     def terms(self, score: _Column, kinds: Mapping[str, str], link: str | None) -> list[Term]:
         if len(score.summands) == 1 and _no_terms(score.summands[0][0], score.node, self.dialect):
