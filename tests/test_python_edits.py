@@ -97,9 +97,12 @@ def test_every_edit_operator_applies_to_the_golden_files() -> None:
 
 
 def test_a_call_by_position_after_the_signature_was_reordered_is_refused() -> None:
-    """The issue's case: `score`'s parameters reordered, `probability` left as it was."""
+    """The issue's case: `score`'s parameters reordered, `probability` left as it was. The
+    caret on `score`'s first parameter out of order (the edit), the message naming
+    `probability`'s line."""
     text = TEXT.replace("    age: float,\n    priors_count: float,", "    priors_count: float,\n    age: float,", 1)
-    assert_refused_at(text, "age: float,", "takes the inputs of `score`, in the same order", occurrence=1)
+    line = points_at(text, "def probability")[0]
+    assert_refused_at(text, "priors_count: float,", f"`probability` (line {line}) takes (age, priors_count, length_of_stay, sex, c_charge_degree), but `score` takes (priors_count, age,")
 
 
 @pytest.mark.parametrize(

@@ -83,9 +83,11 @@ def refused(text: str, where: str, message: str) -> ParseError:
         ('CAST("age" AS DOUBLE)', 'CAST("age" AS REAL)', 'CAST("age" AS REAL)', "not to REAL"),
         ('CAST("age" AS DOUBLE)', 'CAST("age" AS DECIMAL)', 'CAST("age" AS DECIMAL)', "not to DECIMAL"),
         ('CAST("age" AS DOUBLE)', 'CAST("age" AS NUMERIC(10, 2))', 'CAST("age" AS NUMERIC', "not to NUMERIC(10, 2)"),
-        ('CAST("sex" AS TEXT)', 'CAST("sex" AS DOUBLE)', '"sex" = \'Female\'', "cast to a number, and a table compares it with text"),
+        # the cast and the term disagree: at the cast (most likely the edit), naming the term's line
+        ('CAST("sex" AS TEXT)', 'CAST("sex" AS DOUBLE)', 'CAST("sex" AS DOUBLE)', "is cast to a number here, and a table compares it with text on line 47"),
+        ('CAST("age" AS DOUBLE)', 'CAST("age" AS TEXT)', 'CAST("age" AS TEXT)', "is cast to text here, and this term compares it with numbers on line 25"),
     ],
-    ids=["coalesce", "least", "upper", "case", "swapped", "integer", "float", "real", "decimal", "numeric", "category-as-double"],
+    ids=["coalesce", "least", "upper", "case", "swapped", "integer", "float", "real", "decimal", "numeric", "category-as-double", "number-as-text"],
 )
 def test_inputs_step_reads_casts_only(before: str, after: str, where: str, message: str) -> None:
     text = emitted()
@@ -134,6 +136,24 @@ def test_a_key_the_result_drops_is_refused_at_the_last_step_that_passes_it() -> 
     error = refused(edited, '"row_id",\n      (-0.35e0)', "'row_id' is passed on without a cast (since line")
     first = text[: text.index('"row_id"')].count("\n") + 1  # the inputs step's
     assert f"(since line {first})" in error.message
+
+
+def test_a_greatest_in_the_inputs_step_is_refused_there_not_read_as_a_multiclass_query() -> None:
+    text = emitted()
+    edited = text.replace('CAST("age" AS DOUBLE) AS "age"', 'GREATEST(CAST("age" AS DOUBLE), 0e0) AS "age"', 1)
+    refused(edited, "GREATEST", "not computed another way")
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite"])
+def test_a_byte_order_mark_reads_where_the_engine_skips_it(dialect: str) -> None:
+    assert run_as_read("\ufeff" + emitted(RECIDIVISM, dialect), dialect) == RECIDIVISM
+
+
+def test_a_byte_order_mark_is_refused_at_it_where_the_engine_stops_on_it() -> None:
+    """PostgreSQL stops on it ("syntax error at or near"): refused at 1:1, the BOM."""
+    with pytest.raises(ParseError, match="byte order mark") as caught:
+        sql.read("\ufeff" + emitted(RECIDIVISM, "postgres"), "edited.sql", dialect="postgres")
+    assert caught.value.span is not None and (caught.value.span.line, caught.value.span.column) == (1, 1)
 
 
 # --- 9. clauses that change which rows are scored --------------------------------------------

@@ -135,7 +135,7 @@ class _Reader:
             return read_multiclass(self, module, functions, gathering, renamed, imported)
         scoring, link_function = self.classify(functions)
         inputs = self.parameters(scoring, renamed)
-        reader = TermReader(self.span, {p.name: i.name for p, i in zip(scoring.parameters, inputs)})
+        reader = TermReader(self.span, {p.name: i.name for p, i in zip(scoring.parameters, inputs)}, scoring, link_function)
         terms = self.sum(scoring, reader)
         link = "identity"
         if link_function is not None:
@@ -314,12 +314,26 @@ class _Reader:
         self.returns_a_number(function)
         for k, parameter in enumerate(function.parameters):
             self.kind(parameter.annotation, "an input", function)
-            if k >= len(expected) or parameter.name != expected[k]:
+            if k < len(expected) and parameter.name != expected[k]:
+                # most likely the scoring function's signature was edited: the caret there
+                theirs = ", ".join(p.name for p in function.parameters)
+                raise self.fail(
+                    f"`{function.name.id}` (line {function.line}) takes ({theirs}), but `{scoring.name.id}` takes ({', '.join(expected)}):"
+                    f" a link function takes the inputs of `{scoring.name.id}`, in the same order; change one to match the other",
+                    scoring.parameters[k],
+                )
+            if k >= len(expected):
                 raise self.fail(f"`{function.name.id}` takes the inputs of `{scoring.name.id}`, in the same order: ({', '.join(expected)})", parameter)
         if len(function.parameters) != len(expected):
             raise self.fail(f"`{function.name.id}` takes the inputs of `{scoring.name.id}`, in the same order: ({', '.join(expected)})", function.name)
         helper = outer.function.id  # type: ignore[union-attr]
         inner = TermReader(self.span, {}).bind(helper, outer)["score"]
+        if isinstance(inner, Call) and isinstance(inner.function, Name) and inner.function.id != scoring.name.id and inner.function.line != scoring.name.line:
+            # most likely the scoring function was renamed where it is defined: the caret there
+            raise self.fail(
+                f"`{function.name.id}` (line {inner.function.line}) calls `{inner.function.id}`, but the scoring function is named `{scoring.name.id}`: name the two alike",
+                scoring.name,
+            )
         if not (isinstance(inner, Call) and isinstance(inner.function, Name) and inner.function.id == scoring.name.id):
             raise self.fail(f"expected `return {helper}({scoring.name.id}(...))`", inner if isinstance(inner, Node) else outer)
         self.passes_inputs_through(inner, scoring)

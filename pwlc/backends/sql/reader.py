@@ -30,7 +30,7 @@ from functools import partial
 from typing import Literal
 
 from pwlc.backends.sql.compare import mismatch
-from pwlc.backends.sql.constants import Refusal, is_double, number, strip
+from pwlc.backends.sql.constants import KindRefusal, Refusal, is_double, number, strip
 from pwlc.backends.sql.dialects import (
     Expr,
     column_key,
@@ -43,9 +43,10 @@ from pwlc.backends.sql.dialects import (
 from pwlc.backends.sql.printer import PREDICTION_COLUMNS, check_transforms, render_sql
 from pwlc.backends.sql.read_terms import TermReader
 from pwlc.backends.sql.source import MAX_DEPTH, Source, collection_paused, deep_enough
+from pwlc.backends.sql.summands import features, inferred_inputs, no_terms, sum_like
 from pwlc.backends.sql.terms import Printing, link_expression
 from pwlc.errors import ParseError, Span, UnsupportedError
-from pwlc.ir import CategoryAxis, Curve, Grid, Input, Model, Multiclass, Step, Table, Term
+from pwlc.ir import Input, Model, Multiclass, Term
 
 # The clauses a step may not have, by sqlglot's name for them.
 _CLAUSES = {
@@ -187,7 +188,9 @@ class _Reader(Source):
         with_ = statement.args.get("with_")
         # A multiclass query (multiclass.py): its last CTE and SELECT are the softmax of the
         # classes' scores, compared with what pwlc writes (read_multiclass.py).
-        self.multiclass = statement.find(exp.Greatest) is not None
+        # (a GREATEST elsewhere, e.g. in the inputs step, is read, and refused, where it is)
+        ctes = with_.expressions if with_ is not None else []
+        self.multiclass = statement.find(exp.Greatest) is not None and (len(ctes) < 2 or ctes[-1].find(exp.Greatest) is not None)
         if self.multiclass and (with_ is None or len(with_.expressions) < 2):
             raise Refusal("a multiclass query computes the class scores in a CTE, their softmax in the next one, and the probabilities last", statement)
         if with_ is not None:
@@ -286,7 +289,7 @@ class _Reader(Source):
                 out.add(_Column(f"<column {len(out.columns) + 1}>", "extra", self.checked_extra(projection, source)), projection)
             elif isinstance(value, exp.Cast) and isinstance(strip(value.this), exp.Column):
                 out.add(self.input_column(value, name, source), projection)
-            elif casts or (not final and not _sum_like(value)):
+            elif casts or (not final and not sum_like(value)):
                 raise Refusal(
                     "pwlc reads an input as CAST(\"x\" AS DOUBLE) AS \"x\" (or a text type), not computed another way:"
                     " compute it in the table before the query (a missing input takes the term's own `WHEN \"x\" IS NULL` value)",
@@ -453,11 +456,11 @@ class _Reader(Source):
         terms = self.terms(score, kinds, link=predictions[0].link if predictions else None)
         declared = {i.name for i in inputs}
         for term in terms:
-            for feature in _features(term):
+            for feature in features(term):
                 if declared and feature not in declared:
                     raise Refusal(f"a term reads {feature!r}, which is not among the inputs: cast it in the inputs step", score.node)
         if not inputs:
-            inputs = _inferred_inputs(terms)
+            inputs = inferred_inputs(terms)
         keys = tuple(c.name for c in final.columns.values() if c.kind == "raw")
         self.check_passed(inputs, self.last_reads)
         extras = tuple(c.node.sql(dialect=self.dialect) for c in final.columns.values() if c.kind in ("extra", "input") and c is not score)
@@ -489,7 +492,7 @@ class _Reader(Source):
         )
 
     def terms(self, score: _Column, kinds: Mapping[str, str], link: str | None) -> list[Term]:
-        if len(score.summands) == 1 and _no_terms(score.summands[0][0], score.node, self.dialect):
+        if len(score.summands) == 1 and no_terms(score.summands[0][0], score.node, self.dialect):
             return []
         running = None
         for node, _ in score.summands:
@@ -500,12 +503,29 @@ class _Reader(Source):
         if link is not None and not running:
             raise Refusal("the engine computes this score as an exact decimal, and the link from it: write its numbers as pwlc does", score.summands[0][0])
         out = []
+        casts = {column.input.name: column.node for column in final_inputs(score) if column.input is not None}
         for node, scope in score.summands:
             reader = TermReader(self.dialect, partial(self.input_name, scope=scope), self.position, self.case_comment, self.span)
-            term = reader.term(node, kinds)
+            try:
+                term = reader.term(node, kinds)
+            except KindRefusal as refusal:
+                if refusal.feature not in casts or self.read_as_cast(refusal.feature, score, kinds):
+                    raise
+                raise Refusal(refusal.at_cast(self.span(refusal.node).line), casts[refusal.feature]) from None
             _check_read_transform(term, node)
             out.append(term)
         return out
+
+    def read_as_cast(self, feature: str, score: _Column, kinds: Mapping[str, str]) -> bool:
+        """Whether a term of the score reads `feature` as its cast says."""
+        for node, scope in score.summands:
+            try:
+                term = TermReader(self.dialect, partial(self.input_name, scope=scope), self.position, self.case_comment, self.span).term(node, kinds)
+            except Refusal:
+                continue
+            if feature in features(term):
+                return True
+        return False
 
     def input_name(self, node: Expr, scope: _Scope) -> str:
         column = scope.find(node)
@@ -521,31 +541,6 @@ class _Reader(Source):
             raise Refusal(f"a term reads {column.name!r}, which the inputs step does not cast: add {cast} there", node)
         raise Refusal(f"a term reads {column.name!r}, which is not an input", node)
 
-def _sum_like(node: Expr) -> bool:
-    """Whether `node` can be a sum of terms: additions of CASEs, columns and numbers."""
-    exp = sqlglot_exp()
-    node = strip(node)
-    if isinstance(node, (exp.Add, exp.Sub)):
-        return _sum_like(node.this) and _sum_like(node.expression)
-    if isinstance(node, exp.Coalesce):  # a linear term with a value for a missing input
-        return _sum_like(node.this)
-    if isinstance(node, exp.Mul) and any(isinstance(strip(side), exp.Column) for side in (node.this, node.expression)):
-        return all(isinstance(strip(side), exp.Column) or _number_like(side) for side in (node.this, node.expression))  # a linear term, SLOPE * x
-    if isinstance(node, (exp.Mul, exp.Div)):
-        return _number_like(node)
-    return isinstance(node, (exp.Case, exp.Column, exp.Neg, exp.Cast, exp.Literal))
-
-
-def _number_like(node: Expr) -> bool:
-    """Whether `node` can be a number: literals, signs, casts, and products or quotients of
-    them (SQLite's (w / 2^1000))."""
-    exp = sqlglot_exp()
-    node = strip(node)
-    if isinstance(node, (exp.Mul, exp.Div)):
-        return _number_like(node.this) and _number_like(node.expression)
-    return isinstance(node, (exp.Literal, exp.Neg, exp.Cast))
-
-
 def final_inputs(score: _Column) -> list[_Column]:
     """The input columns of the steps the score's terms are read in, in order."""
     scopes = list({id(scope): scope for _, scope in score.summands}.values())
@@ -555,34 +550,6 @@ def final_inputs(score: _Column) -> list[_Column]:
             if column.kind == "input":
                 found.setdefault(id(column.identity), column)
     return list(found.values())
-
-
-def _no_terms(node: Expr, projection: Expr, dialect: str) -> bool:
-    """`0.0 /* no terms */`: the score of a model without terms (sqlglot attaches the
-    comment to the number or to the column it names)."""
-    comments = [comment for sub in node.walk() for comment in sub.comments or []] + list(projection.comments or [])
-    return number(node, dialect) == 0.0 and any(comment.strip() == "no terms" for comment in comments)
-
-
-def _features(term: Term) -> tuple[str, ...]:
-    if isinstance(term, Grid):
-        return term.features
-    return (term.feature,) if isinstance(term, (Curve, Step, Table)) else ()
-
-
-def _inferred_inputs(terms: list[Term]) -> list[Input]:
-    """A query straight off the table: inputs in order of first use; a column compared with
-    strings is categorical."""
-    found: dict[str, str] = {}
-    for term in terms:
-        if isinstance(term, Table):
-            found.setdefault(term.feature, "categorical")
-        elif isinstance(term, (Curve, Step)):
-            found.setdefault(term.feature, "numeric")
-        elif isinstance(term, Grid):
-            for axis in (term.a, term.b):
-                found.setdefault(axis.feature, "categorical" if isinstance(axis, CategoryAxis) else "numeric")
-    return [Input(name, kind) for name, kind in found.items()]  # type: ignore[arg-type]
 
 
 def _check_read_transform(term: Term, node: Expr) -> None:
