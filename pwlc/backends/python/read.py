@@ -331,7 +331,7 @@ class _Reader:
         if isinstance(inner, Call) and isinstance(inner.function, Name) and inner.function.id != scoring.name.id and inner.function.line != scoring.name.line:
             # most likely the scoring function was renamed where it is defined: the caret there
             raise self.fail(
-                f"`{function.name.id}` (line {inner.function.line}) calls `{inner.function.id}`, but the scoring function is named `{scoring.name.id}`: name the two alike",
+                f"`{function.name.id}` (line {inner.function.line}) calls `{inner.function.id}`, but the scoring function is named `{scoring.name.id}`: rename one to match the other",
                 scoring.name,
             )
         if not (isinstance(inner, Call) and isinstance(inner.function, Name) and inner.function.id == scoring.name.id):

@@ -209,8 +209,8 @@ class TermReader:
         renamed = self.renamed(node)
         if renamed is not None and isinstance(node, Name):
             if node.id in self.witness and renamed.name not in self.witness:  # renamed in the signature: the caret there
-                raise self.fail(f"{_called(call)}() on line {node.line} reads `{node.id}`, and the link function takes `{node.id}` too, but this parameter is `{renamed.name}`, which no term reads: name them alike", renamed)
-            raise self.fail(f"{_called(call)}() reads one of the inputs, the parameters of this function; `{node.id}` is none (parameter `{renamed.name}`, line {renamed.line}, is read by no term): name them alike", node)
+                raise self.fail(f"{_called(call)}() on line {node.line} reads `{node.id}`, and the link function takes `{node.id}` too, but this parameter is `{renamed.name}`, which no term reads: rename one to match the other", renamed)
+            raise self.fail(f"{_called(call)}() reads one of the inputs, the parameters of this function; `{node.id}` is none (parameter `{renamed.name}`, line {renamed.line}, is read by no term): rename one to match the other", node)
         if not (isinstance(node, Name) and node.id in self.inputs):
             raise self.fail(f"{_called(call)}() reads one of the inputs, the parameters of this function ({', '.join(self.inputs) or 'none'})", _node(node, call))
         return self.inputs[node.id]
