@@ -376,6 +376,16 @@ def test_a_refusal_points_at_the_edited_place_of_two_that_disagree(old: str, new
     assert_refused_at(text, at, says)
 
 
+def test_a_parameter_renamed_that_input_names_maps_is_refused_at_the_parameter() -> None:
+    """INPUT_NAMES still names `class_`, the signature now `class__renamed`: at the
+    parameter (the edit), naming INPUT_NAMES's line."""
+    text = emit(pwlc.read(GOLDEN / "tables.pwl"))
+    edited = text.replace("class_: str", "class__renamed: str", 1)
+    assert edited != text
+    line = points_at(edited, "INPUT_NAMES = ")[0]
+    assert_refused_at(edited, "class__renamed", f"INPUT_NAMES (line {line}) names `class_`, which is not a parameter of `score`")
+
+
 # --- 4: edits a reviewer would make are read with Python's meaning ----------------------
 
 ACCEPTED = [

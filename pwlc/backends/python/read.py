@@ -215,6 +215,14 @@ class _Reader:
             inputs.append(Input(renamed.get(name, name), kind, span=self.span(parameter)))  # type: ignore[arg-type]
         unknown = [key for key in renamed if key not in seen]
         if unknown:
+            guess = next((p for p in function.parameters if p.name not in renamed and (unknown[0] in p.name or p.name in unknown[0])), None)
+            if guess is not None:  # most likely the parameter was renamed: the caret there
+                key = self.renamed_keys[unknown[0]]
+                raise self.fail(
+                    f"{INPUT_NAMES} (line {key.line}) names `{unknown[0]}`, which is not a parameter of `{function.name.id}`, and this one is not in it:"
+                    " rename one to match the other",
+                    guess,
+                )
             raise self.fail(f"{INPUT_NAMES} names `{unknown[0]}`, which is not a parameter of `{function.name.id}`", self.renamed_keys[unknown[0]])
         if returns == "float":
             self.returns_a_number(function)
@@ -358,7 +366,8 @@ class _Reader:
             value = bound[name]
             if not (isinstance(value, Name) and value.id == name):
                 raise self.fail(
-                    f"this passes {_written(value)} as `{scoring.name.id}`'s `{name}`: pass each input to the parameter of the same name, in `{scoring.name.id}`'s order ({', '.join(names)})",
+                    f"this passes {_written(value)} as `{scoring.name.id}`'s `{name}`: pass each input to the parameter of the same name,"
+                    f" in `{scoring.name.id}`'s order (line {scoring.line}: {', '.join(names)})",
                     value,
                 )
 
