@@ -138,9 +138,12 @@ def test_a_key_the_result_drops_is_refused_at_the_last_step_that_passes_it() -> 
     assert f"(since line {first})" in error.message
 
 
-def test_a_greatest_in_the_inputs_step_is_refused_there_not_read_as_a_multiclass_query() -> None:
-    text = emitted()
-    edited = text.replace('CAST("age" AS DOUBLE) AS "age"', 'GREATEST(CAST("age" AS DOUBLE), 0e0) AS "age"', 1)
+@pytest.mark.parametrize("name", ["recidivism", "steps"])  # two CTEs; one (no link)
+def test_a_greatest_in_the_inputs_step_is_refused_there_not_read_as_a_multiclass_query(name: str) -> None:
+    text = emitted(pwlc.read(f"golden/models/{name}.pwl"))
+    column = {"recidivism": "age", "steps": "income"}[name]
+    edited = text.replace(f'CAST("{column}" AS DOUBLE) AS "{column}"', f'GREATEST(CAST("{column}" AS DOUBLE), 0e0) AS "{column}"', 1)
+    assert edited != text
     refused(edited, "GREATEST", "not computed another way")
 
 

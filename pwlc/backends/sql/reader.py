@@ -190,7 +190,8 @@ class _Reader(Source):
         # classes' scores, compared with what pwlc writes (read_multiclass.py).
         # (a GREATEST elsewhere, e.g. in the inputs step, is read, and refused, where it is)
         ctes = with_.expressions if with_ is not None else []
-        self.multiclass = statement.find(exp.Greatest) is not None and (len(ctes) < 2 or ctes[-1].find(exp.Greatest) is not None)
+        greatest = [node for node in statement.find_all(exp.Greatest) if not ctes or node.find_ancestor(exp.CTE) is not ctes[0]]
+        self.multiclass = bool(greatest) and (len(ctes) < 2 or ctes[-1].find(exp.Greatest) is not None)
         if self.multiclass and (with_ is None or len(with_.expressions) < 2):
             raise Refusal("a multiclass query computes the class scores in a CTE, their softmax in the next one, and the probabilities last", statement)
         if with_ is not None:
