@@ -11,7 +11,7 @@ what a well-formed node looks like (`verify`).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, overload
 
@@ -577,5 +577,18 @@ def _transforms_apart(curve: Curve, where: str, span: Span | None) -> None:
 
 
 def _increasing(values: tuple[float, ...], what: str, span: Span | None) -> None:
-    for left, right in zip(values, values[1:]):
-        _check(left < right, f"{what} must be strictly increasing ({left!r} then {right!r})", span)
+    found = out_of_order(values)
+    if found is not None:
+        raise VerifyError(f"{what} must be strictly increasing ({values[found[0]]!r} then {values[found[0] + 1]!r})", span)
+
+
+def out_of_order(values: Sequence[float]) -> tuple[int, int] | None:
+    """Where strictly increasing `values` first fail: (i, k) for the pair values[i],
+    values[i + 1] in the wrong order and k, the one of them out of line with its other
+    neighbour too (an edit most likely moved or inserted that one); None when they increase."""
+    for i in range(len(values) - 1):
+        if not values[i] < values[i + 1]:
+            left_is_off = i + 2 < len(values) and not values[i] < values[i + 2] and (i == 0 or values[i - 1] < values[i + 1])
+            return i, i if left_is_off else i + 1
+    return None
+

@@ -97,9 +97,12 @@ def test_every_edit_operator_applies_to_the_golden_files() -> None:
 
 
 def test_a_call_by_position_after_the_signature_was_reordered_is_refused() -> None:
-    """The issue's case: `score`'s parameters reordered, `probability` left as it was."""
+    """The issue's case: `score`'s parameters reordered, `probability` left as it was. The
+    caret on `score`'s first parameter out of order (the edit), the message naming
+    `probability`'s line."""
     text = TEXT.replace("    age: float,\n    priors_count: float,", "    priors_count: float,\n    age: float,", 1)
-    assert_refused_at(text, "age: float,", "takes the inputs of `score`, in the same order", occurrence=1)
+    line = points_at(text, "def probability")[0]
+    assert_refused_at(text, "priors_count: float,", f"`probability` (line {line}) takes (age, priors_count, length_of_stay, sex, c_charge_degree), but `score` takes (priors_count, age,")
 
 
 @pytest.mark.parametrize(
@@ -342,6 +345,45 @@ def test_deep_nesting_and_huge_sums_are_refused_at_a_position() -> None:
     unclosed = TEXT.replace("[(18, 0.61)", "[[(18, 0.61)", 1)
     assert_refused_at(unclosed, ")\n", "does not close the '[' opened")
     assert_refused_at(TEXT[: TEXT.index("(70, -0.6)])")], "[(18", "this bracket is never closed")  # the innermost one open
+
+
+# --- carets on the edited construct, where two places disagree ---------------------------------
+
+_MODULE_DOC_END = TEXT.index('"""\n\nimport')
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "at", "says"),
+    [
+        # a knot moved or added out of order: at that knot, not at the curve( call
+        ("(25, 0.2), (46, -0.45)", "(25, 0.2), (4.6, -0.45)", "4.6, -0.45", "knot positions must be strictly increasing (25.0 then 4.6)"),
+        ("(15, 0.9)]", "(15, 0.9), (14, 1)]", "14, 1)", "knot positions must be strictly increasing (15.0 then 14.0)"),
+        # a parameter renamed in score's signature only: at it (probability still names `age`)
+        ("    age: float,\n", "    age_years: float,\n", "age_years", "reads `age`, and the link function takes `age` too, but this parameter is `age_years`"),
+        # the same disagreement made by editing the term: at the term, naming the parameter
+        ("curve(age,", "curve(agee,", "agee", "`agee` is none (parameter `age`, line 12, is read by no term)"),
+        # score renamed where it is defined: at its name, naming probability's call
+        ("def score(", "def score_v2(", "score_v2", "`probability` (line 37) calls `score`, but the scoring function is named `score_v2`"),
+        # a docstring's closing quotes cut short: there, not where Python stops lines later
+        ('sum of one term per line."""', 'sum of one term per line.""', '""\n    return', "this string's closing \"\"\" is cut short"),
+        (TEXT[_MODULE_DOC_END - 30 : _MODULE_DOC_END + 3], TEXT[_MODULE_DOC_END - 30 : _MODULE_DOC_END + 2], '""\n\nimport', "is cut short, so the string runs on to line"),
+    ],
+    ids=["knot-moved", "knot-added", "parameter-renamed", "term-renamed", "function-renamed", "docstring-cut", "module-docstring-cut"],
+)
+def test_a_refusal_points_at_the_edited_place_of_two_that_disagree(old: str, new: str, at: str, says: str) -> None:
+    text = TEXT.replace(old, new, 1)
+    assert text != TEXT
+    assert_refused_at(text, at, says)
+
+
+def test_a_parameter_renamed_that_input_names_maps_is_refused_at_the_parameter() -> None:
+    """INPUT_NAMES still names `class_`, the signature now `class__renamed`: at the
+    parameter (the edit), naming INPUT_NAMES's line."""
+    text = emit(pwlc.read(GOLDEN / "tables.pwl"))
+    edited = text.replace("class_: str", "class__renamed: str", 1)
+    assert edited != text
+    line = points_at(edited, "INPUT_NAMES = ")[0]
+    assert_refused_at(edited, "class__renamed", f"INPUT_NAMES (line {line}) names `class_`, which is not a parameter of `score`")
 
 
 # --- 4: edits a reviewer would make are read with Python's meaning ----------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -82,9 +83,11 @@ def refused(text: str, where: str, message: str) -> ParseError:
         ('CAST("age" AS DOUBLE)', 'CAST("age" AS REAL)', 'CAST("age" AS REAL)', "not to REAL"),
         ('CAST("age" AS DOUBLE)', 'CAST("age" AS DECIMAL)', 'CAST("age" AS DECIMAL)', "not to DECIMAL"),
         ('CAST("age" AS DOUBLE)', 'CAST("age" AS NUMERIC(10, 2))', 'CAST("age" AS NUMERIC', "not to NUMERIC(10, 2)"),
-        ('CAST("sex" AS TEXT)', 'CAST("sex" AS DOUBLE)', '"sex" = \'Female\'', "cast to a number, and a table compares it with text"),
+        # the cast and the term disagree: at the cast (most likely the edit), naming the term's line
+        ('CAST("sex" AS TEXT)', 'CAST("sex" AS DOUBLE)', 'CAST("sex" AS DOUBLE)', "is cast to a number here, and a table compares it with text on line 47"),
+        ('CAST("age" AS DOUBLE)', 'CAST("age" AS TEXT)', 'CAST("age" AS TEXT)', "is cast to text here, and this term compares it with numbers on line 25"),
     ],
-    ids=["coalesce", "least", "upper", "case", "swapped", "integer", "float", "real", "decimal", "numeric", "category-as-double"],
+    ids=["coalesce", "least", "upper", "case", "swapped", "integer", "float", "real", "decimal", "numeric", "category-as-double", "number-as-text"],
 )
 def test_inputs_step_reads_casts_only(before: str, after: str, where: str, message: str) -> None:
     text = emitted()
@@ -95,6 +98,65 @@ def test_inputs_step_reads_casts_only(before: str, after: str, where: str, messa
 def test_inputs_step_accepts_other_double_and_text_spellings() -> None:
     text = emitted().replace('CAST("age" AS DOUBLE)', 'CAST("age" AS DOUBLE PRECISION)').replace('CAST("sex" AS TEXT)', "CAST(\"sex\" AS VARCHAR)")
     assert run_as_read(text) == RECIDIVISM
+
+
+def _without_term(text: str, feature: str) -> str:
+    """`text` without the CASE of the term that reads `feature`."""
+    start = text.index(f'      + CASE\n          WHEN "{feature}" IS NULL')
+    end = text.index("      + CASE\n", start + 1) if text.find("      + CASE\n", start + 1) > 0 else text.index("      AS ", start)
+    return text[:start] + text[end:]
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite"])
+def test_an_uncast_column_that_nothing_reads_is_refused_where_it_is_passed_on(dialect: str) -> None:
+    """The long edit fuzz's accepted-but-invalid file (inputs.cast then term.delete): the
+    cast of `sex` dropped and its term deleted. The query still reads a column `sex`, which
+    the model it would be read as does not name: the engine stops on a table of that
+    model's inputs. Refused where `sex` is passed on; each remedy the message names runs."""
+    text = emitted(RECIDIVISM, dialect)
+    edited = _without_term(text.replace('CAST("sex" AS TEXT) AS "sex"', '"sex"', 1), "sex")
+    refused(edited, '"sex",', "'sex' is passed on without a cast, and neither a term nor the result reads it")
+    without_sex = replace(RECIDIVISM, inputs=tuple(i for i in RECIDIVISM.inputs if i.name != "sex"), terms=tuple(t for t in RECIDIVISM.terms if getattr(t, "feature", "") != "sex"))
+    # what accepting it would have meant: DuckDB stops (SQLite reads a double-quoted name
+    # it cannot find as a string, so there the query runs)
+    if dialect == "duckdb" and engines.unavailable(dialect) is None:
+        with pytest.raises(Exception, match='"sex" not found'):
+            engines.run_sql_source(edited, without_sex, rows(without_sex), dialect)
+    assert run_as_read(edited.replace('    "sex",\n', "", 1), dialect) == without_sex  # removed
+    kept = run_as_read(_without_term(text, "sex"), dialect)  # kept as an input: cast
+    assert kept.terms == without_sex.terms and [i.name for i in kept.inputs] == [i.name for i in RECIDIVISM.inputs]
+
+
+def test_a_key_the_result_drops_is_refused_at_the_last_step_that_passes_it() -> None:
+    """The key dropped from the last SELECT: the caret on the step before, which still
+    passes it on, and the message names the line it comes from."""
+    text = emitted()
+    edited = text.replace('SELECT\n  "row_id",\n  "score"', 'SELECT\n  "score"', 1)
+    assert edited != text
+    error = refused(edited, '"row_id",\n      (-0.35e0)', "'row_id' is passed on without a cast (since line")
+    first = text[: text.index('"row_id"')].count("\n") + 1  # the inputs step's
+    assert f"(since line {first})" in error.message
+
+
+@pytest.mark.parametrize("name", ["recidivism", "steps"])  # two CTEs; one (no link)
+def test_a_greatest_in_the_inputs_step_is_refused_there_not_read_as_a_multiclass_query(name: str) -> None:
+    text = emitted(pwlc.read(f"golden/models/{name}.pwl"))
+    column = {"recidivism": "age", "steps": "income"}[name]
+    edited = text.replace(f'CAST("{column}" AS DOUBLE) AS "{column}"', f'GREATEST(CAST("{column}" AS DOUBLE), 0e0) AS "{column}"', 1)
+    assert edited != text
+    refused(edited, "GREATEST", "not computed another way")
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite"])
+def test_a_byte_order_mark_reads_where_the_engine_skips_it(dialect: str) -> None:
+    assert run_as_read("\ufeff" + emitted(RECIDIVISM, dialect), dialect) == RECIDIVISM
+
+
+def test_a_byte_order_mark_is_refused_at_it_where_the_engine_stops_on_it() -> None:
+    """PostgreSQL stops on it ("syntax error at or near"): refused at 1:1, the BOM."""
+    with pytest.raises(ParseError, match="byte order mark") as caught:
+        sql.read("\ufeff" + emitted(RECIDIVISM, "postgres"), "edited.sql", dialect="postgres")
+    assert caught.value.span is not None and (caught.value.span.line, caught.value.span.column) == (1, 1)
 
 
 # --- 9. clauses that change which rows are scored --------------------------------------------

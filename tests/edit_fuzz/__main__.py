@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -75,9 +76,11 @@ def edited_lines(before: str, after: str) -> set[int]:
 
 
 def near_the_edit(example: Example) -> bool:
-    """Whether a refusal points at an edited line (or the one before or after it)."""
+    """Whether a refusal points at an edited line (or the one before or after it): with its
+    caret, or, where two places disagree, by naming that line in its message (`line N`)."""
     lines = edited_lines(example.seed.text, example.text)
-    return any(abs(example.verdict.line - line) <= 1 for line in lines)
+    named = {int(n) for n in re.findall(r"\bline (\d+)", example.verdict.detail.split("\n")[0])}
+    return any(abs(shown - line) <= 1 for shown in {example.verdict.line, *named} for line in lines)
 
 
 def diff(before: str, after: str) -> str:
@@ -116,9 +119,10 @@ def tables(tally: Tally) -> list[str]:
         away = sum(n for (language, _), (n, _) in tally.refused_away.items() if language == lang)
         cells = [f"{counts[o]}" + (f" ({away} away from the edit)" if o == "refused" and away else "") for o in OUTCOMES]
         lines.append(f"| {lang} | {sum(counts.values())} | " + " | ".join(cells) + " |")
-    lines += ["", head.format("language: operator"), rule]
+    lines += ["", head.format("language: operator") + " refused away from the edit (last operator) |", rule + "---:|"]
     for (lang, name), counts in sorted(tally.by_operator.items()):
-        lines.append(f"| {lang}: {name} | {sum(counts.values())} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |")
+        away = tally.refused_away.get((lang, name), (0, None))[0]
+        lines.append(f"| {lang}: {name} | {sum(counts.values())} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + f" | {away} |")
     return lines
 
 

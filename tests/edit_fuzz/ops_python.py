@@ -11,6 +11,7 @@ from tests.edit_fuzz.operators import Edit, escaped_forms, operator, plain, rand
 from tests.edit_fuzz.structure import Pair, bracketed, number_of, pairs, same_list, split_top, summands
 
 _DEF = re.compile(r"^def (\w+)\(", re.MULTILINE)
+_LINE_START = re.compile(r"^\S", re.MULTILINE)  # a line that starts at the margin: the end of a function
 
 
 def _model_end(edit: Edit) -> int:
@@ -23,8 +24,11 @@ def _functions(edit: Edit) -> list[tuple[str, int, int]]:
     found = [(m.group(1), m.start()) for m in _DEF.finditer(edit.text, 0, end)]
     out = []
     for name, start in found:
-        stop = re.search(r"^\S", edit.text[start + 1 : end], re.MULTILINE)
-        out.append((name, start, start + 1 + stop.start() if stop else end))
+        # the body starts on the line after the signature (whose `)` may begin a line)
+        close = matching(edit.text, edit.text.index("(", start), "python")
+        body = edit.text.find("\n", close if close is not None else start) + 1
+        stop = _LINE_START.search(edit.text, body, end) if body else None
+        out.append((name, start, stop.start() if stop else end))
     return out
 
 

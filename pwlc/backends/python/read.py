@@ -135,7 +135,7 @@ class _Reader:
             return read_multiclass(self, module, functions, gathering, renamed, imported)
         scoring, link_function = self.classify(functions)
         inputs = self.parameters(scoring, renamed)
-        reader = TermReader(self.span, {p.name: i.name for p, i in zip(scoring.parameters, inputs)})
+        reader = TermReader(self.span, {p.name: i.name for p, i in zip(scoring.parameters, inputs)}, scoring, link_function)
         terms = self.sum(scoring, reader)
         link = "identity"
         if link_function is not None:
@@ -215,6 +215,14 @@ class _Reader:
             inputs.append(Input(renamed.get(name, name), kind, span=self.span(parameter)))  # type: ignore[arg-type]
         unknown = [key for key in renamed if key not in seen]
         if unknown:
+            guess = next((p for p in function.parameters if p.name not in renamed and (unknown[0] in p.name or p.name in unknown[0])), None)
+            if guess is not None:  # most likely the parameter was renamed: the caret there
+                key = self.renamed_keys[unknown[0]]
+                raise self.fail(
+                    f"{INPUT_NAMES} (line {key.line}) names `{unknown[0]}`, which is not a parameter of `{function.name.id}`, and this one is not in it:"
+                    " rename one to match the other",
+                    guess,
+                )
             raise self.fail(f"{INPUT_NAMES} names `{unknown[0]}`, which is not a parameter of `{function.name.id}`", self.renamed_keys[unknown[0]])
         if returns == "float":
             self.returns_a_number(function)
@@ -314,12 +322,26 @@ class _Reader:
         self.returns_a_number(function)
         for k, parameter in enumerate(function.parameters):
             self.kind(parameter.annotation, "an input", function)
-            if k >= len(expected) or parameter.name != expected[k]:
+            if k < len(expected) and parameter.name != expected[k]:
+                # most likely the scoring function's signature was edited: the caret there
+                theirs = ", ".join(p.name for p in function.parameters)
+                raise self.fail(
+                    f"`{function.name.id}` (line {function.line}) takes ({theirs}), but `{scoring.name.id}` takes ({', '.join(expected)}):"
+                    f" a link function takes the inputs of `{scoring.name.id}`, in the same order; change one to match the other",
+                    scoring.parameters[k],
+                )
+            if k >= len(expected):
                 raise self.fail(f"`{function.name.id}` takes the inputs of `{scoring.name.id}`, in the same order: ({', '.join(expected)})", parameter)
         if len(function.parameters) != len(expected):
             raise self.fail(f"`{function.name.id}` takes the inputs of `{scoring.name.id}`, in the same order: ({', '.join(expected)})", function.name)
         helper = outer.function.id  # type: ignore[union-attr]
         inner = TermReader(self.span, {}).bind(helper, outer)["score"]
+        if isinstance(inner, Call) and isinstance(inner.function, Name) and inner.function.id != scoring.name.id and inner.function.line != scoring.name.line:
+            # most likely the scoring function was renamed where it is defined: the caret there
+            raise self.fail(
+                f"`{function.name.id}` (line {inner.function.line}) calls `{inner.function.id}`, but the scoring function is named `{scoring.name.id}`: rename one to match the other",
+                scoring.name,
+            )
         if not (isinstance(inner, Call) and isinstance(inner.function, Name) and inner.function.id == scoring.name.id):
             raise self.fail(f"expected `return {helper}({scoring.name.id}(...))`", inner if isinstance(inner, Node) else outer)
         self.passes_inputs_through(inner, scoring)
@@ -344,7 +366,8 @@ class _Reader:
             value = bound[name]
             if not (isinstance(value, Name) and value.id == name):
                 raise self.fail(
-                    f"this passes {_written(value)} as `{scoring.name.id}`'s `{name}`: pass each input to the parameter of the same name, in `{scoring.name.id}`'s order ({', '.join(names)})",
+                    f"this passes {_written(value)} as `{scoring.name.id}`'s `{name}`: pass each input to the parameter of the same name,"
+                    f" in `{scoring.name.id}`'s order (line {scoring.line}: {', '.join(names)})",
                     value,
                 )
 

@@ -188,7 +188,11 @@ class Module:
 
 def parse_module(text: str, filename: str) -> Module:
     """Parse `text` (newlines already "\\n") up to the runtime marker line."""
-    return _Parser(Tokens(text, filename)).module()
+    tokens = Tokens(text, filename)
+    try:
+        return _Parser(tokens).module()
+    except ParseError as error:
+        raise tokens.cut_short(error) from None
 
 
 class _Parser:

@@ -11,14 +11,15 @@
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
 from pwlc.backends.python.names import AXIS_HELPERS, EXACT_INTEGERS, TERM_HELPERS
 from pwlc.backends.python.runtime_copy import signature
-from pwlc.backends.python.syntax import Call, Chain, Display, Expr, Name, Node, Number, Text, Unary
+from pwlc.backends.python.syntax import Call, Chain, Display, Expr, Function, Name, Node, Number, Parameter, Text, Unary
 from pwlc.errors import ParseError, Span
 from pwlc.ir import (
     EDGE_SIDES,
@@ -34,6 +35,7 @@ from pwlc.ir import (
     StepAxis,
     Table,
     Term,
+    out_of_order,
 )
 
 Real = int | float
@@ -64,9 +66,14 @@ _GROUPED = {
 class TermReader:
     """Reads summands for one scoring function whose parameters name the model's inputs."""
 
-    def __init__(self, span: Callable[[Node], Span], inputs: dict[str, str]):
+    def __init__(self, span: Callable[[Node], Span], inputs: dict[str, str], function: Function | None = None, witness: Function | None = None):
         self.span = span
         self.inputs = inputs  # parameter name -> input name
+        # for carets: where each parameter is written, and the names the body reads
+        self.parameters: Sequence[Parameter] = function.parameters if function is not None else ()
+        self.read_names = names_in([*function.assigns, function.result]) if function is not None else set()
+        # the link function's parameters: the names the inputs had before an edit of one signature
+        self.witness = {p.name for p in witness.parameters} if witness is not None else set()
         self.used: list[str] = []  # the runtime functions the terms call
         self.integers: int | None = 0  # how far the sum's ints may add up (exactly); None after a float
         self.largest: tuple[int, Node] | None = None  # the sum's largest int so far, and the summand holding it
@@ -131,13 +138,13 @@ class TermReader:
         missing = self.optional_real(arguments["missing"], "missing")
         returned: list[Any] = [math.nan if missing is None else missing]
         if helper == "curve":
-            knots = self.pairs(arguments["knots"], "knots")
+            knots = self.pairs(arguments["knots"], "knots", "knot positions")
             fx = self.choice(arguments["fx"], TRANSFORMS, "fx")
             returned += [knots[0][1], knots[-1][1]] if knots else []
             term: Term = Curve(self.feature(arguments["x"], call), _floats(x for x, _ in knots), _floats(y for _, y in knots), fx, _float(missing), span=span)  # type: ignore[arg-type]
         elif helper == "step":
             first = self.real(arguments["first"], "first")
-            pairs = self.pairs(arguments["steps"], "steps")
+            pairs = self.pairs(arguments["steps"], "steps", "step edges")
             at_edge = self.choice(arguments["at_edge"], EDGE_SIDES, "at_edge")
             returned += [first, *(v for _, v in pairs)]
             term = Step(self.feature(arguments["x"], call), _floats(e for e, _ in pairs), _floats([first, *(v for _, v in pairs)]), at_edge, _float(missing), span=span)  # type: ignore[arg-type]
@@ -171,8 +178,9 @@ class TermReader:
         if helper == "categories":
             return CategoryAxis(feature, tuple(self.text(item, "a category") for item in self.items(arguments["names"], "categories")))
         if helper == "knots":
-            return KnotAxis(feature, _floats(self.reals(arguments["positions"], "knot positions")))
-        return StepAxis(feature, _floats(self.reals(arguments["edges"], "edges")), self.choice(arguments["at_edge"], EDGE_SIDES, "at_edge"))  # type: ignore[arg-type]
+            return KnotAxis(feature, _floats(self.reals(arguments["positions"], "knot positions", increasing=True)))
+        edges = _floats(self.reals(arguments["edges"], "edges", increasing=True))
+        return StepAxis(feature, edges, self.choice(arguments["at_edge"], EDGE_SIDES, "at_edge"))  # type: ignore[arg-type]
 
     def bind(self, helper: str, call: Call) -> dict[str, Argument]:
         """The arguments of a call, bound to the runtime function's parameters as Python
@@ -198,18 +206,43 @@ class TermReader:
     # -- the pieces of a call --
 
     def feature(self, node: Argument, call: Call) -> str:
+        renamed = self.renamed(node)
+        if renamed is not None and isinstance(node, Name):
+            if node.id in self.witness and renamed.name not in self.witness:  # renamed in the signature: the caret there
+                raise self.fail(f"{_called(call)}() on line {node.line} reads `{node.id}`, and the link function takes `{node.id}` too, but this parameter is `{renamed.name}`, which no term reads: rename one to match the other", renamed)
+            raise self.fail(f"{_called(call)}() reads one of the inputs, the parameters of this function; `{node.id}` is none (parameter `{renamed.name}`, line {renamed.line}, is read by no term): rename one to match the other", node)
         if not (isinstance(node, Name) and node.id in self.inputs):
             raise self.fail(f"{_called(call)}() reads one of the inputs, the parameters of this function ({', '.join(self.inputs) or 'none'})", _node(node, call))
         return self.inputs[node.id]
 
-    def pairs(self, node: Argument, what: str) -> list[tuple[Real, Real]]:
-        out = []
+    def renamed(self, node: Argument) -> Parameter | None:
+        """The parameter `node` most likely names under another name: one that no name in
+        the function reads, spelled like `node` (one name holds the other, or close)."""
+        if not isinstance(node, Name) or node.id in self.inputs or not self.parameters:
+            return None
+        for parameter in self.parameters:
+            a, b = parameter.name.lower(), node.id.lower()
+            if parameter.name not in self.read_names and (a in b or b in a or difflib.SequenceMatcher(None, a, b).ratio() >= 0.75):
+                return parameter
+        return None
+
+    def pairs(self, node: Argument, what: str, positions: str) -> list[tuple[Real, Real]]:
+        out, nodes = [], []
         for item in self.items(node, f"{what} (a list of (x, y) pairs)"):
             pair = self.items(item, f"each of the {what}, an (x, y) pair")
             if len(pair) != 2:
                 raise self.fail(f"write each of the {what} as a pair (x, y) of two numbers", item)
             out.append((self.real(pair[0], what), self.real(pair[1], what)))
+            nodes.append(pair[0])
+        self.increasing([x for x, _ in out], nodes, positions)
         return out
+
+    def increasing(self, values: list[Real], nodes: list[Expr], what: str) -> None:
+        """Positions in order (`ir.verify`'s rule), refused at the one out of line."""
+        found = out_of_order([float(v) for v in values])
+        if found is not None:
+            i, k = found
+            raise self.fail(f"{what} must be strictly increasing ({float(values[i])!r} then {float(values[i + 1])!r}): move this one into order, or remove it", nodes[k])
 
     def entries(self, node: Argument) -> list[tuple[str, Real]]:
         if not (isinstance(node, Display) and node.kind == "dict"):
@@ -227,8 +260,12 @@ class TermReader:
             raise self.fail(f"expected {what}, written out in [...] or (...)", _node(node))
         return node.items
 
-    def reals(self, node: Argument, what: str) -> list[Real]:
-        return [self.real(item, what) for item in self.items(node, f"{what}, a list of numbers")]
+    def reals(self, node: Argument, what: str, increasing: bool = False) -> list[Real]:
+        items = self.items(node, f"{what}, a list of numbers")
+        values = [self.real(item, what) for item in items]
+        if increasing:
+            self.increasing(values, items, what)
+        return values
 
     def text(self, node: Expr, what: str) -> str:
         if not isinstance(node, Text):
@@ -328,6 +365,21 @@ def _mentions(node: Expr, names: set[str]) -> bool:
         elif isinstance(item, Chain):
             pending += [item.first, *(operand for _, operand, _ in item.rest)]
     return False
+
+
+def names_in(nodes: list[Any]) -> set[str]:
+    """Every name the syntax trees `nodes` read."""
+    found: set[str] = set()
+    pending = list(nodes)
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Name):
+            found.add(item.id)
+        elif isinstance(item, (list, tuple)):
+            pending += item
+        elif isinstance(item, Node):
+            pending += [getattr(item, f.name) for f in fields(item)]
+    return found
 
 
 def _called(call: Call) -> str:

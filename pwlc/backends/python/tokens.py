@@ -23,6 +23,7 @@ class Tokens:
         self._stream = tokenize.generate_tokens(io.StringIO(text).readline)
         self.last_line = 0  # the line where the last token taken ends (not counting dedents)
         self._open: list[tuple[int, int, str]] = []  # each bracket still open: where, which
+        self.last_string: tokenize.TokenInfo | None = None  # the last string token read
         self.next = self._read()  # the token after the last one taken (one token of lookahead)
 
     def error(self, message: str, line: int, column: int) -> ParseError:
@@ -65,6 +66,8 @@ class Tokens:
                 problem = "is not a Python name" if not token.string.isidentifier() else f"is read by Python as {unicodedata.normalize('NFKC', token.string)!r}"
                 raise self.error(f"{token.string!r} {problem}: write names in the form Python reads them", token.start[0], token.start[1] + 1)
             elif token.type != tokenize.NL:
+                if token.type == tokenize.STRING:
+                    self.last_string = token
                 if token.type == tokenize.OP and token.string in "([{":
                     self._open.append((token.start[0], token.start[1] + 1, token.string))
                 elif token.type == tokenize.OP and token.string in ")]}" and self._open:
@@ -73,3 +76,25 @@ class Tokens:
                         where = f"line {line}" if line != token.start[0] else f"column {column}"
                         raise self.error(f"{token.string!r} does not close the {opening!r} opened on {where}: a bracket is missing, add it", token.start[0], token.start[1] + 1)
                 return token
+
+    def cut_short(self, error: ParseError) -> ParseError:
+        """`error` where a string that runs over lines up to the error's line most likely
+        lost its closing quote: on the first line inside it that ends in that quote (cut
+        short, so the string swallowed the code up to the next quote). Otherwise `error`."""
+        string, span = self.last_string, error.span
+        if string is None or span is None or string.start[0] == string.end[0] or string.end[0] != span.line:
+            return error
+        opened = len(string.string) - len(string.string.lstrip("rRbBuUfF"))
+        quote = string.string[opened : opened + 3] if string.string[opened : opened + 3] in ('"""', "'''") else string.string[opened]
+        for k, line in enumerate(string.string.split("\n")[:-1]):
+            base = string.start[1] + opened + len(quote) if k == 0 else 0
+            inside = line[opened + len(quote) :].rstrip() if k == 0 else line.rstrip()
+            if inside.endswith(quote[0]):
+                column = base + len(inside.rstrip(quote[0])) + 1
+                return self.error(
+                    f"this string's closing {quote} is cut short, so the string runs on to line {string.end[0]}, where Python stops"
+                    f" ({error.message}): write the closing {quote} whole",
+                    string.start[0] + k,
+                    column,
+                )
+        return error

@@ -41,6 +41,19 @@ class Refusal(Exception):
         self.node = node
 
 
+class KindRefusal(Refusal):
+    """A term that reads an input as the other kind than its cast in the inputs step:
+    refused at the cast when no other term reads the input as cast (the cast most likely
+    is the edit), else at the term."""
+
+    def __init__(self, feature: str, cast_to: str, used_as: str, fix: str, node: Expr):
+        super().__init__(f'{used_as}, and "{feature}" is cast to {cast_to} in the inputs step: read another input here, or {fix} there', node)
+        self.feature, self.cast_to, self.used_as, self.fix = feature, cast_to, used_as, fix
+
+    def at_cast(self, line: int) -> str:
+        return f'"{self.feature}" is cast to {self.cast_to} here, and {self.used_as} on line {line}: {self.fix} here, or change that term'
+
+
 @dataclass(frozen=True)
 class Value:
     """A constant as the engine holds it: a double, or an exact number (`exact` set)

@@ -58,6 +58,7 @@ def read_multiclass(reader: _Reader, statement: Expr, scores_cte: Expr, steps: d
     for score in scores:
         terms.append(tuple(reader.terms(score, kinds, link="softmax")))
     keys = tuple(c.name for c in scope.columns.values() if c.kind == "raw")
+    reader.check_passed(list(inputs.values()), {id(c.identity) for c in scope.columns.values() if c.kind == "raw"})
     spans = tuple(reader.span(node) for _, node in labels)
     model = Multiclass(tuple(inputs.values()), tuple(label for label, _ in labels), tuple(terms), name, reader.header.doc, span=reader.span(first.node), class_spans=spans)
     _compare_softmax(reader, statement, model, keys)

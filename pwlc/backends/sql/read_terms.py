@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from pwlc.backends.sql.compare import Mismatch, in_line, mismatch, step_mismatch
-from pwlc.backends.sql.constants import Refusal, decimal_arithmetic, leftmost_number, number, strip
+from pwlc.backends.sql.constants import KindRefusal, Refusal, decimal_arithmetic, leftmost_number, number, strip
 from pwlc.backends.sql.dialects import Expr, rules, sqlglot_exp
 from pwlc.backends.sql.search import LIST_REDUCE, SearchParts, search_parts
 from pwlc.backends.sql.terms import (
@@ -161,7 +161,7 @@ class TermReader:
             raise Refusal(f"{shape}: the slope must be a number", sides[1] if column_first else sides[0])
         feature = self.resolve(columns[0])
         if kinds.get(feature) != "numeric":
-            raise Refusal(f"a linear term reads a numeric input; {feature!r} is not one", columns[0])
+            raise KindRefusal(feature, "text", "a linear term reads a numeric input", "cast it to a double", columns[0])
         missing = None
         if isinstance(outer, exp.Coalesce):
             rest = outer.expressions
@@ -237,7 +237,10 @@ class TermReader:
             raise Refusal("the ELSE value of a term must be a number", default)
         if kind == "categorical" or (conditions and all(isinstance(c, exp.EQ) for c in conditions)):
             if kind == "numeric":
-                raise Refusal(f'"{feature}" is cast to a number, and a table compares it with text: cast it to text in the inputs step', conditions[0])
+                raise KindRefusal(feature, "a number", "a table compares it with text", "cast it to text", conditions[0])
+            numeric = [c for c in conditions if isinstance(c, (exp.LT, exp.LTE, exp.GT, exp.GTE)) and self.number(c.expression) is not None]
+            if numeric:
+                raise KindRefusal(feature, "text", "this term compares it with numbers", "cast it to a double", numeric[0])
             return self.table_candidates(feature, conditions, values, last, missing)
         bounds: list[float] = []
         for condition in conditions:

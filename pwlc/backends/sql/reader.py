@@ -30,7 +30,7 @@ from functools import partial
 from typing import Literal
 
 from pwlc.backends.sql.compare import mismatch
-from pwlc.backends.sql.constants import Refusal, is_double, number, strip
+from pwlc.backends.sql.constants import KindRefusal, Refusal, is_double, number, strip
 from pwlc.backends.sql.dialects import (
     Expr,
     column_key,
@@ -43,9 +43,10 @@ from pwlc.backends.sql.dialects import (
 from pwlc.backends.sql.printer import PREDICTION_COLUMNS, check_transforms, render_sql
 from pwlc.backends.sql.read_terms import TermReader
 from pwlc.backends.sql.source import MAX_DEPTH, Source, collection_paused, deep_enough
+from pwlc.backends.sql.summands import features, inferred_inputs, no_terms, sum_like
 from pwlc.backends.sql.terms import Printing, link_expression
 from pwlc.errors import ParseError, Span, UnsupportedError
-from pwlc.ir import CategoryAxis, Curve, Grid, Input, Model, Multiclass, Step, Table, Term
+from pwlc.ir import Input, Model, Multiclass, Term
 
 # The clauses a step may not have, by sqlglot's name for them.
 _CLAUSES = {
@@ -127,6 +128,7 @@ class _Scope:
         self.dialect = dialect
         self.table = table
         self.columns: dict[str, _Column] = {}
+        self.reads: set[int] = set()  # the identities of the columns looked up
 
     def add(self, column: _Column, node: Expr) -> None:
         key = column_key(column.name, self.dialect)
@@ -144,6 +146,7 @@ class _Scope:
         found = self.columns.get(key)
         if found is None:
             raise Refusal(f"there is no column {node.name!r} in {self.source} (the engine would stop here)", node)
+        self.reads.add(id(found.identity))
         return found
 
     def scores(self) -> list[_Column]:
@@ -157,6 +160,8 @@ class _Reader(Source):
     """Reads the query: its steps, their columns, the model."""
 
     multiclass = False
+    raw_passed: list[tuple[_Column, Expr]]  # the table's columns passed on uncast before the last step, and where
+    last_reads: set[int]  # the identities of the columns the last step reads
 
     def read(self) -> tuple[Model | Multiclass, QueryOptions]:
         with collection_paused():
@@ -179,10 +184,14 @@ class _Reader(Source):
             raise Refusal("expected a SELECT query", statement)
         steps: dict[str, tuple[str, _Scope, Expr]] = {}  # CTE key -> (name, columns, its alias node)
         used: set[str] = set()
+        self.raw_passed, self.last_reads = [], set()
         with_ = statement.args.get("with_")
         # A multiclass query (multiclass.py): its last CTE and SELECT are the softmax of the
         # classes' scores, compared with what pwlc writes (read_multiclass.py).
-        self.multiclass = statement.find(exp.Greatest) is not None
+        # (a GREATEST elsewhere, e.g. in the inputs step, is read, and refused, where it is)
+        ctes = with_.expressions if with_ is not None else []
+        greatest = [node for node in statement.find_all(exp.Greatest) if not ctes or node.find_ancestor(exp.CTE) is not ctes[0]]
+        self.multiclass = bool(greatest) and (len(ctes) < 2 or ctes[-1].find(exp.Greatest) is not None)
         if self.multiclass and (with_ is None or len(with_.expressions) < 2):
             raise Refusal("a multiclass query computes the class scores in a CTE, their softmax in the next one, and the probabilities last", statement)
         if with_ is not None:
@@ -264,6 +273,8 @@ class _Reader(Source):
         self.check_clauses(select, final)
         source = self.source(select, steps, used)
         out = _Scope("the step before" if not final else "the last step", self.dialect)
+        if final:
+            self.last_reads = source.reads
         computed = False  # whether this step computed its score already
         casts = any(isinstance(strip(p.this), exp.Cast) and isinstance(strip(p.this.this), exp.Column) for p in select.expressions if isinstance(p, exp.Alias))
         for projection in select.expressions:
@@ -279,7 +290,7 @@ class _Reader(Source):
                 out.add(_Column(f"<column {len(out.columns) + 1}>", "extra", self.checked_extra(projection, source)), projection)
             elif isinstance(value, exp.Cast) and isinstance(strip(value.this), exp.Column):
                 out.add(self.input_column(value, name, source), projection)
-            elif casts or (not final and not _sum_like(value)):
+            elif casts or (not final and not sum_like(value)):
                 raise Refusal(
                     "pwlc reads an input as CAST(\"x\" AS DOUBLE) AS \"x\" (or a text type), not computed another way:"
                     " compute it in the table before the query (a missing input takes the term's own `WHEN \"x\" IS NULL` value)",
@@ -310,6 +321,8 @@ class _Reader(Source):
         elif final and column.kind == "input":
             out.add(_Column(column.name, "extra", projection), projection)
         else:
+            if column.kind == "raw" and not final:
+                self.raw_passed.append((column, value))
             out.add(replace(column, name=name or column.name), projection)
 
     def computed(self, projection: Expr, value: Expr, name: str, source: _Scope, out: _Scope, final: bool, computed: bool) -> bool:
@@ -444,20 +457,43 @@ class _Reader(Source):
         terms = self.terms(score, kinds, link=predictions[0].link if predictions else None)
         declared = {i.name for i in inputs}
         for term in terms:
-            for feature in _features(term):
+            for feature in features(term):
                 if declared and feature not in declared:
                     raise Refusal(f"a term reads {feature!r}, which is not among the inputs: cast it in the inputs step", score.node)
         if not inputs:
-            inputs = _inferred_inputs(terms)
+            inputs = inferred_inputs(terms)
         keys = tuple(c.name for c in final.columns.values() if c.kind == "raw")
+        self.check_passed(inputs, self.last_reads)
         extras = tuple(c.node.sql(dialect=self.dialect) for c in final.columns.values() if c.kind in ("extra", "input") and c is not score)
         link = predictions[0].link if predictions else "identity"
         model = Model(tuple(inputs), tuple(terms), link, score.origin, self.header.doc, span=self.span(score.node))  # type: ignore[arg-type]
         alias = score.name if score.name != score.origin else None
         return model, QueryOptions(self.dialect, self.table or "input", keys, extras, alias)
 
+    def check_passed(self, inputs: list[Input], carried: set[int]) -> None:
+        """A column of the table passed on uncast must be an input or reach the result (by
+        the identities in `carried`): one that no term reads and the result drops makes the
+        query need a column the model does not have (the engine stops on a table without
+        it). The caret on the last step that passes it on: where it stopped being carried."""
+        names = {column_key(i.name, self.dialect) for i in inputs}
+        last: dict[int, tuple[_Column, Expr]] = {}
+        for column, node in self.raw_passed:
+            if id(column.identity) not in carried and column_key(column.name, self.dialect) not in names:
+                last[id(column.identity)] = (column, node)
+        if not last:
+            return
+        column, node = next(iter(last.values()))
+        name = column.node.sql(dialect=self.dialect)
+        since = f" (since line {self.span(column.node).line})" if column.node is not node else ""
+        raise Refusal(
+            f"{column.name!r} is passed on without a cast{since}, and neither a term nor the result reads it: the query would stop"
+            f" on a table without that column, which the model does not name. Remove it, carry it on to the last SELECT (a key),"
+            f" or keep it as an input: CAST({name} AS DOUBLE) AS {name} (or a text type) in the inputs step",
+            node,
+        )
+
     def terms(self, score: _Column, kinds: Mapping[str, str], link: str | None) -> list[Term]:
-        if len(score.summands) == 1 and _no_terms(score.summands[0][0], score.node, self.dialect):
+        if len(score.summands) == 1 and no_terms(score.summands[0][0], score.node, self.dialect):
             return []
         running = None
         for node, _ in score.summands:
@@ -468,12 +504,29 @@ class _Reader(Source):
         if link is not None and not running:
             raise Refusal("the engine computes this score as an exact decimal, and the link from it: write its numbers as pwlc does", score.summands[0][0])
         out = []
+        casts = {column.input.name: column.node for column in final_inputs(score) if column.input is not None}
         for node, scope in score.summands:
             reader = TermReader(self.dialect, partial(self.input_name, scope=scope), self.position, self.case_comment, self.span)
-            term = reader.term(node, kinds)
+            try:
+                term = reader.term(node, kinds)
+            except KindRefusal as refusal:
+                if refusal.feature not in casts or self.read_as_cast(refusal.feature, score, kinds):
+                    raise
+                raise Refusal(refusal.at_cast(self.span(refusal.node).line), casts[refusal.feature]) from None
             _check_read_transform(term, node)
             out.append(term)
         return out
+
+    def read_as_cast(self, feature: str, score: _Column, kinds: Mapping[str, str]) -> bool:
+        """Whether a term of the score reads `feature` as its cast says."""
+        for node, scope in score.summands:
+            try:
+                term = TermReader(self.dialect, partial(self.input_name, scope=scope), self.position, self.case_comment, self.span).term(node, kinds)
+            except Refusal:
+                continue
+            if feature in features(term):
+                return True
+        return False
 
     def input_name(self, node: Expr, scope: _Scope) -> str:
         column = scope.find(node)
@@ -489,31 +542,6 @@ class _Reader(Source):
             raise Refusal(f"a term reads {column.name!r}, which the inputs step does not cast: add {cast} there", node)
         raise Refusal(f"a term reads {column.name!r}, which is not an input", node)
 
-def _sum_like(node: Expr) -> bool:
-    """Whether `node` can be a sum of terms: additions of CASEs, columns and numbers."""
-    exp = sqlglot_exp()
-    node = strip(node)
-    if isinstance(node, (exp.Add, exp.Sub)):
-        return _sum_like(node.this) and _sum_like(node.expression)
-    if isinstance(node, exp.Coalesce):  # a linear term with a value for a missing input
-        return _sum_like(node.this)
-    if isinstance(node, exp.Mul) and any(isinstance(strip(side), exp.Column) for side in (node.this, node.expression)):
-        return all(isinstance(strip(side), exp.Column) or _number_like(side) for side in (node.this, node.expression))  # a linear term, SLOPE * x
-    if isinstance(node, (exp.Mul, exp.Div)):
-        return _number_like(node)
-    return isinstance(node, (exp.Case, exp.Column, exp.Neg, exp.Cast, exp.Literal))
-
-
-def _number_like(node: Expr) -> bool:
-    """Whether `node` can be a number: literals, signs, casts, and products or quotients of
-    them (SQLite's (w / 2^1000))."""
-    exp = sqlglot_exp()
-    node = strip(node)
-    if isinstance(node, (exp.Mul, exp.Div)):
-        return _number_like(node.this) and _number_like(node.expression)
-    return isinstance(node, (exp.Literal, exp.Neg, exp.Cast))
-
-
 def final_inputs(score: _Column) -> list[_Column]:
     """The input columns of the steps the score's terms are read in, in order."""
     scopes = list({id(scope): scope for _, scope in score.summands}.values())
@@ -523,34 +551,6 @@ def final_inputs(score: _Column) -> list[_Column]:
             if column.kind == "input":
                 found.setdefault(id(column.identity), column)
     return list(found.values())
-
-
-def _no_terms(node: Expr, projection: Expr, dialect: str) -> bool:
-    """`0.0 /* no terms */`: the score of a model without terms (sqlglot attaches the
-    comment to the number or to the column it names)."""
-    comments = [comment for sub in node.walk() for comment in sub.comments or []] + list(projection.comments or [])
-    return number(node, dialect) == 0.0 and any(comment.strip() == "no terms" for comment in comments)
-
-
-def _features(term: Term) -> tuple[str, ...]:
-    if isinstance(term, Grid):
-        return term.features
-    return (term.feature,) if isinstance(term, (Curve, Step, Table)) else ()
-
-
-def _inferred_inputs(terms: list[Term]) -> list[Input]:
-    """A query straight off the table: inputs in order of first use; a column compared with
-    strings is categorical."""
-    found: dict[str, str] = {}
-    for term in terms:
-        if isinstance(term, Table):
-            found.setdefault(term.feature, "categorical")
-        elif isinstance(term, (Curve, Step)):
-            found.setdefault(term.feature, "numeric")
-        elif isinstance(term, Grid):
-            for axis in (term.a, term.b):
-                found.setdefault(axis.feature, "categorical" if isinstance(axis, CategoryAxis) else "numeric")
-    return [Input(name, kind) for name, kind in found.items()]  # type: ignore[arg-type]
 
 
 def _check_read_transform(term: Term, node: Expr) -> None:

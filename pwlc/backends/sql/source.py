@@ -26,6 +26,8 @@ from pwlc.errors import ParseError, Span, UnsupportedError
 # Parentheses and CASEs nested deeper are refused: sqlglot's parser recurses about 25
 # Python frames a level. pwlc's own output nests at most about 16 deep.
 MAX_DEPTH = 40
+# The dialects whose engines read past a byte order mark at the start of a query (tested).
+_SKIP_BOM = ("duckdb", "sqlite")
 
 
 class Source:
@@ -121,8 +123,13 @@ class Source:
             raise UnsupportedError(f"unknown SQL dialect {self.dialect!r}: {exc}") from None
         named = "" if self.header.dialect or self.dialect != DEFAULT_DIALECT else " (no `-- Dialect: NAME` header line, so read as duckdb)"
         tokenizer = found.tokenizer_class(dialect=found)
+        text = self.text
+        if text.startswith("\ufeff"):  # a byte order mark: DuckDB and SQLite skip it, PostgreSQL stops on it
+            if self.dialect not in _SKIP_BOM:
+                raise self.fail(f"{self.dialect} may not read the byte order mark the file starts with: save it without one (plain UTF-8)", 0)
+            text = " " + text[1:]  # the same offsets
         try:
-            self.tokens = tokenizer.tokenize(self.text)
+            self.tokens = tokenizer.tokenize(text)
             self.starts = [token.start for token in self.tokens]
         except TokenError:
             raise self.unterminated(tokenizer.tokens, named) from None
@@ -130,7 +137,7 @@ class Source:
         try:
             with _sqlglot_quiet(), deep_enough():
                 # a comment after the last `;` comes as a statement of its own (a Semicolon): it computes nothing
-                statements = [s for s in found.parser().parse(self.tokens, self.text) if s is not None and not isinstance(s, sqlglot_exp().Semicolon)]
+                statements = [s for s in found.parser().parse(self.tokens, text) if s is not None and not isinstance(s, sqlglot_exp().Semicolon)]
         except SqlglotParseError as exc:
             error = exc.errors[0] if exc.errors else {}
             line, col = int(error.get("line") or 1), int(error.get("col") or 1)
