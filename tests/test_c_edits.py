@@ -239,7 +239,12 @@ SWAPPED = ("    double age;\n    double priors_count;", "    double priors_count
 def test_a_struct_whose_fields_no_longer_follow_the_names_is_refused() -> None:
     refused(edit(*SWAPPED), "priors_count;\n    double age;", "the field priors_count of struct score_input does not match its input, 'age' in score_input_names (line 360)")
     names = edit('    "age",\n    "priors_count",', '    "priors_count",\n    "age",')
-    refused(names, "age;\n    double priors_count;", "the field age of struct score_input does not match its input, 'priors_count' in score_input_names", original="")
+    # the names list edited: the columns struct and the term functions (`age_curve`) back the fields, so the caret is on the list
+    refused(names, '"priors_count",\n    "age"', "'priors_count' in score_input_names is not the input of the field it stands for, age of struct score_input (line 352)")
+    refused(edit('    "age",', '    "age_x",'), '"age_x"', "which pwlc would name age_x. The list holds the fields' input names in field order: write this one back")
+    # a field renamed with its uses (`row->age_renamed`, the columns struct): the term functions are still named after "age"
+    renamed = re.sub(r"(->|\*|\s)age\b(?=[;\s+),])", r"\1age_renamed", TEXT)
+    refused(renamed, "age_renamed;", "the field age_renamed of struct score_input does not match its input, 'age' in score_input_names (line 360)")
     refused(edit("    const double *age;\n    const double *priors_count;", "    const double *priors_count;\n    const double *age;"), "priors_count;\n    const double *age", "struct score_columns differs")
     refused(edit("    const char *sex;\n", "    double sex;\n"), "row->sex)", "sex_table takes a const char * here; 'sex' is numeric")
 

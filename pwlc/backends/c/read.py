@@ -20,20 +20,19 @@ from typing import Any
 
 from pwlc.backends.c import printer
 from pwlc.backends.c.check import UPGRADE, check_runtime, same_as
+from pwlc.backends.c.disagree import check_names_list
 from pwlc.backends.c.lex import DIRECTIVE, NAME, Comment, Tokens, tokenize
 from pwlc.backends.c.literals import binary
 from pwlc.backends.c.names import C_RESERVED, CNames, c_names, description
 from pwlc.backends.c.parse import (
     Arrow,
     Binary,
-    Braced,
     Call,
     CallStatement,
     Declaration,
     Expr,
     Index,
     Name,
-    Param,
     Parser,
     Return,
     Struct,
@@ -215,21 +214,9 @@ class _FileReader:
             raise self.fail(f"struct {name}_input has one field per name of {name}_input_names: a double, or a const char * for a categorical input", struct.tag_at)
         inputs = [Input(text, _FIELD_KINDS[f.words], span=self.tokens.source.span(self.tokens.offset(f.at))) for f, text in zip(fields, texts)]  # type: ignore[arg-type]
         names_of = c_names(Model(tuple(inputs), (), name=name))
-        self.check_names_list(name, fields, texts, names_of)
+        check_names_list(self, name, fields, texts, names_of)
         same_as(self.tokens, struct.first, struct.last, printer.input_struct(names_of), f"struct {name}_input")
         return inputs, {names_of.fields[declared.name]: declared.name for declared in inputs}
-
-    def check_names_list(self, name: str, fields: list[Param], texts: list[str], names_of: CNames) -> None:
-        """Refuse a field not named after its input: an input name edited in
-        NAME_input_names, or a field renamed (the reader cannot tell which)."""
-        listed = self.arrays[f"{name}_input_names"]
-        items = listed.init.items if isinstance(listed.init, Braced) else []
-        for k, (field, text) in enumerate(zip(fields, texts)):
-            wanted = names_of.fields[text]
-            if field.name != wanted and k < len(items):
-                raise self.fail(f"the field {field.name} of struct {name}_input does not match its input, {text!r} in {name}_input_names "
-                                f"(line {self.line(items[k].at)}): pwlc names the field {wanted}. Write that input name back as it was, "
-                                "or name the field after it (and its uses), or regenerate the file", field.name_at)
 
     def string_list(self, array: str, holding: str, each: str, at: int, nul_ok: bool = True) -> list[str]:
         """The texts of `const char *const ARRAY[] = {"...", ..., NULL};` (input names,
