@@ -218,6 +218,18 @@ def test_a_dimension_is_read_as_c_sizes_the_array() -> None:
     refused(edit("age_curve_knots[][2]", "age_curve_knots[][]"), "[] = {{18.0", "only the first size of an array may be left out")
 
 
+def test_a_knot_out_of_order_is_refused_at_that_knot() -> None:
+    """Knots, edges and entries that make a term ill formed: the caret on the item that is
+    out of place (a knot moved up past the next, or down below the one before), not on
+    the array's name (the edit fuzz's knot.move, issue 14)."""
+    refused(age_knots("{{18.0, 0.61}, {-25.0, 0.2}, {46.0, -0.45}, {70.0, -0.6}}"), "{-25.0", "knot positions must be strictly increasing (18.0 then -25.0)")
+    refused(age_knots("{{18.0, 0.61}, {250.0, 0.2}, {46.0, -0.45}, {70.0, -0.6}}"), "{250.0", "knot positions must be strictly increasing (250.0 then 46.0)")
+    refused(age_knots("{{18.0, 0.61}, {25.0, 0.2}, {46.0, -0.45}, {70.0, -1e308}}"), "{70.0, -1e308}", "knot value -1e+308 is too large")
+    moved = STEPS.replace("{35000.5, 0.0}", "{-0.0, 0.0}")
+    refused(moved, "{-0.0, 0.0}", "step on 'income': edges must be strictly increasing (20000.0 then -0.0)", original=STEPS)
+    refused(edit(SEX_ENTRIES, '{{"Female", -0.2}, {"Male", 0.05}, {"Female", 1.0}}'), '{"Female", 1.0}', "table on 'sex': a category appears twice")
+
+
 def test_designated_initializers_and_empty_braces_are_refused() -> None:
     refused(age_knots("{{18.0, 0.61}, [1] = {25.0, 0.2}, {46.0, -0.45}, {70.0, -0.6}}"), "[1] =", "designated initializers")
     refused(edit(SEX_ENTRIES, '{{.category = "Female", .value = -0.2}, {"Male", 0.05}}'), ".category", "designated initializers")
