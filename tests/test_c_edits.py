@@ -378,15 +378,30 @@ def _batch_line(text: str, column: str) -> str:
 
 def test_terms_reordered_in_both_lists_are_read() -> None:
     text = edit(AGE_TERM + PRIORS_TERM, PRIORS_TERM + AGE_TERM)
-    refused(text, "pwlc_curve_rows(m, columns->age", "the batch function's terms differ from score's")
+    # score's terms are no longer in the order of their functions: the caret on score, which was edited
+    refused(text, "priors_count_curve(row->priors_count)", "the batch function's terms differ from score's: edit both or regenerate (term 2: score adds the terms in another order")
     age, priors = _batch_line(TEXT, "age"), _batch_line(TEXT, "priors_count")
     model = check_runs_as_read(edit(age + priors, priors + age, text))
     assert model.terms[1:3] == (RECIDIVISM.terms[2], RECIDIVISM.terms[1])
 
 
+def test_a_batch_that_differs_from_score_is_refused_on_the_side_that_was_edited() -> None:
+    """Score and its batch disagree: the caret on the side where a term stands out (a
+    repeat, a second constant, terms out of the order of their functions), and the
+    message names the other side's line (the edit fuzz's term.* and construct.statement)."""
+    refused(edit(AGE_TERM, AGE_TERM + AGE_TERM), "age_curve(row->age)\n        + priors", "(term 3: score adds it, score_rows does not)")
+    age, priors = _batch_line(TEXT, "age"), _batch_line(TEXT, "priors_count")
+    refused(edit(age, age + age), "pwlc_curve_rows(m, columns->age + start, sum,\n                    age_curve_knots, PWLC_COUNT(age_curve_knots), PWLC_IDENTITY, NAN);\n    pwlc_curve_rows(m, columns->priors",
+            "(term 3: score_rows adds it, score does not)")
+    refused(edit(age + priors, priors + age), "pwlc_curve_rows(m, columns->priors", "(term 2: score_rows adds the terms in another order than score, whose term 2 is on line 416)")
+    refused(edit("        + c_charge_degree_table(row->c_charge_degree);", "        + c_charge_degree_table(row->c_charge_degree) + 0.0;"), "0.0;", "(term 7: score adds it, score_rows does not)")
+    # a transform its knots cannot take: at the transform, naming the knots' line
+    refused(edit("PWLC_LOG1P, NAN);\n}", "PWLC_LOG, NAN);\n}"), "PWLC_LOG, NAN", "fx=log needs every knot > 0 (first is 0.0) (or write another transform here; the knots start on line 390)")
+
+
 def test_a_term_deleted_everywhere_is_read() -> None:
     deleted = edit("        + sex_table(row->sex)\n", "")
-    refused(deleted, "pwlc_category_rows(m, columns->sex", "the batch function's terms differ from score's")
+    refused(deleted, "c_charge_degree_table(row->", "the batch function's terms differ from score's: edit both or regenerate (term 5 of score_rows, on line 454, is not in score")
     deleted = edit(_batch_line(TEXT, "sex"), "", deleted)
     refused(deleted, "sex_table(const char", "sex_table is not used", original="")
     deleted = re.sub(r'/\* table on "sex" \*/\nstatic double sex_table.*?\n}\n\n', "", deleted, flags=re.DOTALL)

@@ -6,18 +6,26 @@ touched, so that the refusal's caret lands there (and its message names the othe
   columns struct lists the same fields in the same order, and the term functions and
   their arrays are named after the fields (`age_curve`, `age_curve_knots`), so a name
   they back was not the one edited.
+- The batch against the scoring function (`check_batch`): the two lists of terms are
+  aligned, and a term out of place is blamed on the side where it stands out.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from pwlc.backends.c.names import CNames
 from pwlc.backends.c.parse import Braced, Param
+from pwlc.errors import ParseError
+from pwlc.ir import Constant, Term
 
 if TYPE_CHECKING:
     from pwlc.backends.c.read import _FileReader
+
+BATCH_MISMATCH = "the batch function's terms differ from score's: edit both or regenerate"
 
 
 def check_names_list(reader: _FileReader, name: str, fields: list[Param], texts: list[str], names_of: CNames) -> None:
@@ -47,3 +55,57 @@ def _backed(reader: _FileReader, name: str, k: int, field: str) -> int:
     after = re.compile(rf"(?:^|_){re.escape(field)}_")
     own = [n for n in (*reader.functions, *reader.arrays) if n != name and not n.startswith(f"{name}_")]
     return votes + int(any(after.search(n) for n in own))
+
+
+def check_batch(reader: _FileReader, score: str, summed: list[tuple[Term, int]], added: list[tuple[Term, int]], ends: tuple[int, int]) -> None:
+    """Refuse a batch (`NAME_rows`) whose terms are not score's, at the first term out of
+    place, on the side an edit most plausibly touched. `summed` and `added` are score's and
+    the batch's terms with the token each starts at; `ends` the tokens where a term
+    missing at the end of score (its `;`) and of the batch (its `}`) would go.
+
+    A term only one side holds is out of place on that side when it is superfluous there
+    (a repeat, or a second constant: pwlc writes one), else missing from the other side.
+    Terms in another order: score's are in the order of the functions and arrays they read
+    (pwlc writes those in term order), unless score was reordered. Two different terms in
+    one place: nothing tells which was edited; the caret is on the batch's, the message
+    names score's line."""
+    rows = f"{score}_rows"
+    a, b = [term for term, _ in summed], [term for term, _ in added]
+    if a == b:
+        return
+
+    def line(side: list[tuple[Term, int]], k: int, end: int) -> int:
+        return reader.line(side[k][1] if k < len(side) else end)
+
+    def refuse(detail: str, at: int) -> ParseError:
+        return reader.fail(f"{BATCH_MISMATCH} ({detail})", at)
+
+    if Counter(a) == Counter(b):
+        k = next(k for k, (x, y) in enumerate(zip(a, b)) if x != y)
+        read_from = [term.span.line for term in a if not isinstance(term, Constant) and term.span is not None]
+        if read_from == sorted(read_from):
+            raise refuse(f"term {k + 1}: {rows} adds the terms in another order than {score}, whose term {k + 1} is on line {line(summed, k, 0)}", added[k][1])
+        raise refuse(f"term {k + 1}: {score} adds the terms in another order than {rows} and than the functions they call; "
+                     f"{rows}'s term {k + 1} is on line {line(added, k, 0)}", summed[k][1])
+    tag, i, _, j, _ = next(op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal")
+    if tag == "replace":
+        raise refuse(f"term {j + 1}; {score}'s is on line {line(summed, i, ends[0])}", added[j][1])
+    if tag == "insert":  # the batch holds b[j], score does not
+        if _superfluous(b[j], b):
+            j = _last(b, b[j])
+            raise refuse(f"term {j + 1}: {rows} adds it, {score} does not", added[j][1])
+        raise refuse(f"term {j + 1} of {rows}, on line {line(added, j, 0)}, is not in {score}; it would go here", summed[i][1] if i < len(summed) else ends[0])
+    if _superfluous(a[i], a):
+        i = _last(a, a[i])
+        raise refuse(f"term {i + 1}: {score} adds it, {rows} does not", summed[i][1])
+    raise refuse(f"term {i + 1} of {score}, on line {line(summed, i, 0)}, is not in {rows}; it would go here", added[j][1] if j < len(added) else ends[1])
+
+
+def _last(side: list[Term], term: Term) -> int:
+    """Where the last copy of a repeated term is (an edit copies a line below itself)."""
+    return len(side) - 1 - side[::-1].index(term)
+
+
+def _superfluous(term: Term, side: list[Term]) -> bool:
+    """Whether a side holds `term` once too often: twice, or as a second constant."""
+    return side.count(term) > 1 or (isinstance(term, Constant) and sum(isinstance(t, Constant) for t in side) > 1)

@@ -20,7 +20,7 @@ from typing import Any
 
 from pwlc.backends.c import printer
 from pwlc.backends.c.check import UPGRADE, check_runtime, same_as
-from pwlc.backends.c.disagree import check_names_list
+from pwlc.backends.c.disagree import check_batch, check_names_list
 from pwlc.backends.c.lex import DIRECTIVE, NAME, Comment, Tokens, tokenize
 from pwlc.backends.c.literals import binary
 from pwlc.backends.c.names import C_RESERVED, CNames, c_names, description
@@ -46,7 +46,6 @@ from pwlc.backends.common import trailer_lines
 from pwlc.errors import ParseError, UnsupportedError
 from pwlc.ir import Constant, Input, LinkKind, Model, Multiclass, Term
 
-BATCH_MISMATCH = "the batch function's terms differ from score's: edit both or regenerate"
 _LINKS: dict[str, LinkKind] = {"probability": "logistic", "prediction": "exp"}
 _FIELD_KINDS = {"double": "numeric", "const char *": "categorical"}
 
@@ -446,16 +445,9 @@ class _FileReader:
         if len(calls) == 1 and len(summands) == 1 and summands[0][0] == Constant(0.0) and math.copysign(1.0, summands[0][0].value) > 0:  # type: ignore[union-attr]
             return False
         scope = Scope({p: ("", "") for p in (columns, start, m, total)}, {}, self.file_array)
-        for k, call in enumerate(calls[1:]):
-            if k >= len(summands):
-                raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)})", call.at)
-            term = self.batch_term(call, (columns, start, m, total), fields, scope, rows, terms)
-            if term != summands[k][0]:
-                raise self.fail(f"{BATCH_MISMATCH} (term {k + 1}; {names.score}'s is on line {self.line(summands[k][1])})", call.at)
-        if len(calls) - 1 < len(summands):
-            missing = summands[len(calls) - 1][1]
-            raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)}: "
-                            f"its term {len(calls)}, on line {self.line(missing)}, is not in the batch)", rows.name_at)
+        added = [(self.batch_term(call, (columns, start, m, total), fields, scope, rows, terms), call.at) for call in calls[1:]]
+        score = self.functions[names.score]
+        check_batch(self, names.score, summands, added, (score.body[1] - 1, rows.body[1]))  # type: ignore[index]
         return True
 
     def batch_term(self, call: Call, params: tuple[str, ...], fields: dict[str, str], scope: Scope, rows: Declaration, terms: TermReader) -> Term:

@@ -128,8 +128,15 @@ class TermReader:
         knots = self.pairs(args[0], args[1], scope, "knots", allow_null=False)
         fx = self.constant(args[2], TRANSFORM_CONSTANTS)
         curve = Curve(feature, tuple(x for x, _ in knots), tuple(y for _, y in knots), fx, self.missing(args[3]), span=span)  # type: ignore[arg-type]
-        return self.verified(curve, replace(curve, xs=(1.0,), ys=(0.0,)), len(knots), self.item_tokens(args[0], scope),
-                             lambda kept: replace(curve, xs=tuple(curve.xs[k] for k in kept), ys=tuple(curve.ys[k] for k in kept)))
+        try:
+            verify_term(curve)
+        except VerifyError as error:
+            if _well_formed(replace(curve, fx="identity")):  # knots that are fine but for this transform
+                first = self.item_tokens(args[0], scope)[:1] or [args[0].at]
+                raise VerifyError(f"{error.message} (or write another transform here; the knots start on line {self.span(first[0]).line})", self.span(args[2].at)) from None
+            return self.verified(curve, replace(curve, xs=(1.0,), ys=(0.0,)), len(knots), self.item_tokens(args[0], scope),
+                                 lambda kept: replace(curve, xs=tuple(curve.xs[k] for k in kept), ys=tuple(curve.ys[k] for k in kept)))
+        return curve
 
     def verified(self, term: T, bare: Term, items: int, starts: list[int], keeping: Callable[[list[int]], Term]) -> T:
         """`term`, checked as pwlc.read verifies it. When it is not well formed but `bare`
