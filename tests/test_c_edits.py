@@ -69,6 +69,16 @@ def test_a_line_comment_ending_in_a_backslash_swallows_the_next_line() -> None:
     assert age_curve(model).xs == (18.0, 25.0, 70.0)
 
 
+def test_a_line_comment_that_swallows_code_is_refused_at_the_comment_when_the_rest_does_not_read() -> None:
+    """`// ... \\` at the end of a line hides the next line from C: when the file does not
+    read without it, the caret is on that comment (the edit), not where reading failed."""
+    text = edit("static double age_curve(double x)\n", "static double age_curve(double x)  // continues \\\n")
+    refused(text, "// continues", "this // comment ends in a backslash, so C continues it onto the next line, and does not compile `{` there: "
+            "delete the backslash (read as C compiles it, the file is refused at line 377: expected `;` or a body")
+    text = edit("    pwlc_zero_rows(m, sum);\n", "    pwlc_zero_rows(m, sum);  // see below \\\n")
+    refused(text, "// see below", "does not compile `pwlc_constant_rows(m, sum, -0.35);` there")
+
+
 @pytest.mark.parametrize(
     ("old", "new", "value"),
     [

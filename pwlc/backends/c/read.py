@@ -21,7 +21,7 @@ from typing import Any
 from pwlc.backends.c import printer
 from pwlc.backends.c.check import UPGRADE, check_runtime, same_as
 from pwlc.backends.c.disagree import check_batch, check_names_list
-from pwlc.backends.c.lex import DIRECTIVE, NAME, Comment, Tokens, tokenize
+from pwlc.backends.c.lex import DIRECTIVE, NAME, Comment, Tokens, spliced_comment, tokenize
 from pwlc.backends.c.literals import binary
 from pwlc.backends.c.names import C_RESERVED, CNames, c_names, description
 from pwlc.backends.c.parse import (
@@ -43,7 +43,7 @@ from pwlc.backends.c.runtime import END_MARKER, RUNTIME_END, RUNTIME_START, STAR
 from pwlc.backends.c.terms import Scope, TermReader
 from pwlc.backends.c.values import POINTER, CType, Values
 from pwlc.backends.common import trailer_lines
-from pwlc.errors import ParseError, UnsupportedError
+from pwlc.errors import ParseError, PwlcError, UnsupportedError
 from pwlc.ir import Constant, Input, LinkKind, Model, Multiclass, Term
 
 _LINKS: dict[str, LinkKind] = {"probability": "logistic", "prediction": "exp"}
@@ -54,7 +54,16 @@ def read(text: str, filename: str = "<string>", dialect: str | None = None) -> M
     """Parse an emitted (and possibly hand-edited, reformatted) C file back into a model."""
     if dialect is not None:
         raise UnsupportedError(f"the C backend has no dialects (got {dialect!r})")
-    return _FileReader(tokenize(text, filename)).model()
+    tokens = tokenize(text, filename)
+    try:
+        return _FileReader(tokens).model()
+    except PwlcError as error:
+        spliced = spliced_comment(tokens)
+        if spliced is None or error.span is None:
+            raise
+        comment, code = spliced
+        raise tokens.source.fail(f"this // comment ends in a backslash, so C continues it onto the next line, and does not compile `{code[:40]}` there: "
+                                 f"delete the backslash (read as C compiles it, the file is refused at line {error.span.line}: {error.message})", comment.start) from None
 
 
 class _FileReader:
