@@ -219,9 +219,13 @@ def test_missing_values_are_zero_as_in_c() -> None:
 
 def test_a_dimension_is_read_as_c_sizes_the_array() -> None:
     assert check_runs_as_read(edit("age_curve_knots[][2]", "age_curve_knots[4][2]")) == RECIDIVISM
-    # a fifth row C fills with zeros: the knots are no longer increasing
-    # (a message about a term's numbers points at their array)
-    refused(edit("age_curve_knots[][2]", "age_curve_knots[5][2]"), "age_curve_knots[5]", "knot positions must be strictly increasing (70.0 then 0.0)")
+    # a fifth row C fills with zeros: the knots are no longer increasing; at the size (the edit)
+    refused(edit("age_curve_knots[][2]", "age_curve_knots[5][2]"), "5][2]", "knot positions must be strictly increasing (70.0 then 0.0): "
+            "age_curve_knots[5] holds 4 values written, and C fills the other 1 with zeros (write age_curve_knots[] and C counts them)")
+    # the same for a grid's arrays (its missing values here)
+    grids = c.emit(pwlc.read(GOLDEN / "grids.pwl"))
+    padded = grids.replace("missing_b[] = {0.15, 0.25, 0.35};", "missing_b[4] = {0.15, 0.25, 0.35};")
+    refused(padded, "4] = {0.15", "missing_b has 4 values, axis 'age' has 3 cells: missing_b[4] holds 3 values written", original=grids)
     # too small: at the size, the likelier edit (C drops the values past it)
     refused(edit("age_curve_knots[][2]", "age_curve_knots[3][2]"), "3][2]", "age_curve_knots[3] has room for 3 items, but its braces hold 4")
     refused(edit("age_curve_knots[][2]", "age_curve_knots[][3]"), "age_curve_knots, PWLC_COUNT", "age_curve_knots is a double[4][3]; the runtime takes knots as const double NAME[][2]")

@@ -60,6 +60,7 @@ class TermReader:
         self.values = values
         self.kinds = kinds  # input name -> "numeric" | "categorical"
         self._arrays: dict[int, tuple[CType, Any, set[str], list[int]]] = {}  # by first token: type, items, names read, items' tokens
+        self._padded: dict[int, int] = {}  # arrays declared longer than their values: first token -> the size's
 
     def fail(self, message: str, node: Any) -> ParseError:
         return self.values.fail(message, node)
@@ -87,7 +88,7 @@ class TermReader:
             values = (self.values.double(args[1]), *(y for _, y in steps))
             side = self.constant(args[4], EDGE_CONSTANTS)
             step = Step(feature, tuple(x for x, _ in steps), values, side, self.missing(args[5]), span=span)  # type: ignore[arg-type]
-            return self.verified(step, replace(step, edges=(), values=values[:1]), len(steps), self.item_tokens(args[2], scope),
+            return self.verified(step, replace(step, edges=(), values=values[:1]), len(steps), [args[2]], scope,
                                  lambda kept: replace(step, edges=tuple(step.edges[k] for k in kept), values=(values[0], *(values[k + 1] for k in kept))))
         if call.name == "pwlc_linear":
             return Linear(self.input(args[0], "numeric", scope), self.values.double(args[1]), self.missing(args[2]), span=span)
@@ -100,14 +101,16 @@ class TermReader:
                     raise self.fail("an entry of this table has no category (NULL): C would crash comparing it", args[1])
                 pairs.append((self.text(category, args[1]), value))
             table = Table(feature, tuple(pairs), self.values.double(args[3]), self.missing(args[4]), span=span)
-            return self.verified(table, replace(table, entries=()), len(pairs), self.item_tokens(args[1], scope),
+            return self.verified(table, replace(table, entries=()), len(pairs), [args[1]], scope,
                                  lambda kept: replace(table, entries=tuple(table.entries[k] for k in kept)))
         a, b = self.axis(args[0], scope), self.axis(args[1], scope)
         width = self.width(args[2], args[3])
         rows = self.array(args[3], None, scope, CType("array", CType("array", DOUBLE, width)), "values")
         lines = [None if self.values.is_null(line) else tuple(self.array(line, None, scope, CType("array", DOUBLE), name))
                  for line, name in ((args[5], "missing_a"), (args[6], "missing_b"))]
-        return Grid(a, b, tuple(tuple(row) for row in rows), self.missing(args[4]), lines[0], lines[1], span=span)
+        grid = Grid(a, b, tuple(tuple(row) for row in rows), self.missing(args[4]), lines[0], lines[1], span=span)
+        axes = [cell.args[1] for cell in args[:2] if isinstance(cell, Call)]
+        return self.verified(grid, grid, 0, [args[3], args[5], args[6], *axes], scope, lambda kept: grid)
 
     def numbers_at(self, ref: Expr, scope: Scope, where: int) -> int:
         """Where the array `ref` names is declared (`where` when it names none)."""
@@ -134,22 +137,30 @@ class TermReader:
             if _well_formed(replace(curve, fx="identity")):  # knots that are fine but for this transform
                 first = self.item_tokens(args[0], scope)[:1] or [args[0].at]
                 raise VerifyError(f"{error.message} (or write another transform here; the knots start on line {self.span(first[0]).line})", self.span(args[2].at)) from None
-            return self.verified(curve, replace(curve, xs=(1.0,), ys=(0.0,)), len(knots), self.item_tokens(args[0], scope),
+            return self.verified(curve, replace(curve, xs=(1.0,), ys=(0.0,)), len(knots), [args[0]], scope,
                                  lambda kept: replace(curve, xs=tuple(curve.xs[k] for k in kept), ys=tuple(curve.ys[k] for k in kept)))
         return curve
 
-    def verified(self, term: T, bare: Term, items: int, starts: list[int], keeping: Callable[[list[int]], Term]) -> T:
+    def verified(self, term: T, bare: Term, items: int, arrays: list[Expr], scope: Scope, keeping: Callable[[list[int]], Term]) -> T:
         """`term`, checked as pwlc.read verifies it. When it is not well formed but `bare`
-        (it without its array's `items`, whose tokens are `starts`) is, the error is raised
-        at the item that makes it so (`keeping` builds the term of some of its items); at
-        the array when that is an item C fills with zeros (past the values written)."""
+        (it without the `items` of its first array) is, the error is raised at the item
+        that makes it so (`keeping` builds the term of some of its items). When that is no
+        item written, or nothing tells, at the size of an array of `arrays` (the ones it
+        reads) that is declared longer than its values, as C fills the rest with zeros."""
         try:
             verify_term(term)
         except VerifyError as error:
+            starts = self.item_tokens(arrays[0], scope) if items else []
             culprit = _culprit(items, lambda kept: _well_formed(keeping(kept))) if items and _well_formed(bare) else len(starts)
-            if culprit >= len(starts):
-                raise
-            raise VerifyError(error.message, self.span(starts[culprit])) from None
+            if culprit < len(starts):
+                raise VerifyError(error.message, self.span(starts[culprit])) from None
+            for ref in arrays:
+                declaration = scope.array(ref.name, ref.at) if isinstance(ref, Name) else None
+                if declaration is not None and declaration.first in self._padded:
+                    written, length = len(self._arrays[declaration.first][3]), self._arrays[declaration.first][0].length
+                    raise VerifyError(f"{error.message}: {declaration.name}[{length}] holds {written} values written, and C fills the other "
+                                      f"{length - written} with zeros (write {declaration.name}[] and C counts them)", self.span(self._padded[declaration.first])) from None  # type: ignore[operator]
+            raise
         return term
 
     def axis(self, cell: Expr, scope: Scope) -> Axis:
@@ -309,6 +320,8 @@ class TermReader:
             self.check_room(declaration, ctype, scope)
         starts: list[int] = []
         value = self.values.initialize(ctype, declaration.init, self.strings(scope), starts)
+        if ctype.length is not None and len(starts) < ctype.length:
+            self._padded[declaration.first] = declaration.dims[0][1].at  # type: ignore[index,union-attr]
         if ctype.length is None:
             ctype = CType("array", ctype.element, len(value))
         return ctype, value, starts
