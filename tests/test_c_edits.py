@@ -268,6 +268,9 @@ def test_a_struct_whose_fields_no_longer_follow_the_names_is_refused() -> None:
     # the names list edited: the columns struct and the term functions (`age_curve`) back the fields, so the caret is on the list
     refused(names, '"priors_count",\n    "age"', "'priors_count' in score_input_names is not the input of the field it stands for, age of struct score_input (line 352)")
     refused(edit('    "age",', '    "age_x",'), '"age_x"', "which pwlc would name age_x. The list holds the fields' input names in field order: write this one back")
+    # both structs reordered: their order is no longer the one the terms read the fields in (`row->age` first)
+    both = edit("    const double *age;\n    const double *priors_count;", "    const double *priors_count;\n    const double *age;", edit(*SWAPPED))
+    refused(both, "priors_count;\n    double age;", "the field priors_count of struct score_input does not match its input, 'age' in score_input_names (line 360)")
     # a field renamed with its uses (`row->age_renamed`, the columns struct): the term functions are still named after "age"
     renamed = re.sub(r"(->|\*|\s)age\b(?=[;\s+),])", r"\1age_renamed", TEXT)
     refused(renamed, "age_renamed;", "the field age_renamed of struct score_input does not match its input, 'age' in score_input_names (line 360)")

@@ -38,13 +38,26 @@ def check_names_list(reader: _FileReader, name: str, fields: list[Param], texts:
         wanted = names_of.fields[text]
         if field.name == wanted or k >= len(items):
             continue
-        if _backed(reader, name, k, str(field.name)) > _backed(reader, name, k, wanted):
+        order = _in_order_of_use(reader, [str(f.name) for f in fields]) - _in_order_of_use(reader, [names_of.fields[t] for t in texts])
+        if _backed(reader, name, k, str(field.name)) + order > _backed(reader, name, k, wanted):
             raise reader.fail(f"{text!r} in {name}_input_names is not the input of the field it stands for, {field.name} of struct {name}_input "
                               f"(line {reader.line(field.name_at)}), which pwlc would name {wanted}. The list holds the fields' input names in "
                               f"field order: write this one back as it was, or name the field {wanted} (and its uses), or regenerate the file", items[k].at)
         raise reader.fail(f"the field {field.name} of struct {name}_input does not match its input, {text!r} in {name}_input_names "
                           f"(line {reader.line(items[k].at)}): pwlc names the field {wanted}. Write that input name back as it was, "
                           "or name the field after it (and its uses), or regenerate the file", field.name_at)
+
+
+def _in_order_of_use(reader: _FileReader, fields: list[str]) -> int:
+    """Whether `fields` are in the order the terms first read them (`row->age`): pwlc writes
+    the fields, the names and the terms in input order, interactions last."""
+    first: dict[str, int] = {}
+    tokens = reader.tokens
+    for i in range(len(tokens) - 1):
+        if tokens.text(i) == "->" and tokens.text(i + 1) in fields:
+            first.setdefault(tokens.text(i + 1), i)
+    used = [first[f] for f in fields if f in first]
+    return int(used == sorted(used))
 
 
 def _backed(reader: _FileReader, name: str, k: int, field: str) -> int:
