@@ -412,6 +412,10 @@ def test_a_batch_that_differs_from_score_is_refused_on_the_side_that_was_edited(
             "(term 3: score_rows adds it, score does not)")
     refused(edit(age + priors, priors + age), "pwlc_curve_rows(m, columns->priors", "(term 2: score_rows adds the terms in another order than score, whose term 2 is on line 416)")
     refused(edit("        + c_charge_degree_table(row->c_charge_degree);", "        + c_charge_degree_table(row->c_charge_degree) + 0.0;"), "0.0;", "(term 7: score adds it, score_rows does not)")
+    # the same term read two ways (a missing value edited in the term function): nothing tells which side changed;
+    # at the batch's, naming score's term and the line its function returns it on
+    missing = edit("PWLC_COUNT(age_curve_knots), PWLC_IDENTITY, NAN);\n}", "PWLC_COUNT(age_curve_knots), PWLC_IDENTITY, 0.0);\n}")
+    refused(missing, "pwlc_curve_rows(m, columns->age", "(term 2; score's is on line 416 (age_curve returns it on line 377))")
     # a transform its knots cannot take: at the transform, naming the knots' line
     refused(edit("PWLC_LOG1P, NAN);\n}", "PWLC_LOG, NAN);\n}"), "PWLC_LOG, NAN", "fx=log needs every knot > 0 (first is 0.0) (or write another transform here; the knots start on line 390)")
 

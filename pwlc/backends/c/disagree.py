@@ -102,7 +102,9 @@ def check_batch(reader: _FileReader, score: str, summed: list[tuple[Term, int]],
                      f"{rows}'s term {k + 1} is on line {line(added, k, 0)}", summed[k][1])
     tag, i, _, j, _ = next(op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal")
     if tag == "replace":
-        raise refuse(f"term {j + 1}; {score}'s is on line {line(summed, i, ends[0])}", added[j][1])
+        returned = _returned_at(reader, summed[i][1]) if i < len(summed) else None
+        where = f" ({reader.tokens.text(summed[i][1])} returns it on line {returned})" if returned else ""
+        raise refuse(f"term {j + 1}; {score}'s is on line {line(summed, i, ends[0])}{where}", added[j][1])
     if tag == "insert":  # the batch holds b[j], score does not
         if _superfluous(b[j], b):
             j = _last(b, b[j])
@@ -112,6 +114,14 @@ def check_batch(reader: _FileReader, score: str, summed: list[tuple[Term, int]],
         i = _last(a, a[i])
         raise refuse(f"term {i + 1}: {score} adds it, {rows} does not", summed[i][1])
     raise refuse(f"term {i + 1} of {score}, on line {line(summed, i, 0)}, is not in {rows}; it would go here", added[j][1] if j < len(added) else ends[1])
+
+
+def _returned_at(reader: _FileReader, call: int) -> int | None:
+    """The line of the `return` of the term function called at token `call`, if it is one."""
+    function = reader.functions.get(reader.tokens.text(call))
+    if function is None or function.body is None:
+        return None
+    return next((reader.line(t) for t in range(*function.body) if reader.tokens.text(t) == "return"), None)
 
 
 def _last(side: list[Term], term: Term) -> int:
