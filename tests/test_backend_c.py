@@ -140,7 +140,7 @@ def test_grid_missing_row_mistakes_point_at_the_grid(edit, message: str, where: 
     error = caught.value
     assert message in error.message, error.message
     assert error.span is not None
-    expected_line = next(n for n, source_line in enumerate(text.splitlines(), 1) if where in source_line)
+    expected_line = text.count("\n", 0, text.index(where)) + 1 + where.count("\n")  # the last line of `where`
     assert error.span.line == expected_line, str(error)
 
 
@@ -274,7 +274,7 @@ def test_reader_errors_point_at_the_mistake(edit, message: str, where: str) -> N
     assert message in error.message
     assert error.span is not None and error.span.file == "risk.c"
     line = text.splitlines()[error.span.line - 1]
-    expected_line = next(n for n, source_line in enumerate(text.splitlines(), 1) if where in source_line)
+    expected_line = text.count("\n", 0, text.index(where)) + 1 + where.count("\n")  # the last line of `where`
     assert error.span.line == expected_line, str(error)
     assert re.search(r"risk\.c:\d+:\d+: ", str(error)) and line in str(error)
 
@@ -286,15 +286,15 @@ def test_reader_errors_point_at_the_mistake(edit, message: str, where: str) -> N
 @pytest.mark.parametrize(
     ("edit", "detail", "where"),
     [
-        (lambda t: t.replace("        + sex_table(row->sex)\n", "", 1), "(term 5;", "pwlc_category_rows(m, columns->sex"),
+        (lambda t: t.replace("        + sex_table(row->sex)\n", "", 1), "(term 5 of score_rows, on line 454, is not in score; it would go here)", "+ c_charge_degree_table(row->"),
         (lambda t: t.replace("    return -0.35\n", "    return -0.3\n", 1), "(term 1;", "pwlc_constant_rows(m, sum, -0.35)"),
         (lambda t: t.replace("sum, sex_table);", "sum, c_charge_degree_table);", 1), "(term 5;", "columns->sex + start, sum, c_charge_degree_table);"),
-        (lambda t: t.replace("PWLC_LOG1P, NAN);", "PWLC_LOG, NAN);", 1), "(term 4;", "columns->length_of_stay + start"),
+        (lambda t: t.replace("PWLC_LOG1P, NAN);", "PWLC_IDENTITY, NAN);", 1), "(term 4;", "columns->length_of_stay + start"),
         (lambda t: t.replace(" " * 20 + "age_curve_knots, PWLC_COUNT(age_curve_knots)", " " * 20 + "priors_count_curve_knots, PWLC_COUNT(priors_count_curve_knots)", 1), "(term 2;", "columns->age + start"),
         (lambda t: t.replace("PWLC_IDENTITY, 0.0);", "PWLC_IDENTITY, 0.5);", 2).replace("PWLC_IDENTITY, 0.5);", "PWLC_IDENTITY, 0.0);", 1), "(term 3;", "columns->priors_count + start"),
-        (lambda t: t.replace("    pwlc_category_rows(m, columns->c_charge_degree + start, sum, c_charge_degree_table);\n", "", 1), "score_rows has 5 terms, score has 6", "static void score_rows"),
-        (lambda t: t.replace("    pwlc_zero_rows(m, sum);\n", "    pwlc_zero_rows(m, sum);\n    pwlc_constant_rows(m, sum, 1.0);\n", 1), "(term 1;", "pwlc_constant_rows(m, sum, 1.0)"),
-        (lambda t: t.replace("        + c_charge_degree_table(row->c_charge_degree);\n", ";\n", 1).replace("+ sex_table(row->sex)\n;", "+ sex_table(row->sex);"), "score_rows has 6 terms, score has 5", "c_charge_degree + start"),
+        (lambda t: t.replace("    pwlc_category_rows(m, columns->c_charge_degree + start, sum, c_charge_degree_table);\n", "", 1), "(term 6 of score, on line 420, is not in score_rows; it would go here)", "sum, sex_table);\n}"),
+        (lambda t: t.replace("    pwlc_zero_rows(m, sum);\n", "    pwlc_zero_rows(m, sum);\n    pwlc_constant_rows(m, sum, 1.0);\n", 1), "(term 1: score_rows adds it, score does not)", "pwlc_constant_rows(m, sum, 1.0)"),
+        (lambda t: t.replace("        + c_charge_degree_table(row->c_charge_degree);\n", ";\n", 1).replace("+ sex_table(row->sex)\n;", "+ sex_table(row->sex);"), "(term 6 of score_rows, on line 455, is not in score; it would go here)", "+ sex_table(row->sex);"),
     ],
     ids=[
         "term-deleted-from-score-only",
@@ -315,7 +315,7 @@ def test_batch_that_differs_from_score_is_refused(edit, detail: str, where: str)
     error = caught.value
     assert error.message.startswith(c.BATCH_MISMATCH) and detail in error.message, error.message
     assert error.span is not None
-    expected_line = next(n for n, source_line in enumerate(text.splitlines(), 1) if where in source_line)
+    expected_line = text.count("\n", 0, text.index(where)) + 1 + where.count("\n")  # the last line of `where`
     assert error.span.line == expected_line, str(error)
 
 

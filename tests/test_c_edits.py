@@ -69,6 +69,16 @@ def test_a_line_comment_ending_in_a_backslash_swallows_the_next_line() -> None:
     assert age_curve(model).xs == (18.0, 25.0, 70.0)
 
 
+def test_a_line_comment_that_swallows_code_is_refused_at_the_comment_when_the_rest_does_not_read() -> None:
+    """`// ... \\` at the end of a line hides the next line from C: when the file does not
+    read without it, the caret is on that comment (the edit), not where reading failed."""
+    text = edit("static double age_curve(double x)\n", "static double age_curve(double x)  // continues \\\n")
+    refused(text, "// continues", "this // comment ends in a backslash, so C continues it onto the next line, and does not compile `{` there: "
+            "delete the backslash (read as C compiles it, the file is refused at line 377: expected `;` or a body")
+    text = edit("    pwlc_zero_rows(m, sum);\n", "    pwlc_zero_rows(m, sum);  // see below \\\n")
+    refused(text, "// see below", "does not compile `pwlc_constant_rows(m, sum, -0.35);` there")
+
+
 @pytest.mark.parametrize(
     ("old", "new", "value"),
     [
@@ -209,13 +219,29 @@ def test_missing_values_are_zero_as_in_c() -> None:
 
 def test_a_dimension_is_read_as_c_sizes_the_array() -> None:
     assert check_runs_as_read(edit("age_curve_knots[][2]", "age_curve_knots[4][2]")) == RECIDIVISM
-    # a fifth row C fills with zeros: the knots are no longer increasing
-    # (a message about a term's numbers points at their array)
-    refused(edit("age_curve_knots[][2]", "age_curve_knots[5][2]"), "age_curve_knots[5]", "knot positions must be strictly increasing (70.0 then 0.0)")
+    # a fifth row C fills with zeros: the knots are no longer increasing; at the size (the edit)
+    refused(edit("age_curve_knots[][2]", "age_curve_knots[5][2]"), "5][2]", "knot positions must be strictly increasing (70.0 then 0.0): "
+            "age_curve_knots[5] holds 4 values written, and C fills the other 1 with zeros (write age_curve_knots[] and C counts them)")
+    # the same for a grid's arrays (its missing values here)
+    grids = c.emit(pwlc.read(GOLDEN / "grids.pwl"))
+    padded = grids.replace("missing_b[] = {0.15, 0.25, 0.35};", "missing_b[4] = {0.15, 0.25, 0.35};")
+    refused(padded, "4] = {0.15", "missing_b has 4 values, axis 'age' has 3 cells: missing_b[4] holds 3 values written", original=grids)
     # too small: at the size, the likelier edit (C drops the values past it)
     refused(edit("age_curve_knots[][2]", "age_curve_knots[3][2]"), "3][2]", "age_curve_knots[3] has room for 3 items, but its braces hold 4")
     refused(edit("age_curve_knots[][2]", "age_curve_knots[][3]"), "age_curve_knots, PWLC_COUNT", "age_curve_knots is a double[4][3]; the runtime takes knots as const double NAME[][2]")
     refused(edit("age_curve_knots[][2]", "age_curve_knots[][]"), "[] = {{18.0", "only the first size of an array may be left out")
+
+
+def test_a_knot_out_of_order_is_refused_at_that_knot() -> None:
+    """Knots, edges and entries that make a term ill formed: the caret on the item that is
+    out of place (a knot moved up past the next, or down below the one before), not on
+    the array's name (the edit fuzz's knot.move, issue 14)."""
+    refused(age_knots("{{18.0, 0.61}, {-25.0, 0.2}, {46.0, -0.45}, {70.0, -0.6}}"), "{-25.0", "knot positions must be strictly increasing (18.0 then -25.0)")
+    refused(age_knots("{{18.0, 0.61}, {250.0, 0.2}, {46.0, -0.45}, {70.0, -0.6}}"), "{250.0", "knot positions must be strictly increasing (250.0 then 46.0)")
+    refused(age_knots("{{18.0, 0.61}, {25.0, 0.2}, {46.0, -0.45}, {70.0, -1e308}}"), "{70.0, -1e308}", "knot value -1e+308 is too large")
+    moved = STEPS.replace("{35000.5, 0.0}", "{-0.0, 0.0}")
+    refused(moved, "{-0.0, 0.0}", "step on 'income': edges must be strictly increasing (20000.0 then -0.0)", original=STEPS)
+    refused(edit(SEX_ENTRIES, '{{"Female", -0.2}, {"Male", 0.05}, {"Female", 1.0}}'), '{"Female", 1.0}', "table on 'sex': a category appears twice")
 
 
 def test_designated_initializers_and_empty_braces_are_refused() -> None:
@@ -239,7 +265,15 @@ SWAPPED = ("    double age;\n    double priors_count;", "    double priors_count
 def test_a_struct_whose_fields_no_longer_follow_the_names_is_refused() -> None:
     refused(edit(*SWAPPED), "priors_count;\n    double age;", "the field priors_count of struct score_input does not match its input, 'age' in score_input_names (line 360)")
     names = edit('    "age",\n    "priors_count",', '    "priors_count",\n    "age",')
-    refused(names, "age;\n    double priors_count;", "the field age of struct score_input does not match its input, 'priors_count' in score_input_names", original="")
+    # the names list edited: the columns struct and the term functions (`age_curve`) back the fields, so the caret is on the list
+    refused(names, '"priors_count",\n    "age"', "'priors_count' in score_input_names is not the input of the field it stands for, age of struct score_input (line 352)")
+    refused(edit('    "age",', '    "age_x",'), '"age_x"', "which pwlc would name age_x. The list holds the fields' input names in field order: write this one back")
+    # both structs reordered: their order is no longer the one the terms read the fields in (`row->age` first)
+    both = edit("    const double *age;\n    const double *priors_count;", "    const double *priors_count;\n    const double *age;", edit(*SWAPPED))
+    refused(both, "priors_count;\n    double age;", "the field priors_count of struct score_input does not match its input, 'age' in score_input_names (line 360)")
+    # a field renamed with its uses (`row->age_renamed`, the columns struct): the term functions are still named after "age"
+    renamed = re.sub(r"(->|\*|\s)age\b(?=[;\s+),])", r"\1age_renamed", TEXT)
+    refused(renamed, "age_renamed;", "the field age_renamed of struct score_input does not match its input, 'age' in score_input_names (line 360)")
     refused(edit("    const double *age;\n    const double *priors_count;", "    const double *priors_count;\n    const double *age;"), "priors_count;\n    const double *age", "struct score_columns differs")
     refused(edit("    const char *sex;\n", "    double sex;\n"), "row->sex)", "sex_table takes a const char * here; 'sex' is numeric")
 
@@ -361,15 +395,34 @@ def _batch_line(text: str, column: str) -> str:
 
 def test_terms_reordered_in_both_lists_are_read() -> None:
     text = edit(AGE_TERM + PRIORS_TERM, PRIORS_TERM + AGE_TERM)
-    refused(text, "pwlc_curve_rows(m, columns->age", "the batch function's terms differ from score's")
+    # score's terms are no longer in the order of their functions: the caret on score, which was edited
+    refused(text, "priors_count_curve(row->priors_count)", "the batch function's terms differ from score's: edit both or regenerate (term 2: score adds the terms in another order")
     age, priors = _batch_line(TEXT, "age"), _batch_line(TEXT, "priors_count")
     model = check_runs_as_read(edit(age + priors, priors + age, text))
     assert model.terms[1:3] == (RECIDIVISM.terms[2], RECIDIVISM.terms[1])
 
 
+def test_a_batch_that_differs_from_score_is_refused_on_the_side_that_was_edited() -> None:
+    """Score and its batch disagree: the caret on the side where a term stands out (a
+    repeat, a second constant, terms out of the order of their functions), and the
+    message names the other side's line (the edit fuzz's term.* and construct.statement)."""
+    refused(edit(AGE_TERM, AGE_TERM + AGE_TERM), "age_curve(row->age)\n        + priors", "(term 3: score adds it, score_rows does not)")
+    age, priors = _batch_line(TEXT, "age"), _batch_line(TEXT, "priors_count")
+    refused(edit(age, age + age), "pwlc_curve_rows(m, columns->age + start, sum,\n                    age_curve_knots, PWLC_COUNT(age_curve_knots), PWLC_IDENTITY, NAN);\n    pwlc_curve_rows(m, columns->priors",
+            "(term 3: score_rows adds it, score does not)")
+    refused(edit(age + priors, priors + age), "pwlc_curve_rows(m, columns->priors", "(term 2: score_rows adds the terms in another order than score, whose term 2 is on line 416)")
+    refused(edit("        + c_charge_degree_table(row->c_charge_degree);", "        + c_charge_degree_table(row->c_charge_degree) + 0.0;"), "0.0;", "(term 7: score adds it, score_rows does not)")
+    # the same term read two ways (a missing value edited in the term function): nothing tells which side changed;
+    # at the batch's, naming score's term and the line its function returns it on
+    missing = edit("PWLC_COUNT(age_curve_knots), PWLC_IDENTITY, NAN);\n}", "PWLC_COUNT(age_curve_knots), PWLC_IDENTITY, 0.0);\n}")
+    refused(missing, "pwlc_curve_rows(m, columns->age", "(term 2; score's is on line 416 (age_curve returns it on line 377))")
+    # a transform its knots cannot take: at the transform, naming the knots' line
+    refused(edit("PWLC_LOG1P, NAN);\n}", "PWLC_LOG, NAN);\n}"), "PWLC_LOG, NAN", "fx=log needs every knot > 0 (first is 0.0) (or write another transform here; the knots start on line 390)")
+
+
 def test_a_term_deleted_everywhere_is_read() -> None:
     deleted = edit("        + sex_table(row->sex)\n", "")
-    refused(deleted, "pwlc_category_rows(m, columns->sex", "the batch function's terms differ from score's")
+    refused(deleted, "c_charge_degree_table(row->", "the batch function's terms differ from score's: edit both or regenerate (term 5 of score_rows, on line 454, is not in score")
     deleted = edit(_batch_line(TEXT, "sex"), "", deleted)
     refused(deleted, "sex_table(const char", "sex_table is not used", original="")
     deleted = re.sub(r'/\* table on "sex" \*/\nstatic double sex_table.*?\n}\n\n', "", deleted, flags=re.DOTALL)

@@ -126,7 +126,8 @@ class Verdict:
     outcome: str
     path: str = ""
     detail: str = ""
-    line: int = 0  # a refusal's line
+    line: int = 0  # a refusal's line and column
+    column: int = 0
 
 
 def check(target: str, text: str, rows_seed: int, random_rows: int = RANDOM_ROWS) -> Verdict:
@@ -136,7 +137,7 @@ def check(target: str, text: str, rows_seed: int, random_rows: int = RANDOM_ROWS
     except pwlc.PwlcError as error:
         if error.span is None or not error.span.source_line:
             return Verdict("refusal without position", "read", f"{type(error).__name__}: {error}")
-        return Verdict("refused", "read", f"{type(error).__name__}: {error}", error.span.line)
+        return Verdict("refused", "read", f"{type(error).__name__}: {error}", error.span.line, error.span.column)
     except Exception as error:  # noqa: BLE001 - anything but pwlc's own error is a bug
         return Verdict("internal error", "read", f"{type(error).__name__}: {error}")
     from pwlc.testing import edge_grid

@@ -75,12 +75,30 @@ def edited_lines(before: str, after: str) -> set[int]:
     return out
 
 
+_NAMED_LINE = re.compile(r"\bline (\d+)")
+
+
 def near_the_edit(example: Example) -> bool:
-    """Whether a refusal points at an edited line (or the one before or after it): with its
-    caret, or, where two places disagree, by naming that line in its message (`line N`)."""
-    lines = edited_lines(example.seed.text, example.text)
-    named = {int(n) for n in re.findall(r"\bline (\d+)", example.verdict.detail.split("\n")[0])}
-    return any(abs(shown - line) <= 1 for shown in {example.verdict.line, *named} for line in lines)
+    """Whether a refusal points at the edit: its caret, or a line its message names (`...,
+    on line L`: the other place of two that disagree), within a line of an edited line;
+    or its caret on a name whose other uses the edit deleted (a function a deleted term
+    called, which C too reports at its definition: the edited construct is gone)."""
+    edited = edited_lines(example.seed.text, example.text)
+    message = example.verdict.detail.split("\n", 1)[0]
+    named = {example.verdict.line} | {int(n) for n in _NAMED_LINE.findall(message)}
+    return any(abs(line - at) <= 1 for line in edited for at in named) or _uses_deleted(example)
+
+
+def _uses_deleted(example: Example) -> bool:
+    """Whether the caret is on a name that the edited text holds fewer times than the seed."""
+    lines = example.text.splitlines()
+    if not 0 < example.verdict.line <= len(lines):
+        return False
+    name = re.match(r"\w+", lines[example.verdict.line - 1][example.verdict.column - 1 :])
+    if name is None:
+        return False
+    uses = re.compile(rf"\b{re.escape(name.group())}\b")
+    return len(uses.findall(example.text)) < len(uses.findall(example.seed.text))
 
 
 def diff(before: str, after: str) -> str:

@@ -11,9 +11,10 @@ NUL-terminated UTF-8 string compared byte for byte with the categories, NULL whe
 No allocation, no global state. The reader never compiles or runs the file.
 """
 
+from pwlc.backends.c.disagree import BATCH_MISMATCH
 from pwlc.backends.c.names import CNames, c_names, c_string
 from pwlc.backends.c.printer import BATCH_START, HEADER_SUFFIX, SUFFIX, emit, emit_header
-from pwlc.backends.c.read import BATCH_MISMATCH, read
+from pwlc.backends.c.read import read
 from pwlc.backends.c.runtime import RUNTIME_END, RUNTIME_START
 
 MULTICLASS = True  # prints and reads `Multiclass` models (multiclass.py, read_multiclass.py)

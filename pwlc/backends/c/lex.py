@@ -124,6 +124,21 @@ class CSource:
         return ParseError(message, Span.at(self.original, self.filename, offset))
 
 
+def spliced_comment(tokens: Tokens) -> tuple[Comment, str] | None:
+    """The first `//` comment that a backslash at its end continues onto a line holding
+    code (which C then does not compile), and that code."""
+    joins = tokens.source._joins
+    for comment in tokens.comments:
+        if not comment.text.startswith("//"):
+            continue
+        k = bisect_right(joins, comment.start)
+        if k < len(joins) and joins[k] <= comment.end:
+            swallowed = comment.text[joins[k] - comment.start :].strip()
+            if swallowed and not swallowed.startswith(("//", "/*")):
+                return comment, swallowed
+    return None
+
+
 def tokenize(original: str, filename: str) -> Tokens:
     """The tokens of C text, through translation phases 1 to 3 (see the module docstring)."""
     source = CSource(original, filename)

@@ -20,20 +20,19 @@ from typing import Any
 
 from pwlc.backends.c import printer
 from pwlc.backends.c.check import UPGRADE, check_runtime, same_as
-from pwlc.backends.c.lex import DIRECTIVE, NAME, Comment, Tokens, tokenize
+from pwlc.backends.c.disagree import check_batch, check_names_list
+from pwlc.backends.c.lex import DIRECTIVE, NAME, Comment, Tokens, spliced_comment, tokenize
 from pwlc.backends.c.literals import binary
 from pwlc.backends.c.names import C_RESERVED, CNames, c_names, description
 from pwlc.backends.c.parse import (
     Arrow,
     Binary,
-    Braced,
     Call,
     CallStatement,
     Declaration,
     Expr,
     Index,
     Name,
-    Param,
     Parser,
     Return,
     Struct,
@@ -44,10 +43,9 @@ from pwlc.backends.c.runtime import END_MARKER, RUNTIME_END, RUNTIME_START, STAR
 from pwlc.backends.c.terms import Scope, TermReader
 from pwlc.backends.c.values import POINTER, CType, Values
 from pwlc.backends.common import trailer_lines
-from pwlc.errors import ParseError, UnsupportedError
+from pwlc.errors import ParseError, PwlcError, UnsupportedError
 from pwlc.ir import Constant, Input, LinkKind, Model, Multiclass, Term
 
-BATCH_MISMATCH = "the batch function's terms differ from score's: edit both or regenerate"
 _LINKS: dict[str, LinkKind] = {"probability": "logistic", "prediction": "exp"}
 _FIELD_KINDS = {"double": "numeric", "const char *": "categorical"}
 
@@ -56,7 +54,16 @@ def read(text: str, filename: str = "<string>", dialect: str | None = None) -> M
     """Parse an emitted (and possibly hand-edited, reformatted) C file back into a model."""
     if dialect is not None:
         raise UnsupportedError(f"the C backend has no dialects (got {dialect!r})")
-    return _FileReader(tokenize(text, filename)).model()
+    tokens = tokenize(text, filename)
+    try:
+        return _FileReader(tokens).model()
+    except PwlcError as error:
+        spliced = spliced_comment(tokens)
+        if spliced is None or error.span is None:
+            raise
+        comment, code = spliced
+        raise tokens.source.fail(f"this // comment ends in a backslash, so C continues it onto the next line, and does not compile `{code[:40]}` there: "
+                                 f"delete the backslash (read as C compiles it, the file is refused at line {error.span.line}: {error.message})", comment.start) from None
 
 
 class _FileReader:
@@ -215,21 +222,9 @@ class _FileReader:
             raise self.fail(f"struct {name}_input has one field per name of {name}_input_names: a double, or a const char * for a categorical input", struct.tag_at)
         inputs = [Input(text, _FIELD_KINDS[f.words], span=self.tokens.source.span(self.tokens.offset(f.at))) for f, text in zip(fields, texts)]  # type: ignore[arg-type]
         names_of = c_names(Model(tuple(inputs), (), name=name))
-        self.check_names_list(name, fields, texts, names_of)
+        check_names_list(self, name, fields, texts, names_of)
         same_as(self.tokens, struct.first, struct.last, printer.input_struct(names_of), f"struct {name}_input")
         return inputs, {names_of.fields[declared.name]: declared.name for declared in inputs}
-
-    def check_names_list(self, name: str, fields: list[Param], texts: list[str], names_of: CNames) -> None:
-        """Refuse a field not named after its input: an input name edited in
-        NAME_input_names, or a field renamed (the reader cannot tell which)."""
-        listed = self.arrays[f"{name}_input_names"]
-        items = listed.init.items if isinstance(listed.init, Braced) else []
-        for k, (field, text) in enumerate(zip(fields, texts)):
-            wanted = names_of.fields[text]
-            if field.name != wanted and k < len(items):
-                raise self.fail(f"the field {field.name} of struct {name}_input does not match its input, {text!r} in {name}_input_names "
-                                f"(line {self.line(items[k].at)}): pwlc names the field {wanted}. Write that input name back as it was, "
-                                "or name the field after it (and its uses), or regenerate the file", field.name_at)
 
     def string_list(self, array: str, holding: str, each: str, at: int, nul_ok: bool = True) -> list[str]:
         """The texts of `const char *const ARRAY[] = {"...", ..., NULL};` (input names,
@@ -459,16 +454,9 @@ class _FileReader:
         if len(calls) == 1 and len(summands) == 1 and summands[0][0] == Constant(0.0) and math.copysign(1.0, summands[0][0].value) > 0:  # type: ignore[union-attr]
             return False
         scope = Scope({p: ("", "") for p in (columns, start, m, total)}, {}, self.file_array)
-        for k, call in enumerate(calls[1:]):
-            if k >= len(summands):
-                raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)})", call.at)
-            term = self.batch_term(call, (columns, start, m, total), fields, scope, rows, terms)
-            if term != summands[k][0]:
-                raise self.fail(f"{BATCH_MISMATCH} (term {k + 1}; {names.score}'s is on line {self.line(summands[k][1])})", call.at)
-        if len(calls) - 1 < len(summands):
-            missing = summands[len(calls) - 1][1]
-            raise self.fail(f"{BATCH_MISMATCH} ({names.score}_rows has {len(calls) - 1} terms, {names.score} has {len(summands)}: "
-                            f"its term {len(calls)}, on line {self.line(missing)}, is not in the batch)", rows.name_at)
+        added = [(self.batch_term(call, (columns, start, m, total), fields, scope, rows, terms), call.at) for call in calls[1:]]
+        score = self.functions[names.score]
+        check_batch(self, names.score, summands, added, (score.body[1] - 1, rows.body[1]))  # type: ignore[index]
         return True
 
     def batch_term(self, call: Call, params: tuple[str, ...], fields: dict[str, str], scope: Scope, rows: Declaration, terms: TermReader) -> Term:

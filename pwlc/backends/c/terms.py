@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from pwlc.backends.c.parse import Binary, Call, Declaration, Expr, Index, Name, Number
 from pwlc.backends.c.printer import EDGE_CONSTANTS, TRANSFORM_CONSTANTS
 from pwlc.backends.c.values import CHAR, DOUBLE, ENTRY, POINTER, CType, Values, array_type
-from pwlc.errors import ParseError, Span
-from pwlc.ir import Axis, CategoryAxis, Curve, Grid, KnotAxis, Linear, Step, StepAxis, Table, Term
+from pwlc.errors import ParseError, Span, VerifyError
+from pwlc.ir import Axis, CategoryAxis, Curve, Grid, KnotAxis, Linear, Step, StepAxis, Table, Term, verify_term
+
+T = TypeVar("T", bound=Term)
 
 _KINDS = {"double": "numeric", "const char *": "categorical"}
 MAX_ITEMS = 2**24  # values in one array (a 16 MiB file holds fewer)
@@ -57,7 +59,8 @@ class TermReader:
     def __init__(self, values: Values, kinds: Mapping[str, str]):
         self.values = values
         self.kinds = kinds  # input name -> "numeric" | "categorical"
-        self._arrays: dict[int, tuple[CType, Any, set[str]]] = {}  # by first token: type, items, names read
+        self._arrays: dict[int, tuple[CType, Any, set[str], list[int]]] = {}  # by first token: type, items, names read, items' tokens
+        self._padded: dict[int, int] = {}  # arrays declared longer than their values: first token -> the size's
 
     def fail(self, message: str, node: Any) -> ParseError:
         return self.values.fail(message, node)
@@ -84,7 +87,9 @@ class TermReader:
             steps = self.pairs(args[2], args[3], scope, "steps", allow_null=True)
             values = (self.values.double(args[1]), *(y for _, y in steps))
             side = self.constant(args[4], EDGE_CONSTANTS)
-            return Step(feature, tuple(x for x, _ in steps), values, side, self.missing(args[5]), span=span)  # type: ignore[arg-type]
+            step = Step(feature, tuple(x for x, _ in steps), values, side, self.missing(args[5]), span=span)  # type: ignore[arg-type]
+            return self.verified(step, replace(step, edges=(), values=values[:1]), len(steps), [args[2]], scope,
+                                 lambda kept: replace(step, edges=tuple(step.edges[k] for k in kept), values=(values[0], *(values[k + 1] for k in kept))))
         if call.name == "pwlc_linear":
             return Linear(self.input(args[0], "numeric", scope), self.values.double(args[1]), self.missing(args[2]), span=span)
         if call.name == "pwlc_table":
@@ -95,13 +100,17 @@ class TermReader:
                 if category is None:
                     raise self.fail("an entry of this table has no category (NULL): C would crash comparing it", args[1])
                 pairs.append((self.text(category, args[1]), value))
-            return Table(feature, tuple(pairs), self.values.double(args[3]), self.missing(args[4]), span=span)
+            table = Table(feature, tuple(pairs), self.values.double(args[3]), self.missing(args[4]), span=span)
+            return self.verified(table, replace(table, entries=()), len(pairs), [args[1]], scope,
+                                 lambda kept: replace(table, entries=tuple(table.entries[k] for k in kept)))
         a, b = self.axis(args[0], scope), self.axis(args[1], scope)
         width = self.width(args[2], args[3])
         rows = self.array(args[3], None, scope, CType("array", CType("array", DOUBLE, width)), "values")
         lines = [None if self.values.is_null(line) else tuple(self.array(line, None, scope, CType("array", DOUBLE), name))
                  for line, name in ((args[5], "missing_a"), (args[6], "missing_b"))]
-        return Grid(a, b, tuple(tuple(row) for row in rows), self.missing(args[4]), lines[0], lines[1], span=span)
+        grid = Grid(a, b, tuple(tuple(row) for row in rows), self.missing(args[4]), lines[0], lines[1], span=span)
+        axes = [cell.args[1] for cell in args[:2] if isinstance(cell, Call)]
+        return self.verified(grid, grid, 0, [args[3], args[5], args[6], *axes], scope, lambda kept: grid)
 
     def numbers_at(self, ref: Expr, scope: Scope, where: int) -> int:
         """Where the array `ref` names is declared (`where` when it names none)."""
@@ -121,7 +130,38 @@ class TermReader:
         """The curve of `pwlc_curve(x, KNOTS, COUNT, FX, MISSING)` (args from KNOTS on)."""
         knots = self.pairs(args[0], args[1], scope, "knots", allow_null=False)
         fx = self.constant(args[2], TRANSFORM_CONSTANTS)
-        return Curve(feature, tuple(x for x, _ in knots), tuple(y for _, y in knots), fx, self.missing(args[3]), span=span)  # type: ignore[arg-type]
+        curve = Curve(feature, tuple(x for x, _ in knots), tuple(y for _, y in knots), fx, self.missing(args[3]), span=span)  # type: ignore[arg-type]
+        try:
+            verify_term(curve)
+        except VerifyError as error:
+            if _well_formed(replace(curve, fx="identity")):  # knots that are fine but for this transform
+                first = self.item_tokens(args[0], scope)[:1] or [args[0].at]
+                raise VerifyError(f"{error.message} (or write another transform here; the knots start on line {self.span(first[0]).line})", self.span(args[2].at)) from None
+            return self.verified(curve, replace(curve, xs=(1.0,), ys=(0.0,)), len(knots), [args[0]], scope,
+                                 lambda kept: replace(curve, xs=tuple(curve.xs[k] for k in kept), ys=tuple(curve.ys[k] for k in kept)))
+        return curve
+
+    def verified(self, term: T, bare: Term, items: int, arrays: list[Expr], scope: Scope, keeping: Callable[[list[int]], Term]) -> T:
+        """`term`, checked as pwlc.read verifies it. When it is not well formed but `bare`
+        (it without the `items` of its first array) is, the error is raised at the item
+        that makes it so (`keeping` builds the term of some of its items). When that is no
+        item written, or nothing tells, at the size of an array of `arrays` (the ones it
+        reads) that is declared longer than its values, as C fills the rest with zeros."""
+        try:
+            verify_term(term)
+        except VerifyError as error:
+            starts = self.item_tokens(arrays[0], scope) if items else []
+            culprit = _culprit(items, lambda kept: _well_formed(keeping(kept))) if items and _well_formed(bare) else len(starts)
+            if culprit < len(starts):
+                raise VerifyError(error.message, self.span(starts[culprit])) from None
+            for ref in arrays:
+                declaration = scope.array(ref.name, ref.at) if isinstance(ref, Name) else None
+                if declaration is not None and declaration.first in self._padded:
+                    written, length = len(self._arrays[declaration.first][3]), self._arrays[declaration.first][0].length
+                    raise VerifyError(f"{error.message}: {declaration.name}[{length}] holds {written} values written, and C fills the other "
+                                      f"{length - written} with zeros (write {declaration.name}[] and C counts them)", self.span(self._padded[declaration.first])) from None  # type: ignore[operator]
+            raise
+        return term
 
     def axis(self, cell: Expr, scope: Scope) -> Axis:
         arity = {"pwlc_step_cell": 4, "pwlc_knot_cell": 3, "pwlc_category_cell": 3}
@@ -224,8 +264,8 @@ class TermReader:
         cached = self._arrays.get(declaration.first)
         if cached is None:
             before = set(scope.used)
-            ctype, items = self._read_array(declaration, scope)
-            cached = self._arrays[declaration.first] = (ctype, items, scope.used - before)
+            ctype, items, starts = self._read_array(declaration, scope)
+            cached = self._arrays[declaration.first] = (ctype, items, scope.used - before, starts)
         scope.used |= cached[2]  # a second reader of the array reads the strings it names too
         return cached[0], cached[1]
 
@@ -247,7 +287,12 @@ class TermReader:
 
         return text
 
-    def _read_array(self, declaration: Declaration, scope: Scope) -> tuple[CType, Any]:
+    def item_tokens(self, ref: Expr, scope: Scope) -> list[int]:
+        """Where each item of the array `ref` names starts (none for NULL); read by `array` before."""
+        declaration = scope.array(ref.name, ref.at) if isinstance(ref, Name) else None
+        return [] if declaration is None else self._arrays[declaration.first][3]
+
+    def _read_array(self, declaration: Declaration, scope: Scope) -> tuple[CType, Any, list[int]]:
         words = declaration.words
         if not words.startswith("static const "):
             raise self.fail(f"write the array as pwlc does: `static const {words.replace('static ', '').replace('const ', '')} "
@@ -273,10 +318,13 @@ class TermReader:
             raise self.fail(f"{declaration.name} has no values (write ` = {{...}}`)", declaration.name_at)
         if ctype.length is not None:
             self.check_room(declaration, ctype, scope)
-        value = self.values.initialize(ctype, declaration.init, self.strings(scope))
+        starts: list[int] = []
+        value = self.values.initialize(ctype, declaration.init, self.strings(scope), starts)
+        if ctype.length is not None and len(starts) < ctype.length:
+            self._padded[declaration.first] = declaration.dims[0][1].at  # type: ignore[index,union-attr]
         if ctype.length is None:
             ctype = CType("array", ctype.element, len(value))
-        return ctype, value
+        return ctype, value, starts
 
     def check_room(self, declaration: Declaration, ctype: CType, scope: Scope) -> None:
         """Refuse, at its size, an array declared smaller than its values (C would drop the
@@ -289,6 +337,33 @@ class TermReader:
         if given > ctype.length:  # type: ignore[operator]
             raise self.fail(f"{declaration.name}[{ctype.length}] has room for {ctype.length} items, but its braces hold {given} (C would drop the rest): "
                             f"write {declaration.name}[] and C counts them", size)
+
+
+def _well_formed(term: Term) -> bool:
+    try:
+        verify_term(term)
+    except VerifyError:
+        return False
+    return True
+
+
+def _culprit(n: int, well_formed: Callable[[list[int]], bool]) -> int:
+    """The item of a term's n (which are not well formed together) that is out of place:
+    the last of the shortest run of first items that is not well formed (found by
+    bisection, as a run that is not stays so when it grows), or the one before it when it
+    is that one that stands out among its neighbours (a knot moved up, past the next)."""
+    low, high = 1, n
+    while low < high:
+        middle = (low + high) // 2
+        if well_formed(list(range(middle))):
+            low = middle + 1
+        else:
+            high = middle
+    last = low - 1
+    around = list(range(min(last + 2, n)))
+    if last >= 1 and well_formed([k for k in around if k != last - 1]) and not well_formed([k for k in around if k != last]):
+        return last - 1
+    return last
 
 
 def _same_shape(declared: CType, wanted: CType) -> bool:

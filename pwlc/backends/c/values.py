@@ -147,9 +147,10 @@ class Values:
 
     # -- initializers --
 
-    def initialize(self, ctype: CType, init: Init, strings: Strings = None) -> Any:
+    def initialize(self, ctype: CType, init: Init, strings: Strings = None, starts: list[int] | None = None) -> Any:
         """The value of an object of type `ctype` initialized with `init` (C99 6.7.8);
-        `strings` gives the text of a char array named where a string is expected."""
+        `strings` gives the text of a char array named where a string is expected. An
+        array's `starts` gets the token each of its items starts at."""
         if ctype.kind != "array" and ctype.kind != "entry":
             if isinstance(init, Braced):
                 raise self.fail(f"braces around a single value (a {ctype}); write the value alone", init)
@@ -161,7 +162,7 @@ class Values:
             raise self.fail(f"a {ctype} needs its values in braces {{...}}", init)
         if ctype.element == POINTER:
             self.check_concatenation(init)
-        value, used = self.fill(ctype, init.items, 0, strings, whole=True)
+        value, used = self.fill(ctype, init.items, 0, strings, whole=True, item_starts=starts)
         if used < len(init.items):
             raise self.fail(f"more values than a {ctype} holds (C would drop them, with a warning)", init.items[used])
         return value
@@ -178,9 +179,10 @@ class Values:
             raise self.fail("clang takes two adjacent strings in a list of strings for a missing comma (-Wstring-concatenation); "
                             "write them as one string literal", joined[0].last)
 
-    def fill(self, ctype: CType, items: list[Init], k: int, strings: Strings, whole: bool = False) -> tuple[Any, int]:
+    def fill(self, ctype: CType, items: list[Init], k: int, strings: Strings, whole: bool = False, item_starts: list[int] | None = None) -> tuple[Any, int]:
         """The members of `ctype` from items[k:] on, as many as it has (all when `whole`
-        and its length is left open); the value and the index of the first item left."""
+        and its length is left open); the value and the index of the first item left.
+        `item_starts` gets the token each member starts at."""
         members = [CType("pointer"), DOUBLE] if ctype.kind == "entry" else None
         out: list[Any] = []
         source, starts, ends, plain = self.tokens.source.text, self.tokens.starts, self.tokens.ends, literals.PLAIN_DOUBLE.fullmatch
@@ -196,6 +198,8 @@ class Values:
                     raise self.fail("only the first dimension of an array may be left open", items[k])
                 member = ctype.element  # type: ignore[assignment]
             item = items[k]
+            if item_starts is not None:
+                item_starts.append(item.at)
             if member is DOUBLE and (type(item) is Number or (type(item) is Unary and item.op == "-" and type(item.operand) is Number)):
                 # the usual case, fast: a plain decimal double, maybe negated
                 number = item if type(item) is Number else item.operand  # type: ignore[union-attr]
