@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from pwlc.backends.sql import guards
+from pwlc.backends.sql.bins import BinColumns
 from pwlc.backends.sql.dialects import Expr, number, printed_value, rules, sqlglot_exp
 from pwlc.backends.sql.search import LIST_EXTRACT, SEARCH_OVER, search_expression
 from pwlc.errors import UnsupportedError
@@ -44,7 +45,9 @@ class Printing:
     """How terms are printed: the dialect, whether weights carry PostgreSQL's guard
     (`guards` and `product_guards` count the guards written on weights and on linear terms),
     whether grids may be matrices, and whether a step is a binary search (`search.py`; None:
-    where the dialect has lists, over SEARCH_OVER edges; the reader tries either form)."""
+    where the dialect has lists, over SEARCH_OVER edges; the reader tries either form).
+    `bins`: where a matrix reads its bin numbers from columns of the bins step (`bins.py`);
+    None prints each bin CASE inline (the reader's form, after it puts the columns back)."""
 
     dialect: str
     guarded: bool = True
@@ -52,6 +55,7 @@ class Printing:
     product_guards: int = 0
     matrix: bool = True
     search: bool | None = None
+    bins: BinColumns | None = None
 
     @property
     def matrices(self) -> bool:
@@ -373,11 +377,17 @@ def _grid_expression(term: Grid, p: Printing) -> Expr:
 
 
 def matrix_expression(term: Grid, p: Printing) -> Expr:
-    """`LIST_EXTRACT(LIST_EXTRACT(values, bin of a), bin of b)`: DuckDB's lists count from 1."""
+    """`LIST_EXTRACT(LIST_EXTRACT(values, bin of a), bin of b)`: DuckDB's lists count from 1.
+    Each bin is its CASE, or with `p.bins` a column of the bins step holding it."""
     exp = sqlglot_exp()
     rows = exp.Array(expressions=[exp.Array(expressions=[p.number(v) for v in row]) for row in term.values])
-    row = exp.Anonymous(this=LIST_EXTRACT, expressions=[rows, bin_expression(term.a, p)])
-    return exp.Anonymous(this=LIST_EXTRACT, expressions=[row, bin_expression(term.b, p)])
+
+    def bin_number(axis: Axis) -> Expr:
+        case = bin_expression(axis, p)
+        return case if p.bins is None else p.bins.column(axis, case)
+
+    row = exp.Anonymous(this=LIST_EXTRACT, expressions=[rows, bin_number(term.a)])
+    return exp.Anonymous(this=LIST_EXTRACT, expressions=[row, bin_number(term.b)])
 
 
 def bin_expression(axis: Axis, p: Printing) -> Expr:
