@@ -13,8 +13,8 @@ two axes once, not a CASE over b's cells in each of a's (an EBM pair of 46 x 25 
 a row as nested CASEs, 0.12 us as a matrix). The values are the same doubles, picked by the
 same comparisons, so the score is the same; other dialects keep the nested CASE. The
 printer puts each bin CASE in a column of a bins step that the matrices index (`bins.py`,
-`Printing.bins`): pairs over one input share it. A step of more than SEARCH_OVER edges is, on DuckDB, a binary search over a list of its edges
-(`search.py`).
+`Printing.bins`): pairs over one input share it. A step of more than SEARCH_OVER edges
+is, on DuckDB, a binary search over a list of its edges (`search.py`).
 
 PostgreSQL stops the whole query where a division or a product rounds a nonzero result
 to zero (an input 5e-324 above a knot at 0, a segment whose values differ by 1e-320):
