@@ -8,7 +8,8 @@ reads it back as the engine runs it, or refuses it at the construct it cannot re
 - `header.py`: the `--` lines on top (description, dialect), escaped so text stays in them;
 - `printer.py`: the query around the terms (`emit`);
 - `reader.py` (`read`: the steps of a query), `source.py` (tokens, parse, positions),
-  `read_terms.py` (one term), `constants.py` (numbers as the engine computes them): the reader.
+  `read_terms.py` (one term), `compare.py` (a term against the one pwlc would print),
+  `constants.py` (numbers as the engine computes them): the reader.
 """
 
 from pwlc.backends.sql.header import SUFFIX

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pwlc.backends.sql.compare import mismatch
 from pwlc.backends.sql.constants import Refusal
 from pwlc.backends.sql.dialects import Expr, column_key, identifier_key, sqlglot_exp
 from pwlc.backends.sql.multiclass import PROBABILITY_PREFIX, emit_multiclass, score_column
-from pwlc.backends.sql.read_terms import mismatch
 from pwlc.errors import PwlcError
 from pwlc.ir import Input, Multiclass, Term
 

@@ -32,6 +32,7 @@ from functools import partial
 from typing import Literal
 
 from pwlc.backends.sql.bins import inline, is_bin_case
+from pwlc.backends.sql.compare import mismatch
 from pwlc.backends.sql.constants import Refusal, is_double, number, strip
 from pwlc.backends.sql.dialects import (
     Expr,
@@ -43,7 +44,7 @@ from pwlc.backends.sql.dialects import (
     sqlglot_exp,
 )
 from pwlc.backends.sql.printer import PREDICTION_COLUMNS, check_transforms, render_sql
-from pwlc.backends.sql.read_terms import TermReader, mismatch
+from pwlc.backends.sql.read_terms import TermReader
 from pwlc.backends.sql.source import MAX_DEPTH, Source, collection_paused, deep_enough
 from pwlc.backends.sql.terms import Printing, link_expression
 from pwlc.errors import ParseError, Span, UnsupportedError
