@@ -196,3 +196,15 @@ def test_terms_that_are_list_items_add_up_in_doubles() -> None:
     text = engines.emit_sql(model, "duckdb")
     assert "LIST_REDUCE" in text and text.count('"a_bin"') == 3
     _scores_as_the_evaluator(text, model)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite", "postgres"])
+def test_a_score_that_is_one_case_is_no_bin_column(dialect: str) -> None:
+    """A step computing the score as one grid's CASE (first branch `"a" IS NULL OR "b" IS
+    NULL`) or one guarded linear term is the score, not a bin number (the model fuzz found
+    the grid read as a bin column at seed 7)."""
+    from pwlc.ir import KnotAxis, Linear
+
+    grid = Grid(KnotAxis("b", (1.0000000000000007,)), KnotAxis("a", (1.0000000000000004,)), ((1.0,),))
+    for model in (Model((Input("a"), Input("b")), (grid,), "exp"), Model((Input("x"),), (Linear("x", 1e300),), "exp")):
+        assert sql.read(sql.emit(model, dialect)) == model

@@ -58,14 +58,19 @@ class BinColumns:
 
 
 def is_bin_case(node: Expr) -> bool:
-    """Whether `node` is a bin number: a CASE whose first condition is not a missing test (a
-    term's is `"x" IS NULL`). Its conditions and numbers are checked where a grid reads it,
-    against the bin CASE pwlc prints there."""
+    """Whether `node` is a bin number: a CASE that tests no missing input (a term's first
+    branch does: `"x" IS NULL`, `"a" IS NULL OR "b" IS NULL`) and whose results read no
+    column (PostgreSQL's guarded linear term, `CASE WHEN ABS("x") < ... THEN 0.0 * "x" ...`,
+    does). Its conditions and numbers are checked where a grid reads it, against the bin
+    CASE pwlc prints there."""
     exp = sqlglot_exp()
     case = strip(node)
     if not isinstance(case, exp.Case) or case.this is not None or not case.args.get("ifs"):
         return False
-    return not isinstance(strip(case.args["ifs"][0].this), exp.Is)
+    if any(isinstance(sub, exp.Is) for sub in case.args["ifs"][0].this.walk()):
+        return False
+    results = [branch.args["true"] for branch in case.args["ifs"]] + [case.args.get("default")]
+    return not any(result is not None and any(True for _ in result.find_all(exp.Column)) for result in results)
 
 
 def inline(node: Expr, bin_of: Callable[[Expr], Expr | None], position: Callable[[Expr], int]) -> Expr:

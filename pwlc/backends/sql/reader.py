@@ -283,7 +283,7 @@ class _Reader(Source):
                 out.add(_Column(f"<column {len(out.columns) + 1}>", "extra", self.checked_extra(projection, source)), projection)
             elif isinstance(value, exp.Cast) and isinstance(strip(value.this), exp.Column):
                 out.add(self.input_column(value, name, source), projection)
-            elif not final and not casts and is_bin_case(value):
+            elif not final and not casts and rules(self.dialect).lists and is_bin_case(value):
                 out.add(_Column(name, "bin", value, source=source), projection)
             elif casts or (not final and not _sum_like(value)):
                 raise Refusal(
