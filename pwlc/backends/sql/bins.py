@@ -70,8 +70,16 @@ def is_bin_case(node: Expr) -> bool:
         return False
     if any(isinstance(sub, exp.Is) for sub in case.args["ifs"][0].this.walk()):
         return False
-    results = [branch.args["true"] for branch in case.args["ifs"]] + [case.args.get("default")]
-    return not any(result is not None and any(True for _ in result.find_all(exp.Column)) for result in results)
+    return _reads_no_column(case)
+
+
+def _reads_no_column(result: Expr | None) -> bool:
+    """Whether a result reads no column: a number, or a CASE (a group of bins) of such."""
+    exp = sqlglot_exp()
+    result = strip(result) if result is not None else None
+    if isinstance(result, exp.Case) and result.this is None:
+        return all(_reads_no_column(branch.args["true"]) for branch in result.args.get("ifs") or []) and _reads_no_column(result.args.get("default"))
+    return result is None or not any(True for _ in result.find_all(exp.Column))
 
 
 def inline(node: Expr, bin_of: Callable[[Expr], Expr | None], position: Callable[[Expr], int]) -> Expr:

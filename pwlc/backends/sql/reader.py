@@ -6,8 +6,8 @@ step's columns are, by what they hold:
 
 - a column of the table passed through (a key, carried to the result);
 - an input: `CAST("x" AS DOUBLE) AS "x"` (or a text type), under its own name;
-- DuckDB: a grid axis's bin number, a CASE whose results are whole numbers, in a step
-  after the inputs (`bins.py`): a term reading it is read with the CASE in its place;
+- DuckDB: a grid axis's bin number, a CASE that is not a term, in a step after the inputs
+  (`bins.py`): a term reading it is read with the CASE in its place;
 - the score: a sum of terms in order (`terms` / `read_terms`), or a sum that continues an
   earlier step's total (a long model is added up in stages);
 - in the last step only, the prediction (the link applied to the score) and extra
@@ -283,7 +283,7 @@ class _Reader(Source):
                 out.add(_Column(f"<column {len(out.columns) + 1}>", "extra", self.checked_extra(projection, source)), projection)
             elif isinstance(value, exp.Cast) and isinstance(strip(value.this), exp.Column):
                 out.add(self.input_column(value, name, source), projection)
-            elif not final and not casts and rules(self.dialect).lists and is_bin_case(value):
+            elif not final and not casts and is_bin_case(value):  # (a matrix reading it is refused outside DuckDB)
                 out.add(_Column(name, "bin", value, source=source), projection)
             elif casts or (not final and not _sum_like(value)):
                 raise Refusal(
