@@ -129,7 +129,7 @@ def test_an_edited_cell_and_edge_read_as_written_and_score_so() -> None:
         ("[4.0e0, 5.0e0, 6.0e0]", "[4.0e0, 5.0e0]", "[4.0e0, 5.0e0]", "this row has 2 values, and the bins of 'c' number 3"),
         ("[4.0e0, 5.0e0, 6.0e0]", "[4.0e0, 5.0e0, 6.0e0, 7.0e0]", "[4.0e0, 5.0e0, 6.0e0, 7.0e0]", "this row has 4 values"),
         ('WHEN "x" < 45.5e0 THEN 2', 'WHEN "x" <= 45.5e0 THEN 2', '"x" <= 45.5e0', 'has `"x" < 45.5e0` here'),
-        ("WHEN \"c\" = 'south' THEN 2", "WHEN \"c\" = 'south' THEN 3", "3\n            ELSE 3", "has `2` here (the bins of a grid's axis are numbered"),
+        ("WHEN \"c\" = 'south' THEN 2", "WHEN \"c\" = 'south' THEN 3", "3\n      ELSE 3", "has `2` here (the bins of a grid's axis are numbered"),
         ("[4.0e0, 5.0e0, 6.0e0]", "[4.0e0, 5.0e0, \"x\"]", '"x"]', "each cell of a grid's matrix is a number"),
     ],
     ids=["row-removed", "value-removed", "value-added", "edge-side", "bin-number", "not-a-number"],

@@ -14,6 +14,28 @@ WITH "inputs" AS (
     CAST("region" AS TEXT) AS "region",
     CAST("hours" AS DOUBLE) AS "hours"
   FROM "input"
+), "bins" AS (
+  SELECT
+    *,
+    CASE
+      WHEN "age" < 30.0e0 THEN 1
+      WHEN "age" < 45.5e0 THEN 2
+      ELSE 3
+    END AS "age_bin",
+    CASE
+      WHEN "income" <= 50000.0e0 THEN 1
+      ELSE 2
+    END AS "income_bin",
+    CASE
+      WHEN "region" = 'north' THEN 1
+      WHEN "region" = 'south' THEN 2
+      ELSE 3
+    END AS "region_bin",
+    CASE
+      WHEN "age" < 40.0e0 THEN 1
+      ELSE 2
+    END AS "age_bin_2"
+  FROM "inputs"
 ), "scores" AS (
   SELECT
       (-1.0e0)
@@ -41,16 +63,9 @@ WITH "inputs" AS (
                   [0.2e0, (-0.2e0)],
                   [0.3e0, (-0.3e0)]
                 ],
-                CASE
-                  WHEN "age" < 30.0e0 THEN 1
-                  WHEN "age" < 45.5e0 THEN 2
-                  ELSE 3
-                END
+                "age_bin"
               ),
-              CASE
-                WHEN "income" <= 50000.0e0 THEN 1
-                ELSE 2
-              END
+              "income_bin"
             )
         END
       + CASE
@@ -66,16 +81,9 @@ WITH "inputs" AS (
                   [3.0e0, 4.0e0],
                   [(-5.0e0), (-6.0e0)]
                 ],
-                CASE
-                  WHEN "region" = 'north' THEN 1
-                  WHEN "region" = 'south' THEN 2
-                  ELSE 3
-                END
+                "region_bin"
               ),
-              CASE
-                WHEN "age" < 40.0e0 THEN 1
-                ELSE 2
-              END
+              "age_bin_2"
             )
         END
       + CASE
@@ -102,7 +110,7 @@ WITH "inputs" AS (
             END
         END
       AS "score"
-  FROM "inputs"
+  FROM "bins"
 )
 SELECT
   "score",

@@ -190,7 +190,7 @@ def decimal_arithmetic(node: Expr, dialect: str) -> bool:
 def is_double(node: Expr, dialect: str) -> bool:
     """Whether the engine types `node` (a term or a sum, over double inputs) as a double
     rather than an exact number: a column, a double literal or cast, any arithmetic with
-    one of them, a CASE or COALESCE with one such branch."""
+    one of them, a CASE or COALESCE with one such branch, an item of a list holding one."""
     exp = sqlglot_exp()
     node = strip(node)
     if isinstance(node, exp.Column):
@@ -208,4 +208,8 @@ def is_double(node: Expr, dialect: str) -> bool:
         return any(value is not None and is_double(value, dialect) for value in values)
     if isinstance(node, exp.Coalesce):  # a linear term with a value for a missing input
         return any(is_double(value, dialect) for value in [node.this, *node.expressions])
+    if isinstance(node, exp.Anonymous) and node.name.upper() == "LIST_EXTRACT" and node.expressions:  # DuckDB: an item of a list
+        return is_double(node.expressions[0], dialect)
+    if isinstance(node, exp.Array):  # a list of doubles (a grid's matrix: a list of them)
+        return any(is_double(item, dialect) for item in node.expressions)
     return isinstance(node, (exp.Ln, exp.Exp))

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 
 from pwlc.backends.common import SUM_STAGE, sum_stages
 from pwlc.backends.sql import guards
+from pwlc.backends.sql.bins import BINS_CTE, BinColumns
 from pwlc.backends.sql.dialects import Expr, check_dialect, column_key, number, rules, sqlglot_exp
 from pwlc.backends.sql.header import header
 from pwlc.backends.sql.terms import Printing, column, link_expression, term_expression
@@ -61,13 +62,10 @@ def emit(
     if rules(dialect).strict_floats:
         guards.check_strict(model, dialect)
     check_transforms(model)
-    p = Printing(dialect)
     printer = _Printer(dialect)
     prediction = PREDICTION_COLUMNS.get(model.link)
     key_list = [printer.identifier(k) for k in keys]
     source = printer.table(table)
-    summands = [term_expression(term, p) for term in model.terms]
-    text = header(model.doc, dialect, table, rules(dialect).numbers, model.name, model.link, prediction, p.guards > 0, p.product_guards > 0)
     # names the engine must not confuse with the columns or the table (it may ignore case)
     columns = {column_key(name, dialect) for name in [*(i.name for i in model.inputs), *keys, model.name, prediction or model.name]}
     ctes = {column_key(table.split(".")[-1], dialect)}
@@ -79,11 +77,21 @@ def emit(
         taken.add(column_key(found, dialect))
         return found
 
+    # DuckDB: the grids' bin numbers in columns of a bins step, each computed once (bins.py)
+    bins = BinColumns(dialect, lambda name: fresh(name, columns)) if rules(dialect).lists and model.inputs else None
+    p = Printing(dialect, bins=bins)
+    summands = [term_expression(term, p) for term in model.terms]
+    text = header(model.doc, dialect, table, rules(dialect).numbers, model.name, model.link, prediction, p.guards > 0, p.product_guards > 0)
     parts: list[str] = []
     if model.inputs:
         casts = [printer.cast(i.name, i.kind) for i in model.inputs]
         name = printer.identifier(fresh(INPUTS_CTE, ctes))
         parts.append(f"{name} AS (\n  SELECT\n{_listing(key_list + casts, 4)}\n  FROM {source}\n)")
+        source = name
+    if bins is not None and bins.items():
+        numbers = [f"{printer.render(case, 4)} AS {printer.identifier(column)}" for column, case in bins.items()]
+        name = printer.identifier(fresh(BINS_CTE, ctes))
+        parts.append(f"{name} AS (\n  SELECT\n{_listing(['*', *numbers], 4)}\n  FROM {source}\n)")
         source = name
     # A long sum is carried through CTEs in stages, in order (rule 6), each stage's total
     # starting the next: see common.SUM_STAGE.
@@ -217,7 +225,7 @@ class _Printer:
         grid's matrix one row a line, and the function around it one argument a line."""
         exp = sqlglot_exp()
         pad = " " * (indent + 2)
-        if isinstance(node, exp.Anonymous) and any(isinstance(arg, (exp.Case, exp.Array)) for arg in node.expressions):
+        if _spread(node):
             arguments = ",\n".join(pad + self.render(arg, indent + 2) for arg in node.expressions)
             return f"{node.name}(\n{arguments}\n{' ' * indent})"
         if isinstance(node, exp.Array) and node.expressions and all(isinstance(row, exp.Array) for row in node.expressions):
@@ -241,6 +249,13 @@ class _Printer:
             prefix = "+ " if out else ""
             out.append(" " * indent + prefix + self.render(summand, indent + len(prefix)))
         return "\n".join(out) or " " * indent + f"{self.sql(_zero(self.dialect))} /* no terms */"
+
+
+def _spread(node: Expr) -> bool:
+    """Whether a function is written one argument a line: one of its arguments is a CASE, a
+    list, or a function written so."""
+    exp = sqlglot_exp()
+    return isinstance(node, exp.Anonymous) and any(isinstance(arg, (exp.Case, exp.Array)) or _spread(arg) for arg in node.expressions)
 
 
 def render_sql(node: Expr, dialect: str) -> str:

@@ -6,6 +6,8 @@ step's columns are, by what they hold:
 
 - a column of the table passed through (a key, carried to the result);
 - an input: `CAST("x" AS DOUBLE) AS "x"` (or a text type), under its own name;
+- DuckDB: a grid axis's bin number, a CASE that is not a term, in a step after the inputs
+  (`bins.py`): a term reading it is read with the CASE in its place;
 - the score: a sum of terms in order (`terms` / `read_terms`), or a sum that continues an
   earlier step's total (a long model is added up in stages);
 - in the last step only, the prediction (the link applied to the score) and extra
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Literal
 
+from pwlc.backends.sql.bins import inline, is_bin_case
 from pwlc.backends.sql.compare import mismatch
 from pwlc.backends.sql.constants import KindRefusal, Refusal, is_double, number, strip
 from pwlc.backends.sql.dialects import (
@@ -109,7 +112,7 @@ class _Column:
     """A column of a step, by what it holds (see the module docstring)."""
 
     name: str
-    kind: Literal["raw", "input", "score", "prediction", "extra"]
+    kind: Literal["raw", "input", "bin", "score", "prediction", "extra"]
     node: Expr
     input: Input | None = None
     summands: list[tuple[Expr, _Scope]] = field(default_factory=list)  # a score's terms, where they are read
@@ -117,6 +120,7 @@ class _Column:
     of: _Column | None = None  # the score a prediction applies the link to
     identity: object = field(default_factory=object)  # the same column under another name
     origin: str = ""  # a score: the name it was computed under (the model's name)
+    source: _Scope | None = None  # a bin number: the step its CASE reads
 
 
 class _Scope:
@@ -290,6 +294,8 @@ class _Reader(Source):
                 out.add(_Column(f"<column {len(out.columns) + 1}>", "extra", self.checked_extra(projection, source)), projection)
             elif isinstance(value, exp.Cast) and isinstance(strip(value.this), exp.Column):
                 out.add(self.input_column(value, name, source), projection)
+            elif not final and not casts and is_bin_case(value):  # (a matrix reading it is refused outside DuckDB)
+                out.add(_Column(name, "bin", value, source=source), projection)
             elif casts or (not final and not sum_like(value)):
                 raise Refusal(
                     "pwlc reads an input as CAST(\"x\" AS DOUBLE) AS \"x\" (or a text type), not computed another way:"
@@ -318,7 +324,7 @@ class _Reader(Source):
             if not final:
                 raise Refusal("rename a column of the table in the last SELECT only", projection)
             out.add(_Column(str(name), "extra", projection), projection)
-        elif final and column.kind == "input":
+        elif final and column.kind in ("input", "bin"):
             out.add(_Column(column.name, "extra", projection), projection)
         else:
             if column.kind == "raw" and not final:
@@ -506,6 +512,7 @@ class _Reader(Source):
         out = []
         casts = {column.input.name: column.node for column in final_inputs(score) if column.input is not None}
         for node, scope in score.summands:
+            node = inline(node, partial(self.bin_case, scope=scope), self.position)
             reader = TermReader(self.dialect, partial(self.input_name, scope=scope), self.position, self.case_comment, self.span)
             try:
                 term = reader.term(node, kinds)
@@ -521,12 +528,25 @@ class _Reader(Source):
         """Whether a term of the score reads `feature` as its cast says."""
         for node, scope in score.summands:
             try:
+                node = inline(node, partial(self.bin_case, scope=scope), self.position)
                 term = TermReader(self.dialect, partial(self.input_name, scope=scope), self.position, self.case_comment, self.span).term(node, kinds)
             except Refusal:
                 continue
             if feature in features(term):
                 return True
         return False
+
+    def bin_case(self, node: Expr, scope: _Scope) -> Expr | None:
+        """The CASE of the bin column `node` names in `scope` (None: not a bin column),
+        refused unless each column it reads is the one the term reads under that name."""
+        column = scope.columns.get(identifier_key(node, self.dialect))
+        if column is None or column.kind != "bin" or column.source is None:
+            return None
+        exp = sqlglot_exp()
+        for read in column.node.find_all(exp.Column):
+            if column.source.find(read).identity is not scope.find(read).identity:
+                raise Refusal(f"this bin number reads {read.name!r} as the terms do not: compute it from the inputs step's columns, passed on with *", read)
+        return column.node
 
     def input_name(self, node: Expr, scope: _Scope) -> str:
         column = scope.find(node)

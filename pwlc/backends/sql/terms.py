@@ -11,9 +11,10 @@ each input's bin number: `LIST_EXTRACT(LIST_EXTRACT([[...], ...], <bin of a>), <
 each bin a CASE like a step's with values 1, 2, ... An engine tests the conditions of the
 two axes once, not a CASE over b's cells in each of a's (an EBM pair of 46 x 25 edges: 1.6 us
 a row as nested CASEs, 0.12 us as a matrix). The values are the same doubles, picked by the
-same comparisons, so the score is the same; other dialects keep the nested CASE. A step
-of more than SEARCH_OVER edges is, on DuckDB, a binary search over a list of its edges
-(`search.py`).
+same comparisons, so the score is the same; other dialects keep the nested CASE. The
+printer puts each bin CASE in a column of a bins step that the matrices index (`bins.py`,
+`Printing.bins`): pairs over one input share it. A step of more than SEARCH_OVER edges
+is, on DuckDB, a binary search over a list of its edges (`search.py`).
 
 PostgreSQL stops the whole query where a division or a product rounds a nonzero result
 to zero (an input 5e-324 above a knot at 0, a segment whose values differ by 1e-320):
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from pwlc.backends.sql import guards
+from pwlc.backends.sql.bins import BinColumns
 from pwlc.backends.sql.dialects import Expr, number, printed_value, rules, sqlglot_exp
 from pwlc.backends.sql.search import LIST_EXTRACT, SEARCH_OVER, search_expression
 from pwlc.errors import UnsupportedError
@@ -44,7 +46,9 @@ class Printing:
     """How terms are printed: the dialect, whether weights carry PostgreSQL's guard
     (`guards` and `product_guards` count the guards written on weights and on linear terms),
     whether grids may be matrices, and whether a step is a binary search (`search.py`; None:
-    where the dialect has lists, over SEARCH_OVER edges; the reader tries either form)."""
+    where the dialect has lists, over SEARCH_OVER edges; the reader tries either form).
+    `bins`: where a matrix reads its bin numbers from columns of the bins step (`bins.py`);
+    None prints each bin CASE inline (the reader's form, after it puts the columns back)."""
 
     dialect: str
     guarded: bool = True
@@ -52,6 +56,7 @@ class Printing:
     product_guards: int = 0
     matrix: bool = True
     search: bool | None = None
+    bins: BinColumns | None = None
 
     @property
     def matrices(self) -> bool:
@@ -373,11 +378,17 @@ def _grid_expression(term: Grid, p: Printing) -> Expr:
 
 
 def matrix_expression(term: Grid, p: Printing) -> Expr:
-    """`LIST_EXTRACT(LIST_EXTRACT(values, bin of a), bin of b)`: DuckDB's lists count from 1."""
+    """`LIST_EXTRACT(LIST_EXTRACT(values, bin of a), bin of b)`: DuckDB's lists count from 1.
+    Each bin is its CASE, or with `p.bins` a column of the bins step holding it."""
     exp = sqlglot_exp()
     rows = exp.Array(expressions=[exp.Array(expressions=[p.number(v) for v in row]) for row in term.values])
-    row = exp.Anonymous(this=LIST_EXTRACT, expressions=[rows, bin_expression(term.a, p)])
-    return exp.Anonymous(this=LIST_EXTRACT, expressions=[row, bin_expression(term.b, p)])
+
+    def bin_number(axis: Axis) -> Expr:
+        case = bin_expression(axis, p)
+        return case if p.bins is None else p.bins.column(axis, case)
+
+    row = exp.Anonymous(this=LIST_EXTRACT, expressions=[rows, bin_number(term.a)])
+    return exp.Anonymous(this=LIST_EXTRACT, expressions=[row, bin_number(term.b)])
 
 
 def bin_expression(axis: Axis, p: Printing) -> Expr:
