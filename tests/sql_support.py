@@ -160,6 +160,19 @@ def rows(model: Model, seed: int = 0, count: int = 24) -> Columns:
     return {name: (column * (length // len(column) + 1))[:length] for name, column in columns.items()}
 
 
+def reads_and_scores_as_the_evaluator_on_duckdb(text: str, model: Model) -> None:
+    """`text` reads as `model`, and on DuckDB scores the edge grid and random rows (`rows`)
+    as the evaluator does, bit for bit (the models these checks use have no transform)."""
+    from pwlc.backends import sql
+
+    assert sql.read(text) == model
+    columns = rows(model)
+    got = engines.run_sql_source(text, model, columns, "duckdb")
+    expected = evaluate(model, columns, output="score")
+    bad = np.flatnonzero(~same(got, expected))
+    assert bad.size == 0, f"rows {bad[:5]}: {got[bad[:5]]} vs {expected[bad[:5]]}"
+
+
 # --- where PostgreSQL stops --------------------------------------------------------------------
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,9 +18,8 @@ from pwlc.backends import sql
 from pwlc.backends.sql.bins import BINS_CTE
 from pwlc.backends.sql.terms import Printing, term_expression
 from pwlc.ir import CategoryAxis, Grid, Input, Model, Step, StepAxis, verify
-from pwlc.semantics import evaluate
 from tests import engines
-from tests.sql_support import knots, rows, same, values
+from tests.sql_support import knots, reads_and_scores_as_the_evaluator_on_duckdb, values
 from tests.test_sql_matrix import _duckdb
 from tests.test_sql_reader import refused
 
@@ -38,15 +36,6 @@ def _pairs() -> Model:
     return verify(Model((Input("x"), Input("y"), Input("c", "categorical")), terms))
 
 
-def _scores_as_the_evaluator(text: str, model: Model) -> None:
-    assert sql.read(text) == model
-    columns = rows(model)
-    got = engines.run_sql_source(text, model, columns, "duckdb")
-    expected = evaluate(model, columns, output="score")
-    bad = np.flatnonzero(~same(got, expected))
-    assert bad.size == 0, f"rows {bad[:5]}: {got[bad[:5]]} vs {expected[bad[:5]]}"
-
-
 def test_pairs_over_one_input_read_one_bin_column() -> None:
     _duckdb()
     text = engines.emit_sql(_pairs(), "duckdb")
@@ -54,7 +43,7 @@ def test_pairs_over_one_input_read_one_bin_column() -> None:
     assert defined == ["x_bin", "c_bin", "y_bin", "x_bin_2"]  # x's cuts (30, 45.5) are one column, x at 40 (lower) another
     assert text.count('"x_bin"') == 3 and text.count('"c_bin"') == 3 and text.count('"x_bin_2"') == 2
     assert f'FROM "{BINS_CTE}"' in text and '"x" < 10.0e0' in text  # the step keeps its own CASE
-    _scores_as_the_evaluator(text, _pairs())
+    reads_and_scores_as_the_evaluator_on_duckdb(text, _pairs())
 
 
 def test_other_dialects_and_the_inline_form_keep_reading() -> None:
@@ -67,7 +56,7 @@ def test_other_dialects_and_the_inline_form_keep_reading() -> None:
     inputs = f'"{engines.KEY}", CAST("x" AS DOUBLE) AS "x", CAST("y" AS DOUBLE) AS "y", CAST("c" AS TEXT) AS "c"'
     inline = f'WITH "inputs" AS (SELECT {inputs} FROM "{engines.TABLE}") SELECT "{engines.KEY}", {" + ".join(summands)} AS "score" FROM "inputs"'
     assert "_bin" not in inline
-    _scores_as_the_evaluator(inline, model)
+    reads_and_scores_as_the_evaluator_on_duckdb(inline, model)
 
 
 def test_an_edited_bin_column_moves_the_cut_of_every_grid_that_reads_it() -> None:
@@ -79,7 +68,7 @@ def test_an_edited_bin_column_moves_the_cut_of_every_grid_that_reads_it() -> Non
     grids = [term for term in model.terms if isinstance(term, Grid)]
     assert grids[0].a == StepAxis("x", (30.0, 44.0)) and grids[1].b == StepAxis("x", (30.0, 44.0))
     assert grids[2].a == StepAxis("x", (40.0,), "lower")
-    _scores_as_the_evaluator(edited, model)
+    reads_and_scores_as_the_evaluator_on_duckdb(edited, model)
 
 
 def test_a_step_passing_the_bin_columns_on_changes_nothing() -> None:
@@ -88,7 +77,7 @@ def test_a_step_passing_the_bin_columns_on_changes_nothing() -> None:
     between = text.replace('  FROM "inputs"\n)\nSELECT', '  FROM "inputs"\n), "passed" AS (\n  SELECT * FROM "bins"\n)\nSELECT', 1)
     between = between.replace('FROM "bins";', 'FROM "passed";', 1)
     assert between.count('"passed"') == 2
-    _scores_as_the_evaluator(between, _pairs())
+    reads_and_scores_as_the_evaluator_on_duckdb(between, _pairs())
 
 
 @pytest.mark.parametrize(
@@ -181,7 +170,7 @@ def test_random_grids_over_shared_inputs_score_as_the_evaluator(model: Model) ->
     distinct = {(axis.feature, getattr(axis, "edges", None), getattr(axis, "at_edge", None)) for term in model.terms if isinstance(term, Grid) for axis in (term.a, term.b)}
     with_cuts = {d for d in distinct if d[1] != ()}
     assert len(re.findall(r'END AS "\w+_bin(?:_\d+)?"', text)) == len(with_cuts)
-    _scores_as_the_evaluator(text, model)
+    reads_and_scores_as_the_evaluator_on_duckdb(text, model)
 
 
 def test_terms_that_are_list_items_add_up_in_doubles() -> None:
@@ -195,7 +184,7 @@ def test_terms_that_are_list_items_add_up_in_doubles() -> None:
     model = verify(Model((Input("a"), Input("b")), (grid, step, grid)))
     text = engines.emit_sql(model, "duckdb")
     assert "LIST_REDUCE" in text and text.count('"a_bin"') == 3
-    _scores_as_the_evaluator(text, model)
+    reads_and_scores_as_the_evaluator_on_duckdb(text, model)
 
 
 @pytest.mark.parametrize("dialect", ["duckdb", "sqlite", "postgres"])

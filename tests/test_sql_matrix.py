@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +21,7 @@ from pwlc.ir import CategoryAxis, Grid, Input, Model, StepAxis, verify
 from pwlc.semantics import evaluate
 from tests import engines
 from tests.conftest import require_engine
-from tests.sql_support import knots, rows, same, values
+from tests.sql_support import knots, reads_and_scores_as_the_evaluator_on_duckdb, rows, values
 from tests.test_sql_reader import refused
 
 
@@ -30,17 +29,6 @@ def _duckdb() -> None:
     reason = engines.unavailable("duckdb")
     if reason is not None:
         require_engine("duckdb", reason)
-
-
-def _scores_as_the_evaluator(text: str, model: Model) -> None:
-    """`text`, read, is `model`; run on DuckDB it scores every edge-grid and random row as
-    the evaluator does, bit for bit (no transform is involved)."""
-    assert sql.read(text) == model
-    columns = rows(model)
-    got = engines.run_sql_source(text, model, columns, "duckdb")
-    expected = evaluate(model, columns, output="score")
-    bad = np.flatnonzero(~same(got, expected))
-    assert bad.size == 0, f"rows {bad[:5]}: {got[bad[:5]]} vs {expected[bad[:5]]}"
 
 
 @st.composite
@@ -77,7 +65,7 @@ def test_random_step_grids_are_matrices_that_score_as_the_evaluator(model: Model
     _duckdb()
     text = engines.emit_sql(model, "duckdb")
     assert "LIST_EXTRACT(" in text
-    _scores_as_the_evaluator(text, model)
+    reads_and_scores_as_the_evaluator_on_duckdb(text, model)
 
 
 def test_any_grouping_of_the_bins_reads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,7 +79,7 @@ def test_any_grouping_of_the_bins_reads(monkeypatch: pytest.MonkeyPatch) -> None
     flat = engines.emit_sql(model, "duckdb")
     assert grouped.count("CASE") > flat.count("CASE")
     for text in (grouped, flat):
-        _scores_as_the_evaluator(text, model)
+        reads_and_scores_as_the_evaluator_on_duckdb(text, model)
 
 
 def test_the_nested_case_of_earlier_files_still_reads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,7 +91,7 @@ def test_the_nested_case_of_earlier_files_still_reads(monkeypatch: pytest.Monkey
     nested = engines.emit_sql(model, "duckdb")
     monkeypatch.undo()
     assert "LIST_EXTRACT" not in nested
-    _scores_as_the_evaluator(nested, model)
+    reads_and_scores_as_the_evaluator_on_duckdb(nested, model)
 
 
 def _grid() -> Model:
@@ -119,7 +107,7 @@ def test_an_edited_cell_and_edge_read_as_written_and_score_so() -> None:
     model = sql.read(edited)
     assert isinstance(model.terms[0], Grid) and model.terms[0].values[1] == (4.0, 5.25, 6.0)
     assert model.terms[0].a == StepAxis("x", (30.0, 45.0))
-    _scores_as_the_evaluator(edited, model)
+    reads_and_scores_as_the_evaluator_on_duckdb(edited, model)
 
 
 @pytest.mark.parametrize(

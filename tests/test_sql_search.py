@@ -18,10 +18,10 @@ from pwlc.backends.sql import search, terms
 from pwlc.errors import ParseError
 from pwlc.ir import Constant, Input, Model, Step, verify
 from pwlc.semantics import evaluate
-from pwlc.testing import edge_grid, mismatches
+from pwlc.testing import mismatches
 from tests import engines
 from tests.conftest import require_engine
-from tests.sql_support import rows, same
+from tests.sql_support import reads_and_scores_as_the_evaluator_on_duckdb
 from tests.strategies import missing, values
 from tests.test_sql_reader import refused
 
@@ -32,17 +32,6 @@ def _duckdb() -> None:
     reason = engines.unavailable("duckdb")
     if reason is not None:
         require_engine("duckdb", reason)
-
-
-def _scores_as_the_evaluator(text: str, model: Model) -> None:
-    """`text` reads as `model`, and on DuckDB scores its edge grid and random rows as the
-    evaluator does, bit for bit."""
-    assert sql.read(text) == model
-    for columns in (edge_grid(model), rows(model)):
-        got = engines.run_sql_source(text, model, columns, "duckdb")
-        expected = evaluate(model, columns, output="score")
-        bad = np.flatnonzero(~same(got, expected))
-        assert bad.size == 0, f"rows {bad[:5]}: {got[bad[:5]]} vs {expected[bad[:5]]}"
 
 
 @st.composite
@@ -67,7 +56,7 @@ def test_random_long_steps_are_searches_that_score_as_the_evaluator(model: Model
     _duckdb()
     text = engines.emit_sql(model, "duckdb")
     assert "LIST_REDUCE(" in text and "THEN CASE" not in text
-    _scores_as_the_evaluator(text, model)
+    reads_and_scores_as_the_evaluator_on_duckdb(text, model)
     for dialect in DIALECTS[1:]:
         other = sql.emit(model, dialect)
         assert "LIST_REDUCE" not in other and sql.read(other, dialect=dialect) == model, dialect
@@ -107,8 +96,8 @@ def test_the_grouped_case_of_earlier_files_still_reads(monkeypatch: pytest.Monke
     searched = engines.emit_sql(short, "duckdb")
     monkeypatch.undo()
     assert "LIST_REDUCE" not in grouped and "THEN CASE" in grouped and "LIST_REDUCE" in searched
-    _scores_as_the_evaluator(grouped, model)
-    _scores_as_the_evaluator(searched, short)
+    reads_and_scores_as_the_evaluator_on_duckdb(grouped, model)
+    reads_and_scores_as_the_evaluator_on_duckdb(searched, short)
 
 
 def test_edited_values_and_edges_read_as_written_and_score_so() -> None:
@@ -118,7 +107,7 @@ def test_edited_values_and_edges_read_as_written_and_score_so() -> None:
     model = sql.read(edited)
     step = model.terms[0]
     assert isinstance(step, Step) and step.values[:3] == (0.0, 1.5, 2.0) and step.edges[:3] == (0.0, 0.25, 1.0)
-    _scores_as_the_evaluator(edited, model)
+    reads_and_scores_as_the_evaluator_on_duckdb(edited, model)
 
 
 def test_the_edge_side_reads_as_written() -> None:
