@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from pwlc.ir import Curve, Model, Term
 from pwlc.passes.context import PassData
-from pwlc.semantics import Column, _numeric, term_values
+from pwlc.semantics import _numeric
 
 SHAPE = {1: "increasing", -1: "decreasing", 0: "none"}
 
@@ -43,16 +43,15 @@ def alternate(
 ) -> tuple[Model, str]:
     """Up to `rounds` rounds of knot moves and joint value refits from `model` (already
     refitted); returns the best model and a note of the loss per round kept."""
-    best, best_loss = model, mean_squared_error(model, data, target, weight)
-    kept = 0
+    start = mean_squared_error(model, data, target, weight)
+    best, best_loss, kept = model, start, 0
     for _ in range(rounds):
-        moved = _move_knots(best, data.columns, data.rows, target, weight, directions)
+        moved = _move_knots(best, data, target, weight, directions)
         candidate = resolve(moved)
         loss = mean_squared_error(candidate, data, target, weight)
         if not loss < best_loss * (1 - 1e-9):
             break
         best, best_loss, kept = candidate, loss, kept + 1
-    start = mean_squared_error(model, data, target, weight)
     return (
         best,
         f"alternating knots: {kept} of {rounds} rounds kept, RMS {np.sqrt(start):.4g} -> {np.sqrt(best_loss):.4g}",
@@ -61,7 +60,7 @@ def alternate(
 
 def mean_squared_error(model: Model, data: PassData, target: NDArray[np.float64], weight: NDArray[np.float64]) -> float:
     """The weighted mean squared error on the rows with a score and a finite target."""
-    score = sum((term_values(term, data.columns, data.rows) for term in model.terms), np.zeros(data.rows))
+    score = data.score(model)
     keep = np.isfinite(score) & np.isfinite(target)
     total = float(weight[keep].sum())
     return float(weight[keep] @ (score[keep] - target[keep]) ** 2) / max(total, 1e-300)
@@ -69,24 +68,23 @@ def mean_squared_error(model: Model, data: PassData, target: NDArray[np.float64]
 
 def _move_knots(
     model: Model,
-    columns: dict[str, Column],
-    rows: int,
+    data: PassData,
     target: NDArray[np.float64],
     weight: NDArray[np.float64],
     directions: dict[str, int],
 ) -> Model:
     """Each curve of at least one segment refitted, in turn, to the residual of the others."""
     terms: list[Term] = list(model.terms)
-    values = [term_values(term, columns, rows) for term in terms]
-    total = np.sum(values, axis=0) if values else np.zeros(rows)
+    values = [data.term_values(term) for term in terms]
+    total = np.sum(values, axis=0) if values else np.zeros(data.rows)
     for j, term in enumerate(terms):
         if not isinstance(term, Curve) or len(term.xs) < 2:
             continue
         residual = target - (total - values[j])
-        curve = _fit_curve(term, _numeric(columns[term.feature]), residual, weight, directions.get(term.feature, 0))
+        curve = _fit_curve(term, _numeric(data.columns[term.feature]), residual, weight, directions.get(term.feature, 0))
         if curve is None:
             continue
-        new_values = term_values(curve, columns, rows)
+        new_values = data.term_values(curve)
         total = total - values[j] + new_values
         terms[j], values[j] = curve, new_values
     return replace(model, terms=tuple(terms))
