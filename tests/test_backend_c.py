@@ -386,6 +386,19 @@ def test_reserved_model_name_is_refused() -> None:
         c.emit(Model((), (Constant(1.0),), name="double"))
 
 
+@pytest.mark.parametrize("name", ["pwlc_curve", "PWLC_LOG", "pwlc_table"])
+def test_an_input_named_like_the_runtime_reads_back_and_runs(name: str) -> None:
+    """The model fuzz's reproducer (seed 2705): an input `pwlc_curve` became a field the
+    reader took for a use of the runtime's `pwlc_curve`, refusing pwlc's own file."""
+    require_compiler("gcc")
+    for terms in ((), (Curve(name, (0.0, 1.0), (2.0, -1.0)),)):
+        model = Model((Input(name),), terms)
+        text = c.emit(model)
+        assert c.read(text) == model
+        grid = edge_grid(model)
+        assert mismatches(engines.run_c_source(text, model, grid), evaluate(model, grid, output="score")) == []
+
+
 def _holds_nul(model: Model) -> bool:
     """Whether a category holds a NUL, where a C string ends (C refuses the model)."""
     grid = edge_grid(model)

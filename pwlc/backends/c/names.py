@@ -127,7 +127,7 @@ def c_names(model: Model) -> CNames:
     check_model_name(model.name)
     fields: dict[str, str] = {}
     for declared in model.inputs:
-        fields[declared.name] = identifier(declared.name, set(fields.values()), RESERVED)
+        fields[declared.name] = _clear_of_runtime(identifier(declared.name, set(fields.values()), RESERVED), "input", set(fields.values()))
     taken = {model.name, f"{model.name}_input", f"{model.name}_input_names", f"{model.name}_batch", f"{model.name}_rows"}
     taken |= {f"{model.name}_probability", f"{model.name}_prediction", f"{model.name}_columns"}
     functions: list[str] = []
@@ -137,10 +137,17 @@ def c_names(model: Model) -> CNames:
             continue
         stem = "_".join(fields[f] for f in term_features(term))
         name = identifier(f"{stem}_{type(term).__name__.lower()}", taken | set(functions), RESERVED)
-        if name.startswith(("pwlc_", "PWLC_")):
-            name = identifier(f"term_{name}", taken | set(functions), RESERVED)
-        functions.append(name)
+        functions.append(_clear_of_runtime(name, "term", taken | set(functions)))
     return CNames(model, fields, functions)
+
+
+def _clear_of_runtime(name: str, prefix: str, taken: set[str]) -> str:
+    """`name`, or `<prefix>_name` when it starts as the runtime's names do (`pwlc_`,
+    `PWLC_`): the reader takes those for the runtime's, and a field named like a runtime
+    macro would be replaced by it."""
+    if not name.startswith(("pwlc_", "PWLC_")):
+        return name
+    return identifier(f"{prefix}_{name}", taken, RESERVED)
 
 
 def class_names(model: Multiclass) -> list[CNames]:
