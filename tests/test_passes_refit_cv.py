@@ -13,7 +13,7 @@ from pwlc.ir import Constant, Curve, Input, Model, Table
 from pwlc.passes import optimize
 from pwlc.passes.context import PassData
 from pwlc.passes.refit import Refit
-from pwlc.passes.refit.cv import _folds
+from pwlc.passes.refit.cv import _folds, clearly_better
 from pwlc.semantics import evaluate
 
 
@@ -63,6 +63,32 @@ def test_cv_refits_when_the_values_are_off_and_the_target_is_exact(seed: int, sh
     _, fresh = truth_and_rows(seed + 1, 2000)
     exact = evaluate(truth, fresh, output="score")
     assert rms(evaluate(validated, fresh, output="score"), exact) < 0.1 * rms(evaluate(off, fresh, output="score"), exact)
+
+
+def test_cv_keeps_the_values_when_its_gain_is_within_the_folds_noise() -> None:
+    """The student is the truth and the target adds noise: any refit is further from the
+    truth on fresh rows, yet with the fold-summed loss alone cross-validation chose a ridge
+    on 10 of these 40 data sets, by chance. The one-standard-error rule takes a ridge only
+    where its gain exceeds what the folds disagree by."""
+    refitted = 0
+    for seed in range(40):
+        truth, data = truth_and_rows(seed, 600)
+        noisy = evaluate(truth, data, output="score") + np.random.default_rng(seed + 1).normal(0, 1.0, 600)
+        validated, report = optimize(truth, [Refit(cv=5)], data=data, teacher=noisy)
+        if validated != truth:
+            assert "no refit" not in report.passes[0].note
+            refitted += 1
+    assert refitted <= 4
+
+
+def test_a_gain_counts_only_beyond_one_standard_error_of_the_folds() -> None:
+    shares = np.ones(5)
+    kept = np.array([1.0, 1.2, 0.9, 1.1, 1.0])
+    assert clearly_better(kept, kept - 0.01, shares)  # the same gain in every fold
+    assert not clearly_better(kept, kept, shares)
+    assert not clearly_better(kept, kept - np.array([0.05, -0.04, 0.03, -0.04, 0.01]), shares)  # mean 0.002, SE 0.019
+    assert clearly_better(kept, kept - np.array([0.05, 0.01, 0.03, 0.02, 0.04]), shares)
+    assert clearly_better(kept[:1], kept[:1] - 1e-9, shares[:1]) and not clearly_better(kept[:1], kept[:1], shares[:1])
 
 
 def test_cv_on_labels_measures_log_loss() -> None:
