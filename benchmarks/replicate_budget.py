@@ -27,7 +27,8 @@ TOL_FRACTIONS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 
 
 def knots(model: pwlc.Model) -> int:
-    return sum(len(t.xs) for t in model.terms if isinstance(t, pwlc.Curve))
+    """The knots of the curves, and the edges of the steps (a knot budget's one-knot option)."""
+    return sum(len(t.xs) if isinstance(t, pwlc.Curve) else len(t.edges) for t in model.terms if isinstance(t, (pwlc.Curve, pwlc.Step)))
 
 
 def curves(model: pwlc.Model) -> int:

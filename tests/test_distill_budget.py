@@ -20,11 +20,12 @@ from pwlc.distill.budget import allocate_knots, fewest_knots
 
 
 def knots(model: pwlc.Model) -> int:
-    return sum(len(t.xs) for t in model.terms if isinstance(t, pwlc.Curve))
+    """A curve's knots, and a step's edges (the one-knot option)."""
+    return sum(curve_knots(model).values())
 
 
 def curve_knots(model: pwlc.Model) -> dict[str, int]:
-    return {t.feature: len(t.xs) for t in model.terms if isinstance(t, pwlc.Curve)}
+    return {t.feature: len(t.xs) if isinstance(t, pwlc.Curve) else len(t.edges) for t in model.terms if isinstance(t, (pwlc.Curve, pwlc.Step))}
 
 
 def squared_error(report) -> float:
@@ -215,7 +216,7 @@ def test_refit_recovers_part_of_what_dropped_pairs_cost_on_rows_it_did_not_see()
 @given(seed=st.integers(0, 10**6))
 def test_one_knot_keeps_what_a_missing_input_tells(seed: int) -> None:
     """`gap` is missing on about 40% of the rows, where the teacher adds 2; where it is
-    known, a small slope. One knot keeps the missing value (a curve flat where the input is
+    known, a small slope. One knot keeps the missing value (a step where the input is
     known); dropping the curve loses it. With three knots, `line` still gets its two."""
     rng = np.random.default_rng(seed)
     X = pd.DataFrame({"gap": np.where(rng.uniform(size=2000) < 0.4, np.nan, rng.uniform(0, 10, 2000)), "line": rng.uniform(0, 10, 2000)})
@@ -223,7 +224,67 @@ def test_one_knot_keeps_what_a_missing_input_tells(seed: int) -> None:
     teacher = pwlc.Model(inputs, (pwlc.Curve("gap", (0.0, 10.0), (0.0, 0.1), missing=2.0), pwlc.Curve("line", (0.0, 10.0), (-0.5, 0.5))), "identity")
     dropped, one, three = (pwlc.distill(teacher, X, knots=total) for total in (0, 1, 3))
     assert knots(dropped) == 0 and curve_knots(one) == {"gap": 1} and curve_knots(three) == {"gap": 1, "line": 2}
-    gap = next(t for t in one.terms if isinstance(t, pwlc.Curve))
+    gap = next(t for t in one.terms if isinstance(t, pwlc.Step))
     assert gap.missing == 2.0
     assert rms_to(teacher, one, X) < 0.5 * rms_to(teacher, dropped, X)
     assert rms_to(teacher, three, X) < rms_to(teacher, one, X)
+
+
+def two_valued_teacher(seed: int, rows: int = 2000) -> tuple[pwlc.Model, pd.DataFrame]:
+    """`term` takes two values (36 or 60, as a loan's months), `line` a straight line."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"term": rng.choice([36.0, 60.0], rows), "line": rng.uniform(0, 10, rows)})
+    inputs = (pwlc.Input("term", "numeric"), pwlc.Input("line", "numeric"))
+    jump = float(rng.uniform(1, 4))
+    terms = (pwlc.Curve("term", (36.0, 60.0), (0.0, jump)), pwlc.Curve("line", (0.0, 10.0), (-1.0, 1.0)))
+    return pwlc.Model(inputs, terms, "identity"), X
+
+
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 10**6))
+def test_a_two_valued_input_takes_one_knot_a_step_and_it_runs_on_every_engine(seed: int) -> None:
+    """A curve needs two knots for a two-valued input; one step's edge is as exact. Three
+    knots make the student exact on the data, where before it took four; beyond the data
+    the step is flat, as the teacher's curve is. The student compiles to Python, C and SQL
+    and scores there as the reference evaluator does."""
+    from pwlc.testing import edge_grid, mismatches
+    from tests import engines
+
+    teacher, X = two_valued_teacher(seed)
+    student = pwlc.distill(teacher, X, knots=3)
+    assert curve_knots(student) == {"term": 1, "line": 2}
+    step = next(t for t in student.terms if isinstance(t, pwlc.Step))
+    assert 36.0 < step.edges[0] <= 60.0
+    assert rms_to(teacher, student, X) < 1e-9
+    beyond = pd.DataFrame({"term": [-1e6, 0.0, 36.0, 60.0, 100.0, 1e6], "line": [5.0] * 6})
+    assert np.allclose(pwlc.evaluate(student, beyond, output="score"), pwlc.evaluate(teacher, beyond, output="score"), atol=1e-9)
+    grid = edge_grid(student)
+    columns = {name: list(grid[name]) + list(X[name][:200]) for name in ("term", "line")}
+    expected = pwlc.evaluate(student, columns, output="score")
+    assert mismatches(engines.run_python(student, columns), expected) == []
+    for compiler in engines.compilers():
+        assert mismatches(engines.run_c(student, columns, compiler), expected) == []
+    for engine in ("sqlite", "duckdb"):
+        assert mismatches(engines.run_sql(student, columns, engine), expected) == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=st.lists(st.floats(-5, 5), min_size=2, max_size=8), counts=st.lists(st.integers(1, 30), min_size=8, max_size=8))
+def test_one_knot_is_the_best_single_step(values: list[float], counts: list[int]) -> None:
+    """A teacher's curve through random values at 0..n-1, data at those points with random
+    counts: one knot gives the step no other edge beats (brute force over every edge)."""
+    xs = tuple(float(i) for i in range(len(values)))
+    teacher = pwlc.Model((pwlc.Input("x", "numeric"),), (pwlc.Curve("x", xs, tuple(values)),), "identity")
+    X = pd.DataFrame({"x": np.repeat(xs, counts[: len(xs)])})
+    target = pwlc.evaluate(teacher, X, output="score")
+    student = pwlc.distill(teacher, X, knots=1)
+    error = float(np.sum((pwlc.evaluate(student, X, output="score") - target) ** 2))
+    best = min(
+        float(np.sum((target[X["x"] < edge] - target[X["x"] < edge].mean()) ** 2) + np.sum((target[X["x"] >= edge] - target[X["x"] >= edge].mean()) ** 2))
+        for edge in xs[1:]
+    )
+    dropped = float(np.sum((target - target.mean()) ** 2))
+    if best < dropped * (1 - 1e-6):  # a step buys something: the knot is spent on the best one
+        assert knots(student) == 1 and error <= best * (1 + 1e-9) + 1e-9
+    else:
+        assert knots(student) == 0 and error <= dropped * (1 + 1e-9) + 1e-9

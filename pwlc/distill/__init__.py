@@ -53,7 +53,7 @@ from pwlc.distill.pairs import distill_pair
 from pwlc.errors import DataError, UnsupportedError
 from pwlc.frontends import teacher as as_teacher
 from pwlc.frontends.additive import Additive, MulticlassAdditive, Shape
-from pwlc.ir import MAX_VALUE, Constant, Curve, Linear, LinkKind, Model, Multiclass, Table, Term, verify
+from pwlc.ir import MAX_VALUE, Constant, Curve, Linear, LinkKind, Model, Multiclass, Step, Table, Term, verify
 from pwlc.semantics import Column, FloatArray
 
 Progress = Callable[[int, int, str], None]
@@ -111,7 +111,7 @@ def distill(
     cross-validation on `X` finds closest to the teacher on the rows left out.
     `knots`: instead of `segments`, the total knots of all curves, spent where they bring
     the score closest to the teacher (a curve that buys too little is dropped, its mean
-    joining the intercept); `score_tol`: the fewest knots in all within this RMS distance
+    joining the intercept, or becomes one step: its edge counts as a knot); `score_tol`: the fewest knots in all within this RMS distance
     of the teacher's score on `X` (both per class for a multiclass teacher).
 
     A model no frontend reads is distilled through its predictions (partial dependence),
@@ -385,22 +385,22 @@ class _Choices:
     options: Mapping[str, Any]
     mean: float  # the constant closest to the teacher's shape (on the rows, missing ones too)
     dropped: float  # the error of that constant
-    flat: tuple[float, float] | None  # with missing rows: (the known rows' mean, its error) of a one-knot curve
+    one_knot: tuple[Term, float] | None  # the one-knot option's term and error (`_one_knot`)
 
     fitted: dict[int, tuple[Curve, float]] = field(default_factory=dict, compare=False, repr=False)
 
     def knot_options(self) -> list[int]:
-        """The knots of each option: dropped (0), flat with the missing value (1: only
-        when the data has rows missing the input), then s + 1 for s segments."""
-        return [0, *([1] if self.flat is not None else []), *range(2, len(self.errors) + 2)]
+        """The knots of each option: dropped (0), the one-knot option (1: a step, see
+        `_one_knot`), then s + 1 for s segments."""
+        return [0, *([1] if self.one_knot is not None else []), *range(2, len(self.errors) + 2)]
 
     def option_errors(self) -> list[float]:
-        return [self.dropped, *([self.flat[1]] if self.flat is not None else []), *self.errors]
+        return [self.dropped, *([self.one_knot[1]] if self.one_knot is not None else []), *self.errors]
 
     def option(self, knots: int) -> tuple[Term, float]:
         """The term of the option with that many knots (see `knot_options`) and its error."""
-        if knots == 1 and self.flat is not None:
-            return Curve(self.name, (float(self.points[0].min()),), (self.flat[0],), missing=self.shape.missing), self.flat[1]
+        if knots == 1 and self.one_knot is not None:
+            return self.one_knot
         return self.fit(knots - 1) if knots else (Constant(self.mean), self.dropped)
 
     def fit(self, segments: int) -> tuple[Curve, float]:
@@ -433,10 +433,37 @@ def _distill_curve(shape: Shape, name: str, x: FloatArray, fit_options: dict[str
         path = fit_path(values, target, weights, feature=name, max_segments=MAX_SEGMENTS, **options)
         missing_rows = int(np.isnan(x).sum())
         mean, dropped = _dropped(target, weights, shape.missing, missing_rows)
-        flat = _dropped(target, weights, None, 0) if missing_rows and shape.missing is not None else None
-        return _Choices(shape, name, (values, target, weights), tuple(result.sse for result in path), options, mean, dropped, flat)
+        one_knot = _one_knot(shape, name, values, target, weights, missing_rows)
+        return _Choices(shape, name, (values, target, weights), tuple(result.sse for result in path), options, mean, dropped, one_knot)
     curve = fit(values, target, weights, feature=name, segments=size.segments, **fit_options).curve
     return replace(curve, missing=shape.missing)
+
+
+def _one_knot(shape: Shape, name: str, x: FloatArray, target: FloatArray, weights: FloatArray, missing_rows: int) -> tuple[Term, float] | None:
+    """A knot budget's one-knot option for a curve, and its error: one step (its edge the
+    knot, at the data value that splits the teacher's shape best in the least-squares
+    sense; flat beyond the data, as a curve is), with the teacher's own value where the
+    input is missing. Exact for a two-valued input (a 36 or 60 month term), where a curve
+    takes two knots; with a single distinct value, a curve flat where the input is known
+    (what the missing value alone buys). None when neither says more than dropping it."""
+    order = np.argsort(x, kind="stable")
+    x, target, weights = x[order], target[order], weights[order]
+    centred = target - float(np.average(target, weights=weights))  # (sums of squares without cancellation)
+    mass, first = np.cumsum(weights)[:-1], np.cumsum(weights * centred)[:-1]
+    total, sum_total = float(weights.sum()), float(weights @ centred)
+    with np.errstate(all="ignore"):
+        explained = first**2 / mass + (sum_total - first) ** 2 / (total - mass)
+    explained[~(x[1:] > x[:-1])] = -np.inf  # a step's edge lies between distinct values
+    if x.size > 1 and np.isfinite(explained).any():
+        split = int(np.argmax(explained)) + 1
+        lower, upper = (float(np.average(target[part], weights=weights[part])) for part in (slice(None, split), slice(split, None)))
+        error = float(weights @ (target - np.where(np.arange(x.size) < split, lower, upper)) ** 2)
+        if math.isfinite(error):
+            return Step(name, (float(x[split]),), (lower, upper), "upper", shape.missing), error
+    if missing_rows and shape.missing is not None:
+        flat, known_error = _dropped(target, weights, None, 0)
+        return Curve(name, (float(x.min()),), (flat,), missing=shape.missing), known_error
+    return None
 
 
 def _dropped(target: FloatArray, weights: FloatArray, missing: float | None, missing_rows: int) -> tuple[float, float]:

@@ -22,10 +22,14 @@ A total knot budget (`pwlc.distill(..., knots=N)`) is spent the same way over th
 themselves (`allocate_knots`): a curve of s segments takes s + 1 knots, and a curve may
 also be dropped (0 segments, no knot: its weighted mean joins the intercept), so a budget
 below two knots a curve goes to the curves that buy the most and the rest become
-constants. A curve whose input is missing on some rows has one more option, one knot: flat
-where the input is known, the teacher's own value where it is missing (what a missing
-indicator buys for one knot, where dropping the curve loses it). `fewest_knots` answers the other question: the fewest knots in all whose
-summed error is within a bound (`pwlc.distill(..., score_tol=T)`).
+constants. Every curve has one more option, one knot: a single step, its edge the knot
+(the least-squares split of the teacher's shape; the teacher's own value where the input is
+missing, which a dropped curve loses). It is exact for a two-valued input (a loan's 36 or
+60 month term), where a curve takes two knots, and on Lending Club it buys most of what a
+one-segment curve does for half its knots (benchmarks/results/replicate.md: the budget
+reaches the teacher's interval with 7 of 16 knots, 10 before). `fewest_knots` answers the
+other question: the fewest knots in all whose summed error is within a bound
+(`pwlc.distill(..., score_tol=T)`).
 """
 
 from __future__ import annotations
