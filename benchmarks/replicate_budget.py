@@ -136,3 +136,140 @@ def dropped_pairs(name: str, X: Any, y: np.ndarray, classification: bool, segmen
         f"No main-effects student recovers much more: 10 segments a curve refitted on the held-out rows themselves reach {ceiling:.4f} ({share(ceiling)})."
     )
     return row, verdict
+
+
+# --- how far a few knots can go (issue 21: COMPAS at 60% of the uniform knots) ---------------
+
+# A student's numeric terms: (feature, "curve", knots) or (feature, "step", 1).
+Structure = tuple[tuple[str, str, int], ...]
+
+
+def knot_bound(X: Any, y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], train: Callable[[Any, np.ndarray], Any], total: int = 3) -> list[tuple[str, list[float]]]:
+    """What students of `total` knots can reach on AUC, per held-out fold, every table kept
+    exactly as the teacher's (the other curves dropped: constants, which AUC ignores):
+
+    - for each numeric feature alone: (a) the budget's curve of `total` knots fitted to the
+      teacher's shape (`pwlc.distill(segments=total - 1)`); (b) a curve of `total` knots
+      placed by search (coordinate descent over up to 40 candidate positions, from (a)'s
+      knots) with its values fitted to the labels (logistic loss) on the training folds;
+      (c) an oracle: the teacher's own shape of that feature, exactly, with no knot limit;
+    - mixed: one step on every numeric feature (`total` = their count), and a curve of
+      `total - 1` knots on one feature with a step on another, each with edges and knots
+      searched and values fitted to the labels as in (b); and the oracle of two features'
+      shapes kept exactly (what any student using two features at most can approach).
+
+    Returns (what, AUC per fold)."""
+    from pwlc.frontends import teacher as as_teacher
+    from pwlc.metrics import auc
+
+    results: dict[str, list[float]] = {}
+    for train_rows, test_rows in splits:
+        X_train, X_test = X.iloc[train_rows].reset_index(drop=True), X.iloc[test_rows].reset_index(drop=True)
+        y_train, y_test = y[train_rows], y[test_rows]
+        model = train(X_train, y_train)
+        additive = as_teacher(model)
+        parts = {}
+        for frame, name in ((X_train, "train"), (X_test, "test")):
+            columns, rows = additive.columns(frame)
+            parts[name] = {shape.features: shape.values(columns, rows) for shape in additive.shapes}
+        categorical = {declared.name for declared in additive.inputs if declared.kind == "categorical"}
+        numeric = [features[0] for features in parts["train"] if len(features) == 1 and features[0] not in categorical]
+        tables = {name: sum((values for features, values in part.items() if features[0] not in numeric), np.zeros(len(part[(numeric[0],)]))) for name, part in parts.items()}
+        student = pwlc.distill(model, X_train, segments=total - 1)
+        fitted = {t.feature: t for t in student.terms if isinstance(t, pwlc.Curve)}
+
+        def record(what: str, score: np.ndarray, y_test: np.ndarray = y_test) -> None:
+            results.setdefault(what, []).append(auc(y_test, score))
+
+        record("teacher", tables["test"] + sum(parts["test"][(feature,)] for feature in numeric))
+
+        for feature in numeric:
+            curve = fitted[feature]
+            record(f"{feature}: (a) budget curve, {total} knots", tables["test"] + pwlc.evaluate(pwlc.Model(student.inputs, (curve,)), X_test, output="score"))
+            structure: Structure = ((feature, "curve", total),)
+            record(f"{feature}: (b) {total} knots searched, fitted to labels", _searched(structure, X_train, y_train, tables["train"], X_test, tables["test"], {feature: curve.xs}))
+            record(f"{feature}: (c) oracle: the teacher's shape", tables["test"] + parts["test"][(feature,)])
+        if len(numeric) == total:
+            record(f"mixed: a step on each of {', '.join(numeric)}, searched, fitted to labels", _searched(tuple((f, "step", 1) for f in numeric), X_train, y_train, tables["train"], X_test, tables["test"], {}))
+        for first in numeric:
+            for second in numeric:
+                if first != second:
+                    structure = ((first, "curve", total - 1), (second, "step", 1))
+                    record(f"mixed: {first} curve of {total - 1} knots + {second} step, searched, fitted to labels", _searched(structure, X_train, y_train, tables["train"], X_test, tables["test"], {}))
+        for k, first in enumerate(numeric):
+            for second in numeric[k + 1 :]:
+                record(f"oracle: the teacher's shapes of {first} and {second}", tables["test"] + parts["test"][(first,)] + parts["test"][(second,)])
+    return list(results.items())
+
+
+def _basis(structure: Structure, positions: list[tuple[float, ...]], X: Any) -> np.ndarray:
+    """Columns of the numeric terms: a curve's hat functions (flat beyond its end knots), a
+    step's indicator of x at or above its edge."""
+    columns = []
+    for (feature, kind, _), where in zip(structure, positions):
+        x = np.asarray(X[feature], dtype=np.float64)
+        if kind == "step":
+            columns.append((x >= where[0]).astype(np.float64))
+        else:
+            columns += [np.interp(x, where, np.eye(len(where))[j]) for j in range(len(where))]
+    return np.column_stack(columns)
+
+
+def _logistic(design: np.ndarray, y: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, float]:
+    """Coefficients (an intercept first) and mean log loss of logit = offset + [1, design] @ b
+    (Newton's method; a 1e-8 ridge keeps collinear hat columns solvable)."""
+    full = np.column_stack([np.ones(len(y)), design])
+    beta = np.zeros(full.shape[1])
+    for _ in range(50):
+        z = offset + full @ beta
+        p = 1 / (1 + np.exp(-z))
+        hessian = full.T @ (full * (p * (1 - p))[:, None]) + 1e-8 * np.eye(full.shape[1])
+        step = np.linalg.solve(hessian, full.T @ (y - p))
+        beta += step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    z = offset + full @ beta
+    return beta, float(np.mean(np.logaddexp(0, z) - y * z))
+
+
+def _searched(structure: Structure, X_train: Any, y_train: np.ndarray, offset_train: np.ndarray, X_test: Any, offset_test: np.ndarray, start: dict[str, tuple[float, ...]]) -> np.ndarray:
+    """The test rows' scores of `structure` with knots and edges placed by coordinate descent
+    over candidate positions (each feature's distinct training values, at most 40 of them at
+    quantiles) and values fitted to the labels (logistic loss, the tables as an offset)."""
+    grids = {}
+    for feature, _, _ in structure:
+        values = np.unique(np.asarray(X_train[feature], dtype=np.float64))
+        grids[feature] = values if values.size <= 40 else np.unique(np.quantile(values, np.linspace(0, 1, 40), method="nearest"))
+    positions: list[list[float]] = []
+    for feature, kind, count in structure:
+        grid = grids[feature]
+        if kind == "step":
+            positions.append([float(grid[grid.size // 2])])
+        else:
+            begin = start.get(feature) or tuple(np.quantile(grid, np.linspace(0.05, 0.95, count), method="nearest"))
+            positions.append(sorted({float(grid[np.argmin(np.abs(grid - v))]) for v in begin}))
+            while len(positions[-1]) < count:  # snapped together: spread again
+                positions[-1] = sorted({*positions[-1], float(grid[len(positions[-1]) * grid.size // count])})
+
+    def loss(candidate: list[list[float]]) -> float:
+        return _logistic(_basis(structure, [tuple(p) for p in candidate], X_train), y_train, offset_train)[1]
+
+    best = loss(positions)
+    for _ in range(4):
+        improved = False
+        for term, (feature, kind, _) in enumerate(structure):
+            for slot in range(len(positions[term])):
+                low = positions[term][slot - 1] if slot else -np.inf
+                high = positions[term][slot + 1] if slot + 1 < len(positions[term]) else np.inf
+                for value in grids[feature]:
+                    if not low < value < high or (kind == "step" and value == grids[feature][0]):
+                        continue
+                    trial = [list(p) for p in positions]
+                    trial[term][slot] = float(value)
+                    trial_loss = loss(trial)
+                    if trial_loss < best - 1e-12:
+                        best, positions, improved = trial_loss, trial, True
+        if not improved:
+            break
+    beta, _ = _logistic(_basis(structure, [tuple(p) for p in positions], X_train), y_train, offset_train)
+    return offset_test + np.column_stack([np.ones(len(X_test)), _basis(structure, [tuple(p) for p in positions], X_test)]) @ beta
