@@ -38,8 +38,9 @@ with every number within ±LARGEST (the target and values too: `_check_magnitude
 values that no row identifies (an unseen category's default, a missing value that never
 occurs) where they were, and splits level between intercept and terms as before. The
 scale is computed from the column sums of squares of X in the factored form.
-`cv=K` chooses the ridge by K-fold cross-validation, keeping the values when no refit does
-better on the rows left out (`pwlc.passes.refit.cv`).
+`cv=K` chooses the ridge by K-fold cross-validation, keeping the values unless a ridge does
+better on the rows left out by more than one standard error over the folds
+(`pwlc.passes.refit.cv`).
 `alternate=N` (squared loss) then moves the curves' knots too: up to N rounds of the fitter's
 knot search per curve against the residual of the other terms, each followed by the joint
 refit of the values, kept while they lower the loss (`pwlc.passes.refit.alternate`).
