@@ -111,8 +111,9 @@ def distill(
     cross-validation on `X` finds closest to the teacher on the rows left out.
     `knots`: instead of `segments`, the total knots of all curves, spent where they bring
     the score closest to the teacher (a curve that buys too little is dropped, its mean
-    joining the intercept, or becomes one step: its edge counts as a knot); `score_tol`: the fewest knots in all within this RMS distance
-    of the teacher's score on `X` (both per class for a multiclass teacher).
+    joining the intercept, or becomes one step: its edge counts as a knot); `score_tol`:
+    the fewest knots in all within this RMS distance of the teacher's score on `X` (both
+    per class for a multiclass teacher).
 
     A model no frontend reads is distilled through its predictions (partial dependence),
     as is any model with `black_box=True`: a binary classifier's log-odds with a logistic
@@ -444,8 +445,9 @@ def _one_knot(shape: Shape, name: str, x: FloatArray, target: FloatArray, weight
     knot, at the data value that splits the teacher's shape best in the least-squares
     sense; flat beyond the data, as a curve is), with the teacher's own value where the
     input is missing. Exact for a two-valued input (a 36 or 60 month term), where a curve
-    takes two knots; with a single distinct value, a curve flat where the input is known
-    (what the missing value alone buys). None when neither says more than dropping it."""
+    takes two knots. Should the step's error be beyond the doubles: a curve flat where the
+    input is known, when the teacher has a value for a missing one (what that value alone
+    buys); else None."""
     order = np.argsort(x, kind="stable")
     x, target, weights = x[order], target[order], weights[order]
     centred = target - float(np.average(target, weights=weights))  # (sums of squares without cancellation)
