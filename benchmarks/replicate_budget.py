@@ -140,8 +140,10 @@ def dropped_pairs(name: str, X: Any, y: np.ndarray, classification: bool, segmen
 
 # --- how far a few knots can go (issue 21: COMPAS at 60% of the uniform knots) ---------------
 
-# A student's numeric terms: (feature, "curve", knots) or (feature, "step", 1).
+# A student's numeric terms: (feature, "curve", knots) or (feature, "step", edges); a step
+# of k edges is k knots in the budget's count (k + 1 levels).
 Structure = tuple[tuple[str, str, int], ...]
+COARSE = 20  # candidate positions per input in the exhaustive stage of `_exhaustive`
 
 
 def knot_bound(X: Any, y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]], train: Callable[[Any, np.ndarray], Any], total: int = 3) -> list[tuple[str, list[float]]]:
@@ -156,7 +158,15 @@ def knot_bound(X: Any, y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]
     - mixed: one step on every numeric feature (`total` = their count), and a curve of
       `total - 1` knots on one feature with a step on another, each with edges and knots
       searched and values fitted to the labels as in (b); and the oracle of two features'
-      shapes kept exactly (what any student using two features at most can approach).
+      shapes kept exactly (what any student using two features at most can approach);
+    - exhaustive, on the two inputs whose teacher shapes with the tables rank the training
+      rows best (COMPAS: age and priors_count), in both roles: a step of `total - 1` edges
+      on one and a step on the other; a curve of `total - 1` knots on one and a step on
+      the other; a step of `total` edges on one alone. Positions are searched over every
+      combination of COARSE candidates per input (`_exhaustive`), then refined by
+      coordinate descent over up to 40; each structure twice: positions and values fitted
+      to the labels (logistic loss, the tables as an offset), and fitted to the teacher's
+      score of the numeric inputs (least squares, as `pwlc.distill` fits a curve).
 
     Returns (what, AUC per fold)."""
     from pwlc.frontends import teacher as as_teacher
@@ -199,34 +209,47 @@ def knot_bound(X: Any, y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]
         for k, first in enumerate(numeric):
             for second in numeric[k + 1 :]:
                 record(f"oracle: the teacher's shapes of {first} and {second}", tables["test"] + parts["test"][(first,)] + parts["test"][(second,)])
+        ranked = [(first, second) for k, first in enumerate(numeric) for second in numeric[k + 1 :]]
+        pair = max(ranked, key=lambda p: auc(y_train, tables["train"] + parts["train"][(p[0],)] + parts["train"][(p[1],)]))
+        target_train = sum((parts["train"][(feature,)] for feature in numeric), np.zeros(len(y_train)))
+        for first, second in (pair, pair[::-1]):
+            for structure, what in (
+                (((first, "step", total - 1), (second, "step", 1)), f"{first} step of {total - 1} edges + {second} step"),
+                (((first, "curve", total - 1), (second, "step", 1)), f"{first} curve of {total - 1} knots + {second} step"),
+                (((first, "step", total),), f"{first} step of {total} edges alone"),
+            ):
+                for fit in ("labels", "teacher"):
+                    target = y_train if fit == "labels" else target_train
+                    record(f"exhaustive: {what}, fitted to the {fit}", _exhaustive(structure, fit, X_train, target, tables["train"], X_test, tables["test"]))
     return list(results.items())
 
 
 def _basis(structure: Structure, positions: list[tuple[float, ...]], X: Any) -> np.ndarray:
     """Columns of the numeric terms: a curve's hat functions (flat beyond its end knots), a
-    step's indicator of x at or above its edge."""
+    step's indicators of x at or above each edge."""
     columns = []
     for (feature, kind, _), where in zip(structure, positions):
         x = np.asarray(X[feature], dtype=np.float64)
         if kind == "step":
-            columns.append((x >= where[0]).astype(np.float64))
+            columns += [(x >= edge).astype(np.float64) for edge in where]
         else:
             columns += [np.interp(x, where, np.eye(len(where))[j]) for j in range(len(where))]
     return np.column_stack(columns)
 
 
-def _logistic(design: np.ndarray, y: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, float]:
+def _logistic(design: np.ndarray, y: np.ndarray, offset: np.ndarray, start: np.ndarray | None = None, tol: float = 1e-10) -> tuple[np.ndarray, float]:
     """Coefficients (an intercept first) and mean log loss of logit = offset + [1, design] @ b
-    (Newton's method; a 1e-8 ridge keeps collinear hat columns solvable)."""
+    (Newton's method from `start`, zeros by default; a 1e-8 ridge keeps collinear hat columns
+    solvable)."""
     full = np.column_stack([np.ones(len(y)), design])
-    beta = np.zeros(full.shape[1])
+    beta = np.zeros(full.shape[1]) if start is None else start.copy()
     for _ in range(50):
         z = offset + full @ beta
         p = 1 / (1 + np.exp(-z))
         hessian = full.T @ (full * (p * (1 - p))[:, None]) + 1e-8 * np.eye(full.shape[1])
         step = np.linalg.solve(hessian, full.T @ (y - p))
         beta += step
-        if np.max(np.abs(step)) < 1e-10:
+        if np.max(np.abs(step)) < tol:
             break
     z = offset + full @ beta
     return beta, float(np.mean(np.logaddexp(0, z) - y * z))
@@ -234,12 +257,9 @@ def _logistic(design: np.ndarray, y: np.ndarray, offset: np.ndarray) -> tuple[np
 
 def _searched(structure: Structure, X_train: Any, y_train: np.ndarray, offset_train: np.ndarray, X_test: Any, offset_test: np.ndarray, start: dict[str, tuple[float, ...]]) -> np.ndarray:
     """The test rows' scores of `structure` with knots and edges placed by coordinate descent
-    over candidate positions (each feature's distinct training values, at most 40 of them at
-    quantiles) and values fitted to the labels (logistic loss, the tables as an offset)."""
-    grids = {}
-    for feature, _, _ in structure:
-        values = np.unique(np.asarray(X_train[feature], dtype=np.float64))
-        grids[feature] = values if values.size <= 40 else np.unique(np.quantile(values, np.linspace(0, 1, 40), method="nearest"))
+    over candidate positions (`_grid`) and values fitted to the labels (logistic loss, the
+    tables as an offset)."""
+    grids = {feature: _grid(X_train, feature, 40) for feature, _, _ in structure}
     positions: list[list[float]] = []
     for feature, kind, count in structure:
         grid = grids[feature]
@@ -254,6 +274,61 @@ def _searched(structure: Structure, X_train: Any, y_train: np.ndarray, offset_tr
     def loss(candidate: list[list[float]]) -> float:
         return _logistic(_basis(structure, [tuple(p) for p in candidate], X_train), y_train, offset_train)[1]
 
+    positions = _descend(structure, grids, positions, loss)
+    beta, _ = _logistic(_basis(structure, [tuple(p) for p in positions], X_train), y_train, offset_train)
+    return offset_test + np.column_stack([np.ones(len(X_test)), _basis(structure, [tuple(p) for p in positions], X_test)]) @ beta
+
+
+def _exhaustive(structure: Structure, fit: str, X_train: Any, target: np.ndarray, offset_train: np.ndarray, X_test: Any, offset_test: np.ndarray) -> np.ndarray:
+    """The test rows' scores of `structure` with its positions searched over every
+    combination of COARSE candidates per input (a step's edges above the smallest), then
+    refined by `_descend` over up to 40, and values fitted: `fit` "labels", to the labels
+    `target` (logistic loss, `offset_train` the tables' logit); "teacher", to the teacher's
+    score of the numeric inputs `target` (least squares; the tables are the teacher's own)."""
+    import itertools
+
+    fine = {feature: _grid(X_train, feature, 40) for feature, _, _ in structure}
+    coarse = {feature: _grid(X_train, feature, COARSE) for feature, _, _ in structure}
+    options = [list(itertools.combinations(coarse[feature] if kind == "curve" else coarse[feature][1:], count)) for feature, kind, count in structure]
+    warm: list[np.ndarray] = []  # the best coefficients so far: Newton's start for the next candidate
+
+    def values(candidate: list[list[float]], tol: float = 1e-10) -> tuple[np.ndarray, float]:
+        design = _basis(structure, [tuple(p) for p in candidate], X_train)
+        if fit == "labels":
+            return _logistic(design, target, offset_train, warm[0] if warm else None, tol)
+        full = np.column_stack([np.ones(len(target)), design])
+        beta = np.linalg.lstsq(full, target, rcond=None)[0]
+        return beta, float(np.mean((target - full @ beta) ** 2))
+
+    def loss(candidate: list[list[float]]) -> float:
+        beta, value = values(candidate, 1e-7)
+        if not warm or value < best[1]:
+            warm[:] = [beta]
+        return value
+
+    best: tuple[list[list[float]], float] = ([], np.inf)
+    for combination in itertools.product(*options):
+        candidate = [[float(v) for v in term] for term in combination]
+        value = loss(candidate)
+        if value < best[1]:
+            best = (candidate, value)
+    positions = _descend(structure, fine, best[0], loss)
+    beta, _ = values(positions)
+    score = np.column_stack([np.ones(len(X_test)), _basis(structure, [tuple(p) for p in positions], X_test)]) @ beta
+    return offset_test + score
+
+
+def _grid(X: Any, feature: str, size: int) -> np.ndarray:
+    """Candidate knot and edge positions: the feature's distinct values, at most `size` of
+    them (at evenly spaced ranks among the distinct values)."""
+    values = np.unique(np.asarray(X[feature], dtype=np.float64))
+    return values if values.size <= size else np.unique(np.quantile(values, np.linspace(0, 1, size), method="nearest"))
+
+
+def _descend(structure: Structure, grids: dict[str, np.ndarray], positions: list[list[float]], loss: Callable[[list[list[float]]], float]) -> list[list[float]]:
+    """Coordinate descent on the positions: each knot or edge in turn moved to the grid
+    position (between its neighbours; a step's edge above the smallest) that lowers `loss`
+    most, up to 4 rounds."""
     best = loss(positions)
     for _ in range(4):
         improved = False
@@ -271,5 +346,4 @@ def _searched(structure: Structure, X_train: Any, y_train: np.ndarray, offset_tr
                         best, positions, improved = trial_loss, trial, True
         if not improved:
             break
-    beta, _ = _logistic(_basis(structure, [tuple(p) for p in positions], X_train), y_train, offset_train)
-    return offset_test + np.column_stack([np.ones(len(X_test)), _basis(structure, [tuple(p) for p in positions], X_test)]) @ beta
+    return positions
