@@ -166,7 +166,10 @@ def knot_bound(X: Any, y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]
       combination of COARSE candidates per input (`_exhaustive`), then refined by
       coordinate descent over up to 40; each structure twice: positions and values fitted
       to the labels (logistic loss, the tables as an offset), and fitted to the teacher's
-      score of the numeric inputs (least squares, as `pwlc.distill` fits a curve).
+      score of the numeric inputs (least squares, as `pwlc.distill` fits a curve); a curve
+      and a step also with the tables' values refitted to the labels jointly with the
+      structure's (at the positions found fitting the teacher: what `knots=N` and then the
+      refit against the labels would give at best).
 
     Returns (what, AUC per fold)."""
     from pwlc.frontends import teacher as as_teacher
@@ -220,7 +223,10 @@ def knot_bound(X: Any, y: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]
             ):
                 for fit in ("labels", "teacher"):
                     target = y_train if fit == "labels" else target_train
-                    record(f"exhaustive: {what}, fitted to the {fit}", _exhaustive(structure, fit, X_train, target, tables["train"], X_test, tables["test"]))
+                    positions, score = _exhaustive(structure, fit, X_train, target, tables["train"], X_test, tables["test"])
+                    record(f"exhaustive: {what}, fitted to the {fit}", score)
+                if structure[0][1] == "curve":
+                    record(f"exhaustive: {what}, fitted to the labels with the tables", _with_tables(structure, positions, sorted(categorical), X_train, y_train, X_test))
     return list(results.items())
 
 
@@ -279,8 +285,8 @@ def _searched(structure: Structure, X_train: Any, y_train: np.ndarray, offset_tr
     return offset_test + np.column_stack([np.ones(len(X_test)), _basis(structure, [tuple(p) for p in positions], X_test)]) @ beta
 
 
-def _exhaustive(structure: Structure, fit: str, X_train: Any, target: np.ndarray, offset_train: np.ndarray, X_test: Any, offset_test: np.ndarray) -> np.ndarray:
-    """The test rows' scores of `structure` with its positions searched over every
+def _exhaustive(structure: Structure, fit: str, X_train: Any, target: np.ndarray, offset_train: np.ndarray, X_test: Any, offset_test: np.ndarray) -> tuple[list[list[float]], np.ndarray]:
+    """The positions found and the test rows' scores of `structure` with its positions searched over every
     combination of COARSE candidates per input (a step's edges above the smallest), then
     refined by `_descend` over up to 40, and values fitted: `fit` "labels", to the labels
     `target` (logistic loss, `offset_train` the tables' logit); "teacher", to the teacher's
@@ -315,7 +321,22 @@ def _exhaustive(structure: Structure, fit: str, X_train: Any, target: np.ndarray
     positions = _descend(structure, fine, best[0], loss)
     beta, _ = values(positions)
     score = np.column_stack([np.ones(len(X_test)), _basis(structure, [tuple(p) for p in positions], X_test)]) @ beta
-    return offset_test + score
+    return positions, offset_test + score
+
+
+def _with_tables(structure: Structure, positions: list[list[float]], categorical: list[str], X_train: Any, y_train: np.ndarray, X_test: Any) -> np.ndarray:
+    """The test rows' scores of `structure` at `positions` with its values and the tables'
+    (one indicator a category, the first of each input dropped) fitted to the labels
+    together (logistic loss, no offset)."""
+    import pandas as pd
+
+    both = pd.concat([X_train[categorical], X_test[categorical]]).astype(str)
+    indicators = pd.get_dummies(both, drop_first=True).to_numpy(np.float64)
+    where = [tuple(p) for p in positions]
+    train = np.column_stack([_basis(structure, where, X_train), indicators[: len(X_train)]])
+    test = np.column_stack([_basis(structure, where, X_test), indicators[len(X_train) :]])
+    beta, _ = _logistic(train, y_train, np.zeros(len(y_train)))
+    return np.column_stack([np.ones(len(X_test)), test]) @ beta
 
 
 def _grid(X: Any, feature: str, size: int) -> np.ndarray:

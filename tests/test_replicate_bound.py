@@ -30,7 +30,7 @@ def test_the_exhaustive_search_finds_a_planted_three_knot_student(seed: int) -> 
     train, test = np.arange(300), np.arange(300, 400)
     X_train, X_test = X.iloc[train].reset_index(drop=True), X.iloc[test].reset_index(drop=True)
     offset_test = rng.normal(size=test.size)
-    found = _exhaustive(structure, "teacher", X_train, score[train], np.zeros(train.size), X_test, offset_test)
+    _, found = _exhaustive(structure, "teacher", X_train, score[train], np.zeros(train.size), X_test, offset_test)
     # every value a and b take is a candidate (15 distinct, at most COARSE): the search finds
     # the planted positions, and the least-squares values then reproduce the score exactly
     np.testing.assert_allclose(found - offset_test, score[test], atol=1e-9)
