@@ -56,6 +56,11 @@ def _ordinal(x: float) -> int:
     return bits if bits >= 0 else -(bits & 0x7FFFFFFFFFFFFFFF) - 1
 
 
+def ulps_apart(low: float, high: float) -> int:
+    """How many doubles `high` lies above `low` (negative when below)."""
+    return _ordinal(high) - _ordinal(low)
+
+
 def _from_ordinal(n: int) -> float:
     bits = n if n >= 0 else (-(n + 1)) | -0x8000000000000000
     return float(struct.unpack("<d", struct.pack("<q", bits))[0])

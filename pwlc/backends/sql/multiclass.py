@@ -65,7 +65,7 @@ def emit_multiclass(model: Multiclass, dialect: str | None, table: str, keys: Se
         check_text(scores, dialect, table, keys, outputs=output_columns(model), labels=model.classes)
         if rules(dialect).strict_floats:
             guards.check_strict(scores, dialect)
-        check_transforms(scores)
+        check_transforms(scores, dialect)
     p = Printing(dialect)
     printer = _Printer(dialect)
     sums = [[term_expression(term, p) for term in scores.terms] for scores in classes]

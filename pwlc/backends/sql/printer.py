@@ -61,7 +61,7 @@ def emit(
     check_text(model, dialect, table, keys)
     if rules(dialect).strict_floats:
         guards.check_strict(model, dialect)
-    check_transforms(model)
+    check_transforms(model, dialect)
     printer = _Printer(dialect)
     prediction = PREDICTION_COLUMNS.get(model.link)
     key_list = [printer.identifier(k) for k in keys]
@@ -179,8 +179,12 @@ def _categories(model: Model) -> list[tuple[str, str]]:
     return found
 
 
-def check_transforms(model: Model) -> None:
-    """Refuse a curve whose knots the SQL's transform cannot tell apart (numpy's can)."""
+def check_transforms(model: Model, dialect: str) -> None:
+    """Refuse a curve whose knots the engine's transform may not tell apart (numpy's can):
+    its interpolation would divide by zero (Spark and PostgreSQL stop the query there)."""
+    own_log = rules(dialect).own_log
+    # an LN an ulp off ours can move each of two knots' transforms one ulp towards the other
+    fewest = 3 if own_log else 1
     for term in model.terms:
         if not isinstance(term, Curve) or term.fx == "identity":
             continue
@@ -188,11 +192,19 @@ def check_transforms(model: Model) -> None:
         if term.xs[0] > low and all(x < y for x, y in zip(term.xs, term.xs[1:])):  # (verify reports the others)
             values = [guards.sql_transform(term.fx, x) for x in term.xs]
             for (left, right), (t_left, t_right) in zip(zip(term.xs, term.xs[1:]), zip(values, values[1:])):
-                if not t_left < t_right:
+                apart = guards.ulps_apart(t_left, t_right)
+                if apart >= fewest:
+                    continue
+                if own_log:
                     raise UnsupportedError(
-                        f"the SQL's {term.fx} of knots {left!r} and {right!r} of {term.feature!r} is the same double"
-                        " (numpy's differs in the last bit): move the knots further apart"
+                        f"{dialect}'s {term.fx} of knots {left!r} and {right!r} of {term.feature!r} may be the same double"
+                        f" (its LN is Java's, at times an ulp off the C library's; here they are {apart} ulp apart), and the"
+                        " query would stop on the division by zero: move the knots further apart"
                     )
+                raise UnsupportedError(
+                    f"the SQL's {term.fx} of knots {left!r} and {right!r} of {term.feature!r} is the same double"
+                    " (numpy's differs in the last bit): move the knots further apart"
+                )
 
 
 def quote(name: str, dialect: str) -> str:

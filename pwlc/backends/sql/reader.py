@@ -520,7 +520,7 @@ class _Reader(Source):
                 if refusal.feature not in casts or self.read_as_cast(refusal.feature, score, kinds):
                     raise
                 raise Refusal(refusal.at_cast(self.span(refusal.node).line), casts[refusal.feature]) from None
-            _check_read_transform(term, node)
+            _check_read_transform(term, node, self.dialect)
             out.append(term)
         return out
 
@@ -573,10 +573,10 @@ def final_inputs(score: _Column) -> list[_Column]:
     return list(found.values())
 
 
-def _check_read_transform(term: Term, node: Expr) -> None:
-    """A curve whose SQL transform cannot tell two knots apart divides by zero in SQL."""
+def _check_read_transform(term: Term, node: Expr, dialect: str) -> None:
+    """A curve whose SQL transform may not tell two knots apart divides by zero in SQL."""
     try:
-        check_transforms(Model((), (term,)))
+        check_transforms(Model((), (term,)), dialect)
     except UnsupportedError as exc:
         raise Refusal(exc.message, node) from None
 
