@@ -120,6 +120,18 @@ def test_every_edge_count_pads_and_searches_as_the_evaluator(monkeypatch: pytest
     reads_and_scores_as_the_evaluator_on_duckdb(text, model)
 
 
+@pytest.mark.parametrize("name", ["b", "B", "r", "R", "b_", "x"])
+def test_an_input_named_like_the_lambdas_arguments_is_not_read_as_one(name: str) -> None:
+    """DuckDB reads a name inside a lambda as its argument first (quoted or not, any case):
+    the arguments are renamed away from the input's name (an input "B" scored the bin number's
+    cell values before, "r" stopped the query)."""
+    _duckdb()
+    model = verify(Model((Input(name),), (Step(name, tuple(k * 0.5 for k in range(300)), tuple(float(k) for k in range(301)), "upper", -1.0),)))
+    text = engines.emit_sql(model, "duckdb")
+    assert "LIST_REDUCE(" in text
+    reads_and_scores_as_the_evaluator_on_duckdb(text, model)
+
+
 def test_the_rounds_hold_the_padded_edges_once_each() -> None:
     """Round k lists the 2^k edges at the middles of its bins; together the rounds list each
     of the 2^K - 1 padded edges once (an independent count, not search.in_order)."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from pwlc.backends.sql.constants import strip
-from pwlc.backends.sql.dialects import Expr, sqlglot_exp
+from pwlc.backends.sql.dialects import Expr, column_key, sqlglot_exp
 
 SEARCH_OVER = 256  # DuckDB writes a step of more edges as a search
 LIST_EXTRACT = "LIST_EXTRACT"
@@ -64,11 +64,24 @@ def padded_values(values: Sequence[float]) -> list[float]:
     return [*values, *[values[-1]] * (size - len(values))]
 
 
+def arguments(feature: str) -> tuple[str, str]:
+    """The lambda's argument names: `b` and `r`, each followed by `_` as often as it takes to
+    differ from the input's name. DuckDB looks a name inside a lambda up among its arguments
+    first, quoted or not, ignoring case: a step over an input "B" would read the argument."""
+    names = []
+    for name in (BIN, ROUND):
+        while column_key(name, "duckdb") == column_key(feature, "duckdb"):
+            name += "_"
+        names.append(name)
+    return names[0], names[1]
+
+
 def search_expression(x: Expr, edges: Sequence[float], values: Sequence[float], at_edge: str, number: Callable[[float], Expr]) -> Expr:
     exp = sqlglot_exp()
+    bin_, round_ = arguments(x.name)
 
     def name(text: str) -> Expr:
-        return exp.Identifier(this=text, quoted=False)
+        return exp.Identifier(this={BIN: bin_, ROUND: round_}[text], quoted=False)
 
     below = exp.LT if at_edge == "upper" else exp.LTE  # upper: a value on an edge goes up
     edge = exp.Anonymous(this=LIST_EXTRACT, expressions=[name(ROUND), name(BIN)])
