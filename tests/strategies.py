@@ -164,6 +164,8 @@ RUNTIME_NAMES = [
     "pwlc_curve", "PWLC_COUNT", "_TRANSFORMS", "score", "score_input", "score_batch", "score_rows", "LN", "EXP",
     "CAST", "inputs", "scores", "input", "INPUT_NAMES", "print", "len", "float", "str", "x",
 ]
+# the argument names of the lambda in DuckDB's search over a long step (pwlc/backends/sql/search.py)
+LAMBDA_NAMES = ["b", "B", "r", "R", "s", "S"]
 # The key column the SQL runners add (tests/engines.py KEY) cannot also be an input.
 _HARNESS_NAMES = {"row_id"}
 
@@ -216,7 +218,7 @@ docs = st.one_of(
 @st.composite
 def input_names(draw: st.DrawFn, min_size: int = 1, max_size: int = 5) -> list[str]:
     """Distinct input names, often including some that differ only by case."""
-    pool = st.one_of(st.sampled_from(["age", "Age", "AGE", "x", "X", *KEYWORDS, *RUNTIME_NAMES]), odd_strings, st.text(min_size=1, max_size=10))
+    pool = st.one_of(st.sampled_from(["age", "Age", "AGE", "x", "X", *KEYWORDS, *RUNTIME_NAMES, *LAMBDA_NAMES]), odd_strings, st.text(min_size=1, max_size=10))
     names = draw(st.lists(pool.filter(lambda n: n not in _HARNESS_NAMES), min_size=min_size, max_size=max_size, unique=True))
     if draw(st.booleans()):  # a case twin of one of them
         twin = draw(st.sampled_from(names)).swapcase()
@@ -269,9 +271,32 @@ def wide_curves(draw: st.DrawFn, feature: str) -> Curve:
 @st.composite
 def wide_steps(draw: st.DrawFn, feature: str) -> Step:
     long = draw(st.integers(0, 5)) == 0
-    edges = draw(wide_knots(min_size=17, max_size=40, interpolated=False) if long else wide_knots(min_size=0, max_size=8, interpolated=False))
+    if long and draw(st.booleans()):
+        edges = draw(very_long_edges())
+    else:
+        edges = draw(wide_knots(min_size=17, max_size=40, interpolated=False) if long else wide_knots(min_size=0, max_size=8, interpolated=False))
     values = tuple(draw(wide_values) for _ in range(len(edges) + 1))
     return Step(feature, edges, values, draw(st.sampled_from(["upper", "lower"])), draw(wide_missing))
+
+
+@st.composite
+def very_long_edges(draw: st.DrawFn) -> tuple[float, ...]:
+    """257 to 1,100 step edges (past SEARCH_OVER: DuckDB's SQL searches them instead of a
+    CASE), from a seeded generator: spread over 1e-300..1e300 or packed in one range, some
+    one ulp apart, now and then the largest doubles."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    count = int(draw(st.integers(257, 1100)))
+    if draw(st.booleans()):
+        magnitudes = 10.0 ** rng.uniform(-300, 300, count)
+        points = np.where(rng.random(count) < 0.5, -magnitudes, magnitudes)
+    else:
+        points = rng.normal(draw(st.sampled_from([0.0, 50.0, 1e6])), draw(st.sampled_from([1.0, 1e3, 1e-6])), count)
+    edges = {float(p) + 0.0 for p in points}
+    for start in rng.choice(sorted(edges), 4):
+        edges.update(ulp_cluster(float(start), 3))
+    if draw(st.booleans()):
+        edges.update([sys.float_info.max, -sys.float_info.max])
+    return tuple(sorted(edges))
 
 
 @st.composite

@@ -283,8 +283,8 @@ def test_one_knot_is_the_best_single_step(values: list[float], counts: list[int]
         for edge in xs[1:]
     )
     dropped = float(np.sum((target - target.mean()) ** 2))
-    if np.ptp(target) == 0:  # a flat teacher: nothing to buy (`best` and `dropped` are then rounding noise)
-        assert knots(student) == 0 and error == 0.0
+    if dropped <= 1e-12:  # the rows hold one value (a mean may differ from it in the last bit)
+        assert error <= 1e-12
     elif best < dropped * (1 - 1e-6):  # a step buys something: the knot is spent on the best one
         assert knots(student) == 1 and error <= best * (1 + 1e-9) + 1e-9
     else:

@@ -2,15 +2,20 @@
 figures in the hand-written part of benchmarks/results/peers.md): `benchmarks/peers.py
 --sql-forms`. Every form is checked to give the emitted term's values on every row.
 
-- a long step: the emitted CASE (groups of about sqrt(n) edges), a balanced binary CASE tree
-  (about log2(n) tests a row), a 4-ary CASE tree, a list of the values indexed by a binary
-  CASE tree's bin number, and a binary search without CASE (`LIST_REDUCE` over the halving
-  strides, indexing a list of the edges);
+- a long step: the emitted form (over SEARCH_OVER edges the search in rounds of search.py,
+  else the grouped CASE), the grouped CASE, the search in rounds, a balanced binary CASE tree (about log2(n) tests
+  a row), a 4-ary CASE tree, a list of the values indexed by a binary CASE tree's bin
+  number, the search pwlc emitted before the rounds (`LIST_REDUCE` over the halving strides,
+  indexing one list of all the edges), and the rounds unrolled without lambda, each round's
+  bin a column of its own step (`2 * b - CAST((x < LIST_EXTRACT(round, b)) AS INT)`);
+- a list literal read by index, alone (DuckDB builds it again for every vector each time
+  an expression reads it: the cost grows with its length);
 - a table: the emitted CASE, a simple `CASE x WHEN 'a' THEN ...`, a list of the values indexed
   by `LIST_POSITION` of the category, a `MAP` literal;
 - an EBM pair grid (step or category axes): the emitted matrix indexed by its two bin numbers
   (`LIST_EXTRACT(LIST_EXTRACT(matrix, a), b)`) against one flat list indexed by
-  `(a - 1) * columns + b`.
+  `(a - 1) * columns + b`, and the matrix as a text cast (`CAST('[[...]]' AS DOUBLE[][])`,
+  which DuckDB folds into one constant).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 import numpy as np
 
 import pwlc
+from pwlc.backends.sql import search
 from pwlc.backends.sql.printer import render_sql
 from pwlc.backends.sql.terms import Printing, bin_expression, matrix_expression, term_expression
 
@@ -67,13 +73,13 @@ class _Timer:
         alone = pwlc.emit(dataclasses.replace(self.model, terms=(term,), link="identity"), "sql:duckdb").strip().rstrip(";")
         return "emitted", f'SELECT "{self.model.name}" AS s FROM ({alone})'
 
-    def line(self, what: str, forms: list[tuple[str, str]]) -> str:
+    def line(self, what: str, forms: list[tuple[str, str]], same: bool = True) -> str:
         parts, first = [], None
         for label, query in forms:
             seconds, values = _cpu(self.connection, query)
             first = values if first is None else first
-            same = "" if np.array_equal(values, first, equal_nan=True) else " (DIFFERENT VALUES)"
-            parts.append(f"{label} {(seconds - self.empty) * 1e9 / self.rows:.0f} ns{same}")
+            differs = same and not np.array_equal(values, first, equal_nan=True)
+            parts.append(f"{label} {(seconds - self.empty) * 1e9 / self.rows:.0f} ns{' (DIFFERENT VALUES)' if differs else ''}")
         return f"{what}: " + "; ".join(parts)
 
 
@@ -103,6 +109,19 @@ def _list_reduce(step: pwlc.Step) -> str:
     return f"{_list(step.values)}[{search} + 1]"
 
 
+def _rounds_in_steps(step: pwlc.Step) -> str:
+    """The search in rounds without lambda: each round's bin (from 1) a column of its own step."""
+    x, below = f'"{step.feature}"', "<" if step.at_edge == "upper" else "<="
+    query = f"SELECT CAST({x} AS DOUBLE) AS {x} FROM input"
+    for k, line in enumerate(search.rounds(step.edges)):
+        b = f'"b{k}"'
+        bin_ = f"2 - CAST(({x} {below} {_number(line[0])}) AS INT)" if k == 0 else f"2 * {b} - CAST(({x} {below} {_list(line)}[{b}]) AS INT)"
+        query = f'SELECT *, {bin_} AS "b{k + 1}" FROM ({query})'
+    value = f'{_list(search.padded_values(step.values))}["b{len(step.edges).bit_length()}"]'
+    missing = "NULL" if step.missing is None else _number(step.missing)
+    return f"SELECT CASE WHEN {x} IS NULL THEN {missing} ELSE {value} END AS s FROM ({query})"
+
+
 def step_forms(timer: _Timer, step: pwlc.Step) -> str:
     n = len(step.edges)
 
@@ -112,15 +131,25 @@ def step_forms(timer: _Timer, step: pwlc.Step) -> str:
     def form(body: str) -> str:
         return _over(step.feature, "DOUBLE", body, step.missing)
 
+    grouped, searched = (render_sql(term_expression(step, Printing("duckdb", search=form)), "duckdb") for form in (False, True))
+    cast = f'(SELECT CAST("{step.feature}" AS DOUBLE) AS "{step.feature}" FROM input)'
     forms = [
         timer.emitted(step),
+        ("grouped CASE", f"SELECT {grouped} AS s FROM {cast}"),
+        ("search in rounds", f"SELECT {searched} AS s FROM {cast}"),
         ("binary CASE tree", form(_tree(step, 0, n, value))),
         ("4-ary CASE tree", form(_tree(step, 0, n, value, 4))),
         ("values[binary-tree bin]", form(f"{_list(step.values)}[{_tree(step, 0, n, lambda k: str(k + 1))}]")),
-        ("LIST_REDUCE binary search", form(_list_reduce(step))),
+        ("one-list search (before)", form(_list_reduce(step))),
+        ("rounds in steps, no lambda", _rounds_in_steps(step)),
     ]
     return timer.line(f"step {step.feature} ({n} edges)", forms)
 
+
+def list_forms(timer: _Timer, sizes: tuple[int, ...] = (64, 256, 1024, 4096)) -> str:
+    """A list literal of n doubles read at a row's index, alone: ns a row by length."""
+    index = 'CAST(row_id % 50 AS INT) + 1 AS i'
+    return timer.line("list literal read once", [(f"{n} items", f"SELECT {_list([k / 7 for k in range(n)])}[i] AS s FROM (SELECT {index} FROM input)") for n in sizes], same=False)
 
 def table_forms(timer: _Timer, table: pwlc.Table) -> str:
     keys, values = [k for k, _ in table.entries], [v for _, v in table.entries]
@@ -145,8 +174,14 @@ def grid_forms(timer: _Timer, grid: pwlc.Grid) -> str:
     flat = f"{_list([v for row in grid.values for v in row])}[(({a}) - 1) * {len(grid.values[0])} + ({b})]"
     kinds = {axis.feature: "TEXT" if isinstance(axis, pwlc.CategoryAxis) else "DOUBLE" for axis in (grid.a, grid.b)}
     inputs = ", ".join(f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind in kinds.items())
+    text = "CAST('[" + ", ".join("[" + ", ".join(repr(float(v)) for v in row) + "]" for row in grid.values) + "]' AS DOUBLE[][])"
+    cast = f"LIST_EXTRACT(LIST_EXTRACT({text}, {a}), {b})"
     assert matrix in term
-    forms = [timer.emitted(grid), ("flat list[(a - 1) * columns + b]", f"SELECT {term.replace(matrix, flat)} AS s FROM (SELECT {inputs} FROM input)")]
+    forms = [
+        timer.emitted(grid),
+        ("flat list[(a - 1) * columns + b]", f"SELECT {term.replace(matrix, flat)} AS s FROM (SELECT {inputs} FROM input)"),
+        ("matrix as a text cast", f"SELECT {term.replace(matrix, cast)} AS s FROM (SELECT {inputs} FROM input)"),
+    ]
     return timer.line(f"grid {grid.a.feature} × {grid.b.feature} ({len(grid.values)} × {len(grid.values[0])} cells)", forms)
 
 
@@ -159,8 +194,9 @@ def measure(compas: Data, lending: Data) -> list[str]:
         connection = duckdb_table(data.rows, data.numeric)
         timer = _Timer(exact, connection, len(data.rows))
         lines.append(f"EBM {data.name}, exact:")
+        lines.append(f"  {list_forms(timer)}")
         steps = sorted((t for t in exact.terms if isinstance(t, pwlc.Step)), key=lambda t: -len(t.edges))
-        lines += [f"  {step_forms(timer, step)}" for step in steps[:2]]
+        lines += [f"  {step_forms(timer, step)}" for step in steps[:3]]
         grids = [t for t in exact.terms if isinstance(t, pwlc.Grid) and not isinstance(t.a, pwlc.KnotAxis) and not isinstance(t.b, pwlc.KnotAxis)]
         lines += [f"  {grid_forms(timer, grid)}" for grid in grids[:3]]
         timer = _Timer(distilled, connection, len(data.rows))

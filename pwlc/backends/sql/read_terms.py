@@ -29,8 +29,8 @@ from every candidate, so it is refused):
   around a double (sqlglot writes one when it transpiles a division).
 - Strings as the dialect unescapes them (sqlglot); columns as the dialect looks them up.
 - DuckDB: `LIST_EXTRACT(list, i)` (from 1) in a grid's matrix, and a long step's binary
-  search, `LIST_REDUCE` with a `LAMBDA b, s : ...` (search.py), compared whole with the
-  printed one.
+  search, `LIST_REDUCE` over the rounds' lists of edges with a `LAMBDA b, r : ...`
+  (search.py), compared whole with the printed one.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from dataclasses import replace
 from pwlc.backends.sql.compare import Mismatch, in_line, mismatch, step_mismatch
 from pwlc.backends.sql.constants import KindRefusal, Refusal, decimal_arithmetic, leftmost_number, number, strip
 from pwlc.backends.sql.dialects import Expr, rules, sqlglot_exp
-from pwlc.backends.sql.search import LIST_REDUCE, SearchParts, search_parts
+from pwlc.backends.sql.search import LIST_REDUCE, SearchParts, in_order, search_parts
 from pwlc.backends.sql.terms import (
     LIST_EXTRACT,
     Cell,
@@ -135,8 +135,10 @@ class TermReader:
         hint = " (a number that appears more than once must change everywhere)" if self.number(where) is not None else ""
         if decimal_arithmetic(where, self.dialect):
             hint = " (the engine computes this in exact decimals, not in doubles as the model does: write the numbers as pwlc does)"
-        if isinstance(wanted, sqlglot_exp().Literal) and wanted.is_int:
+        if isinstance(wanted, sqlglot_exp().Literal) and wanted.is_int and kind == "grid":
             hint = " (the bins of a grid's axis are numbered 1, 2, ... in order, as integers: the engine indexes a list by them)"
+        elif isinstance(wanted, sqlglot_exp().Literal) and wanted.is_int:
+            hint = " (a search starts in bin 1 and halves it each round, `2 * b - CAST((x < edge) AS INT)`: the engine indexes lists by it)"
         raise Refusal(f"this does not fit the {kind} read from this CASE, which has `{self.sql(wanted)}` here{hint}", where)
 
     def linear(self, node: Expr, kinds: Mapping[str, str]) -> Linear:
@@ -263,18 +265,46 @@ class TermReader:
         return candidates
 
     def search_candidates(self, feature: str, search: SearchParts, missing: float | None) -> list[Term]:
-        """The step a binary search over its edges is (DuckDB's form of a long step, search.py)."""
+        """The step a binary search over its edges is (DuckDB's form of a long step, search.py):
+        the edges from the rounds' lists, up to the first of the padding (the last edge
+        repeated), and the values below them and above the last; the printed search of that
+        step is then compared with the text, padding included."""
+        exp = sqlglot_exp()
         if not rules(self.dialect).lists:
             raise Refusal(f"a step as a LIST_REDUCE search is DuckDB's form: {self.dialect} reads the CASE pwlc writes for it", search.node)
-        values, edges = ([self.number(item) for item in items] for items in (search.values, search.edges))
-        for items, found in ((search.values, values), (search.edges, edges)):
-            for item, value in zip(items, found):
-                if value is None:
-                    raise Refusal("each value and edge of a step's lists is a number", item)
-        if len(values) != len(edges) + 1:
-            raise Refusal(f"this step has {len(edges)} edges and {len(values)} values: give it one value more than edges", search.node)
-        _check_increasing(feature, edges, search.edges)  # type: ignore[arg-type]
-        return [Step(feature, tuple(edges), tuple(values), search.at_edge, missing)]  # type: ignore[arg-type]
+        if not search.rounds:
+            raise Refusal("this search has no round of edges: write a step without edges as its value", search.node)
+        lines = []
+        for k, line in enumerate(search.rounds):
+            items = strip(line)
+            if not isinstance(items, exp.Array):
+                raise Refusal("a search lists its edges in rounds, each a list: `[[e], [e, e], [e, e, e, e], ...]` (pwlc before"
+                              " December 2026 searched one list of edges by strides: emit the model again)", line)
+            if len(items.expressions) != 1 << k:
+                raise Refusal(f"round {k + 1} of a search lists {1 << k} edges, in brackets (each round twice the one before: pwlc pads the edges to 2^rounds - 1 with the last)", line)
+            lines.append(self.list_numbers(items.expressions))
+        values = self.list_numbers(search.values)
+        if len(values) != 1 << len(lines):
+            raise Refusal(f"a search in {len(lines)} rounds picks one of {1 << len(lines)} values: list that many (pwlc pads them with the last)", search.node.expressions[0])
+        padded, nodes = in_order(lines), in_order([strip(line).expressions for line in search.rounds])
+        count = padded.index(padded[-1]) + 1
+        edges = padded[:count]
+        _check_increasing(feature, edges, nodes[:count])
+        pads = f"pwlc pads a search's {count} edges to {len(padded)} with the last edge and its {count + 1} values to {len(values)} with the last value"
+        for edge, node in zip(padded[count:], nodes[count:]):
+            if edge != padded[-1]:
+                raise Refusal(f"this edge is padding: it repeats the last edge, {padded[-1]!r} ({pads}: to add an edge, emit the edited model)", node)
+        for value, node in zip(values[count:-1], search.values[count:-1]):
+            if value != values[-1]:
+                raise Refusal(f"this value is padding, never picked: it repeats the last value, {values[-1]!r} ({pads}: the value above the last edge is the list's last)", node)
+        return [Step(feature, tuple(edges), (*values[:count], values[-1]), search.at_edge, missing)]  # type: ignore[arg-type]
+
+    def list_numbers(self, items: list[Expr]) -> list[float]:
+        found = [self.number(item) for item in items]
+        for item, value in zip(items, found):
+            if value is None:
+                raise Refusal("each value and edge of a step's lists is a number", item)
+        return found  # type: ignore[return-value]
 
     def table_candidates(self, feature: str, conditions: list[Expr], values: list[float | None], last: float, missing: float | None) -> list[Term]:
         exp = sqlglot_exp()

@@ -14,7 +14,7 @@ a row as nested CASEs, 0.12 us as a matrix). The values are the same doubles, pi
 same comparisons, so the score is the same; other dialects keep the nested CASE. The
 printer puts each bin CASE in a column of a bins step that the matrices index (`bins.py`,
 `Printing.bins`): pairs over one input share it. A step of more than SEARCH_OVER edges
-is, on DuckDB, a binary search over a list of its edges (`search.py`).
+is, on DuckDB, a binary search over lists of its edges, one a round (`search.py`).
 
 PostgreSQL stops the whole query where a division or a product rounds a nonzero result
 to zero (an input 5e-324 above a knot at 0, a segment whose values differ by 1e-320):
@@ -63,7 +63,7 @@ class Printing:
         return self.matrix and rules(self.dialect).lists
 
     def searches(self, step: Step) -> bool:
-        if not rules(self.dialect).lists:
+        if not rules(self.dialect).lists or not step.edges:
             return False
         return len(step.edges) > SEARCH_OVER if self.search is None else self.search
 
