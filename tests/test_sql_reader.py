@@ -391,3 +391,28 @@ def test_random_edits_read_exactly_or_are_refused_with_a_position(model: Model, 
     for name in edits:
         text = OPERATORS[name](text, rng, dialect) or text
     check_edit(text, dialect)
+
+
+@pytest.mark.parametrize("literal", ["NULL", "TRUE"])
+def test_a_matrix_item_sqlglot_leaves_unpositioned_is_refused_at_it(literal: str) -> None:
+    """sqlglot gives a NULL or a TRUE no offset, so the reader places it by its neighbours;
+    first in a list, it asked the list, which asked its first item (a RecursionError, found
+    by the multiclass edit fuzz). Each cell and each row of a grid's matrix replaced in turn
+    is refused with the caret on the replacement."""
+    from pwlc.ir import Grid, StepAxis
+
+    cells = ((1.0, 2.0, 3.0), (4.0, 5.0, 6.0), (7.0, 8.0, 9.0))
+    model = verify(Model((Input("a"), Input("b")), (Grid(StepAxis("a", (1.0, 2.0), "upper"), StepAxis("b", (1.0, 2.0), "upper"), cells),)))
+    text = sql.emit(model, "duckdb")
+    matrix = text.index("[\n")
+    rows = [text.index(f"[{row[0]}e0", matrix) for row in cells]
+    items = [*(text.index(f"{v}e0", matrix) for row in cells for v in row), *rows]
+    for start in items:
+        end = text.index("]", start) + 1 if text[start] == "[" else text.index("e0", start) + 2
+        edited = text[:start] + literal + text[end:]
+        with pytest.raises(ParseError) as caught:
+            sql.read(edited, "edited.sql")
+        span = caught.value.span
+        line = edited.count("\n", 0, start) + 1
+        column = start - (edited.rfind("\n", 0, start) + 1) + 1
+        assert span is not None and (span.line, span.column) == (line, column), f"{edited[start:end + 8]!r}: {caught.value}"

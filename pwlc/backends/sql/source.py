@@ -51,14 +51,9 @@ class Source:
         exp = sqlglot_exp()
         if node._meta and "start" in node._meta:
             return int(node._meta["start"])  # sqlglot positions functions at their name
-        if isinstance(node, exp.Array) and node.expressions:  # the `[` before its first item
-            index = bisect_left(self.starts, self.position(node.expressions[0]))
-            if index > 0 and self.tokens[index - 1].text == "[":
-                return int(self.tokens[index - 1].start)
-        # a type's parameters can be sqlglot's own (DuckDB's DECIMAL is DECIMAL(18, 3)),
-        # positioned in a text of its own: never where the node is
-        typed = node.walk(prune=lambda sub: isinstance(sub, exp.DataType))
-        starts = [int(sub._meta["start"]) for sub in typed if getattr(sub, "_meta", None) and "start" in sub._meta]
+        starts = self._starts(node)
+        if isinstance(node, exp.Array) and starts:
+            return self._opening_bracket(node)
         if not starts:
             return self.unpositioned(node)
         offset = min(starts)
@@ -78,6 +73,42 @@ class Source:
             index -= 1
         return offset
 
+    @staticmethod
+    def _positioned(node: Expr) -> list[Expr]:
+        """`node` and its descendants that sqlglot gave an offset. A type's parameters can be
+        sqlglot's own (DuckDB's DECIMAL is DECIMAL(18, 3)), positioned in a text of their
+        own: never where the node is."""
+        exp = sqlglot_exp()
+        typed = node.walk(prune=lambda sub: isinstance(sub, exp.DataType))
+        return [sub for sub in typed if getattr(sub, "_meta", None) and "start" in sub._meta]
+
+    def _starts(self, node: Expr) -> list[int]:
+        return [int(sub._meta["start"]) for sub in self._positioned(node)]
+
+    def _opening_bracket(self, array: Expr) -> int:
+        """Where the `[` that opens `array` is: back from its first positioned item (the
+        items before it, a NULL or a TRUE, are not positioned), over as many unclosed `[`
+        as there are lists from that item up to `array`."""
+        exp = sqlglot_exp()
+        first = min(self._positioned(array), key=lambda sub: int(sub._meta["start"]))
+        levels, up = 0, first
+        while up is not None and up is not array.parent:
+            levels += isinstance(up, exp.Array)
+            up = up.parent
+        index, closed = bisect_left(self.starts, int(first._meta["start"])), 0
+        while index > 0:
+            index -= 1
+            text = self.tokens[index].text
+            if text == "]":
+                closed += 1
+            elif text == "[" and closed:
+                closed -= 1
+            elif text == "[":
+                levels -= 1
+                if levels == 0:
+                    return int(self.tokens[index].start)
+        return int(first._meta["start"])
+
     def unpositioned(self, node: Expr) -> int:
         """Where a node sqlglot did not position starts (a NULL, a `*`): the token after the
         end of the sibling before it, or its parent's position."""
@@ -89,9 +120,13 @@ class Source:
         before = siblings[:at]
         ends = [int(sub._meta["end"]) for sibling in before for sub in sibling.walk() if getattr(sub, "_meta", None) and "end" in sub._meta]
         if not ends:
-            return self.position(parent)
+            start = self.position(parent)
+            if isinstance(parent, sqlglot_exp().Array):  # the first item: the token after the `[`
+                index = bisect_left(self.starts, start) + 1
+                return int(self.tokens[index].start) if index < len(self.tokens) else start
+            return start
         index = bisect_left(self.starts, max(ends) + 1)
-        while index < len(self.tokens) and self.tokens[index].text in (",", "("):
+        while index < len(self.tokens) and self.tokens[index].text in (",", "(", ")", "]"):  # (closing the sibling)
             index += 1
         return int(self.tokens[index].start) if index < len(self.tokens) else self.position(parent)
 
