@@ -135,10 +135,11 @@ class TermReader:
         hint = " (a number that appears more than once must change everywhere)" if self.number(where) is not None else ""
         if decimal_arithmetic(where, self.dialect):
             hint = " (the engine computes this in exact decimals, not in doubles as the model does: write the numbers as pwlc does)"
-        if isinstance(wanted, sqlglot_exp().Literal) and wanted.is_int and kind == "grid":
-            hint = " (the bins of a grid's axis are numbered 1, 2, ... in order, as integers: the engine indexes a list by them)"
-        elif isinstance(wanted, sqlglot_exp().Literal) and wanted.is_int:
-            hint = " (a search starts in bin 1 and halves it each round, `2 * b - CAST((x < edge) AS INT)`: the engine indexes lists by it)"
+        if isinstance(wanted, sqlglot_exp().Literal) and wanted.is_int:  # a bin number: the engine indexes lists by it
+            if kind == "grid":
+                hint = " (the bins of a grid's axis are numbered 1, 2, ... in order, as integers: the engine indexes a list by them)"
+            else:
+                hint = " (a search starts in bin 1 and halves it each round, `2 * b - CAST((x < edge) AS INT)`: the engine indexes lists by it)"
         raise Refusal(f"this does not fit the {kind} read from this CASE, which has `{self.sql(wanted)}` here{hint}", where)
 
     def linear(self, node: Expr, kinds: Mapping[str, str]) -> Linear:
