@@ -51,12 +51,12 @@ class Source:
         exp = sqlglot_exp()
         if node._meta and "start" in node._meta:
             return int(node._meta["start"])  # sqlglot positions functions at their name
-        starts = self._starts(node)
-        if isinstance(node, exp.Array) and starts:
-            return self._opening_bracket(node)
-        if not starts:
+        positioned = self._positioned(node)
+        if not positioned:
             return self.unpositioned(node)
-        offset = min(starts)
+        if isinstance(node, exp.Array):
+            return self._opening_bracket(node, positioned)
+        offset = min(int(sub._meta["start"]) for sub in positioned)
         opening = {exp.Case: ("CASE", {"(", "WHEN"}), exp.If: ("WHEN", {"("}), exp.Cast: ("CAST", {"("}), exp.Paren: ("(", set()), exp.Neg: ("-", {"("})}
         keyword, passed = next((rule for kind, rule in opening.items() if isinstance(node, kind)), (None, set()))
         if keyword is None and isinstance(node, exp.Func) and not isinstance(node, (exp.Binary, exp.Connector)):
@@ -82,15 +82,12 @@ class Source:
         typed = node.walk(prune=lambda sub: isinstance(sub, exp.DataType))
         return [sub for sub in typed if getattr(sub, "_meta", None) and "start" in sub._meta]
 
-    def _starts(self, node: Expr) -> list[int]:
-        return [int(sub._meta["start"]) for sub in self._positioned(node)]
-
-    def _opening_bracket(self, array: Expr) -> int:
+    def _opening_bracket(self, array: Expr, positioned: list[Expr]) -> int:
         """Where the `[` that opens `array` is: back from its first positioned item (the
         items before it, a NULL or a TRUE, are not positioned), over as many unclosed `[`
         as there are lists from that item up to `array`."""
         exp = sqlglot_exp()
-        first = min(self._positioned(array), key=lambda sub: int(sub._meta["start"]))
+        first = min(positioned, key=lambda sub: int(sub._meta["start"]))
         levels, up = 0, first
         while up is not None and up is not array.parent:
             levels += isinstance(up, exp.Array)
